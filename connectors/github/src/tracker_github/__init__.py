@@ -1,0 +1,1 @@
+"""GitHub connector for tracker (filled by the sync work)."""

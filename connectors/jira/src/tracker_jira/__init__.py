@@ -1,0 +1,1 @@
+"""Jira connector for tracker (filled by the sync work)."""

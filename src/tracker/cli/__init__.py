@@ -1,0 +1,29 @@
+"""Command-line entry point: `tracker COMMAND ...`.
+
+Each command lives in its own module and registers itself on the shared `app`;
+importing the modules here is what makes them appear.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from tracker.cli.app import app
+from tracker.errors import TrackerError
+
+# Command modules (each registers its commands on `app` when imported).
+from tracker.cli import version as _version  # noqa: F401  isort: skip
+
+
+def main() -> None:
+    """Run the CLI; a TrackerError becomes one line on stderr and its exit code.
+
+    Usage errors are click's (exit 2); anything else is a bug and keeps its traceback.
+    """
+    try:
+        app()
+    except TrackerError as error:
+        Console(stderr=True, highlight=False).print(f"[red]error:[/red] {error}")
+        sys.exit(error.exit_code)

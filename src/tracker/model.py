@@ -1,0 +1,114 @@
+"""The domain vocabulary every stage of the pipeline shares.
+
+parse → plan → apply → write back → report all speak in these types, so no stage
+needs to know how another one stores or fetches them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+
+class Status(StrEnum):
+    """Where an action item stands; the four words every source is mapped onto."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    WONT_DO = "wont_do"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (Status.DONE, Status.WONT_DO)
+
+
+PRIORITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3", "P4")
+
+
+class TicketSystem(StrEnum):
+    JIRA = "jira"
+    GITHUB = "github"
+    URL = "url"  # a link we can't attribute to a known system
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """A reference to a ticket as written in a document or returned by a connector.
+
+    `key` is the canonical form: `ENG-1234` for Jira, `owner/repo#12` for GitHub
+    (`#12` when the repository is not named in the text), the URL itself for `url`.
+    """
+
+    system: TicketSystem
+    key: str
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """A problem in a document: reported with file:line, never raised."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.code}: {self.message}"
+
+
+@dataclass(slots=True)
+class ActionItem:
+    """One action item, tied to the exact place in the document it came from.
+
+    `raw` maps each canonical column (action, owner, due, ticket, status, priority,
+    type) to the cell text as written; `extras` keeps columns we don't understand.
+    """
+
+    id: str
+    path: str
+    line: int
+    action: str
+    owners: list[str] = field(default_factory=list)
+    due: date | None = None
+    priority: str | None = None
+    status: Status = Status.OPEN
+    tickets: list[TicketRef] = field(default_factory=list)
+    type: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)
+    extras: dict[str, str] = field(default_factory=dict)
+    kind: str = "table"  # "table" or "list"
+    table_index: int | None = None
+    row_index: int | None = None
+
+    @property
+    def is_unowned(self) -> bool:
+        return not self.owners
+
+
+@dataclass(slots=True)
+class Postmortem:
+    """A parsed document: its metadata, its action items and what was wrong with it."""
+
+    path: str
+    title: str | None = None
+    date: date | None = None
+    severity: str | None = None
+    status: str | None = None
+    authors: list[str] = field(default_factory=list)
+    team: str | None = None
+    language: str = "en"  # "en" or "zh": decides the vocabulary used when writing back
+    front_matter: dict[str, object] = field(default_factory=dict)
+    items: list[ActionItem] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)
+    sha256: str | None = None  # of the bytes parsed, so writers can refuse stale edits
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
