@@ -1,0 +1,65 @@
+"""pytest plugin: `jira_sandbox` and `github_sandbox` fixtures.
+
+One server per service per test session (starting uvicorn per test is slow-ish);
+each test gets it reset to the seeded state, with an empty request log, no pending
+faults, no latency and real time. Enabled with `-p tracker.sandbox.testing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tracker.sandbox.github import GitHubSandbox
+    from tracker.sandbox.jira import JiraSandbox
+
+
+@pytest.fixture(scope="session")
+def jira_sandbox_server() -> Iterator[JiraSandbox]:
+    """The session's Jira sandbox (Cloud flavour); prefer `jira_sandbox`."""
+    from tracker.sandbox.jira import JiraSandbox
+
+    with JiraSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def jira_server_sandbox_server() -> Iterator[JiraSandbox]:
+    """The session's Jira sandbox in Server/Data Center flavour; prefer `jira_server_sandbox`."""
+    from tracker.sandbox.jira import JiraSandbox
+
+    with JiraSandbox(flavour="server") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="session")
+def github_sandbox_server() -> Iterator[GitHubSandbox]:
+    """The session's GitHub sandbox; prefer `github_sandbox`."""
+    from tracker.sandbox.github import GitHubSandbox
+
+    with GitHubSandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def jira_sandbox(jira_sandbox_server: JiraSandbox) -> JiraSandbox:
+    """A Jira Cloud sandbox in its freshly seeded state."""
+    jira_sandbox_server.reset()
+    return jira_sandbox_server
+
+
+@pytest.fixture
+def jira_server_sandbox(jira_server_sandbox_server: JiraSandbox) -> JiraSandbox:
+    """A Jira Server/DC sandbox in its freshly seeded state."""
+    jira_server_sandbox_server.reset()
+    return jira_server_sandbox_server
+
+
+@pytest.fixture
+def github_sandbox(github_sandbox_server: GitHubSandbox) -> GitHubSandbox:
+    """A GitHub sandbox in its freshly seeded state."""
+    github_sandbox_server.reset()
+    return github_sandbox_server
