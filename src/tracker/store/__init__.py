@@ -1,0 +1,10 @@
+"""What tracker remembers between runs: documents, items, tickets, status history, runs.
+
+`open_store(url)` is the way in; the tables are in `tracker.store.models`.
+"""
+
+from __future__ import annotations
+
+from tracker.store.db import Store, current_schema, head_revision, open_store, upgrade_store
+
+__all__ = ["Store", "current_schema", "head_revision", "open_store", "upgrade_store"]

@@ -1,0 +1,334 @@
+"""Opening the store: engine, pragmas, schema version checks and migrations.
+
+SQLite (the embedded default) upgrades itself on open, under a file lock so two
+processes never migrate at once. A PostgreSQL store is shared by every tracker
+install pointing at it, so it is only migrated on purpose, with `tracker db upgrade`:
+opening one whose schema is behind is a one-line error saying so. A database whose
+schema is newer than this tracker knows is refused on both, before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from filelock import FileLock
+from sqlalchemy import Engine, create_engine, event, inspect, update
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+from tracker.errors import StoreError
+from tracker.store.models import SyncRun
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+RUN_OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
+
+
+def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest schema revision this tracker knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "tracker ships at least one migration"
+    return head
+
+
+def _known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """Where a database's schema stands relative to this tracker."""
+
+    current: str | None  # None: an empty database
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+    @property
+    def newer(self) -> bool:
+        return self.current is not None and self.current not in _known_revisions()
+
+
+def parse_url(url: str) -> URL:
+    """A SQLAlchemy URL; psycopg 3 is the PostgreSQL driver whatever the URL says."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise StoreError(
+            f"database_url is not a valid database URL: {_safe_url_text(url)!r}",
+            hint="use sqlite:///path/to/tracker.db or postgresql+psycopg://user@host:5432/db",
+        ) from error
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"unsupported database {parsed.get_backend_name()!r} in database_url",
+            hint="tracker supports sqlite:/// and postgresql+psycopg://",
+        )
+    return parsed
+
+
+def _safe_url_text(url: str) -> str:
+    """The URL with any password masked, for error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable>"
+
+
+def describe_url(url: URL) -> str:
+    """What to call a database in messages: the SQLite file, or host:port/db (no password)."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """WAL lets reports read while a sync writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def create_store_engine(url: URL) -> Engine:
+    """An engine with tracker's connection settings for the URL's backend."""
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "application_name": "tracker"},
+    )
+
+
+def _connection_error(url: URL, error: Exception) -> StoreError:
+    """One line naming the database and the cause, never the password."""
+    where = describe_url(url)
+    if url.get_backend_name() == "sqlite":
+        return StoreError(
+            f"{where} is not a usable SQLite database ({_first_line(error, url)})",
+            hint="move the file aside and run again to start a fresh store, or restore a backup",
+        )
+    return StoreError(
+        f"cannot reach PostgreSQL at {where} ({_first_line(error, url)})",
+        hint="check that the server is running and database_url / TRACKER_DATABASE_URL",
+    )
+
+
+def _first_line(error: Exception, url: URL) -> str:
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return text
+
+
+def read_schema_state(engine: Engine) -> SchemaState:
+    """The database's schema revision, raising a StoreError if it can't be read."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current is None and _has_tracker_tables(connection):
+                raise StoreError(
+                    f"{describe_url(engine.url)} has tracker tables but no schema version",
+                    hint="it was not created by tracker's migrations; use a fresh database",
+                )
+    except (OperationalError, DatabaseError) as error:
+        raise _connection_error(engine.url, error) from error
+    return SchemaState(current=current, head=head_revision())
+
+
+def _has_tracker_tables(connection: Connection) -> bool:
+    return bool({"action_item", "postmortem"} & set(inspect(connection).get_table_names()))
+
+
+def _newer_schema_error(url: URL, state: SchemaState) -> StoreError:
+    return StoreError(
+        f"{describe_url(url)} has schema revision {state.current}, newer than this tracker "
+        f"knows (up to {state.head})",
+        hint="upgrade tracker to the version that wrote it; nothing was changed",
+    )
+
+
+def _run_upgrade(engine: Engine) -> None:
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), "head")
+    except (OperationalError, DatabaseError) as error:
+        raise _connection_error(engine.url, error) from error
+    except CommandError as error:
+        raise StoreError(f"cannot upgrade {describe_url(engine.url)}: {error}") from error
+
+
+def _migration_lock(url: URL) -> FileLock | None:
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return FileLock(f"{url.database}.migrate.lock", timeout=120)
+
+
+def upgrade_engine(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to this tracker's head; returns (revision before, revision after)."""
+    lock = _migration_lock(engine.url)
+    if lock is not None:
+        lock.acquire()
+    try:
+        state = read_schema_state(engine)
+        if state.newer:
+            raise _newer_schema_error(engine.url, state)
+        if not state.up_to_date:
+            _run_upgrade(engine)
+        return state.current, state.head
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+class Store:
+    """An open store: the engine plus the few operations every command needs."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @property
+    def url(self) -> URL:
+        return self.engine.url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def describe(self) -> str:
+        """The database's name for messages (never includes the password)."""
+        return describe_url(self.engine.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits when the block ends cleanly and rolls back otherwise."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def start_run(self, kind: str, *, now: datetime | None = None) -> int:
+        """Record that a sync/report/digest run started; returns its id."""
+        run = SyncRun(
+            kind=kind,
+            started_at=now or datetime.now(UTC),
+            outcome="running",
+            counts={},
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
+        with self.session() as session:
+            session.add(run)
+            session.flush()
+            assert run.id is not None
+            return run.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        outcome: str,
+        counts: Mapping[str, Any],
+        message: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Record how a run ended (`outcome`: ok, partial, failed or interrupted)."""
+        if outcome not in RUN_OUTCOMES:
+            raise ValueError(f"unknown run outcome {outcome!r}")
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)  # type: ignore[arg-type]
+                .values(
+                    finished_at=now or datetime.now(UTC),
+                    outcome=outcome,
+                    counts=dict(counts),
+                    message=message,
+                )
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """Open the store at `url`, checking (and for SQLite, upgrading) its schema.
+
+    Raises StoreError (exit 2) for an unreachable or corrupt database, a newer schema,
+    or a PostgreSQL schema that is behind (fix: `tracker db upgrade`).
+    """
+    parsed = parse_url(url)
+    engine = create_store_engine(parsed)
+    try:
+        state = read_schema_state(engine)
+        if state.newer:
+            raise _newer_schema_error(parsed, state)
+        if not state.up_to_date:
+            if upgrade and engine.dialect.name == "sqlite":
+                upgrade_engine(engine)
+            else:
+                raise StoreError(
+                    f"{describe_url(parsed)} has schema revision {state.current or 'none'}, "
+                    f"this tracker needs {state.head}",
+                    hint="run `tracker db upgrade`",
+                )
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
+
+
+def upgrade_store(url: str) -> tuple[str | None, str]:
+    """`tracker db upgrade`: migrate the database at `url` to this tracker's schema."""
+    engine = create_store_engine(parse_url(url))
+    try:
+        return upgrade_engine(engine)
+    finally:
+        engine.dispose()
+
+
+def current_schema(url: str) -> SchemaState:
+    """`tracker db current`: the database's schema revision and this tracker's head."""
+    engine = create_store_engine(parse_url(url))
+    try:
+        return read_schema_state(engine)
+    finally:
+        engine.dispose()
