@@ -1,0 +1,713 @@
+"""What a careful person lists as the action items of each file in ../shared/corpus/postmortems.
+
+Written by reading every document (not by running the parser), so `tests/test_corpus.py`
+holds the parser to a human reading. One `Expected` per file name; items in document order.
+
+How each item is written down
+- `action`: one or more substrings of the item's text, compared case-insensitively. The
+  first one is taken from the item's FIRST source line (the test also checks that the
+  item's `line` points at a line containing it); later ones come from wrapped
+  continuation lines or nested sub-bullets and must be part of the same item.
+- Every other field is asserted with the value the document states, and a field the
+  document leaves empty is asserted empty: `owners=()`, `due=None`, `tickets=()`,
+  `priority=None`, status `"open"` (an item with no status word is open). A field set to
+  `UNCHECKED` is not asserted, because the document does not settle it (see rules).
+- `status` may be a tuple of acceptable statuses where the text allows two readings.
+- Owners are compared without a leading `@` and case-insensitively; tickets by canonical
+  key (`ENG-1234`, `owner/repo#12`); a GitHub pull-request URL is `owner/repo#N` too.
+
+Rules for the hard cases (applied to every file alike)
+1. Templates: every body row of an action table and every list item under an action
+   heading is an item, even when it is blank (`|  |  |`, `-`, `- [ ] `) or holds
+   placeholder text (`Owner / Due / Description`, `行动 1（Owner + ETA）`). Blank rows
+   assert empty fields; placeholder text is not a value, so its owners/due are UNCHECKED.
+   Guidance prose (PagerDuty's italics, learningequality's `<...>`) is not an item.
+2. Nested sub-bullets and hard-wrapped continuation lines belong to their parent item;
+   a link in a sub-bullet is a ticket of the parent (PostHog replay SDK PR links).
+   Numbered `1.  **Title**` items whose sub-bullets sit at column 0 (PostHog persons DB)
+   are still one item each: the column-0 bullets are the parent's detail, not items.
+3. Status stated by the enclosing heading or bold lead label counts: "Immediate
+   Actions (Completed)" -> done, "**In progress (next 2 weeks):**" -> in_progress,
+   "Planned actions (planned or in-progress)" -> open or in_progress. Status stated only
+   in past-tense prose ("have been made") or in a separate section that refers back to
+   the items by priority (INC-2026-001's "## 8. 状态") is UNCHECKED. "Deferred" is open
+   or wont_do. `**TODO**` / `**DONE**` in a Bug cell are statuses, not tickets.
+4. Nothing inside a code block is an item. wshobson's details.md opens a fence on line
+   74 that never closes, so its action table is code (CommonMark runs the fence to the
+   end of the document; the author also meant the whole template as a quoted example).
+5. Only sections that are about actions count. Timeline, impact, metadata, lessons,
+   "what went well", 完成标准 checklists, "Notes to the owner", review questions,
+   "Moving forward" summaries, sprint goals (Sprint #86 目标) and sections that describe
+   or elaborate work listed elsewhere (frank28mm's "预防（Prevention）" field list next to
+   its 行动项 section; sprint-85's "CI 验证机制改进") are not action items.
+6. A line swallowed into a table that is not a row for a reader (ALX's "##Learned
+   Lessons" directly under the table) is not an item. Ragged rows padded with tab-only
+   cells are read as the writer meant: `|x|\t|prevent|\t|Tufayl Ahmed|\t|**DONE**|` is
+   action x, type prevent, owner Tufayl Ahmed, status done.
+7. "Action Items" as a plain paragraph line followed by a list (learningequality 004)
+   introduces action items like a heading does.
+8. Titles: the first H1 (ATX or setext) with a "Post-Mortem:"-style prefix removed; a
+   prefix needs its colon ("Postmortem Template" stays). Not asserted (None) when the
+   document has no H1 or the H1 is a placeholder ("Incident title - DD/MM/YYYY").
+9. Language: "zh" for documents written mainly in Chinese, "en" otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+
+class _Unchecked:
+    """Marker for a field the document does not settle; the test skips it."""
+
+    def __repr__(self) -> str:
+        return "UNCHECKED"
+
+
+UNCHECKED: Final = _Unchecked()
+
+StatusSpec = str | tuple[str, ...] | _Unchecked
+
+
+@dataclass(frozen=True)
+class Item:
+    action: tuple[str, ...]
+    owners: tuple[str, ...] | _Unchecked = ()
+    due: date | _Unchecked | None = None
+    status: StatusSpec = "open"
+    tickets: tuple[str, ...] | _Unchecked = ()
+    priority: str | _Unchecked | None = None
+    type: str | _Unchecked | None = UNCHECKED
+
+
+@dataclass(frozen=True)
+class Expected:
+    items: tuple[Item, ...]
+    title: str | None  # None: not asserted
+    language: str
+    kind: str | None = None  # "table" / "list" for all items of the file
+    why: str = ""  # one line on what makes this file interesting
+
+
+def item(
+    *action: str,
+    owners: tuple[str, ...] | _Unchecked = (),
+    due: date | _Unchecked | None = None,
+    status: StatusSpec = "open",
+    tickets: tuple[str, ...] | _Unchecked = (),
+    priority: str | _Unchecked | None = None,
+    type: str | _Unchecked | None = UNCHECKED,
+) -> Item:
+    return Item(action, owners, due, status, tickets, priority, type)
+
+
+def blank_row() -> Item:
+    """An empty placeholder row or list item in a template (rule 1)."""
+    return item("")
+
+
+def placeholder(text: str) -> Item:
+    """A template row or list item whose fields are placeholder words (rule 1)."""
+    return item(text, owners=UNCHECKED, due=UNCHECKED)
+
+
+D = date
+NONE: tuple[Item, ...] = ()
+HOMELAB = "Harsh-Upadhayay/homelab-k8s"
+K8S = "kubernetes/test-infra"
+ETCD = "etcd-io/etcd"
+
+EXPECTED: dict[str, Expected] = {
+    "SOURCES.md": Expected(
+        NONE,
+        title="Postmortem action-item corpus: sources",
+        language="en",
+        why="the corpus index itself: a table about files, no action heading",
+    ),
+    "brianclong-summit__ISSUE_TEMPLATE-postmortem.md": Expected(
+        (blank_row(),),
+        title="Postmortem Template",
+        language="en",
+        kind="table",
+        why="Item | Owner | Due Date | Status with one blank row; no trailing newline",
+    ),
+    "chia__2021-05-26-website-outage.md": Expected(
+        NONE,
+        title="Website Outage 5-26-21",
+        language="en",
+        why="corrective measures written as prose only",
+    ),
+    "dastergon-templates__postmortem-template-michael.kehoe.md": Expected(
+        (blank_row(), blank_row(), blank_row()),
+        title="Postmortem Template",
+        language="en",
+        kind="table",
+        why="action table with 3 blank rows; timeline table has Who/What and Action/ Impact",
+    ),
+    "dastergon-templates__postmortem-template-srebook.md": Expected(
+        NONE,
+        title=None,  # "Title (incident #)" is a placeholder
+        language="en",
+        why="bare Action Items heading with nothing under it",
+    ),
+    "dfds__PM2021-011-log4shell.md": Expected(
+        (
+            item("Teach the teams how to scan and secure their infrastructure"),
+            item("Teach the Product Owners about how to look up the CVEs"),
+            item("Figure out how to monitor the critical CVEs"),
+            item("Automatic process to detect CVE in products"),
+            item("Setup an automated inventory system for AWS resources"),
+            item("Create a process for identifying the missing capability owners"),
+        ),
+        title="Log4Shell investigations",
+        language="en",
+        kind="list",
+        why="plain bullets; later (Process/Structure) lesson bullets are distractors",
+    ),
+    "dfds__PM2022-009-bad-aws-eks-ami.md": Expected(
+        (
+            item(
+                "Improve coverage of readiness/liveness probes",
+                "Create wiki article covering readiness/liveness probes",
+            ),
+            item("Modify infrastructure-modules to allow specifying a particular AMI"),
+            item("Schedule a discussion about whether we should immediately receive"),
+            item("Implement alerting to catch abnormal NodeNotReady events"),
+            item("Create a learning path for Kubernetes within the team"),
+            item("Collect logs from nodes centrally"),
+            item("Create a Prometheus exporter that retrieves the latest AMI"),
+        ),
+        title="Bad AWS EKS AMI",
+        language="en",
+        kind="list",
+        why="first bullet has three nested 4-space sub-bullets that belong to it",
+    ),
+    "dfds__PM2025-001-node-resource-starvation.md": Expected(
+        (
+            item("Look into Grafana Cloud's Kubernetes integration alerts"),
+            item("Add alerting for cluster capacity with requested CPU and memory"),
+            item("Look into cluster cronjobs as a potential cause"),
+            item("Add some monitoring to CronJob resource usage"),
+            item("Investigate missing node metrics/logs"),
+            item("Write a wiki article on cluster capacity and pending workloads"),
+        ),
+        title="Node system resource starvation and scheduling capacity",
+        language="en",
+        kind="list",
+        why="bullets with trailing whitespace",
+    ),
+    "dfds__PMyyyy-nnn-postmortem-template.md": Expected(
+        (blank_row(),),
+        title=None,  # "Incident Title" is a placeholder
+        language="en",
+        kind="list",
+        why="one empty '-' bullet under Action Items",
+    ),
+    "etcd__v3.5-data-inconsistency.md": Expected(
+        (
+            item(
+                "etcd testing can reproduce historical data inconsistency issues",
+                type="Prevent",
+                priority="P0",
+                tickets=(f"{ETCD}#14045",),
+                status="done",
+            ),
+            item(
+                "etcd detects data corruption by default",
+                type="Detect",
+                priority="P0",
+                tickets=(f"{ETCD}#14039",),
+                status="done",
+            ),
+            item(
+                "etcd testing is high quality, easy to maintain and expand",
+                type="Prevent",
+                priority="P1",
+                tickets=(f"{ETCD}#13637",),
+            ),
+            item(
+                "etcd apply code should be easy to understand and validate correctness",
+                type="Prevent",
+                priority="P1",
+            ),
+            item(
+                "Critical etcd features are not abandoned when contributors move on",
+                type="Prevent",
+                priority="P1",
+                tickets=(f"{ETCD}#13775",),
+                status="done",
+            ),
+            item(
+                "etcd is continuously qualified with failure injection",
+                type="Prevent",
+                priority="P1",
+                tickets=(f"{ETCD}#14911",),  # a pull-request URL
+                status="done",
+            ),
+            item(
+                "etcd can reliably detect data corruption (hash is linearizable)",
+                type="Detect",
+                priority="P1",
+            ),
+            item(
+                "etcd checks consistency of snapshots sent between leader and followers",
+                type="Detect",
+                priority="P1",
+                tickets=(f"{ETCD}#13973",),
+                status="done",
+            ),
+            item(
+                "etcd recovery from data inconsistency procedures are documented and tested",
+                type="Mitigate",
+                priority="P1",
+            ),
+            item(
+                "etcd can imminently detect and recover from data corruption",
+                type="Mitigate",
+                priority="P2",
+                tickets=(f"{ETCD}#13839",),
+            ),
+        ),
+        title="v3.5 data inconsistency postmortem",
+        language="en",
+        kind="table",
+        why="no owner column; bare issue/PR URLs; DONE or empty status; metadata tables",
+    ),
+    "frank28mm-noteacher__postmortem_template.md": Expected(
+        (placeholder("Owner / Due / Description"),),
+        title="Postmortem Template（P2）",
+        language="zh",
+        kind="list",
+        why="checkbox packing Owner / Due / Description; 预防（Prevention） field list is not items",
+    ),
+    "harsh-upadhayay-homelab-k8s__INC-2026-004-argocd-repo-server-oom-recovery.md": Expected(
+        (
+            item(
+                "Raise repo-server memory request to 128 MiB and limit to 1 GiB",
+                priority="P0",
+                owners=("Repository owner",),
+                status="done",
+            ),
+            item(
+                "Retry failed reconciliation and recreate Loki on Longhorn",
+                priority="P0",
+                owners=("Repository owner",),
+                status="done",
+            ),
+            item(
+                "Alert on Argo CD component restarts and OOM kills",
+                priority="P1",
+                owners=("Repository owner",),
+                tickets=(f"{HOMELAB}#53",),
+            ),
+            item(
+                "Exercise a cold-cache full reconciliation",
+                priority="P2",
+                owners=("Repository owner",),
+                tickets=(f"{HOMELAB}#53",),
+            ),
+        ),
+        title="INC-2026-004: Argo CD repository server OOM during recovery reconciliation",
+        language="en",
+        kind="table",
+        why="status cell 'Open ([#53](url))' holds status and ticket; metadata/timeline tables",
+    ),
+    "harsh-upadhayay-homelab-k8s__INC-2026-006-buildkit-emptydir.md": Expected(
+        (
+            item("Bound BuildKit's cache", priority="P1", owners=("operator",)),
+            item(
+                "Add an alert on node ephemeral-storage headroom",
+                priority="P1",
+                owners=("operator",),
+            ),
+            item("Add periodic", priority="P2", owners=("operator",)),
+            item(
+                "Document the read-only-remount signature",
+                priority="P2",
+                owners=("operator",),
+            ),
+            item(
+                "for build invocations in the Workbench Runbook",
+                priority="P2",
+                owners=("operator",),
+            ),
+            item(
+                "dev image needs all three browser engines",
+                priority="P3",
+                owners=("project owner",),
+            ),
+            item(
+                "Consider giving BuildKit a small dedicated PVC",
+                priority="P3",
+                owners=("operator",),
+                status=("open", "wont_do"),  # "Deferred"
+            ),
+        ),
+        title=(
+            "INC-2026-006: BuildKit cache filled a worker's ephemeral storage and left "
+            "the registry volume read-only"
+        ),
+        language="en",
+        kind="table",
+        why="long cells with inline code; code fences and tables elsewhere",
+    ),
+    "harsh-upadhayay-homelab-k8s__TEMPLATE.md": Expected(
+        (
+            item(
+                "Concrete, testable action",
+                owners=UNCHECKED,
+                status=UNCHECKED,
+                priority=UNCHECKED,
+            ),
+        ),
+        title=None,  # "INC-YYYY-NNN: Short incident title"
+        language="en",
+        kind="table",
+        why="placeholder row listing the status vocabulary 'Open / In progress / Done / Deferred'",
+    ),
+    "huat-fsac-guidance-astro__retrospective_improvement.md": Expected(
+        (
+            placeholder("行动 1"),
+            placeholder("行动 2"),
+            placeholder("行动 3"),
+        ),
+        title=None,  # no H1; front-matter title is a placeholder
+        language="zh",
+        kind="list",
+        why="改进行动 checkboxes; the 完成标准 checkbox list is a distractor",
+    ),
+    "k8s-test-infra__2019-01-23.md": Expected(
+        (
+            item(
+                "We should consider using a versioned API for Prow config",
+                "moving to a new API version",
+            ),
+            item(
+                "We should have alerting on config load failures",
+                "stackdriver logging to send an alert",
+            ),
+        ),
+        title="January 23rd, 2019 Prow Outage",
+        language="en",
+        kind="list",
+        why="bullets separated by blank lines, hard-wrapped (one continuation at column 0)",
+    ),
+    "k8s-test-infra__2019-03-26.md": Expected(
+        (
+            item(
+                "Update Boskos' configuration so deployments actually happen as expected",
+                tickets=(f"{K8S}#11956",),
+            ),
+            item("Automate Boskos deploys", tickets=(f"{K8S}#11957",)),
+            item("Improve alerting around boskos status", tickets=(f"{K8S}#11953",)),
+        ),
+        title="March 26th, 2019 Boskos Outage",
+        language="en",
+        kind="list",
+        why="each bullet ends in a Markdown link to a GitHub issue",
+    ),
+    "k8s-test-infra__2019-05-30.md": Expected(
+        (
+            item(
+                "Create and/or fix monitoring so that when tide stops doing things",
+                tickets=(f"{K8S}#12829",),
+            ),
+            item(
+                "Establish a process and guidelines for adding new members to the oncall",
+                "thrown in the deep end",
+            ),
+        ),
+        title="May 30th, 2019 Prow Flakiness",
+        language="en",
+        kind="list",
+        why="'## Action items' lower-case; issue link on the wrapped continuation line",
+    ),
+    "learningequality__004-sushibar-certificate-expired.md": Expected(
+        (
+            item("Set up alerting to warn us of expiring SSL"),
+            item("instance should be hosted on the sushibar project"),
+            item(
+                "Content pipeline team should be able to brainstorm",
+                owners=UNCHECKED,  # the team is the sentence's subject, not an owner field
+            ),
+        ),
+        title="Sushibar expired certificate postmortem",
+        language="en",
+        kind="list",
+        why="'Action Items' is a plain line, not a heading (rule 7)",
+    ),
+    "learningequality__TEMPLATE.md": Expected(
+        NONE,
+        title=None,  # first H1 is "Metadata"
+        language="en",
+        why="'# Corrective actions' holds <...> prose; '- [] ' notes to the owner are distractors",
+    ),
+    "lpding888-ai-fashion-studio__postmortem_template.md": Expected(
+        (placeholder("行动项 1"), placeholder("行动项 2")),
+        title=None,  # no H1
+        language="zh",
+        kind="list",
+        why="'### Action items（必须有）' with full-width parentheses",
+    ),
+    "pagerduty-ir-docs__post_mortem_template.md": Expected(
+        NONE,
+        title=None,  # no H1
+        language="en",
+        why="Action Items section is italic guidance only; impact/timeline tables",
+    ),
+    "picklesueat-steam-review-analytics__postmortem_template.md": Expected(
+        (blank_row(),),
+        title="Incident postmortem template",
+        language="en",
+        kind="table",
+        why="'## Follow-up actions' with an Action | Owner | Due date table and one blank row",
+    ),
+    "portswigger-cloud__2024-10-saas-outage.md": Expected(
+        (
+            item(
+                "Changes have been made to the Karpenter resources",
+                status=UNCHECKED,  # past tense (rule 3)
+            ),
+            item(
+                "Bottlerocket release ATOM feed has been added",
+                status=UNCHECKED,  # past tense (rule 3)
+            ),
+            item("A public status page will be setup to communicate to customers"),
+        ),
+        title="24-10-2024 - All instances not available to BSEE SaaS customers",
+        language="en",
+        kind="list",
+        why="heading with a trailing space; '1.' for every item",
+    ),
+    "portswigger-cloud__2026-01-load-balancer-webhook-certificate-expiry.md": Expected(
+        (
+            item("Audit all clusters for orphaned secrets without owning Certificate"),
+            item("Create high-level application access alerting for each SaaS cluster"),
+        ),
+        title="12-01-2026 - BSEE SaaS instances unavailable in US and Canada regions",
+        language="en",
+        kind="list",
+        why="numbered list; 'Resolution and Recovery' numbered list is a distractor",
+    ),
+    "posthog__2025-10-21-feature-flags-recurring-outages.md": Expected(
+        (
+            # ### Immediate Actions (Completed)
+            item("Configuration externalization", status="done"),
+            item("Timeout adjustments", status="done"),
+            item("Rate limiting fixes", status="done"),
+            item("Retry limits", status="done"),
+            item("CPU and infrastructure right-sizing", status="done"),
+            item("Added per-node and per-pod CPU alerts", status="done"),
+            item("Observability improvements", status="done"),
+            # ### Short-term Improvements ([Tracked in GitHub Issue #40885](...))
+            item("Strike team formation", status="in_progress", tickets=UNCHECKED),
+            item("Redis isolation", status="in_progress", tickets=UNCHECKED),
+            item("Evaluate current state of synced flags deployment", tickets=UNCHECKED),
+            item("Update flags service charts config to match values", tickets=UNCHECKED),
+            item("Define deployment strategy for short-term", tickets=UNCHECKED),
+            item("Define and implement Redis strategy", tickets=UNCHECKED),
+            item("Establish feature flags team as hard code-owners", tickets=UNCHECKED),
+            # ### Medium-term Improvements
+            item("Build high-level dashboard of important flag metrics"),
+            item("Implement rollout/annotation controls"),
+            item("Update feature flag runbooks with dashboard links"),
+            item("Add missing alerts against existing service/infrastructure level metrics"),
+            item("Update readiness checks to validate dependencies"),
+            item("Rate limiting for cache operations"),
+            item("Connection pool monitoring"),
+            item("Connection limiting"),
+            # ### Long-term Improvements
+            item("Load testing framework"),
+            item("Progressive rollout infrastructure"),
+            item("Deployment strategy evolution"),
+            item("Comprehensive monitoring"),
+        ),
+        title="PostHog Feature Flags Service - Multiple Outages (October 2025)",
+        language="en",
+        kind="list",
+        why="## Remediation with ### subsections, status from headings and bold labels",
+    ),
+    "posthog__2025-11-15-persons-db-migration.md": Expected(
+        (
+            # ### Immediate actions (completed)
+            item("Root cause discovery and isolation", "Query plans", status="done"),
+            item(
+                "Migration to a new partitioned Persons table",
+                "Implemented database triggers",
+                status="done",
+            ),
+            item("Careful deployment of application changes", status="done"),
+            item("Scaling ingestion to clear backlog", status="done"),
+            item("MSK disk pressure mitigation", status="done"),
+            item("Dagster-based backfill", status="done"),
+            item("Final cleanup and confirmation", status="done"),
+            # ### Planned actions (planned or in-progress)
+            item("Deeper Postgres engine monitoring", status=("open", "in_progress")),
+            item("Improved runbooks for engine-level limits", status=("open", "in_progress")),
+            item(
+                "Improved and new runbooks for customer comms",
+                status=("open", "in_progress"),
+            ),
+            item("Exploring other data stores", status=("open", "in_progress")),
+        ),
+        title="PostHog Data Processing Delays - Events & Persons Ingestion (November 2025)",
+        language="en",
+        kind="list",
+        why="setext H1; numbered bold items whose sub-bullets sit at column 0 (rule 2)",
+    ),
+    "posthog__2026-01-17-replay-sdk-fetch-wrapper-incident.md": Expected(
+        (
+            item(
+                "Adding comprehensive integration tests for fetch wrapper",
+                status="done",
+                tickets=("PostHog/posthog-js#2935", "PostHog/posthog-js#2936"),
+            ),
+            item("Establishing a more robust testing strategy for the PostHog SDK"),
+            item("Implementing monitoring and alerting for SDK errors"),
+            item("Documenting and communicating SDK release process changes"),
+            item("Adding an automated verification step to confirm releases"),
+            item("Implementing an automated notification polling on-call engineers"),
+            item("Implement an easier mechanism for customers to opt in to lazy loading"),
+        ),
+        title="Changes to SDK fetch() wrapper breaking client sites",
+        language="en",
+        kind="list",
+        why="'Post-Mortem:' title prefix; ✅ marks a done item whose PR links are sub-bullets",
+    ),
+    "posthog__investigations-template.md": Expected(
+        (blank_row(),),
+        title=None,  # "Incident title - DD/MM/YYYY"
+        language="en",
+        kind="list",
+        why="## Follow-ups with one empty '- [ ] '; a ### Prevention heading holds a question",
+    ),
+    "unattributed-alx-aes-edi__rca-postmortem-malformed-table.md": Expected(
+        (
+            item(
+                "Investigate if bulk record import processing caused any spike",
+                type="prevent",
+                owners=("Tufayl Ahmed",),
+            ),
+            item(
+                "New policy creation to detect the missing records",
+                type="prevent",
+                owners=("Tufayl Ahmed",),
+                status="done",
+            ),
+            item(
+                "Investigate the problem with the AESCIS service",
+                type="prevent",
+                owners=("Tufayl Ahmed",),
+            ),
+        ),
+        title="RCA/Postmortem for AES-EDI | Jira issue (AESEDI-53447)",
+        language="en",
+        kind="table",
+        why="tab-padded ragged rows, **TODO**/**DONE** in the Bug cell, '##Learned Lessons' row",
+    ),
+    "unattributed-jimdo-wonderland__deployer-api-outage-postmortem.md": Expected(
+        (
+            item(
+                "to show relevant AWS environment information",
+                type="prevent",
+                owners=("mlafeldt",),
+                tickets=("Luzifer/awsenv#11",),
+            ),
+            item(
+                "Fix Deployer to notice changes in underlying ECS services",
+                type="prevent",
+                owners=("mlafeldt",),
+                tickets=("Jimdo/wonderland-deployer#560",),
+            ),
+        ),
+        title="Deployer API Outage Postmortem",
+        language="en",
+        kind="table",
+        why="Google SRE-book table; Bug cell = issue link + **TODO**",
+    ),
+    "unattributed-zh__INC-2026-001-postgresql-outage.md": Expected(
+        (
+            item(
+                "backend 加 PG 连接熔断",
+                priority="P1",
+                owners=("@backend",),
+                due=D(2026, 5, 3),
+                status=UNCHECKED,  # done per "## 8. 状态" prose (rule 3)
+            ),
+            item(
+                "前端 /products 加骨架屏",
+                priority="P2",
+                owners=("@frontend",),
+                due=D(2026, 5, 10),
+                status=UNCHECKED,
+            ),
+            item(
+                "给 monitor-logs 加 P1 告警",
+                priority="P3",
+                owners=("@ops",),
+                due=D(2026, 5, 15),
+                status=UNCHECKED,
+            ),
+        ),
+        title="INC-2026-001：PostgreSQL 中断导致后台 API 短时不可用",
+        language="zh",
+        kind="table",
+        why="优先级 | 行动项 | 负责人 | 截止 under '## 4. 改进项（行动项）'",
+    ),
+    "unattributed-zh__sprint-85-retro-improvement-actions.md": Expected(
+        (
+            item(
+                "强化 CI main 分支验证",
+                owners=("Orion",),
+                due=D(2026, 5, 19),
+                status="done",
+            ),
+            item(
+                "验证具体文件",
+                owners=("Orion",),
+                due=D(2026, 5, 18),
+                status="done",
+            ),
+            item(
+                "修复 branch-cleanup.yml 排除规则",
+                owners=("Orion",),
+                due=D(2026, 5, 19),
+                status="in_progress",
+            ),
+            item(
+                "强制执行 main 分支存在性检查",
+                owners=("Sprint 排序师",),
+                due=D(2026, 5, 20),
+                status="open",  # 待办
+            ),
+        ),
+        title="Sprint #85 复盘会议纪要",
+        language="zh",
+        kind="table",
+        why="action is the 2nd column (问题 | 改进措施 | …); other 负责人 tables are distractors",
+    ),
+    "wshobson-agents__postmortem-writing-SKILL.md": Expected(
+        NONE,
+        title="Postmortem Writing",
+        language="en",
+        why="'### 4. Action Items' is inside a code fence; anti-pattern table is a distractor",
+    ),
+    "wshobson-agents__postmortem-writing-details.md": Expected(
+        NONE,
+        title="postmortem-writing — templates and worked examples",
+        language="en",
+        why="the action table sits inside an unclosed code fence (rule 4)",
+    ),
+    "you7li__postmortem-template.md": Expected(
+        (
+            placeholder("Owner / deadline / task 1"),
+            placeholder("Owner / deadline / task 2"),
+        ),
+        title="Postmortem Template",
+        language="en",
+        kind="list",
+        why="checkbox packing 'Owner / deadline / task' placeholders",
+    ),
+}
