@@ -1,0 +1,518 @@
+"""The Jira connector: tracker's Connector protocol over the `jira` client library.
+
+Call budget (what makes nightly syncs cheap): bulk create 50 per POST, one JQL search per
+100 tickets for reads (`key in`, `labels in`, `updated >=`), no client start-up calls.
+The client's own retries are off (`max_retries=0`): it would re-POST a create; our
+retry policy retries idempotent calls and resolves unclear creates by identity first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import requests
+from jira import JIRA, JIRAError
+
+from tracker.connectors import (
+    Capabilities,
+    ConnectorError,
+    CreateResult,
+    RateLimited,
+    Redactor,
+    RemoteTicket,
+    Target,
+    TicketChanges,
+    TicketDraft,
+    resolve_secret,
+    setting_float,
+    setting_str,
+)
+from tracker.errors import ConfigError
+from tracker.model import Status, TicketRef, TicketSystem
+from tracker.retry import RetryPolicy
+from tracker_jira import jql
+from tracker_jira.mapping import (
+    DEFAULT_PRIORITIES,
+    DEFAULT_WONT_DO_RESOLUTIONS,
+    SEARCH_FIELDS,
+    WONT_DO_RESOLUTION,
+    choose_transition,
+    create_fields,
+    edit_fields,
+    identity_label,
+    ticket_from_issue,
+    transition_takes_resolution,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BULK_LIMIT = 50
+PAGE_SIZE = 100
+
+
+class JiraConnector:
+    """Jira Cloud (email + API token) or Server/DC (personal access token)."""
+
+    name = "jira"
+    capabilities = Capabilities(
+        bulk_create=BULK_LIMIT, entity_properties=False, incremental_fetch=True
+    )
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        email: str | None = None,
+        flavour: str = "cloud",
+        timeout: float = 30.0,
+        priorities: Mapping[str, str] | None = None,
+        wont_do_resolutions: Sequence[str] = DEFAULT_WONT_DO_RESOLUTIONS,
+        time_zone: tzinfo = UTC,
+        overlap: timedelta = timedelta(minutes=5),
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if flavour not in ("cloud", "server"):
+            raise ConfigError(f"jira flavour must be 'cloud' or 'server', not {flavour!r}")
+        if flavour == "cloud" and not email:
+            raise ConfigError("jira: Cloud needs `email` (basic auth with the API token)")
+        self.url = url.rstrip("/")
+        self.cloud = flavour == "cloud"
+        self.priorities = dict(priorities or DEFAULT_PRIORITIES)
+        self.wont_do_resolutions = tuple(wont_do_resolutions)
+        self.time_zone = time_zone
+        self.overlap = overlap
+        self.retry = retry or RetryPolicy()
+        self._redact = Redactor([token])
+        if email:
+            self._redact.add_basic_auth(email, token)
+        auth: dict[str, Any] = (
+            {"basic_auth": (email, token)} if self.cloud else {"token_auth": token}
+        )
+        self._client = JIRA(
+            server=self.url,
+            options={"rest_api_version": "2"},
+            get_server_info=False,  # saves a round trip; the flavour comes from config
+            max_retries=0,  # never let the client re-POST a create
+            timeout=timeout,
+            **auth,
+        )
+        # Without serverInfo the client can't tell Cloud from Server; Cloud must search
+        # through /search/jql (the legacy /search is gone there).
+        self._client.deploymentType = "Cloud" if self.cloud else "Server"
+        # Searches translate field names through GET /field; our names are already ids.
+        self._client._fields_cache_value = {name: name for name in SEARCH_FIELDS}
+
+    def __repr__(self) -> str:
+        return f"JiraConnector(url={self.url!r}, flavour={'cloud' if self.cloud else 'server'!r})"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Mapping[str, object],
+        *,
+        env: Mapping[str, str],
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> JiraConnector:
+        """Build from `[connectors.jira]`: url, flavour, email, token = "${ENV}",
+        timeout_seconds, priorities, wont_do_resolutions, time_zone, max_attempts."""
+        priorities = settings.get("priorities")
+        if priorities is not None and not isinstance(priorities, Mapping):
+            raise ConfigError("jira: `priorities` must map P0..P4 to Jira priority names")
+        resolutions = settings.get("wont_do_resolutions", DEFAULT_WONT_DO_RESOLUTIONS)
+        if not isinstance(resolutions, list | tuple):
+            raise ConfigError("jira: `wont_do_resolutions` must be a list of names")
+        policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
+        if sleep is not None:
+            policy.sleep = sleep
+        email = settings.get("email")
+        return cls(
+            setting_str(settings, "url"),
+            resolve_secret(settings.get("token"), env, setting="connectors.jira.token"),
+            email=str(email) if email else None,
+            flavour=setting_str(settings, "flavour", "cloud"),
+            timeout=setting_float(settings, "timeout_seconds", 30.0),
+            priorities={str(k): str(v) for k, v in (priorities or DEFAULT_PRIORITIES).items()},
+            wont_do_resolutions=[str(r) for r in resolutions],
+            time_zone=ZoneInfo(setting_str(settings, "time_zone", "UTC")),
+            retry=policy,
+        )
+
+    # ----- doctor ---------------------------------------------------------------------
+
+    def check(self) -> str:
+        me = self._call("check credentials", self._client.myself)
+        who = me.get("displayName") or me.get("name") or me.get("accountId") or "?"
+        return f"ok: signed in to {self.url} as {who}"
+
+    def check_target(self, target: Target) -> None:
+        if not target.project:
+            raise ConfigError("a Jira target needs `project`")
+        try:
+            self._call(
+                f"read project {target.project}", lambda: self._client.project(target.project or "")
+            )
+        except ConnectorError as error:
+            if error.status == 404:
+                raise ConnectorError(
+                    f"Jira project {target.project} does not exist or is not visible",
+                    hint="check the team's target project key and the token's permissions",
+                    exit_code=2,
+                ) from None
+            raise
+
+    def owns(self, ref: TicketRef) -> bool:
+        if ref.system is TicketSystem.JIRA:
+            return True
+        if ref.url:
+            ours, theirs = urlsplit(self.url), urlsplit(ref.url)
+            return ours.netloc.lower() == theirs.netloc.lower() and "/browse/" in theirs.path
+        return False
+
+    # ----- create ---------------------------------------------------------------------
+
+    def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
+        """Bulk create (≤50). A failed or unclear POST is resolved by identity before it
+        is sent again, so a lost response never becomes a duplicate."""
+        if len(drafts) > BULK_LIMIT:
+            raise ValueError(f"at most {BULK_LIMIT} drafts per create() call")
+        results: dict[str, CreateResult] = {}
+        pending = list(drafts)
+        attempt = 0
+        while pending:
+            attempt += 1
+            try:
+                results.update(self._bulk_create(pending))
+                break
+            except ConnectorError as error:
+                if not error.transient or attempt >= self.retry.attempts:
+                    for draft in pending:
+                        results[draft.identity] = CreateResult(draft.identity, None, error.message)
+                    break
+                found = self._lookup_after_failure(pending)
+                for identity, ticket in found.items():
+                    results[identity] = CreateResult(identity, ticket, adopted=True)
+                pending = [d for d in pending if d.identity not in found]
+                if pending:
+                    self.retry.pause(error, attempt)
+        return [results[d.identity] for d in drafts]
+
+    def _lookup_after_failure(self, drafts: Sequence[TicketDraft]) -> dict[str, RemoteTicket]:
+        try:
+            return self.find_by_identity(drafts[0].target, [d.identity for d in drafts])
+        except ConnectorError:
+            return {}  # can't tell yet; the next round looks again before re-sending
+
+    def _bulk_create(self, drafts: Sequence[TicketDraft]) -> dict[str, CreateResult]:
+        """One POST /issue/bulk; per-item errors come back as results, not exceptions.
+        An item refused only for its assignee is created again unassigned, with a warning."""
+        fields = [create_fields(d, cloud=self.cloud, priorities=self.priorities) for d in drafts]
+        outcome = self._guard(
+            "bulk create", lambda: self._client.create_issues(fields, prefetch=False)
+        )
+        created: dict[str, str] = {}
+        results: dict[str, CreateResult] = {}
+        unassignable: list[TicketDraft] = []
+        for draft, item in zip(drafts, outcome, strict=True):
+            if item["status"] == "Success":
+                created[draft.identity] = str(item["issue"].key)
+                continue
+            errors: dict[str, Any] = item.get("error") or {}
+            if draft.assignee and set(errors) == {"assignee"}:
+                unassignable.append(draft)
+                continue
+            results[draft.identity] = CreateResult(draft.identity, None, self._item_error(errors))
+        warnings: dict[str, tuple[str, ...]] = {}
+        if unassignable:
+            retried = [_without_assignee(d) for d in unassignable]
+            for identity, result in self._bulk_create(retried).items():
+                if result.error:
+                    results[identity] = result
+                    continue
+                assignee = next(d.assignee for d in unassignable if d.identity == identity)
+                warnings[identity] = (
+                    f"{assignee} can't be assigned in Jira; created unassigned",
+                    *result.warnings,
+                )
+                if result.ticket:
+                    created[identity] = result.ticket.ref.key
+        if created:
+            tickets = {t.ref.key: t for t in self.fetch_keys(list(created.values()))}
+            for identity, key in created.items():
+                results[identity] = CreateResult(
+                    identity,
+                    tickets.get(key) or _stub(key, self.url, identity),
+                    warnings=warnings.get(identity, ()),
+                )
+        return results
+
+    def _item_error(self, errors: Mapping[str, Any]) -> str:
+        text = "; ".join(f"{field}: {message}" for field, message in errors.items())
+        return self._redact(f"Jira refused the ticket: {text or 'unknown error'}")[:500]
+
+    # ----- update ---------------------------------------------------------------------
+
+    def update(self, ref: TicketRef, changes: TicketChanges) -> RemoteTicket:
+        """PUT the field changes (idempotent, retried), then move the status through a
+        transition chosen by target category — only if the ticket isn't there already."""
+        key = ref.key
+        fields = edit_fields(changes, cloud=self.cloud, priorities=self.priorities)
+        if fields:
+            url = self._client._get_url(f"issue/{key}")
+            body = json.dumps({"fields": fields})
+            self._call(f"update {key}", lambda: self._client._session.put(url, data=body))
+        if changes.status is not None:
+            self._call(f"transition {key}", lambda: self._ensure_status(key, changes.status))
+        return self._fetch_one(ref)
+
+    def _ensure_status(self, key: str, target: Status | None) -> None:
+        """Idempotent by construction: reads the current status before transitioning."""
+        assert target is not None
+        current = self._fetch_one(TicketRef(TicketSystem.JIRA, key), retried=False)
+        if current.moved_to is not None:
+            current = replace(current, ref=current.moved_to)
+        if current.deleted:
+            raise ConnectorError(f"Jira issue {key} no longer exists", status=404)
+        if current.status is target:
+            return
+        transitions = self._guard(
+            f"list transitions of {key}",
+            lambda: self._client.transitions(current.ref.key, expand="transitions.fields"),
+        )
+        transition = choose_transition(transitions, target)
+        if transition is None:
+            names = ", ".join(str(t.get("name")) for t in transitions) or "none"
+            raise ConnectorError(
+                f"Jira issue {key}: no transition leads to {target.value} (available: {names})"
+            )
+        payload: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
+        if target is Status.WONT_DO and transition_takes_resolution(transition):
+            payload["fields"] = {"resolution": {"name": WONT_DO_RESOLUTION}}
+        url = self._client._get_url(f"issue/{current.ref.key}/transitions")
+        self._guard(
+            f"transition {key}", lambda: self._client._session.post(url, data=json.dumps(payload))
+        )
+
+    def add_comment(self, ref: TicketRef, body: str) -> None:
+        self._call(
+            f"comment on {ref.key}",
+            lambda: self._client.add_comment(ref.key, body),
+            idempotent=False,
+        )
+
+    # ----- reads ----------------------------------------------------------------------
+
+    def fetch(self, refs: Sequence[TicketRef]) -> list[RemoteTicket]:
+        """One `key in (...)` search per 100 keys; keys the search can't resolve (deleted,
+        moved, invisible) are looked up one by one so each gets its own answer."""
+        keys = list(dict.fromkeys(ref.key for ref in refs if jql.ISSUE_KEY.match(ref.key)))
+        found: dict[str, RemoteTicket] = {}
+        for start in range(0, len(keys), PAGE_SIZE):
+            batch = keys[start : start + PAGE_SIZE]
+            try:
+                for ticket in self.fetch_keys(batch):
+                    found[ticket.ref.key] = ticket
+            except ConnectorError as error:
+                if error.status != 400:  # 400 = a key in the list doesn't exist
+                    raise
+        return [found.get(ref.key) or self._fetch_one(ref) for ref in refs]
+
+    def fetch_keys(self, keys: Sequence[str]) -> list[RemoteTicket]:
+        return list(self._search(jql.keys_in(keys)))
+
+    def _fetch_one(self, ref: TicketRef, *, retried: bool = True) -> RemoteTicket:
+        """GET one issue: a 404 means deleted, a different key back means moved."""
+
+        def read() -> Any:
+            return self._client._get_json(
+                f"issue/{ref.key}", params={"fields": ",".join(SEARCH_FIELDS)}
+            )
+
+        try:
+            raw = self._call(f"read {ref.key}", read) if retried else self._guard("read", read)
+        except ConnectorError as error:
+            if error.status in (404, 410):
+                return RemoteTicket.gone(TicketRef(TicketSystem.JIRA, ref.key, ref.url))
+            raise
+        ticket = self._ticket(raw)
+        if ticket.ref.key != ref.key:  # the issue moved to another project
+            return replace(ticket, ref=ref, moved_to=ticket.ref)
+        return ticket
+
+    def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
+        """One paged search for the project; the window starts `overlap` early because JQL
+        only has minute precision (callers de-duplicate by `updated_at`)."""
+        if not target.project:
+            raise ConfigError("a Jira target needs `project`")
+        start = since - self.overlap if since is not None else None
+        yield from self._search(jql.updated_since(target.project, start, self.time_zone))
+
+    def find_by_identity(
+        self, target: Target, identities: Sequence[str]
+    ) -> dict[str, RemoteTicket]:
+        """`labels in ("tracker-a", ...)`: one search per 100 identities, any project (a
+        moved ticket is still the same ticket)."""
+        wanted = list(dict.fromkeys(identities))
+        found: dict[str, RemoteTicket] = {}
+        for start in range(0, len(wanted), PAGE_SIZE):
+            labels = [identity_label(identity) for identity in wanted[start : start + PAGE_SIZE]]
+            for ticket in self._search(jql.in_list("labels", labels)):
+                if ticket.identity in wanted and ticket.identity not in found:
+                    found[ticket.identity] = ticket
+        return found
+
+    def _search(self, query: str) -> Iterator[RemoteTicket]:
+        """Every issue matching `query`, page by page (nextPageToken on Cloud, startAt on
+        Server), each page one request with only the fields we map."""
+        token: str | None = None
+        start_at = 0
+        while True:
+            page = self._call("search", partial(self._search_page, query, token, start_at))
+            issues = page.get("issues") or []
+            for raw in issues:
+                yield self._ticket(raw)
+            if self.cloud:
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast"):
+                    return
+            else:
+                start_at += len(issues)
+                if not issues or start_at >= int(page.get("total") or 0):
+                    return
+
+    def _search_page(self, query: str, token: str | None, start_at: int) -> dict[str, Any]:
+        if self.cloud:
+            page = self._client.enhanced_search_issues(
+                query,
+                nextPageToken=token,
+                maxResults=PAGE_SIZE,
+                fields=list(SEARCH_FIELDS),
+                json_result=True,
+            )
+            assert isinstance(page, dict)
+            return page
+        return self._client.search_issues(
+            query,
+            startAt=start_at,
+            maxResults=PAGE_SIZE,
+            fields=list(SEARCH_FIELDS),
+            json_result=True,
+        )
+
+    def _ticket(self, raw: Mapping[str, Any]) -> RemoteTicket:
+        return ticket_from_issue(
+            raw,
+            server=self.url,
+            cloud=self.cloud,
+            priorities=self.priorities,
+            wont_do_resolutions=self.wont_do_resolutions,
+        )
+
+    # ----- errors and retries -----------------------------------------------------------
+
+    def _call(self, what: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
+        """`operation` with client errors translated and transient ones retried."""
+        return self.retry.call(
+            lambda: self._guard(what, operation), idempotent=idempotent, what=what
+        )
+
+    def _guard(self, what: str, operation: Callable[[], T]) -> T:
+        """Run one client call, turning its exceptions into sanitised ConnectorErrors.
+
+        The client's own exception text embeds request headers (Basic auth), so it is
+        never surfaced or chained; only status, Jira's error text and our message are.
+        """
+        try:
+            return operation()
+        except JIRAError as error:
+            raise self._translate(what, error) from None
+        except requests.exceptions.ConnectTimeout:
+            raise ConnectorError(
+                f"Jira {what}: could not connect to {self.url} (timed out)",
+                transient=True,
+                unprocessed=True,
+            ) from None
+        except requests.exceptions.Timeout:
+            raise ConnectorError(
+                f"Jira {what}: no answer from {self.url} in time", transient=True
+            ) from None
+        except requests.exceptions.ConnectionError as error:
+            unprocessed = "refused" in str(error).lower()
+            raise ConnectorError(
+                f"Jira {what}: connection to {self.url} failed"
+                + (" (refused)" if unprocessed else " (dropped)"),
+                transient=True,
+                unprocessed=unprocessed,
+            ) from None
+        except requests.exceptions.RequestException as error:
+            raise ConnectorError(f"Jira {what}: {type(error).__name__}") from None
+
+    def _translate(self, what: str, error: JIRAError) -> ConnectorError:
+        status = error.status_code
+        detail = self._redact(str(error.text or "").strip())[:300]
+        retry_after = _retry_after(error.response)
+        message = f"Jira {what} failed: HTTP {status}" + (f": {detail}" if detail else "")
+        if status == 401:
+            return ConnectorError(
+                f"Jira rejected the credentials for {self.url} (HTTP 401)",
+                status=401,
+                hint="check the token environment variable"
+                + (" and `email`" if self.cloud else "")
+                + " in [connectors.jira]",
+                exit_code=2,
+            )
+        if status == 403:
+            return ConnectorError(message, status=403, hint="the Jira user lacks a permission")
+        if status == 429:
+            if retry_after is not None:
+                return RateLimited(message, retry_after=retry_after, status=429)
+            return ConnectorError(message, status=429, transient=True, unprocessed=True)
+        if status is not None and status >= 500:
+            return ConnectorError(
+                message,
+                status=status,
+                transient=True,
+                unprocessed=status == 503 and retry_after is not None,
+                retry_after=retry_after,
+            )
+        return ConnectorError(message, status=status)
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    if response is None:
+        return None
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _without_assignee(draft: TicketDraft) -> TicketDraft:
+    return replace(draft, assignee=None)
+
+
+def _stub(key: str, server: str, identity: str) -> RemoteTicket:
+    """Only if the read-back search missed a just-created issue (eventual consistency)."""
+    return RemoteTicket(
+        ref=TicketRef(TicketSystem.JIRA, key, f"{server}/browse/{key}"),
+        identity=identity,
+        status=Status.OPEN,
+        remote_status="",
+        summary="",
+        assignee=None,
+        due=None,
+        priority=None,
+        labels=(),
+        updated_at=datetime.now(UTC),
+    )

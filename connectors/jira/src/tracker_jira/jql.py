@@ -1,0 +1,62 @@
+"""JQL built from values we don't control (document text, item ids, keys), safely.
+
+Every value goes into JQL as a double-quoted string literal with `\\` and `"` escaped,
+so no cell text can close the string and inject a clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
+
+ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$")
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quote(value: str) -> str:
+    """A JQL string literal that means exactly `value`."""
+    return '"' + "".join(_ESCAPES.get(char, char) for char in value) + '"'
+
+
+def in_list(field: str, values: Iterable[str]) -> str:
+    """`field in ("a", "b")` with every value quoted; refuses an empty list (invalid JQL)."""
+    quoted = [quote(value) for value in values]
+    if not quoted:
+        raise ValueError(f"{field} in () needs at least one value")
+    return f"{field} in ({', '.join(quoted)})"
+
+
+def keys_in(keys: Iterable[str]) -> str:
+    """`key in (...)` for issue keys, refusing anything that isn't one."""
+    checked = []
+    for key in keys:
+        if not ISSUE_KEY.match(key):
+            raise ValueError(f"not a Jira issue key: {key!r}")
+        checked.append(key)
+    return in_list("key", checked)
+
+
+def project_is(project: str) -> str:
+    if not PROJECT_KEY.match(project):
+        raise ValueError(f"not a Jira project key: {project!r}")
+    return f"project = {quote(project)}"
+
+
+def jql_datetime(moment: datetime, zone: tzinfo = UTC) -> str:
+    """`"yyyy/MM/dd HH:mm"` in the Jira user's time zone, floored to the minute (JQL's
+    precision) — so the window may start earlier than asked, never later."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(zone)
+    return quote(local.strftime("%Y/%m/%d %H:%M"))
+
+
+def updated_since(project: str, since: datetime | None, zone: tzinfo = UTC) -> str:
+    """All issues of a project changed at or after `since`, oldest change first."""
+    clauses = [project_is(project)]
+    if since is not None:
+        clauses.append(f"updated >= {jql_datetime(since, zone)}")
+    return " AND ".join(clauses) + " ORDER BY updated ASC"

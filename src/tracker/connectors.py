@@ -1,0 +1,313 @@
+"""The contract between the sync engine and a ticket system, and how connectors are found.
+
+The core never imports a connector by name: each one is a separate distribution that
+registers a class in the `tracker.connectors` entry-point group, so a third party can
+add a system without touching this package. Every connector speaks the value types
+below; they are all the engine needs to plan and apply a sync.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.metadata
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Protocol, runtime_checkable
+
+from tracker.errors import ConfigError, TrackerError
+from tracker.model import Status, TicketRef
+
+ENTRY_POINT_GROUP = "tracker.connectors"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where new tickets for a team or document go."""
+
+    system: str  # "jira" | "github" | a third party's entry-point name
+    project: str | None = None  # Jira project key
+    issue_type: str = "Task"  # Jira
+    repo: str | None = None  # GitHub "owner/name"
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """What the engine wants a new ticket to say (the document-owned fields)."""
+
+    identity: str  # tracker item id, carried on the ticket so a lost create is found again
+    target: Target
+    summary: str
+    description: str
+    priority: str | None  # "P0".."P4"
+    due: date | None
+    assignee: str | None  # Jira accountId (Cloud) / username (Server); GitHub login
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoteTicket:
+    """A ticket as the system reports it, already mapped to tracker's vocabulary."""
+
+    ref: TicketRef
+    identity: str | None
+    status: Status
+    remote_status: str  # the system's own words ("In Progress", "closed:not_planned")
+    summary: str
+    assignee: str | None
+    due: date | None
+    priority: str | None  # P0..P4 or None when the system's value has no mapping
+    labels: tuple[str, ...]
+    updated_at: datetime  # tz-aware UTC
+    deleted: bool = False  # 404/410 when fetched by reference
+    moved_to: TicketRef | None = None  # Jira key changed / GitHub issue transferred
+
+    @classmethod
+    def gone(cls, ref: TicketRef) -> RemoteTicket:
+        """The answer for a reference the system no longer knows (deleted or invisible)."""
+        return cls(
+            ref=ref,
+            identity=None,
+            status=Status.OPEN,
+            remote_status="deleted",
+            summary="",
+            assignee=None,
+            due=None,
+            priority=None,
+            labels=(),
+            updated_at=_EPOCH,
+            deleted=True,
+        )
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    """A partial update; None leaves a field alone."""
+
+    summary: str | None = None
+    description: str | None = None
+    priority: str | None = None
+    due: date | None = None
+    clear_due: bool = False
+    assignee: str | None = None
+    clear_assignee: bool = False
+    status: Status | None = None  # transition / close with a reason / reopen
+
+    @property
+    def is_empty(self) -> bool:
+        return self == TicketChanges()
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """One draft's outcome; `error` is a per-item failure and never contains a secret."""
+
+    identity: str
+    ticket: RemoteTicket | None
+    error: str | None = None
+    # Things done differently from the draft without failing (e.g. an owner that can't
+    # be assigned: the ticket is created unassigned and the run goes on).
+    warnings: tuple[str, ...] = ()
+    adopted: bool = False  # found by identity after a failed/unclear create, not made anew
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    bulk_create: int  # max drafts per create() call (Jira 50, GitHub 1)
+    entity_properties: bool
+    incremental_fetch: bool
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What every ticket system offers the engine. All calls have timeouts and their
+    own retry policy; none of them re-sends a create without first looking it up."""
+
+    name: str
+    capabilities: Capabilities
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, object], *, env: Mapping[str, str]
+    ) -> Connector: ...
+
+    def check(self) -> str: ...
+
+    def owns(self, ref: TicketRef) -> bool: ...
+
+    def check_target(self, target: Target) -> None: ...
+
+    def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]: ...
+
+    def update(self, ref: TicketRef, changes: TicketChanges) -> RemoteTicket: ...
+
+    def fetch(self, refs: Sequence[TicketRef]) -> list[RemoteTicket]: ...
+
+    def fetch_changed_since(
+        self, target: Target, since: datetime | None
+    ) -> Iterator[RemoteTicket]: ...
+
+    def find_by_identity(
+        self, target: Target, identities: Sequence[str]
+    ) -> dict[str, RemoteTicket]: ...
+
+    def add_comment(self, ref: TicketRef, body: str) -> None: ...
+
+
+class ConnectorError(TrackerError):
+    """A ticket system refused or failed a call. The message is already sanitised.
+
+    `transient` says a retry may succeed (429, 5xx, timeouts, dropped connections);
+    `unprocessed` says the server certainly did not act on it (safe to re-send even a
+    create); `status` is the HTTP status when there was one.
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        unprocessed: bool = False,
+        retry_after: float | None = None,
+        hint: str | None = None,
+        exit_code: int | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, exit_code=exit_code)
+        self.status = status
+        self.transient = transient
+        self.unprocessed = unprocessed
+        self.retry_after = retry_after
+
+
+class RateLimited(ConnectorError):
+    """The system asked us to slow down; nothing was done, try again after `retry_after`."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = None) -> None:
+        super().__init__(
+            message, status=status, transient=True, unprocessed=True, retry_after=retry_after
+        )
+        self.retry_after: float = retry_after
+
+
+# ----- discovery -----------------------------------------------------------------------
+
+
+def available_connectors() -> dict[str, str]:
+    """Installed connectors: entry-point name → "module:Class" (nothing imported)."""
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return {entry.name: entry.value for entry in sorted(found, key=lambda e: e.name)}
+
+
+def load_connector(
+    name: str,
+    settings: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    **options: object,
+) -> Connector:
+    """Build the connector registered as `name` from its `[connectors.<name>]` settings.
+
+    `env` defaults to the process environment (secrets are only ever read from it);
+    `options` are passed through to `from_settings` (tests inject clocks and sleeps).
+    """
+    matches = [
+        entry
+        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        if entry.name == name
+    ]
+    if not matches:
+        known = ", ".join(available_connectors()) or "none"
+        raise ConfigError(
+            f"no connector named {name!r} is installed (installed: {known})",
+            hint=f"install the distribution that provides the {name!r} entry point "
+            f"in group {ENTRY_POINT_GROUP!r}",
+        )
+    try:
+        cls = matches[0].load()
+    except Exception as error:  # a broken plug-in must not take the CLI down with a trace
+        raise ConfigError(
+            f"connector {name!r} is installed but failed to import: {type(error).__name__}"
+        ) from None
+    if not hasattr(cls, "from_settings"):
+        raise ConfigError(f"connector {name!r} ({matches[0].value}) has no from_settings()")
+    connector = cls.from_settings(settings or {}, env=os.environ if env is None else env, **options)
+    if not isinstance(connector, Connector):
+        raise ConfigError(f"connector {name!r} does not implement the Connector protocol")
+    return connector
+
+
+# ----- settings and secrets --------------------------------------------------------------
+
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def resolve_secret(value: object, env: Mapping[str, str], *, setting: str) -> str:
+    """The secret behind a setting: a `${ENV}` reference or an already-wrapped secret.
+
+    A literal string is refused so tokens never live in a config file.
+    """
+    for reveal in ("get_secret_value", "reveal"):
+        method = getattr(value, reveal, None)
+        if callable(method):
+            return resolve_secret(method(), env, setting=setting)
+    if isinstance(value, str):
+        match = _ENV_REF.match(value.strip())
+        if match is None:
+            if not value:
+                raise ConfigError(f"{setting} is empty", hint="use ${ENV_VAR}")
+            raise ConfigError(
+                f"{setting} must be an environment reference like ${{TOKEN_VAR}}, not a literal",
+                hint="secrets are only read from the environment",
+            )
+        variable = match.group(1)
+        secret = env.get(variable, "")
+        if not secret:
+            raise ConfigError(f"{setting}: environment variable {variable} is not set")
+        return secret
+    raise ConfigError(f"{setting} is missing", hint="set it to ${ENV_VAR}")
+
+
+def setting_str(settings: Mapping[str, object], key: str, default: str | None = None) -> str:
+    value = settings.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"connector setting {key!r} is required (a string)")
+    return value
+
+
+def setting_float(settings: Mapping[str, object], key: str, default: float) -> float:
+    value = settings.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"connector setting {key!r} must be a number >= 0")
+    return float(value)
+
+
+class Redactor:
+    """Removes secrets (and their Basic-auth / URL-encoded forms) from text we surface."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if not secret:
+                continue
+            forms.add(secret)
+            forms.add(base64.b64encode(secret.encode()).decode())
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def add_basic_auth(self, user: str, secret: str) -> None:
+        encoded = base64.b64encode(f"{user}:{secret}".encode()).decode()
+        self._forms = sorted({*self._forms, encoded}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, "***")
+        # Authorization headers of any kind, whatever they carry.
+        return re.sub(
+            r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic|bearer|token)\s+[^\s'\",}]+",
+            r"\1\2 ***",
+            text,
+        )
