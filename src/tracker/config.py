@@ -1,0 +1,555 @@
+"""tracker's configuration: one TOML file, validated into frozen models.
+
+Schema: /tmp/team/CONFIG_SPEC.md, documented for users in config.example.toml. Every
+mistake becomes one `ConfigError` line naming the file, the key path and the problem
+(`tracker.toml: teams[2].members: expected a list of strings`), never a traceback.
+Secrets are only ever `${ENV_VAR}` references, resolved when used, never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError, core_schema
+
+from tracker.errors import ConfigError
+from tracker.model import Status
+
+CONFIG_FILE_NAME = "tracker.toml"
+CONFIG_ENV = "TRACKER_CONFIG"
+DATABASE_URL_ENV = "TRACKER_DATABASE_URL"
+DEFAULT_DATABASE_PATH = Path(".tracker") / "tracker.db"
+UNASSIGNED_TEAM = "unassigned"
+
+_ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_SECRET_KEY_NAMES = re.compile(r"(token|password|secret|api_key)$", re.IGNORECASE)
+
+
+class Secret:
+    """A secret named by an `${ENV_VAR}` reference; its value is read only when needed.
+
+    str() and repr() are `'***'` so a secret can't leak into logs, errors or reports.
+    """
+
+    __slots__ = ("_env", "env_var")
+
+    def __init__(self, env_var: str, env: Mapping[str, str] | None = None):
+        self.env_var = env_var
+        self._env = env if env is not None else os.environ
+
+    def get(self) -> str:
+        """The secret's value; a ConfigError naming the variable when it is unset."""
+        value = self._env.get(self.env_var)
+        if not value:
+            raise ConfigError(
+                f"environment variable {self.env_var} is not set",
+                hint="export it, or put it in a .env file your shell loads",
+            )
+        return value
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self._env.get(self.env_var))
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.env_var == self.env_var
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self.env_var))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, _source: Any, _handler: Any) -> core_schema.CoreSchema:
+        return core_schema.with_info_plain_validator_function(
+            cls._validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda secret: f"${{{secret.env_var}}}"
+            ),
+        )
+
+    @classmethod
+    def _validate(cls, value: Any, info: ValidationInfo) -> Secret:
+        if isinstance(value, Secret):
+            return value
+        if not isinstance(value, str):
+            raise PydanticCustomError("secret_type", "expected an ${ENV_VAR} reference string")
+        match = _ENV_REFERENCE.match(value.strip())
+        if match is None:
+            raise PydanticCustomError(
+                "secret_literal",
+                'secrets must be an ${ENV_VAR} reference (e.g. "${GITHUB_TOKEN}"), '
+                "not a literal value",
+            )
+        env = (info.context or {}).get("env")
+        return cls(match.group(1), env)
+
+
+def _string_list(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise PydanticCustomError("string_list", "expected a list of strings")
+    return value
+
+
+StringList = Annotated[list[str], BeforeValidator(_string_list)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# <section:documents> (owned by the parser engineer)
+class DocumentsConfig(_Section):
+    """What to scan."""
+
+    paths: StringList = Field(default_factory=list)
+    include: StringList = Field(default_factory=lambda: ["**/*.md", "**/*.markdown"])
+    exclude: StringList = Field(default_factory=list)
+    status_words: dict[str, Status] = Field(default_factory=dict)
+
+
+# </section:documents>
+
+
+# <section:report>
+class ReportConfig(_Section):
+    due_soon_days: int = Field(default=7, ge=0)
+    trend_weeks: int = Field(default=12, ge=1, le=520)
+
+
+# </section:report>
+
+
+class JiraTarget(_Section):
+    system: Literal["jira"]
+    project: str
+    issue_type: str = "Task"
+
+
+class GitHubTarget(_Section):
+    system: Literal["github"]
+    repo: str
+
+    @field_validator("repo")
+    @classmethod
+    def _owner_slash_name(cls, value: str) -> str:
+        if value.count("/") != 1 or value.startswith("/") or value.endswith("/"):
+            raise PydanticCustomError("repo", "expected 'owner/name'")
+        return value
+
+
+TeamTarget = Annotated[JiraTarget | GitHubTarget, Field(discriminator="system")]
+
+
+class TeamConfig(_Section):
+    """A team: who is in it, which documents are its own, where its tickets go."""
+
+    name: str = Field(min_length=1)
+    members: StringList = Field(default_factory=list)
+    paths: StringList = Field(default_factory=list)
+    target: TeamTarget | None = None
+
+
+def identity_key(text: str) -> str:
+    """How names and aliases are compared: case-insensitive, `@` and spacing ignored."""
+    return " ".join(text.strip().lstrip("@").casefold().split())
+
+
+class Person(_Section):
+    """One person and every way documents and ticket systems name them."""
+
+    name: str = Field(min_length=1)
+    aliases: StringList = Field(default_factory=list)
+    email: str | None = None
+    jira_account_id: str | None = None
+    github_login: str | None = None
+
+    def identities(self) -> list[str]:
+        """Every string that names this person (the name first)."""
+        names = [self.name, *self.aliases]
+        names += [v for v in (self.email, self.jira_account_id, self.github_login) if v]
+        return names
+
+
+class People(RootModel[list[Person]]):
+    """The [[people]] map: resolves any alias to one person so they count once."""
+
+    model_config = ConfigDict(frozen=True)
+    root: list[Person] = Field(default_factory=list)
+    _index: dict[str, Person] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, _context: Any) -> None:
+        index: dict[str, Person] = {}
+        for position, person in enumerate(self.root):
+            for identity in person.identities():
+                key = identity_key(identity)
+                other = index.get(key)
+                if other is not None and other.name != person.name:
+                    raise PydanticCustomError(
+                        "alias_twice",
+                        "'{identity}' names both '{first}' and '{second}' (at people[{position}])",
+                        {
+                            "identity": identity,
+                            "first": other.name,
+                            "second": person.name,
+                            "position": position,
+                        },
+                    )
+                index[key] = person
+        self._index = index
+
+    def resolve(self, name_or_alias: str) -> Person | None:
+        """The person a name, alias, e-mail, Jira account id or GitHub login refers to."""
+        return self._index.get(identity_key(name_or_alias))
+
+    def canonical(self, name_or_alias: str) -> str:
+        """The person's name if known, else the text as written (without a leading @)."""
+        person = self.resolve(name_or_alias)
+        return person.name if person else name_or_alias.strip().lstrip("@").strip()
+
+    def __iter__(self) -> Iterator[Person]:  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+
+class ConnectorConfig(_Section):
+    """Settings every connector understands; a connector's own keys come in extras."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    url: str | None = None
+    token: Secret | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+
+    @model_validator(mode="after")
+    def _no_literal_secrets(self) -> ConnectorConfig:
+        for key, value in (self.model_extra or {}).items():
+            is_reference = isinstance(value, str) and _ENV_REFERENCE.match(value.strip())
+            if _SECRET_KEY_NAMES.search(key) and not is_reference:
+                raise PydanticCustomError(
+                    "secret_literal",
+                    "{key}: secrets must be an ${ENV_VAR} reference, not a literal value",
+                    {"key": key},
+                )
+        return self
+
+
+class JiraConnectorConfig(ConnectorConfig):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flavour: Literal["cloud", "server"] = "cloud"
+    email: str | None = None
+
+
+class GitHubConnectorConfig(ConnectorConfig):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    creations_per_minute: float = Field(default=70, gt=0)
+
+
+# <section:sync>
+class SyncConfig(_Section):
+    ticket_link_style: Literal["markdown", "key", "url"] = "markdown"
+    add_missing_columns: bool = True
+    close_ticket_when_done: bool = False
+    conflict_policy: Literal["report", "document-wins", "ticket-wins"] = "report"
+    status_owner: Literal["ticket", "document"] = "ticket"
+    on_row_deleted: Literal["report", "close-ticket"] = "report"
+    on_ticket_deleted: Literal["report", "unlink"] = "report"
+    labels: StringList = Field(default_factory=lambda: ["postmortem"])
+    commit: bool = False
+
+
+# </section:sync>
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# <section:ops>
+class ScheduleConfig(_Section):
+    sync_at: StringList = Field(default_factory=lambda: ["02:00"])
+    digest_at: str = "monday 09:00"
+
+    @field_validator("sync_at")
+    @classmethod
+    def _clock_times(cls, value: list[str]) -> list[str]:
+        for text in value:
+            if not _CLOCK.match(text):
+                raise PydanticCustomError("clock", 'expected times like "02:00"')
+        return value
+
+    @field_validator("digest_at")
+    @classmethod
+    def _weekday_and_time(cls, value: str) -> str:
+        parts = value.split()
+        if len(parts) != 2 or parts[0].lower() not in _WEEKDAYS or not _CLOCK.match(parts[1]):
+            raise PydanticCustomError("weekly", 'expected a weekday and a time like "monday 09:00"')
+        return value
+
+
+class RemindersConfig(_Section):
+    enabled: bool = True
+    interval_days: int = Field(default=7, ge=1)
+    comment: str = "Reminder: this postmortem action item is {reason} (due {due}). Owner: {owner}."
+    digest_dir: str = ".tracker/digests"
+    webhook_url: Secret | None = None
+
+
+class LockConfig(_Section):
+    stale_after_seconds: int = Field(default=3600, ge=1)
+
+
+# </section:ops>
+
+
+class ConnectorsConfig(_Section):
+    """[connectors.NAME] tables: NAME is the connector's entry-point name.
+
+    jira and github have strict models; any other (third-party) connector gets the
+    common keys plus its own, with secret-looking keys still required to be ${ENV}.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, ConnectorConfig] = Field(init=False)
+
+    jira: JiraConnectorConfig | None = None
+    github: GitHubConnectorConfig | None = None
+
+    def _all(self) -> dict[str, ConnectorConfig]:
+        named = {name: getattr(self, name) for name in ("jira", "github")}
+        return {name: value for name, value in named.items() if value is not None} | dict(
+            self.model_extra or {}
+        )
+
+    def __getitem__(self, name: str) -> ConnectorConfig:
+        return self._all()[name]
+
+    def get(self, name: str) -> ConnectorConfig | None:
+        return self._all().get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._all()
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def items(self) -> list[tuple[str, ConnectorConfig]]:
+        return list(self._all().items())
+
+
+class Config(_Section):
+    """The whole configuration. Use `load_config`, which also resolves the database URL."""
+
+    database_url: str | None = None
+    timezone: str = "UTC"
+    docs_base_url: str | None = None
+    documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    teams: list[TeamConfig] = Field(default_factory=list)
+    people: People = Field(default_factory=lambda: People([]))
+    connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    reminders: RemindersConfig = Field(default_factory=RemindersConfig)
+    lock: LockConfig = Field(default_factory=LockConfig)
+
+    _source: Path | None = PrivateAttr(default=None)
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this configuration was read from (None: built-in defaults)."""
+        return self._source
+
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths in the configuration are relative to."""
+        return self._base_dir
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def team(self, name: str) -> TeamConfig | None:
+        return next((team for team in self.teams if team.name == name), None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise PydanticCustomError(
+                "timezone",
+                "unknown time zone '{zone}' (use an IANA name like \"Europe/Berlin\")",
+                {"zone": value},
+            ) from error
+        return value
+
+    @model_validator(mode="after")
+    def _teams_routed_once(self) -> Config:
+        seen_names: dict[str, int] = {}
+        seen_globs: dict[str, str] = {}
+        for position, team in enumerate(self.teams):
+            if team.name in seen_names:
+                raise PydanticCustomError(
+                    "team_twice",
+                    "team '{name}' is defined twice (teams[{first}] and teams[{second}]); "
+                    "merge them into one [[teams]] entry",
+                    {"name": team.name, "first": seen_names[team.name], "second": position},
+                )
+            seen_names[team.name] = position
+            for glob in team.paths:
+                owner = seen_globs.get(glob)
+                if owner is not None:
+                    raise PydanticCustomError(
+                        "glob_twice",
+                        "path '{glob}' is routed to two teams ('{first}' and '{second}'); "
+                        "keep it in one team's paths",
+                        {"glob": glob, "first": owner, "second": team.name},
+                    )
+                seen_globs[glob] = team.name
+        return self
+
+
+_TARGETS = ("jira", "github")
+
+
+def _key_path(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _describe_error(error: Mapping[str, Any]) -> str:
+    """One error as `key.path: problem`, in words a TOML author understands."""
+    # Drop pydantic's own segments: RootModel's "root" and a tagged union's tag.
+    raw = error["loc"]
+    location = tuple(
+        part
+        for index, part in enumerate(raw)
+        if part != "root" and not (index and raw[index - 1] == "target" and part in _TARGETS)
+    )
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = _key_path(location[:-1])
+        where = (
+            f" in [{parent}]"
+            if parent and not parent.endswith("]")
+            else (f" in {parent}" if parent else "")
+        )
+        return f"unknown key {location[-1]!r}{where}"
+    path = _key_path(location)
+    message = _FRIENDLY.get(kind) or error["msg"].replace("Input should be ", "must be ")
+    if kind == "missing":
+        return f"{path}: required key is missing"
+    return f"{path}: {message}" if path else message
+
+
+_FRIENDLY = {
+    "string_type": "expected a string",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "list_type": "expected a list",
+    "dict_type": "expected a table",
+    "model_type": "expected a table",
+    "model_attributes_type": "expected a table",
+    "union_tag_invalid": 'system must be "jira" or "github"',
+    "union_tag_not_found": 'expected a `system` key ("jira" or "github")',
+}
+
+
+def _resolve_database_url(url: str | None, base_dir: Path, env: Mapping[str, str]) -> str:
+    """TRACKER_DATABASE_URL wins; a relative SQLite path is relative to the config file."""
+    chosen = env.get(DATABASE_URL_ENV) or url
+    if not chosen:
+        return f"sqlite:///{(base_dir / DEFAULT_DATABASE_PATH).resolve()}"
+    prefix = "sqlite:///"
+    if chosen.startswith(prefix) and chosen != prefix + ":memory:":
+        path = Path(chosen[len(prefix) :])
+        if not path.is_absolute():
+            return prefix + str((base_dir / path).resolve())
+    return chosen
+
+
+def find_config_file(path: Path | None, env: Mapping[str, str]) -> Path | None:
+    """--config, else TRACKER_CONFIG, else ./tracker.toml, else None (built-in defaults)."""
+    explicit = path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(
+                f"config file {explicit} not found",
+                hint="create one with `tracker init`, or fix --config / TRACKER_CONFIG",
+            )
+        return explicit
+    default = Path.cwd() / CONFIG_FILE_NAME
+    return default if default.is_file() else None
+
+
+def parse_config(
+    data: Mapping[str, Any], *, label: str, base_dir: Path, env: Mapping[str, str]
+) -> Config:
+    """Validate already-parsed TOML data into a Config (errors: one ConfigError line)."""
+    try:
+        config = Config.model_validate(dict(data), context={"env": env})
+    except ValidationError as error:
+        problems = error.errors(include_url=False, include_input=False)
+        first = _describe_error(problems[0])
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ConfigError(f"{label}: {first}{more}") from None
+    resolved = config.model_copy(
+        update={"database_url": _resolve_database_url(config.database_url, base_dir, env)}
+    )
+    resolved._base_dir = base_dir
+    return resolved
+
+
+def load_config(path: Path | None = None, *, env: Mapping[str, str] = os.environ) -> Config:
+    """Find, read and validate the configuration; built-in defaults when there is no file."""
+    source = find_config_file(path, env)
+    if source is None:
+        return parse_config({}, label="defaults", base_dir=Path.cwd().resolve(), env=env)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source}: invalid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{source}: cannot read: {error}") from None
+    config = parse_config(data, label=str(source), base_dir=source.resolve().parent, env=env)
+    config._source = source
+    return config
