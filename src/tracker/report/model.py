@@ -1,0 +1,112 @@
+"""The report as plain data: what every renderer (table, Markdown, JSON, CSV, HTML) reads.
+
+Kept free of SQL and of formatting so the figures are computed once, in `query.py`,
+and every output format shows exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSummary:
+    """One team's figures as of the report date (removed items excluded)."""
+
+    team: str
+    total: int
+    open: int
+    in_progress: int
+    done: int
+    wont_do: int
+    overdue: int
+    due_soon: int
+    unowned: int
+    median_days_to_close: float | None
+    oldest_overdue_due: date | None
+
+    @property
+    def completion_rate(self) -> float | None:
+        """done ÷ (total − won't do); None when nothing is left to complete."""
+        denominator = self.total - self.wont_do
+        return self.done / denominator if denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerSummary:
+    """One person's items (an item with two owners counts once for each)."""
+
+    owner: str
+    total: int
+    open: int
+    in_progress: int
+    done: int
+    wont_do: int
+    overdue: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        denominator = self.total - self.wont_do
+        return self.done / denominator if denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketLink:
+    system: str
+    key: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """An item in the overdue or unowned list, pointing back at its document line."""
+
+    id: str
+    team: str
+    path: str
+    line: int
+    action: str
+    owners: tuple[str, ...]
+    status: str
+    priority: str | None
+    due: date | None
+    days_overdue: int | None
+    doc_url: str | None
+    tickets: tuple[TicketLink, ...] = ()
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """The state at the end of one week's last day, rebuilt from the status events."""
+
+    week_ending: date
+    total: int
+    done: int
+    wont_do: int
+    open_overdue: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        denominator = self.total - self.wont_do
+        return self.done / denominator if denominator else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything a report shows; `totals` sums all teams (its team is "all teams")."""
+
+    as_of: date
+    totals: TeamSummary
+    teams: list[TeamSummary]
+    owners: list[OwnerSummary]
+    overdue: list[ItemRow]
+    unowned: list[ItemRow]
+    trend: list[TrendPoint]
+    team_filter: str | None = None
+    due_soon_days: int = 7
+    timezone: str = "UTC"

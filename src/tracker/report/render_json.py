@@ -1,0 +1,97 @@
+"""The stable, documented JSON shape for dashboards and scripts (see README, section report).
+
+Top-level keys are exactly as_of, teams, overdue, unowned, trend, plus the documented
+extra `owners`; each team object has the documented keys plus `oldest_overdue`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from tracker.report.model import ItemRow, OwnerSummary, ReportData, TeamSummary, TrendPoint
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def team_object(team: TeamSummary) -> dict[str, Any]:
+    return {
+        "team": team.team,
+        "total": team.total,
+        "open": team.open,
+        "in_progress": team.in_progress,
+        "done": team.done,
+        "wont_do": team.wont_do,
+        "completion_rate": _rate(team.completion_rate),
+        "overdue": team.overdue,
+        "due_soon": team.due_soon,
+        "unowned": team.unowned,
+        "median_days_to_close": (
+            None if team.median_days_to_close is None else round(team.median_days_to_close, 2)
+        ),
+        "oldest_overdue": _date(team.oldest_overdue_due),
+    }
+
+
+def item_object(item: ItemRow) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "team": item.team,
+        "path": item.path,
+        "line": item.line,
+        "location": item.location,
+        "action": item.action,
+        "owners": list(item.owners),
+        "status": item.status,
+        "priority": item.priority,
+        "due": _date(item.due),
+        "days_overdue": item.days_overdue,
+        "doc_url": item.doc_url,
+        "tickets": [{"system": t.system, "key": t.key, "url": t.url} for t in item.tickets],
+    }
+
+
+def owner_object(owner: OwnerSummary) -> dict[str, Any]:
+    return {
+        "owner": owner.owner,
+        "total": owner.total,
+        "open": owner.open,
+        "in_progress": owner.in_progress,
+        "done": owner.done,
+        "wont_do": owner.wont_do,
+        "overdue": owner.overdue,
+        "completion_rate": _rate(owner.completion_rate),
+    }
+
+
+def trend_object(point: TrendPoint) -> dict[str, Any]:
+    return {
+        "week_ending": point.week_ending.isoformat(),
+        "completion_rate": _rate(point.completion_rate),
+        "open_overdue": point.open_overdue,
+        "total": point.total,
+        "done": point.done,
+        "wont_do": point.wont_do,
+    }
+
+
+def report_object(report: ReportData) -> dict[str, Any]:
+    return {
+        "as_of": report.as_of.isoformat(),
+        "teams": [team_object(t) for t in report.teams],
+        "overdue": [item_object(i) for i in report.overdue],
+        "unowned": [item_object(i) for i in report.unowned],
+        "trend": [trend_object(p) for p in report.trend],
+        "owners": [owner_object(o) for o in report.owners],
+    }
+
+
+def render_json(report: ReportData) -> str:
+    return json.dumps(report_object(report), ensure_ascii=False, indent=2) + "\n"

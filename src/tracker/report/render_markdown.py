@@ -1,0 +1,120 @@
+"""Markdown for a weekly note: GFM tables, document text escaped so a cell can't break the table."""
+
+from __future__ import annotations
+
+import re
+
+from tracker.report import formatting as fmt
+from tracker.report.model import ItemRow, ReportData, TeamSummary
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def escape(text: str) -> str:
+    """Backslash-escape Markdown punctuation and fold newlines, so text stays literal text."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[str]], *, numeric: bool = True) -> list[str]:
+    """A GFM table; with `numeric`, every column after the first is right-aligned."""
+    align = ["--:" if numeric and i else "---" for i in range(len(header))]
+    return [_row(header), _row(align), *(_row(r) for r in rows)]
+
+
+def _team_cells(team: TeamSummary, *, bold: bool = False) -> list[str]:
+    name = escape(team.team)
+    return [
+        f"**{name}**" if bold else name,
+        str(team.total),
+        str(team.open),
+        str(team.in_progress),
+        str(team.done),
+        str(team.wont_do),
+        fmt.percent(team.completion_rate),
+        str(team.overdue),
+        str(team.due_soon),
+        str(team.unowned),
+        fmt.days(team.median_days_to_close),
+        fmt.iso(team.oldest_overdue_due),
+    ]
+
+
+def _link(text: str, url: str | None) -> str:
+    return f"[{escape(text)}](<{url.replace('>', '%3E')}>)" if url else escape(text)
+
+
+def _item_cells(item: ItemRow) -> list[str]:
+    tickets = ", ".join(_link(t.key, t.url) for t in item.tickets) or fmt.NONE_MARK
+    return [
+        _link(item.location, item.doc_url),
+        escape(item.team),
+        escape(item.action),
+        escape(fmt.owners(item.owners)),
+        fmt.iso(item.due),
+        fmt.NONE_MARK if item.days_overdue is None else str(item.days_overdue),
+        escape(item.status),
+        tickets,
+    ]
+
+
+_ITEM_HEADER = ["Where", "Team", "Action", "Owners", "Due", "Days overdue", "Status", "Ticket"]
+
+
+def render_markdown(report: ReportData) -> str:
+    scope = f" — team {escape(report.team_filter)}" if report.team_filter else ""
+    lines = [f"# Action items as of {report.as_of.isoformat()}{scope}", ""]
+    lines += ["## Teams", ""]
+    team_header = [
+        "Team",
+        "Total",
+        "Open",
+        "In progress",
+        "Done",
+        "Won't do",
+        "Completion",
+        "Overdue",
+        f"Due ≤ {report.due_soon_days} d",
+        "Unowned",
+        "Median days to close",
+        "Oldest overdue",
+    ]
+    team_rows = [_team_cells(t) for t in report.teams]
+    if len(report.teams) > 1:
+        team_rows.append(_team_cells(report.totals, bold=True))
+    lines += [*_table(team_header, team_rows), ""]
+
+    lines += ["## Owners", ""]
+    owner_rows = [
+        [
+            escape(o.owner),
+            str(o.total),
+            str(o.open),
+            str(o.in_progress),
+            str(o.done),
+            str(o.overdue),
+            fmt.percent(o.completion_rate),
+        ]
+        for o in report.owners
+    ]
+    owner_header = ["Owner", "Total", "Open", "In progress", "Done", "Overdue", "Completion"]
+    lines += [*(_table(owner_header, owner_rows) if owner_rows else ["No owned items."]), ""]
+
+    for title, items in (("Overdue", report.overdue), ("Unowned", report.unowned)):
+        lines += [f"## {title} ({len(items)})", ""]
+        if items:
+            lines += _table(_ITEM_HEADER, [_item_cells(i) for i in items], numeric=False)
+        else:
+            lines.append(f"No {title.lower()} items.")
+        lines.append("")
+
+    lines += ["## 12-week trend", ""]
+    trend_rows = [
+        [p.week_ending.isoformat(), fmt.percent(p.completion_rate), str(p.open_overdue)]
+        for p in report.trend
+    ]
+    lines += [*_table(["Week ending", "Completion", "Open overdue"], trend_rows), ""]
+    return "\n".join(lines)
