@@ -1,0 +1,982 @@
+"""A GitHub REST server on loopback that PyGithub 2.x can't tell from api.github.com.
+
+Serves github.com-style (`base_url` is the API root) and Enterprise-style (`{base}/api/v3`)
+clients from one server. Every response carries `x-ratelimit-*` headers; every GET an ETag
+that `If-None-Match` turns into a free 304; the primary, search and secondary (content
+creation) limits refuse requests as GitHub does. Tests act "as a person" through the Python
+methods below or `/_sandbox/github/...`.
+
+    with GitHubSandbox() as gh:
+        g = Github(base_url=gh.base_url, auth=Auth.Token(gh.token))
+        g.get_repo("acme/app").create_issue("Fix it")
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from dateutil import tz
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from tracker.sandbox.core import SandboxError, SandboxService, control_body
+from tracker.sandbox.github_input import (
+    choice,
+    milestone_field,
+    optional_str,
+    page_numbers,
+    parse_json,
+    parse_json_object,
+    query_choice,
+    string_list,
+    timestamp,
+    title_field,
+)
+from tracker.sandbox.github_limits import RATE_DOCS, RateLimiter
+from tracker.sandbox.github_payloads import PayloadBuilder, Roots
+from tracker.sandbox.github_search import matches, parse_query
+from tracker.sandbox.github_state import (
+    DEFAULT_USERS,
+    STATE_REASONS,
+    GitHubError,
+    GitHubState,
+    IssueRecord,
+    RepoRecord,
+    not_found,
+    validation_failed,
+)
+
+ENTERPRISE_PREFIX = "/api/v3"
+DOCS = "https://docs.github.com/rest"
+PACIFIC = tz.gettz("America/Los_Angeles")
+JSON_TYPE = "application/json; charset=utf-8"
+
+T = TypeVar("T")
+
+
+@dataclass
+class Reply:
+    """What a handler answers: status, JSON payload (None for an empty body), extra headers."""
+
+    payload: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """One API request as handlers see it: path params, query, parsed body, URL builder."""
+
+    request: Request
+    body: bytes
+    build: PayloadBuilder
+
+    def param(self, name: str) -> Any:
+        return self.request.path_params[name]
+
+    def number(self, name: str = "number") -> int:
+        """An integer path parameter; anything else is GitHub's 404."""
+        raw = str(self.request.path_params[name])
+        if not raw.isdigit():
+            raise not_found()
+        return int(raw)
+
+    def query(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+
+Handler = Callable[[Call], Reply]
+
+
+class GitHubSandbox(SandboxService):
+    """The GitHub sandbox: repositories (default `acme/app`), people `alice`, `bob`, `chen`.
+
+    The token belongs to `tracker-bot` (user ID 1). `seed_pull_request` puts one open pull
+    request (#1) in the first repository, so issue lists show GitHub's `pull_request` key.
+    """
+
+    name = "github"
+
+    def __init__(
+        self,
+        *,
+        repos: Sequence[str] = ("acme/app",),
+        users: Sequence[str] = DEFAULT_USERS,
+        seed_pull_request: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        latency_ms: float = 0.0,
+        state_file: Path | None = None,
+    ) -> None:
+        super().__init__(
+            host=host, port=port, token=token, latency_ms=latency_ms, state_file=state_file
+        )
+        for full_name in repos:
+            if full_name.count("/") != 1 or not all(full_name.split("/")):
+                raise ValueError(f"repository must be OWNER/NAME, got {full_name!r}")
+        self.state = GitHubState(repos, users, seed_pull_request=seed_pull_request)
+        self.limits = RateLimiter(self.clock, user_id=1)
+
+    # ----- core hooks -------------------------------------------------------------------
+
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve `/api/v3/...` (GitHub Enterprise's layout) by the same routes."""
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if path == ENTERPRISE_PREFIX or path.startswith(ENTERPRISE_PREFIX + "/"):
+                scope = dict(scope, root_path=ENTERPRISE_PREFIX)
+        await super()._asgi(scope, receive, send)
+
+    def reset_state(self) -> None:
+        self.state.reset(self._now())
+        self.limits.reset()
+
+    def dump_state(self) -> dict[str, Any]:
+        return self.state.dump()
+
+    def load_state(self, data: dict[str, Any]) -> None:
+        self.state.load(data)
+
+    def error_response(self, status: int, message: str) -> Response:
+        return self._error(status, message, f"{DOCS}")
+
+    def authenticate(self, request: Request) -> Response | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, credential = header.partition(" ")
+        scheme = scheme.lower()
+        if scheme == "basic":
+            try:
+                credential = base64.b64decode(credential).decode().partition(":")[2]
+            except ValueError:
+                credential = ""
+        if scheme in ("token", "bearer", "basic") and credential.strip() == self.token:
+            return None
+        message = "Bad credentials" if header else "Requires authentication"
+        response = self._error(401, message, DOCS)
+        response.headers.update(
+            {
+                "x-ratelimit-limit": "60",
+                "x-ratelimit-remaining": "59",
+                "x-ratelimit-reset": str(int(self.clock.now().timestamp()) + 3600),
+                "x-ratelimit-used": "1",
+                "x-ratelimit-resource": "core",
+            }
+        )
+        return response
+
+    def _error(
+        self,
+        status: int,
+        message: str,
+        docs: str,
+        errors: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Response:
+        body: dict[str, Any] = {"message": message}
+        if errors is not None:
+            body["errors"] = errors
+        body["documentation_url"] = docs
+        body.update(extra or {})
+        body["status"] = str(status)
+        return Response(_dumps(body), status_code=status, media_type=JSON_TYPE)
+
+    def _now(self) -> datetime:
+        """The sandbox clock at GitHub's one-second resolution."""
+        return self.clock.now().replace(microsecond=0)
+
+    # ----- the request pipeline: limits, errors, ETag ------------------------------------
+
+    def _api(
+        self, handler: Handler, docs: str, *, resource: str = "core", creates: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            body = (
+                await request.body()
+                if request.method in ("POST", "PATCH", "PUT", "DELETE")
+                else b""
+            )
+            try:
+                if resource != "free":
+                    self.limits.admit(resource)
+                if creates:
+                    self.limits.admit_creation()
+                with self.lock, self.state.lock:
+                    reply = handler(Call(request, body, self._builder(request)))
+            except GitHubError as error:
+                return self._refusal(request, error, docs, resource)
+            return self._respond(request, reply, resource)
+
+        return endpoint
+
+    def _respond(self, request: Request, reply: Reply, resource: str) -> Response:
+        headers = dict(reply.headers)
+        if reply.payload is None:
+            response = Response(b"", status_code=reply.status, headers=headers)
+        else:
+            content = _dumps(reply.payload)
+            if request.method == "GET":
+                etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+                headers["etag"] = etag
+                headers["cache-control"] = "private, max-age=60, s-maxage=60"
+                if etag in _etags(request.headers.get("if-none-match")):
+                    # A conditional hit costs nothing against the primary limit.
+                    headers.update(self.limits.headers(_rate_resource(resource)))
+                    return Response(b"", status_code=304, headers=headers)
+            response = Response(
+                content, status_code=reply.status, headers=headers, media_type=JSON_TYPE
+            )
+        if resource != "free":
+            self.limits.charge(resource)
+        response.headers.update(self.limits.headers(_rate_resource(resource)))
+        return response
+
+    def _refusal(self, request: Request, error: GitHubError, docs: str, resource: str) -> Response:
+        extra = dict(error.extra)
+        headers = dict(error.headers)
+        if error.status == 301:
+            owner_name, _, number = str(extra.pop("moved_to")).partition("#")
+            url = f"{self._builder(request).api}/repos/{owner_name}/issues/{number}"
+            extra["url"] = url
+            headers["location"] = url
+        docs = str(
+            extra.pop("documentation_url", RATE_DOCS if error.status in (403, 429) else docs)
+        )
+        response = self._error(error.status, error.message, docs, error.errors, extra)
+        rate_limited = "x-ratelimit-remaining" in headers
+        if resource != "free" and not rate_limited and "retry-after" not in headers:
+            self.limits.charge(resource)
+        if not rate_limited:
+            headers.update(self.limits.headers(_rate_resource(resource)))
+        response.headers.update(headers)
+        return response
+
+    def _builder(self, request: Request) -> PayloadBuilder:
+        host = request.headers.get("host") or f"{self.host}:{self.port}"
+        web = f"http://{host}"
+        return PayloadBuilder(
+            self.state, Roots(api=web + request.scope.get("root_path", ""), web=web)
+        )
+
+    # ----- routes ----------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        repo = "/repos/{owner}/{repo}"
+        issue = repo + "/issues/{number}"
+        issues_docs = f"{DOCS}/issues/issues"
+        label_docs = f"{DOCS}/issues/labels"
+        ms_docs = f"{DOCS}/issues/milestones"
+        comment_docs = f"{DOCS}/issues/comments"
+        assignee_docs = f"{DOCS}/issues/assignees"
+
+        def route(path: str, method: str, handler: Handler, docs: str, **kw: Any) -> Route:
+            return Route(path, self._api(handler, docs, **kw), methods=[method])
+
+        return [
+            route("/user", "GET", self._get_user, f"{DOCS}/users/users#get-the-authenticated-user"),
+            route("/users/{login}", "GET", self._get_any_user, f"{DOCS}/users/users#get-a-user"),
+            route("/rate_limit", "GET", self._get_rate_limit, f"{DOCS}/rate-limit", resource="free"),
+            route("/search/issues", "GET", self._search_issues, f"{DOCS}/search/search#search-issues-and-pull-requests", resource="search"),
+            route(repo, "GET", self._get_repo, f"{DOCS}/repos/repos#get-a-repository"),
+            route("/repositories/{repo_id}", "GET", self._get_repo, f"{DOCS}/repos/repos#get-a-repository"),
+            route(repo + "/issues", "GET", self._list_issues, f"{issues_docs}#list-repository-issues"),
+            route("/repositories/{repo_id}/issues", "GET", self._list_issues, f"{issues_docs}#list-repository-issues"),
+            route(repo + "/issues", "POST", self._create_issue, f"{issues_docs}#create-an-issue", creates=True),
+            route(issue, "GET", self._get_issue, f"{issues_docs}#get-an-issue"),
+            route(issue, "PATCH", self._edit_issue, f"{issues_docs}#update-an-issue"),
+            route(issue + "/labels", "POST", self._add_issue_labels, f"{label_docs}#add-labels-to-an-issue"),
+            route(issue + "/labels", "PUT", self._set_issue_labels, f"{label_docs}#set-labels-for-an-issue"),
+            route(issue + "/labels", "DELETE", self._clear_issue_labels, f"{label_docs}#remove-all-labels-from-an-issue"),
+            route(issue + "/labels/{name}", "DELETE", self._remove_issue_label, f"{label_docs}#remove-a-label-from-an-issue"),
+            route(issue + "/assignees", "POST", self._add_issue_assignees, f"{assignee_docs}#add-assignees-to-an-issue"),
+            route(issue + "/assignees", "DELETE", self._remove_issue_assignees, f"{assignee_docs}#remove-assignees-from-an-issue"),
+            route(issue + "/comments", "GET", self._list_comments, f"{comment_docs}#list-issue-comments"),
+            route(issue + "/comments", "POST", self._create_comment, f"{comment_docs}#create-an-issue-comment", creates=True),
+            route(repo + "/labels", "GET", self._list_labels, f"{label_docs}#list-labels-for-a-repository"),
+            route(repo + "/labels", "POST", self._create_label, f"{label_docs}#create-a-label", creates=True),
+            route(repo + "/labels/{name}", "GET", self._get_label, f"{label_docs}#get-a-label"),
+            route(repo + "/milestones", "GET", self._list_milestones, f"{ms_docs}#list-milestones"),
+            route(repo + "/milestones", "POST", self._create_milestone, f"{ms_docs}#create-a-milestone", creates=True),
+            route(repo + "/milestones/{number}", "GET", self._get_milestone, f"{ms_docs}#get-a-milestone"),
+            route(repo + "/assignees", "GET", self._list_assignees, f"{assignee_docs}#list-assignees"),
+            route(repo + "/assignees/{login}", "GET", self._check_assignee, f"{assignee_docs}#check-if-a-user-can-be-assigned"),
+        ]  # fmt: skip
+
+    def _repo(self, call: Call) -> RepoRecord:
+        params = call.request.path_params
+        if "repo_id" in params:
+            return self.state.repo_by_id(call.number("repo_id"))
+        return self.state.repo(params["owner"], params["repo"])
+
+    def _issue(self, call: Call) -> tuple[RepoRecord, IssueRecord]:
+        repo = self._repo(call)
+        return repo, self.state.issue(repo, call.number())
+
+    # users, rate limit, repository
+
+    def _get_user(self, call: Call) -> Reply:
+        return Reply(call.build.authenticated_user(self.state.bot_login))
+
+    def _get_any_user(self, call: Call) -> Reply:
+        return Reply(call.build.user(self.state.user(call.param("login")).login))
+
+    def _get_rate_limit(self, call: Call) -> Reply:
+        return Reply(self.limits.overview())
+
+    def _get_repo(self, call: Call) -> Reply:
+        return Reply(call.build.repository(self._repo(call)))
+
+    # issues
+
+    def _list_issues(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        state = query_choice(call.query("state"), ("open", "closed", "all"), "open", "state")
+        sort = query_choice(
+            call.query("sort"), ("created", "updated", "comments"), "created", "sort"
+        )
+        direction = query_choice(call.query("direction"), ("asc", "desc"), "desc", "direction")
+        since = timestamp(call.query("since"), "since", "Issue")
+        wanted_labels = [
+            n.strip().lower() for n in (call.query("labels") or "").split(",") if n.strip()
+        ]
+        selected = [
+            issue
+            for issue in repo.issues.values()
+            if (state == "all" or issue.state == state)
+            and (since is None or issue.updated_at >= since)
+            and all(name in issue.labels for name in wanted_labels)
+            and _matches_people(call, issue)
+        ]
+        key: Callable[[IssueRecord], Any] = {
+            "created": lambda i: (i.created_at, i.number),
+            "updated": lambda i: (i.updated_at, i.number),
+            "comments": lambda i: (len(i.comments), i.number),
+        }[sort]
+        selected.sort(key=key, reverse=direction == "desc")
+        link_path = f"{call.build.api}/repositories/{repo.id}/issues"
+        page, link = _paginate(call, selected, link_path)
+        return Reply([call.build.issue(repo, issue) for issue in page], headers=link)
+
+    def _create_issue(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        body = parse_json_object(call.body)
+        title = title_field(body)
+        text = optional_str(body, "body")
+        labels = string_list(body, "labels")
+        assignees = string_list(body, "assignees")
+        assignees_field = "assignees"
+        if not assignees and body.get("assignee") is not None:
+            assignees = [optional_str(body, "assignee") or ""]
+            assignees_field = "assignee"
+        issue = self.state.create_issue(
+            repo,
+            self.state.bot_login,
+            self._now(),
+            title=title,
+            body=text,
+            labels=labels,
+            assignees=[a for a in assignees if a],
+            assignees_field=assignees_field,
+            milestone=milestone_field(body),
+        )
+        url = f"{call.build.repo_url(repo)}/issues/{issue.number}"
+        return Reply(call.build.issue(repo, issue, single=True), 201, {"location": url})
+
+    def _get_issue(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        return Reply(call.build.issue(repo, issue, single=True))
+
+    def _edit_issue(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        changes = _issue_changes(parse_json_object(call.body))
+        issue = self.state.edit_issue(
+            repo, call.number(), self.state.bot_login, self._now(), changes
+        )
+        return Reply(call.build.issue(repo, issue, single=True))
+
+    # issue labels and assignees
+
+    def _label_names(self, call: Call) -> list[str]:
+        body = parse_json(call.body)
+        if isinstance(body, list):
+            body = {"labels": body}
+        if not isinstance(body, dict):
+            raise validation_failed({"resource": "Label", "code": "invalid", "field": "labels"})
+        return string_list(body, "labels")
+
+    def _issue_labels_reply(
+        self, call: Call, repo: RepoRecord, issue: IssueRecord, status: int = 200
+    ) -> Reply:
+        return Reply(
+            [call.build.label(repo, repo.labels[k]) for k in issue.labels if k in repo.labels],
+            status,
+        )
+
+    def _add_issue_labels(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        names = [repo.labels[k].name for k in issue.labels if k in repo.labels] + self._label_names(
+            call
+        )
+        issue = self.state.edit_issue(
+            repo, issue.number, self.state.bot_login, self._now(), {"labels": names}
+        )
+        return self._issue_labels_reply(call, repo, issue)
+
+    def _set_issue_labels(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        changes = {"labels": self._label_names(call)}
+        issue = self.state.edit_issue(
+            repo, issue.number, self.state.bot_login, self._now(), changes
+        )
+        return self._issue_labels_reply(call, repo, issue)
+
+    def _clear_issue_labels(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        self.state.edit_issue(repo, issue.number, self.state.bot_login, self._now(), {"labels": []})
+        return Reply(None, 204)
+
+    def _remove_issue_label(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        key = str(call.param("name")).strip().lower()
+        if key not in issue.labels:
+            raise GitHubError(404, "Label does not exist")
+        names = [repo.labels[k].name for k in issue.labels if k != key and k in repo.labels]
+        issue = self.state.edit_issue(
+            repo, issue.number, self.state.bot_login, self._now(), {"labels": names}
+        )
+        return self._issue_labels_reply(call, repo, issue)
+
+    def _add_issue_assignees(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        wanted = string_list(parse_json_object(call.body), "assignees")
+        # GitHub silently ignores logins that can't be assigned here.
+        logins = issue.assignees + [a for a in wanted if self.state.is_assignable(repo, a)]
+        issue = self.state.edit_issue(
+            repo, issue.number, self.state.bot_login, self._now(), {"assignees": logins}
+        )
+        return Reply(call.build.issue(repo, issue, single=True), 201)
+
+    def _remove_issue_assignees(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        gone = {a.lower() for a in string_list(parse_json_object(call.body), "assignees")}
+        logins = [a for a in issue.assignees if a.lower() not in gone]
+        issue = self.state.edit_issue(
+            repo, issue.number, self.state.bot_login, self._now(), {"assignees": logins}
+        )
+        return Reply(call.build.issue(repo, issue, single=True))
+
+    # comments
+
+    def _list_comments(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        since = timestamp(call.query("since"), "since", "IssueComment")
+        selected = [c for c in issue.comments if since is None or c.updated_at >= since]
+        path = f"{call.build.repo_url(repo)}/issues/{issue.number}/comments"
+        page, link = _paginate(call, selected, path)
+        return Reply([call.build.comment(repo, issue, c) for c in page], headers=link)
+
+    def _create_comment(self, call: Call) -> Reply:
+        repo, issue = self._issue(call)
+        body = parse_json_object(call.body)
+        text = body.get("body")
+        if text is None or text == "":
+            raise validation_failed(
+                {"resource": "IssueComment", "code": "missing_field", "field": "body"}
+            )
+        text = optional_str(body, "body", nullable=False) or ""
+        comment = self.state.add_comment(
+            repo, issue.number, self.state.bot_login, self._now(), text
+        )
+        return Reply(
+            call.build.comment(repo, issue, comment),
+            201,
+            {"location": call.build.comment(repo, issue, comment)["url"]},
+        )
+
+    # labels
+
+    def _list_labels(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        labels = sorted(repo.labels.values(), key=lambda label: label.name.lower())
+        page, link = _paginate(call, labels, f"{call.build.repo_url(repo)}/labels")
+        return Reply([call.build.label(repo, label) for label in page], headers=link)
+
+    def _create_label(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        body = parse_json_object(call.body)
+        name = title_field(body, "Label", "name")
+        color = optional_str(body, "color") or "ededed"
+        color = color.removeprefix("#")
+        if len(color) != 6 or any(c not in "0123456789abcdefABCDEF" for c in color):
+            raise validation_failed({"resource": "Label", "code": "invalid", "field": "color"})
+        label = self.state.create_label(repo, name, color, optional_str(body, "description"))
+        return Reply(call.build.label(repo, label), 201)
+
+    def _get_label(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        return Reply(call.build.label(repo, self.state.label(repo, call.param("name"))))
+
+    # milestones
+
+    def _list_milestones(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        state = query_choice(call.query("state"), ("open", "closed", "all"), "open", "state")
+        sort = query_choice(call.query("sort"), ("due_on", "completeness"), "due_on", "sort")
+        direction = query_choice(call.query("direction"), ("asc", "desc"), "asc", "direction")
+        selected = [m for m in repo.milestones.values() if state in ("all", m.state)]
+        far = datetime.max.replace(tzinfo=UTC)
+        if sort == "due_on":
+            selected.sort(key=lambda m: (m.due_on or far, m.number), reverse=direction == "desc")
+        else:
+            selected.sort(
+                key=lambda m: (
+                    _completeness(self.state.milestone_counts(repo, m.number)),
+                    m.number,
+                ),
+                reverse=direction == "desc",
+            )
+        page, link = _paginate(call, selected, f"{call.build.repo_url(repo)}/milestones")
+        return Reply([call.build.milestone(repo, m) for m in page], headers=link)
+
+    def _create_milestone(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        body = parse_json_object(call.body)
+        title = title_field(body, "Milestone")
+        state = choice(body, "state", ("open", "closed"), "Milestone") or "open"
+        due_on = timestamp(body.get("due_on"), "due_on", "Milestone")
+        milestone = self.state.create_milestone(
+            repo,
+            self.state.bot_login,
+            self._now(),
+            title=title,
+            state=state,
+            description=optional_str(body, "description"),
+            due_on=_pacific_midnight(due_on) if due_on else None,
+        )
+        return Reply(call.build.milestone(repo, milestone), 201)
+
+    def _get_milestone(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        return Reply(call.build.milestone(repo, self.state.milestone(repo, call.number())))
+
+    # assignees
+
+    def _list_assignees(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        page, link = _paginate(
+            call, list(repo.collaborators), f"{call.build.repo_url(repo)}/assignees"
+        )
+        return Reply([call.build.user(login) for login in page], headers=link)
+
+    def _check_assignee(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        if not self.state.is_assignable(repo, call.param("login")):
+            raise not_found()
+        return Reply(None, 204)
+
+    # search
+
+    def _search_issues(self, call: Call) -> Reply:
+        q = call.query("q")
+        if not q:
+            raise validation_failed({"resource": "Search", "field": "q", "code": "missing"})
+        try:
+            query = parse_query(q)
+        except ValueError as error:
+            raise validation_failed(
+                {"resource": "Search", "field": "q", "code": "invalid"}
+            ) from error
+        for name in query.repos:
+            if name not in self.state.repos:
+                message = (
+                    "The listed users and repositories cannot be searched either because the "
+                    "resources do not exist or you do not have permission to view them."
+                )
+                raise validation_failed(
+                    {"message": message, "resource": "Search", "field": "q", "code": "invalid"}
+                )
+        sort = call.query("sort")
+        descending = (call.query("order") or "desc") == "desc"
+        hits = [
+            (repo, issue)
+            for repo in self.state.repos.values()
+            for issue in repo.issues.values()
+            if matches(query, repo, issue)
+        ]
+        if sort in ("created", "updated", "comments"):
+            hits.sort(
+                key=lambda hit: {
+                    "created": hit[1].created_at.timestamp(),
+                    "updated": hit[1].updated_at.timestamp(),
+                    "comments": float(len(hit[1].comments)),
+                }[sort],
+                reverse=descending,
+            )
+        else:  # best match: newest first
+            hits.sort(key=lambda hit: hit[1].id, reverse=True)
+        hits = hits[:1000]  # GitHub returns at most 1,000 results per query
+        page, link = _paginate(call, hits, f"{call.build.api}/search/issues")
+        items = []
+        for repo, issue in page:
+            item = call.build.issue(repo, issue)
+            item["score"] = 1.0
+            items.append(item)
+        return Reply(
+            {"total_count": len(hits), "incomplete_results": False, "items": items}, headers=link
+        )
+
+    # ----- Python control API (tests acting as a person) -----------------------------------
+
+    def _control_builder(self) -> PayloadBuilder:
+        web = self.base_url or f"http://{self.host}:{self.port}"
+        return PayloadBuilder(self.state, Roots(api=web, web=web))
+
+    def _locate(self, repo: str) -> RepoRecord:
+        owner, _, name = repo.partition("/")
+        try:
+            return self.state.repo(owner, name)
+        except GitHubError as error:
+            raise KeyError(f"no repository {repo!r} in the sandbox") from error
+
+    def _as_control(self, action: Callable[[], T]) -> T:
+        """Run a control action; GitHub errors become SandboxError (400/404/...)."""
+        try:
+            with self.lock, self.state.lock:
+                return action()
+        except GitHubError as error:
+            body = {"message": error.message, "errors": error.errors}
+            raise SandboxError(error.status, error.message, body=body) from error
+
+    def issues(
+        self, repo: str = "acme/app", *, include_pull_requests: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every issue of `repo` as the API renders it (oldest first), for assertions."""
+
+        def action() -> list[dict[str, Any]]:
+            record = self._locate(repo)
+            build = self._control_builder()
+            return [
+                build.issue(record, issue, single=True)
+                for issue in sorted(record.issues.values(), key=lambda i: i.number)
+                if include_pull_requests or not issue.pull_request
+            ]
+
+        return self._as_control(action)
+
+    def issue(self, repo: str, number: int) -> dict[str, Any]:
+        """One issue as GET /repos/{repo}/issues/{number} renders it."""
+
+        def action() -> dict[str, Any]:
+            record = self._locate(repo)
+            return self._control_builder().issue(
+                record, self.state.issue(record, number), single=True
+            )
+
+        return self._as_control(action)
+
+    def edit_issue(
+        self, repo: str, number: int, *, actor: str = "alice", **changes: Any
+    ) -> dict[str, Any]:
+        """Change an issue as `actor` would on github.com (same rules as PATCH)."""
+
+        def action() -> dict[str, Any]:
+            record = self._locate(repo)
+            checked = _issue_changes(changes)
+            issue = self.state.edit_issue(
+                record, number, self.state.user(actor).login, self._now(), checked
+            )
+            return self._control_builder().issue(record, issue, single=True)
+
+        return self._as_control(action)
+
+    def set_state(
+        self,
+        repo: str,
+        number: int,
+        state: str,
+        *,
+        state_reason: str | None = None,
+        actor: str = "alice",
+    ) -> dict[str, Any]:
+        """Close (completed / not_planned / duplicate) or reopen an issue as `actor`."""
+        changes: dict[str, Any] = {"state": state}
+        if state_reason is not None:
+            changes["state_reason"] = state_reason
+        return self.edit_issue(repo, number, actor=actor, **changes)
+
+    def set_assignees(
+        self, repo: str, number: int, assignees: Iterable[str], *, actor: str = "alice"
+    ) -> dict[str, Any]:
+        """Replace an issue's assignees as `actor`."""
+        return self.edit_issue(repo, number, actor=actor, assignees=list(assignees))
+
+    def add_comment(
+        self, repo: str, number: int, body: str, *, actor: str = "alice"
+    ) -> dict[str, Any]:
+        """Comment on an issue as `actor`."""
+
+        def action() -> dict[str, Any]:
+            record = self._locate(repo)
+            comment = self.state.add_comment(
+                record, number, self.state.user(actor).login, self._now(), body
+            )
+            return self._control_builder().comment(
+                record, self.state.issue(record, number), comment
+            )
+
+        return self._as_control(action)
+
+    def delete_issue(self, repo: str, number: int) -> None:
+        """Delete an issue: its URL answers 410 Gone from now on."""
+        self._as_control(lambda: self.state.delete_issue(self._locate(repo), number))
+
+    def transfer_issue(self, repo: str, number: int, to: str) -> int:
+        """Move an issue to repository `to`; the old URL answers 301. Returns the new number."""
+
+        def action() -> int:
+            issue = self.state.transfer_issue(
+                self._locate(repo), number, self._locate(to), self._now()
+            )
+            return issue.number
+
+        return self._as_control(action)
+
+    def set_rate_limits(
+        self,
+        *,
+        core_limit: int | None = None,
+        search_limit: int | None = None,
+        creation_per_minute: int | None = None,
+        creation_per_hour: int | None = None,
+        enabled: bool | None = None,
+        secondary_enabled: bool | None = None,
+        status: int | None = None,
+    ) -> dict[str, Any]:
+        """Change rate-limit knobs (None keeps a knob); `reset()` restores GitHub's defaults."""
+        if status is not None and status not in (403, 429):
+            raise ValueError("GitHub answers rate limits with 403 or 429")
+        settings = self.limits.configure(
+            core_limit=core_limit,
+            search_limit=search_limit,
+            creation_per_minute=creation_per_minute,
+            creation_per_hour=creation_per_hour,
+            enabled=enabled,
+            secondary_enabled=secondary_enabled,
+            status=status,
+        )
+        return asdict(settings)
+
+    def rate_limit_status(self) -> dict[str, Any]:
+        """What `GET /rate_limit` would answer, without counting a request."""
+        return self.limits.overview()
+
+    # ----- /_sandbox/github/... ---------------------------------------------------------
+
+    def control_routes(self) -> list[BaseRoute]:
+        base = "/_sandbox/github"
+        issue = base + "/repos/{owner}/{repo}/issues/{number}"
+        return [
+            *super().control_routes(),
+            Route(base + "/repos/{owner}/{repo}/issues", self._ctl_issues, methods=["GET"]),
+            Route(issue, self._ctl_issue, methods=["GET", "PATCH", "DELETE"]),
+            Route(issue + "/state", self._ctl_state, methods=["POST"]),
+            Route(issue + "/assignees", self._ctl_assignees, methods=["POST"]),
+            Route(issue + "/comments", self._ctl_comment, methods=["POST"]),
+            Route(issue + "/transfer", self._ctl_transfer, methods=["POST"]),
+            Route(base + "/rate-limits", self._ctl_rate_limits, methods=["GET", "POST"]),
+        ]
+
+    @staticmethod
+    def _ctl_repo(request: Request) -> str:
+        return f"{request.path_params['owner']}/{request.path_params['repo']}"
+
+    @staticmethod
+    def _ctl_target(request: Request) -> tuple[str, int]:
+        raw = str(request.path_params["number"])
+        if not raw.isdigit():
+            raise SandboxError(404, f"no issue {raw!r}")
+        return f"{request.path_params['owner']}/{request.path_params['repo']}", int(raw)
+
+    def _ctl_lookup(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except KeyError as error:
+            raise SandboxError(404, str(error)) from error
+
+    async def _ctl_issues(self, request: Request) -> Response:
+        with_prs = request.query_params.get("pull_requests") == "true"
+        repo = self._ctl_repo(request)
+        return _json(self._ctl_lookup(lambda: self.issues(repo, include_pull_requests=with_prs)))
+
+    async def _ctl_issue(self, request: Request) -> Response:
+        repo, number = self._ctl_target(request)
+        if request.method == "DELETE":
+            self._ctl_lookup(lambda: self.delete_issue(repo, number))
+            return Response(b"", 204)
+        if request.method == "PATCH":
+            body = await control_body(request)
+            actor = str(body.pop("actor", "alice"))
+            return _json(
+                self._ctl_lookup(lambda: self.edit_issue(repo, number, actor=actor, **body))
+            )
+        return _json(self._ctl_lookup(lambda: self.issue(repo, number)))
+
+    async def _ctl_state(self, request: Request) -> Response:
+        repo, number = self._ctl_target(request)
+        body = await control_body(request)
+        state, reason = str(body.get("state", "closed")), body.get("state_reason")
+        actor = str(body.get("actor", "alice"))
+        return _json(
+            self._ctl_lookup(
+                lambda: self.set_state(repo, number, state, state_reason=reason, actor=actor)
+            )
+        )
+
+    async def _ctl_assignees(self, request: Request) -> Response:
+        repo, number = self._ctl_target(request)
+        body = await control_body(request)
+        logins, actor = list(body.get("assignees") or []), str(body.get("actor", "alice"))
+        return _json(
+            self._ctl_lookup(lambda: self.set_assignees(repo, number, logins, actor=actor))
+        )
+
+    async def _ctl_comment(self, request: Request) -> Response:
+        repo, number = self._ctl_target(request)
+        body = await control_body(request)
+        text, actor = str(body.get("body", "")), str(body.get("actor", "alice"))
+        return _json(self._ctl_lookup(lambda: self.add_comment(repo, number, text, actor=actor)))
+
+    async def _ctl_transfer(self, request: Request) -> Response:
+        repo, number = self._ctl_target(request)
+        target = str((await control_body(request)).get("to", ""))
+        new_number = self._ctl_lookup(lambda: self.transfer_issue(repo, number, target))
+        return _json({"repository": target, "number": new_number})
+
+    async def _ctl_rate_limits(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await control_body(request)
+            try:
+                settings = self.set_rate_limits(**body)
+            except (TypeError, ValueError) as error:
+                raise SandboxError(400, str(error)) from error
+        else:
+            settings = asdict(self.limits.settings)
+        return _json({"settings": settings, "status": self.rate_limit_status()["resources"]})
+
+
+# ----- helpers ---------------------------------------------------------------------------
+
+
+def _dumps(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(_dumps(payload), status_code=status, media_type=JSON_TYPE)
+
+
+def _etags(header: str | None) -> set[str]:
+    """ETags in an If-None-Match header; a strong tag matches its weak twin, as GitHub allows."""
+    if not header:
+        return set()
+    tags = {part.strip() for part in header.split(",") if part.strip()}
+    return tags | {f"W/{t}" for t in tags if not t.startswith("W/")}
+
+
+def _rate_resource(resource: str) -> str:
+    return "search" if resource == "search" else "core"
+
+
+def _matches_people(call: Call, issue: IssueRecord) -> bool:
+    """The `milestone`, `assignee` and `creator` filters of GET /issues."""
+    milestone = call.query("milestone")
+    if milestone == "none" and issue.milestone is not None:
+        return False
+    if milestone == "*" and issue.milestone is None:
+        return False
+    if milestone and milestone.isdigit() and issue.milestone != int(milestone):
+        return False
+    assignee = call.query("assignee")
+    if assignee == "none" and issue.assignees:
+        return False
+    if assignee == "*" and not issue.assignees:
+        return False
+    if (
+        assignee
+        and assignee not in ("none", "*")
+        and assignee.lower() not in {a.lower() for a in issue.assignees}
+    ):
+        return False
+    creator = call.query("creator")
+    return not (creator and creator.lower() != issue.user.lower())
+
+
+def _paginate(call: Call, items: list[T], link_path: str) -> tuple[list[T], dict[str, str]]:
+    """One page of `items` plus GitHub's RFC 5988 `link` header (prev, next, last, first).
+
+    Link URLs keep every query parameter of the request, because PyGithub follows them
+    verbatim and sends nothing else on later pages.
+    """
+    per_page, page = page_numbers(call.query("per_page"), call.query("page"))
+    start = (page - 1) * per_page
+    chunk = items[start : start + per_page]
+    last = max(1, -(-len(items) // per_page))
+    if last == 1 and page == 1:
+        return chunk, {}
+    params = [(k, v) for k, v in call.request.query_params.multi_items() if k != "page"]
+
+    def url(number: int) -> str:
+        return f"{link_path}?{urlencode([*params, ('page', str(number))])}"
+
+    parts = []
+    if page > 1:
+        parts.append(f'<{url(min(page - 1, last))}>; rel="prev"')
+    if page < last:
+        parts.append(f'<{url(page + 1)}>; rel="next"')
+        parts.append(f'<{url(last)}>; rel="last"')
+    if page > 1:
+        parts.append(f'<{url(1)}>; rel="first"')
+    return chunk, {"link": ", ".join(parts)}
+
+
+def _issue_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """Validated PATCH /issues/{n} fields (only those sent); unknown fields are ignored."""
+    changes: dict[str, Any] = {}
+    if "title" in body:
+        changes["title"] = title_field(body)
+    if "body" in body:
+        changes["body"] = optional_str(body, "body")
+    if "state" in body:
+        changes["state"] = choice(body, "state", ("open", "closed"), "Issue") or "open"
+    if "state_reason" in body:
+        changes["state_reason"] = choice(body, "state_reason", STATE_REASONS, "Issue")
+    if "labels" in body:
+        changes["labels"] = string_list(body, "labels")
+    if "assignees" in body:
+        changes["assignees"] = string_list(body, "assignees")
+    elif "assignee" in body:
+        changes["assignee"] = optional_str(body, "assignee")
+    if "milestone" in body:
+        changes["milestone"] = milestone_field(body)
+    return changes
+
+
+def _pacific_midnight(due: datetime) -> datetime:
+    """GitHub keeps a milestone's due *date* in US Pacific time, at midnight there."""
+    local_date = due.astimezone(PACIFIC).date()
+    return datetime.combine(local_date, time(0), PACIFIC).astimezone(UTC)
+
+
+def _completeness(counts: tuple[int, int]) -> float:
+    opened, closed = counts
+    return closed / (opened + closed) if opened + closed else 0.0
