@@ -1,0 +1,437 @@
+"""Recording a scan into the store: items, their status history, what disappeared.
+
+One scan is recorded in one transaction with bulk statements (SQLAlchemy Core), so a
+10,000-item document set records in seconds and a failure leaves nothing half-written.
+Recording is idempotent: an unchanged document set writes nothing at all — not even
+timestamps — so `updated_at` means "the document changed this item".
+Rows that disappear get `removed_at` (never deleted) and lose it if they come back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from tracker.config import Config
+from tracker.model import ActionItem, Postmortem, Status
+from tracker.store.db import Store
+from tracker.store.models import ActionItemRow, ItemOwner, PostmortemRow, StatusEvent, TicketLink
+from tracker.store.routing import Router
+from tracker.store.types import as_utc
+
+_CHUNK = 500
+_POSTMORTEM = PostmortemRow.__table__  # type: ignore[attr-defined]
+_ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
+_OWNER = ItemOwner.__table__  # type: ignore[attr-defined]
+_EVENT = StatusEvent.__table__  # type: ignore[attr-defined]
+_LINK = TicketLink.__table__  # type: ignore[attr-defined]
+
+# Columns compared to decide whether a document or an item changed.
+_DOC_FIELDS = ("title", "date", "severity", "team", "language", "sha256")
+_ITEM_FIELDS = (
+    "postmortem_id",
+    "path",
+    "line",
+    "action",
+    "owners",
+    "team",
+    "due",
+    "priority",
+    "status",
+    "type",
+    "doc_hash",
+)
+
+
+@dataclass(slots=True)
+class RecordResult:
+    """What one recording changed (counts of items, except `documents`)."""
+
+    new: int = 0
+    changed: int = 0
+    status_changes: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    restored: int = 0  # also counted in `changed`
+    documents: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The figures a sync_run row keeps."""
+        return {
+            "documents": self.documents,
+            "new": self.new,
+            "changed": self.changed,
+            "status_changes": self.status_changes,
+            "removed": self.removed,
+            "restored": self.restored,
+            "unchanged": self.unchanged,
+        }
+
+    @property
+    def wrote_anything(self) -> bool:
+        return bool(self.new or self.changed or self.removed)
+
+
+def item_doc_hash(item: ActionItem, owners: Sequence[str]) -> str:
+    """Fingerprint of the fields the document owns, so sync can see document edits."""
+    payload = [
+        item.action,
+        sorted(owners),
+        item.due.isoformat() if item.due else None,
+        item.priority,
+        str(item.status),
+        item.type,
+        sorted(f"{ticket.system}:{ticket.key}" for ticket in item.tickets),
+    ]
+    encoded = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _in_scope(path: str, scope: Sequence[str] | None) -> bool:
+    if scope is None:
+        return False
+    for root in scope:
+        root = root.rstrip("/")
+        if path == root or path.startswith(root + "/") or root in ("", "."):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class _ScannedItem:
+    item: ActionItem
+    values: dict[str, Any]
+
+
+class _Recorder:
+    """One recording pass; holds the scan and the store's current rows while comparing."""
+
+    def __init__(self, connection: Connection, config: Config, now: datetime, source: str):
+        self.connection = connection
+        self.router = Router(config)
+        self.now = as_utc(now)
+        self.source = source
+        self.result = RecordResult()
+
+    def record(self, postmortems: Iterable[Postmortem], scope: Sequence[str] | None) -> None:
+        documents = list(postmortems)
+        self.result.documents = len(documents)
+        teams = {doc.path: self._route(doc) for doc in documents}
+        doc_ids = self._record_postmortems(documents, teams, scope)
+        scanned = self._scanned_items(documents, teams, doc_ids)
+        self._record_items(scanned, set(doc_ids.values()), scope)
+
+    def _route(self, doc: Postmortem) -> str:
+        owners = [
+            owner for item in doc.items for owner in self.router.canonical_owners(item.owners)
+        ]
+        return self.router.team_for(doc, owners)
+
+    # -- documents -----------------------------------------------------------------
+
+    def _record_postmortems(
+        self, documents: list[Postmortem], teams: dict[str, str], scope: Sequence[str] | None
+    ) -> dict[str, int]:
+        """Insert new documents, update changed ones, mark vanished ones; path → id."""
+        existing = {
+            row.path: row
+            for row in self.connection.execute(
+                select(
+                    _POSTMORTEM.c.id,
+                    _POSTMORTEM.c.path,
+                    _POSTMORTEM.c.removed_at,
+                    *(_POSTMORTEM.c[name] for name in _DOC_FIELDS),
+                )
+            )
+        }
+        inserts, updates = [], []
+        for doc in documents:
+            values = {
+                "title": doc.title,
+                "date": doc.date,
+                "severity": doc.severity,
+                "team": teams[doc.path],
+                "language": doc.language,
+                "sha256": doc.sha256,
+            }
+            row = existing.get(doc.path)
+            if row is None:
+                inserts.append({"path": doc.path, "last_scanned_at": self.now, **values})
+            elif row.removed_at is not None or any(
+                getattr(row, name) != value for name, value in values.items()
+            ):
+                updates.append(
+                    {"b_id": row.id, "last_scanned_at": self.now, "removed_at": None, **values}
+                )
+        if inserts:
+            self.connection.execute(insert(_POSTMORTEM), inserts)
+        if updates:
+            self.connection.execute(
+                update(_POSTMORTEM).where(_POSTMORTEM.c.id == bindparam("b_id")), updates
+            )
+        seen = {doc.path for doc in documents}
+        vanished = [
+            {"b_id": row.id, "removed_at": self.now}
+            for path, row in existing.items()
+            if path not in seen and row.removed_at is None and _in_scope(path, scope)
+        ]
+        if vanished:
+            self.connection.execute(
+                update(_POSTMORTEM).where(_POSTMORTEM.c.id == bindparam("b_id")), vanished
+            )
+        ids = {row.path: row.id for row in existing.values()}
+        if inserts:
+            for chunk in _chunks([value["path"] for value in inserts]):
+                ids.update(
+                    (row.path, row.id)
+                    for row in self.connection.execute(
+                        select(_POSTMORTEM.c.id, _POSTMORTEM.c.path).where(
+                            _POSTMORTEM.c.path.in_(chunk)
+                        )
+                    )
+                )
+        self._vanished_doc_ids = {value["b_id"] for value in vanished}
+        return {path: ids[path] for path in seen}
+
+    # -- items ---------------------------------------------------------------------
+
+    def _scanned_items(
+        self, documents: list[Postmortem], teams: dict[str, str], doc_ids: dict[str, int]
+    ) -> dict[str, _ScannedItem]:
+        scanned: dict[str, _ScannedItem] = {}
+        for doc in documents:
+            for item in doc.items:
+                if item.id in scanned:
+                    other = scanned[item.id].item
+                    self.result.warnings.append(
+                        f"{item.path}:{item.line}: item id {item.id} also used at "
+                        f"{other.path}:{other.line}; recorded once"
+                    )
+                    continue
+                owners = self.router.canonical_owners(item.owners)
+                scanned[item.id] = _ScannedItem(
+                    item,
+                    {
+                        "postmortem_id": doc_ids[doc.path],
+                        "path": item.path,
+                        "line": item.line,
+                        "action": item.action,
+                        "owners": owners,
+                        "team": teams[doc.path],
+                        "due": item.due,
+                        "priority": item.priority,
+                        "status": str(item.status),
+                        "type": item.type,
+                        "doc_hash": item_doc_hash(item, owners),
+                    },
+                )
+        return scanned
+
+    def _record_items(
+        self,
+        scanned: dict[str, _ScannedItem],
+        scanned_doc_ids: set[int],
+        scope: Sequence[str] | None,
+    ) -> None:
+        columns = [
+            _ITEM.c.id,
+            _ITEM.c.closed_at,
+            _ITEM.c.removed_at,
+            *(_ITEM.c[name] for name in _ITEM_FIELDS),
+        ]
+        existing = {row.id: row for row in self.connection.execute(select(*columns))}
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        owners_changed: list[str] = []
+        for item_id, entry in scanned.items():
+            values = entry.values
+            row = existing.get(item_id)
+            status = Status(values["status"])
+            if row is None:
+                inserts.append(
+                    {
+                        "id": item_id,
+                        **values,
+                        "first_seen_at": self.now,
+                        "updated_at": self.now,
+                        "closed_at": self.now if status.is_closed else None,
+                        "removed_at": None,
+                    }
+                )
+                events.append(self._event(item_id, None, status))
+                owners_changed.append(item_id)
+                self.result.new += 1
+                continue
+            if row.removed_at is None and all(
+                getattr(row, name) == values[name] for name in _ITEM_FIELDS
+            ):
+                self.result.unchanged += 1
+                continue
+            closed_at = row.closed_at
+            if row.status != values["status"]:
+                events.append(self._event(item_id, Status(row.status), status))
+                self.result.status_changes += 1
+                was_closed = Status(row.status).is_closed
+                closed_at = (closed_at if was_closed else self.now) if status.is_closed else None
+            if row.owners != values["owners"]:
+                owners_changed.append(item_id)
+            if row.removed_at is not None:
+                self.result.restored += 1
+            updates.append(
+                {
+                    "b_id": item_id,
+                    **values,
+                    "updated_at": self.now,
+                    "closed_at": closed_at,
+                    "removed_at": None,
+                }
+            )
+            self.result.changed += 1
+        removals = [
+            {"b_id": row.id, "removed_at": self.now, "updated_at": self.now}
+            for item_id, row in existing.items()
+            if item_id not in scanned
+            and row.removed_at is None
+            and (
+                row.postmortem_id in scanned_doc_ids
+                or row.postmortem_id in self._vanished_doc_ids
+                or _in_scope(row.path, scope)
+            )
+        ]
+        self.result.removed = len(removals)
+        self._write_items(inserts, updates, removals, events)
+        self._write_owners(owners_changed, scanned, replace=bool(updates))
+        changed_ids = [value["id"] for value in inserts] + [value["b_id"] for value in updates]
+        self._write_ticket_links(changed_ids, scanned)
+
+    def _event(self, item_id: str, before: Status | None, after: Status) -> dict[str, Any]:
+        return {
+            "item_id": item_id,
+            "from_status": str(before) if before else None,
+            "to_status": str(after),
+            "at": self.now,
+            "source": self.source,
+        }
+
+    def _write_items(
+        self,
+        inserts: list[dict[str, Any]],
+        updates: list[dict[str, Any]],
+        removals: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+    ) -> None:
+        by_id = _ITEM.c.id == bindparam("b_id")
+        if inserts:
+            self.connection.execute(insert(_ITEM), inserts)
+        if updates:
+            self.connection.execute(update(_ITEM).where(by_id), updates)
+        if removals:
+            self.connection.execute(update(_ITEM).where(by_id), removals)
+        if events:
+            self.connection.execute(insert(_EVENT), events)
+
+    def _write_owners(
+        self, item_ids: list[str], scanned: dict[str, _ScannedItem], *, replace: bool
+    ) -> None:
+        if not item_ids:
+            return
+        if replace:
+            for chunk in _chunks(item_ids):
+                self.connection.execute(delete(_OWNER).where(_OWNER.c.item_id.in_(chunk)))
+        rows = [
+            {"item_id": item_id, "person": person}
+            for item_id in item_ids
+            for person in scanned[item_id].values["owners"]
+        ]
+        if rows:
+            self.connection.execute(insert(_OWNER), rows)
+
+    def _write_ticket_links(self, item_ids: list[str], scanned: dict[str, _ScannedItem]) -> None:
+        """Tickets a document names are linked to their item, unless already linked."""
+        wanted = {
+            (str(ticket.system), ticket.key): (item_id, ticket.url)
+            for item_id in item_ids
+            for ticket in scanned[item_id].item.tickets
+        }
+        if not wanted:
+            return
+        known = {
+            (row.system, row.key)
+            for row in self.connection.execute(select(_LINK.c.system, _LINK.c.key))
+        }
+        rows = [
+            {
+                "item_id": item_id,
+                "system": system,
+                "key": key,
+                "url": url,
+                "created_by_tracker": False,
+            }
+            for (system, key), (item_id, url) in wanted.items()
+            if (system, key) not in known
+        ]
+        if rows:
+            self.connection.execute(insert(_LINK), rows)
+
+
+def record_documents(
+    store: Store,
+    postmortems: Iterable[Postmortem],
+    config: Config,
+    *,
+    now: datetime,
+    source: str = "document",
+    scope: Sequence[str] | None = None,
+) -> RecordResult:
+    """Record scanned documents: new items, changes, status events, removals.
+
+    Items missing from a scanned document are marked removed. `scope` lists the paths
+    (files or folders, as the scanner reports paths) that were scanned completely:
+    documents recorded under them but absent from `postmortems` are marked removed too.
+    Without a scope, documents that weren't scanned are left alone.
+    """
+    with store.engine.begin() as connection:
+        recorder = _Recorder(connection, config, now, source)
+        recorder.record(postmortems, scope)
+    return recorder.result
+
+
+def record_paths(
+    store: Store, config: Config, paths: Sequence[Path], *, now: datetime
+) -> RecordResult:
+    """`tracker sync` without a ticket system: scan `paths`, record them, log the run."""
+    # Imported when used: the parser is a sibling package still being built.
+    iter_documents = importlib.import_module("tracker.parse").iter_documents
+
+    run_id = store.start_run("sync", now=now)
+    try:
+        documents = iter_documents(
+            list(paths),
+            include=config.documents.include,
+            exclude=config.documents.exclude,
+            status_words=dict(config.documents.status_words),
+        )
+        result = record_documents(
+            store, documents, config, now=now, scope=[str(path) for path in paths]
+        )
+    except BaseException as error:
+        outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        store.finish_run(run_id, outcome, {}, message=type(error).__name__)
+        raise
+    store.finish_run(run_id, "ok", result.counts())
+    return result
