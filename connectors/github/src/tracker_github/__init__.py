@@ -1,1 +1,5 @@
-"""GitHub connector for tracker (filled by the sync work)."""
+"""GitHub connector for tracker, registered as entry point `github` in `tracker.connectors`."""
+
+from tracker_github.connector import GitHubConnector
+
+__all__ = ["GitHubConnector"]

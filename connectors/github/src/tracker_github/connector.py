@@ -1,0 +1,575 @@
+"""The GitHub connector: tracker's Connector protocol over PyGithub.
+
+- `retry=None` on the client: PyGithub's default retry re-POSTs a create on a 5xx (a
+  duplicate issue); our policy retries idempotent calls and resolves an unclear create
+  by looking for its identity marker first.
+- Creations (issues, comments) are serial and paced under GitHub's secondary limit
+  (`creations_per_minute`, default 70 of the 80 allowed); a 403 secondary-limit answer
+  makes the pacer hold for Retry-After, then the create continues.
+- Lazy objects and raw JSON: no GET before a write, no per-item completion calls when
+  reading listings; single-issue GETs are conditional (ETag) so unchanged issues cost
+  a 304.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import requests
+from github import Auth, Github, GithubException, RateLimitExceededException
+from github.Repository import Repository
+
+from tracker.connectors import (
+    Capabilities,
+    ConnectorError,
+    CreateResult,
+    RateLimited,
+    Redactor,
+    RemoteTicket,
+    Target,
+    TicketChanges,
+    TicketDraft,
+    resolve_secret,
+    setting_float,
+    setting_str,
+)
+from tracker.errors import ConfigError
+from tracker.model import TicketRef, TicketSystem
+from tracker.retry import Pacer, RetryPolicy
+from tracker_github.mapping import (
+    TRACKER_LABEL,
+    create_labels,
+    is_pull_request,
+    issue_key,
+    label_names,
+    milestone_due_on,
+    milestone_title,
+    parse_ref,
+    relabel,
+    repo_of,
+    state_payload,
+    ticket_from_issue,
+)
+from tracker_github.marker import identity_in, with_marker
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LISTING_THRESHOLD = 20  # more refs than this in one repo: one listing beats N GETs
+RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
+
+
+class GitHubConnector:
+    """github.com or GitHub Enterprise (`url = https://HOST/api/v3`)."""
+
+    name = "github"
+    capabilities = Capabilities(bulk_create=1, entity_properties=False, incremental_fetch=True)
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        creations_per_minute: float = 70.0,
+        overlap: timedelta = timedelta(seconds=60),
+        retry: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.overlap = overlap
+        self.retry = retry or RetryPolicy()
+        self.pacer = pacer or Pacer(creations_per_minute)
+        self._redact = Redactor([token])
+        self._gh = Github(
+            base_url=self.url,
+            auth=Auth.Token(token),
+            retry=None,  # never let the client re-POST a create
+            timeout=timeout,  # type: ignore[arg-type]  # requests accepts a float
+            per_page=100,
+            lazy=True,
+            seconds_between_requests=None,  # we pace creations ourselves
+            seconds_between_writes=None,
+        )
+        self._repos: dict[str, Repository] = {}
+        self._milestones: dict[str, dict[str, int]] = {}  # repo → title → number, per run
+        self._assignable: dict[tuple[str, str], bool] = {}
+        self._etags: dict[str, tuple[str, dict[str, Any]]] = {}  # url → (etag, issue JSON)
+
+    def __repr__(self) -> str:
+        return f"GitHubConnector(url={self.url!r})"
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Mapping[str, object],
+        *,
+        env: Mapping[str, str],
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> GitHubConnector:
+        """Build from `[connectors.github]`: url, token = "${ENV}", timeout_seconds,
+        creations_per_minute (0 = no pacing), max_attempts."""
+        policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
+        if sleep is not None:
+            policy.sleep = sleep
+        pacer = Pacer(
+            setting_float(settings, "creations_per_minute", 70.0),
+            clock=clock or time.monotonic,
+            sleep=sleep or time.sleep,
+        )
+        return cls(
+            setting_str(settings, "url", "https://api.github.com"),
+            resolve_secret(settings.get("token"), env, setting="connectors.github.token"),
+            timeout=setting_float(settings, "timeout_seconds", 30.0),
+            retry=policy,
+            pacer=pacer,
+        )
+
+    # ----- doctor ---------------------------------------------------------------------
+
+    def check(self) -> str:
+        me = self._call("check credentials", lambda: self._get_json("/user"))
+        return f"ok: signed in to {self.url} as {me.get('login', '?')}"
+
+    def check_target(self, target: Target) -> None:
+        repo = _target_repo(target)
+        try:
+            data = self._call(f"read {repo}", lambda: self._get_json(f"/repos/{repo}"))
+        except ConnectorError as error:
+            if error.status == 404:
+                raise ConnectorError(
+                    f"GitHub repository {repo} does not exist or is not visible to the token",
+                    hint="check the team's target repo and the token's scopes",
+                    exit_code=2,
+                ) from None
+            raise
+        if data.get("has_issues") is False:
+            raise ConnectorError(f"GitHub repository {repo} has issues turned off", exit_code=2)
+
+    def owns(self, ref: TicketRef) -> bool:
+        if ref.system is TicketSystem.GITHUB:
+            return True
+        if not ref.url:
+            return False
+        api = urlsplit(self.url).netloc.lower()
+        web = api.removeprefix("api.")
+        return urlsplit(ref.url).netloc.lower() in (api, web) and parse_ref(ref) is not None
+
+    # ----- create ---------------------------------------------------------------------
+
+    def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
+        """Serial, paced creates. Accepts several drafts (each is its own request)."""
+        return [self._create_one(draft) for draft in drafts]
+
+    def _create_one(self, draft: TicketDraft) -> CreateResult:
+        repo_name = _target_repo(draft.target)
+        warnings: list[str] = []
+        try:
+            assignees = self._assignees_for(repo_name, draft.assignee, warnings)
+            milestone = self._milestone_number(repo_name, draft.due) if draft.due else None
+        except ConnectorError as error:
+            return CreateResult(draft.identity, None, error.message)
+        payload: dict[str, Any] = {
+            "title": " ".join(draft.summary.split()),
+            "body": with_marker(draft.description, draft.identity),
+            "labels": create_labels(draft),
+        }
+        if assignees:
+            payload["assignees"] = assignees
+        if milestone is not None:
+            payload["milestone"] = milestone
+        url = f"/repos/{repo_name}/issues"
+        failures = holds = 0
+        while True:
+            self.pacer.wait()
+            try:
+                raw = self._guard("create issue", lambda: self._post_json(url, payload))
+                return CreateResult(
+                    draft.identity, ticket_from_issue(raw, repo_name), warnings=tuple(warnings)
+                )
+            except RateLimited as error:  # nothing was created: hold, then send again
+                holds += 1
+                if holds > RATE_LIMIT_WAITS:
+                    return CreateResult(draft.identity, None, error.message)
+                self.pacer.hold(error.retry_after)
+            except ConnectorError as error:
+                if error.status == 422 and "assignees" in payload and "assignee" in error.message:
+                    warnings.append(f"{draft.assignee} can't be assigned in {repo_name}")
+                    del payload["assignees"]
+                    continue
+                failures += 1
+                if not error.transient or failures >= self.retry.attempts:
+                    return CreateResult(draft.identity, None, error.message)
+                adopted = self._lookup_after_failure(draft)
+                if adopted is not None:
+                    return CreateResult(
+                        draft.identity, adopted, warnings=tuple(warnings), adopted=True
+                    )
+                self.retry.pause(error, failures)
+
+    def _lookup_after_failure(self, draft: TicketDraft) -> RemoteTicket | None:
+        """Did the unclear create happen after all? Look before sending it again."""
+        try:
+            return self.find_by_identity(draft.target, [draft.identity]).get(draft.identity)
+        except ConnectorError:
+            return None
+
+    def _assignees_for(self, repo: str, login: str | None, warnings: list[str]) -> list[str]:
+        """[login] if GitHub will accept it, else [] and a warning (never a failure)."""
+        if not login:
+            return []
+        key = (repo, login.casefold())
+        if key not in self._assignable:
+            path = f"/repos/{repo}/assignees/{quote(login, safe='')}"
+            self._assignable[key] = self._call(
+                f"check assignee {login}", lambda: self._status_of(path) == 204
+            )
+        if not self._assignable[key]:
+            warnings.append(f"{login} can't be assigned in {repo}; created unassigned")
+            return []
+        return [login]
+
+    def _milestone_number(self, repo: str, due: Any) -> int:
+        """The `due YYYY-MM-DD` milestone, listed once per run and created on demand."""
+        if repo not in self._milestones:
+            listing = self._call(
+                f"list milestones of {repo}",
+                lambda: list(self._paged(f"/repos/{repo}/milestones", {"state": "all"})),
+            )
+            self._milestones[repo] = {str(m["title"]): int(m["number"]) for m in listing}
+        title = milestone_title(due)
+        known = self._milestones[repo]
+        if title not in known:
+            body = {
+                "title": title,
+                "due_on": milestone_due_on(due).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "description": "Due date of postmortem action items (managed by tracker).",
+            }
+            try:
+                created = self._call(
+                    f"create milestone {title}",
+                    lambda: self._post_json(f"/repos/{repo}/milestones", body),
+                    idempotent=False,
+                )
+                known[title] = int(created["number"])
+            except ConnectorError as error:
+                if error.status != 422:  # 422 already_exists: someone made it meanwhile
+                    raise
+                self._milestones.pop(repo)
+                return self._milestone_number(repo, due)
+        return known[title]
+
+    # ----- update ---------------------------------------------------------------------
+
+    def update(self, ref: TicketRef, changes: TicketChanges) -> RemoteTicket:
+        """Read the issue, then one PATCH with every change (PATCH is idempotent, so the
+        whole step is retried). The body keeps its identity marker."""
+        repo, number = self._locate(ref)
+        return self._call(f"update {ref.key}", lambda: self._apply(repo, number, changes))
+
+    def _apply(self, repo: str, number: int, changes: TicketChanges) -> RemoteTicket:
+        current = self._guard("read issue", lambda: self._get_issue(repo, number))
+        if current is None:
+            raise ConnectorError(
+                f"GitHub issue {issue_key(repo, number)} no longer exists", status=404
+            )
+        repo = repo_of(current) or repo
+        number = int(current["number"])
+        payload: dict[str, Any] = {}
+        if changes.summary is not None:
+            payload["title"] = " ".join(changes.summary.split())
+        if changes.description is not None:
+            identity = identity_in(current.get("body"))
+            payload["body"] = (
+                with_marker(changes.description, identity) if identity else changes.description
+            )
+        labels = label_names(current.get("labels") or ())
+        new_labels = relabel(labels, priority=changes.priority, status=changes.status)
+        if new_labels != list(labels):
+            payload["labels"] = new_labels
+        if changes.clear_due:
+            payload["milestone"] = None
+        elif changes.due is not None:
+            payload["milestone"] = self._milestone_number(repo, changes.due)
+        if changes.clear_assignee:
+            payload["assignees"] = []
+        elif changes.assignee is not None:
+            warnings: list[str] = []
+            accepted = self._assignees_for(repo, changes.assignee, warnings)
+            if accepted:
+                payload["assignees"] = accepted
+            else:
+                log.warning("%s: %s", issue_key(repo, number), "; ".join(warnings))
+        if changes.status is not None:
+            payload.update(state_payload(changes.status))
+        if not payload:
+            return ticket_from_issue(current, repo)
+        url = f"/repos/{repo}/issues/{number}"
+        raw = self._guard(
+            f"update {issue_key(repo, number)}", lambda: self._patch_json(url, payload)
+        )
+        return ticket_from_issue(raw, repo)
+
+    def add_comment(self, ref: TicketRef, body: str) -> None:
+        repo, number = self._locate(ref)
+        url = f"/repos/{repo}/issues/{number}/comments"
+
+        def post() -> None:
+            self.pacer.wait()
+            try:
+                self._guard("comment", lambda: self._post_json(url, {"body": body}))
+            except RateLimited as error:
+                self.pacer.hold(error.retry_after)
+                raise
+
+        self._call(f"comment on {ref.key}", post, idempotent=False)
+
+    # ----- reads ----------------------------------------------------------------------
+
+    def fetch(self, refs: Sequence[TicketRef]) -> list[RemoteTicket]:
+        """Per repository: one listing when many refs, else conditional GETs."""
+        located: dict[TicketRef, tuple[str, int]] = {ref: self._locate(ref) for ref in refs}
+        by_repo: dict[str, set[int]] = {}
+        for repo, number in located.values():
+            by_repo.setdefault(repo, set()).add(number)
+        listed: dict[tuple[str, int], RemoteTicket] = {}
+        for repo, numbers in by_repo.items():
+            if len(numbers) > LISTING_THRESHOLD:
+                listed.update(self._list_numbers(repo, numbers))
+        answers = []
+        for ref in refs:
+            repo, number = located[ref]
+            ticket = listed.get((repo, number)) or self._fetch_one(ref, repo, number)
+            answers.append(ticket)
+        return answers
+
+    def _list_numbers(self, repo: str, numbers: set[int]) -> dict[tuple[str, int], RemoteTicket]:
+        """Walk the repo's issues (newest first) until every wanted number was seen."""
+        wanted = set(numbers)
+        found: dict[tuple[str, int], RemoteTicket] = {}
+
+        def walk() -> None:
+            for raw in self._paged(f"/repos/{repo}/issues", {"state": "all"}):
+                number = int(raw["number"])
+                if number in wanted and not is_pull_request(raw):
+                    found[(repo, number)] = ticket_from_issue(raw, repo)
+                    wanted.discard(number)
+                    if not wanted:
+                        return
+
+        self._call(f"list issues of {repo}", walk)
+        return found
+
+    def _fetch_one(self, ref: TicketRef, repo: str, number: int) -> RemoteTicket:
+        raw = self._call(f"read {ref.key}", lambda: self._get_issue(repo, number))
+        if raw is None:
+            return RemoteTicket.gone(ref)
+        ticket = ticket_from_issue(raw, repo)
+        if (repo_of(raw) or repo).casefold() != repo.casefold() or int(raw["number"]) != number:
+            return replace(ticket, ref=ref, moved_to=ticket.ref)
+        return ticket
+
+    def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
+        """One listing: state=all, sort=updated asc, since=(since − overlap) in UTC
+        (PyGithub would drop the time zone), pull requests skipped."""
+        repo = _target_repo(target)
+        params = {"state": "all", "sort": "updated", "direction": "asc"}
+        if since is not None:
+            start = (since - self.overlap).astimezone(UTC)
+            params["since"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        pages = self._call(
+            f"list changed issues of {repo}",
+            lambda: list(self._paged(f"/repos/{repo}/issues", params)),
+        )
+        for raw in pages:
+            if not is_pull_request(raw):
+                yield ticket_from_issue(raw, repo)
+
+    def find_by_identity(
+        self, target: Target, identities: Sequence[str]
+    ) -> dict[str, RemoteTicket]:
+        """One paged listing of the repo's `tracker`-labelled issues (state=all), read for
+        markers — not search, which has a 30/min limit and lags behind writes."""
+        repo = _target_repo(target)
+        wanted = set(identities)
+        if not wanted:
+            return {}
+        params = {"state": "all", "labels": TRACKER_LABEL}
+        listing = self._call(
+            f"find tracker issues in {repo}",
+            lambda: list(self._paged(f"/repos/{repo}/issues", params)),
+        )
+        found: dict[str, RemoteTicket] = {}
+        for raw in sorted(listing, key=lambda item: int(item["number"])):
+            identity = identity_in(raw.get("body"))
+            if identity in wanted and identity not in found and not is_pull_request(raw):
+                found[identity] = ticket_from_issue(raw, repo)
+        return found
+
+    # ----- transport ----------------------------------------------------------------------
+
+    def _locate(self, ref: TicketRef) -> tuple[str, int]:
+        located = parse_ref(ref)
+        if located is None:
+            raise ConnectorError(
+                f"{ref.key}: not a GitHub issue reference with a repository (owner/repo#N or URL)"
+            )
+        return located
+
+    def _get_json(self, path: str) -> dict[str, Any]:
+        _, data = self._gh.requester.requestJsonAndCheck("GET", path)
+        return data if isinstance(data, dict) else {}
+
+    def _post_json(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        _, data = self._gh.requester.requestJsonAndCheck("POST", path, input=dict(body))
+        return data if isinstance(data, dict) else {}
+
+    def _patch_json(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        _, data = self._gh.requester.requestJsonAndCheck("PATCH", path, input=dict(body))
+        return data if isinstance(data, dict) else {}
+
+    def _status_of(self, path: str) -> int:
+        status, _, _ = self._gh.requester.requestJson("GET", path)
+        if status >= 500 or status == 429:
+            raise ConnectorError(f"GitHub answered HTTP {status}", status=status, transient=True)
+        return status
+
+    def _get_issue(self, repo: str, number: int) -> dict[str, Any] | None:
+        """Conditional GET: an unchanged issue costs a 304 and no rate limit. None when
+        the issue is gone (404/410)."""
+        url = f"/repos/{repo}/issues/{number}"
+        cached = self._etags.get(url)
+        headers = {"If-None-Match": cached[0]} if cached else None
+        try:
+            response_headers, data = self._gh.requester.requestJsonAndCheck(
+                "GET", url, headers=headers
+            )
+        except GithubException as error:
+            if error.status in (404, 410):
+                self._etags.pop(url, None)
+                return None
+            raise
+        if cached and not data:  # 304 Not Modified
+            return cached[1]
+        if not isinstance(data, dict):
+            return None
+        etag = response_headers.get("etag")
+        if etag:
+            self._etags[url] = (etag, data)
+        return data
+
+    def _paged(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+        """Every item of a listing, 100 a page, following the `Link: rel="next"` URLs."""
+        url: str | None = path
+        query: dict[str, Any] | None = {**params, "per_page": 100}
+        while url:
+            headers, data = self._gh.requester.requestJsonAndCheck("GET", url, parameters=query)
+            yield from (item for item in data or () if isinstance(item, dict))
+            url, query = _next_link(headers.get("link")), None
+
+    # ----- errors and retries -----------------------------------------------------------
+
+    def _call(self, what: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
+        return self.retry.call(
+            lambda: self._guard(what, operation), idempotent=idempotent, what=what
+        )
+
+    def _guard(self, what: str, operation: Callable[[], T]) -> T:
+        """One client call with its exceptions turned into sanitised ConnectorErrors."""
+        try:
+            return operation()
+        except ConnectorError:
+            raise
+        except GithubException as error:
+            raise self._translate(what, error) from None
+        except requests.exceptions.ConnectTimeout:
+            raise ConnectorError(
+                f"GitHub {what}: could not connect to {self.url} (timed out)",
+                transient=True,
+                unprocessed=True,
+            ) from None
+        except requests.exceptions.Timeout:
+            raise ConnectorError(f"GitHub {what}: no answer in time", transient=True) from None
+        except requests.exceptions.ConnectionError as error:
+            unprocessed = "refused" in str(error).lower()
+            raise ConnectorError(
+                f"GitHub {what}: connection to {self.url} "
+                + ("refused" if unprocessed else "dropped"),
+                transient=True,
+                unprocessed=unprocessed,
+            ) from None
+        except requests.exceptions.RequestException as error:
+            raise ConnectorError(f"GitHub {what}: {type(error).__name__}", transient=True) from None
+
+    def _translate(self, what: str, error: GithubException) -> ConnectorError:
+        status = error.status
+        data = error.data if isinstance(error.data, dict) else {}
+        detail = str(data.get("message") or "")
+        problems = data.get("errors")
+        if isinstance(problems, list) and problems:
+            detail += " (" + "; ".join(_describe(p) for p in problems) + ")"
+        detail = self._redact(detail)[:300]
+        message = f"GitHub {what} failed: HTTP {status}" + (f": {detail}" if detail else "")
+        headers = {k.lower(): v for k, v in (error.headers or {}).items()}
+        if isinstance(error, RateLimitExceededException) or (
+            status in (403, 429) and "rate limit" in detail.lower()
+        ):
+            return RateLimited(message, retry_after=_rate_wait(headers), status=status)
+        if status == 401:
+            return ConnectorError(
+                f"GitHub rejected the token for {self.url} (HTTP 401)",
+                status=401,
+                hint="check the token environment variable in [connectors.github]",
+                exit_code=2,
+            )
+        if status == 429:
+            return RateLimited(message, retry_after=_rate_wait(headers), status=429)
+        if status >= 500:
+            return ConnectorError(message, status=status, transient=True)
+        return ConnectorError(message, status=status)
+
+
+def _target_repo(target: Target) -> str:
+    if not target.repo or "/" not in target.repo:
+        raise ConfigError('a GitHub target needs `repo = "owner/name"`')
+    return target.repo
+
+
+def _describe(problem: Any) -> str:
+    if not isinstance(problem, dict):
+        return str(problem)
+    if problem.get("message"):
+        return str(problem["message"])
+    parts = [str(problem.get(k)) for k in ("field", "code", "value") if problem.get(k) is not None]
+    return " ".join(parts)
+
+
+def _rate_wait(headers: Mapping[str, str]) -> float:
+    """Retry-After if given; else until the primary reset; else GitHub's advice: 60 s."""
+    if headers.get("retry-after"):
+        try:
+            return max(0.0, float(headers["retry-after"]))
+        except ValueError:
+            pass
+    if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+        try:
+            return max(1.0, float(headers["x-ratelimit-reset"]) - time.time() + 1)
+        except ValueError:
+            pass
+    return 60.0
+
+
+def _next_link(link: str | None) -> str | None:
+    for part in (link or "").split(","):
+        section = part.split(";")
+        if len(section) >= 2 and section[1].strip() == 'rel="next"':
+            return section[0].strip().strip("<>")
+    return None

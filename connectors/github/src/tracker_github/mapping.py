@@ -1,0 +1,189 @@
+"""GitHub's vocabulary ↔ tracker's, as pure functions over the REST issue JSON.
+
+Choices (documented in the connector README):
+- status: open → open, or in_progress when the issue has an `in progress`/`in-progress`
+  label; closed + completed → done; closed + not_planned/duplicate → wont_do;
+- priority: a `priority:P0`..`priority:P4` label;
+- due date: a milestone titled `due YYYY-MM-DD` (GitHub issues have no due field; the
+  title is authoritative because `due_on` is shifted to US-Pacific midnight);
+- identity: the hidden body marker plus the `tracker` label (so one listing finds all).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from tracker.connectors import RemoteTicket, TicketDraft
+from tracker.model import PRIORITIES, Status, TicketRef, TicketSystem
+from tracker_github.marker import identity_in
+
+TRACKER_LABEL = "tracker"
+IN_PROGRESS_LABEL = "in-progress"
+_IN_PROGRESS_NAMES = {"in progress", "in-progress"}
+PRIORITY_PREFIX = "priority:"
+MILESTONE_PREFIX = "due "
+_KEY = re.compile(r"^(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(?P<number>[1-9][0-9]*)$")
+_ISSUE_PATH = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/(?:issues|pull)/(?P<number>[1-9][0-9]*)/?$")
+
+
+def issue_key(repo: str, number: int) -> str:
+    return f"{repo}#{number}"
+
+
+def parse_ref(ref: TicketRef) -> tuple[str, int] | None:
+    """(owner/name, number) from `owner/repo#12` or an issue URL; None if neither."""
+    match = _KEY.match(ref.key)
+    if match:
+        return match["repo"], int(match["number"])
+    for text in (ref.url, ref.key):
+        if text and "://" in text:
+            path = _ISSUE_PATH.match(urlsplit(text).path)
+            if path:
+                return path["repo"], int(path["number"])
+    return None
+
+
+def label_names(raw_labels: Iterable[Any]) -> tuple[str, ...]:
+    names = []
+    for label in raw_labels or ():
+        name = label.get("name") if isinstance(label, Mapping) else label
+        if name:
+            names.append(str(name))
+    return tuple(names)
+
+
+def is_in_progress_label(name: str) -> bool:
+    return name.strip().casefold() in _IN_PROGRESS_NAMES
+
+
+def status_of(state: str, state_reason: str | None, labels: Iterable[str]) -> tuple[Status, str]:
+    """(mapped status, raw status such as `closed:not_planned`)."""
+    if state == "closed":
+        reason = state_reason or "completed"
+        mapped = Status.WONT_DO if reason in ("not_planned", "duplicate") else Status.DONE
+        return mapped, f"closed:{reason}"
+    if any(is_in_progress_label(name) for name in labels):
+        return Status.IN_PROGRESS, "open:in-progress"
+    return Status.OPEN, "open"
+
+
+def state_payload(status: Status) -> dict[str, str]:
+    """The PATCH fields that put an issue into `status` (labels handled separately)."""
+    if status is Status.DONE:
+        return {"state": "closed", "state_reason": "completed"}
+    if status is Status.WONT_DO:
+        return {"state": "closed", "state_reason": "not_planned"}
+    return {"state": "open"}
+
+
+def priority_label(priority: str | None) -> str | None:
+    return f"{PRIORITY_PREFIX}{priority}" if priority in PRIORITIES else None
+
+
+def priority_of(labels: Iterable[str]) -> str | None:
+    for name in labels:
+        if name.casefold().startswith(PRIORITY_PREFIX):
+            level = name[len(PRIORITY_PREFIX) :].strip().upper()
+            if level in PRIORITIES:
+                return level
+    return None
+
+
+def milestone_title(due: date) -> str:
+    return f"{MILESTONE_PREFIX}{due.isoformat()}"
+
+
+def milestone_due_on(due: date) -> datetime:
+    """Noon UTC, so GitHub's Pacific-midnight normalisation keeps the same date."""
+    return datetime(due.year, due.month, due.day, 12, tzinfo=UTC)
+
+
+def due_of(milestone: Mapping[str, Any] | None) -> date | None:
+    """The due date a milestone stands for: its `due …` title, else its due_on date."""
+    if not milestone:
+        return None
+    title = str(milestone.get("title") or "")
+    if title.startswith(MILESTONE_PREFIX):
+        try:
+            return date.fromisoformat(title[len(MILESTONE_PREFIX) :].strip())
+        except ValueError:
+            pass
+    due_on = milestone.get("due_on")
+    # GitHub stores Pacific midnight (07:00/08:00 UTC) of the date: the UTC date is right.
+    return parse_time(str(due_on)).date() if due_on else None
+
+
+def parse_time(text: str | None) -> datetime:
+    if not text:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def is_pull_request(raw: Mapping[str, Any]) -> bool:
+    return "pull_request" in raw or "/pull/" in str(raw.get("html_url") or "")
+
+
+def repo_of(raw: Mapping[str, Any]) -> str | None:
+    """owner/name of the repository an issue JSON belongs to."""
+    url = str(raw.get("repository_url") or "")
+    parts = urlsplit(url).path.rstrip("/").split("/")
+    if len(parts) >= 3 and parts[-3] == "repos":
+        return f"{parts[-2]}/{parts[-1]}"
+    path = _ISSUE_PATH.match(urlsplit(str(raw.get("html_url") or "")).path)
+    return path["repo"] if path else None
+
+
+def ticket_from_issue(raw: Mapping[str, Any], repo: str | None = None) -> RemoteTicket:
+    """A RemoteTicket from one issue JSON (GET, PATCH, POST or a listing item)."""
+    full_name = repo_of(raw) or repo or ""
+    labels = label_names(raw.get("labels") or ())
+    status, remote_status = status_of(
+        str(raw.get("state") or "open"), raw.get("state_reason"), labels
+    )
+    assignees = raw.get("assignees") or ([raw["assignee"]] if raw.get("assignee") else [])
+    number = int(raw["number"])
+    return RemoteTicket(
+        ref=TicketRef(TicketSystem.GITHUB, issue_key(full_name, number), raw.get("html_url")),
+        identity=identity_in(raw.get("body")),
+        status=status,
+        remote_status=remote_status,
+        summary=str(raw.get("title") or ""),
+        assignee=str(assignees[0]["login"]) if assignees else None,
+        due=due_of(raw.get("milestone")),
+        priority=priority_of(labels),
+        labels=labels,
+        updated_at=parse_time(raw.get("updated_at")),
+    )
+
+
+def create_labels(draft: TicketDraft) -> list[str]:
+    """The `tracker` label (finds every tracker issue in one listing), the priority and
+    the engine's labels (postmortem, team, severity); commas are not allowed in names
+    because GitHub's label filter is comma-separated."""
+    names = [TRACKER_LABEL]
+    level = priority_label(draft.priority)
+    if level:
+        names.append(level)
+    names += [label.replace(",", " ").strip() for label in draft.labels if label.strip()]
+    return list(dict.fromkeys(names))
+
+
+def relabel(
+    current: Iterable[str], *, priority: str | None = None, status: Status | None = None
+) -> list[str]:
+    """The label set after a priority and/or status change; other labels untouched."""
+    names = list(current)
+    if priority is not None:
+        names = [n for n in names if not n.casefold().startswith(PRIORITY_PREFIX)]
+        level = priority_label(priority)
+        if level:
+            names.append(level)
+    if status is not None:
+        names = [n for n in names if not is_in_progress_label(n)]
+        if status is Status.IN_PROGRESS:
+            names.append(IN_PROGRESS_LABEL)
+    return list(dict.fromkeys(names))
