@@ -70,22 +70,32 @@ def team_bars_svg(report: ReportData) -> str:
     return _inline_svg(chart)
 
 
+def _axis_top(value: int) -> int:
+    """A round upper bound for a count axis, so its ticks land on whole numbers."""
+    for top in (5, 10, 20, 50, 100, 200, 500, 1000):
+        if value <= top:
+            return top
+    return -(-value // 1000) * 1000
+
+
 def trend_svg(report: ReportData) -> str:
     """Completion rate (left axis, %) and open overdue count (right axis) per week."""
     chart = pygal.Line(
         js=[],
         style=Style(**{**_STYLE.__dict__, "colors": ("#2f9e44", "#e03131")}),
         width=900,
-        height=320,
+        height=300,
         explicit_size=True,
-        legend_at_bottom=True,
-        x_label_rotation=0,
+        legend_at_bottom=False,  # left legend beside the left axis, right one beside the right
+        truncate_legend=-1,
         show_minor_x_labels=True,
         dots_size=3,
         margin=10,
         range=(0, 100),
-        secondary_range=(0, max([p.open_overdue for p in report.trend] + [1])),
-        value_formatter=lambda v: f"{v:.0f}%",
+        secondary_range=(0, _axis_top(max([p.open_overdue for p in report.trend], default=0))),
+        value_formatter=lambda v: f"{v:g}",
+        y_title="Completion %",
+        y_labels=list(range(0, 101, 20)),
     )
     chart.x_labels = [p.week_ending.strftime("%m-%d") for p in report.trend]
     chart.add(
