@@ -108,6 +108,7 @@ class Postmortem:
     items: list[ActionItem] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
     sha256: str | None = None  # of the bytes parsed, so writers can refuse stale edits
+    key: str | None = None  # front matter `id` or path relative to the scan root; seeds item ids
 
     @property
     def file(self) -> Path:

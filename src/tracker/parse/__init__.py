@@ -1,0 +1,127 @@
+"""Postmortem Markdown → Postmortem/ActionItem, and the value parsers behind it.
+
+Public API (other packages import only from here):
+- `parse_text`, `parse_file`, `iter_documents`: whole documents;
+- `parse_ticket_refs`, `parse_status`, `parse_due`, `parse_owners`, `parse_priority`:
+  single values, as the config loader, sync engine and report need them;
+- `render_status`: a Status in a document's own vocabulary (for writing back).
+
+Item ids are explained in `tracker.parse.identity`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from tracker.model import ParseWarning, Postmortem
+from tracker.parse.discover import DEFAULT_INCLUDE, discover
+from tracker.parse.document import parse_document
+from tracker.parse.identity import document_key, item_id
+from tracker.parse.layout import Layout
+from tracker.parse.tickets import parse_ticket_refs
+from tracker.parse.values import (
+    parse_due,
+    parse_owners,
+    parse_priority,
+    parse_status,
+    render_status,
+)
+
+__all__ = [
+    "decode",
+    "document_key",
+    "item_id",
+    "iter_documents",
+    "parse_due",
+    "parse_file",
+    "parse_owners",
+    "parse_priority",
+    "parse_status",
+    "parse_text",
+    "parse_ticket_refs",
+    "parse_with_layout",
+    "render_status",
+]
+
+_SNIFF = 8192
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, ParseWarning | None]:
+    """UTF-8 text (BOM kept), or None and the one warning that explains why not."""
+    if b"\x00" in data[:_SNIFF]:
+        return None, ParseWarning(path, 1, "binary", "binary file (NUL bytes); skipped")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        message = f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); skipped"
+        return None, ParseWarning(path, line, "not-utf8", message)
+
+
+def parse_with_layout(
+    data: str | bytes,
+    path: str,
+    *,
+    key: str | None = None,
+    status_words: Mapping[str, str] | None = None,
+) -> tuple[Postmortem, Layout]:
+    """`parse_text` plus where each item sits in the source, for the editor."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(raw).hexdigest()
+    if isinstance(data, bytes):
+        text, problem = decode(data, path)
+        if text is None:
+            doc = Postmortem(path=path, sha256=digest, key=key or path)
+            if problem is not None:
+                doc.warnings.append(problem)
+            return doc, Layout()
+    else:
+        text = data
+    doc, layout = parse_document(text, path, key=key, status_words=status_words)
+    doc.sha256 = digest
+    return doc, layout
+
+
+def parse_text(
+    text: str | bytes,
+    path: str,
+    *,
+    status_words: Mapping[str, str] | None = None,
+    key: str | None = None,
+) -> Postmortem:
+    """Parse one document. `path` is reported in items and warnings and, unless `key`
+    or front matter `id:` is given, seeds the item ids."""
+    return parse_with_layout(text, path, key=key, status_words=status_words)[0]
+
+
+def parse_file(
+    path: Path | str,
+    *,
+    status_words: Mapping[str, str] | None = None,
+    root: Path | str | None = None,
+) -> Postmortem:
+    """Read and parse one file; never raises on bad content (one warning instead).
+
+    Ids are keyed on the path relative to `root` (the file name without one).
+    """
+    file = Path(path)
+    data = file.read_bytes()
+    return parse_text(data, str(path), status_words=status_words, key=document_key(file, root))
+
+
+def iter_documents(
+    paths: Iterable[Path | str],
+    *,
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    exclude: Sequence[str] = (),
+    status_words: Mapping[str, str] | None = None,
+) -> Iterator[Postmortem]:
+    """Parse files and folders (recursively, sorted) one document at a time.
+
+    Only one document's text and tokens are alive at once, so memory stays flat however
+    many files there are. A missing path raises TrackerError (exit 2).
+    """
+    for file, root in discover(list(paths), include=include, exclude=exclude):
+        yield parse_file(file, status_words=status_words, root=root)

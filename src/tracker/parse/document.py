@@ -1,0 +1,475 @@
+"""One Markdown document → Postmortem (+ the Layout the editor needs), in one token pass.
+
+The text is tokenized once by a shared markdown-it-py instance (CommonMark + GFM tables
++ strikethrough + front matter); the walk below only looks at headings, top-level
+paragraphs, tables and top-level lists, so code fences, HTML blocks and everything else
+are skipped without being looked at. Cell and list text comes from the inline children
+markdown-it already built: nothing is parsed twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from tracker.model import ActionItem, ParseWarning, Postmortem, Status, TicketRef, TicketSystem
+from tracker.parse import metadata
+from tracker.parse.columns import is_action_table, map_columns
+from tracker.parse.identity import item_id, normalise_action
+from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
+from tracker.parse.lines import BOM, has_cjk, row_cells, split_lines
+from tracker.parse.lists import parse_list_item
+from tracker.parse.sections import heading_status, is_action_heading, is_non_action_heading
+from tracker.parse.tickets import parse_ticket_refs
+from tracker.parse.values import parse_due, parse_owners, parse_priority, parse_status, plain
+
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*[:：]?\s*$")
+_BOLD_SPAN = re.compile(r"\*\*([^*\n]+)\*\*")
+_TIME_HEADER = re.compile(r"^(time|date|timestamp|时间|日期)\b", re.IGNORECASE)
+
+
+@cache
+def markdown() -> MarkdownIt:
+    """The process-wide tokenizer: building MarkdownIt is far dearer than using it."""
+    return (
+        MarkdownIt("commonmark", {"html": True})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+    )
+
+
+def inline_text(token: Token) -> str:
+    """An inline token's text with Markdown undone (escapes, emphasis, link targets)."""
+    parts: list[str] = []
+    for child in token.children or ():
+        kind = child.type
+        if kind in ("text", "code_inline", "text_special"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif kind == "image":
+            parts.append(child.content)
+        elif kind == "html_inline" and child.content[:3].lower() == "<br":
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+@dataclass(slots=True)
+class _Section:
+    level: int
+    language: str
+    base_status: Status | None  # from the heading, e.g. "Immediate actions (completed)"
+    status: Status | None = None  # the heading's or the current sub-heading's
+    label_status: Status | None = None  # from a bold lead line, e.g. "**In progress:**"
+    suspended: bool = False  # inside a "Timeline"/"Notes" sub-heading
+    bold_numbered: bool = False  # last list was `1. **Title**` items (PostHog style)
+    has_table: bool = False  # a section with an action table: its lists are explanation
+
+
+@dataclass(slots=True)
+class _Draft:
+    item: ActionItem
+    place: Place
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    section: _Section | None = None
+
+
+class _Walker:
+    def __init__(self, text: str, path: str, status_words: Mapping[str, str] | None) -> None:
+        self.text = text
+        self.path = path
+        self.status_words = status_words
+        self.lines = split_lines(text)
+        self.doc = Postmortem(path=path)
+        self.layout = Layout()
+        self.drafts: list[_Draft] = []
+        self.meta: dict[str, object] = {}
+        self.section: _Section | None = None
+        self.table_count = 0
+
+    # ---------------------------------------------------------------- driver
+
+    def walk(self) -> None:
+        tokens = markdown().parse(self.text)
+        count = len(tokens)
+        quoted = 0
+        index = 0
+        while index < count:
+            token = tokens[index]
+            kind = token.type
+            if kind == "heading_open":
+                self._heading(token, tokens[index + 1])
+                index += 3
+                continue
+            if kind == "table_open":
+                end = _close(tokens, index, "table_close")
+                self._table(tokens[index:end], quoted > 0)
+                index = end + 1
+                continue
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                end = _close(tokens, index, kind.replace("_open", "_close"))
+                if self.section is not None and not self.section.suspended:
+                    self._list(tokens[index:end], kind == "ordered_list_open")
+                index = end + 1
+                continue
+            if kind == "paragraph_open":
+                self._paragraph(tokens[index + 1])
+                index += 3
+                continue
+            if kind == "front_matter":
+                self._front_matter(token)
+            elif kind == "blockquote_open":
+                quoted += 1
+            elif kind == "blockquote_close":
+                quoted -= 1
+            index += 1
+
+    # ---------------------------------------------------------------- blocks
+
+    def _front_matter(self, token: Token) -> None:
+        try:
+            data = metadata.load_front_matter(token.content)
+        except Exception as error:  # yaml.YAMLError and friends: a warning, never a crash
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._warn(1, "bad-front-matter", f"front matter is not valid YAML: {first}")
+            return
+        self.doc.front_matter = data
+        for name, value in metadata.front_matter_fields(data).items():
+            self.meta.setdefault(name, value)
+
+    def _heading(self, token: Token, inline: Token) -> None:
+        text = inline_text(inline)
+        level = int(token.tag[1:])
+        if level == 1 and self.doc.title is None:
+            self.doc.title = metadata.strip_title_prefix(text) or None
+        section = self.section
+        if section is not None and level > section.level:
+            if is_action_heading(text):
+                section.suspended = False
+                section.status = heading_status(text) or section.base_status
+            else:
+                section.suspended = is_non_action_heading(text)
+            section.label_status = None
+            section.bold_numbered = False
+            return
+        self.section = None
+        if is_action_heading(text):
+            language = "zh" if has_cjk(text) else "en"
+            status = heading_status(text)
+            self.section = _Section(level, language, status, status)
+
+    def _paragraph(self, inline: Token) -> None:
+        content = inline.content
+        if "**" in content and len(self.meta) < 8:
+            for name, value in metadata.bold_fields(content).items():
+                self.meta.setdefault(name, value)
+        section = self.section
+        bold = _BOLD_ONLY.match(content)
+        if section is not None and bold:
+            section.label_status = parse_status(bold[1], self.status_words)
+            return
+        if len(content) <= 60 and "\n" not in content:
+            label = plain(content).rstrip(":：")
+            if is_action_heading(label):
+                language = "zh" if has_cjk(label) else "en"
+                status = heading_status(label)
+                self.section = _Section(7, language, status, status)
+
+    def _table(self, tokens: list[Token], quoted: bool) -> None:
+        table_index = self.table_count
+        self.table_count += 1
+        headers: list[str] = []
+        rows: list[tuple[int, list[Token]]] = []
+        current: list[Token] | None = None
+        for token in tokens:
+            if token.type == "tr_open" and token.map is not None:
+                current = []
+                rows.append((token.map[0], current))
+            elif token.type == "inline" and current is not None:
+                current.append(token)
+        if not rows:
+            return
+        header_line, header_cells = rows[0]
+        headers = [inline_text(cell) for cell in header_cells]
+        columns = map_columns(headers)
+        section = self.section
+        in_section = section is not None and not section.suspended
+        if not is_action_table(columns):
+            if not in_section or not headers:
+                return
+            if _TIME_HEADER.match(headers[0]):
+                return  # a timeline table under an action heading
+        if "action" not in columns:
+            free = [i for i in range(len(headers)) if i not in columns.values()]
+            if not free:
+                return
+            columns["action"] = free[0]
+        language = "zh" if has_cjk(" ".join(headers)) else "en"
+        table = TableLayout(
+            index=table_index,
+            start=header_line,
+            end=tokens[0].map[1] if tokens[0].map else header_line + 2,
+            headers=headers,
+            columns=columns,
+            language=language,
+            quoted=quoted,
+        )
+        self.layout.tables.append(table)
+        if section is not None and in_section:
+            section.has_table = True
+        for row_index, (line, cells) in enumerate(rows[1:]):
+            source = self.lines[line]
+            if "|" not in source:
+                continue  # a line a reader does not see as a row (e.g. "##Heading")
+            self._table_row(table, row_index, line, cells, section if in_section else None)
+
+    def _table_row(
+        self,
+        table: TableLayout,
+        row_index: int,
+        line: int,
+        tokens: list[Token],
+        section: _Section | None,
+    ) -> None:
+        source = self.lines[line]
+        spans = row_cells(source, quoted=table.quoted)
+        width = len(table.headers)
+        warnings: list[tuple[str, str]] = []
+        physical = list(range(min(width, len(spans)))) + [-1] * (width - len(spans))
+        if len(spans) != width:
+            warnings.append(("ragged-row", f"row has {len(spans)} cells, the header has {width}"))
+            if len(spans) > width:
+                filled = [i for i, (s, e) in enumerate(spans) if source[s:e].strip()]
+                if len(filled) == width:
+                    physical = filled
+        row = RowLayout(line=line, cells=physical)
+        table.rows.append(row)
+
+        def raw(column: str) -> str:
+            logical = table.columns.get(column)
+            if logical is None or physical[logical] < 0:
+                return ""
+            start, end = spans[physical[logical]]
+            return source[start:end].strip()
+
+        action_col = table.columns["action"]
+        if physical[action_col] == action_col and action_col < len(tokens):
+            action = inline_text(tokens[action_col])
+        else:
+            action = plain(raw("action"))
+        item = ActionItem(
+            id="",
+            path=self.path,
+            line=line + 1,
+            action=action,
+            kind="table",
+            table_index=table.index,
+            row_index=row_index,
+        )
+        item.raw = {column: raw(column) for column in table.columns}
+        for logical, header in enumerate(table.headers):
+            if logical not in table.columns.values() and physical[logical] >= 0:
+                start, end = spans[physical[logical]]
+                item.extras[header] = source[start:end].strip()
+        item.owners = parse_owners(item.raw.get("owner", ""))
+        due_text = item.raw.get("due", "")
+        item.due, recognised = parse_due(due_text)
+        if not recognised:
+            warnings.append(("bad-date", f"due date {due_text!r} is not a date"))
+        priority_text = item.raw.get("priority", "")
+        item.priority = parse_priority(priority_text)
+        if priority_text and item.priority is None and plain(priority_text):
+            warnings.append(("unknown-priority", f"priority {priority_text!r} is not P0-P4"))
+        ticket_text = item.raw.get("ticket", "")
+        status_text = item.raw.get("status", "")
+        item.tickets = parse_ticket_refs(ticket_text)
+        status = parse_status(status_text, self.status_words) if status_text else None
+        if status_text and status is None and plain(status_text):
+            warnings.append(("unknown-status", f"status {status_text!r} is not a known word"))
+        if status_text:
+            _add_tickets(item.tickets, parse_ticket_refs(status_text), known_only=True)
+        if status is None and ticket_text:
+            for bold in _BOLD_SPAN.findall(ticket_text):
+                status = parse_status(bold, self.status_words)
+                if status is not None:
+                    break
+        if status is None and section is not None:
+            status = section.label_status or section.status
+        item.status = status or Status.OPEN
+        type_text = plain(item.raw.get("type", ""))
+        item.type = type_text or None
+        self.drafts.append(_Draft(item, TablePlace(table, row), warnings))
+
+    def _list(self, tokens: list[Token], ordered: bool) -> None:
+        section = self.section
+        assert section is not None
+        item_level = tokens[0].level + 1
+        if not ordered and section.bold_numbered and self.drafts:
+            self._attach_detail(self.drafts[-1], tokens)
+            return
+        bold_numbered = False
+        index = 1
+        count = len(tokens)
+        while index < count:
+            token = tokens[index]
+            if token.type == "list_item_open" and token.level == item_level:
+                end = _close(tokens, index, "list_item_close")
+                bold_numbered = self._list_item(token, tokens[index + 1 : end], section) or (
+                    bold_numbered
+                )
+                index = end + 1
+                continue
+            index += 1
+        section.bold_numbered = ordered and bold_numbered
+
+    def _list_item(self, token: Token, inner: list[Token], section: _Section) -> bool:
+        """Add one item; True when it is a `1. **Title**` item whose details may follow."""
+        marker_line = token.map[0] if token.map else 0
+        first: Token | None = None
+        if len(inner) >= 2 and inner[0].type == "paragraph_open" and inner[1].type == "inline":
+            first = inner[1]
+        raw = first.content if first is not None else ""
+        text = inline_text(first) if first is not None else ""
+        fields = parse_list_item(raw, text)
+        detail_text, detail_raw = _detail(inner[3:] if first is not None else inner)
+        action = f"{fields.action} {detail_text}".strip() if detail_text else fields.action
+        item = ActionItem(
+            id="",
+            path=self.path,
+            line=marker_line + 1,
+            action=action,
+            owners=fields.owners,
+            due=fields.due,
+            priority=fields.priority,
+            tickets=fields.tickets,
+            raw=fields.raw,
+            kind="list",
+        )
+        if detail_raw:
+            _add_tickets(item.tickets, parse_ticket_refs(detail_raw), known_only=True)
+        warnings: list[tuple[str, str]] = []
+        status = fields.status
+        if status is None and fields.status_raw:
+            status = parse_status(fields.status_raw, self.status_words)
+            if status is None:
+                warnings.append(
+                    ("unknown-status", f"status {fields.status_raw!r} is not a known word")
+                )
+        if not fields.due_recognised:
+            warnings.append(("bad-date", f"due date {fields.raw.get('due', '')!r} is not a date"))
+        item.status = status or section.label_status or section.status or Status.OPEN
+        text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
+        place = ListItemLayout(marker_line, text_map[0], text_map[1], section.language)
+        self.drafts.append(_Draft(item, place, warnings, section))
+        return bool(raw) and _BOLD_ONLY.match(raw.split("\n", 1)[0].strip()) is not None
+
+    def _attach_detail(self, draft: _Draft, tokens: list[Token]) -> None:
+        """Column-0 bullets after a `1. **Title**` item are that item's detail, not items."""
+        detail_text, detail_raw = _detail(tokens)
+        if detail_text:
+            draft.item.action = f"{draft.item.action} {detail_text}".strip()
+        if detail_raw:
+            _add_tickets(draft.item.tickets, parse_ticket_refs(detail_raw), known_only=True)
+
+    # ---------------------------------------------------------------- results
+
+    def _warn(self, line: int, code: str, message: str) -> None:
+        self.doc.warnings.append(ParseWarning(self.path, line, code, message))
+
+    def finish(self, key: str) -> tuple[Postmortem, Layout]:
+        doc = self.doc
+        self._apply_metadata()
+        doc.key = key
+        doc.language = self._language()
+        seen: Counter[str] = Counter()
+        for draft in self.drafts:
+            if draft.section is not None and draft.section.has_table:
+                continue  # bullets explaining the section's action table
+            item = draft.item
+            norm = normalise_action(item.action)
+            occurrence = seen[norm]
+            seen[norm] += 1
+            item.id = item_id(key, item.action, occurrence)
+            self.layout.places[item.id] = draft.place
+            doc.items.append(item)
+            for code, message in draft.warnings:
+                self._warn(item.line, code, message)
+            if not norm:
+                self._warn(item.line, "empty-action", "action item has no text")
+                continue
+            if occurrence == 1:
+                self._warn(item.line, "duplicate-action", f"{item.action[:60]!r} is listed twice")
+            if not item.owners:
+                self._warn(item.line, "missing-owner", f"{item.action[:60]!r} has no owner")
+        doc.warnings.sort(key=lambda warning: warning.line)
+        return doc, self.layout
+
+    def _apply_metadata(self) -> None:
+        doc, meta = self.doc, self.meta
+        if doc.title is None and meta.get("title"):
+            doc.title = metadata.as_text(meta["title"])
+        doc.date = metadata.as_date(meta.get("date"))
+        doc.severity = metadata.as_text(meta.get("severity"))
+        doc.status = metadata.as_text(meta.get("status"))
+        doc.authors = metadata.as_people(meta.get("authors"))
+        doc.team = metadata.as_text(meta.get("team"))
+
+    def _language(self) -> str:
+        if self.layout.tables:
+            return self.layout.tables[0].language
+        cjk = len(_CJK_CHAR.findall(self.text))
+        if not cjk:
+            return "en"
+        return "zh" if cjk >= len(_LATIN_WORD.findall(self.text)) else "en"
+
+
+def _close(tokens: list[Token], start: int, kind: str) -> int:
+    level = tokens[start].level
+    for index in range(start + 1, len(tokens)):
+        token = tokens[index]
+        if token.type == kind and token.level == level:
+            return index
+    return len(tokens) - 1
+
+
+def _detail(tokens: list[Token]) -> tuple[str, str]:
+    """Plain and raw text of everything nested in an item after its first paragraph."""
+    texts = [inline_text(t) for t in tokens if t.type == "inline"]
+    raws = [t.content for t in tokens if t.type == "inline"]
+    return " ".join(t for t in texts if t), "\n".join(raws)
+
+
+def _add_tickets(refs: list[TicketRef], more: list[TicketRef], *, known_only: bool) -> None:
+    keys = {ref.key for ref in refs}
+    for ref in more:
+        if known_only and ref.system is TicketSystem.URL:
+            continue
+        if ref.key not in keys:
+            keys.add(ref.key)
+            refs.append(ref)
+
+
+def parse_document(
+    text: str,
+    path: str,
+    *,
+    key: str | None = None,
+    status_words: Mapping[str, str] | None = None,
+) -> tuple[Postmortem, Layout]:
+    """Parse decoded text; `key` seeds item ids (front matter `id:` wins over it)."""
+    if text.startswith(BOM):
+        text = text[1:]
+    walker = _Walker(text, path, status_words)
+    walker.walk()
+    front_id = walker.doc.front_matter.get("id")
+    document_key = str(front_id) if front_id not in (None, "") else (key or path)
+    return walker.finish(document_key)

@@ -1,0 +1,146 @@
+"""Fields packed into a list item's text.
+
+`- [ ] Add alert — owner: @kim, due: 2025-03-14, OPS-88`, `1. ✅ Add X (@lee)`,
+`- [x] **P1** Rotate keys (负责人：@王, 截止：2024-02-01)`: the action is the text before
+the first ` — ` separator, `key: value` field or trailing `(@owner)`; fields come from
+`key: value` pairs, @mentions, dates and ticket references in the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.model import Status, TicketRef, TicketSystem
+from tracker.parse.tickets import parse_ticket_refs
+from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_priority, plain
+
+CHECKBOX = re.compile(r"^\[([ xX]?)\]\s*")
+_STATUS_PREFIX = re.compile("^([" + "".join(STATUS_EMOJI) + "])\ufe0f?\\s*")
+_PRIORITY_PREFIX = re.compile(r"^\[?(P[0-4])\]?\s*[:：\-–—]?\s+", re.IGNORECASE)
+_FIELD_KEYS = {
+    "owner": "owner",
+    "owners": "owner",
+    "assignee": "owner",
+    "responsible": "owner",
+    "dri": "owner",
+    "who": "owner",
+    "负责人": "owner",
+    "责任人": "owner",
+    "due": "due",
+    "due date": "due",
+    "deadline": "due",
+    "eta": "due",
+    "target": "due",
+    "target date": "due",
+    "截止": "due",
+    "截止日期": "due",
+    "期限": "due",
+    "priority": "priority",
+    "pri": "priority",
+    "优先级": "priority",
+    "status": "status",
+    "state": "status",
+    "状态": "status",
+    "ticket": "ticket",
+    "tickets": "ticket",
+    "issue": "ticket",
+    "jira": "ticket",
+    "bug": "ticket",
+    "工单": "ticket",
+}
+FIELD = re.compile(
+    r"(?<![\w])(?P<key>"
+    + "|".join(sorted((re.escape(k) for k in _FIELD_KEYS), key=len, reverse=True))
+    + r")\s*[:：]\s*(?P<value>[^,;，；)）\n]*)",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"\s+(?:—|–|--)\s+|\s*——\s*")
+_TRAILING_MENTIONS = re.compile(r"\s*[(（]\s*@[^)）]*[)）]\s*$")
+_MENTION = re.compile(r"(?<![\w.@/])@[\w.-]*\w(?:/@?[\w-]+)*")
+_BOLD_LINE = re.compile(r"^\*\*([^*\n]+)\*\*\s*[:：]?\s*$")
+
+
+@dataclass(slots=True)
+class ListFields:
+    action: str
+    owners: list[str] = field(default_factory=list)
+    due: date | None = None
+    due_recognised: bool = True
+    priority: str | None = None
+    status: Status | None = None
+    status_raw: str = ""
+    checkbox: bool | None = None  # None: the item has no checkbox
+    tickets: list[TicketRef] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def _strip_prefixes(text: str) -> tuple[str, bool | None, str, str]:
+    """Remove checkbox, status emoji and priority tag; return what was found."""
+    checkbox: bool | None = None
+    emoji = priority = ""
+    match = CHECKBOX.match(text)
+    if match:
+        checkbox = match[1] in ("x", "X")
+        text = text[match.end() :]
+    match = _STATUS_PREFIX.match(text)
+    if match:
+        emoji = match[1]
+        text = text[match.end() :]
+    bare = text.replace("**", "", 2) if text.startswith("**") else text
+    match = _PRIORITY_PREFIX.match(bare)
+    if match:
+        priority = match[1].upper()
+        text = bare[match.end() :]
+    return text, checkbox, emoji, priority
+
+
+def _action_text(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    bold = _BOLD_LINE.match(first_line.strip())
+    if bold and "\n" in text:
+        return bold[1].strip()
+    cut = len(text)
+    for pattern in (_SEPARATOR, FIELD, _TRAILING_MENTIONS):
+        match = pattern.search(text)
+        if match and match.start() < cut:
+            cut = match.start()
+    action = text[:cut].strip().rstrip(",;:，；：")
+    return " ".join(action.split()) or " ".join(text.split())
+
+
+def parse_list_item(raw: str, text: str) -> ListFields:
+    """`raw` is the first paragraph as written, `text` the same with Markdown undone."""
+    raw_body, checkbox, emoji, priority = _strip_prefixes(raw)
+    text_body = _strip_prefixes(text)[0]
+    fields = ListFields(action=_action_text(text_body), checkbox=checkbox)
+    fields.priority = priority or None
+    found = {_FIELD_KEYS[m["key"].casefold()]: m["value"].strip() for m in FIELD.finditer(raw_body)}
+    fields.raw = dict(found)
+    if "owner" in found:
+        fields.owners = parse_owners(found["owner"])
+    else:
+        fields.owners = list(dict.fromkeys(_MENTION.findall(raw_body)))
+    tail = raw_body[len(raw_body.split(" — ", 1)[0]) :] if " — " in raw_body else raw_body
+    if "due" in found:
+        fields.due, fields.due_recognised = parse_due(found["due"])
+    else:
+        due, recognised = parse_due(tail) if any(c.isdigit() for c in tail) else (None, False)
+        if recognised:
+            fields.due = due
+    if "priority" in found and fields.priority is None:
+        fields.priority = parse_priority(found["priority"])
+    fields.status_raw = found.get("status", "")
+    if checkbox is not None:
+        fields.status = Status.DONE if checkbox else Status.OPEN
+    elif emoji:
+        fields.status = STATUS_EMOJI[emoji]
+    if "ticket" in found:
+        fields.tickets = parse_ticket_refs(found["ticket"])
+    for ref in parse_ticket_refs(raw_body):
+        if ref.system is not TicketSystem.URL and ref not in fields.tickets:
+            fields.tickets.append(ref)
+    if not fields.action:
+        fields.action = plain(raw_body)
+    return fields

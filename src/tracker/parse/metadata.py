@@ -1,0 +1,109 @@
+"""Document metadata: YAML front matter, the seeds' bold `**Date**:` lines, the H1 title."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from tracker.parse.values import parse_due, parse_owners, plain
+
+try:  # libyaml is ~10x faster; fall back to the pure-Python loader.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+_TITLE_PREFIX = re.compile(
+    r"^(?:quick\s+|blameless\s+)?(?:post[- ]?mortem|incident\s+(?:review|report|postmortem|retrospective)|"
+    r"rca|retrospective|事后分析|事后复盘|事故复盘|故障复盘|复盘|事故报告|故障报告)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+_BOLD_FIELD = re.compile(r"\*\*([^*\n]{1,40}?)\s*[:：]?\s*\*\*\s*[:：]?\s*([^|\n]*)")
+
+# Label (case-folded, as written in bold or in front matter) → metadata field.
+_FIELDS = {
+    "date": "date",
+    "incident date": "date",
+    "日期": "date",
+    "事件日期": "date",
+    "发生日期": "date",
+    "severity": "severity",
+    "incident severity": "severity",
+    "sev": "severity",
+    "严重性": "severity",
+    "事件严重性": "severity",
+    "严重程度": "severity",
+    "级别": "severity",
+    "事故级别": "severity",
+    "status": "status",
+    "状态": "status",
+    "文档状态": "status",
+    "authors": "authors",
+    "author": "authors",
+    "作者": "authors",
+    "编写人": "authors",
+    "team": "team",
+    "owning team": "team",
+    "团队": "team",
+    "负责团队": "team",
+    "title": "title",
+    "标题": "title",
+}
+
+
+def strip_title_prefix(title: str) -> str:
+    """`Postmortem: API outage` → `API outage`; `事后分析:[事件标题]` → `[事件标题]`."""
+    return _TITLE_PREFIX.sub("", title.strip()).strip() or title.strip()
+
+
+def load_front_matter(text: str) -> dict[str, Any]:
+    """Parse YAML front matter; raises yaml.YAMLError, which the caller turns into a warning."""
+    data = yaml.load(text, Loader=_Loader)
+    return data if isinstance(data, dict) else {}
+
+
+def bold_fields(paragraph: str) -> dict[str, str]:
+    """`**Date**: 2024-01-15 | **Severity**: SEV3` → {"date": "2024-01-15", "severity": "SEV3"}."""
+    found: dict[str, str] = {}
+    for match in _BOLD_FIELD.finditer(paragraph):
+        field = _FIELDS.get(match[1].strip().casefold())
+        if field and field not in found:
+            found[field] = match[2].strip()
+    return found
+
+
+def as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return parse_due(value)[0]
+    return None
+
+
+def as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = plain(str(value))
+    return text or None
+
+
+def as_people(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [person for item in value for person in parse_owners(str(item))]
+    if value is None:
+        return []
+    return parse_owners(str(value))
+
+
+def front_matter_fields(data: dict[str, Any]) -> dict[str, object]:
+    """Front matter keys (any case, English or Chinese) → metadata fields."""
+    found: dict[str, object] = {}
+    for key, value in data.items():
+        field = _FIELDS.get(str(key).strip().casefold())
+        if field and field not in found:
+            found[field] = value
+    return found

@@ -1,0 +1,82 @@
+"""Which headings introduce action items, and which end them.
+
+A heading is normalised (numbering such as `7.`, `四、`, `5.3` and emoji removed,
+lower-cased) and matched against English and Chinese phrases seen in real postmortems.
+Parenthesised parts are ignored: `行动项（Action Items）` is read as `行动项`, and
+`预防（Prevention）` (a field list in a Chinese template) is not an action heading.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.model import Status
+from tracker.parse.values import plain
+
+_NUMBERING = re.compile(
+    r"^(?:\d+(?:\.\d+)*[.)、]?|[一二三四五六七八九十]+[、.)]|[ivx]+\.|[a-z]\))\s*", re.IGNORECASE
+)
+_SYMBOLS = re.compile(r"[^\w\s()（）&'’/:,.-]")
+_PARENS = re.compile(r"[(（]([^)）]*)[)）]")
+
+_ACTION_EN = re.compile(
+    r"""^(?:
+        action[ -]?items?(?:\s*(?:&|and)\s*follow[- ]?ups?)?
+      | actions?(?:\s+plan)?
+      | action\s+plan
+      | follow[- ]?ups?(?:\s+(?:actions?|tasks?|items?))?
+      | remediation(?:\s+(?:items?|actions?|plan))?
+      | (?:corrective|preventive|preventative)(?:\s+(?:and|&)\s+(?:corrective|preventive|preventative))?
+        \s+(?:actions?|measures?|action\s+items?)
+      | prevention(?:\s+(?:actions?|measures?|items?))?
+      | next\s+steps?
+      | recommendations?
+      | (?:immediate|planned|short[- ]term|medium[- ]term|long[- ]term|future)\s+(?:actions?|fix(?:es)?|improvements?|items?)
+      | how\s+are\s+we\s+preventing\s+it\s+from\s+happening\s+again
+      | to[- ]?dos?
+    )$""",
+    re.VERBOSE,
+)
+_ACTION_ZH = re.compile(
+    r"行动项|改进措施|后续行动|改进行动|改进项|整改|行动计划|待办事项|预防措施|跟进事项|后续计划|改进计划"
+)
+_NOT_ACTION = re.compile(
+    r"timeline|lessons?|what went|went well|went wrong|got lucky|impact|root cause|summary|"
+    r"background|detection|response|appendix|supporting|glossary|notes?\b|verification|"
+    r"criteria|时间线|经验|教训|根因|根本原因|影响|摘要|背景|附录|完成标准|验收|做得"
+)
+_DONE_HINT = re.compile(r"\bcompleted?\b|\bdone\b|已完成")
+_OPEN_HINT = re.compile(r"\bplanned\b|\bpending\b|\bin[- ]progress\b|待实施|计划中")
+
+
+def normalise_heading(text: str) -> str:
+    heading = plain(text).casefold().strip()
+    heading = _SYMBOLS.sub(" ", heading).strip()
+    heading = _NUMBERING.sub("", heading).strip()
+    return heading.rstrip(" :：").strip()
+
+
+def is_action_heading(text: str) -> bool:
+    """`Action Items`, `Follow-ups`, `Remediation`, `改进措施`, `## 7. 行动项（Action Items）` …"""
+    heading = normalise_heading(text)
+    if not heading:
+        return False
+    if _ACTION_ZH.search(heading):
+        return True
+    main = _PARENS.sub("", heading).strip()
+    return bool(main) and _ACTION_EN.match(main) is not None
+
+
+def is_non_action_heading(text: str) -> bool:
+    """Sub-headings that end an action section (`Timeline`, `Lessons learned`, `经验教训` …)."""
+    return _NOT_ACTION.search(normalise_heading(text)) is not None
+
+
+def heading_status(text: str) -> Status | None:
+    """`Immediate actions (completed)` → done; `Planned actions` → open; otherwise None."""
+    heading = normalise_heading(text)
+    if _DONE_HINT.search(heading):
+        return Status.DONE
+    if _OPEN_HINT.search(heading):
+        return Status.OPEN
+    return None

@@ -1,0 +1,117 @@
+"""Ticket references in free text: Jira keys, GitHub refs, issue URLs, Markdown links.
+
+One combined regex scans the text left to right, so a Markdown link is read once
+(its target decides the system) and the key inside its label is not counted again.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.model import TicketRef, TicketSystem
+
+_REFERENCE = re.compile(
+    r"""
+    \[(?P<label>[^\]\n]*)\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+"[^"]*")?\s*\)   # [label](url)
+  | (?P<url>https?://[^\s<>()\[\]|`"']+)                                        # bare URL
+  | (?<![\w/.-])(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)\#(?P<repo_number>\d+)\b     # owner/repo#12
+  | (?<![\w/&#])\#(?P<number>\d+)\b                                              # #12
+  | \b(?P<jira>[A-Z][A-Z0-9_]*[A-Z][A-Z0-9_]*-\d+)\b(?![-.]?\d)                # ENG-1234
+    """,
+    re.VERBOSE,
+)
+_JIRA_URL = re.compile(r"^https?://[^/]+(?:/[^?#]*)?/browse/([A-Z][A-Z0-9_]+-\d+)(?:[/?#].*)?$")
+_JIRA_SELECTED = re.compile(r"^https?://.*[?&]selectedIssue=([A-Z][A-Z0-9_]+-\d+)")
+_GITHUB_URL = re.compile(
+    r"^https?://[^/]+/(?:api/v3/)?(?:repos/)?([\w.-]+)/([\w.-]+)/(?:issues|pull|pulls)/(\d+)(?:[/?#].*)?$"
+)
+_JIRA_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
+_GITHUB_REF = re.compile(r"^(?:([\w.-]+/[\w.-]+))?#(\d+)$")
+# Upper-case words with a dash and digits that are not Jira keys.
+_NOT_JIRA = frozenset(
+    {
+        "UTF",
+        "SHA",
+        "SEV",
+        "CVE",
+        "ISO",
+        "RFC",
+        "TLS",
+        "SSL",
+        "HTTP",
+        "IPV",
+        "GPT",
+        "MD",
+        "AES",
+        "COVID",
+        "ARM",
+        "RCA",
+        "UTC",
+        "GMT",
+        "PR",
+    }
+)
+_YEAR_LIKE = re.compile(r"\d{4}")
+
+
+def _is_jira_key(key: str) -> bool:
+    """Upper-case key shapes that are not versions, CVEs, years (`PM2021-011`) or encodings."""
+    project = key.rsplit("-", 1)[0]
+    letters = re.match(r"[A-Z]+", project)
+    return not ((letters is not None and letters[0] in _NOT_JIRA) or _YEAR_LIKE.search(project))
+
+
+def classify_url(url: str) -> TicketRef:
+    """A URL → the Jira issue or GitHub issue/PR it points at, or a plain `url` ref."""
+    url = url.rstrip(".,;:!?")
+    match = _JIRA_URL.match(url) or _JIRA_SELECTED.match(url)
+    if match:
+        return TicketRef(TicketSystem.JIRA, match[1], url)
+    match = _GITHUB_URL.match(url)
+    if match:
+        return TicketRef(TicketSystem.GITHUB, f"{match[1]}/{match[2]}#{match[3]}", url)
+    return TicketRef(TicketSystem.URL, url, url)
+
+
+def _label_ref(label: str, url: str) -> TicketRef | None:
+    label = label.strip().strip("`*_ ")
+    if _JIRA_KEY.match(label) and _is_jira_key(label):
+        return TicketRef(TicketSystem.JIRA, label, url)
+    match = _GITHUB_REF.match(label)
+    if match:
+        return TicketRef(TicketSystem.GITHUB, label, url)
+    return None
+
+
+def parse_ticket_refs(text: str) -> list[TicketRef]:
+    """Every ticket a cell or list item mentions, in order, without duplicates.
+
+    `ENG-1234`, `#12`, `owner/repo#12`, Jira `/browse/KEY` and GitHub `/issues|pull/N`
+    URLs, and Markdown links around any of them; other URLs become `url` refs.
+    `n/a`, `-` and empty text give [].
+    """
+    refs: list[TicketRef] = []
+    seen: set[str] = set()
+    for match in _REFERENCE.finditer(text):
+        ref: TicketRef | None
+        if match["target"] is not None:
+            target = match["target"]
+            if target.startswith(("http://", "https://")):
+                ref = classify_url(target)
+                if ref.system is TicketSystem.URL:
+                    ref = _label_ref(match["label"], target) or ref
+            else:
+                ref = _label_ref(match["label"], target)
+        elif match["url"] is not None:
+            ref = classify_url(match["url"])
+        elif match["repo"] is not None:
+            ref = TicketRef(TicketSystem.GITHUB, f"{match['repo']}#{match['repo_number']}")
+        elif match["number"] is not None:
+            ref = TicketRef(TicketSystem.GITHUB, f"#{match['number']}")
+        else:
+            key = match["jira"]
+            ref = TicketRef(TicketSystem.JIRA, key) if _is_jira_key(key) else None
+        if ref is not None and ref.key not in seen:
+            seen.add(ref.key)
+            refs.append(ref)
+    return refs
