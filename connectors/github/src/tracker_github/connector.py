@@ -91,7 +91,7 @@ class GitHubConnector:
             base_url=self.url,
             auth=Auth.Token(token),
             retry=None,  # never let the client re-POST a create
-            timeout=timeout,  # type: ignore[arg-type]  # requests accepts a float
+            timeout=max(1, round(timeout)),  # PyGithub insists on whole seconds
             per_page=100,
             lazy=True,
             seconds_between_requests=None,  # we pace creations ourselves
