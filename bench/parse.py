@@ -338,9 +338,9 @@ def corpus_files(directory: Path, n: int) -> list[Path]:
 
 def bare_markdown() -> Callable[[str], object]:
     """The MarkdownIt instance configured exactly as the parser configures its own."""
-    from tracker.parse import markdown as parser_markdown
+    from tracker.parse.document import markdown
 
-    return parser_markdown.new_markdown().parse
+    return markdown().parse
 
 
 def time_bare(files: list[Path]) -> float:

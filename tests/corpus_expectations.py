@@ -1,4 +1,7 @@
-"""What a careful person lists as the action items of each file in ../shared/corpus/postmortems.
+"""What a careful person lists as the action items of each corpus and example document.
+
+EXPECTED covers every file in ../shared/corpus/postmortems; EXAMPLES the project's own
+examples/postmortems, whose metadata (team, severity, date) is asserted as well.
 
 Written by reading every document (not by running the parser), so `tests/test_corpus.py`
 holds the parser to a human reading. One `Expected` per file name; items in document order.
@@ -89,6 +92,9 @@ class Expected:
     language: str
     kind: str | None = None  # "table" / "list" for all items of the file
     why: str = ""  # one line on what makes this file interesting
+    team: str | None = None  # None: not asserted (likewise severity and date)
+    severity: str | None = None
+    date: date | None = None
 
 
 def item(
@@ -709,5 +715,191 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="list",
         why="checkbox packing 'Owner / deadline / task' placeholders",
+    ),
+}
+
+
+EXAMPLES: dict[str, Expected] = {
+    "2026-03-04-checkout-latency.md": Expected(
+        (
+            item(
+                "explicitly and fail CI when the pool is below 40",
+                priority="P0",
+                owners=("@mara",),
+                due=D(2026, 3, 11),
+                tickets=("ENG-12",),
+            ),
+            item(
+                "Alert when p99 checkout latency exceeds 800 ms",
+                priority="P1",
+                owners=("@dmitri",),
+                due=D(2026, 3, 20),
+            ),
+            item(
+                "Load-test the checkout path before every gateway SDK upgrade",
+                priority="P1",
+                due=D(2026, 4, 15),  # owner TBD
+            ),
+            item(
+                "Document the retry settings",
+                "max_retries | backoff_ms",  # the escaped pipe is text, not a cell border
+                priority="P2",
+                owners=("Priya Natarajan",),
+                due=D(2027, 1, 15),
+            ),
+            item(
+                "Evaluate a second payment gateway for failover",
+                priority="P2",
+                owners=("payments-leads@example.com",),
+            ),
+        ),
+        title="Checkout latency spike after the payment-gateway SDK upgrade",
+        language="en",
+        kind="table",
+        team="payments",
+        severity="SEV2",
+        date=D(2026, 3, 4),
+    ),
+    "2026-06-18-search-index-lag.md": Expected(
+        (
+            item(
+                "Park unparseable events in a dead-letter topic",
+                owners=("@lena",),
+                due=D(2026, 6, 25),
+                priority="P0",
+                status="done",
+            ),
+            item(
+                "Alert on indexer consumer lag above 10k messages",
+                owners=("@omar",),
+                due=D(2026, 7, 1),
+                priority="P1",
+                status="done",
+            ),
+            item(
+                "Make the backfill script resumable",
+                owners=("@lena",),
+                due=D(2026, 8, 15),
+                priority="P1",
+                status="in_progress",
+            ),
+            item(
+                "Validate prices at the catalog import boundary",
+                owners=("Catalog Team",),
+                due=D(2026, 9, 30),
+                priority="P1",
+                status="in_progress",
+            ),
+            item(
+                "Shard the synonyms index",
+                owners=("Search Team",),
+                due=D(2027, 1, 31),
+                priority="P2",
+            ),
+            item(
+                "Document the manual failover to the read-only replica",
+                due=D(2026, 12, 10),
+                priority="P2",
+            ),
+        ),
+        title="Search results stale for three hours after an indexer crash loop",
+        language="en",
+        kind="table",
+        team="search",
+        severity="SEV3",
+        date=D(2026, 6, 18),
+    ),
+    "2026-09-02-edge-certificate-expiry.md": Expected(
+        (
+            item(
+                "Reissue the wildcard certificate through cert-manager",
+                owners=("@sam",),
+                due=D(2026, 9, 3),
+                tickets=("OPS-7",),
+                status="done",
+            ),
+            item(
+                "Alert 21 days before any certificate on a load balancer expires",
+                owners=("@sam",),
+                due=D(2026, 9, 30),
+            ),
+            item(
+                "Add hand-uploaded certificates to the inventory script",
+                owners=("@noor",),
+                due=D(2026, 10, 15),
+                tickets=("#3",),
+            ),
+            item("Run a certificate-expiry game day", due=D(2027, 2, 1)),
+            item("Decide which team owns certificates for vendor-facing endpoints"),
+        ),
+        title="Edge proxies served an expired certificate for 47 minutes",
+        language="en",
+        kind="list",
+        team="platform",
+        severity="SEV1",
+        date=D(2026, 9, 2),
+    ),
+    "2026-05-20-payment-callback-timeout.zh.md": Expected(
+        (
+            item(
+                "回调处理改为幂等",
+                priority="P0",
+                owners=("@chen.wei",),
+                due=D(2026, 5, 27),
+                tickets=("ENG-14",),
+            ),
+            item(
+                "数据库变更上线前在预发环境回放一小时回调流量",
+                priority="P0",
+                owners=("@liu.yang",),
+                due=D(2026, 6, 5),
+                tickets=("ENG-15",),
+            ),
+            item("对账任务改为每 15 分钟运行一次", priority="P1", due=D(2026, 6, 30)),
+            item(
+                "为支付回调增加端到端延迟监控面板",
+                priority="P1",
+                owners=("@zhao.min",),
+                due=D(2026, 12, 15),
+            ),
+            item("应急手册并组织一次演练", priority="P2", owners=("@liu.yang",)),
+        ),
+        title="支付回调超时导致订单状态不一致",
+        language="zh",
+        kind="table",
+        team="payments",
+        severity="SEV2",
+        date=D(2026, 5, 20),
+    ),
+    "2026-10-12-config-push-gateway-503.zh.md": Expected(
+        (
+            item(
+                "配置发布前校验路由目标集群是否存在",
+                owners=("@wang.fang",),
+                due=D(2026, 10, 19),
+                priority="P0",
+                status="done",
+            ),
+            item(
+                "网关配置改为按 5%、25%、100% 分批推送",
+                owners=("@li.qiang",),
+                due=D(2026, 11, 10),
+                priority="P1",
+                status="in_progress",
+            ),
+            item(
+                "下线集群时自动检查仍引用它的路由",
+                owners=("平台组",),
+                due=D(2026, 12, 31),
+                priority="P2",
+            ),
+            item("为配置中心变更增加双人审批", due=D(2027, 1, 15), priority="P2"),
+        ),
+        title="配置中心推送错误路由导致网关大面积 503",
+        language="zh",
+        kind="table",
+        team="platform",
+        severity="SEV2",
+        date=D(2026, 10, 12),
     ),
 }
