@@ -1,0 +1,143 @@
+"""`tracker report`: completion, overdue and unowned items per team, in five formats."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tracker.cli.app import app
+from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.config import Config
+from tracker.errors import TrackerError
+from tracker.report import ReportData, ReportOptions, build_report
+from tracker.report.output import write_atomically
+from tracker.report.render_csv import render_csv
+from tracker.report.render_html import render_html
+from tracker.report.render_json import render_json
+from tracker.report.render_markdown import render_markdown
+from tracker.report.render_table import render_table, report_renderable
+from tracker.store import open_store
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+
+
+class Gate(StrEnum):
+    OVERDUE = "overdue"
+    UNOWNED = "unowned"
+
+
+RENDERERS: dict[ReportFormat, Callable[[ReportData], str]] = {
+    ReportFormat.TABLE: render_table,
+    ReportFormat.MARKDOWN: render_markdown,
+    ReportFormat.JSON: render_json,
+    ReportFormat.CSV: render_csv,
+    ReportFormat.HTML: render_html,
+}
+
+
+def _parse_as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"expected a date like 2026-03-31, got {value!r}") from error
+
+
+def report_options(config: Config, *, team: str | None, as_of: date | None) -> ReportOptions:
+    """The report's settings from the configuration; as-of defaults to today in its zone."""
+    zone = config.tz
+    return ReportOptions(
+        as_of=as_of or datetime.now(zone).date(),
+        timezone=zone,
+        timezone_name=config.timezone,
+        due_soon_days=config.report.due_soon_days,
+        trend_weeks=config.report.trend_weeks,
+        team=team,
+        teams=tuple(t.name for t in config.teams),
+        docs_base_url=config.docs_base_url,
+    )
+
+
+def _tripped(report: ReportData, gates: list[Gate]) -> list[str]:
+    counts = {Gate.OVERDUE: report.totals.overdue, Gate.UNOWNED: report.totals.unowned}
+    return [f"{counts[gate]} {gate.value}" for gate in gates if counts[gate]]
+
+
+@app.command()
+def report(
+    team: Annotated[
+        str | None, typer.Option("--team", "-t", help="Only this team.", show_default=False)
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Report as of this day (YYYY-MM-DD); later items and events are ignored. "
+            "Default: today in the configured time zone.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ReportFormat.TABLE,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Write to this file (atomically) instead of standard output.",
+            show_default=False,
+        ),
+    ] = None,
+    fail_on: Annotated[
+        list[Gate] | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 (after the report) when there are such items; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Per team: totals, completion rate, overdue, due soon, unowned, median days to close;
+    per owner; the overdue and unowned items; and a 12-week trend.
+
+    Example: tracker report --format html --output report.html --fail-on overdue
+    """
+    settings = load_config_or_default(config)
+    options = report_options(settings, team=team, as_of=_parse_as_of(as_of))
+    assert settings.database_url is not None, "load_config always resolves the URL"
+    store = open_store(settings.database_url)
+    try:
+        data = build_report(store.engine, options)
+    finally:
+        store.close()
+    if output is not None:
+        write_atomically(output, RENDERERS[output_format](data))
+        Console(stderr=True, highlight=False).print(
+            f"wrote {output_format.value} report to {output}"
+        )
+    elif output_format is ReportFormat.TABLE and sys.stdout.isatty():
+        Console(highlight=False).print(report_renderable(data))
+    else:
+        sys.stdout.write(RENDERERS[output_format](data))
+        sys.stdout.flush()
+    tripped = _tripped(data, fail_on or [])
+    if tripped:
+        raise TrackerError(f"report gate tripped: {', '.join(tripped)} item(s)", exit_code=1)
