@@ -36,6 +36,7 @@ SEED = 20261125
 RSS_SIZES = (2_000, 20_000)
 MIN_BYTES, MODE_BYTES, MAX_BYTES = 5_000, 12_000, 40_000
 CHINESE_SHARE = 0.3
+MANIFEST = "manifest.json"
 
 # --- corpus generator --------------------------------------------------------------------
 
@@ -169,6 +170,7 @@ PRIORITIES = ["P0", "P1", "P2", "P3", "High", "Low", "高", "中"]
 class Doc:
     lines: list[str]
     size: int = 0
+    items: int = 0  # action items written, so the scan's count can be checked
 
     def add(self, *lines: str) -> None:
         for line in lines:
@@ -229,6 +231,7 @@ def _action_table(doc: Doc, rng: random.Random, zh: bool, heading: str) -> None:
             "Type": rng.choice(["prevent", "mitigate", "detect", "process"]),
         }  # fmt: skip
         doc.add("| " + " | ".join(cells[h] for h in header) + " |")
+        doc.items += 1
     doc.add("")
 
 
@@ -239,6 +242,7 @@ def _checkbox_list(doc: Doc, rng: random.Random, zh: bool) -> None:
         box = rng.choice(["[ ]", "[ ]", "[x]"])
         action = rng.choice(ZH_ACTIONS if zh else EN_ACTIONS).format(x=service)
         doc.add(f"- {box} {action} — owner: {rng.choice(OWNERS) or 'TBD'}, due: {_due(rng)}")
+        doc.items += 1
     doc.add("")
 
 
@@ -275,8 +279,9 @@ def _code_block(doc: Doc, rng: random.Random) -> None:
     doc.add("```", "")
 
 
-def generate_document(rng: random.Random) -> str:
-    """One postmortem of a random target size between MIN_BYTES and MAX_BYTES."""
+def generate_document(rng: random.Random) -> tuple[str, int]:
+    """One postmortem of a random target size between MIN_BYTES and MAX_BYTES, and the
+    number of action items in it."""
     zh = rng.random() < CHINESE_SHARE
     target = int(rng.triangular(MIN_BYTES, MAX_BYTES, MODE_BYTES))
     doc = Doc([])
@@ -315,22 +320,27 @@ def generate_document(rng: random.Random) -> str:
             doc.add("")
         else:
             doc.add(_paragraph(rng, zh), "")
-    return "\n".join(doc.lines + tail.lines)
+    return "\n".join(doc.lines + tail.lines), tail.items
 
 
-def write_corpus(directory: Path, n: int, seed: int = SEED) -> int:
-    """Write n documents as doc-000001.md …; returns the total size in bytes."""
+def write_corpus(directory: Path, n: int, seed: int = SEED) -> None:
+    """Write n documents as doc-000001.md … and MANIFEST, their action-item counts."""
     rng = random.Random(seed)
-    total = 0
+    counts = []
     for i in range(1, n + 1):
-        data = generate_document(rng).encode()
-        (directory / f"doc-{i:06d}.md").write_bytes(data)
-        total += len(data)
-    return total
+        text, items = generate_document(rng)
+        (directory / f"doc-{i:06d}.md").write_bytes(text.encode())
+        counts.append(items)
+    (directory / MANIFEST).write_text(json.dumps({"seed": seed, "items": counts}))
 
 
 def corpus_files(directory: Path, n: int) -> list[Path]:
     return sorted(directory.glob("doc-*.md"))[:n]
+
+
+def items_written(directory: Path, n: int) -> int:
+    counts: list[int] = json.loads((directory / MANIFEST).read_text())["items"]
+    return sum(counts[:n])
 
 
 # --- measurements --------------------------------------------------------------------------
@@ -418,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         needed = max(args.n, *rss_sizes)
         existing = len(corpus_files(directory, needed))
         started = time.perf_counter()
-        if existing < needed:
+        if existing < needed or not (directory / MANIFEST).exists():
             write_corpus(directory, needed, args.seed)
         files = corpus_files(directory, args.n)
         nbytes = sum(p.stat().st_size for p in files)
@@ -438,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
             scan_times.append(seconds)
         scan = min(scan_times)
         print(f"bare markdown-it-py tokenize : {_rate(len(files), nbytes, bare)}")
-        print(f"tracker scan (iter_documents): {_rate(len(files), nbytes, scan)}  {items:,} items")
+        print(f"tracker scan (iter_documents): {_rate(len(files), nbytes, scan)}")
+        written = items_written(directory, len(files))
+        print(f"action items found / written : {items:,} / {written:,}")
         print(f"ratio scan / bare            : {scan / bare:.2f}x   (aim <= 1.5x)")
         print("peak RSS, scan only, fresh process per size:")
         for size in rss_sizes:
