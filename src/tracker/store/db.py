@@ -143,14 +143,16 @@ def _connection_error(url: URL, error: Exception) -> StoreError:
             hint="move the file aside and run again to start a fresh store, or restore a backup",
         )
     return StoreError(
-        f"cannot reach PostgreSQL at {where} ({_first_line(error, url)})",
-        hint="check that the server is running and database_url / TRACKER_DATABASE_URL",
+        f"cannot connect to PostgreSQL at {where} ({_first_line(error, url)})",
+        hint="start the server or fix database_url / TRACKER_DATABASE_URL",
     )
 
 
 def _first_line(error: Exception, url: URL) -> str:
     original = getattr(error, "orig", None) or error
     text = str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+    # psycopg: 'connection failed: connection to server at "h", port p failed: <cause>'
+    text = text.rsplit(" failed: ", 1)[-1].removeprefix("FATAL:").strip()
     if url.password:
         text = text.replace(str(url.password), "***")
     return text

@@ -1,0 +1,49 @@
+"""`tracker db upgrade` and `tracker db current`: the store's schema version."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from tracker.cli.app import app
+from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.store import current_schema, upgrade_store
+from tracker.store.db import describe_url, parse_url
+
+db_app = typer.Typer(help="The store's schema: show it or upgrade it.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _database_url(config_path: ConfigOption) -> str:
+    config = load_config_or_default(config_path)
+    assert config.database_url is not None, "load_config always resolves the URL"
+    return config.database_url
+
+
+@db_app.command()
+def upgrade(config: ConfigOption = None) -> None:
+    """Migrate the store (SQLite or PostgreSQL) to this tracker's schema."""
+    url = _database_url(config)
+    before, after = upgrade_store(url)
+    where = describe_url(parse_url(url))
+    if before == after:
+        Console(highlight=False).print(f"{where}: schema already at {after}, nothing to do")
+    else:
+        Console(highlight=False).print(f"{where}: schema upgraded {before or 'empty'} → {after}")
+
+
+@db_app.command()
+def current(config: ConfigOption = None) -> None:
+    """Show the store's schema revision and the one this tracker needs."""
+    url = _database_url(config)
+    state = current_schema(url)
+    where = describe_url(parse_url(url))
+    if state.up_to_date:
+        verdict = "up to date"
+    elif state.newer:
+        verdict = "NEWER than this tracker: upgrade tracker"
+    else:
+        verdict = "behind: run `tracker db upgrade`"
+    Console(highlight=False).print(
+        f"{where}: schema {state.current or 'empty'} (tracker needs {state.head}): {verdict}"
+    )

@@ -1,0 +1,125 @@
+"""`tracker init`: write a commented starter tracker.toml and .env.example (no prompts)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tracker.cli.app import app
+from tracker.config import CONFIG_FILE_NAME
+from tracker.errors import ConfigError
+
+STARTER_CONFIG = """\
+# tracker configuration. Full reference: config.example.toml in tracker's repository.
+# Secrets never go in this file: write ${ENV_VAR} references (see .env.example).
+
+# Where tracker keeps what it knows. Default: .tracker/tracker.db beside this file
+# (SQLite). For a shared install use PostgreSQL, then run `tracker db upgrade` once:
+# database_url = "postgresql+psycopg://tracker@db.example.com:5432/tracker"
+# (TRACKER_DATABASE_URL overrides this key.)
+
+timezone = "UTC"            # IANA name: decides "today", due dates and schedules
+# docs_base_url = "https://git.example.com/org/postmortems/blob/main/"
+
+[documents]
+paths = ["postmortems/"]    # scanned by `tracker sync` / `tracker scan` without PATH
+include = ["**/*.md", "**/*.markdown"]
+exclude = ["**/TEMPLATE*.md"]
+
+# [documents.status_words]  # your own words for a status: open, in_progress, done, wont_do
+# "Shipped" = "done"
+
+[report]
+due_soon_days = 7           # "due soon" = due within this many days
+trend_weeks = 12
+
+# A team: its members (names from [[people]] or aliases), the documents it owns
+# (path globs; `team:` in a document's front matter wins) and where its tickets go.
+# A document no team claims goes to the team most of its owners are in, else "unassigned".
+# [[teams]]
+# name = "payments"
+# members = ["alice", "bob"]
+# paths = ["postmortems/payments/**"]
+# target = { system = "jira", project = "PAY", issue_type = "Task" }
+# # or: target = { system = "github", repo = "acme/payments" }
+
+# One person and every way documents and ticket systems name them, so they count once.
+# [[people]]
+# name = "alice"
+# aliases = ["@alice", "Alice Smith"]
+# email = "alice@example.com"
+# jira_account_id = "5b10a2844c20165700ede21g"
+# github_login = "alice"
+
+# Ticket systems. Without any, `tracker sync` only records documents in the store.
+# [connectors.jira]
+# url = "https://acme.atlassian.net"
+# flavour = "cloud"         # or "server"
+# email = "bot@acme.com"
+# token = "${JIRA_API_TOKEN}"
+
+# [connectors.github]
+# url = "https://api.github.com"
+# token = "${GITHUB_TOKEN}"
+
+[sync]
+ticket_link_style = "markdown"   # "markdown" → [ENG-12](url), "key" → ENG-12, "url"
+status_owner = "ticket"          # which side owns status: "ticket" | "document"
+conflict_policy = "report"       # "report" | "document-wins" | "ticket-wins"
+close_ticket_when_done = false
+labels = ["postmortem"]
+
+[schedule]
+sync_at = ["02:00"]              # daily, in `timezone`
+digest_at = "monday 09:00"       # weekly
+
+[reminders]
+enabled = true
+interval_days = 7
+# webhook_url = "${SLACK_WEBHOOK_URL}"
+"""
+
+STARTER_ENV = """\
+# Environment variables tracker reads. Copy to .env (never commit it) and fill in.
+# JIRA_API_TOKEN=
+# GITHUB_TOKEN=
+# SLACK_WEBHOOK_URL=
+# TRACKER_DATABASE_URL=postgresql+psycopg://tracker@db.example.com:5432/tracker
+"""
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Option("--dir", file_okay=False, help="Where to write the files.")
+    ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write a commented starter tracker.toml and a .env.example."""
+    files = {directory / CONFIG_FILE_NAME: STARTER_CONFIG, directory / ".env.example": STARTER_ENV}
+    existing = [path for path in files if path.exists()]
+    if existing and not force:
+        names = ", ".join(str(path) for path in existing)
+        raise ConfigError(f"{names} already exists", hint="use --force to overwrite")
+    directory.mkdir(parents=True, exist_ok=True)
+    console = Console(highlight=False)
+    for path, text in files.items():
+        _write_atomically(path, text)
+        console.print(f"wrote {path}")
+    console.print("next: edit tracker.toml, then run `tracker sync`")
