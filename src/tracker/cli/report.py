@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 
 from tracker.cli.app import app
-from tracker.config import CONFIG_ENV, Config, load_config
+from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.config import Config
 from tracker.errors import TrackerError
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.output import write_atomically
@@ -23,19 +24,6 @@ from tracker.report.render_json import render_json
 from tracker.report.render_markdown import render_markdown
 from tracker.report.render_table import render_table, report_renderable
 from tracker.store import open_store
-
-# Same as tracker.cli.options.ConfigOption (kept local until that module is committed).
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        envvar=CONFIG_ENV,
-        dir_okay=False,
-        show_default=False,
-        help="Configuration file (default: ./tracker.toml if present, else built-in defaults).",
-    ),
-]
 
 
 class ReportFormat(StrEnum):
@@ -132,7 +120,7 @@ def report(
 
     Example: tracker report --format html --output report.html --fail-on overdue
     """
-    settings = load_config(config)
+    settings = load_config_or_default(config)
     options = report_options(settings, team=team, as_of=_parse_as_of(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"
     store = open_store(settings.database_url)
