@@ -48,14 +48,28 @@ def sync(
         typer.Argument(help="Postmortem files or folders (default: [documents].paths)."),
     ] = None,
     config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; only read from ticket systems.")
+    ] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Make one git commit of the documents written.")
+    ] = False,
 ) -> None:
-    """Scan postmortems and record their action items and status changes in the store."""
+    """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
+
+    Without [connectors] it records action items and status changes in the store.
+    Exit 0 all done, 1 some items failed (retried next run), 2 configuration error.
+    """
     loaded = load_config_or_default(config)
     assert loaded.database_url is not None, "load_config always resolves the URL"
     targets = document_paths(paths, loaded)
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
+    if len(loaded.connectors):
+        from tracker.sync.console import sync_with_connectors
+
+        raise typer.Exit(sync_with_connectors(loaded, targets, dry_run=dry_run, commit=commit))
     store = open_store(loaded.database_url)
     try:
         result = record_paths(store, loaded, targets, now=datetime.now(UTC))

@@ -1,0 +1,245 @@
+"""Carrying out a plan's ticket writes: creates in batches, then updates.
+
+Work is split into lanes that run in parallel: one per Jira project, and one for all
+of GitHub while its creations are paced (the secondary limit counts per user). Inside a
+lane calls are serial. One failed item never stops the others: its error is kept, its
+baseline stays as it was, and the next run plans it again.
+
+Every create is recorded in the store as soon as the create call returns (before any
+other call), so a crash after that point can't lose the ticket; a crash before it is
+caught by the identity lookup of the next run (see `TRACKER_TEST_CRASH_AFTER`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from tracker.connectors import (
+    ConnectorError,
+    CreateResult,
+    RemoteTicket,
+    Target,
+    TicketChanges,
+)
+from tracker.model import Status
+from tracker.store import Store
+from tracker.sync.connectors import ConnectorPool
+from tracker.sync.fields import Fields, ticket_fields
+from tracker.sync.plan import ItemPlan, target_scope
+from tracker.sync.state import Baseline, save_baselines
+
+# Test hook (documented in the README's sync section): with TRACKER_TEST_CRASH_AFTER=create
+# the process SIGKILLs itself right after the first create call returns, before
+# anything is recorded — the kill test uses it to prove a crash there makes no duplicate.
+CRASH_HOOK_ENV = "TRACKER_TEST_CRASH_AFTER"
+
+Progress = Callable[[str, int], None]  # (what just happened, steps done)
+
+
+@dataclass
+class ApplyOutcome:
+    """Per-item results of the ticket writes."""
+
+    tickets: dict[str, RemoteTicket] = field(default_factory=dict)  # item id → ticket now
+    failed: dict[str, str] = field(default_factory=dict)  # item id → message
+    warnings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    created: set[str] = field(default_factory=set)
+    adopted: set[str] = field(default_factory=set)
+    updated: set[str] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)  # update found the ticket deleted
+    newest: dict[str, datetime] = field(default_factory=dict)  # scope → newest `updated`
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def saw(self, scope: str, ticket: RemoteTicket) -> None:
+        with self._lock:
+            known = self.newest.get(scope)
+            if known is None or ticket.updated_at > known:
+                self.newest[scope] = ticket.updated_at
+
+
+class Applier:
+    """Runs the ticket side of a plan against the connectors."""
+
+    def __init__(
+        self,
+        pool: ConnectorPool,
+        store: Store,
+        *,
+        workers: int = 8,
+        progress: Progress | None = None,
+    ) -> None:
+        self.pool = pool
+        self.store = store
+        self.workers = workers
+        self.progress = progress or (lambda what, steps: None)
+        self.outcome = ApplyOutcome()
+
+    def run(self, plans: Sequence[ItemPlan]) -> ApplyOutcome:
+        lanes: dict[str, list[ItemPlan]] = defaultdict(list)
+        for plan in plans:
+            if plan.touches_ticket and plan.system:
+                lanes[self._lane(plan)].append(plan)
+        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as executor:
+            for future in [executor.submit(self._run_lane, work) for work in lanes.values()]:
+                future.result()
+        return self.outcome
+
+    def _lane(self, plan: ItemPlan) -> str:
+        system = plan.system or ""
+        if self.pool.paced(system):
+            return system
+        if plan.target is not None:
+            return target_scope(plan.target)
+        return f"{system}:{plan.ref.key.split('#')[0].rsplit('-', 1)[0] if plan.ref else ''}"
+
+    def _run_lane(self, plans: list[ItemPlan]) -> None:
+        creates: dict[Target, list[ItemPlan]] = defaultdict(list)
+        for plan in plans:
+            if plan.draft is not None and plan.target is not None:
+                creates[plan.target].append(plan)
+        for target, group in creates.items():
+            self._create_all(target, group)
+        for plan in plans:
+            if plan.draft is None and plan.changes is not None and not plan.changes.is_empty:
+                self._update(plan)
+
+    # ----- creates ----------------------------------------------------------------------
+
+    def _create_all(self, target: Target, plans: list[ItemPlan]) -> None:
+        connector = self.pool.get(target.system)
+        size = max(1, connector.capabilities.bulk_create)
+        for start in range(0, len(plans), size):
+            self._create_batch(target, plans[start : start + size])
+
+    def _create_batch(self, target: Target, plans: list[ItemPlan]) -> None:
+        connector = self.pool.get(target.system)
+        drafts = [plan.draft for plan in plans if plan.draft is not None]
+        try:
+            results = connector.create(drafts)
+        except ConnectorError as error:
+            results = self._resolve_failed_create(target, plans, error)
+        if os.environ.get(CRASH_HOOK_ENV) == "create":
+            os.kill(os.getpid(), signal.SIGKILL)
+        self._record_creates(target, plans, results)
+        for plan in plans:
+            self.progress(f"created {plan.item_id}", 1)
+        for plan in plans:
+            ticket = self.outcome.tickets.get(plan.item_id)
+            if ticket is not None and plan.status_after_create is not None:
+                self._follow_up_status(plan, ticket, plan.status_after_create)
+
+    def _resolve_failed_create(
+        self, target: Target, plans: list[ItemPlan], error: ConnectorError
+    ) -> list[CreateResult]:
+        """A create call that failed as a whole may still have made tickets: look them up
+        by identity before calling anything a failure (never re-sent blindly here)."""
+        connector = self.pool.get(target.system)
+        ids = [plan.item_id for plan in plans]
+        try:
+            found = connector.find_by_identity(target, ids)
+        except ConnectorError:
+            found = {}
+        return [
+            CreateResult(i, found[i], None, adopted=True)
+            if i in found
+            else CreateResult(i, None, error.message)
+            for i in ids
+        ]
+
+    def _record_creates(
+        self, target: Target, plans: list[ItemPlan], results: list[CreateResult]
+    ) -> None:
+        by_id = {result.identity: result for result in results}
+        baselines = []
+        scope = target_scope(target)
+        for plan in plans:
+            result = by_id.get(plan.item_id)
+            if result is None or result.ticket is None:
+                message = result.error if result and result.error else "create returned nothing"
+                self._fail(plan.item_id, message)
+                continue
+            ticket = result.ticket
+            self.outcome.tickets[plan.item_id] = ticket
+            self.outcome.warnings[plan.item_id].extend(result.warnings)
+            (self.outcome.adopted if result.adopted else self.outcome.created).add(plan.item_id)
+            self.outcome.saw(scope, ticket)
+            plan.ref = ticket.ref
+            baselines.append(self._created_baseline(plan, ticket))
+        if baselines:
+            save_baselines(self.store, baselines)
+
+    def _created_baseline(self, plan: ItemPlan, ticket: RemoteTicket) -> Baseline:
+        doc = plan.doc or ticket_fields(ticket)
+        return Baseline(
+            item_id=plan.item_id,
+            system=plan.system or ticket.ref.system.value,
+            key=ticket.ref.key,
+            url=ticket.ref.url,
+            doc=doc,
+            ticket=ticket_fields(ticket),
+            seen=ticket_fields(ticket),
+            path=plan.path,
+            created_by_tracker=True,
+            remote_updated_at=ticket.updated_at,
+        )
+
+    def _follow_up_status(self, plan: ItemPlan, ticket: RemoteTicket, status: Status) -> None:
+        """A new ticket for an item already in progress is moved there right away."""
+        try:
+            after = self.pool.get(plan.system or "").update(
+                ticket.ref, TicketChanges(status=status)
+            )
+        except ConnectorError as error:
+            self.outcome.warnings[plan.item_id].append(
+                f"created {ticket.ref.key} but could not set it {status.value}: {error.message}"
+            )
+            return
+        self.outcome.tickets[plan.item_id] = after
+        save_baselines(self.store, [self._created_baseline(plan, after)])
+
+    # ----- updates ----------------------------------------------------------------------
+
+    def _update(self, plan: ItemPlan) -> None:
+        assert plan.ref is not None and plan.changes is not None
+        try:
+            ticket = self.pool.get(plan.system or "").update(plan.ref, plan.changes)
+        except ConnectorError as error:
+            if error.status in (404, 410):
+                self.outcome.gone.add(plan.item_id)
+            self._fail(plan.item_id, f"update of {plan.ref.key} failed: {error.message}")
+            self.progress(f"failed {plan.item_id}", 1)
+            return
+        self.outcome.tickets[plan.item_id] = ticket
+        self.outcome.updated.add(plan.item_id)
+        self.outcome.saw(_scope_of(plan), ticket)
+        if plan.baseline is not None:
+            plan.baseline = _with_ticket_values(plan.baseline, plan.changed_fields, ticket)
+        self.progress(f"updated {plan.ref.key}", 1)
+
+    def _fail(self, item_id: str, message: str) -> None:
+        with self.outcome._lock:
+            self.outcome.failed[item_id] = message
+
+
+def _scope_of(plan: ItemPlan) -> str:
+    from tracker.sync.plan import ref_scope
+
+    assert plan.ref is not None
+    return ref_scope(plan.system or "", plan.ref.key)
+
+
+def _with_ticket_values(baseline: Baseline, names: Sequence[str], ticket: RemoteTicket) -> Baseline:
+    """The baseline's ticket side takes what the ticket really says after the update
+    (a system may round a value), so the next run sees no phantom change."""
+    now: Fields = ticket_fields(ticket)
+    side = baseline.ticket
+    for name in names:
+        side = side.with_value(name, now.get(name))
+    return replace(baseline, ticket=side, seen=now, remote_updated_at=ticket.updated_at)

@@ -1,0 +1,74 @@
+"""The five fields tracker keeps in step between a row and its ticket.
+
+Both sides are reduced to the same normalised `Fields` so "did it change since the
+last sync?" is a plain comparison, whatever formatting churn happened on either side
+(vdirsyncer's normalised-hash idea: a bumped `updated` with equal fields is no change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+from typing import Any
+
+from tracker.connectors import RemoteTicket
+from tracker.model import Status
+
+FIELD_NAMES: tuple[str, ...] = ("summary", "assignee", "due", "priority", "status")
+SUMMARY_LIMIT = 250  # Jira refuses summaries over 255 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """One side's view of the synced fields, normalised (dates as ISO text)."""
+
+    summary: str
+    assignee: str | None
+    due: str | None
+    priority: str | None
+    status: str
+
+    def get(self, name: str) -> str | None:
+        value: str | None = getattr(self, name)
+        return value
+
+    def with_value(self, name: str, value: str | None) -> Fields:
+        if name not in FIELD_NAMES:
+            raise KeyError(name)
+        return replace(self, **{name: value})  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fields:
+        return cls(
+            summary=str(data.get("summary", "")),
+            assignee=data.get("assignee"),
+            due=data.get("due"),
+            priority=data.get("priority"),
+            status=str(data.get("status", Status.OPEN.value)),
+        )
+
+
+def summary_text(action: str) -> str:
+    """A ticket summary from an action cell: one line, trimmed, within Jira's limit."""
+    text = " ".join(action.split())
+    if len(text) > SUMMARY_LIMIT:
+        text = text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    return text
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ticket_fields(ticket: RemoteTicket) -> Fields:
+    """The ticket's side of the comparison."""
+    return Fields(
+        summary=summary_text(ticket.summary),
+        assignee=ticket.assignee or None,
+        due=iso(ticket.due),
+        priority=ticket.priority,
+        status=Status(ticket.status).value,
+    )

@@ -1,0 +1,141 @@
+"""Everything the engine reads from the ticket systems, in as few calls as possible.
+
+Per read scope (a Jira project or a GitHub repository), one incremental listing of
+what changed since the scope's high-water mark (the whole scope the first time), then
+one identity lookup per batch of new items the listing can't vouch for, plus a batched
+fetch of tickets named in rows that tracker hasn't linked yet. Never one call per item.
+A scope whose reads fail is reported as unreadable: nothing in it is planned, and a
+failed read is never taken to mean "deleted".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracker.connectors import ConnectorError, RemoteTicket, Target
+from tracker.model import TicketRef
+from tracker.sync.connectors import ConnectorPool
+from tracker.sync.plan import RemoteView, remote_key
+
+log = logging.getLogger(__name__)
+IDENTITY_BATCH = 100
+
+
+@dataclass
+class ScopeRead:
+    """What one scope needs reading this run."""
+
+    target: Target
+    since: datetime | None
+    new_items: list[str] = field(default_factory=list)  # item ids that may need a create
+
+
+@dataclass
+class ReadResult:
+    view: RemoteView
+    newest: dict[str, datetime]  # scope → newest `updated` seen (next high-water mark)
+    errors: dict[str, str]  # scope or "system:key" → message
+
+
+def read_remote(
+    pool: ConnectorPool,
+    scopes: Mapping[str, ScopeRead],
+    named: Mapping[str, list[TicketRef]],
+    *,
+    workers: int = 8,
+) -> ReadResult:
+    """Run every scope's reads (in parallel, one thread per scope) and the named fetches."""
+    tickets: dict[str, RemoteTicket] = {}
+    identities: dict[str, RemoteTicket] = {}
+    newest: dict[str, datetime] = {}
+    errors: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+        futures = {
+            scope: executor.submit(_read_scope, pool, read) for scope, read in scopes.items()
+        }
+        named_future = executor.submit(_read_named, pool, named)
+        for scope, future in futures.items():
+            try:
+                found, by_identity = future.result()
+            except ConnectorError as error:
+                errors[scope] = error.message
+                continue
+            tickets.update(found)
+            identities.update(by_identity)
+            if found:
+                newest[scope] = max(t.updated_at for t in found.values())
+        named_found, named_errors = named_future.result()
+    errors.update(named_errors)
+    for key, ticket in named_found.items():
+        tickets.setdefault(key, ticket)
+    view = RemoteView(tickets=tickets, by_identity=identities, unreadable=frozenset(errors))
+    return ReadResult(view=view, newest=newest, errors=errors)
+
+
+def _read_scope(
+    pool: ConnectorPool, read: ScopeRead
+) -> tuple[dict[str, RemoteTicket], dict[str, RemoteTicket]]:
+    connector = pool.get(read.target.system)
+    found: dict[str, RemoteTicket] = {}
+    by_identity: dict[str, RemoteTicket] = {}
+    for ticket in connector.fetch_changed_since(read.target, read.since):
+        found[remote_key(read.target.system, ticket.ref.key)] = ticket
+        if ticket.identity:
+            by_identity.setdefault(ticket.identity, ticket)
+    # A full listing saw every ticket in the scope: its identities are the whole truth.
+    # An incremental one only saw recent changes, so new items are looked up by identity.
+    wanted = [] if read.since is None else [i for i in read.new_items if i not in by_identity]
+    for start in range(0, len(wanted), IDENTITY_BATCH):
+        batch = wanted[start : start + IDENTITY_BATCH]
+        by_identity.update(connector.find_by_identity(read.target, batch))
+    return found, by_identity
+
+
+def _read_named(
+    pool: ConnectorPool, named: Mapping[str, list[TicketRef]]
+) -> tuple[dict[str, RemoteTicket], dict[str, str]]:
+    """Tickets named in rows but not linked yet: one batched fetch per system."""
+    found: dict[str, RemoteTicket] = {}
+    errors: dict[str, str] = {}
+    for system, refs in named.items():
+        unique = list({ref.key: ref for ref in refs}.values())
+        if not unique:
+            continue
+        try:
+            answers = pool.get(system).fetch(unique)
+        except ConnectorError as error:
+            for ref in unique:
+                errors[remote_key(system, ref.key)] = error.message
+            continue
+        for ref, ticket in _pair(unique, answers):
+            found[remote_key(system, ref.key)] = ticket
+    return found, errors
+
+
+def _pair(
+    refs: list[TicketRef], answers: Iterable[RemoteTicket]
+) -> list[tuple[TicketRef, RemoteTicket]]:
+    """Match fetch answers to the asked references (by key or URL, else by position)."""
+    answers = list(answers)
+    by_key = {t.ref.key: t for t in answers}
+    by_url = {t.ref.url: t for t in answers if t.ref.url}
+    pairs = []
+    for index, ref in enumerate(refs):
+        ticket = by_key.get(ref.key) or (by_url.get(ref.url) if ref.url else None)
+        if ticket is None and len(answers) == len(refs):
+            ticket = answers[index]
+        if ticket is not None:
+            pairs.append((ref, ticket))
+    return pairs
+
+
+def group_by_system(refs: Iterable[tuple[str, TicketRef]]) -> dict[str, list[TicketRef]]:
+    grouped: dict[str, list[TicketRef]] = defaultdict(list)
+    for system, ref in refs:
+        grouped[system].append(ref)
+    return dict(grouped)

@@ -1,0 +1,102 @@
+"""The plan and the summary as people read them (rich markup, one line per action)."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from tracker.sync.engine import SyncResult
+from tracker.sync.plan import ItemPlan
+
+_HEADINGS = (
+    ("create", "Tickets to create"),
+    ("link", "Existing tickets to link"),
+    ("update", "Updates"),
+    ("conflict", "Conflicts (nothing overwritten)"),
+    ("row-deleted", "Rows deleted from documents"),
+    ("ticket-gone", "Tickets deleted or moved"),
+    ("failed", "Could not be planned (retried next run)"),
+    ("skip", "Skipped"),
+)
+
+
+def describe(plan: ItemPlan) -> str:
+    """One line saying what will happen (or happened) to one item."""
+    where = f"{plan.path}:{plan.line}" if plan.line else plan.path
+    parts: list[str] = []
+    if plan.kind == "create" and plan.draft is not None:
+        scope = plan.target.project or plan.target.repo if plan.target else "?"
+        parts.append(f"create in {plan.system}:{scope}: {plan.draft.summary!r}")
+    elif plan.ref is not None:
+        parts.append(plan.ref.key)
+    if plan.link is not None:
+        parts.append(f"link ({plan.link_reason})")
+    if plan.changed_fields:
+        parts.append("ticket ← " + ", ".join(_change(plan, name) for name in plan.changed_fields))
+    cells = []
+    if plan.ticket_cell:
+        cells.append("ticket cell")
+    if plan.doc_status is not None:
+        cells.append(f"status cell → {plan.doc_status.value}")
+    if cells:
+        parts.append("document ← " + ", ".join(cells))
+    for conflict in plan.conflicts:
+        parts.append(
+            f"conflict on {conflict.field}: document {conflict.document!r} "
+            f"vs ticket {conflict.ticket!r}"
+        )
+    parts.extend(plan.notes)
+    return f"{where} ({plan.item_id}): " + "; ".join(parts)
+
+
+def _change(plan: ItemPlan, name: str) -> str:
+    if plan.baseline is None:
+        return name
+    return f"{name}={plan.baseline.doc.get(name)!r}"
+
+
+def render_plan(result: SyncResult) -> list[str]:
+    """The dry-run printout: every non-trivial action grouped by kind, then a summary."""
+    lines: list[str] = []
+    for kind, heading in _HEADINGS:
+        group = [plan for plan in result.plans if plan.kind == kind]
+        if not group:
+            continue
+        lines.append(f"[bold]{heading}[/bold] ({len(group)})")
+        lines.extend(f"  {escape(describe(plan))}" for plan in group)
+    if not result.actions:
+        lines.append("Nothing to do: documents and tickets are in step.")
+    for scope, message in result.read_errors.items():
+        lines.append(f"[red]could not read {escape(scope)}[/red]: {escape(message)}")
+    return lines
+
+
+def render_summary(result: SyncResult) -> list[str]:
+    """What a finished run did, and which items failed (they are retried next run)."""
+    counts = result.counts
+    if result.dry_run:
+        planned = ", ".join(
+            f"{n} {kind}" for kind, n in sorted(counts.items()) if kind != "nothing"
+        )
+        return [
+            f"dry run: {result.items} items in {result.documents} documents; "
+            f"planned: {planned or 'nothing'}. Nothing was written."
+        ]
+    lines = [
+        f"{result.items} items in {result.documents} documents: "
+        f"{counts.get('created', 0)} tickets created, {counts.get('adopted', 0)} adopted after a "
+        f"lost create, {counts.get('link', 0)} linked, {counts.get('tickets_updated', 0)} "
+        f"tickets updated, {counts.get('documents_written', 0)} documents written, "
+        f"{counts.get('conflict', 0)} conflicts, {len(result.failed)} failed."
+    ]
+    for plan in result.plans:
+        if plan.kind in ("conflict", "row-deleted", "ticket-gone"):
+            lines.append(f"  [yellow]{plan.kind}[/yellow]: {escape(describe(plan))}")
+    for where, message in result.failed.items():
+        lines.append(f"  [red]failed[/red] {escape(where)}: {escape(message)}")
+    for warning in result.warnings:
+        lines.append(f"  [yellow]warning[/yellow]: {escape(warning)}")
+    if result.failed or result.read_errors:
+        lines.append("Failed items are retried on the next run.")
+    if result.commit:
+        lines.append(f"committed {len(result.changed_paths)} document(s): {result.commit}")
+    return lines

@@ -1,0 +1,44 @@
+"""The slice of the configuration the sync engine reads, in one typed place.
+
+Keeping the engine on this small dataclass (rather than on the whole `Config`) lets the
+planner be tested without a config file and keeps config-shape changes in one module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.config import Config
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    ticket_link_style: str = "markdown"  # markdown | key | url
+    add_missing_columns: bool = True
+    close_ticket_when_done: bool = False
+    conflict_policy: str = "report"  # report | document-wins | ticket-wins
+    status_owner: str = "ticket"  # ticket | document
+    on_row_deleted: str = "report"  # report | close-ticket
+    on_ticket_deleted: str = "report"  # report | unlink
+    labels: tuple[str, ...] = ("postmortem",)
+    commit: bool = False
+    docs_base_url: str | None = None
+    workers: int = 8  # read/apply threads, one scope (Jira project / GitHub repo) each
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Config) -> SyncSettings:
+        sync = config.sync
+        return cls(
+            ticket_link_style=sync.ticket_link_style,
+            add_missing_columns=sync.add_missing_columns,
+            close_ticket_when_done=sync.close_ticket_when_done,
+            conflict_policy=sync.conflict_policy,
+            status_owner=sync.status_owner,
+            on_row_deleted=sync.on_row_deleted,
+            on_ticket_deleted=sync.on_ticket_deleted,
+            labels=tuple(sync.labels),
+            commit=sync.commit,
+            docs_base_url=config.docs_base_url,
+        )

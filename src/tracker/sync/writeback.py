@@ -1,0 +1,144 @@
+"""Writing ticket links and statuses back into the documents, through the editor.
+
+Only the ticket and status cells of the planned items change (the editor guarantees
+the rest of the file keeps its bytes). A document that changed after this run read it
+is skipped whole and retried next run: its items keep their old baselines, so the
+next plan asks for the same write again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.errors import StaleDocumentError, TrackerError
+from tracker.model import ActionItem, Status, TicketRef
+
+log = logging.getLogger(__name__)
+PLACEHOLDERS = frozenset({"", "-", "—", "n/a", "na", "none", "tbd", "todo", "?", "待定", "无"})
+
+
+@dataclass
+class CellEdit:
+    """The cells one item wants written; None leaves a cell alone."""
+
+    item_id: str
+    ticket: TicketRef | None = None
+    replaces: str | None = None  # a ticket key the cell should stop naming (moved ticket)
+    status: Status | None = None
+    home_repo: str | None = None  # lets `#12` stand for `home/repo#12` in key style
+
+
+@dataclass
+class WriteOutcome:
+    written: set[str] = field(default_factory=set)  # item ids whose cells are in the file
+    failed: dict[str, str] = field(default_factory=dict)  # item id → why not (retried)
+    notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    changed_paths: list[str] = field(default_factory=list)
+
+
+def link_text(ref: TicketRef, style: str, home_repo: str | None = None) -> str:
+    """How a ticket is written in a cell: `[ENG-12](url)`, `ENG-12` / `#12`, or the URL."""
+    label = ref.key
+    if "#" in ref.key and home_repo and ref.key.split("#", 1)[0] == home_repo:
+        label = "#" + ref.key.split("#", 1)[1]
+    if style == "url" and ref.url:
+        return ref.url
+    if style == "markdown" and ref.url:
+        return f"[{label}]({ref.url})"
+    return label
+
+
+def ticket_cell(
+    current: str, ref: TicketRef, style: str, *, replaces: str | None, home: str | None
+) -> str:
+    """The new ticket cell: the link alone if the cell was empty (or named the ticket
+    being replaced), else the existing text with the link added."""
+    text = link_text(ref, style, home)
+    existing = current.strip()
+    if existing.lower() in PLACEHOLDERS or (replaces and replaces in existing):
+        return text
+    return f"{existing}, {text}"
+
+
+def write_back(
+    edits: Iterable[tuple[str, str | None, CellEdit]],
+    *,
+    style: str,
+    add_missing_columns: bool,
+) -> WriteOutcome:
+    """Apply `(path, sha256 the run read, edit)` triples, one atomic save per document."""
+    from tracker.editor import DocumentEditor
+
+    outcome = WriteOutcome()
+    by_path: dict[str, list[CellEdit]] = defaultdict(list)
+    read_sha: dict[str, str | None] = {}
+    for path, sha, edit in edits:
+        by_path[path].append(edit)
+        read_sha[path] = sha
+    for path, cell_edits in by_path.items():
+        ids = [e.item_id for e in cell_edits]
+        try:
+            editor = DocumentEditor.open(Path(path))
+            if read_sha[path] and editor.postmortem.sha256 != read_sha[path]:
+                raise StaleDocumentError(f"{path} changed since it was read")
+            items = {item.id: item for item in editor.postmortem.items}
+            for edit in cell_edits:
+                _apply_edit(
+                    editor, items.get(edit.item_id), edit, style, add_missing_columns, outcome
+                )
+            changed = editor.save()
+        except StaleDocumentError:
+            for item_id in ids:
+                outcome.failed[item_id] = f"{path} changed while syncing; written next run"
+            continue
+        except (TrackerError, OSError, ValueError, KeyError) as error:
+            for item_id in ids:
+                outcome.failed.setdefault(item_id, f"could not write {path}: {error}")
+            continue
+        if changed:
+            outcome.changed_paths.append(path)
+        outcome.written.update(i for i in ids if i not in outcome.failed)
+    return outcome
+
+
+def _apply_edit(
+    editor: object,
+    item: ActionItem | None,
+    edit: CellEdit,
+    style: str,
+    add_missing: bool,
+    outcome: WriteOutcome,
+) -> None:
+    if item is None:
+        outcome.failed[edit.item_id] = "the row is no longer in the document"
+        return
+    if edit.ticket is not None:
+        if "ticket" in item.raw or add_missing:
+            value = ticket_cell(
+                item.raw.get("ticket", ""),
+                edit.ticket,
+                style,
+                replaces=edit.replaces,
+                home=edit.home_repo,
+            )
+            editor.set_cell(item.id, "ticket", value)  # type: ignore[attr-defined]
+        else:
+            outcome.notes[item.id].append("no Ticket column and add_missing_columns is off")
+    if edit.status is not None:
+        _write_status(editor, item, edit.status, add_missing, outcome)
+
+
+def _write_status(
+    editor: object, item: ActionItem, status: Status, add_missing: bool, outcome: WriteOutcome
+) -> None:
+    if item.kind == "list" and "status" not in item.raw:
+        editor.set_checkbox(item.id, status is Status.DONE)  # type: ignore[attr-defined]
+        return
+    if "status" in item.raw or add_missing:
+        editor.set_cell(item.id, "status", status)  # type: ignore[attr-defined]
+    else:
+        outcome.notes[item.id].append("no Status column and add_missing_columns is off")
