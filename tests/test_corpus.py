@@ -93,6 +93,7 @@ def _parsed(case: str) -> Postmortem:
 
 @cache
 def _source_lines(case: str) -> list[str]:
+    _require_corpus(case)
     folder, name = _split(case)
     return (folder / name).read_text(encoding="utf-8-sig").splitlines()
 
@@ -190,6 +191,17 @@ def test_expected_actions_are_found_in_document_order(case: str) -> None:
 @pytest.mark.parametrize(
     "case",
     _params(
+        "blank", [c for c in _all_cases() if any(it.action == ("",) for it in _expected(c).items)]
+    ),
+)
+def test_blank_template_rows_have_an_empty_action(case: str) -> None:
+    filled = [got.action for exp, got in _pairs(case) if exp.action == ("",) and got and got.action]
+    assert not filled, f"blank rows parsed with text: {filled}"
+
+
+@pytest.mark.parametrize(
+    "case",
+    _params(
         "continuations",
         [c for c in _all_cases() if any(len(it.action) > 1 for it in _expected(c).items)],
     ),
@@ -203,6 +215,14 @@ def test_wrapped_lines_and_sub_bullets_belong_to_their_item(case: str) -> None:
         if _norm(part) not in _norm(got.action)
     ]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "case", _params("fields", [c for c in _all_cases() if _expected(c).kind == "list"])
+)
+def test_inline_owner_and_due_fields_are_not_part_of_the_action(case: str) -> None:
+    leaked = [it.action for it in _parsed(case).items if re.search(r"\b(owner|due):", it.action)]
+    assert not leaked, f"field text left in actions: {leaked}"
 
 
 ROW_OR_LIST_ITEM = re.compile(r"^\s*(\||[-*+](\s|$)|\d+[.)](\s|$))")
