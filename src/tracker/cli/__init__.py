@@ -15,6 +15,7 @@ from tracker.errors import TrackerError
 
 # Command modules (each registers its commands on `app` when imported).
 from tracker.cli import version as _version  # noqa: F401  isort: skip
+from tracker.cli import scan as _scan  # noqa: F401  isort: skip
 from tracker.cli import report as _report  # noqa: F401  isort: skip
 from tracker.cli import sandbox as _sandbox  # noqa: F401  isort: skip
 from tracker.cli import db as _db, init as _init, sync as _sync  # noqa: F401  isort: skip

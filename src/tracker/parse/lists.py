@@ -19,7 +19,7 @@ from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_pr
 CHECKBOX = re.compile(r"^\[([ xX]?)\]\s*")
 _STATUS_PREFIX = re.compile("^([" + "".join(STATUS_EMOJI) + "])\ufe0f?\\s*")
 _PRIORITY_PREFIX = re.compile(r"^\[?(P[0-4])\]?\s*[:：\-–—]?\s+", re.IGNORECASE)
-_FIELD_KEYS = {
+FIELD_KEYS = {
     "owner": "owner",
     "owners": "owner",
     "assignee": "owner",
@@ -52,7 +52,7 @@ _FIELD_KEYS = {
 }
 FIELD = re.compile(
     r"(?<![\w])(?P<key>"
-    + "|".join(sorted((re.escape(k) for k in _FIELD_KEYS), key=len, reverse=True))
+    + "|".join(sorted((re.escape(k) for k in FIELD_KEYS), key=len, reverse=True))
     + r")\s*[:：]\s*(?P<value>[^,;，；)）\n]*)",
     re.IGNORECASE,
 )
@@ -116,7 +116,7 @@ def parse_list_item(raw: str, text: str) -> ListFields:
     text_body = _strip_prefixes(text)[0]
     fields = ListFields(action=_action_text(text_body), checkbox=checkbox)
     fields.priority = priority or None
-    found = {_FIELD_KEYS[m["key"].casefold()]: m["value"].strip() for m in FIELD.finditer(raw_body)}
+    found = {FIELD_KEYS[m["key"].casefold()]: m["value"].strip() for m in FIELD.finditer(raw_body)}
     fields.raw = dict(found)
     if "owner" in found:
         fields.owners = parse_owners(found["owner"])

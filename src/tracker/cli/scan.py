@@ -1,0 +1,158 @@
+"""`tracker scan PATH...`: list every action item found, with the problems in the documents.
+
+The JSON output is a stable schema (documented in README, section `scan`):
+{"documents": [{"path", "title", "date", "severity", "team",
+                "items": [{"id", "line", "action", "owners", "due", "priority", "status",
+                           "tickets": [{"system", "key", "url"}], "type", "raw"}],
+                "warnings": [{"line", "code", "message"}]}]}
+Documents are written one at a time as they are parsed, so a large scan streams.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tracker.cli.app import app
+from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.errors import TrackerError
+from tracker.model import ActionItem, Postmortem
+from tracker.parse import iter_documents
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def item_json(item: ActionItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "line": item.line,
+        "action": item.action,
+        "owners": list(item.owners),
+        "due": item.due.isoformat() if item.due else None,
+        "priority": item.priority,
+        "status": item.status.value,
+        "tickets": [
+            {"system": ref.system.value, "key": ref.key, "url": ref.url} for ref in item.tickets
+        ],
+        "type": item.type,
+        "raw": dict(item.raw),
+    }
+
+
+def document_json(doc: Postmortem) -> dict[str, Any]:
+    return {
+        "path": doc.path,
+        "title": doc.title,
+        "date": doc.date.isoformat() if doc.date else None,
+        "severity": doc.severity,
+        "team": doc.team,
+        "items": [item_json(item) for item in doc.items],
+        "warnings": [
+            {"line": warning.line, "code": warning.code, "message": warning.message}
+            for warning in doc.warnings
+        ],
+    }
+
+
+def write_json(documents: Iterable[Postmortem], out: TextIO) -> int:
+    """Stream `{"documents": [...]}`; return the number of warnings seen."""
+    warnings = 0
+    out.write('{"documents": [')
+    for index, doc in enumerate(documents):
+        warnings += len(doc.warnings)
+        out.write(",\n  " if index else "\n  ")
+        out.write(json.dumps(document_json(doc), ensure_ascii=False))
+    out.write("\n]}\n")
+    return warnings
+
+
+def write_table(documents: Iterable[Postmortem], console: Console) -> int:
+    """A rich table of items, then the warnings; return the number of warnings."""
+    table = Table(show_lines=False, header_style="bold")
+    for header in ("file:line", "action", "owners", "due", "status", "tickets"):
+        table.add_column(header, overflow="fold")
+    problems: list[str] = []
+    items = documents_seen = 0
+    for doc in documents:
+        documents_seen += 1
+        for item in doc.items:
+            items += 1
+            table.add_row(
+                escape(f"{doc.path}:{item.line}"),
+                escape(item.action[:120]),
+                escape(", ".join(item.owners)) or "[dim]—[/dim]",
+                item.due.isoformat() if item.due else "",
+                item.status.value,
+                escape(", ".join(ref.key for ref in item.tickets)),
+            )
+        problems.extend(escape(str(warning)) for warning in doc.warnings)
+    if items:
+        console.print(table)
+    for problem in problems:
+        console.print(f"[yellow]warning:[/yellow] {problem}")
+    console.print(
+        f"{items} action item{'s' * (items != 1)} in {documents_seen} "
+        f"document{'s' * (documents_seen != 1)}, {len(problems)} "
+        f"warning{'s' * (len(problems) != 1)}"
+    )
+    return len(problems)
+
+
+@app.command()
+def scan(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            show_default=False,
+            help="Files or folders (searched recursively); default: [documents].paths.",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (for people) or json.")
+    ] = OutputFormat.TABLE,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any document has a warning.")
+    ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Glob of files to read in folders (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Glob of files to skip in folders (repeatable)."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """List the action items in postmortems, and what is wrong with them."""
+    documents_config = load_config_or_default(config).documents
+    targets: list[Path | str] = list(paths or documents_config.paths)
+    if not targets:
+        raise TrackerError("no paths given and [documents].paths is empty")
+    missing = [str(path) for path in targets if not Path(path).exists()]
+    if missing:
+        raise TrackerError(f"no such file or directory: {', '.join(missing)}")
+    documents = iter_documents(
+        targets,
+        include=include or documents_config.include,
+        exclude=[*documents_config.exclude, *(exclude or [])],
+        status_words=documents_config.status_words or None,
+    )
+    if output is OutputFormat.JSON:
+        warnings = write_json(documents, sys.stdout)
+    else:
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        warnings = write_table(documents, console)
+    if strict and warnings:
+        raise typer.Exit(1)

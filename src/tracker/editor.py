@@ -1,0 +1,346 @@
+"""Change the cells tracker owns in a postmortem, and nothing else.
+
+The editor keeps the document as its original lines (line endings included) and only
+ever replaces text inside one line: a table cell between its pipes, a checkbox, a
+`key: value` field of a list item. Adding a column inserts one cell into each row of
+that table. So rendering without edits gives back the exact bytes read (BOM, CRLF,
+trailing spaces, alignment rows, wide characters), and after an edit every other line
+is byte-identical.
+
+Saving is atomic (temporary file in the same folder, fsync, rename, original mode kept)
+and refused with StaleDocumentError when the file on disk no longer has the bytes that
+were read: someone edited it meanwhile, and their change must not be overwritten.
+
+Item ids must be computed the same way as the scan that found them: pass `key=`
+(the `Postmortem.key` from the scan) or the same `root=` the scan used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from tracker.errors import StaleDocumentError
+from tracker.model import Postmortem, Status
+from tracker.parse import parse_with_layout
+from tracker.parse.columns import DEFAULT_HEADERS
+from tracker.parse.identity import document_key
+from tracker.parse.layout import Layout, ListItemLayout, TableLayout, TablePlace
+from tracker.parse.lines import BOM, display_width, line_body, row_cells, split_lines
+from tracker.parse.lists import FIELD, FIELD_KEYS
+from tracker.parse.values import render_status
+
+__all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
+
+EDITABLE_COLUMNS = frozenset({"ticket", "status", "owner", "due", "priority", "action", "type"})
+_NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+_MARKER = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)]))([ \t]+|$)")
+_CHECKBOX_AFTER_MARKER = re.compile(r"\[([ xX]?)\]")
+_STATUS_EMOJI = re.compile("[✅🔄📋❌⏳🚧]\ufe0f?")
+_LIST_FIELD_NAMES = {
+    "en": {"owner": "owner", "due": "due", "priority": "priority", "type": "type"},
+    "zh": {"owner": "负责人", "due": "截止", "priority": "优先级", "type": "类型"},
+}
+
+
+class UnknownItemError(KeyError):
+    """No item with that id in the document (it was reworded or removed)."""
+
+
+def escape_cell(value: str) -> str:
+    """Text that stays inside one table cell: newlines become spaces, `|` is escaped."""
+    return _NEWLINES.sub(" ", value).strip().replace("|", "\\|")
+
+
+def _fit(old: str, text: str, closed: bool) -> str:
+    """`text` padded like the cell it replaces, so aligned columns stay aligned."""
+    if not old.strip():
+        lead = " "
+        padded = True
+    else:
+        lead = old[: len(old) - len(old.lstrip())]
+        padded = old[-1].isspace()
+    if not closed:
+        return lead + text
+    if not padded:
+        return lead + text
+    width = display_width(old) - display_width(lead + text)
+    return lead + text + " " * max(1, width)
+
+
+def _as_status(value: str) -> Status | None:
+    try:
+        return Status(value)
+    except ValueError:
+        return None
+
+
+class DocumentEditor:
+    """One document opened for editing: `set_cell`, `ensure_column`, `set_checkbox`, `save`."""
+
+    def __init__(self, path: Path, data: bytes, postmortem: Postmortem, layout: Layout) -> None:
+        self.path = path
+        self.postmortem = postmortem
+        self._layout = layout
+        self._original = data
+        self._sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        self._editable = text is not None and b"\x00" not in data[:8192]
+        self._bom = bool(text) and text is not None and text.startswith(BOM)
+        body = (text[1:] if self._bom else text) if text is not None else ""
+        self._lines = split_lines(body)
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        key: str | None = None,
+        root: Path | str | None = None,
+        status_words: Mapping[str, str] | None = None,
+    ) -> DocumentEditor:
+        """Read the file's bytes once, parse them, remember their sha256."""
+        file = Path(path)
+        data = file.read_bytes()
+        doc_key = key if key is not None else document_key(file, root)
+        postmortem, layout = parse_with_layout(
+            data, str(path), key=doc_key, status_words=status_words
+        )
+        return cls(file, data, postmortem, layout)
+
+    # ---------------------------------------------------------------- edits
+
+    def set_cell(self, item_id: str, column: str, value: str) -> None:
+        """Set (or clear, with "") one field of an item, in the document's own style.
+
+        A status given as a Status value ("done", "in_progress" …) is written in the
+        table's vocabulary (see `render_status`); other text is written as given. A
+        table lacking the column gets it first (`ensure_column`).
+        """
+        if column not in EDITABLE_COLUMNS:
+            raise ValueError(
+                f"unknown column {column!r}; expected one of {sorted(EDITABLE_COLUMNS)}"
+            )
+        place = self._place(item_id)
+        if isinstance(place, TablePlace):
+            self._set_table_cell(place, column, value)
+        else:
+            self._set_list_field(place, column, value)
+
+    def ensure_column(self, table_index: int, column: str, header: str | None = None) -> None:
+        """Add `column` to a table (header, delimiter row, every row) unless it has it.
+
+        The header defaults to the table's language: Ticket/工单, Status/状态 …
+        """
+        table = self._table(table_index)
+        if column in table.columns:
+            return
+        title = header or DEFAULT_HEADERS[table.language].get(column, column.title())
+        title = escape_cell(title)
+        width = max(3, display_width(title))
+        last = len(table.headers) - 1
+        tracked = {row.line: row for row in table.rows}
+        for line in range(table.start, table.end):
+            if "|" not in self._lines[line]:
+                continue  # not a row a reader sees (kept out of the table when parsing)
+            row = tracked.get(line)
+            if line == table.start:
+                cell = f" {title} "
+            elif line == table.delimiter_line:
+                cell = f" {'-' * width} "
+            else:
+                cell = " " * (width + 2)
+            after = row.cells[last] if row is not None and row.cells[last] >= 0 else last
+            self._pad_row(line, after + 1, table.quoted)
+            position = self._insert_cell(line, after, cell, table.quoted)
+            if row is not None:
+                if row.cells[last] < 0:
+                    row.cells[last] = last
+                row.cells.append(position)
+        table.headers.append(title)
+        table.columns[column] = last + 1
+
+    def set_checkbox(self, item_id: str, checked: bool) -> None:
+        """Tick or untick a list item's `[ ]`; a bullet without one gets one."""
+        place = self._place(item_id)
+        if not isinstance(place, ListItemLayout):
+            raise ValueError(f"item {item_id} is a table row, not a list item")
+        self._tick(place, checked)
+
+    # ---------------------------------------------------------------- output
+
+    def render(self) -> bytes:
+        """The document's bytes with the edits made so far (the original bytes if none)."""
+        if not self._editable:
+            return self._original
+        text = (BOM if self._bom else "") + "".join(self._lines)
+        return text.encode("utf-8")
+
+    @property
+    def changed(self) -> bool:
+        return self.render() != self._original
+
+    def save(self) -> bool:
+        """Write atomically; False (nothing written) when there is no change.
+
+        Raises StaleDocumentError when the file changed on disk since it was read.
+        """
+        data = self.render()
+        if data == self._original:
+            return False
+        self._check_unchanged()
+        mode = self.path.stat().st_mode & 0o7777
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, mode)
+            self._check_unchanged()
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._original = data
+        self._sha256 = hashlib.sha256(data).hexdigest()
+        return True
+
+    # ---------------------------------------------------------------- internals
+
+    def _check_unchanged(self) -> None:
+        try:
+            current = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            current = "<missing>"
+        if current != self._sha256:
+            raise StaleDocumentError(
+                f"{self.path} changed since it was read; not written",
+                hint="re-run to pick up the new content",
+            )
+
+    def _place(self, item_id: str) -> TablePlace | ListItemLayout:
+        if not self._editable or item_id not in self._layout.places:
+            raise UnknownItemError(f"no action item {item_id!r} in {self.path}")
+        return self._layout.places[item_id]
+
+    def _table(self, table_index: int) -> TableLayout:
+        for table in self._layout.tables:
+            if table.index == table_index:
+                return table
+        raise ValueError(f"{self.path} has no action table number {table_index}")
+
+    def _set_table_cell(self, place: TablePlace, column: str, value: str) -> None:
+        table, row = place.table, place.row
+        if column not in table.columns:
+            self.ensure_column(table.index, column)
+        logical = table.columns[column]
+        if row.cells[logical] < 0:
+            self._pad_row(row.line, logical + 1, table.quoted)
+            row.cells[logical] = logical
+        physical = row.cells[logical]
+        line = self._lines[row.line]
+        start, end = row_cells(line, quoted=table.quoted)[physical]
+        old = line[start:end]
+        text = value
+        status = _as_status(value) if column == "status" else None
+        if status is not None:
+            text = render_status(status, like=old, language=table.language)
+        body = line_body(line)
+        closed = end < len(body) and body[end] == "|"
+        new = _fit(old, escape_cell(text), closed)
+        self._lines[row.line] = line[:start] + new + line[end:]
+
+    def _pad_row(self, line_no: int, count: int, quoted: bool) -> None:
+        """Give a short row empty cells until it has `count` of them."""
+        while True:
+            line = self._lines[line_no]
+            spans = row_cells(line, quoted=quoted)
+            if len(spans) >= count:
+                return
+            body = line_body(line)
+            content_end = len(body.rstrip(" \t"))
+            trailing_pipe = bool(spans) and content_end > 0 and body[content_end - 1] == "|"
+            insert = "  |" if trailing_pipe else " |  |"
+            self._lines[line_no] = line[:content_end] + insert + line[content_end:]
+
+    def _insert_cell(self, line_no: int, after: int, cell: str, quoted: bool) -> int:
+        """Insert `cell` right after physical cell `after`; return the new cell's index."""
+        line = self._lines[line_no]
+        spans = row_cells(line, quoted=quoted)
+        end = spans[after][1]
+        body = line_body(line)
+        if end < len(body) and body[end] == "|":
+            self._lines[line_no] = line[: end + 1] + cell + "|" + line[end + 1 :]
+        else:
+            self._lines[line_no] = line[:end] + " |" + cell.rstrip() + line[end:]
+        return after + 1
+
+    def _set_list_field(self, place: ListItemLayout, column: str, value: str) -> None:
+        text = escape_cell(value).replace("\\|", "|")
+        if column == "status":
+            status = _as_status(value)
+            if status is None:
+                raise ValueError(f"list items take a Status for 'status', not {value!r}")
+            self._set_list_status(place, status)
+            return
+        if column == "action":
+            raise ValueError("a list item's action text is not rewritten")
+        for line_no in range(place.text_start, place.text_end):
+            line = self._lines[line_no]
+            for match in FIELD.finditer(line):
+                if FIELD_KEYS.get(match["key"].casefold()) == column:
+                    start, end = match.span("value")
+                    old = match["value"]
+                    trail = old[len(old.rstrip()) :]
+                    self._lines[line_no] = line[:start] + text + trail + line[end:]
+                    return
+        last = place.text_end - 1
+        line = self._lines[last]
+        body = line_body(line)
+        content_end = len(body.rstrip())
+        paragraph = "".join(self._lines[place.text_start : place.text_end])
+        if column == "ticket":
+            addition = f" ({text})"
+        else:
+            name = _LIST_FIELD_NAMES[place.language][column]
+            colon = "：" if place.language == "zh" else ": "
+            joiner = "，" if place.language == "zh" else ", "
+            separator = joiner if " — " in paragraph or FIELD.search(paragraph) else " — "
+            addition = f"{separator}{name}{colon}{text}"
+        self._lines[last] = line[:content_end] + addition + line[content_end:]
+
+    def _set_list_status(self, place: ListItemLayout, status: Status) -> None:
+        line = self._lines[place.marker_line]
+        marker = _MARKER.match(line)
+        rest = marker.end() if marker else 0
+        emoji = _STATUS_EMOJI.match(line, rest)
+        if emoji is not None:
+            symbol = render_status(status, like=emoji[0], language="en").split(" ", 1)[0]
+            self._lines[place.marker_line] = line[: emoji.start()] + symbol + line[emoji.end() :]
+            return
+        self._tick(place, status is Status.DONE)
+
+    def _tick(self, place: ListItemLayout, checked: bool) -> None:
+        line = self._lines[place.marker_line]
+        marker = _MARKER.match(line)
+        if marker is None:
+            raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
+        mark = "[x]" if checked else "[ ]"
+        rest = marker.end()
+        box = _CHECKBOX_AFTER_MARKER.match(line, rest)
+        if box is not None:
+            self._lines[place.marker_line] = line[: box.start()] + mark + line[box.end() :]
+        elif marker[2]:
+            self._lines[place.marker_line] = line[:rest] + mark + " " + line[rest:]
+        else:
+            self._lines[place.marker_line] = line[: marker.end(1)] + " " + mark + line[rest:]
