@@ -38,7 +38,7 @@ from tracker.sync.state import (
     save_baselines,
     save_high_water_marks,
 )
-from tracker.sync.writeback import CellEdit, WriteOutcome, write_back
+from tracker.sync.writeback import CellEdit, DocumentRead, WriteOutcome, write_back
 
 
 class SyncProgress:
@@ -191,7 +191,8 @@ def _sync(
     applied = Applier(
         pool, store, workers=workers, progress=lambda what, n: progress.advance(n, what)
     ).run(plans)
-    written = _write_documents(plans, applied, documents, settings, progress)
+    words = {word: str(status) for word, status in config.documents.status_words.items()}
+    written = _write_documents(plans, applied, documents, settings, progress, words)
     _record(store, plans, applied, written, reads, result, locals_)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
@@ -377,17 +378,18 @@ def _write_documents(
     documents: list[Postmortem],
     settings: SyncSettings,
     progress: SyncProgress,
+    status_words: Mapping[str, str],
 ) -> WriteOutcome:
-    sha = {doc.path: doc.sha256 for doc in documents}
+    reads = {doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words)) for doc in documents}
     home = {item.id: doc.front_matter.get("github_repo") for doc in documents for item in doc.items}
-    edits: list[tuple[str, str | None, CellEdit]] = []
+    edits: list[tuple[str, DocumentRead, CellEdit]] = []
     for plan in plans:
         edit = _cell_edit(plan, applied)
         if edit is None:
             continue
         repo = plan.target.repo if plan.target else None
         edit.home_repo = repo or (str(home[plan.item_id]) if home.get(plan.item_id) else None)
-        edits.append((plan.path, sha.get(plan.path), edit))
+        edits.append((plan.path, reads[plan.path], edit))
     outcome = write_back(
         edits, style=settings.ticket_link_style, add_missing_columns=settings.add_missing_columns
     )

@@ -95,7 +95,8 @@ class ItemPlan:
 
     @property
     def is_noop(self) -> bool:
-        return self.kind == "nothing"
+        """Nothing to do now (a skipped item is only informational)."""
+        return self.kind in ("nothing", "skip")
 
 
 def remote_key(system: str, key: str) -> str:

@@ -64,26 +64,38 @@ def ticket_cell(
     return f"{existing}, {text}"
 
 
+@dataclass(frozen=True)
+class DocumentRead:
+    """How the run read a document: the editor must derive the same item ids."""
+
+    sha256: str | None
+    key: str | None
+    status_words: dict[str, str] = field(default_factory=dict)
+
+
 def write_back(
-    edits: Iterable[tuple[str, str | None, CellEdit]],
+    edits: Iterable[tuple[str, DocumentRead, CellEdit]],
     *,
     style: str,
     add_missing_columns: bool,
 ) -> WriteOutcome:
-    """Apply `(path, sha256 the run read, edit)` triples, one atomic save per document."""
+    """Apply `(path, how it was read, edit)` triples, one atomic save per document."""
     from tracker.editor import DocumentEditor
 
     outcome = WriteOutcome()
     by_path: dict[str, list[CellEdit]] = defaultdict(list)
-    read_sha: dict[str, str | None] = {}
-    for path, sha, edit in edits:
+    reads: dict[str, DocumentRead] = {}
+    for path, read, edit in edits:
         by_path[path].append(edit)
-        read_sha[path] = sha
+        reads[path] = read
     for path, cell_edits in by_path.items():
         ids = [e.item_id for e in cell_edits]
+        read = reads[path]
         try:
-            editor = DocumentEditor.open(Path(path))
-            if read_sha[path] and editor.postmortem.sha256 != read_sha[path]:
+            editor = DocumentEditor.open(
+                Path(path), key=read.key, status_words=read.status_words or None
+            )
+            if read.sha256 and editor.postmortem.sha256 != read.sha256:
                 raise StaleDocumentError(f"{path} changed since it was read")
             items = {item.id: item for item in editor.postmortem.items}
             for edit in cell_edits:
