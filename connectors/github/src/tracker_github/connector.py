@@ -533,7 +533,14 @@ class GitHubConnector:
         if status == 429:
             return RateLimited(message, retry_after=_rate_wait(headers), status=429)
         if status >= 500:
-            return ConnectorError(message, status=status, transient=True)
+            retry_after = _retry_after(headers)
+            return ConnectorError(
+                message,
+                status=status,
+                transient=True,
+                unprocessed=status == 503 and retry_after is not None,
+                retry_after=retry_after,
+            )
         return ConnectorError(message, status=status)
 
 
@@ -552,13 +559,18 @@ def _describe(problem: Any) -> str:
     return " ".join(parts)
 
 
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    try:
+        return max(0.0, float(headers["retry-after"])) if headers.get("retry-after") else None
+    except ValueError:
+        return None
+
+
 def _rate_wait(headers: Mapping[str, str]) -> float:
     """Retry-After if given; else until the primary reset; else GitHub's advice: 60 s."""
-    if headers.get("retry-after"):
-        try:
-            return max(0.0, float(headers["retry-after"]))
-        except ValueError:
-            pass
+    retry_after = _retry_after(headers)
+    if retry_after is not None:
+        return retry_after
     if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
         try:
             return max(1.0, float(headers["x-ratelimit-reset"]) - time.time() + 1)
