@@ -38,7 +38,7 @@ CONFIG = parse_config(
         ],
     },
     label="test",
-    base_dir=Path("/nonexistent"),
+    base_dir=Path.cwd(),  # the documents' relative paths are relative to the config
     env={},
 )
 

@@ -5,15 +5,17 @@ One scan is recorded in one transaction with bulk statements (SQLAlchemy Core), 
 Recording is idempotent: an unchanged document set writes nothing at all — not even
 timestamps — so `updated_at` means "the document changed this item".
 Rows that disappear get `removed_at` (never deleted) and lose it if they come back.
+Documents are stored under `canonical_path` (relative to the config file's folder), so
+`tracker sync postmortems/` and `tracker sync /abs/path/postmortems` name the same rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,20 @@ def item_doc_hash(item: ActionItem, owners: Sequence[str]) -> str:
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
+def canonical_path(path: str | Path, base_dir: Path) -> str:
+    """How the store names a document: relative to the config's folder when inside it
+    (POSIX form), else absolute — the same file gets one name however it was given."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return absolute.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -128,7 +144,10 @@ class _Recorder:
         self.result = RecordResult()
 
     def record(self, postmortems: Iterable[Postmortem], scope: Sequence[str] | None) -> None:
-        documents = list(postmortems)
+        base_dir = self.router.config.base_dir
+        documents = [replace(doc, path=canonical_path(doc.path, base_dir)) for doc in postmortems]
+        if scope is not None:
+            scope = [canonical_path(root, base_dir) for root in scope]
         self.result.documents = len(documents)
         teams = {doc.path: self._route(doc) for doc in documents}
         doc_ids = self._record_postmortems(documents, teams, scope)
@@ -227,7 +246,7 @@ class _Recorder:
                     item,
                     {
                         "postmortem_id": doc_ids[doc.path],
-                        "path": item.path,
+                        "path": doc.path,
                         "line": item.line,
                         "action": item.action,
                         "owners": owners,
@@ -415,8 +434,7 @@ def record_paths(
     store: Store, config: Config, paths: Sequence[Path], *, now: datetime
 ) -> RecordResult:
     """`tracker sync` without a ticket system: scan `paths`, record them, log the run."""
-    # Imported when used: the parser is a sibling package still being built.
-    iter_documents = importlib.import_module("tracker.parse").iter_documents
+    from tracker.parse import iter_documents  # late: keeps `tracker.store` parser-free
 
     run_id = store.start_run("sync", now=now)
     try:
