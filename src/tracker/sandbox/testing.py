@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from jira import JIRA
+
     from tracker.sandbox.github import GitHubSandbox
     from tracker.sandbox.jira import JiraSandbox
 
@@ -63,3 +65,33 @@ def github_sandbox(github_sandbox_server: GitHubSandbox) -> GitHubSandbox:
     """A GitHub sandbox in its freshly seeded state."""
     github_sandbox_server.reset()
     return github_sandbox_server
+
+
+@pytest.fixture
+def jira_client(jira_sandbox: JiraSandbox) -> JIRA:
+    """The real `jira` client logged in to the Cloud sandbox (basic auth e-mail + token).
+
+    `max_retries=0` and a timeout: a test sees each fault instead of the client's
+    own 10-60 s backoff.
+    """
+    from jira import JIRA
+
+    return JIRA(
+        options={"server": jira_sandbox.base_url},
+        basic_auth=("tracker@example.com", jira_sandbox.token),
+        max_retries=0,
+        timeout=10,
+    )
+
+
+@pytest.fixture
+def jira_server_client(jira_server_sandbox: JiraSandbox) -> JIRA:
+    """The real `jira` client on the Server/DC sandbox with a personal access token."""
+    from jira import JIRA
+
+    return JIRA(
+        options={"server": jira_server_sandbox.base_url},
+        token_auth=jira_server_sandbox.token,
+        max_retries=0,
+        timeout=10,
+    )
