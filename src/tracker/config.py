@@ -262,12 +262,20 @@ class JiraConnectorConfig(ConnectorConfig):
 
     flavour: Literal["cloud", "server"] = "cloud"
     email: str | None = None
+    # P0..P4 → Jira priority names (default Highest/High/Medium/Low/Lowest).
+    priorities: dict[str, str] | None = None
+    # Resolutions that make a done ticket read as wont_do.
+    wont_do_resolutions: list[str] | None = None
+    # The API user's profile time zone: JQL date literals are read in it.
+    time_zone: str = "UTC"
+    max_attempts: int = Field(default=5, ge=1)
 
 
 class GitHubConnectorConfig(ConnectorConfig):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    creations_per_minute: float = Field(default=70, gt=0)
+    creations_per_minute: float = Field(default=70, ge=0)  # 0 = no pacing (benchmarks)
+    max_attempts: int = Field(default=5, ge=1)
 
 
 # <section:sync>

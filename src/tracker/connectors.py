@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tracker.errors import ConfigError, TrackerError
 from tracker.model import Status, TicketRef
@@ -206,7 +206,7 @@ def available_connectors() -> dict[str, str]:
 
 def load_connector(
     name: str,
-    settings: Mapping[str, object] | None = None,
+    settings: Mapping[str, object] | Any = None,
     env: Mapping[str, str] | None = None,
     **options: object,
 ) -> Connector:
@@ -235,6 +235,8 @@ def load_connector(
         ) from None
     if not hasattr(cls, "from_settings"):
         raise ConfigError(f"connector {name!r} ({matches[0].value}) has no from_settings()")
+    if settings is not None and not isinstance(settings, Mapping):
+        settings = dict(settings)  # a config model: its fields and extras, secrets unrevealed
     connector = cls.from_settings(settings or {}, env=os.environ if env is None else env, **options)
     if not isinstance(connector, Connector):
         raise ConfigError(f"connector {name!r} does not implement the Connector protocol")
@@ -251,10 +253,12 @@ def resolve_secret(value: object, env: Mapping[str, str], *, setting: str) -> st
 
     A literal string is refused so tokens never live in a config file.
     """
-    for reveal in ("get_secret_value", "reveal"):
-        method = getattr(value, reveal, None)
-        if callable(method):
-            return resolve_secret(method(), env, setting=setting)
+    read = getattr(value, "get", None)
+    if hasattr(value, "env_var") and callable(read):
+        return str(read())  # tracker.config.Secret: reads its own environment
+    reveal = getattr(value, "get_secret_value", None)  # pydantic SecretStr
+    if callable(reveal):
+        return resolve_secret(reveal(), env, setting=setting)
     if isinstance(value, str):
         match = _ENV_REF.match(value.strip())
         if match is None:

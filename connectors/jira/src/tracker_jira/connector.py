@@ -129,7 +129,7 @@ class JiraConnector:
         priorities = settings.get("priorities")
         if priorities is not None and not isinstance(priorities, Mapping):
             raise ConfigError("jira: `priorities` must map P0..P4 to Jira priority names")
-        resolutions = settings.get("wont_do_resolutions", DEFAULT_WONT_DO_RESOLUTIONS)
+        resolutions = settings.get("wont_do_resolutions") or DEFAULT_WONT_DO_RESOLUTIONS
         if not isinstance(resolutions, list | tuple):
             raise ConfigError("jira: `wont_do_resolutions` must be a list of names")
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
