@@ -153,11 +153,8 @@ class _Walker:
             self.doc.title = metadata.strip_title_prefix(text) or None
         section = self.section
         if section is not None and level > section.level:
-            if is_action_heading(text):
-                section.suspended = False
-                section.status = heading_status(text) or section.base_status
-            else:
-                section.suspended = is_non_action_heading(text)
+            section.suspended = not is_action_heading(text) and is_non_action_heading(text)
+            section.status = heading_status(text) or section.base_status
             section.label_status = None
             section.bold_numbered = False
             return

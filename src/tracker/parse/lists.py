@@ -106,7 +106,7 @@ def _action_text(text: str) -> str:
         match = pattern.search(text)
         if match and match.start() < cut:
             cut = match.start()
-    action = text[:cut].strip().rstrip(",;:，；：")
+    action = text[:cut].rstrip(" ,;:，；：(（—–-").strip()
     return " ".join(action.split()) or " ".join(text.split())
 
 

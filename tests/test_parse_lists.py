@@ -1,0 +1,122 @@
+"""List items under action headings: which lists count and the fields packed in the text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tracker.model import Postmortem, Status
+from tracker.parse import parse_text
+
+
+def parse(markdown: str) -> Postmortem:
+    return parse_text(markdown, "pm.md")
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Action Items", "Action items", "Follow-ups", "Follow-up actions", "Remediation",
+     "Corrective actions", "Corrective and Preventative Measures", "Next steps", "Prevention",
+     "行动项", "改进措施", "后续行动", "7. Action Items", "✅ Action Items", "行动项（Action Items）",
+     "四、行动项（Action Items）", "Action Items & Followups"],
+)
+def test_action_headings_in_english_and_chinese(heading: str) -> None:
+    doc = parse(f"## {heading}\n\n- [ ] Add alert\n")
+    assert [item.action for item in doc.items] == ["Add alert"]
+
+
+@pytest.mark.parametrize("heading", ["Timeline", "What Went Well", "Lessons Learned", "经验教训", "Impact"])
+def test_lists_under_other_headings_are_not_action_items(heading: str) -> None:
+    assert parse(f"## {heading}\n\n- [ ] Add alert\n1. Another\n").items == []
+
+
+def test_checkbox_item_with_inline_fields() -> None:
+    doc = parse("## Action Items\n\n- [ ] Add alert — owner: @kim, due: 2025-03-14, OPS-88\n")
+    item = doc.items[0]
+    assert (item.action, item.owners, item.due, item.status, item.kind) == (
+        "Add alert", ["@kim"], date(2025, 3, 14), Status.OPEN, "list"
+    )
+    assert [ref.key for ref in item.tickets] == ["OPS-88"]
+
+
+def test_numbered_item_with_status_emoji_and_owner_mention() -> None:
+    item = parse("## Prevention\n\n1. ✅ Add X (@lee)\n").items[0]
+    assert (item.action, item.owners, item.status) == ("Add X", ["@lee"], Status.DONE)
+
+
+def test_ticked_checkbox_is_done() -> None:
+    assert parse("## Follow-ups\n\n- [x] Add X\n").items[0].status is Status.DONE
+
+
+def test_chinese_fields_with_full_width_colons() -> None:
+    item = parse("## 后续行动\n\n- [ ] 增加告警（负责人：@王五，截止：2024-02-01）\n").items[0]
+    assert (item.action, item.owners, item.due) == ("增加告警", ["@王五"], date(2024, 2, 1))
+
+
+def test_priority_tag_in_front_of_the_item() -> None:
+    item = parse("## Action Items\n\n- **P1** Rotate keys — owner: @lee\n").items[0]
+    assert (item.priority, item.action) == ("P1", "Rotate keys")
+
+
+def test_status_field_in_the_text() -> None:
+    item = parse("## Action Items\n\n- Rotate keys — status: in progress\n").items[0]
+    assert item.status is Status.IN_PROGRESS
+
+
+def test_item_without_status_under_an_action_heading_is_open() -> None:
+    assert parse("## Action Items\n\n- Rotate keys\n").items[0].status is Status.OPEN
+
+
+def test_heading_saying_completed_makes_its_items_done() -> None:
+    doc = parse("## Remediation\n\n### Immediate actions (completed)\n\n- A\n\n### Long-term\n\n- B\n")
+    assert [(i.action, i.status) for i in doc.items] == [("A", Status.DONE), ("B", Status.OPEN)]
+
+
+def test_bold_lead_label_sets_the_status_of_the_list_below() -> None:
+    doc = parse("## Follow-ups\n\n**In progress (next 2 weeks):**\n\n- A\n\n**Later:**\n\n- B\n")
+    assert [(i.action, i.status) for i in doc.items] == [("A", Status.IN_PROGRESS), ("B", Status.OPEN)]
+
+
+def test_nested_sub_bullets_belong_to_their_parent_item() -> None:
+    doc = parse("## Action Items\n\n- Improve probes\n    - write wiki article\n- Add alerts\n")
+    assert [i.action for i in doc.items] == ["Improve probes write wiki article", "Add alerts"]
+
+
+def test_link_in_a_sub_bullet_is_a_ticket_of_the_parent() -> None:
+    doc = parse("## Action Items\n\n- ✅ Add tests\n  - [PR](https://github.com/o/r/pull/7)\n")
+    assert [ref.key for ref in doc.items[0].tickets] == ["o/r#7"]
+
+
+def test_hard_wrapped_item_is_one_item_on_its_first_line() -> None:
+    doc = parse("## Action Items\n\n- We should alert on\nconfig load failures\n\n- Next\n")
+    assert [(i.line, i.action) for i in doc.items] == [
+        (3, "We should alert on config load failures"),
+        (6, "Next"),
+    ]
+
+
+def test_plain_action_items_line_introduces_a_list() -> None:
+    doc = parse("## Detection\nPeople told us.\n\nAction Items\n- Set up alerting\n\n## Lessons\n- x\n")
+    assert [i.action for i in doc.items] == ["Set up alerting"]
+
+
+def test_list_inside_a_code_block_is_ignored() -> None:
+    assert parse("## Action Items\n\n```\n- [ ] Add alert\n```\n").items == []
+
+
+def test_lists_explaining_an_action_table_are_not_items() -> None:
+    doc = parse("## Action items\n\nTypes:\n* Prevent - stop it\n\n| Action Item | Priority |\n|---|---|\n| Add X | P0 |\n")
+    assert [i.action for i in doc.items] == ["Add X"]
+
+
+def test_bullets_after_bold_numbered_items_are_their_detail() -> None:
+    doc = parse("## Follow-ups\n\n1.  **Root cause discovery**\nWe looked at:\n\n-   Query plans\n\n2. **Migration**\n")
+    assert [i.action for i in doc.items][0].startswith("Root cause discovery")
+    assert "Query plans" in doc.items[0].action
+    assert len(doc.items) == 2
+
+
+def test_empty_checkbox_item_is_a_blank_item() -> None:
+    doc = parse("## Follow-ups\n\n- [ ] \n")
+    assert [(i.action, i.status) for i in doc.items] == [("", Status.OPEN)]
