@@ -1,0 +1,153 @@
+"""`tracker report` as a user runs it: a real process, a config file, a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.report_seed import seed_example
+from tracker.cli import main
+from tracker.store import Store
+
+CONFIG = """\
+database_url = "{url}"
+timezone = "{zone}"
+
+[report]
+due_soon_days = 7
+
+[[teams]]
+name = "payments"
+
+[[teams]]
+name = "search"
+
+[[teams]]
+name = "infra"
+"""
+
+
+@pytest.fixture
+def config_file(store: Store, store_url: str, tmp_path: Path) -> Path:
+    seed_example(store)
+    path = tmp_path / "tracker.toml"
+    path.write_text(CONFIG.format(url=store_url, zone="Asia/Tokyo"), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def tracker(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Outcome]:
+    """Run `tracker report --config FILE ARGS...` in this process, as the console script does."""
+    for name in [k for k in os.environ if k.startswith("TRACKER_")]:
+        monkeypatch.delenv(name)
+
+    def run(config: Path, *args: str) -> Outcome:
+        monkeypatch.chdir(config.parent)
+        monkeypatch.setattr(sys, "argv", ["tracker", "report", "--config", str(config), *args])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main()
+        captured = capsys.readouterr()
+        code = exited.value.code
+        return Outcome(code if isinstance(code, int) else 1, captured.out, captured.err)
+
+    return run
+
+
+def tracker_process(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed entry point in its own process (one test proves the real exit code)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", "report", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=config.parent,
+        timeout=120,
+    )
+
+
+def test_json_report_prints_the_figures(config_file: Path, tracker: Callable[..., Outcome]) -> None:
+    result = tracker(config_file, "--as-of", "2026-03-31", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    teams = {t["team"]: t for t in json.loads(result.stdout)["teams"]}
+    assert (teams["payments"]["overdue"], teams["search"]["completion_rate"]) == (3, 0.6667)
+
+
+def test_fail_on_overdue_exits_1_after_printing_the_report(config_file: Path) -> None:
+    result = tracker_process(
+        config_file, "--as-of", "2026-03-31", "-f", "csv", "--fail-on", "overdue"
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[2].startswith("payments,7,3,1,2,1,0.3333,3,")
+    assert "3 overdue" in result.stderr
+
+
+def test_fail_on_passes_when_the_team_has_no_such_items(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    result = tracker(
+        config_file, "--as-of", "2026-03-31", "--team", "search", "--fail-on", "unowned",
+        "--fail-on", "overdue", "--format", "markdown",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "| search | 3 | 1 | 0 | 2 | 0 | 66.7% | 0 | 1 | 0 | 55.0 | — |" in result.stdout
+
+
+def test_unknown_team_is_one_line_and_exit_2(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    result = tracker(config_file, "--team", "nope")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown team 'nope' (known teams: infra, payments, search)"
+    ]
+    assert result.stdout == ""
+
+
+def test_output_file_is_written_whole_and_nothing_else_is_left(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    target = config_file.parent / "out" / "report.html"
+    result = tracker(config_file, "--as-of", "2026-03-31", "-f", "html", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    html = target.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert os.listdir(target.parent) == ["report.html"]
+
+
+def test_bad_as_of_date_is_a_usage_error(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    result = tracker(config_file, "--as-of", "2026-13-01")
+    assert result.returncode == 2
+    assert "expected a date like 2026-03-31" in result.stderr
+
+
+def test_as_of_defaults_to_today_in_the_configured_time_zone(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    result = tracker(config_file, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    assert json.loads(result.stdout)["as_of"] == today.isoformat()
