@@ -1,0 +1,79 @@
+"""GitHub's secondary limit (content creation per minute) against the sandbox.
+
+The sandbox enforces the limit on its own clock; the connector's sleeps advance that
+clock, so minutes of waiting take milliseconds and the 403/429 + Retry-After answers
+are the sandbox's real ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tracker.connectors import Connector, Target, TicketDraft, load_connector
+
+REPO = "acme/app"
+CREATE_ROUTE = "POST /repos/{owner}/{repo}/issues"
+
+
+def connector_for(sandbox: Any, sleeps: list[float], per_minute: float) -> Connector:
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        sandbox.clock.advance(seconds)
+
+    return load_connector(
+        "github",
+        {"url": sandbox.base_url, "token": "${GITHUB_TOKEN}", "creations_per_minute": per_minute},
+        {"GITHUB_TOKEN": sandbox.token},
+        sleep=sleep,
+        clock=lambda: sandbox.clock.now().timestamp(),
+    )
+
+
+def drafts(count: int) -> list[TicketDraft]:
+    target = Target("github", repo=REPO)
+    return [
+        TicketDraft(f"lim-{n}", target, f"Action {n}", "body", None, None, None, ())
+        for n in range(count)
+    ]
+
+
+def created_with_marker(sandbox: Any, prefix: str) -> int:
+    return sum(f"tracker:item={prefix}" in (i["body"] or "") for i in sandbox.issues(REPO))
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_secondary_limit_makes_creation_wait_for_retry_after_and_then_complete(
+    github_sandbox: Any, status: int
+) -> None:
+    github_sandbox.set_rate_limits(creation_per_minute=3, status=status)
+    sleeps: list[float] = []
+    connector = connector_for(github_sandbox, sleeps, per_minute=0)  # no pacing: hit the limit
+    results = connector.create(drafts(7))
+    assert [r.error for r in results] == [None] * 7
+    assert created_with_marker(github_sandbox, "lim-") == 7
+    refused = github_sandbox.requests.snapshot()["by_route"][CREATE_ROUTE] - 7
+    assert refused >= 2 and len(sleeps) == refused  # one Retry-After wait per refusal
+    assert all(0 < s <= 60 for s in sleeps)
+
+
+def test_pacing_under_the_limit_never_gets_refused(github_sandbox: Any) -> None:
+    github_sandbox.set_rate_limits(creation_per_minute=10)
+    sleeps: list[float] = []
+    connector = connector_for(github_sandbox, sleeps, per_minute=9)
+    results = connector.create(drafts(15))
+    assert all(r.error is None for r in results)
+    assert github_sandbox.requests.snapshot()["by_route"][CREATE_ROUTE] == 15
+    assert len(sleeps) == 14
+    assert all(abs(s - 60 / 9) < 0.5 for s in sleeps)
+
+
+def test_comments_are_paced_like_creations(github_sandbox: Any) -> None:
+    sleeps: list[float] = []
+    connector = connector_for(github_sandbox, sleeps, per_minute=30)
+    [result] = connector.create(drafts(1))
+    assert result.ticket is not None
+    connector.add_comment(result.ticket.ref, "first")
+    connector.add_comment(result.ticket.ref, "second")
+    assert len(sleeps) == 2 and all(abs(s - 2.0) < 0.5 for s in sleeps)

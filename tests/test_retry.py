@@ -1,0 +1,136 @@
+"""Retry and pacing policy shared by the connectors (fake clock and sleep: no waiting)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.connectors import ConnectorError, RateLimited
+from tracker.retry import Pacer, RetryPolicy
+
+
+class Flaky:
+    """Fails with the given errors, then answers "ok"."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "ok"
+
+
+def policy(attempts: int = 5) -> tuple[RetryPolicy, list[float]]:
+    slept: list[float] = []
+    return RetryPolicy(attempts=attempts, sleep=slept.append), slept
+
+
+def test_a_transient_error_is_retried_until_it_succeeds() -> None:
+    retry, slept = policy()
+    flaky = Flaky(ConnectorError("502", transient=True), ConnectorError("502", transient=True))
+    assert retry.call(flaky) == "ok"
+    assert flaky.calls == 3 and len(slept) == 2
+
+
+def test_retry_after_is_honoured_exactly() -> None:
+    retry, slept = policy()
+    assert retry.call(Flaky(RateLimited("429", retry_after=12))) == "ok"
+    assert slept == [12.0]
+
+
+def test_without_retry_after_the_backoff_grows() -> None:
+    retry, slept = policy()
+    errors = [ConnectorError("500", transient=True) for _ in range(4)]
+    retry.call(Flaky(*errors))
+    assert slept[0] < slept[2] < slept[3] <= retry.max_wait + retry.initial_wait
+
+
+def test_an_absurd_retry_after_is_capped() -> None:
+    retry, slept = policy()
+    retry.call(Flaky(RateLimited("429", retry_after=86_400)))
+    assert slept == [retry.max_retry_after]
+
+
+def test_a_permanent_error_is_raised_at_once() -> None:
+    retry, slept = policy()
+    flaky = Flaky(ConnectorError("404"))
+    with pytest.raises(ConnectorError, match="404"):
+        retry.call(flaky)
+    assert flaky.calls == 1 and slept == []
+
+
+def test_the_last_error_is_raised_after_the_attempts_run_out() -> None:
+    retry, _ = policy(attempts=3)
+    flaky = Flaky(*[ConnectorError(f"boom {n}", transient=True) for n in range(5)])
+    with pytest.raises(ConnectorError, match="boom 2"):
+        retry.call(flaky)
+    assert flaky.calls == 3
+
+
+def test_a_non_idempotent_call_is_retried_only_when_the_server_did_nothing() -> None:
+    retry, _ = policy()
+    assert retry.call(Flaky(RateLimited("429", retry_after=1)), idempotent=False) == "ok"
+    unclear = Flaky(ConnectorError("500", transient=True))
+    with pytest.raises(ConnectorError):
+        retry.call(unclear, idempotent=False)
+    assert unclear.calls == 1
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_pacer_spaces_creations_evenly() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, clock=time.clock, sleep=time.sleep)
+    for _ in range(4):
+        pacer.wait()
+    assert time.slept == [1.0, 1.0, 1.0]
+
+
+def test_time_spent_elsewhere_counts_towards_the_spacing() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, clock=time.clock, sleep=time.sleep)
+    pacer.wait()
+    time.now += 0.75
+    pacer.wait()
+    assert time.slept == [pytest.approx(0.25)]
+
+
+def test_hold_pushes_the_next_creation_out() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, clock=time.clock, sleep=time.sleep)
+    pacer.wait()
+    pacer.hold(30)
+    pacer.wait()
+    assert time.slept == [30.0] and pacer.waited == 30.0
+
+
+def test_zero_per_minute_disables_pacing_but_still_honours_holds() -> None:
+    time = FakeTime()
+    pacer = Pacer(0, clock=time.clock, sleep=time.sleep)
+    pacer.wait()
+    pacer.wait()
+    assert time.slept == []
+    pacer.hold(5)
+    pacer.wait()
+    assert time.slept == [5.0]
+
+
+def test_the_eta_counts_the_remaining_slots() -> None:
+    time = FakeTime()
+    pacer = Pacer(70, clock=time.clock, sleep=time.sleep)
+    assert pacer.eta(0) == 0.0
+    pacer.wait()
+    assert pacer.eta(71) == pytest.approx(60.0 + 60 / 70)
