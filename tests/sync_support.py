@@ -18,7 +18,7 @@ from tracker.config import Config, load_config
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
 from tracker.store import Store, open_store
-from tracker.sync import SyncResult, run_sync
+from tracker.sync import SyncProgress, SyncResult, run_sync
 
 EN_DOC = """\
 ---
@@ -66,6 +66,7 @@ def write_config(
     database_url: str | None = None,
     sync: Mapping[str, Any] | None = None,
     github_pacing: float = 0,
+    timeout: float = 5,
 ) -> Path:
     """A tracker.toml: payments → Jira ENG, search → GitHub acme/app, people mapped."""
     lines = [f'database_url = "{database_url or "sqlite:///.tracker/tracker.db"}"', ""]
@@ -81,12 +82,11 @@ def write_config(
     if jira is not None:
         lines += ["[connectors.jira]", f'url = "{jira.base_url}"', 'flavour = "cloud"']
         lines += ['email = "tracker@example.com"', 'token = "${TEST_JIRA_TOKEN}"']
-        lines += ["timeout_seconds = 5", ""]
+        lines += [f"timeout_seconds = {timeout}", ""]
     if github is not None:
         lines += ["[connectors.github]", f'url = "{github.base_url}"']
-        lines += ['token = "${TEST_GITHUB_TOKEN}"', "timeout_seconds = 5"]
-        if github_pacing:
-            lines.append(f"creations_per_minute = {github_pacing}")
+        lines += ['token = "${TEST_GITHUB_TOKEN}"', f"timeout_seconds = {timeout}"]
+        lines.append(f"creations_per_minute = {github_pacing}")  # 0: no pacing
         lines.append("")
     if sync:
         lines.append("[sync]")
@@ -118,6 +118,8 @@ class SyncWorld:
         *,
         database_url: str | None = None,
         sync: Mapping[str, Any] | None = None,
+        github_pacing: float = 0,
+        timeout: float = 5,
     ) -> None:
         self.folder = folder
         self.docs = folder / "postmortems"
@@ -127,6 +129,7 @@ class SyncWorld:
         self.env = sandbox_env(jira, github)
         self.config_path = write_config(folder, jira, github, database_url=database_url, sync=sync)
         self._store: Store | None = None
+        self.waits: list[float] = []
 
     def write(self, name: str, text: str) -> Path:
         path = self.docs / name
@@ -148,9 +151,25 @@ class SyncWorld:
             self._store = open_store(url)
         return self._store
 
-    def sync(self, *, dry_run: bool = False, commit: bool = False) -> SyncResult:
+    def fake_sleep(self, seconds: float) -> None:
+        """Waits move the sandboxes' clocks instead of the test's wall time."""
+        self.waits.append(seconds)
+        for sandbox in (self.jira, self.github):
+            if sandbox is not None:
+                sandbox.clock.advance(seconds)
+
+    def sync(
+        self, *, dry_run: bool = False, commit: bool = False, progress: SyncProgress | None = None
+    ) -> SyncResult:
         return run_sync(
-            self.config, self.store, [self.docs], dry_run=dry_run, commit=commit, env=self.env
+            self.config,
+            self.store,
+            [self.docs],
+            dry_run=dry_run,
+            commit=commit,
+            env=self.env,
+            progress=progress,
+            sleep=self.fake_sleep,
         )
 
     def cli(

@@ -89,8 +89,13 @@ def run_sync(
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
     workers: int = 8,
+    sleep: Callable[[float], None] | None = None,
 ) -> SyncResult:
-    """Bring documents and tickets in step; see the package docs for the rules."""
+    """Bring documents and tickets in step; see the package docs for the rules.
+
+    `sleep` is what connectors wait with (rate limits, pacing); tests pass one that
+    moves the sandbox clock instead of sleeping.
+    """
     from tracker.parse import iter_documents
     from tracker.store.recording import record_documents
 
@@ -113,7 +118,7 @@ def run_sync(
             record_documents(
                 store, documents, config, now=moment, scope=[str(path) for path in paths]
             )
-        pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress))
+        pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, sleep))
         result = _sync(
             config,
             settings,
@@ -140,12 +145,14 @@ def run_sync(
     return result
 
 
-def _pacing_sleep(progress: SyncProgress) -> Callable[[float], None]:
+def _pacing_sleep(
+    progress: SyncProgress, sleeper: Callable[[float], None] | None
+) -> Callable[[float], None]:
     import time
 
     def sleep(seconds: float) -> None:
         progress.waiting(seconds)
-        time.sleep(seconds)
+        (sleeper or time.sleep)(seconds)
 
     return sleep
 
@@ -170,6 +177,7 @@ def _sync(
 ) -> SyncResult:
     baselines = load_baselines(store)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
+    reworded = carry_over_reworded(locals_, baselines)
     reads = read_remote(
         pool,
         _scopes(locals_, baselines, load_high_water_marks(store)),
@@ -179,7 +187,7 @@ def _sync(
     plans = [
         plan_item(local, baselines.get(local.item.id), reads.view, settings) for local in locals_
     ]
-    plans += _rows_deleted(documents, paths, locals_, baselines, settings)
+    plans += _rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
     result = SyncResult(plans, dry_run, documents=len(documents), items=len(locals_))
     result.warnings = warnings
     result.read_errors = dict(reads.errors)
@@ -193,6 +201,7 @@ def _sync(
     ).run(plans)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     written = _write_documents(plans, applied, documents, settings, progress, words)
+    save_baselines(store, reworded)
     _record(store, plans, applied, written, reads, result, locals_)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
@@ -348,21 +357,43 @@ def _rows_deleted(
     locals_: list[LocalItem],
     baselines: Mapping[str, Baseline],
     settings: SyncSettings,
+    base_dir: Path,
 ) -> list[ItemPlan]:
     """Linked items whose row vanished from a document this run read (or whose document
-    vanished from a folder this run scanned)."""
+    vanished from a folder this run scanned). Paths compare in the store's canonical form."""
+    from tracker.store.recording import canonical_path
+
     present = {local.item.id for local in locals_}
-    scanned = {doc.path for doc in documents}
-    roots = [str(path).rstrip("/") for path in paths]
+    scanned = {canonical_path(doc.path, base_dir) for doc in documents}
+    roots = [canonical_path(path, base_dir).rstrip("/") for path in paths]
     plans = []
     for baseline in baselines.values():
         if baseline.retired or baseline.item_id in present or not baseline.path:
             continue
         path = baseline.path
         under_root = any(path == root or path.startswith(root + "/") for root in roots)
-        if path in scanned or (under_root and not Path(path).exists()):
+        if path in scanned or (under_root and not (base_dir / path).exists()):
             plans.append(plan_row_deleted(baseline, settings))
     return plans
+
+
+def carry_over_reworded(locals_: list[LocalItem], baselines: dict[str, Baseline]) -> list[Baseline]:
+    """An item whose action was reworded gets a new id; its row still names the linked
+    ticket, so the link (and baseline) moves to the new id instead of a new ticket.
+    Returns the old baselines, retired as "reworded", to store with the run."""
+    present = {local.item.id for local in locals_}
+    orphans = {b.key: b for b in baselines.values() if b.item_id not in present and not b.retired}
+    moved: list[Baseline] = []
+    for local in locals_:
+        if local.named is None or local.item.id in baselines:
+            continue
+        old = orphans.pop(local.named.key, None)
+        if old is None:
+            continue
+        baselines[local.item.id] = replace(old, item_id=local.item.id, path=None)
+        del baselines[old.item_id]
+        moved.append(old.retire(f"reworded as {local.item.id}"))
+    return moved
 
 
 # ----- write back -------------------------------------------------------------------------

@@ -140,18 +140,23 @@ def _put_state(session: Session, key: str, value: str, now: datetime) -> None:
 
 
 def _put_link(session: Session, baseline: Baseline, now: datetime) -> None:
+    """One ticket_link row per ticket: found by (system, key) — possibly written by the
+    document scan or under an item's earlier id — else by the item, else inserted."""
     if baseline.retired:
         return
-    rows = session.exec(  # type: ignore[call-overload]
-        select(TicketLink).where(TicketLink.item_id == baseline.item_id)  # type: ignore[arg-type]
-    ).all()
-    links = [row[0] if not isinstance(row, TicketLink) else row for row in rows]
-    link = next((row for row in links if row.key == baseline.key), None)
+    link = session.scalars(
+        select(TicketLink).where(_LINK.c.system == baseline.system, _LINK.c.key == baseline.key)
+    ).first()
     if link is None:
-        link = next((row for row in links if row.system == baseline.system), None)
+        link = session.scalars(
+            select(TicketLink).where(
+                _LINK.c.item_id == baseline.item_id, _LINK.c.system == baseline.system
+            )
+        ).first()
     if link is None:
         link = TicketLink(item_id=baseline.item_id, system=baseline.system, key=baseline.key)
         session.add(link)
+    link.item_id = baseline.item_id
     link.system = baseline.system
     link.key = baseline.key
     link.url = baseline.url

@@ -1,0 +1,476 @@
+"""`run_sync` end to end: real documents, SQLite store, the real Jira and GitHub
+clients over HTTP against the loopback sandboxes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
+from tracker.connectors import load_connector
+from tracker.model import Status
+from tracker.parse import parse_file
+from tracker.sandbox.github import GitHubSandbox
+from tracker.sandbox.jira import JiraSandbox
+from tracker.store.models import StatusEvent
+from tracker.sync import SyncProgress
+from tracker.sync.render import render_summary
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> Iterator[SyncWorld]:
+    created = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    yield created
+    created.close()
+
+
+def statuses(world: SyncWorld, name: str) -> dict[str, Status]:
+    doc = parse_file(world.docs / name, root=world.docs)
+    return {item.action: item.status for item in doc.items}
+
+
+def row(world: SyncWorld, name: str, action: str) -> str:
+    return next(line for line in world.read(name).splitlines() if action in line)
+
+
+def jira_issue(jira: JiraSandbox, summary: str) -> dict[str, object]:
+    return next(issue for issue in jira.issues() if issue["summary"] == summary)
+
+
+def events(world: SyncWorld) -> list[tuple[str | None, str, str]]:
+    with world.store.session() as session:
+        rows = session.execute(select(StatusEvent)).scalars().all()  # type: ignore[call-overload]
+        return [(e.from_status, e.to_status, e.source) for e in rows]
+
+
+# ----- create ------------------------------------------------------------------------------
+
+
+def test_first_sync_creates_one_jira_ticket_per_open_item_and_links_it_in_the_row(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    result = world.sync()
+    assert result.exit_code == 0
+    summaries = sorted(issue["summary"] for issue in jira_sandbox.issues())
+    assert summaries == [
+        "Add an SDK upgrade checklist",
+        "Alert on pool saturation",
+        "Restore the connection-pool size to 50",
+    ]
+    issue = jira_issue(jira_sandbox, "Restore the connection-pool size to 50")
+    assert f"[{issue['key']}]({jira_sandbox.base_url}/browse/{issue['key']})" in row(
+        world, "en.md", "Restore the connection-pool"
+    )
+
+
+def test_item_already_done_in_the_document_gets_no_ticket(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    assert all(issue["summary"] != "Write the customer apology" for issue in jira_sandbox.issues())
+    assert "| ✅ Done |" in row(world, "en.md", "customer apology")
+
+
+def test_chinese_document_gets_github_issues_and_a_ticket_column_in_its_language(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    titles = sorted(issue["title"] for issue in github_sandbox.issues("acme/app"))
+    assert titles == ["为回调接口增加幂等校验", "增加对账告警"]
+    assert "| 工单 |" in row(world, "zh.md", "行动项 |")
+    issue = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")
+    assert f"[#{issue['number']}]({issue['html_url']})" in row(world, "zh.md", "增加对账告警")
+
+
+def test_ticket_says_where_it_came_from_and_carries_labels_and_identity(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    issue = jira_issue(jira_sandbox, "Alert on pool saturation")
+    description = str(issue["description"])
+    assert "Checkout latency spike" in description
+    assert "2026-03-04" in description and "SEV2" in description
+    assert "en.md:15" in description
+    labels = set(issue["labels"])  # type: ignore[call-overload]
+    assert {"postmortem", "payments", "sev2"} <= labels
+    assert any(label.startswith("tracker-") for label in labels)
+    assert issue["duedate"] == "2026-04-01"
+    assert issue["priority"] == "Medium"
+
+
+def test_owner_is_assigned_through_the_people_map(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    issue = jira_issue(jira_sandbox, "Restore the connection-pool size to 50")
+    assert issue["assignee"] == jira_sandbox.user_account("alice")
+    gh = next(
+        i for i in github_sandbox.issues("acme/app") if i["title"] == "为回调接口增加幂等校验"
+    )
+    assert [a["login"] for a in gh["assignees"]] == ["chen"]
+
+
+def test_owner_missing_from_people_map_leaves_ticket_unassigned_with_a_warning(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    result = world.sync()
+    assert result.exit_code == 0
+    assert jira_issue(jira_sandbox, "Add an SDK upgrade checklist")["assignee"] is None
+    plan = next(p for p in result.plans if p.draft and "SDK" in p.draft.summary)
+    assert any("@nobody" in note and "unassigned" in note for note in plan.notes)
+
+
+def test_item_in_progress_gets_a_ticket_in_progress(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    assert jira_issue(jira_sandbox, "Alert on pool saturation")["status"] == "In Progress"
+
+
+# ----- idempotence and dry run -------------------------------------------------------------
+
+
+def test_second_sync_without_changes_plans_nothing_writes_no_file_and_only_reads(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    en = world.write("en.md", EN_DOC)
+    zh = world.write("zh.md", ZH_DOC)
+    world.sync()
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (en, zh)}
+    jira_sandbox.requests.reset()
+    github_sandbox.requests.reset()
+    result = world.sync()
+    assert result.actions == []
+    assert result.changed_paths == []
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (en, zh)} == before
+    routes = {
+        **jira_sandbox.requests.snapshot()["by_route"],
+        **github_sandbox.requests.snapshot()["by_route"],
+    }
+    assert all(route.startswith("GET ") for route in routes)
+    assert sum(routes.values()) == 2  # one incremental read per project / repository
+
+
+def _store_dump(world: SyncWorld) -> list[tuple[object, ...]]:
+    tables = ["action_item", "ticket_link", "status_event", "sync_state", "sync_run", "postmortem"]
+    with world.store.engine.connect() as connection:
+        return [
+            tuple(row)
+            for table in tables
+            for row in connection.execute(text(f"SELECT * FROM {table}"))
+        ]
+
+
+def test_dry_run_prints_the_plan_and_touches_nothing(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    world.write("zh.md", ZH_DOC)
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.set_status(key, "Done")
+    en_before, store_before = world.read("en.md"), _store_dump(world)
+    issues_before = (jira_sandbox.issues(), github_sandbox.issues("acme/app"))
+    jira_sandbox.requests.reset()
+    github_sandbox.requests.reset()
+
+    result = world.sync(dry_run=True)
+
+    assert {p.kind for p in result.actions} == {"create", "update"}
+    assert world.read("en.md") == en_before
+    assert "工单" not in world.read("zh.md")
+    assert _store_dump(world) == store_before
+    assert (jira_sandbox.issues(), github_sandbox.issues("acme/app")) == issues_before
+    for sandbox in (jira_sandbox, github_sandbox):
+        assert all(route.startswith("GET ") for route in sandbox.requests.snapshot()["by_route"])
+
+
+# ----- ticket → document -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "resolution", "expected", "cell"),
+    [
+        ("In Progress", None, Status.IN_PROGRESS, "In Progress"),
+        ("Done", None, Status.DONE, "Done"),
+        ("Done", "Won't Do", Status.WONT_DO, None),
+    ],
+)
+def test_jira_status_change_is_written_into_the_english_row(
+    world: SyncWorld,
+    jira_sandbox: JiraSandbox,
+    status: str,
+    resolution: str | None,
+    expected: Status,
+    cell: str | None,
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.set_status(key, status, resolution)
+    result = world.sync()
+    assert result.exit_code == 0
+    assert statuses(world, "en.md")["Restore the connection-pool size to 50"] is expected
+    if cell:
+        assert row(world, "en.md", "Restore the connection-pool").rstrip().endswith(f"| {cell} |")
+    assert ("open", expected.value, "jira") in events(world)
+
+
+def test_jira_ticket_reopened_sets_the_row_back_to_open(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Alert on pool saturation")["key"])
+    jira_sandbox.set_status(key, "Done")
+    world.sync()
+    jira_sandbox.set_status(key, "To Do")
+    world.sync()
+    assert statuses(world, "en.md")["Alert on pool saturation"] is Status.OPEN
+    assert ("done", "open", "jira") in events(world)
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "expected", "cell"),
+    [
+        ("closed", "completed", Status.DONE, "已完成"),
+        ("closed", "not_planned", Status.WONT_DO, None),
+    ],
+)
+def test_github_state_change_is_written_into_the_chinese_row_in_chinese(
+    world: SyncWorld,
+    github_sandbox: GitHubSandbox,
+    state: str,
+    reason: str,
+    expected: Status,
+    cell: str | None,
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    issue = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")
+    github_sandbox.set_state("acme/app", issue["number"], state, state_reason=reason)
+    world.sync()
+    assert statuses(world, "zh.md")["增加对账告警"] is expected
+    if cell:
+        assert f"| {cell}" in row(world, "zh.md", "增加对账告警")
+    assert ("open", expected.value, "github") in events(world)
+
+
+def test_github_issue_reopened_sets_the_row_back_to_open(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    number = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")[
+        "number"
+    ]
+    github_sandbox.set_state("acme/app", number, "closed", state_reason="completed")
+    world.sync()
+    github_sandbox.set_state("acme/app", number, "open", state_reason="reopened")
+    world.sync()
+    assert statuses(world, "zh.md")["增加对账告警"] is Status.OPEN
+
+
+def test_emoji_status_style_is_kept_when_the_ticket_closes(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC.replace("| Open |", "| 📋 Planned |"))
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.set_status(key, "Done")
+    world.sync()
+    assert "| ✅ Done" in row(world, "en.md", "Restore the connection-pool")
+
+
+# ----- document → ticket -------------------------------------------------------------------
+
+
+def test_edits_to_action_owner_due_and_priority_update_the_ticket(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    edited = world.read("en.md").replace(
+        "| Restore the connection-pool size to 50 | @alice | 2026-03-20 | P1 |",
+        "| Restore the pool size to 50 and pin it | @bob | 2026-03-27 | P0 |",
+    )
+    world.write("en.md", edited)
+    result = world.sync()
+    assert result.exit_code == 0
+    issue = jira_sandbox.issue(key)
+    assert issue["summary"] == "Restore the pool size to 50 and pin it"
+    assert issue["assignee"] == jira_sandbox.user_account("bob")
+    assert issue["duedate"] == "2026-03-27"
+    assert issue["priority"] == "Highest"
+    assert len(jira_sandbox.issues()) == 3  # an edited action is the same item, not a new one
+
+
+def test_github_issue_follows_a_due_date_and_owner_edit(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    world.write(
+        "zh.md", world.read("zh.md").replace("| @bob | 2026-06-15 |", "| @alice | 2026-06-30 |")
+    )
+    world.sync()
+    issue = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")
+    assert [a["login"] for a in issue["assignees"]] == ["alice"]
+    milestone = issue.get("milestone") or {}
+    assert "2026-06-30" in (str(milestone.get("title", "")) + str(issue.get("body", "")))
+
+
+def test_row_marked_done_leaves_the_ticket_open_by_default(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    world.write(
+        "en.md",
+        world.read("en.md")
+        .replace("| P1 |", "| P1 |", 1)
+        .replace("| Open |\n| Alert", "| Done |\n| Alert", 1),
+    )
+    result = world.sync()
+    assert jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["status"] == "To Do"
+    assert result.exit_code == 0
+
+
+def test_row_marked_done_closes_the_ticket_when_configured(
+    tmp_path: Path, jira_sandbox: JiraSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, None, sync={"close_ticket_when_done": True})
+    world.write("en.md", EN_DOC)
+    world.sync()
+    world.write("en.md", world.read("en.md").replace("| Open |\n| Alert", "| Done |\n| Alert", 1))
+    world.sync()
+    assert jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["status"] == "Done"
+    world.close()
+
+
+# ----- conflicts, deletions, adoption ------------------------------------------------------
+
+
+def test_both_sides_changing_the_due_date_is_reported_and_neither_is_overwritten(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.edit_issue(key, {"duedate": "2026-05-05"})
+    world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-04-04"))
+    result = world.sync()
+    conflict = next(p for p in result.plans if p.kind == "conflict")
+    assert [(c.field, c.document, c.ticket) for c in conflict.conflicts] == [
+        ("due", "2026-04-04", "2026-05-05")
+    ]
+    assert jira_sandbox.issue(key)["duedate"] == "2026-05-05"
+    assert "2026-04-04" in row(world, "en.md", "Restore the connection-pool")
+    assert any("conflict" in line for line in render_summary(result))
+    assert next(p for p in world.sync().plans if p.item_id == conflict.item_id).kind == "conflict"
+
+
+def test_deleted_row_is_reported_once_and_its_ticket_left_alone(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    world.write(
+        "en.md",
+        "\n".join(x for x in world.read("en.md").splitlines() if "pool saturation" not in x) + "\n",
+    )
+    result = world.sync()
+    assert [p.kind for p in result.plans if p.kind == "row-deleted"] == ["row-deleted"]
+    assert jira_issue(jira_sandbox, "Alert on pool saturation")["status"] == "In Progress"
+    assert [p for p in world.sync().plans if p.kind == "row-deleted"] == []
+    assert len(jira_sandbox.issues()) == 3
+
+
+def test_deleted_ticket_is_reported_and_never_silently_recreated(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.delete_issue(key)
+    world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-03-21"))
+    result = world.sync()
+    assert result.exit_code == 1  # the update found the ticket gone: reported, named
+    assert any(key in message for message in result.failed.values())
+    world.sync()
+    assert len(jira_sandbox.issues()) == 2
+    assert all(
+        issue["summary"] != "Restore the connection-pool size to 50"
+        for issue in jira_sandbox.issues()
+    )
+
+
+def test_ticket_named_in_a_row_is_adopted_not_created_again(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    jira = load_connector(
+        "jira", world.config.connectors["jira"].model_dump(exclude_none=True), world.env
+    )
+    from tracker.connectors import Target, TicketDraft
+
+    made = jira.create(
+        [
+            TicketDraft(
+                "someone-else",
+                Target("jira", project="ENG"),
+                "Existing ticket",
+                "",
+                None,
+                None,
+                None,
+            )
+        ]
+    )[0].ticket
+    assert made is not None
+    jira_sandbox.set_status(made.ref.key, "In Progress")
+    world.write("en.md", EN_DOC.replace("| P3 | |", f"| P3 | {made.ref.key} |"))
+    result = world.sync()
+    assert len(jira_sandbox.issues()) == 3  # the existing one + two new, none for the SDK row
+    plan = next(p for p in result.plans if p.kind == "link")
+    assert plan.ref is not None and plan.ref.key == made.ref.key
+    assert statuses(world, "en.md")["Add an SDK upgrade checklist"] is Status.IN_PROGRESS
+
+
+class _EditDuringRun(SyncProgress):
+    """Someone saves the document after the run read it and before it writes back."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def start(self, total: int, label: str) -> None:
+        self.path.write_text(
+            self.path.read_text(encoding="utf-8") + "\nA late note.\n", encoding="utf-8"
+        )
+
+
+def test_document_edited_during_the_run_is_skipped_and_written_next_run(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    path = world.write("en.md", EN_DOC)
+    result = world.sync(progress=_EditDuringRun(path))
+    assert result.exit_code == 1
+    assert "browse/ENG" not in world.read("en.md")
+    assert world.read("en.md").endswith("A late note.\n")
+    assert len(jira_sandbox.issues()) == 3
+    assert world.sync().exit_code == 0
+    assert world.read("en.md").count("browse/ENG") == 3
+    assert len(jira_sandbox.issues()) == 3
