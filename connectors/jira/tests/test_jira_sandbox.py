@@ -1,0 +1,72 @@
+"""Jira-specific behaviour against the sandbox: moved issues, call budgets, Server flavour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.connectors import Connector, Target, TicketChanges, TicketDraft, load_connector
+from tracker.model import Status
+
+TARGET = Target("jira", project="ENG")
+
+
+def jira(sandbox: Any) -> Connector:
+    return load_connector(
+        "jira",
+        {
+            "url": sandbox.base_url,
+            "email": "tracker@example.com",
+            "token": "${JIRA_API_TOKEN}",
+            "timeout_seconds": 5,
+        },
+        {"JIRA_API_TOKEN": sandbox.token},
+        sleep=lambda seconds: sandbox.clock.advance(seconds),
+    )
+
+
+def draft(identity: str) -> TicketDraft:
+    return TicketDraft(identity, TARGET, f"Action {identity}", "body", "P2", None, None, ())
+
+
+def test_an_issue_moved_to_another_project_is_reported_as_moved(jira_sandbox: Any) -> None:
+    connector = jira(jira_sandbox)
+    [result] = connector.create([draft("mv")])
+    assert result.ticket is not None
+    old = result.ticket.ref
+    new_key = jira_sandbox.move_issue(old.key, "OPS")
+    [ticket] = connector.fetch([old])
+    assert ticket.ref.key == old.key and not ticket.deleted
+    assert ticket.moved_to is not None and ticket.moved_to.key == new_key
+    assert ticket.identity == "mv"
+
+
+def test_a_status_change_follows_a_moved_issue(jira_sandbox: Any) -> None:
+    connector = jira(jira_sandbox)
+    [result] = connector.create([draft("mv2")])
+    assert result.ticket is not None
+    new_key = jira_sandbox.move_issue(result.ticket.ref.key, "OPS")
+    connector.update(result.ticket.ref, TicketChanges(status=Status.DONE))
+    assert jira_sandbox.issue(new_key)["status_category"] == "done"
+
+
+def test_fifty_drafts_are_one_bulk_create_and_one_read_back(jira_sandbox: Any) -> None:
+    connector = jira(jira_sandbox)
+    results = connector.create([draft(f"b{n}") for n in range(50)])
+    assert all(r.ticket is not None for r in results)
+    assert jira_sandbox.requests.snapshot()["by_route"] == {
+        "POST /rest/api/2/issue/bulk": 1,
+        "GET /rest/api/2/search/jql": 1,
+    }
+
+
+def test_a_wont_do_close_sets_the_wont_do_resolution(jira_sandbox: Any) -> None:
+    connector = jira(jira_sandbox)
+    [result] = connector.create([draft("wd")])
+    assert result.ticket is not None
+    connector.update(result.ticket.ref, TicketChanges(status=Status.WONT_DO))
+    assert jira_sandbox.issue(result.ticket.ref.key)["resolution"] == "Won't Do"
+
+
+def test_the_client_makes_no_start_up_requests(jira_sandbox: Any) -> None:
+    jira(jira_sandbox)
+    assert jira_sandbox.requests.snapshot()["total"] == 0
