@@ -167,7 +167,9 @@ def test_created_issue_payload_has_the_recorded_shape(
     }
     assert fields["priority"]["name"] == "Medium" and fields["priority"]["id"] == "3"
     assert fields["issuetype"]["subtask"] is False and fields["issuetype"]["id"] == "10001"
-    assert fields["project"]["key"] == "ENG" and fields["project"]["self"].endswith("/project/10000")
+    assert fields["project"]["key"] == "ENG" and fields["project"]["self"].endswith(
+        "/project/10000"
+    )
     assert fields["resolution"] is None and fields["resolutiondate"] is None
     assert fields["assignee"] is None
     assert fields["reporter"]["accountId"] == jira_sandbox.user_account("tracker")
@@ -443,7 +445,12 @@ def test_assign_issue_uses_the_latest_alias_and_account_id(
     jira_sandbox.requests.reset()
     jira_client.assign_issue(issue.key, "bob")
     assert jira_client.issue(issue.key).fields.assignee.displayName == "Bob Brown"
-    assert jira_sandbox.requests.snapshot()["by_route"]["PUT /rest/api/latest/issue/{issueIdOrKey}/assignee"] == 1
+    assert (
+        jira_sandbox.requests.snapshot()["by_route"][
+            "PUT /rest/api/latest/issue/{issueIdOrKey}/assignee"
+        ]
+        == 1
+    )
 
 
 def test_unassign_with_none(jira_sandbox: JiraSandbox, jira_client: JIRA) -> None:
@@ -454,8 +461,12 @@ def test_unassign_with_none(jira_sandbox: JiraSandbox, jira_client: JIRA) -> Non
 
 def test_entity_properties_round_trip(jira_client: JIRA) -> None:
     issue = create(jira_client)
-    assert jira_client.add_issue_property(issue.key, "tracker", {"item": "pm-1#3"}).status_code == 201
-    assert jira_client.add_issue_property(issue.key, "tracker", {"item": "pm-1#4"}).status_code == 200
+    assert (
+        jira_client.add_issue_property(issue.key, "tracker", {"item": "pm-1#3"}).status_code == 201
+    )
+    assert (
+        jira_client.add_issue_property(issue.key, "tracker", {"item": "pm-1#4"}).status_code == 200
+    )
     assert jira_client.issue_property(issue.key, "tracker").raw["value"] == {"item": "pm-1#4"}
     assert [p.key for p in jira_client.issue_properties(issue.key)] == ["tracker"]
 
@@ -486,8 +497,15 @@ def test_cloud_search_goes_to_search_jql_with_requested_fields(
 
 
 def test_search_jql_defaults_to_id_only_fields_as_an_object(jira_sandbox: JiraSandbox) -> None:
-    raw(jira_sandbox, "POST", "/rest/api/2/issue", json={"fields": {"project": {"key": "ENG"}, "summary": "s", "issuetype": TASK}})
-    body = raw(jira_sandbox, "GET", "/rest/api/2/search/jql", params={"jql": "project = ENG"}).json()
+    raw(
+        jira_sandbox,
+        "POST",
+        "/rest/api/2/issue",
+        json={"fields": {"project": {"key": "ENG"}, "summary": "s", "issuetype": TASK}},
+    )
+    body = raw(
+        jira_sandbox, "GET", "/rest/api/2/search/jql", params={"jql": "project = ENG"}
+    ).json()
     assert body["isLast"] is True and "nextPageToken" not in body
     assert body["issues"][0]["fields"] == {}
     assert "total" not in body and "startAt" not in body
@@ -500,28 +518,39 @@ def test_search_jql_pages_with_next_page_token_until_the_last_page(
         [{"project": {"key": "ENG"}, "summary": f"n{n}", "issuetype": TASK} for n in range(5)],
         prefetch=False,
     )
-    first = jira_client.enhanced_search_issues("project = ENG ORDER BY key ASC", maxResults=2, fields=["summary"])
+    first = jira_client.enhanced_search_issues(
+        "project = ENG ORDER BY key ASC", maxResults=2, fields=["summary"]
+    )
     assert [i.key for i in first] == ["ENG-1", "ENG-2"] and first.nextPageToken
     second = jira_client.enhanced_search_issues(
-        "project = ENG ORDER BY key ASC", maxResults=2, fields=["summary"], nextPageToken=first.nextPageToken, use_post=True
+        "project = ENG ORDER BY key ASC",
+        maxResults=2,
+        fields=["summary"],
+        nextPageToken=first.nextPageToken,
+        use_post=True,
     )
     assert [i.key for i in second] == ["ENG-3", "ENG-4"]
     third = jira_client.enhanced_search_issues(
-        "project = ENG ORDER BY key ASC", maxResults=2, fields=["summary"], nextPageToken=second.nextPageToken
+        "project = ENG ORDER BY key ASC",
+        maxResults=2,
+        fields=["summary"],
+        nextPageToken=second.nextPageToken,
     )
     assert [i.key for i in third] == ["ENG-5"] and third.nextPageToken is None
 
 
 def test_search_with_max_results_false_fetches_every_page(jira_client: JIRA) -> None:
     jira_client.create_issues(
-        [{"project": {"key": "OPS"}, "summary": f"n{n}", "issuetype": TASK} for n in range(50)] ,
+        [{"project": {"key": "OPS"}, "summary": f"n{n}", "issuetype": TASK} for n in range(50)],
         prefetch=False,
     )
     jira_client.create_issues(
         [{"project": {"key": "OPS"}, "summary": f"m{n}", "issuetype": TASK} for n in range(50)],
         prefetch=False,
     )
-    jira_client.create_issues([{"project": {"key": "OPS"}, "summary": "last", "issuetype": TASK}], prefetch=False)
+    jira_client.create_issues(
+        [{"project": {"key": "OPS"}, "summary": "last", "issuetype": TASK}], prefetch=False
+    )
     assert len(jira_client.search_issues("project = OPS", maxResults=False)) == 101
 
 
@@ -532,10 +561,14 @@ def test_search_updated_since_uses_the_sandbox_clock(
     jira_sandbox.clock.advance(3600)
     cutoff = jira_sandbox.clock.now().strftime("%Y/%m/%d %H:%M")
     new = create(jira_client)
-    found = jira_client.search_issues(f'project = ENG AND updated >= "{cutoff}" ORDER BY updated ASC', fields="updated")
+    found = jira_client.search_issues(
+        f'project = ENG AND updated >= "{cutoff}" ORDER BY updated ASC', fields="updated"
+    )
     assert [i.key for i in found] == [new.key]
     old.update(fields={"summary": "touched"})
-    found = jira_client.search_issues(f'project = ENG AND updated >= "{cutoff}" ORDER BY updated ASC', fields="updated")
+    found = jira_client.search_issues(
+        f'project = ENG AND updated >= "{cutoff}" ORDER BY updated ASC', fields="updated"
+    )
     assert [i.key for i in found] == [new.key, old.key]
 
 
@@ -544,7 +577,7 @@ def test_search_key_in_and_labels_in_with_or(jira_client: JIRA) -> None:
     create(jira_client, labels=["other"])
     c = create(jira_client, "OPS", labels=["tracker-c"])
     found = jira_client.search_issues(
-        f"key in ({a.key}) OR (project = OPS AND labels in (tracker-c, \"tracker-z\")) ORDER BY key DESC",
+        f'key in ({a.key}) OR (project = OPS AND labels in (tracker-c, "tracker-z")) ORDER BY key DESC',
         fields="labels",
     )
     assert [i.key for i in found] == [c.key, a.key]
@@ -555,7 +588,9 @@ def test_search_unknown_field_is_400_in_jiras_shape(jira_client: JIRA) -> None:
         jira_client.search_issues("colour = red")
     assert error.value.status_code == 400
     assert error.value.response.json() == {
-        "errorMessages": ["Field 'colour' does not exist or you do not have permission to view it."],
+        "errorMessages": [
+            "Field 'colour' does not exist or you do not have permission to view it."
+        ],
         "errors": {},
     }
 
@@ -686,7 +721,9 @@ def test_server_search_pages_with_start_at_and_total(
         [{"project": {"key": "ENG"}, "summary": f"n{n}", "issuetype": TASK} for n in range(3)],
         prefetch=False,
     )
-    page = jira_server_client.search_issues("project = ENG ORDER BY key ASC", startAt=1, maxResults=1)
+    page = jira_server_client.search_issues(
+        "project = ENG ORDER BY key ASC", startAt=1, maxResults=1
+    )
     assert ([i.key for i in page], page.total, page.startAt) == (["ENG-2"], 3, 1)
     by_route = jira_server_sandbox.requests.snapshot()["by_route"]
     assert by_route["GET /rest/api/2/search"] == 1

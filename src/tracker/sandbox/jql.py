@@ -259,6 +259,8 @@ class Parser:
         raise self.fail("operator")
 
     def parse_list(self) -> tuple[Value, ...]:
+        if self.peek().kind == "word":  # IN someFunction()
+            return (self.parse_value(),)
         if self.peek().kind != "(":
             raise self.fail("'('")
         self.next()
@@ -281,12 +283,19 @@ class Parser:
         self.next()
         if self.peek().kind == "(":  # function call
             self.next()
+            arguments: list[str] = []
+            while self.peek().kind in {"word", "str"}:
+                arguments.append(self.next().text)
+                if self.peek().kind == ",":
+                    self.next()
             if self.peek().kind != ")":
                 raise self.fail("')'")
             self.next()
             name = token.text.lower()
-            if name not in {"currentuser", "now", "startofday"}:
-                raise JqlError(f"Unable to find JQL function '{token.text}()'.")
+            if name not in {"currentuser", "now", "startofday"} or arguments:
+                raise JqlError(
+                    f"Unable to find JQL function '{token.text}({', '.join(arguments)})'."
+                )
             return Value(token.text, quoted=False, function=name)
         return Value(token.text, quoted=False)
 
