@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from tracker.cli.app import app
 from tracker.errors import TrackerError
@@ -29,5 +30,6 @@ def main() -> None:
     try:
         app()
     except TrackerError as error:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/red] {error}")
+        message = escape(str(error))  # "[sync]" in a message is text, not rich markup
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {message}")
         sys.exit(error.exit_code)

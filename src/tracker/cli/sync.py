@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
@@ -32,9 +33,9 @@ def document_paths(paths: list[Path] | None, config: Config) -> list[Path]:
 
 def print_summary(console: Console, result: RecordResult, where: str) -> None:
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(
-        f"recorded {result.documents} documents into {where}: "
+        f"recorded {result.documents} documents into {escape(where)}: "
         f"[bold]{result.new}[/bold] new, [bold]{result.changed}[/bold] changed "
         f"({result.status_changes} status changes, {result.restored} restored), "
         f"[bold]{result.removed}[/bold] removed, {result.unchanged} unchanged items"
