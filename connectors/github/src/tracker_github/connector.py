@@ -505,6 +505,7 @@ class GitHubConnector:
                 + ("refused" if unprocessed else "dropped"),
                 transient=True,
                 unprocessed=unprocessed,
+                hint="check `url` in [connectors.github] and that the host is reachable",
             ) from None
         except requests.exceptions.RequestException as error:
             raise ConnectorError(f"GitHub {what}: {type(error).__name__}", transient=True) from None

@@ -453,6 +453,7 @@ class JiraConnector:
                 + (" (refused)" if unprocessed else " (dropped)"),
                 transient=True,
                 unprocessed=unprocessed,
+                hint="check `url` in [connectors.jira] and that the host is reachable",
             ) from None
         except requests.exceptions.RequestException as error:
             raise ConnectorError(f"Jira {what}: {type(error).__name__}") from None
