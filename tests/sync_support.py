@@ -127,7 +127,15 @@ class SyncWorld:
         self.jira = jira
         self.github = github
         self.env = sandbox_env(jira, github)
-        self.config_path = write_config(folder, jira, github, database_url=database_url, sync=sync)
+        self.config_path = write_config(
+            folder,
+            jira,
+            github,
+            database_url=database_url,
+            sync=sync,
+            github_pacing=github_pacing,
+            timeout=timeout,
+        )
         self._store: Store | None = None
         self.waits: list[float] = []
 
