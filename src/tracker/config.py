@@ -269,6 +269,8 @@ class JiraConnectorConfig(ConnectorConfig):
     # The API user's profile time zone: JQL date literals are read in it.
     time_zone: str = "UTC"
     max_attempts: int = Field(default=5, ge=1)
+    # Also store the identity as entity property `tracker.item` (one PUT per created issue).
+    entity_property: bool = False
 
 
 class GitHubConnectorConfig(ConnectorConfig):

@@ -70,3 +70,21 @@ def test_a_wont_do_close_sets_the_wont_do_resolution(jira_sandbox: Any) -> None:
 def test_the_client_makes_no_start_up_requests(jira_sandbox: Any) -> None:
     jira(jira_sandbox)
     assert jira_sandbox.requests.snapshot()["total"] == 0
+
+
+def test_the_identity_can_also_be_stored_as_an_entity_property(jira_sandbox: Any) -> None:
+    connector = load_connector(
+        "jira",
+        {
+            "url": jira_sandbox.base_url,
+            "email": "tracker@example.com",
+            "token": "${JIRA_API_TOKEN}",
+            "entity_property": True,
+        },
+        {"JIRA_API_TOKEN": jira_sandbox.token},
+    )
+    [result] = connector.create([draft("prop")])
+    assert result.ticket is not None and result.warnings == ()
+    assert connector.capabilities.entity_properties
+    properties = jira_sandbox.issue(result.ticket.ref.key)["properties"]
+    assert properties == {"tracker.item": {"id": "prop"}}

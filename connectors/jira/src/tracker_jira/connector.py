@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BULK_LIMIT = 50
+PROPERTY_KEY = "tracker.item"
 PAGE_SIZE = 100
 
 
@@ -80,6 +81,7 @@ class JiraConnector:
         time_zone: tzinfo = UTC,
         overlap: timedelta = timedelta(minutes=5),
         retry: RetryPolicy | None = None,
+        entity_property: bool = False,
     ) -> None:
         if flavour not in ("cloud", "server"):
             raise ConfigError(f"jira flavour must be 'cloud' or 'server', not {flavour!r}")
@@ -92,6 +94,9 @@ class JiraConnector:
         self.time_zone = time_zone
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
+        self.entity_property = entity_property
+        if entity_property:
+            self.capabilities = replace(self.capabilities, entity_properties=True)
         self._redact = Redactor([token])
         if email:
             self._redact.add_basic_auth(email, token)
@@ -125,7 +130,8 @@ class JiraConnector:
         sleep: Callable[[float], None] | None = None,
     ) -> JiraConnector:
         """Build from `[connectors.jira]`: url, flavour, email, token = "${ENV}",
-        timeout_seconds, priorities, wont_do_resolutions, time_zone, max_attempts."""
+        timeout_seconds, priorities, wont_do_resolutions, time_zone, max_attempts,
+        entity_property."""
         priorities = settings.get("priorities")
         if priorities is not None and not isinstance(priorities, Mapping):
             raise ConfigError("jira: `priorities` must map P0..P4 to Jira priority names")
@@ -146,6 +152,7 @@ class JiraConnector:
             wont_do_resolutions=[str(r) for r in resolutions],
             time_zone=ZoneInfo(setting_str(settings, "time_zone", "UTC")),
             retry=policy,
+            entity_property=bool(settings.get("entity_property", False)),
         )
 
     # ----- doctor ---------------------------------------------------------------------
@@ -233,6 +240,11 @@ class JiraConnector:
                 continue
             results[draft.identity] = CreateResult(draft.identity, None, self._item_error(errors))
         warnings: dict[str, tuple[str, ...]] = {}
+        if self.entity_property:
+            for identity, key in created.items():
+                problem = self._set_identity_property(key, identity)
+                if problem:
+                    warnings[identity] = (problem,)
         if unassignable:
             retried = [_without_assignee(d) for d in unassignable]
             for identity, result in self._bulk_create(retried).items():
@@ -242,6 +254,7 @@ class JiraConnector:
                 assignee = next(d.assignee for d in unassignable if d.identity == identity)
                 warnings[identity] = (
                     f"{assignee} can't be assigned in Jira; created unassigned",
+                    *warnings.get(identity, ()),
                     *result.warnings,
                 )
                 if result.ticket:
@@ -255,6 +268,19 @@ class JiraConnector:
                     warnings=warnings.get(identity, ()),
                 )
         return results
+
+    def _set_identity_property(self, key: str, identity: str) -> str | None:
+        """Entity property `tracker.item` = {"id": ...}: invisible to people, so it survives
+        someone removing the label. One PUT per issue, hence opt-in. A failure is a
+        warning — the label already identifies the ticket."""
+        try:
+            self._call(
+                f"set property on {key}",
+                lambda: self._client.add_issue_property(key, PROPERTY_KEY, {"id": identity}),
+            )
+        except ConnectorError as error:
+            return f"{key}: identity property not set ({error.message})"
+        return None
 
     def _item_error(self, errors: Mapping[str, Any]) -> str:
         text = "; ".join(f"{field}: {message}" for field, message in errors.items())
