@@ -297,6 +297,15 @@ def test_items_come_from_the_expected_kind_of_block(case: str) -> None:
     assert {it.kind for it in _parsed(case).items} == {_expected(case).kind}
 
 
+@pytest.mark.parametrize("case", _params("warnings", [f"examples/{n}" for n in EXAMPLES]))
+def test_examples_warn_only_about_their_unowned_items(case: str) -> None:
+    doc = _parsed(case)
+    unowned = {got.line for exp, got in _pairs(case) if got is not None and exp.owners == ()}
+    warned = {w.line for w in doc.warnings}
+    assert warned == unowned, [str(w) for w in doc.warnings]
+    assert all("owner" in w.code for w in doc.warnings), [str(w) for w in doc.warnings]
+
+
 # --- document metadata -----------------------------------------------------------------
 
 
