@@ -14,10 +14,8 @@ methods below or `/_sandbox/github/...`.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, time
@@ -135,7 +133,6 @@ class GitHubSandbox(SandboxService):
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve `/api/v3/...` (GitHub Enterprise's layout) by the same routes."""
         if scope["type"] == "http":
-            _disable_nagle(send)
             path: str = scope["path"]
             if path == ENTERPRISE_PREFIX or path.startswith(ENTERPRISE_PREFIX + "/"):
                 scope = dict(scope, root_path=ENTERPRISE_PREFIX)
@@ -886,21 +883,6 @@ class GitHubSandbox(SandboxService):
 
 
 # ----- helpers ---------------------------------------------------------------------------
-
-
-def _disable_nagle(send: Send) -> None:
-    """Set TCP_NODELAY on the connection before answering.
-
-    The core binds its listening socket with proto 0, so asyncio's own `_set_nodelay`
-    (which checks `proto == IPPROTO_TCP`) skips accepted connections; uvicorn's h11 writes
-    the head and the body separately, and Nagle + delayed ACK then hold every keep-alive
-    response for ~40 ms (22 requests/s). Setting it per request costs one syscall.
-    """
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _dumps(payload: Any) -> bytes:
