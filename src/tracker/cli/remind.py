@@ -1,0 +1,132 @@
+"""`tracker remind`: comment on overdue/unowned items' tickets and write team digests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tracker.cli.app import app
+from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.config import Config
+from tracker.connectors import Connector
+from tracker.errors import TrackerError
+from tracker.lock import run_lock
+from tracker.model import TicketRef
+from tracker.reminders import (
+    RemindResult,
+    post_webhook,
+    send_reminders,
+    slack_payload,
+    write_digests,
+)
+from tracker.store import open_store
+from tracker.sync.connectors import ConnectorPool
+
+
+def _connector_lookup(config: Config, env: Mapping[str, str] | None) -> ConnectorPool | None:
+    return ConnectorPool(config, env=env) if len(config.connectors) else None
+
+
+def _nudge_table(result: RemindResult, dry_run: bool) -> Table:
+    verb = "would comment" if dry_run else "commented"
+    table = Table(title="Reminders", title_justify="left")
+    for column in ("where", "action", "owners", "reason", "ticket", "done"):
+        table.add_column(column)
+    rows = [(n, verb) for n in result.commented]
+    rows += [(n, "digest only (no ticket)") for n in result.without_ticket]
+    rows += [(n, f"failed: {message}") for n, message in result.failed]
+    for nudge, what in rows:
+        ticket = nudge.ticket.key if nudge.ticket else "—"
+        table.add_row(
+            nudge.item.location, nudge.item.action, nudge.people(), nudge.reason, ticket, what
+        )
+    return table
+
+
+def run_reminders(
+    config: Config,
+    *,
+    as_of: date | None = None,
+    comments: bool = True,
+    digest: bool = True,
+    dry_run: bool = False,
+    console: Console | None = None,
+    env: Mapping[str, str] | None = None,
+) -> RemindResult:
+    """The whole reminder run, shared by `tracker remind` and the scheduler's digest job."""
+    console = console or Console(highlight=False)
+    assert config.database_url is not None
+    now = datetime.now(UTC)
+    day = as_of or datetime.now(config.tz).date()
+    store = open_store(config.database_url)
+    try:
+        with run_lock(config.database_url, purpose="remind"):
+            run_id = None if dry_run else store.start_run("digest", now=now)
+            result = RemindResult()
+            pool = _connector_lookup(config, env) if comments else None
+
+            def connector_for(ref: TicketRef) -> Connector | None:
+                name = pool.owner_of(ref) if pool else None
+                return pool.get(name) if pool and name else None
+
+            if config.reminders.enabled:
+                result = send_reminders(
+                    store, config, connector_for, as_of=day, now=now, dry_run=dry_run
+                )
+            if digest and not dry_run:
+                written = write_digests(store, config, as_of=day)
+                result.digests = [path for _, _, path in written]
+                webhook = config.reminders.webhook_url
+                if webhook is not None and webhook.is_set:
+                    post_webhook(webhook.get(), slack_payload(day, [(t, r) for t, r, _ in written]))
+                    result.webhook_posted = True
+            if run_id is not None:
+                outcome = "partial" if result.failed else "ok"
+                store.finish_run(run_id, outcome, result.counts())
+    finally:
+        store.close()
+    console.print(_nudge_table(result, dry_run))
+    for path in result.digests:
+        console.print(f"digest written: {path}")
+    if result.webhook_posted:
+        console.print("digest posted to the webhook")
+    if result.recently_reminded:
+        console.print(f"{result.recently_reminded} already reminded within the interval")
+    return result
+
+
+@app.command()
+def remind(
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show who would be nudged; post and write nothing.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Judge overdue as of this day (YYYY-MM-DD)."),
+    ] = None,
+    comments: Annotated[
+        bool, typer.Option("--comments/--no-comments", help="Comment on tickets.")
+    ] = True,
+    digest: Annotated[
+        bool, typer.Option("--digest/--no-digest", help="Write (and post) the team digests.")
+    ] = True,
+) -> None:
+    """Nudge owners of overdue and unowned items; write a Markdown digest per team.
+
+    A ticket gets at most one comment per reason every `interval_days` (see the reminders
+    section of the config).
+    """
+    loaded = load_config_or_default(config)
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise TrackerError(f"--as-of: expected a date like 2026-03-31, got {as_of!r}") from None
+    result = run_reminders(loaded, as_of=day, comments=comments, digest=digest, dry_run=dry_run)
+    if result.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,222 @@
+"""Nudges for overdue and unowned items: a ticket comment, and a weekly digest per team.
+
+Which items need a nudge comes from the report's own queries, so a reminder never
+disagrees with the report. Each comment is recorded in the store the moment it is
+posted, so a restart (or tomorrow's run) does not repeat it within the interval.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlmodel import col, select
+
+from tracker.config import Config
+from tracker.connectors import Connector, ConnectorError
+from tracker.errors import ConfigError, TrackerError
+from tracker.model import TicketRef, TicketSystem
+from tracker.report import ReportData, build_report
+from tracker.report.model import ItemRow
+from tracker.report.options import options_from_config
+from tracker.report.output import write_atomically
+from tracker.report.render_markdown import render_markdown
+from tracker.store import Store
+from tracker.store.models import Reminder
+
+REASONS = ("overdue", "unowned")
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One item that needs a reminder, and why."""
+
+    item: ItemRow
+    reason: str  # "overdue" | "unowned"
+
+    @property
+    def ticket(self) -> TicketRef | None:
+        """The ticket a comment goes on: the item's first linked ticket, if any."""
+        if not self.item.tickets:
+            return None
+        link = self.item.tickets[0]
+        system = TicketSystem(link.system) if link.system in {s.value for s in TicketSystem} else TicketSystem.URL
+        return TicketRef(system, link.key, link.url)
+
+    def people(self) -> str:
+        return ", ".join(self.item.owners) or "nobody yet"
+
+
+@dataclass
+class RemindResult:
+    """What a reminder run did (or, with --dry-run, would do)."""
+
+    commented: list[Nudge] = field(default_factory=list)
+    without_ticket: list[Nudge] = field(default_factory=list)
+    failed: list[tuple[Nudge, str]] = field(default_factory=list)
+    recently_reminded: int = 0
+    digests: list[Path] = field(default_factory=list)
+    webhook_posted: bool = False
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "commented": len(self.commented),
+            "without_ticket": len(self.without_ticket),
+            "failed": len(self.failed),
+            "recently_reminded": self.recently_reminded,
+            "digests": len(self.digests),
+        }
+
+
+def find_nudges(store: Store, config: Config, *, as_of: date) -> list[Nudge]:
+    """Overdue and unowned items from the report, as of `as_of`, open ones only."""
+    report = build_report(store.engine, options_from_config(config, as_of=as_of))
+    return [Nudge(item, "overdue") for item in report.overdue] + [
+        Nudge(item, "unowned") for item in report.unowned if not _closed(item)
+    ]
+
+
+def _closed(item: ItemRow) -> bool:
+    return item.status in ("done", "wont_do")
+
+
+def recently_reminded(store: Store, *, since: datetime) -> set[tuple[str, str]]:
+    """(item id, reason) pairs nudged after `since`."""
+    with store.session() as session:
+        rows = session.exec(
+            select(Reminder.item_id, Reminder.kind).where(col(Reminder.last_sent_at) > since)
+        ).all()
+    return {(item_id, kind) for item_id, kind in rows}
+
+
+def comment_text(template: str, nudge: Nudge) -> str:
+    """The configured wording with the item's fields filled in."""
+    values = {
+        "reason": nudge.reason,
+        "due": nudge.item.due.isoformat() if nudge.item.due else "no due date",
+        "owner": nudge.people(),
+        "action": nudge.item.action,
+        "location": nudge.item.location,
+        "days_overdue": nudge.item.days_overdue or 0,
+    }
+    try:
+        return template.format_map(values)
+    except (KeyError, ValueError, IndexError) as error:
+        raise ConfigError(
+            f"reminders.comment: bad placeholder {error}",
+            hint="use {reason}, {due}, {owner}, {action}, {location}, {days_overdue}",
+        ) from None
+
+
+def send_reminders(
+    store: Store,
+    config: Config,
+    connector_for: Callable[[TicketRef], Connector | None],
+    *,
+    as_of: date,
+    now: datetime,
+    dry_run: bool = False,
+) -> RemindResult:
+    """Comment on each due nudge's ticket once per interval; record each one as it is sent."""
+    result = RemindResult()
+    interval = timedelta(days=config.reminders.interval_days)
+    skip = recently_reminded(store, since=now - interval)
+    for nudge in find_nudges(store, config, as_of=as_of):
+        if (nudge.item.id, nudge.reason) in skip:
+            result.recently_reminded += 1
+            continue
+        ref = nudge.ticket
+        connector = connector_for(ref) if ref is not None else None
+        if ref is None or connector is None:
+            result.without_ticket.append(nudge)
+            continue
+        if not dry_run:
+            try:
+                connector.add_comment(ref, comment_text(config.reminders.comment, nudge))
+            except ConnectorError as error:
+                result.failed.append((nudge, str(error)))
+                continue
+            _record_sent(store, nudge, now)
+        result.commented.append(nudge)
+    return result
+
+
+def _record_sent(store: Store, nudge: Nudge, now: datetime) -> None:
+    with store.session() as session:
+        session.merge(Reminder(item_id=nudge.item.id, kind=nudge.reason, last_sent_at=now))
+
+
+def write_digests(
+    store: Store, config: Config, *, as_of: date, teams: Sequence[str] | None = None
+) -> list[tuple[str, ReportData, Path]]:
+    """One Markdown digest per team with items, written to [reminders].digest_dir."""
+    folder = config.base_dir / config.reminders.digest_dir
+    overall = build_report(store.engine, options_from_config(config, as_of=as_of))
+    wanted = teams or [team.team for team in overall.teams if team.total]
+    written = []
+    for team in wanted:
+        report = build_report(store.engine, options_from_config(config, team=team, as_of=as_of))
+        path = folder / f"{as_of.isoformat()}-{_safe_name(team)}.md"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, render_markdown(report))
+        written.append((team, report, path))
+    return written
+
+
+def _safe_name(team: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in team) or "team"
+
+
+def slack_payload(as_of: date, reports: Sequence[tuple[str, ReportData]]) -> dict[str, Any]:
+    """A Slack-compatible incoming-webhook message: a text fallback plus one block per team."""
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"Postmortem action items — {as_of}"},
+        }
+    ]
+    lines = []
+    for team, report in reports:
+        figures = report.totals
+        rate = figures.completion_rate
+        summary = (
+            f"*{_slack_escape(team)}*: {figures.done}/{figures.total - figures.wont_do} done"
+            f"{f' ({rate:.0%})' if rate is not None else ''}, "
+            f"{figures.overdue} overdue, {figures.unowned} unowned"
+        )
+        overdue = [
+            f"• {_slack_escape(item.action)} — {_slack_escape(', '.join(item.owners) or 'unowned')}"
+            f", {item.days_overdue} d overdue"
+            for item in report.overdue[:5]
+        ]
+        text = "\n".join([summary, *overdue])
+        lines.append(summary)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    return {"text": f"Postmortem action items — {as_of}: " + "; ".join(lines), "blocks": blocks}
+
+
+def _slack_escape(text: str) -> str:
+    """Slack's mrkdwn needs &, < and > escaped; nothing else is interpreted as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def post_webhook(url: str, payload: dict[str, Any], *, timeout: float = 10.0) -> None:
+    """POST the digest; the URL is a secret, so errors never include it."""
+    try:
+        response = requests.post(
+            url,
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+            timeout=timeout,
+        )
+    except requests.RequestException as error:
+        raise TrackerError(
+            f"digest webhook unreachable ({type(error).__name__})", exit_code=1
+        ) from None
+    if response.status_code >= 300:
+        raise TrackerError(f"digest webhook answered HTTP {response.status_code}", exit_code=1)

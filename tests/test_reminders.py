@@ -1,0 +1,210 @@
+"""Reminders: overdue/unowned tickets get one comment per interval; digests per team."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from rich.console import Console
+from sqlmodel import select
+
+from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
+from tracker.cli.remind import run_reminders
+from tracker.reminders import Nudge, comment_text, slack_payload
+from tracker.report.model import ItemRow
+from tracker.sandbox.github import GitHubSandbox
+from tracker.sandbox.jira import JiraSandbox
+from tracker.store.models import Reminder
+
+AS_OF = date(2026, 11, 25)
+JIRA_COMMENT = "POST /rest/api/2/issue/{issueIdOrKey}/comment"
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> Iterator[SyncWorld]:
+    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    world.write("checkout.md", EN_DOC)
+    world.write("search-zh.md", ZH_DOC)
+    result = world.sync()
+    assert not result.failed
+    yield world
+    world.close()
+
+
+def remind(world: SyncWorld, **options: Any) -> Any:
+    return run_reminders(
+        world.config,
+        as_of=AS_OF,
+        console=Console(file=io.StringIO(), width=200),
+        env=world.env,
+        **options,
+    )
+
+
+def jira_comments(world: SyncWorld) -> int:
+    assert world.jira is not None
+    return int(world.jira.requests.snapshot()["by_route"].get(JIRA_COMMENT, 0))
+
+
+def github_comment_counts(world: SyncWorld) -> int:
+    assert world.github is not None
+    return sum(issue["comments"] for issue in world.github.issues("acme/app"))
+
+
+def test_overdue_items_with_tickets_get_a_comment(world: SyncWorld) -> None:
+    result = remind(world, digest=False)
+    # EN_DOC: two open items due in March/April 2026 → overdue on Jira tickets.
+    # ZH_DOC: two open items due June 2026 → overdue on GitHub issues.
+    reasons = sorted((n.item.action, n.reason) for n in result.commented)
+    assert ("Restore the connection-pool size to 50", "overdue") in reasons
+    assert ("增加对账告警", "overdue") in reasons
+    assert jira_comments(world) == 2
+    assert github_comment_counts(world) == 2
+
+
+def test_second_run_within_the_interval_repeats_nothing(world: SyncWorld) -> None:
+    first = remind(world, digest=False)
+    second = remind(world, digest=False)
+    assert first.commented
+    assert second.commented == []
+    assert second.recently_reminded == len(first.commented)
+    assert jira_comments(world) == 2
+
+
+def test_reminder_is_sent_again_after_the_interval(world: SyncWorld) -> None:
+    remind(world, digest=False)
+    with world.store.session() as session:
+        for row in session.exec(select(Reminder)).all():
+            row.last_sent_at = datetime.now(UTC) - timedelta(days=8)
+            session.add(row)
+    again = remind(world, digest=False)
+    assert len(again.commented) == 4
+    assert jira_comments(world) == 4
+
+
+def test_dry_run_posts_nothing_and_records_nothing(world: SyncWorld) -> None:
+    result = remind(world, dry_run=True)
+    assert len(result.commented) == 4
+    assert jira_comments(world) == 0
+    assert github_comment_counts(world) == 0
+    with world.store.session() as session:
+        assert session.exec(select(Reminder)).all() == []
+    assert result.digests == []
+
+
+UNOWNED_DOC = """\
+---
+team: payments
+---
+
+# Postmortem: Cache stampede
+
+## Action Items
+
+| Action | Owner | Due |
+| ------ | ----- | --- |
+| Add jitter to cache expiry | TBD | 2027-01-15 |
+"""
+
+
+def test_unowned_item_gets_a_comment_on_its_ticket(world: SyncWorld) -> None:
+    world.write("cache.md", UNOWNED_DOC)
+    assert not world.sync().failed
+    result = remind(world, digest=False)
+    unowned = [n for n in result.commented if n.reason == "unowned"]
+    assert [n.item.action for n in unowned] == ["Add jitter to cache expiry"]
+    assert jira_comments(world) == 3
+
+
+def test_digest_is_written_per_team(world: SyncWorld) -> None:
+    result = remind(world, comments=False)
+    names = sorted(path.name for path in result.digests)
+    assert names == ["2026-11-25-payments.md", "2026-11-25-search.md"]
+    payments = (world.folder / ".tracker/digests/2026-11-25-payments.md").read_text()
+    assert "Restore the connection-pool size to 50" in payments
+    assert "增加对账告警" not in payments
+
+
+class _Capture(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Capture.received.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    _Capture.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Capture)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/T000/B000/secret-path"
+    server.shutdown()
+    server.server_close()
+
+
+def test_digest_is_posted_to_the_webhook_as_slack_json(
+    world: SyncWorld, webhook: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_text = world.config_path.read_text()
+    world.config_path.write_text(
+        config_text + '\n[reminders]\nwebhook_url = "${TEST_WEBHOOK}"\n', encoding="utf-8"
+    )
+    world.env["TEST_WEBHOOK"] = webhook
+    result = remind(world, comments=False)
+    assert result.webhook_posted
+    [payload] = _Capture.received
+    assert payload["text"].startswith("Postmortem action items — 2026-11-25")
+    sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
+    assert any(s.startswith("*payments*") for s in sections)
+    assert any("Restore the connection-pool size to 50" in s for s in sections)
+
+
+def _item(action: str) -> ItemRow:
+    return ItemRow(
+        id="x",
+        team="t",
+        path="doc.md",
+        line=3,
+        action=action,
+        owners=("alice",),
+        status="open",
+        priority=None,
+        due=date(2026, 11, 1),
+        days_overdue=24,
+        doc_url=None,
+    )
+
+
+def test_comment_wording_fills_the_configured_placeholders() -> None:
+    text = comment_text(
+        "{action} is {reason}, due {due}, {owner} ({location})", Nudge(_item("Fix it"), "overdue")
+    )
+    assert text == "Fix it is overdue, due 2026-11-01, alice (doc.md:3)"
+
+
+def test_slack_text_from_documents_is_escaped() -> None:
+    from tracker.report.model import ReportData, TeamSummary
+
+    team = TeamSummary("t", 1, 1, 0, 0, 0, 1, 0, 0, None, date(2026, 11, 1))
+    report = ReportData(AS_OF, team, [team], [], [_item("<!channel> & run")], [], [])
+    payload = slack_payload(AS_OF, [("t", report)])
+    section = payload["blocks"][1]["text"]["text"]
+    assert "&lt;!channel&gt; &amp; run" in section
+    assert "<!channel>" not in section
