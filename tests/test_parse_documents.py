@@ -67,14 +67,22 @@ def test_chinese_bold_metadata_lines() -> None:
 
 
 def test_metadata_fields_on_one_line_separated_by_pipes() -> None:
-    doc = parse("# Quick Postmortem: Cache\n**Date**: 2024-01-15 | **Duration**: 12 min | **Severity**: SEV3\n")
+    doc = parse(
+        "# Quick Postmortem: Cache\n**Date**: 2024-01-15 | **Duration**: 12 min | **Severity**: SEV3\n"
+    )
     assert (doc.date, doc.severity) == (date(2024, 1, 15), "SEV3")
 
 
 def test_front_matter_metadata() -> None:
-    doc = parse("---\ntitle: Disk full\ndate: 2024-03-01\nseverity: SEV1\nteam: storage\nauthors: [kim, lee]\n---\n\nText\n")
+    doc = parse(
+        "---\ntitle: Disk full\ndate: 2024-03-01\nseverity: SEV1\nteam: storage\nauthors: [kim, lee]\n---\n\nText\n"
+    )
     assert (doc.title, doc.date, doc.severity, doc.team, doc.authors) == (
-        "Disk full", date(2024, 3, 1), "SEV1", "storage", ["kim", "lee"]
+        "Disk full",
+        date(2024, 3, 1),
+        "SEV1",
+        "storage",
+        ["kim", "lee"],
     )
     assert doc.front_matter["team"] == "storage"
 
@@ -163,7 +171,10 @@ def test_warning_renders_as_file_line_code_message() -> None:
 def test_ids_survive_reordering_rows_and_editing_other_cells() -> None:
     before = {item.action: item.id for item in parse(TABLE_DOC).items}
     lines = TABLE_DOC.splitlines(keepends=True)
-    lines[-2], lines[-1] = lines[-1].replace("@bob", "@carol"), lines[-2].replace("ENG-1234", "ENG-9")
+    lines[-2], lines[-1] = (
+        lines[-1].replace("@bob", "@carol"),
+        lines[-2].replace("ENG-1234", "ENG-9"),
+    )
     after = {item.action: item.id for item in parse("".join(lines)).items}
     assert after == before
 
@@ -193,10 +204,20 @@ def test_ids_are_twelve_hex_digits() -> None:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    for name in ("b.md", "a.markdown", "sub/c.md", "sub/deep/d.md", "notes.txt", ".git/x.md", "drafts/e.md"):
+    for name in (
+        "b.md",
+        "a.markdown",
+        "sub/c.md",
+        "sub/deep/d.md",
+        "notes.txt",
+        ".git/x.md",
+        "drafts/e.md",
+    ):
         file = tmp_path / name
         file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(f"# {name}\n\n## Action Items\n\n- Do {name} — owner: @kim\n", encoding="utf-8")
+        file.write_text(
+            f"# {name}\n\n## Action Items\n\n- Do {name} — owner: @kim\n", encoding="utf-8"
+        )
     return tmp_path
 
 

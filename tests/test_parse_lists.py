@@ -16,17 +16,34 @@ def parse(markdown: str) -> Postmortem:
 
 @pytest.mark.parametrize(
     "heading",
-    ["Action Items", "Action items", "Follow-ups", "Follow-up actions", "Remediation",
-     "Corrective actions", "Corrective and Preventative Measures", "Next steps", "Prevention",
-     "行动项", "改进措施", "后续行动", "7. Action Items", "✅ Action Items", "行动项（Action Items）",
-     "四、行动项（Action Items）", "Action Items & Followups"],
+    [
+        "Action Items",
+        "Action items",
+        "Follow-ups",
+        "Follow-up actions",
+        "Remediation",
+        "Corrective actions",
+        "Corrective and Preventative Measures",
+        "Next steps",
+        "Prevention",
+        "行动项",
+        "改进措施",
+        "后续行动",
+        "7. Action Items",
+        "✅ Action Items",
+        "行动项（Action Items）",
+        "四、行动项（Action Items）",
+        "Action Items & Followups",
+    ],
 )
 def test_action_headings_in_english_and_chinese(heading: str) -> None:
     doc = parse(f"## {heading}\n\n- [ ] Add alert\n")
     assert [item.action for item in doc.items] == ["Add alert"]
 
 
-@pytest.mark.parametrize("heading", ["Timeline", "What Went Well", "Lessons Learned", "经验教训", "Impact"])
+@pytest.mark.parametrize(
+    "heading", ["Timeline", "What Went Well", "Lessons Learned", "经验教训", "Impact"]
+)
 def test_lists_under_other_headings_are_not_action_items(heading: str) -> None:
     assert parse(f"## {heading}\n\n- [ ] Add alert\n1. Another\n").items == []
 
@@ -35,7 +52,11 @@ def test_checkbox_item_with_inline_fields() -> None:
     doc = parse("## Action Items\n\n- [ ] Add alert — owner: @kim, due: 2025-03-14, OPS-88\n")
     item = doc.items[0]
     assert (item.action, item.owners, item.due, item.status, item.kind) == (
-        "Add alert", ["@kim"], date(2025, 3, 14), Status.OPEN, "list"
+        "Add alert",
+        ["@kim"],
+        date(2025, 3, 14),
+        Status.OPEN,
+        "list",
     )
     assert [ref.key for ref in item.tickets] == ["OPS-88"]
 
@@ -69,13 +90,18 @@ def test_item_without_status_under_an_action_heading_is_open() -> None:
 
 
 def test_heading_saying_completed_makes_its_items_done() -> None:
-    doc = parse("## Remediation\n\n### Immediate actions (completed)\n\n- A\n\n### Long-term\n\n- B\n")
+    doc = parse(
+        "## Remediation\n\n### Immediate actions (completed)\n\n- A\n\n### Long-term\n\n- B\n"
+    )
     assert [(i.action, i.status) for i in doc.items] == [("A", Status.DONE), ("B", Status.OPEN)]
 
 
 def test_bold_lead_label_sets_the_status_of_the_list_below() -> None:
     doc = parse("## Follow-ups\n\n**In progress (next 2 weeks):**\n\n- A\n\n**Later:**\n\n- B\n")
-    assert [(i.action, i.status) for i in doc.items] == [("A", Status.IN_PROGRESS), ("B", Status.OPEN)]
+    assert [(i.action, i.status) for i in doc.items] == [
+        ("A", Status.IN_PROGRESS),
+        ("B", Status.OPEN),
+    ]
 
 
 def test_nested_sub_bullets_belong_to_their_parent_item() -> None:
@@ -97,7 +123,9 @@ def test_hard_wrapped_item_is_one_item_on_its_first_line() -> None:
 
 
 def test_plain_action_items_line_introduces_a_list() -> None:
-    doc = parse("## Detection\nPeople told us.\n\nAction Items\n- Set up alerting\n\n## Lessons\n- x\n")
+    doc = parse(
+        "## Detection\nPeople told us.\n\nAction Items\n- Set up alerting\n\n## Lessons\n- x\n"
+    )
     assert [i.action for i in doc.items] == ["Set up alerting"]
 
 
@@ -106,13 +134,17 @@ def test_list_inside_a_code_block_is_ignored() -> None:
 
 
 def test_lists_explaining_an_action_table_are_not_items() -> None:
-    doc = parse("## Action items\n\nTypes:\n* Prevent - stop it\n\n| Action Item | Priority |\n|---|---|\n| Add X | P0 |\n")
+    doc = parse(
+        "## Action items\n\nTypes:\n* Prevent - stop it\n\n| Action Item | Priority |\n|---|---|\n| Add X | P0 |\n"
+    )
     assert [i.action for i in doc.items] == ["Add X"]
 
 
 def test_bullets_after_bold_numbered_items_are_their_detail() -> None:
-    doc = parse("## Follow-ups\n\n1.  **Root cause discovery**\nWe looked at:\n\n-   Query plans\n\n2. **Migration**\n")
-    assert [i.action for i in doc.items][0].startswith("Root cause discovery")
+    doc = parse(
+        "## Follow-ups\n\n1.  **Root cause discovery**\nWe looked at:\n\n-   Query plans\n\n2. **Migration**\n"
+    )
+    assert doc.items[0].action.startswith("Root cause discovery")
     assert "Query plans" in doc.items[0].action
     assert len(doc.items) == 2
 

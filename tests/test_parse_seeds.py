@@ -156,7 +156,14 @@ def test_english_seed_lists_the_six_action_table_rows() -> None:
         "Evaluate canary deployment strategy",
         "Load test staging with production-like traffic",
     ]
-    assert fields(items[0]) == (32, ("@alice",), date(2024, 1, 22), "P0", Status.OPEN, ("ENG-1234",))
+    assert fields(items[0]) == (
+        32,
+        ("@alice",),
+        date(2024, 1, 22),
+        "P0",
+        Status.OPEN,
+        ("ENG-1234",),
+    )
 
 
 def test_chinese_seed_gives_the_same_items_as_the_english_one() -> None:
@@ -167,7 +174,11 @@ def test_chinese_seed_gives_the_same_items_as_the_english_one() -> None:
 
 def test_seed_metadata_in_both_languages() -> None:
     for doc in (parse(ENGLISH), parse(CHINESE)):
-        assert (doc.date, doc.severity, doc.authors) == (date(2024, 1, 15), "SEV2", ["@alice", "@bob"])
+        assert (doc.date, doc.severity, doc.authors) == (
+            date(2024, 1, 15),
+            "SEV2",
+            ["@alice", "@bob"],
+        )
     assert parse(ENGLISH).title == "[Incident Title]"
     assert parse(CHINESE).title == "[事件标题]"
 

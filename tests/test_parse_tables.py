@@ -20,8 +20,21 @@ def codes(doc: Postmortem) -> list[str]:
 
 @pytest.mark.parametrize(
     "header",
-    ["Action", "Action Item", "Item", "Task", "Description", "Improvement", "Remediation",
-     "行动项", "行动", "任务", "改进措施", "**Action Item**", "ACTION"],
+    [
+        "Action",
+        "Action Item",
+        "Item",
+        "Task",
+        "Description",
+        "Improvement",
+        "Remediation",
+        "行动项",
+        "行动",
+        "任务",
+        "改进措施",
+        "**Action Item**",
+        "ACTION",
+    ],
 )
 def test_action_column_aliases(header: str) -> None:
     doc = parse(f"| {header} | Owner |\n|---|---|\n| Add alert | @kim |\n")
@@ -30,8 +43,18 @@ def test_action_column_aliases(header: str) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["Owner", "Owner(s)", "Owners", "Assignee", "Responsible", "DRI", "Who", "负责人", "责任人",
-     "Owner for Execution"],
+    [
+        "Owner",
+        "Owner(s)",
+        "Owners",
+        "Assignee",
+        "Responsible",
+        "DRI",
+        "Who",
+        "负责人",
+        "责任人",
+        "Owner for Execution",
+    ],
 )
 def test_owner_column_aliases(header: str) -> None:
     doc = parse(f"| Action | {header} |\n|---|---|\n| Add alert | @kim |\n")
@@ -40,8 +63,19 @@ def test_owner_column_aliases(header: str) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["Due", "Due Date", "Deadline", "ETA", "Target", "Target Date", "截止日期", "期限", "完成时间",
-     "截止", "Target Completion Date"],
+    [
+        "Due",
+        "Due Date",
+        "Deadline",
+        "ETA",
+        "Target",
+        "Target Date",
+        "截止日期",
+        "期限",
+        "完成时间",
+        "截止",
+        "Target Completion Date",
+    ],
 )
 def test_due_column_aliases(header: str) -> None:
     doc = parse(f"| Action | {header} |\n|---|---|\n| Add alert | 2024-01-22 |\n")
@@ -83,7 +117,11 @@ def test_columns_are_found_in_any_order() -> None:
     )
     item = doc.items[0]
     assert (item.action, item.owners, item.due, item.status, item.priority) == (
-        "Rotate keys", ["@lee"], date(2024, 2, 1), Status.IN_PROGRESS, "P2"
+        "Rotate keys",
+        ["@lee"],
+        date(2024, 2, 1),
+        Status.IN_PROGRESS,
+        "P2",
     )
     assert [ref.key for ref in item.tickets] == ["OPS-1"]
 
@@ -94,7 +132,9 @@ def test_unknown_columns_are_kept_as_extras() -> None:
 
 
 def test_raw_cell_text_is_kept_beside_the_values() -> None:
-    doc = parse("| Action | Owner | Due |\n|---|---|---|\n| Add alert | **@kim** | Jan 22, 2024 |\n")
+    doc = parse(
+        "| Action | Owner | Due |\n|---|---|---|\n| Add alert | **@kim** | Jan 22, 2024 |\n"
+    )
     assert doc.items[0].raw == {"action": "Add alert", "owner": "**@kim**", "due": "Jan 22, 2024"}
 
 
@@ -103,7 +143,9 @@ def test_table_without_action_column_is_not_an_action_table() -> None:
 
 
 def test_action_column_alone_outside_an_action_section_is_not_enough() -> None:
-    doc = parse("## Systemic Improvements\n\n| Root Cause | Improvement | Type |\n|---|---|---|\n| x | y | z |\n")
+    doc = parse(
+        "## Systemic Improvements\n\n| Root Cause | Improvement | Type |\n|---|---|---|\n| x | y | z |\n"
+    )
     assert doc.items == []
 
 
@@ -118,7 +160,9 @@ def test_timeline_table_under_an_action_heading_is_ignored() -> None:
 
 
 def test_table_inside_a_code_fence_is_ignored() -> None:
-    doc = parse("## Action Items\n\n```\n| Action | Owner |\n|---|---|\n| Add alert | @kim |\n```\n")
+    doc = parse(
+        "## Action Items\n\n```\n| Action | Owner |\n|---|---|\n| Add alert | @kim |\n```\n"
+    )
     assert doc.items == []
 
 
@@ -150,7 +194,10 @@ def test_row_padded_with_empty_cells_is_read_as_the_writer_meant() -> None:
     )
     item = doc.items[0]
     assert (item.action, item.type, item.owners, item.status) == (
-        "New policy", "prevent", ["Tufayl Ahmed"], Status.DONE
+        "New policy",
+        "prevent",
+        ["Tufayl Ahmed"],
+        Status.DONE,
     )
 
 
@@ -165,7 +212,9 @@ def test_bold_status_word_in_the_bug_cell_is_a_status_not_a_ticket() -> None:
 
 
 def test_status_cell_with_a_link_gives_status_and_ticket() -> None:
-    doc = parse("| Action | Status |\n|---|---|\n| Alert | Open ([#53](https://github.com/o/r/issues/53)) |\n")
+    doc = parse(
+        "| Action | Status |\n|---|---|\n| Alert | Open ([#53](https://github.com/o/r/issues/53)) |\n"
+    )
     assert doc.items[0].status is Status.OPEN
     assert [ref.key for ref in doc.items[0].tickets] == ["o/r#53"]
 
@@ -185,12 +234,16 @@ def test_table_row_numbers_and_lines() -> None:
 
 
 def test_table_index_counts_every_table_of_the_document() -> None:
-    doc = parse("| Time | Event |\n|---|---|\n| 1 | x |\n\n| Action | Owner |\n|---|---|\n| A | @a |\n")
+    doc = parse(
+        "| Time | Event |\n|---|---|\n| 1 | x |\n\n| Action | Owner |\n|---|---|\n| A | @a |\n"
+    )
     assert doc.items[0].table_index == 1
 
 
 def test_chinese_action_table_sets_the_document_language() -> None:
-    doc = parse("| 优先级 | 行动项 | 负责人 | 截止日期 |\n|---|---|---|---|\n| P0 | 加测试 | @alice | 2024-01-22 |\n")
+    doc = parse(
+        "| 优先级 | 行动项 | 负责人 | 截止日期 |\n|---|---|---|---|\n| P0 | 加测试 | @alice | 2024-01-22 |\n"
+    )
     assert doc.language == "zh"
     assert (doc.items[0].action, doc.items[0].priority) == ("加测试", "P0")
 

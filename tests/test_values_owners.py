@@ -28,7 +28,9 @@ def test_owner_cells_become_lists_of_names(text: str, expected: list[str]) -> No
     assert parse_owners(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "TBD", "?", "-", "N/A", "待定", "unassigned", "[Name]", "{{owner}}"])
+@pytest.mark.parametrize(
+    "text", ["", "TBD", "?", "-", "N/A", "待定", "unassigned", "[Name]", "{{owner}}"]
+)
 def test_placeholders_mean_nobody_owns_the_item(text: str) -> None:
     assert parse_owners(text) == []
 

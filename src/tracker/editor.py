@@ -56,16 +56,21 @@ def escape_cell(value: str) -> str:
     return _NEWLINES.sub(" ", value).strip().replace("|", "\\|")
 
 
-def _fit(old: str, text: str, closed: bool) -> str:
-    """`text` padded like the cell it replaces, so aligned columns stay aligned."""
+def _fit(old: str, text: str, *, opened: bool, closed: bool) -> str:
+    """`text` in place of cell text `old`, padded like it so aligned columns stay aligned.
+
+    A row without outer pipes needs one added when its first or last cell becomes
+    empty: otherwise that cell would vanish and the others shift.
+    """
+    if not opened:  # first cell of a row without a leading pipe: never pad (indent)
+        return (text + (" " if old[-1:].isspace() else "")) if text else "| "
+    if not closed:  # last cell of a row without a trailing pipe
+        lead = old[: len(old) - len(old.lstrip())] or " "
+        return lead + text if text else " |"
     if not old.strip():
-        lead = " "
-        padded = True
+        lead, padded = " ", True
     else:
-        lead = old[: len(old) - len(old.lstrip())]
-        padded = old[-1].isspace()
-    if not closed:
-        return lead + text
+        lead, padded = old[: len(old) - len(old.lstrip())], old[-1].isspace()
     if not padded:
         return lead + text
     width = display_width(old) - display_width(lead + text)
@@ -140,10 +145,14 @@ class DocumentEditor:
         The header defaults to the table's language: Ticket/工单, Status/状态 …
         """
         table = self._table(table_index)
-        if column in table.columns:
-            return
-        title = header or DEFAULT_HEADERS[table.language].get(column, column.title())
-        title = escape_cell(title)
+        if column not in table.columns:
+            self._add_column(table, column, header, {})
+
+    def _add_column(
+        self, table: TableLayout, column: str, header: str | None, fill: dict[int, str]
+    ) -> None:
+        """Insert one cell per row after the last column; `fill` gives some rows a value."""
+        title = escape_cell(header or DEFAULT_HEADERS[table.language].get(column, column.title()))
         width = max(3, display_width(title))
         last = len(table.headers) - 1
         tracked = {row.line: row for row in table.rows}
@@ -152,14 +161,14 @@ class DocumentEditor:
                 continue  # not a row a reader sees (kept out of the table when parsing)
             row = tracked.get(line)
             if line == table.start:
-                cell = f" {title} "
+                text = title
             elif line == table.delimiter_line:
-                cell = f" {'-' * width} "
+                text = "-" * width
             else:
-                cell = " " * (width + 2)
+                text = fill.get(line, "")
             after = row.cells[last] if row is not None and row.cells[last] >= 0 else last
             self._pad_row(line, after + 1, table.quoted)
-            position = self._insert_cell(line, after, cell, table.quoted)
+            position = self._insert_cell(line, after, text, width, table.quoted)
             if row is not None:
                 if row.cells[last] < 0:
                     row.cells[last] = last
@@ -241,8 +250,12 @@ class DocumentEditor:
 
     def _set_table_cell(self, place: TablePlace, column: str, value: str) -> None:
         table, row = place.table, place.row
+        status = _as_status(value) if column == "status" else None
         if column not in table.columns:
-            self.ensure_column(table.index, column)
+            like = self._status_sample(table) if status is not None else None
+            text = render_status(status, like=like, language=table.language) if status else value
+            self._add_column(table, column, None, {row.line: escape_cell(text)})
+            return
         logical = table.columns[column]
         if row.cells[logical] < 0:
             self._pad_row(row.line, logical + 1, table.quoted)
@@ -252,13 +265,29 @@ class DocumentEditor:
         start, end = row_cells(line, quoted=table.quoted)[physical]
         old = line[start:end]
         text = value
-        status = _as_status(value) if column == "status" else None
         if status is not None:
-            text = render_status(status, like=old, language=table.language)
+            like = old if old.strip() else self._status_sample(table)
+            text = render_status(status, like=like, language=table.language)
         body = line_body(line)
+        opened = start > 0 and body[start - 1] == "|"
         closed = end < len(body) and body[end] == "|"
-        new = _fit(old, escape_cell(text), closed)
+        new = _fit(old, escape_cell(text), opened=opened, closed=closed)
         self._lines[row.line] = line[:start] + new + line[end:]
+
+    def _status_sample(self, table: TableLayout) -> str | None:
+        """Some status cell of the table, so a new status follows the table's style."""
+        logical = table.columns.get("status")
+        if logical is None:
+            return None
+        for row in table.rows:
+            physical = row.cells[logical]
+            spans = row_cells(self._lines[row.line], quoted=table.quoted)
+            if 0 <= physical < len(spans):
+                start, end = spans[physical]
+                text = self._lines[row.line][start:end].strip()
+                if text:
+                    return text
+        return None
 
     def _pad_row(self, line_no: int, count: int, quoted: bool) -> None:
         """Give a short row empty cells until it has `count` of them."""
@@ -273,16 +302,24 @@ class DocumentEditor:
             insert = "  |" if trailing_pipe else " |  |"
             self._lines[line_no] = line[:content_end] + insert + line[content_end:]
 
-    def _insert_cell(self, line_no: int, after: int, cell: str, quoted: bool) -> int:
-        """Insert `cell` right after physical cell `after`; return the new cell's index."""
+    def _insert_cell(self, line_no: int, after: int, text: str, width: int, quoted: bool) -> int:
+        """Insert a cell right after physical cell `after`; return the new cell's index.
+
+        Rows with a closing pipe get ` text |` padded to `width`; rows without one get
+        ` | text` (an empty cell there needs a closing pipe to exist at all).
+        """
         line = self._lines[line_no]
         spans = row_cells(line, quoted=quoted)
         end = spans[after][1]
         body = line_body(line)
+        padded = text + " " * max(0, width - display_width(text))
         if end < len(body) and body[end] == "|":
-            self._lines[line_no] = line[: end + 1] + cell + "|" + line[end + 1 :]
+            insert_at, cell = end + 1, f" {padded} |"
+        elif text:
+            insert_at, cell = end, f" | {text}"
         else:
-            self._lines[line_no] = line[:end] + " |" + cell.rstrip() + line[end:]
+            insert_at, cell = end, f" | {padded} |"
+        self._lines[line_no] = line[:insert_at] + cell + line[insert_at:]
         return after + 1
 
     def _set_list_field(self, place: ListItemLayout, column: str, value: str) -> None:
