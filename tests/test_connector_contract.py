@@ -13,6 +13,7 @@ import logging
 import re
 import socket
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -559,8 +560,11 @@ class TestConnectorContract:
                 action()
             except ConnectorError as error:
                 seen.extend([str(error), repr(error), error.message, error.hint or ""])
-                if error.__cause__ is not None or error.__context__ is not None:
-                    seen.append(repr(error.__cause__) + repr(error.__context__))
+                seen.append("".join(traceback.format_exception(error)))  # the whole chain
+                link: BaseException | None = error
+                while link is not None:  # only our own sanitised errors in the chain
+                    assert isinstance(link, ConnectorError)
+                    link = link.__cause__ or link.__context__
 
         impostor_token = "impostor-" + harness.token[::-1]
         impostor = load_connector(

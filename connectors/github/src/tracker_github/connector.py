@@ -483,6 +483,16 @@ class GitHubConnector:
         )
 
     def _guard(self, what: str, operation: Callable[[], T]) -> T:
+        """`_translate_errors`, raised with no chained client exception: its text (which
+        may embed request headers) must not reach a traceback or a log."""
+        try:
+            return self._translate_errors(what, operation)
+        except ConnectorError as error:
+            failure = error
+        failure.__context__ = failure.__cause__ = None
+        raise failure
+
+    def _translate_errors(self, what: str, operation: Callable[[], T]) -> T:
         """One client call with its exceptions turned into sanitised ConnectorErrors."""
         try:
             return operation()

@@ -453,6 +453,16 @@ class JiraConnector:
         )
 
     def _guard(self, what: str, operation: Callable[[], T]) -> T:
+        """`_translate_errors`, raised with no chained client exception: its text (which
+        may embed request headers) must not reach a traceback or a log."""
+        try:
+            return self._translate_errors(what, operation)
+        except ConnectorError as error:
+            failure = error
+        failure.__context__ = failure.__cause__ = None
+        raise failure
+
+    def _translate_errors(self, what: str, operation: Callable[[], T]) -> T:
         """Run one client call, turning its exceptions into sanitised ConnectorErrors.
 
         The client's own exception text embeds request headers (Basic auth), so it is
