@@ -88,12 +88,12 @@ def record(store: Store, docs: list[Postmortem], now: datetime = T0, **kwargs: A
 
 def items_by_id(store: Store) -> dict[str, ActionItemRow]:
     with store.session() as session:
-        return {row.id: row for row in session.exec(select(ActionItemRow)).scalars()}
+        return {row.id: row for row in session.execute(select(ActionItemRow)).scalars()}
 
 
 def events(store: Store) -> list[StatusEvent]:
     with store.session() as session:
-        return list(session.exec(select(StatusEvent).order_by(col(StatusEvent.id))).scalars())
+        return list(session.execute(select(StatusEvent).order_by(col(StatusEvent.id))).scalars())
 
 
 def snapshot(store: Store) -> dict[str, list[tuple[Any, ...]]]:
@@ -186,8 +186,8 @@ def test_a_document_missing_from_a_scanned_folder_is_marked_removed(store: Store
     assert result.removed == 1
     assert items_by_id(store)["i2"].removed_at == T1
     with store.session() as session:
-        removed = session.exec(
-            select(PostmortemRow.path).where(col(PostmortemRow.removed_at).is_not(None))
+        removed = session.execute(
+            select(col(PostmortemRow.path)).where(col(PostmortemRow.removed_at).is_not(None))
         ).all()
     assert [row[0] for row in removed] == ["pm/payments/b.md"]
 
@@ -216,12 +216,14 @@ def test_owner_aliases_resolve_to_one_person_counted_once(store: Store) -> None:
 
     with store.session() as session:
         per_owner = dict(
-            session.exec(select(ItemOwner.person, func.count()).group_by(ItemOwner.person)).all()
+            session.execute(
+                select(col(ItemOwner.person), func.count()).group_by(col(ItemOwner.person))
+            ).all()
         )
-        unowned = session.exec(
+        unowned = session.execute(
             select(func.count())
             .select_from(ActionItemRow)
-            .where(~col(ActionItemRow.id).in_(select(ItemOwner.item_id)))
+            .where(~col(ActionItemRow.id).in_(select(col(ItemOwner.item_id))))
         ).one()
     assert per_owner == {"alice": 2, "bob": 1}
     assert unowned[0] == 1
@@ -234,7 +236,7 @@ def test_changing_owners_replaces_the_owner_rows(store: Store) -> None:
     record(store, [doc("pm/payments/a.md", item("i1", owners=["Carol K"]))], now=T1)
 
     with store.session() as session:
-        owners = session.exec(select(ItemOwner.item_id, ItemOwner.person)).all()
+        owners = session.execute(select(col(ItemOwner.item_id), col(ItemOwner.person))).all()
     assert [tuple(row) for row in owners] == [("i1", "carol")]
 
 
@@ -279,7 +281,7 @@ def test_tickets_named_in_a_document_are_linked_to_the_item(store: Store) -> Non
     record(store, [doc("pm/payments/a.md", item("i1", tickets=[ticket("PAY-7")]))])
 
     with store.session() as session:
-        link = session.exec(select(TicketLink)).scalars().one()
+        link = session.execute(select(TicketLink)).scalars().one()
     assert (link.item_id, link.system, link.key, link.created_by_tracker) == (
         "i1",
         "jira",
@@ -322,4 +324,4 @@ def test_thousands_of_items_record_and_rerun_as_unchanged(store: Store) -> None:
 
     assert (first.new, second.unchanged) == (2_000, 2_000)
     with store.session() as session:
-        assert session.exec(select(func.count()).select_from(StatusEvent)).one()[0] == 2_000
+        assert session.execute(select(func.count()).select_from(StatusEvent)).one()[0] == 2_000

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker.errors import StoreError
 from tracker.store import Store, current_schema, head_revision, open_store, upgrade_store
@@ -44,7 +44,7 @@ def test_dates_round_trip_as_dates(store: Store) -> None:
             PostmortemRow(path="a.md", team="x", date=date(2026, 3, 1), last_scanned_at=_now())
         )
     with store.session() as session:
-        assert session.exec(select(PostmortemRow.date)).one() == date(2026, 3, 1)
+        assert session.exec(select(col(PostmortemRow.date))).one() == date(2026, 3, 1)
 
 
 def _now() -> datetime:
