@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from tracker.config import parse_config
 from tracker.model import ActionItem, Postmortem, Status, TicketRef, TicketSystem
-from tracker.store import Store
+from tracker.store import Store, open_store
 from tracker.store.models import (
     ActionItemRow,
     ItemOwner,
@@ -325,3 +328,46 @@ def test_thousands_of_items_record_and_rerun_as_unchanged(store: Store) -> None:
     assert (first.new, second.unchanged) == (2_000, 2_000)
     with store.session() as session:
         assert session.execute(select(func.count()).select_from(StatusEvent)).one()[0] == 2_000
+
+
+# -- property: the store always mirrors the latest scan ----------------------------------
+
+scan_states = st.lists(
+    st.dictionaries(
+        st.sampled_from([f"i{n}" for n in range(6)]), st.sampled_from(list(Status)), max_size=6
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(scans=scan_states)
+def test_the_store_mirrors_the_latest_scan_and_its_history(
+    scans: list[dict[str, Status]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{folder}/t.db")
+        try:
+            last_seen: dict[str, Status] = {}
+            expected_events = 0
+            for step, scan in enumerate(scans):
+                docs = [doc("pm/a.md", *(item(i, status=s) for i, s in sorted(scan.items())))]
+                now = T0 + timedelta(days=step)
+                record(store, docs, now=now)
+                expected_events += sum(1 for i, s in scan.items() if last_seen.get(i) != s)
+                last_seen.update(scan)
+
+                rows = items_by_id(store)
+                active = {i: row for i, row in rows.items() if row.removed_at is None}
+                assert {i: Status(row.status) for i, row in active.items()} == scan
+                assert all(
+                    (row.closed_at is not None) == Status(row.status).is_closed
+                    for row in active.values()
+                )
+                assert len(events(store)) == expected_events
+
+                again = record(store, docs, now=now + timedelta(hours=1))
+                assert again.unchanged == len(scan) and not again.wrote_anything
+        finally:
+            store.close()
