@@ -99,3 +99,18 @@ def test_one_due_date_milestone_is_created_once_and_reused(sandbox: GitHubSandbo
 def test_the_client_makes_no_start_up_requests(sandbox: GitHubSandbox) -> None:
     github(sandbox)
     assert sandbox.requests.snapshot()["total"] == 0
+
+
+def test_an_enterprise_base_url_with_api_v3_works(sandbox: GitHubSandbox) -> None:
+    connector = load_connector(
+        "github",
+        {
+            "url": sandbox.base_url + "/api/v3",
+            "token": "${GITHUB_TOKEN}",
+            "creations_per_minute": 0,
+        },
+        {"GITHUB_TOKEN": sandbox.token},
+    )
+    [result] = connector.create([draft("ghe")])
+    assert result.ticket is not None
+    assert connector.find_by_identity(TARGET, ["ghe"])["ghe"].ref == result.ticket.ref

@@ -88,3 +88,16 @@ def test_the_identity_can_also_be_stored_as_an_entity_property(jira_sandbox: Any
     assert connector.capabilities.entity_properties
     properties = jira_sandbox.issue(result.ticket.ref.key)["properties"]
     assert properties == {"tracker.item": {"id": "prop"}}
+
+
+def test_a_deleted_key_costs_one_extra_search_not_a_get_per_key(jira_sandbox: Any) -> None:
+    connector = jira(jira_sandbox)
+    refs = [r.ticket.ref for r in connector.create([draft(f"k{n}") for n in range(10)]) if r.ticket]
+    jira_sandbox.delete_issue(refs[3].key)
+    before = jira_sandbox.requests.snapshot()["by_route"]
+    tickets = connector.fetch(refs)
+    after = jira_sandbox.requests.snapshot()["by_route"]
+    assert [t.deleted for t in tickets] == [n == 3 for n in range(10)]
+    search, get = "GET /rest/api/2/search/jql", "GET /rest/api/2/issue/{issueIdOrKey}"
+    assert after[search] - before[search] == 2
+    assert after.get(get, 0) - before.get(get, 0) == 1

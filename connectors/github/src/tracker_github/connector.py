@@ -223,7 +223,10 @@ class GitHubConnector:
             return None
 
     def _assignees_for(self, repo: str, login: str | None, warnings: list[str]) -> list[str]:
-        """[login] if GitHub will accept it, else [] and a warning (never a failure)."""
+        """[login] if GitHub will accept it, else [] and a warning (never a failure).
+
+        The check is what `Repository.has_in_assignees` sends (204 yes / 404 no), but a
+        5xx is retried instead of being read as "not assignable"; cached per run."""
         if not login:
             return []
         key = (repo, login.casefold())

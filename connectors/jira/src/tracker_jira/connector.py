@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -57,6 +58,7 @@ T = TypeVar("T")
 
 BULK_LIMIT = 50
 PROPERTY_KEY = "tracker.item"
+MISSING_KEY = re.compile(r"key '([A-Z][A-Z0-9_]*-[0-9]+)' does not exist")
 PAGE_SIZE = 100
 
 
@@ -339,18 +341,22 @@ class JiraConnector:
     # ----- reads ----------------------------------------------------------------------
 
     def fetch(self, refs: Sequence[TicketRef]) -> list[RemoteTicket]:
-        """One `key in (...)` search per 100 keys; keys the search can't resolve (deleted,
-        moved, invisible) are looked up one by one so each gets its own answer."""
+        """One `key in (...)` search per 100 keys. Jira refuses the whole search when a key
+        doesn't exist (400 naming it): such keys are dropped and the search repeated, and
+        every key the searches didn't return (deleted, moved) gets its own GET."""
         keys = list(dict.fromkeys(ref.key for ref in refs if jql.ISSUE_KEY.match(ref.key)))
         found: dict[str, RemoteTicket] = {}
         for start in range(0, len(keys), PAGE_SIZE):
             batch = keys[start : start + PAGE_SIZE]
-            try:
-                for ticket in self.fetch_keys(batch):
-                    found[ticket.ref.key] = ticket
-            except ConnectorError as error:
-                if error.status != 400:  # 400 = a key in the list doesn't exist
-                    raise
+            while batch:
+                try:
+                    found.update((t.ref.key, t) for t in self.fetch_keys(batch))
+                    break
+                except ConnectorError as error:
+                    missing = set(MISSING_KEY.findall(error.message)) & set(batch)
+                    if error.status != 400 or not missing:
+                        raise
+                    batch = [key for key in batch if key not in missing]
         return [found.get(ref.key) or self._fetch_one(ref) for ref in refs]
 
     def fetch_keys(self, keys: Sequence[str]) -> list[RemoteTicket]:
