@@ -101,7 +101,7 @@ def write_table(documents: Iterable[Postmortem], console: Console) -> int:
     if items:
         console.print(table)
     for problem in problems:
-        console.print(f"[yellow]warning:[/yellow] {problem}")
+        console.print(f"[yellow]warning:[/yellow] {problem}", soft_wrap=True)
     console.print(
         f"{items} action item{'s' * (items != 1)} in {documents_seen} "
         f"document{'s' * (documents_seen != 1)}, {len(problems)} "

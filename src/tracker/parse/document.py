@@ -348,7 +348,7 @@ class _Walker:
             due=fields.due,
             priority=fields.priority,
             tickets=fields.tickets,
-            raw=fields.raw,
+            raw={"action": raw, **fields.raw},
             kind="list",
         )
         if detail_raw:
@@ -404,9 +404,9 @@ class _Walker:
                 self._warn(item.line, "empty-action", "action item has no text")
                 continue
             if occurrence == 1:
-                self._warn(item.line, "duplicate-action", f"{item.action[:60]!r} is listed twice")
+                self._warn(item.line, "duplicate-action", f"{_quote(item.action)} is listed twice")
             if not item.owners:
-                self._warn(item.line, "missing-owner", f"{item.action[:60]!r} has no owner")
+                self._warn(item.line, "missing-owner", f"{_quote(item.action)} has no owner")
         doc.warnings.sort(key=lambda warning: warning.line)
         return doc, self.layout
 
@@ -427,6 +427,10 @@ class _Walker:
         if not cjk:
             return "en"
         return "zh" if cjk >= len(_LATIN_WORD.findall(self.text)) else "en"
+
+
+def _quote(action: str) -> str:
+    return repr(action if len(action) <= 60 else action[:59] + "…")
 
 
 def _close(tokens: list[Token], start: int, kind: str) -> int:
