@@ -271,6 +271,8 @@ class JiraConnectorConfig(ConnectorConfig):
     max_attempts: int = Field(default=5, ge=1)
     # Also store the identity as entity property `tracker.item` (one PUT per created issue).
     entity_property: bool = False
+    # Incremental reads start this much before the last sync (JQL has minute precision).
+    overlap_seconds: float = Field(default=120, ge=0)
 
 
 class GitHubConnectorConfig(ConnectorConfig):
@@ -278,6 +280,7 @@ class GitHubConnectorConfig(ConnectorConfig):
 
     creations_per_minute: float = Field(default=70, ge=0)  # 0 = no pacing (benchmarks)
     max_attempts: int = Field(default=5, ge=1)
+    overlap_seconds: float = Field(default=60, ge=0)  # incremental reads start this early
 
 
 # <section:sync>

@@ -116,7 +116,7 @@ class GitHubConnector:
         clock: Callable[[], float] | None = None,
     ) -> GitHubConnector:
         """Build from `[connectors.github]`: url, token = "${ENV}", timeout_seconds,
-        creations_per_minute (0 = no pacing), max_attempts."""
+        creations_per_minute (0 = no pacing), max_attempts, overlap_seconds."""
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
         if sleep is not None:
             policy.sleep = sleep
@@ -131,6 +131,7 @@ class GitHubConnector:
             timeout=setting_float(settings, "timeout_seconds", 30.0),
             retry=policy,
             pacer=pacer,
+            overlap=timedelta(seconds=setting_float(settings, "overlap_seconds", 60.0)),
         )
 
     # ----- doctor ---------------------------------------------------------------------

@@ -81,7 +81,7 @@ class JiraConnector:
         priorities: Mapping[str, str] | None = None,
         wont_do_resolutions: Sequence[str] = DEFAULT_WONT_DO_RESOLUTIONS,
         time_zone: tzinfo = UTC,
-        overlap: timedelta = timedelta(minutes=5),
+        overlap: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         entity_property: bool = False,
     ) -> None:
@@ -133,7 +133,7 @@ class JiraConnector:
     ) -> JiraConnector:
         """Build from `[connectors.jira]`: url, flavour, email, token = "${ENV}",
         timeout_seconds, priorities, wont_do_resolutions, time_zone, max_attempts,
-        entity_property."""
+        entity_property, overlap_seconds."""
         priorities = settings.get("priorities")
         if priorities is not None and not isinstance(priorities, Mapping):
             raise ConfigError("jira: `priorities` must map P0..P4 to Jira priority names")
@@ -155,6 +155,7 @@ class JiraConnector:
             time_zone=ZoneInfo(setting_str(settings, "time_zone", "UTC")),
             retry=policy,
             entity_property=bool(settings.get("entity_property", False)),
+            overlap=timedelta(seconds=setting_float(settings, "overlap_seconds", 120.0)),
         )
 
     # ----- doctor ---------------------------------------------------------------------
@@ -382,8 +383,9 @@ class JiraConnector:
         return ticket
 
     def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
-        """One paged search for the project; the window starts `overlap` early because JQL
-        only has minute precision (callers de-duplicate by `updated_at`)."""
+        """One paged search for the project. JQL has minute precision, so the start is
+        floored to the minute and moved `overlap` earlier (clock skew, index lag);
+        callers de-duplicate by `updated_at`."""
         if not target.project:
             raise ConfigError("a Jira target needs `project`")
         start = since - self.overlap if since is not None else None
