@@ -29,6 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 TOKEN = "bench-token"
+SEED_ISSUES = 2_000  # GETs run against a repository that already holds this many issues
+TITLE, BODY, LABELS = "Add alerting on queue depth", "From the postmortem.", ["postmortem"]
 ISSUE_BODY = {
     "title": "Add alerting on queue depth",
     "body": "From the postmortem.",
@@ -44,14 +46,18 @@ def _serve_sandbox(conn: Connection) -> None:
 
     with GitHubSandbox(token=TOKEN) as sandbox:
         sandbox.set_rate_limits(enabled=False)
-        sandbox.state.create_issue(
-            sandbox.state.repo("acme", "app"), "alice", sandbox._now(), title="seed", labels=["bug"]
-        )
+        with sandbox.lock:
+            repo = sandbox.state.repo("acme", "app")
+            for n in range(SEED_ISSUES):
+                sandbox.state.create_issue(
+                    repo, "alice", sandbox._now(), title=f"seed {n}", body="x", labels=["bug"]
+                )
         conn.send((sandbox.base_url, "/repos/acme/app/issues/2", "/repos/acme/app/issues"))
         conn.recv()  # wait for "stop"
 
 
 def _serve_baseline(conn: Connection) -> None:
+    """Bare starlette + uvicorn answering pre-rendered sandbox bodies on the same paths."""
     import threading
 
     import uvicorn
@@ -61,33 +67,40 @@ def _serve_baseline(conn: Connection) -> None:
     from starlette.routing import Route
 
     from tracker.sandbox.core import _http_implementation
-    from tracker.sandbox.github import GitHubSandbox
-
-    sample = GitHubSandbox(token=TOKEN)
-    sample.reset_state()
-    repo = sample.state.repo("acme", "app")
-    issue = sample.state.create_issue(repo, "alice", sample._now(), title="seed", labels=["bug"])
-    from tracker.sandbox.github import _dumps
+    from tracker.sandbox.github import GitHubSandbox, _dumps
     from tracker.sandbox.github_payloads import PayloadBuilder, Roots
 
-    body = _dumps(PayloadBuilder(sample.state, Roots("http://x", "http://x")).issue(repo, issue))
-
-    async def get_issue(request: Request) -> Response:
-        return Response(body, media_type="application/json")
-
-    async def create_issue(request: Request) -> Response:
-        await request.body()
-        return Response(body, status_code=201, media_type="application/json")
-
-    app = Starlette(
-        routes=[
-            Route("/issue", get_issue, methods=["GET"]),
-            Route("/issues", create_issue, methods=["POST"]),
-        ]
-    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen(512)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sample = GitHubSandbox(token=TOKEN)
+    sample.reset_state()
+    repo = sample.state.repo("acme", "app")
+    issue = sample.state.create_issue(
+        repo, "alice", sample._now(), title="seed", body="x", labels=["bug"]
+    )
+    build = PayloadBuilder(sample.state, Roots(base, base))
+    repo_body = _dumps(build.repository(repo))
+    issue_body = _dumps(build.issue(repo, issue, single=True))
+
+    async def get_repo(request: Request) -> Response:
+        return Response(repo_body, media_type="application/json")
+
+    async def get_issue(request: Request) -> Response:
+        return Response(issue_body, media_type="application/json")
+
+    async def create_issue(request: Request) -> Response:
+        await request.body()
+        return Response(issue_body, status_code=201, media_type="application/json")
+
+    app = Starlette(
+        routes=[
+            Route("/repos/acme/app", get_repo, methods=["GET"]),
+            Route("/repos/acme/app/issues/2", get_issue, methods=["GET"]),
+            Route("/repos/acme/app/issues", create_issue, methods=["POST"]),
+        ]
+    )
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, lifespan="off", http=_http_implementation()
     )
@@ -96,7 +109,7 @@ def _serve_baseline(conn: Connection) -> None:
     thread.start()
     while not server.started:
         time.sleep(0.01)
-    conn.send((f"http://127.0.0.1:{sock.getsockname()[1]}", "/issue", "/issues"))
+    conn.send((base, "/repos/acme/app/issues/2", "/repos/acme/app/issues"))
     conn.recv()
     server.should_exit = True
     thread.join(5)
@@ -146,10 +159,34 @@ def _raw_sender(base: str, method: str, path: str) -> Callable[[], int]:
     return send
 
 
+def _pygithub_sender(base: str, method: str, path: str) -> Callable[[], int]:
+    """The real PyGithub client (pacing off): one `get_issue` or `create_issue` call each."""
+    from github import Auth, Github
+
+    g = Github(
+        base_url=base,
+        auth=Auth.Token(TOKEN),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+    repo = g.get_repo("acme/app")
+    if method == "GET":
+        number = int(path.rsplit("/", 1)[1])
+        return lambda: 200 if repo.get_issue(number).number == number else 500
+    return lambda: 201 if repo.create_issue(TITLE, body=BODY, labels=LABELS).number else 500
+
+
+SENDERS: dict[str, Callable[[str, str, str], Callable[[], int]]] = {
+    "requests": _session_sender,
+    "raw socket": _raw_sender,
+    "PyGithub": _pygithub_sender,
+}
+
+
 def _client(
-    base: str, method: str, path: str, seconds: float, start_at: float, raw: bool, out: Connection
+    base: str, method: str, path: str, seconds: float, start_at: float, kind: str, out: Connection
 ) -> None:
-    send = (_raw_sender if raw else _session_sender)(base, method, path)
+    send = SENDERS[kind](base, method, path)
     send()  # open the connection
     while time.time() < start_at:
         time.sleep(0.001)
@@ -163,12 +200,12 @@ def _client(
     out.send(done / seconds)
 
 
-def _rate(base: str, method: str, path: str, seconds: float, clients: int, raw: bool) -> float:
+def _rate(base: str, method: str, path: str, seconds: float, clients: int, kind: str) -> float:
     ctx = mp.get_context("spawn")
     pipes = [ctx.Pipe() for _ in range(clients)]
     start_at = time.time() + 1.5  # spawned interpreters need a moment to import requests
     procs = [
-        ctx.Process(target=_client, args=(base, method, path, seconds, start_at, raw, child))
+        ctx.Process(target=_client, args=(base, method, path, seconds, start_at, kind, child))
         for _, child in pipes
     ]
     for proc in procs:
@@ -201,15 +238,14 @@ def measure(
 
         def work(base: str, get_path: str, post_path: str) -> dict[str, float]:
             figures = {}
-            for client in ("requests", "raw socket"):
-                raw = client == "raw socket"
-                for clients in client_counts:
+            for client in SENDERS:
+                for clients in client_counts if client != "PyGithub" else (1,):
                     suffix = f"{client} x{clients}"
                     figures[f"GET issue, {suffix}"] = _rate(
-                        base, "GET", get_path, seconds, clients, raw
+                        base, "GET", get_path, seconds, clients, client
                     )
                     figures[f"create issue, {suffix}"] = _rate(
-                        base, "POST", post_path, seconds, clients, raw
+                        base, "POST", post_path, seconds, clients, client
                     )
             return figures
 

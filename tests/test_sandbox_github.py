@@ -15,6 +15,8 @@ import pytest
 import requests
 from github import Auth, Github, GithubException, UnknownObjectException
 from github.Repository import Repository
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker.sandbox.github import GitHubSandbox
 
@@ -521,3 +523,52 @@ def test_state_file_keeps_issues_across_restarts(tmp_path: Path) -> None:
         assert issue.title == "persisted"
         assert [label.name for label in issue.labels] == ["kept"]
         assert client(second).get_repo("acme/app").create_issue("next").number == 3
+
+
+def test_http_control_plane_changes_issues_as_people_would(
+    github_sandbox: GitHubSandbox, repo: Repository
+) -> None:
+    base = f"{github_sandbox.base_url}/_sandbox/github/repos/acme/app/issues"
+    number = repo.create_issue("people act").number
+    closed = requests.post(
+        f"{base}/{number}/state", json={"state": "closed", "state_reason": "not_planned"}, timeout=5
+    ).json()
+    assert (closed["state"], closed["state_reason"]) == ("closed", "not_planned")
+    edited = requests.patch(
+        f"{base}/{number}", json={"title": "renamed", "actor": "bob"}, timeout=5
+    )
+    assert edited.json()["title"] == "renamed"
+    comment = requests.post(f"{base}/{number}/comments", json={"body": "done?"}, timeout=5)
+    assert comment.json()["user"]["login"] == "alice"
+    assert [i["title"] for i in requests.get(base, timeout=5).json()] == ["renamed"]
+    assert requests.delete(f"{base}/{number}", timeout=5).status_code == 204
+    assert requests.get(f"{base}/{number}", timeout=5).status_code == 410
+    assert requests.get(f"{base}/999", timeout=5).status_code == 404
+
+
+def test_lazy_client_edits_with_a_single_patch(github_sandbox: GitHubSandbox) -> None:
+    number = client(github_sandbox).get_repo("acme/app").create_issue("lazy").number
+    github_sandbox.requests.reset()
+    lazy = client(github_sandbox, lazy=True)
+    lazy.get_repo("acme/app").get_issue(number).edit(state="closed")
+    assert github_sandbox.requests.snapshot() == {
+        "total": 1,
+        "by_route": {"PATCH /repos/{owner}/{repo}/issues/{number}": 1},
+    }
+    assert github_sandbox.issue("acme/app", number)["state"] == "closed"
+
+
+@settings(max_examples=20, deadline=None)
+@given(count=st.integers(0, 23), per_page=st.integers(1, 10))
+def test_paging_through_link_headers_yields_every_issue_once(
+    github_sandbox_server: GitHubSandbox, count: int, per_page: int
+) -> None:
+    sandbox = github_sandbox_server
+    sandbox.reset()
+    with sandbox.state.lock:
+        repo_record = sandbox.state.repo("acme", "app")
+        for n in range(count):
+            sandbox.state.create_issue(repo_record, "alice", sandbox.clock.now(), title=f"i{n}")
+    repo = client(sandbox, per_page=per_page).get_repo("acme/app")
+    numbers = [issue.number for issue in repo.get_issues(state="all", direction="asc")]
+    assert numbers == list(range(1, count + 2))

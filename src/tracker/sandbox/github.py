@@ -221,25 +221,20 @@ class GitHubSandbox(SandboxService):
 
     def _respond(self, request: Request, reply: Reply, resource: str) -> Response:
         headers = dict(reply.headers)
-        if reply.payload is None:
-            response = Response(b"", status_code=reply.status, headers=headers)
-        else:
-            content = _dumps(reply.payload)
-            if request.method == "GET":
-                etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
-                headers["etag"] = etag
-                headers["cache-control"] = "private, max-age=60, s-maxage=60"
-                if etag in _etags(request.headers.get("if-none-match")):
-                    # A conditional hit costs nothing against the primary limit.
-                    headers.update(self.limits.headers(_rate_resource(resource)))
-                    return Response(b"", status_code=304, headers=headers)
-            response = Response(
-                content, status_code=reply.status, headers=headers, media_type=JSON_TYPE
-            )
-        if resource != "free":
+        content = b"" if reply.payload is None else _dumps(reply.payload)
+        status = reply.status
+        if request.method == "GET" and reply.payload is not None:
+            etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+            headers["etag"] = etag
+            headers["cache-control"] = "private, max-age=60, s-maxage=60"
+            if etag in _etags(request.headers.get("if-none-match")):
+                content, status = b"", 304  # a conditional hit costs nothing
+        if resource != "free" and status != 304:
             self.limits.charge(resource)
-        response.headers.update(self.limits.headers(_rate_resource(resource)))
-        return response
+        headers.update(self.limits.headers(_rate_resource(resource)))
+        if content:
+            headers["content-type"] = JSON_TYPE
+        return Response(content, status_code=status, headers=headers)
 
     def _refusal(self, request: Request, error: GitHubError, docs: str, resource: str) -> Response:
         extra = dict(error.extra)
