@@ -187,7 +187,16 @@ class SyncWorld:
         env = {**os.environ, **self.env, **(extra_env or {})}
         env.pop("TRACKER_DATABASE_URL", None)
         return subprocess.run(
-            [sys.executable, "-m", "tracker", "sync", "--config", str(self.config_path), *args],
+            [
+                sys.executable,
+                "-m",
+                "tracker",
+                "sync",
+                str(self.docs),
+                "--config",
+                str(self.config_path),
+                *args,
+            ],
             cwd=self.folder,
             env=env,
             capture_output=True,

@@ -58,7 +58,7 @@ def sync(
 ) -> None:
     """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
 
-    Without [connectors] it records action items and status changes in the store.
+    Without \\[connectors] it records action items and status changes in the store.
     Exit 0 all done, 1 some items failed (retried next run), 2 configuration error.
     """
     loaded = load_config_or_default(config)

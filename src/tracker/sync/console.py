@@ -68,7 +68,7 @@ def sync_with_connectors(
     config: Config, paths: Sequence[Path], *, dry_run: bool, commit: bool
 ) -> int:
     """Run the sync, print the plan (dry run) or the summary; returns the exit code."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     assert config.database_url is not None
     store = open_store(config.database_url)
     progress = RichProgress(Console(stderr=True))

@@ -1,0 +1,187 @@
+"""`tracker sync` as a process: crash safety, exit codes, secrets, --commit, PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
+from tracker.sandbox.github import GitHubSandbox
+from tracker.sandbox.jira import JiraSandbox
+from tracker.sync.apply import CRASH_HOOK_ENV
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> Iterator[SyncWorld]:
+    created = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    yield created
+    created.close()
+
+
+def _links_in_store(world: SyncWorld) -> int:
+    database = world.folder / ".tracker" / "tracker.db"
+    with sqlite3.connect(database) as connection:
+        return int(connection.execute("SELECT count(*) FROM ticket_link").fetchone()[0])
+
+
+# ----- the kill test -----------------------------------------------------------------------
+
+
+def test_sigkill_right_after_a_jira_create_leaves_exactly_one_ticket_per_item(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    crashed = world.cli(extra_env={CRASH_HOOK_ENV: "create"})
+    assert crashed.returncode == -9  # killed after POST /issue/bulk returned
+    assert len(jira_sandbox.issues()) == 3
+    assert "/browse/" not in world.read("en.md")
+    assert _links_in_store(world) == 0  # nothing was recorded before the kill
+
+    jira_sandbox.requests.reset()
+    again = world.cli()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(jira_sandbox.issues()) == 3
+    assert "POST /rest/api/2/issue/bulk" not in jira_sandbox.requests.snapshot()["by_route"]
+    for issue in jira_sandbox.issues():
+        assert f"[{issue['key']}]({jira_sandbox.base_url}/browse/{issue['key']})" in world.read(
+            "en.md"
+        )
+
+
+def test_sigkill_right_after_a_github_create_leaves_exactly_one_issue_per_item(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    crashed = world.cli(extra_env={CRASH_HOOK_ENV: "create"})
+    assert crashed.returncode == -9
+    assert len(github_sandbox.issues("acme/app")) == 1  # GitHub creates one per call
+
+    again = world.cli()
+    assert again.returncode == 0, again.stdout + again.stderr
+    issues = github_sandbox.issues("acme/app")
+    assert sorted(i["title"] for i in issues) == ["为回调接口增加幂等校验", "增加对账告警"]
+    for issue in issues:
+        assert issue["html_url"] in world.read("zh.md")
+
+
+# ----- exit codes and output ---------------------------------------------------------------
+
+
+def test_dry_run_prints_the_plan_and_exits_zero(world: SyncWorld) -> None:
+    world.write("en.md", EN_DOC)
+    done = world.cli("--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "Tickets to create (3)" in done.stdout
+    assert "Nothing was written" in done.stdout
+
+
+def test_run_with_failed_items_exits_one_and_names_them(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    jira_sandbox.faults.add("500", count=40, route="POST /rest/api/2/issue/bulk")
+    done = world.cli()
+    assert done.returncode == 1
+    assert "failed" in done.stdout and "en.md:14" in done.stdout
+    assert "retried on the next run" in done.stdout
+
+
+def test_literal_token_in_config_is_a_configuration_error(world: SyncWorld) -> None:
+    world.config_path.write_text(
+        world.config_path.read_text().replace('"${TEST_JIRA_TOKEN}"', '"abc123"')
+    )
+    done = world.cli()
+    assert done.returncode == 2
+    assert "error:" in done.stderr and "abc123" not in done.stderr
+
+
+def test_tokens_never_appear_in_output_store_or_documents(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    outputs = [world.cli("--dry-run"), world.cli()]
+    jira_sandbox.faults.add("500", count=40)
+    github_sandbox.faults.add("502", count=40)
+    world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-03-22"))
+    outputs.append(world.cli())
+    bad = dict(world.env, TEST_JIRA_TOKEN="wrong-" + jira_sandbox.token)
+    outputs.append(
+        subprocess.run(
+            outputs[0].args,
+            cwd=world.folder,
+            env={**__import__("os").environ, **bad},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    )
+    database = world.folder / ".tracker" / "tracker.db"
+    with sqlite3.connect(database) as connection:
+        dump = "\n".join(connection.iterdump())
+    texts = [o.stdout + o.stderr for o in outputs] + [
+        dump,
+        world.read("en.md"),
+        world.read("zh.md"),
+    ]
+    for token in (jira_sandbox.token, github_sandbox.token):
+        forms = [token, base64.b64encode(token.encode()).decode()]
+        forms.append(base64.b64encode(f"tracker@example.com:{token}".encode()).decode())
+        for form in forms:
+            assert all(form not in text for text in texts)
+    assert outputs[-1].returncode != 0  # the wrong token really was refused
+
+
+def test_commit_makes_one_git_commit_of_the_documents_written(world: SyncWorld) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=world.folder, capture_output=True, text=True, check=True
+        ).stdout
+
+    world.write("en.md", EN_DOC)
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "Test")
+    git("add", "postmortems")
+    git("commit", "-q", "-m", "docs")
+    done = world.cli("--commit")
+    assert done.returncode == 0, done.stderr
+    log = git("log", "--format=%s", "-n", "2").splitlines()
+    assert log[0] == "tracker sync: update ticket links and status in 1 postmortem(s)"
+    assert git("status", "--porcelain", "--", "postmortems") == ""
+    assert "/browse/ENG-" in git("show", "HEAD:postmortems/en.md")
+
+
+# ----- PostgreSQL --------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_full_sync_on_postgresql(
+    tmp_path: Path, postgres_url: str, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    from tracker.store import upgrade_store
+
+    upgrade_store(postgres_url)
+    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox, database_url=postgres_url)
+    try:
+        world.write("en.md", EN_DOC)
+        world.write("zh.md", ZH_DOC)
+        first = world.sync()
+        assert first.exit_code == 0
+        assert len(jira_sandbox.issues()) == 3 and len(github_sandbox.issues("acme/app")) == 2
+        key = str(next(i["key"] for i in jira_sandbox.issues() if "pool size" in i["summary"]))
+        jira_sandbox.set_status(key, "Done")
+        second = world.sync()
+        assert [p.kind for p in second.actions] == ["update"]
+        assert world.sync().actions == []
+        assert len(jira_sandbox.issues()) == 3
+    finally:
+        world.close()
