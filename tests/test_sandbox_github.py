@@ -572,3 +572,13 @@ def test_paging_through_link_headers_yields_every_issue_once(
     repo = client(sandbox, per_page=per_page).get_repo("acme/app")
     numbers = [issue.number for issue in repo.get_issues(state="all", direction="asc")]
     assert numbers == list(range(1, count + 2))
+
+
+def test_reset_after_moving_the_clock_seeds_data_dated_now(
+    github_sandbox: GitHubSandbox,
+) -> None:
+    github_sandbox.clock.advance(30 * 86400)
+    github_sandbox.reset()
+    seeded = github_sandbox.issues("acme/app", include_pull_requests=True)[0]
+    created = datetime.strptime(seeded["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs(created - datetime.now(UTC)) < timedelta(minutes=1)

@@ -139,7 +139,9 @@ class GitHubSandbox(SandboxService):
         await super()._asgi(scope, receive, send)
 
     def reset_state(self) -> None:
-        self.state.reset(self._now())
+        # Real time, not the clock: the core's reset() puts the clock back to real time
+        # right after this, and seeded data must not be dated in a test's moved future.
+        self.state.reset(datetime.now(UTC).replace(microsecond=0))
         self.limits.reset()
 
     def dump_state(self) -> dict[str, Any]:
@@ -226,7 +228,7 @@ class GitHubSandbox(SandboxService):
         if request.method == "GET" and reply.payload is not None:
             etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
             headers["etag"] = etag
-            headers["cache-control"] = "private, max-age=60, s-maxage=60"
+            headers.setdefault("cache-control", "private, max-age=60, s-maxage=60")
             if etag in _etags(request.headers.get("if-none-match")):
                 content, status = b"", 304  # a conditional hit costs nothing
         if resource != "free" and status != 304:
@@ -634,6 +636,7 @@ class GitHubSandbox(SandboxService):
             item = call.build.issue(repo, issue)
             item["score"] = 1.0
             items.append(item)
+        link["cache-control"] = "no-cache"  # as api.github.com answers searches
         return Reply(
             {"total_count": len(hits), "incomplete_results": False, "items": items}, headers=link
         )
