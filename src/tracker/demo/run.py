@@ -1,0 +1,265 @@
+"""The demo's story: file tickets, let a week of work happen, sync again, show the result.
+
+Everything real but the people: the Jira and GitHub sandboxes run on loopback, the
+real `jira` and PyGithub clients talk to them, the store is a SQLite file and the
+documents are files in the demo folder. Nothing is left running afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.rule import Rule
+from rich.syntax import Syntax
+
+from tracker.config import Config, load_config
+from tracker.demo.documents import render_documents
+from tracker.errors import TrackerError
+from tracker.report import build_report
+from tracker.report.options import options_from_config
+from tracker.report.output import write_atomically
+from tracker.report.render_html import render_html
+from tracker.report.render_table import report_renderable
+from tracker.sandbox.github import GitHubSandbox
+from tracker.sandbox.jira import JiraSandbox
+from tracker.store import Store, open_store
+from tracker.sync import SyncResult, run_sync
+from tracker.sync.render import render_summary
+
+JIRA_TOKEN_VAR = "TRACKER_DEMO_JIRA_TOKEN"
+GITHUB_TOKEN_VAR = "TRACKER_DEMO_GITHUB_TOKEN"
+WEEK = timedelta(days=7)
+DEMO_REPO = "acme/app"
+
+CONFIG_TEMPLATE = """\
+# Written by `tracker demo`: the sandboxes' addresses change every run.
+database_url = "sqlite:///.tracker/tracker.db"
+timezone = "UTC"
+
+[documents]
+paths = ["postmortems"]
+
+[[teams]]
+name = "payments"
+members = ["alice", "bob"]
+target = {{ system = "jira", project = "ENG", issue_type = "Task" }}
+
+[[teams]]
+name = "storage"
+members = ["chen"]
+target = {{ system = "jira", project = "OPS", issue_type = "Task" }}
+
+[[teams]]
+name = "platform"
+target = {{ system = "github", repo = "{repo}" }}
+
+[[teams]]
+name = "search"
+target = {{ system = "github", repo = "{repo}" }}
+
+[[people]]
+name = "alice"
+aliases = ["@alice", "Alice Anderson"]
+email = "alice@example.com"
+jira_account_id = "{alice}"
+github_login = "alice"
+
+[[people]]
+name = "bob"
+aliases = ["@bob", "Bob Brown"]
+email = "bob@example.com"
+jira_account_id = "{bob}"
+github_login = "bob"
+
+[[people]]
+name = "chen"
+aliases = ["@chen", "Chen Wei", "陈伟", "chen@example.com"]
+email = "chen@example.com"
+jira_account_id = "{chen}"
+github_login = "chen"
+
+[connectors.jira]
+url = "{jira_url}"
+flavour = "cloud"
+email = "tracker@example.com"
+token = "${{{jira_var}}}"
+
+[connectors.github]
+url = "{github_url}"
+token = "${{{github_var}}}"
+
+[sync]
+ticket_link_style = "markdown"
+"""
+
+
+@dataclass
+class DemoWorld:
+    """The demo folder, its config and the two running sandboxes."""
+
+    folder: Path
+    jira: JiraSandbox
+    github: GitHubSandbox
+
+    @property
+    def documents(self) -> Path:
+        return self.folder / "postmortems"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {JIRA_TOKEN_VAR: self.jira.token, GITHUB_TOKEN_VAR: self.github.token}
+
+    def config(self) -> Config:
+        return load_config(self.folder / "tracker.toml", env={**os.environ, **self.env})
+
+
+def prepare_folder(folder: Path | None) -> Path:
+    """The demo folder: the one asked for (must be empty or new), else a fresh temporary one."""
+    if folder is None:
+        return Path(tempfile.mkdtemp(prefix="tracker-demo-"))
+    if folder.exists() and any(folder.iterdir()):
+        raise TrackerError(
+            f"{folder} is not empty", hint="give --dir a new or empty folder, or leave it out"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@contextmanager
+def demo_world(folder: Path) -> Iterator[DemoWorld]:
+    """Start both sandboxes and write the documents and config into `folder`."""
+    with (
+        JiraSandbox(token=secrets.token_urlsafe(16)) as jira,
+        GitHubSandbox(token=secrets.token_urlsafe(16), repos=(DEMO_REPO,)) as github,
+    ):
+        world = DemoWorld(folder, jira, github)
+        world.documents.mkdir(parents=True, exist_ok=True)
+        for name, text in render_documents(datetime.now(UTC).date()).items():
+            (world.documents / name).write_text(text, encoding="utf-8")
+        config = CONFIG_TEMPLATE.format(
+            repo=DEMO_REPO,
+            jira_url=jira.base_url,
+            github_url=github.base_url,
+            jira_var=JIRA_TOKEN_VAR,
+            github_var=GITHUB_TOKEN_VAR,
+            alice=jira.user_account("alice"),
+            bob=jira.user_account("bob"),
+            chen=jira.user_account("chen"),
+        )
+        (folder / "tracker.toml").write_text(config, encoding="utf-8")
+        yield world
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.md"))}
+
+
+def sync_once(world: DemoWorld, store: Store, *, now: datetime) -> SyncResult:
+    return run_sync(world.config(), store, [world.documents], env=world.env, now=now)
+
+
+def play_a_week(world: DemoWorld) -> list[str]:
+    """People work for a week: tickets move, one is closed as not planned, a doc is edited."""
+    for sandbox in (world.jira, world.github):
+        sandbox.clock.advance(WEEK.total_seconds())
+    jira = {issue["summary"]: issue["key"] for issue in world.jira.issues()}
+    github = {issue["title"]: issue["number"] for issue in world.github.issues(DEMO_REPO)}
+    story: list[str] = []
+
+    def jira_move(summary: str, status: str, resolution: str | None = None) -> None:
+        key = jira[summary]
+        world.jira.set_status(key, status, resolution, by="bob")
+        story.append(f"Jira {key} → {status}{f' ({resolution})' if resolution else ''}: {summary}")
+
+    def github_close(title: str, reason: str) -> None:
+        number = github[title]
+        world.github.set_state(DEMO_REPO, number, "closed", state_reason=reason, actor="chen")
+        story.append(f"GitHub #{number} closed as {reason}: {title}")
+
+    jira_move("Alert when the partner rejects our client certificate", "Done")
+    jira_move("Stage certificate rotations behind a canary gateway", "In Progress")
+    jira_move("磁盘使用率超过 85% 时告警", "Done")
+    github_close("Rate-limit DNS queries per client at the resolver", "completed")
+    github_close("Document the batch job's DNS budget", "not_planned")
+
+    edited = world.documents / "2026-payments-checkout-certificate.md"
+    text = edited.read_text(encoding="utf-8")
+    old = "Dashboard for gateway TLS handshake failures by partner"
+    new = "Dashboard and alert for gateway TLS handshake failures by partner"
+    edited.write_text(text.replace(old, new), encoding="utf-8")
+    story.append(f"{edited.name}: action reworded to “{new}”")
+    return story
+
+
+def show_diff(console: Console, before: dict[str, str], after: dict[str, str]) -> None:
+    for name in sorted(after):
+        diff = "".join(
+            difflib.unified_diff(
+                before.get(name, "").splitlines(keepends=True),
+                after[name].splitlines(keepends=True),
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
+                n=0,
+            )
+        )
+        if diff:
+            console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
+
+
+def run_demo(folder: Path | None, console: Console) -> Path:
+    """The whole demo; returns the folder it worked in (kept for a look afterwards)."""
+    where = prepare_folder(folder)
+    console.print(f"demo folder: [bold]{where}[/bold]")
+    with demo_world(where) as world:
+        console.print(f"Jira sandbox {world.jira.base_url}, GitHub sandbox {world.github.base_url}")
+        before = snapshot(world.documents)
+        config = world.config()
+        assert config.database_url is not None
+        store = open_store(config.database_url)
+        try:
+            start = datetime.now(UTC)
+            console.print(Rule("1. First sync: file a ticket for every action item"))
+            _print_result(console, sync_once(world, store, now=start))
+            console.print(_ticket_counts(world))
+
+            console.print(Rule("2. A week of work happens"))
+            for line in play_a_week(world):
+                console.print(f"  • {line}")
+
+            console.print(Rule("3. Sync again: statuses and edits flow both ways"))
+            _print_result(console, sync_once(world, store, now=start + WEEK))
+
+            console.print(Rule("4. What changed in the documents"))
+            show_diff(console, before, snapshot(world.documents))
+
+            console.print(Rule("5. The report, a week later"))
+            as_of = (start + WEEK).date()
+            report = build_report(store.engine, options_from_config(config, as_of=as_of))
+            console.print(report_renderable(report))
+            html = where / "report.html"
+            write_atomically(html, render_html(report))
+            console.print(f"HTML report: {html}")
+        finally:
+            store.close()
+    console.print("sandboxes stopped; nothing left running.")
+    return where
+
+
+def _print_result(console: Console, result: SyncResult) -> None:
+    for line in render_summary(result):
+        console.print(line)
+
+
+def _ticket_counts(world: DemoWorld) -> str:
+    jira = len(world.jira.issues())
+    github = len(world.github.issues(DEMO_REPO))
+    return f"tickets now: {jira} in Jira, {github} in GitHub"
