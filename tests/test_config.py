@@ -268,3 +268,19 @@ def test_an_unknown_owner_is_kept_as_written_without_the_at_sign(tmp_path: Path)
 
 def test_the_starter_defaults_validate() -> None:
     assert Config().sync.status_owner == "ticket"
+
+
+def test_a_database_password_in_the_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    message = config_error(
+        tmp_path, 'database_url = "postgresql+psycopg://tracker:hunter2@db:5432/t"\n'
+    )
+    assert "database_url: a password does not belong in the file" in message
+    assert "hunter2" not in message
+
+
+def test_the_example_config_is_valid(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+    config = load_config(example, env={})
+
+    assert config.source == example

@@ -413,6 +413,17 @@ class Config(_Section):
     def team(self, name: str) -> TeamConfig | None:
         return next((team for team in self.teams if team.name == name), None)
 
+    @field_validator("database_url")
+    @classmethod
+    def _no_password_in_file(cls, value: str | None) -> str | None:
+        if value and re.match(r"^[a-z0-9+]+://[^/@:]*:[^/@]+@", value):
+            raise PydanticCustomError(
+                "secret_literal",
+                "a password does not belong in the file: use PGPASSWORD or ~/.pgpass, "
+                "or put the whole URL in TRACKER_DATABASE_URL",
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
