@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -13,6 +14,11 @@ import typer
 from tracker.cli.app import app
 from tracker.errors import ConfigError
 from tracker.sandbox.core import SandboxService
+
+
+class JiraFlavour(StrEnum):
+    cloud = "cloud"
+    server = "server"
 
 
 @app.command()
@@ -51,8 +57,8 @@ def sandbox(
         typer.Option("--state", help="JSON file that keeps both sandboxes' data across restarts."),
     ] = None,
     jira_flavour: Annotated[
-        str, typer.Option("--jira-flavour", help="cloud (default) or server (Data Center).")
-    ] = "cloud",
+        JiraFlavour, typer.Option("--jira-flavour", help="Jira Cloud or Server/Data Center.")
+    ] = JiraFlavour.cloud,
 ) -> None:
     """Run a Jira and a GitHub sandbox on 127.0.0.1 until Ctrl-C.
 
@@ -61,8 +67,6 @@ def sandbox(
     """
     from tracker.sandbox.jira import JiraSandbox
 
-    if jira_flavour not in ("cloud", "server"):
-        raise ConfigError(f"--jira-flavour: expected cloud or server, got {jira_flavour!r}")
     if latency_ms < 0:
         raise ConfigError("--latency-ms: must be 0 or more")
     projects = [p.upper() for p in (jira_project or ["ENG", "OPS"])]
@@ -72,7 +76,7 @@ def sandbox(
         token=token,
         latency_ms=latency_ms,
         state_file=state,
-        flavour="cloud" if jira_flavour == "cloud" else "server",
+        flavour=jira_flavour.value,
         projects=projects,
     )
     services: list[SandboxService] = [jira]
