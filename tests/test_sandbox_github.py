@@ -376,6 +376,38 @@ def test_milestones_list_get_and_count_issues(repo: Repository) -> None:
     assert set(fetched.raw_data) == MILESTONE_KEYS
 
 
+def test_label_edit_renames_it_on_every_issue(repo: Repository) -> None:
+    issue = repo.create_issue("labelled", labels=["sev1"])
+    label = repo.get_label("sev1")
+    label.edit("severity-1", "b60205", "Highest severity")
+    assert (label.name, label.color, label.description) == (
+        "severity-1",
+        "b60205",
+        "Highest severity",
+    )
+    assert [lab.name for lab in repo.get_issue(issue.number).labels] == ["severity-1"]
+
+
+def test_label_delete_removes_it_from_issues(repo: Repository) -> None:
+    issue = repo.create_issue("labelled", labels=["temp", "bug"])
+    repo.get_label("temp").delete()
+    assert [lab.name for lab in repo.get_issue(issue.number).labels] == ["bug"]
+    with pytest.raises(UnknownObjectException):
+        repo.get_label("temp")
+
+
+def test_milestone_edit_and_delete(repo: Repository) -> None:
+    milestone = repo.create_milestone("Old")
+    issue = repo.create_issue("in it", milestone=milestone)
+    milestone.edit("New", state="closed", due_on=date(2026, 8, 3))  # PyGithub sends a date only
+    assert (milestone.title, milestone.state) == ("New", "closed")
+    assert milestone.closed_at is not None
+    assert milestone.due_on == datetime(2026, 8, 3, 7, 0, tzinfo=UTC)  # that date, midnight PDT
+    milestone.delete()
+    assert repo.get_issue(issue.number).milestone is None
+    assert list(repo.get_milestones(state="all")) == []
+
+
 def test_has_in_assignees_answers_204_or_404(repo: Repository) -> None:
     assert repo.has_in_assignees("alice") is True
     assert repo.has_in_assignees("mallory") is False

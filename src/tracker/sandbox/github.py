@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -303,9 +303,13 @@ class GitHubSandbox(SandboxService):
             route(repo + "/labels", "GET", self._list_labels, f"{label_docs}#list-labels-for-a-repository"),
             route(repo + "/labels", "POST", self._create_label, f"{label_docs}#create-a-label", creates=True),
             route(repo + "/labels/{name}", "GET", self._get_label, f"{label_docs}#get-a-label"),
+            route(repo + "/labels/{name}", "PATCH", self._edit_label, f"{label_docs}#update-a-label"),
+            route(repo + "/labels/{name}", "DELETE", self._delete_label, f"{label_docs}#delete-a-label"),
             route(repo + "/milestones", "GET", self._list_milestones, f"{ms_docs}#list-milestones"),
             route(repo + "/milestones", "POST", self._create_milestone, f"{ms_docs}#create-a-milestone", creates=True),
             route(repo + "/milestones/{number}", "GET", self._get_milestone, f"{ms_docs}#get-a-milestone"),
+            route(repo + "/milestones/{number}", "PATCH", self._edit_milestone, f"{ms_docs}#update-a-milestone"),
+            route(repo + "/milestones/{number}", "DELETE", self._delete_milestone, f"{ms_docs}#delete-a-milestone"),
             route(repo + "/assignees", "GET", self._list_assignees, f"{assignee_docs}#list-assignees"),
             route(repo + "/assignees/{login}", "GET", self._check_assignee, f"{assignee_docs}#check-if-a-user-can-be-assigned"),
         ]  # fmt: skip
@@ -521,11 +525,30 @@ class GitHubSandbox(SandboxService):
         body = parse_json_object(call.body)
         name = title_field(body, "Label", "name")
         color = optional_str(body, "color") or "ededed"
-        color = color.removeprefix("#")
-        if len(color) != 6 or any(c not in "0123456789abcdefABCDEF" for c in color):
-            raise validation_failed({"resource": "Label", "code": "invalid", "field": "color"})
+        color = _checked_color(color)
         label = self.state.create_label(repo, name, color, optional_str(body, "description"))
         return Reply(call.build.label(repo, label), 201)
+
+    def _edit_label(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        body = parse_json_object(call.body)
+        new_name = optional_str(body, "new_name")
+        color = optional_str(body, "color")
+        if color is not None:
+            color = _checked_color(color)
+        label = self.state.edit_label(
+            repo,
+            call.param("name"),
+            new_name,
+            color,
+            optional_str(body, "description"),
+            "description" in body,
+        )
+        return Reply(call.build.label(repo, label))
+
+    def _delete_label(self, call: Call) -> Reply:
+        self.state.delete_label(self._repo(call), call.param("name"))
+        return Reply(None, 204)
 
     def _get_label(self, call: Call) -> Reply:
         repo = self._repo(call)
@@ -558,7 +581,7 @@ class GitHubSandbox(SandboxService):
         body = parse_json_object(call.body)
         title = title_field(body, "Milestone")
         state = choice(body, "state", ("open", "closed"), "Milestone") or "open"
-        due_on = timestamp(body.get("due_on"), "due_on", "Milestone")
+        due_on = _due_on(body.get("due_on"))
         milestone = self.state.create_milestone(
             repo,
             self.state.bot_login,
@@ -566,9 +589,28 @@ class GitHubSandbox(SandboxService):
             title=title,
             state=state,
             description=optional_str(body, "description"),
-            due_on=_pacific_midnight(due_on) if due_on else None,
+            due_on=due_on,
         )
         return Reply(call.build.milestone(repo, milestone), 201)
+
+    def _edit_milestone(self, call: Call) -> Reply:
+        repo = self._repo(call)
+        body = parse_json_object(call.body)
+        changes: dict[str, Any] = {}
+        if "title" in body:
+            changes["title"] = title_field(body, "Milestone")
+        if "description" in body:
+            changes["description"] = optional_str(body, "description")
+        if "state" in body:
+            changes["state"] = choice(body, "state", ("open", "closed"), "Milestone") or "open"
+        if "due_on" in body:
+            changes["due_on"] = _due_on(body["due_on"])
+        milestone = self.state.edit_milestone(repo, call.number(), self._now(), changes)
+        return Reply(call.build.milestone(repo, milestone))
+
+    def _delete_milestone(self, call: Call) -> Reply:
+        self.state.delete_milestone(self._repo(call), call.number())
+        return Reply(None, 204)
 
     def _get_milestone(self, call: Call) -> Reply:
         repo = self._repo(call)
@@ -977,10 +1019,30 @@ def _issue_changes(body: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-def _pacific_midnight(due: datetime) -> datetime:
-    """GitHub keeps a milestone's due *date* in US Pacific time, at midnight there."""
+def _due_on(value: Any) -> datetime | None:
+    """A milestone's due date as GitHub keeps it: the *date* in US Pacific time, at midnight
+    there (so `…T00:00:00Z` reads back as the previous day, 07:00Z or 08:00Z). A bare
+    `YYYY-MM-DD` (what PyGithub's `Milestone.edit` sends) is taken as that date."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            local_date = date.fromisoformat(value)
+        except ValueError:
+            local_date = None
+        if local_date is not None:
+            return datetime.combine(local_date, time(0), PACIFIC).astimezone(UTC)
+    due = timestamp(value, "due_on", "Milestone")
+    if due is None:
+        return None
     local_date = due.astimezone(PACIFIC).date()
     return datetime.combine(local_date, time(0), PACIFIC).astimezone(UTC)
+
+
+def _checked_color(color: str) -> str:
+    """A label colour: six hex digits, `#` tolerated (GitHub strips it)."""
+    color = color.removeprefix("#")
+    if len(color) != 6 or any(c not in "0123456789abcdefABCDEF" for c in color):
+        raise validation_failed({"resource": "Label", "code": "invalid", "field": "color"})
+    return color
 
 
 def _completeness(counts: tuple[int, int]) -> float:

@@ -455,6 +455,70 @@ class GitHubState:
             repo.milestones[milestone.number] = milestone
             return milestone
 
+    def edit_label(
+        self,
+        repo: RepoRecord,
+        name: str,
+        new_name: str | None,
+        color: str | None,
+        description: str | None,
+        describe: bool,
+    ) -> LabelRecord:
+        """Rename / recolour a label; issues follow the rename (they hold the label, not its name)."""
+        with self.lock:
+            label = self.label(repo, name)
+            old_key = _label_key(label.name)
+            if new_name is not None and _label_key(new_name) != old_key:
+                new_key = _label_key(new_name)
+                if new_key in repo.labels:
+                    raise validation_failed(
+                        {"resource": "Label", "code": "already_exists", "field": "name"}
+                    )
+                del repo.labels[old_key]
+                repo.labels[new_key] = label
+                for issue in repo.issues.values():
+                    issue.labels = [new_key if k == old_key else k for k in issue.labels]
+            if new_name is not None:
+                label.name = new_name.strip()
+            if color is not None:
+                label.color = color.lower()
+            if describe:
+                label.description = description
+            return label
+
+    def delete_label(self, repo: RepoRecord, name: str) -> None:
+        with self.lock:
+            key = _label_key(self.label(repo, name).name)
+            del repo.labels[key]
+            for issue in repo.issues.values():
+                if key in issue.labels:
+                    issue.labels = [k for k in issue.labels if k != key]
+
+    def edit_milestone(
+        self, repo: RepoRecord, number: int, now: datetime, changes: dict[str, Any]
+    ) -> MilestoneRecord:
+        with self.lock:
+            milestone = self.milestone(repo, number)
+            if "title" in changes:
+                milestone.title = changes["title"]
+            if "description" in changes:
+                milestone.description = changes["description"]
+            if "due_on" in changes:
+                milestone.due_on = changes["due_on"]
+            if "state" in changes and changes["state"] != milestone.state:
+                milestone.state = changes["state"]
+                milestone.closed_at = now if milestone.state == "closed" else None
+            milestone.updated_at = now
+            return milestone
+
+    def delete_milestone(self, repo: RepoRecord, number: int) -> None:
+        with self.lock:
+            self.milestone(repo, number)
+            del repo.milestones[number]
+            for issue in repo.issues.values():
+                if issue.milestone == number:
+                    issue.milestone = None
+
     def milestone_counts(self, repo: RepoRecord, number: int) -> tuple[int, int]:
         """(open, closed) issues in a milestone."""
         opened = closed = 0
