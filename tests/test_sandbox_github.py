@@ -614,3 +614,25 @@ def test_reset_after_moving_the_clock_seeds_data_dated_now(
     seeded = github_sandbox.issues("acme/app", include_pull_requests=True)[0]
     created = datetime.strptime(seeded["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs(created - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_state_file_keeps_deleted_and_transferred_answers(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.json"
+    repos = ["acme/app", "acme/ops"]
+    with GitHubSandbox(repos=repos, state_file=state, token="t0k") as first:
+        repo = client(first).get_repo("acme/app")
+        gone, moving = repo.create_issue("gone").number, repo.create_issue("moving").number
+        first.delete_issue("acme/app", gone)
+        first.transfer_issue("acme/app", moving, "acme/ops")
+    with GitHubSandbox(repos=repos, state_file=state, token="t0k") as second:
+        assert raw_get_with(second, f"/repos/acme/app/issues/{gone}").status_code == 410
+        assert raw_get_with(second, f"/repos/acme/app/issues/{moving}").status_code == 301
+
+
+def raw_get_with(sandbox: GitHubSandbox, path: str) -> requests.Response:
+    return requests.get(
+        sandbox.base_url + path,
+        headers={"Authorization": f"token {sandbox.token}"},
+        allow_redirects=False,
+        timeout=5,
+    )
