@@ -104,25 +104,63 @@ def test_dropped_connection_reaches_the_client_as_a_connection_error(
     assert jira_client.create_issue(fields=ISSUE, prefetch=False).key == "ENG-1"
 
 
-def test_timeout_fault_holds_the_request_past_the_client_timeout(
+def test_drop_after_carries_out_the_create_then_loses_the_response(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    jira_sandbox.faults.add("drop-after", route=CREATE_ROUTE)
+    with pytest.raises(requests.ConnectionError):
+        jira_client.create_issue(fields=ISSUE, prefetch=False)
+    assert [i["key"] for i in jira_sandbox.issues()] == ["ENG-1"]
+
+
+def test_a_client_retrying_a_lost_create_makes_a_duplicate(jira_sandbox: JiraSandbox) -> None:
+    """Why "drop-after" exists: the jira client retries a POST on a connection error."""
+    client = retrying_client(jira_sandbox, retries=1)
+    jira_sandbox.faults.add("drop-after", route=CREATE_ROUTE)
+    client.create_issue(fields=ISSUE, prefetch=False)
+    assert [i["key"] for i in jira_sandbox.issues()] == ["ENG-1", "ENG-2"]
+
+
+def test_timeout_after_carries_out_the_request_and_times_the_client_out(
     jira_sandbox: JiraSandbox,
 ) -> None:
     jira_sandbox.timeout_hold_seconds = 1.0
-    try:
-        client = JIRA(
-            options={"server": jira_sandbox.base_url},
-            basic_auth=("tracker@example.com", jira_sandbox.token),
-            max_retries=0,
-            timeout=0.3,
-        )
-        jira_sandbox.faults.add("timeout")
-        started = time.monotonic()
-        with pytest.raises(requests.ReadTimeout):
-            client.myself()
-        assert time.monotonic() - started < 1.0
-        assert client.myself()["accountId"]  # other requests are not blocked meanwhile
-    finally:
-        jira_sandbox.timeout_hold_seconds = JiraSandbox.timeout_hold_seconds
+    client = JIRA(
+        options={"server": jira_sandbox.base_url},
+        basic_auth=("tracker@example.com", jira_sandbox.token),
+        max_retries=0,
+        timeout=0.3,
+    )
+    jira_sandbox.faults.add("timeout-after", route=CREATE_ROUTE)
+    with pytest.raises(requests.ReadTimeout):
+        client.create_issue(fields=ISSUE, prefetch=False)
+    assert len(jira_sandbox.issues()) == 1
+
+
+def test_429_carries_jira_cloud_rate_limit_headers(jira_sandbox: JiraSandbox) -> None:
+    jira_sandbox.faults.add("429", retry_after=5)
+    response = requests.get(f"{jira_sandbox.base_url}/rest/api/2/serverInfo", timeout=5)
+    assert response.status_code == 429
+    assert response.headers["RateLimit-Reason"] == "jira-burst-based"
+    assert response.headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_timeout_fault_holds_the_request_past_the_client_timeout(
+    jira_sandbox: JiraSandbox,
+) -> None:
+    jira_sandbox.timeout_hold_seconds = 1.0  # reset() restores the default
+    client = JIRA(
+        options={"server": jira_sandbox.base_url},
+        basic_auth=("tracker@example.com", jira_sandbox.token),
+        max_retries=0,
+        timeout=0.3,
+    )
+    jira_sandbox.faults.add("timeout")
+    started = time.monotonic()
+    with pytest.raises(requests.ReadTimeout):
+        client.myself()
+    assert time.monotonic() - started < 1.0
+    assert client.myself()["accountId"]  # other requests are not blocked meanwhile
 
 
 def test_faults_are_set_over_http(jira_sandbox: JiraSandbox, jira_client: JIRA) -> None:

@@ -37,7 +37,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox/"
-FAULT_KINDS = frozenset({"500", "502", "503", "429", "timeout", "drop"})
+FAULT_KINDS = frozenset(
+    {"500", "502", "503", "429", "timeout", "drop", "timeout-after", "drop-after"}
+)
+# The request is carried out, then its response is lost: what makes a client's retry of
+# a POST create a duplicate, so sync engines need to be proven against it.
+AFTER_KINDS = frozenset({"timeout-after", "drop-after"})
 UNMATCHED = "(unmatched)"
 
 
@@ -101,7 +106,13 @@ class Fault:
 
 
 class FaultPlan:
-    """A queue of failures for the next requests ("make the next N requests fail")."""
+    """A queue of failures for the next requests ("make the next N requests fail").
+
+    Kinds: "500", "502", "503" (with Retry-After), "429" (with Retry-After), "timeout"
+    (held past any client timeout, then dropped), "drop" (connection closed without a
+    response) — all before the request is carried out — and "timeout-after" /
+    "drop-after": the request IS carried out, then its response is lost.
+    """
 
     def __init__(self) -> None:
         self._pending: list[Fault] = []
@@ -233,6 +244,10 @@ class SandboxService:
         """An error in the service's own body shape (subclass)."""
         return JSONResponse({"message": message}, status_code=status)
 
+    def rate_limit_headers(self, retry_after: int) -> dict[str, str]:
+        """Extra headers the service sends with a 429 (subclass)."""
+        return {}
+
     def not_found_response(self, request: Request) -> Response:
         """What the service answers for a path it doesn't serve."""
         return self.error_response(404, "Not Found")
@@ -248,6 +263,7 @@ class SandboxService:
         self.faults.clear()
         self.latency_ms = self._initial_latency_ms
         self.clock.reset()
+        self.__dict__.pop("timeout_hold_seconds", None)  # back to the class default
 
     def start(self) -> Self:
         if self._thread is not None:
@@ -375,23 +391,30 @@ class SandboxService:
         if self.latency_ms > 0:
             await asyncio.sleep(self.latency_ms / 1000)
         fault = self.faults.take(f"{method} {template}")
-        if fault is not None:
+        if fault is not None and fault.kind not in AFTER_KINDS:
             await self._apply_fault(fault, scope, receive, send)
             return
+        respond = send if fault is None else _discard
         request = Request(scope, receive)
         refusal = self.authenticate(request)
         if refusal is not None:
-            await refusal(scope, receive, send)
-            return
-        if route is None:
+            await refusal(scope, receive, respond)
+        elif route is None:
             response = (
                 self.error_response(405, "Method Not Allowed")
                 if not method_allowed
                 else self.not_found_response(request)
             )
-            await response(scope, receive, send)
-            return
-        scope.update(child_scope)
+            await response(scope, receive, respond)
+        else:
+            scope.update(child_scope)
+            await self._dispatch(route, request, scope, receive, respond)
+        if fault is not None:
+            await self._apply_fault(fault, scope, receive, send)
+
+    async def _dispatch(
+        self, route: BaseRoute, request: Request, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         try:
             endpoint = self._direct_endpoints.get(id(route))
             if endpoint is not None:  # skip starlette's per-request wrapping layers
@@ -401,7 +424,9 @@ class SandboxService:
         except SandboxError as error:
             await self._render_error(error)(scope, receive, send)
         except Exception:
-            log.exception("%s sandbox: handler failed for %s %s", self.name, method, path)
+            log.exception(
+                "%s sandbox: handler failed for %s %s", self.name, scope["method"], scope["path"]
+            )
             await self.error_response(500, "Internal server error")(scope, receive, send)
 
     def _match(self, scope: Scope) -> tuple[BaseRoute | None, Scope, str, bool]:
@@ -433,13 +458,14 @@ class SandboxService:
         elif fault.kind == "429":
             response = self.error_response(429, "Rate limit exceeded")
             response.headers["Retry-After"] = str(fault.retry_after)
+            response.headers.update(self.rate_limit_headers(fault.retry_after))
             await response(scope, receive, send)
-        elif fault.kind == "timeout":
+        elif fault.kind in ("timeout", "timeout-after"):
             deadline = time.monotonic() + self.timeout_hold_seconds
             while time.monotonic() < deadline and not self._stopping.is_set():
                 await asyncio.sleep(0.05)
             await _drop_connection(send)
-        else:  # drop
+        else:  # drop, drop-after
             await _drop_connection(send)
 
     # ----- control plane --------------------------------------------------------------
@@ -512,6 +538,10 @@ async def control_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SandboxError(400, "expected a JSON object")
     return body
+
+
+async def _discard(message: Any) -> None:
+    """An ASGI `send` that loses the response (for the *-after faults)."""
 
 
 async def _drop_connection(send: Send) -> None:

@@ -15,7 +15,7 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -134,6 +134,17 @@ class JiraSandbox(SandboxService):
 
     def error_response(self, status: int, message: str) -> Response:
         return JSONResponse(jira_errors(messages=[message]), status_code=status)
+
+    def rate_limit_headers(self, retry_after: int) -> dict[str, str]:
+        """Jira Cloud's 429 headers (Atlassian's rate-limiting docs; the client only
+        logs them, Retry-After drives its backoff)."""
+        reset = self.clock.now() + timedelta(seconds=retry_after)
+        return {
+            "X-RateLimit-Limit": "100",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%MZ"),
+            "RateLimit-Reason": "jira-burst-based",
+        }
 
     def not_found_response(self, request: Request) -> Response:
         return self.error_response(404, f"null for uri: {request.url}")
