@@ -116,3 +116,8 @@ def test_a_listing_item_maps_to_a_remote_ticket() -> None:
     )
     assert (ticket.priority, ticket.assignee, ticket.due) == ("P3", "alice", date(2027, 1, 2))
     assert ticket.updated_at.tzinfo is not None
+
+
+def test_titles_are_one_line_and_cut_to_githubs_limit() -> None:
+    assert mapping.issue_title("Fix\nthe  alerts") == "Fix the alerts"
+    assert len(mapping.issue_title("x" * 300)) == 256

@@ -47,6 +47,7 @@ from tracker_github.mapping import (
     create_labels,
     is_pull_request,
     issue_key,
+    issue_title,
     label_names,
     milestone_due_on,
     milestone_title,
@@ -179,7 +180,7 @@ class GitHubConnector:
         except ConnectorError as error:
             return CreateResult(draft.identity, None, error.message)
         payload: dict[str, Any] = {
-            "title": " ".join(draft.summary.split()),
+            "title": issue_title(draft.summary),
             "body": with_marker(draft.description, draft.identity),
             "labels": create_labels(draft),
         }
@@ -289,7 +290,7 @@ class GitHubConnector:
         number = int(current["number"])
         payload: dict[str, Any] = {}
         if changes.summary is not None:
-            payload["title"] = " ".join(changes.summary.split())
+            payload["title"] = issue_title(changes.summary)
         if changes.description is not None:
             identity = identity_in(current.get("body"))
             payload["body"] = (

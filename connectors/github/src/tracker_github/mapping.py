@@ -30,6 +30,12 @@ _KEY = re.compile(r"^(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(?P<number>[1-9][
 _ISSUE_PATH = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/(?:issues|pull)/(?P<number>[1-9][0-9]*)/?$")
 
 
+def issue_title(text: str) -> str:
+    """One line, at most the 256 characters GitHub accepts."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 256 else flat[:255] + "…"
+
+
 def issue_key(repo: str, number: int) -> str:
     return f"{repo}#{number}"
 
