@@ -208,13 +208,15 @@ class GitHubConnector:
                     del payload["assignees"]
                     continue
                 failures += 1
-                if not error.transient or failures >= self.retry.attempts:
+                if not error.transient:
                     return CreateResult(draft.identity, None, error.message)
                 adopted = self._lookup_after_failure(draft)
                 if adopted is not None:
                     return CreateResult(
                         draft.identity, adopted, warnings=tuple(warnings), adopted=True
                     )
+                if failures >= self.retry.attempts:
+                    return CreateResult(draft.identity, None, error.message)
                 self.retry.pause(error, failures)
 
     def _lookup_after_failure(self, draft: TicketDraft) -> RemoteTicket | None:

@@ -205,14 +205,15 @@ class JiraConnector:
                 results.update(self._bulk_create(pending))
                 break
             except ConnectorError as error:
-                if not error.transient or attempt >= self.retry.attempts:
+                if error.transient:  # the POST may have worked: look before re-sending
+                    found = self._lookup_after_failure(pending)
+                    for identity, ticket in found.items():
+                        results[identity] = CreateResult(identity, ticket, adopted=True)
+                    pending = [d for d in pending if d.identity not in found]
+                if pending and (not error.transient or attempt >= self.retry.attempts):
                     for draft in pending:
                         results[draft.identity] = CreateResult(draft.identity, None, error.message)
                     break
-                found = self._lookup_after_failure(pending)
-                for identity, ticket in found.items():
-                    results[identity] = CreateResult(identity, ticket, adopted=True)
-                pending = [d for d in pending if d.identity not in found]
                 if pending:
                     self.retry.pause(error, attempt)
         return [results[d.identity] for d in drafts]
