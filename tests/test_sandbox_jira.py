@@ -539,6 +539,24 @@ def test_search_jql_pages_with_next_page_token_until_the_last_page(
     assert [i.key for i in third] == ["ENG-5"] and third.nextPageToken is None
 
 
+def test_issues_edited_between_pages_are_neither_skipped_nor_repeated(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    jira_client.create_issues(
+        [{"project": {"key": "ENG"}, "summary": f"n{n}", "issuetype": TASK} for n in range(4)],
+        prefetch=False,
+    )
+    jql = "project = ENG ORDER BY updated ASC, key ASC"
+    first = jira_client.enhanced_search_issues(jql, maxResults=2, fields=["updated"])
+    jira_sandbox.clock.advance(60)
+    jira_sandbox.edit_issue(first[0].key, {"summary": "edited mid-scan"})
+    second = jira_client.enhanced_search_issues(
+        jql, maxResults=2, fields=["updated"], nextPageToken=first.nextPageToken
+    )
+    seen = [i.key for i in first] + [i.key for i in second]
+    assert sorted(seen) == ["ENG-1", "ENG-2", "ENG-3", "ENG-4"]
+
+
 def test_search_with_max_results_false_fetches_every_page(jira_client: JIRA) -> None:
     jira_client.create_issues(
         [{"project": {"key": "OPS"}, "summary": f"n{n}", "issuetype": TASK} for n in range(50)],

@@ -66,6 +66,7 @@ SEARCH_REMOVED = (
 )
 CANNOT_SET = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 MAX_PROPERTY_BYTES = 32768
+MAX_SNAPSHOTS = 256  # open search cursors kept (oldest dropped: "expired" token)
 _LABEL_SPACE = re.compile(r"\s")
 
 
@@ -105,6 +106,7 @@ class JiraSandbox(SandboxService):
         # Authorization headers already checked -> acting account id (saves a base64
         # decode and a user lookup per request).
         self._accepted: dict[str, str] = {}
+        self._snapshots: dict[str, list[str]] = {}  # nextPageToken cursors -> issue ids
         super().__init__(
             host=host, port=port, token=token, latency_ms=latency_ms, state_file=state_file
         )
@@ -118,6 +120,7 @@ class JiraSandbox(SandboxService):
     def reset_state(self) -> None:
         self.state = JiraState.seeded(self.project_keys)
         self._accepted.clear()
+        self._snapshots.clear()
 
     def dump_state(self) -> dict[str, Any]:
         return self.state.to_dict()
@@ -1269,19 +1272,37 @@ class JiraSandbox(SandboxService):
         expand = _expand_set(expand_text if isinstance(expand_text, str) else None)
         if properties:
             expand.add("properties")
-        start = _decode_token(token)
+        snapshot_id, start = _decode_token(token)
         cap = 5000 if not wanted else 100
         limit = max(1, min(limit, cap)) if limit > 0 else 50
         with self.lock:
-            matches = self._run_jql(jql or "", self._actor(request))
-            page = matches[start : start + limit]
+            if snapshot_id is None:
+                ids = [i.id for i in self._run_jql(jql or "", self._actor(request))]
+                if len(ids) > limit:  # only a search with further pages needs a cursor
+                    snapshot_id = self._remember(ids)
+            else:
+                ids = self._snapshots.get(snapshot_id) or []
+                if snapshot_id not in self._snapshots:
+                    raise bad_request(None, "The provided next page token is invalid or expired.")
+            page = [
+                self.state.issues[i] for i in ids[start : start + limit] if i in self.state.issues
+            ]
             result: dict[str, Any] = {
                 "issues": [self.issue_json(i, wanted, expand) for i in page],
-                "isLast": start + limit >= len(matches),
+                "isLast": start + limit >= len(ids),
             }
-            if not result["isLast"]:
-                result["nextPageToken"] = _encode_token(start + limit)
+            if not result["isLast"] and snapshot_id is not None:
+                result["nextPageToken"] = _encode_token(snapshot_id, start + limit)
         return JSONResponse(result)
+
+    def _remember(self, ids: list[str]) -> str:
+        """Keep a search's result order for its next pages, like a server-side cursor:
+        issues edited between pages (ORDER BY updated) are neither skipped nor repeated."""
+        snapshot_id = secrets.token_hex(4)
+        self._snapshots[snapshot_id] = ids
+        while len(self._snapshots) > MAX_SNAPSHOTS:
+            self._snapshots.pop(next(iter(self._snapshots)))
+        return snapshot_id
 
     async def search_legacy(self, request: Request) -> Response:
         if self.cloud:
@@ -1587,19 +1608,21 @@ def _field_selection(
     return tuple(f for f in dict.fromkeys(chosen) if f not in excluded)
 
 
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"sandbox:{offset}".encode()).decode().rstrip("=")
+def _encode_token(snapshot_id: str, offset: int) -> str:
+    text = f"sandbox:{snapshot_id}:{offset}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _decode_token(token: Any) -> int:
+def _decode_token(token: Any) -> tuple[str | None, int]:
+    """(snapshot id, offset) from a nextPageToken; (None, 0) for the first page."""
     if token in (None, ""):
-        return 0
+        return None, 0
     try:
         text = base64.urlsafe_b64decode(str(token) + "=" * (-len(str(token)) % 4)).decode()
-        prefix, _, number = text.partition(":")
+        prefix, snapshot_id, number = text.split(":")
         if prefix != "sandbox":
             raise ValueError(text)
-        return int(number)
+        return snapshot_id, int(number)
     except (ValueError, UnicodeDecodeError, binascii.Error) as error:
         raise bad_request(None, "The provided next page token is invalid or expired.") from error
 
