@@ -37,6 +37,4 @@ def test_any_authorization_header_value_is_redacted() -> None:
     secret=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=8), noise=st.text()
 )
 def test_a_secret_never_survives_redaction(secret: str, noise: str) -> None:
-    assert secret not in Redactor([secret])(noise + secret + noise) or secret in noise.replace(
-        secret, ""
-    )
+    assert secret not in Redactor([secret])(noise + secret + noise)
