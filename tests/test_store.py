@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -166,3 +168,39 @@ def test_unreachable_postgresql_names_host_and_port_but_not_the_password() -> No
 def test_an_unsupported_database_url_is_refused() -> None:
     with pytest.raises(StoreError, match="unsupported database 'mysql'"):
         open_store("mysql://localhost/tracker")
+
+
+def test_opening_a_behind_sqlite_store_without_upgrade_asks_for_it(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "t.db").close()
+
+    with pytest.raises(StoreError, match=r"run `tracker db upgrade`"):
+        open_store(f"sqlite:///{tmp_path / 't.db'}", upgrade=False)
+
+
+def test_reading_the_schema_of_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:
+    state = current_schema(f"sqlite:///{tmp_path / 'none' / 't.db'}")
+
+    assert state.current is None and not state.up_to_date
+    assert not (tmp_path / "none").exists()
+
+
+OPEN_AND_RECORD = """
+import sys
+from tracker.store import open_store
+store = open_store(sys.argv[1])
+store.finish_run(store.start_run("sync"), "ok", {})
+store.close()
+"""
+
+
+def test_two_processes_creating_the_same_sqlite_store_both_succeed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    processes = [
+        subprocess.Popen([sys.executable, "-c", OPEN_AND_RECORD, url], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    errors = [process.communicate(timeout=120)[1].decode() for process in processes]
+
+    assert [process.returncode for process in processes] == [0, 0], errors
+    with sqlite3.connect(tmp_path / "shared.db") as connection:
+        assert connection.execute("SELECT count(*) FROM sync_run").fetchone()[0] == 2

@@ -328,8 +328,15 @@ def upgrade_store(url: str) -> tuple[str | None, str]:
 
 
 def current_schema(url: str) -> SchemaState:
-    """`tracker db current`: the database's schema revision and this tracker's head."""
-    engine = create_store_engine(parse_url(url))
+    """`tracker db current`: the database's schema revision and this tracker's head.
+
+    Read-only: a SQLite file that does not exist yet is reported empty, not created.
+    """
+    parsed = parse_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        return SchemaState(current=None, head=head_revision())
+    engine = create_store_engine(parsed)
     try:
         return read_schema_state(engine)
     finally:
