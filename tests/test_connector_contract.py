@@ -442,6 +442,15 @@ class TestConnectorContract:
         assert check(returned) and check(fetched)
         assert fetched.identity == "upd"
 
+    def test_an_unassignable_owner_in_an_update_keeps_the_other_changes(
+        self, harness: Harness, connector: Connector
+    ) -> None:
+        ref = create_one(connector, harness.draft("upd-owner", assignee=harness.user("alice")))
+        changes = TicketChanges(summary="Renamed", assignee="nobody-at-all")
+        updated = connector.update(ref, changes)
+        assert updated.summary == "Renamed"
+        assert updated.assignee == harness.user("alice")
+
     def test_update_keeps_the_identity_when_the_description_changes(
         self, harness: Harness, connector: Connector
     ) -> None:

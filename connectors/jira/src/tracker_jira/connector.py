@@ -298,12 +298,26 @@ class JiraConnector:
         key = ref.key
         fields = edit_fields(changes, cloud=self.cloud, priorities=self.priorities)
         if fields:
-            url = self._client._get_url(f"issue/{key}")
-            body = json.dumps({"fields": fields})
-            self._call(f"update {key}", lambda: self._client._session.put(url, data=body))
+            try:
+                self._put_fields(key, fields)
+            except ConnectorError as error:
+                # An owner Jira won't take must not block the other edits: apply them,
+                # leave the assignee as it is and say so (the result shows the old one).
+                if error.status != 400 or not fields.get("assignee"):
+                    raise
+                rest = {name: value for name, value in fields.items() if name != "assignee"}
+                if rest:
+                    self._put_fields(key, rest)
+                log.warning("%s: Jira refused assignee %s; left unchanged", key, changes.assignee)
         if changes.status is not None:
             self._call(f"transition {key}", lambda: self._ensure_status(key, changes.status))
         return self._fetch_one(ref)
+
+    def _put_fields(self, key: str, fields: Mapping[str, Any]) -> None:
+        """One PUT (no reload GET, unlike `Issue.update`); idempotent, so retried."""
+        url = self._client._get_url(f"issue/{key}")
+        body = json.dumps({"fields": fields})
+        self._call(f"update {key}", lambda: self._client._session.put(url, data=body))
 
     def _ensure_status(self, key: str, target: Status | None) -> None:
         """Idempotent by construction: reads the current status before transitioning."""
