@@ -277,3 +277,30 @@ def test_state_file_keeps_issues_across_restarts_and_other_sections(tmp_path: Pa
 def test_random_token_unless_given() -> None:
     assert JiraSandbox().token != JiraSandbox().token
     assert JiraSandbox(token="fixed").token == "fixed"
+
+
+def test_concurrent_clients_and_a_person_never_corrupt_the_state(
+    jira_sandbox: JiraSandbox,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create_many(worker: int) -> list[str]:
+        session = requests.Session()
+        session.auth = ("tracker@example.com", jira_sandbox.token)
+        url = f"{jira_sandbox.base_url}/rest/api/2/issue"
+        return [
+            session.post(
+                url, json={"fields": {**ISSUE, "summary": f"{worker}-{n}"}}, timeout=10
+            ).json()["key"]
+            for n in range(25)
+        ]
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(create_many, w) for w in range(4)]
+        jira_sandbox.clock.advance(1)
+        while not all(f.done() for f in futures):
+            for issue in jira_sandbox.issues()[:5]:
+                jira_sandbox.set_status(issue["key"], "In Progress")
+        keys = [key for f in futures for key in f.result()]
+    assert sorted(keys, key=lambda k: int(k.split("-")[1])) == [f"ENG-{n}" for n in range(1, 101)]
+    assert len(jira_sandbox.issues()) == 100

@@ -173,3 +173,49 @@ def test_any_string_survives_jql_quoting(text: str) -> None:
     tokens = tokenize(f"labels = {quoted}")
     assert [t.kind for t in tokens] == ["word", "op", "str", "end"]
     assert tokens[2].text == text
+
+
+LABELS = ("a", "b", "c")
+atoms = st.one_of(
+    st.sampled_from(["ENG", "OPS"]).map(
+        lambda p: (f"project = {p}", lambda i, p=p: i.project == p)
+    ),
+    st.sampled_from(LABELS).map(lambda x: (f"labels = {x}", lambda i, x=x: x in i.labels)),
+)
+
+
+def combine(children: st.SearchStrategy) -> st.SearchStrategy:
+    pairs = st.tuples(children, children)
+    return st.one_of(
+        pairs.map(
+            lambda t: (f"({t[0][0]} AND {t[1][0]})", lambda i, t=t: t[0][1](i) and t[1][1](i))
+        ),
+        pairs.map(lambda t: (f"({t[0][0]} OR {t[1][0]})", lambda i, t=t: t[0][1](i) or t[1][1](i))),
+        children.map(lambda c: (f"NOT {c[0]}", lambda i, c=c: not c[1](i))),
+    )
+
+
+@given(
+    query=st.recursive(atoms, combine, max_leaves=6),
+    labelling=st.lists(st.sets(st.sampled_from(LABELS)), min_size=4, max_size=4),
+)
+def test_boolean_jql_agrees_with_python(query: tuple, labelling: list[set[str]]) -> None:
+    state = JiraState.seeded(("ENG", "OPS"))
+    for n, labels in enumerate(labelling):
+        project = "ENG" if n % 2 == 0 else "OPS"
+        issue = Issue(
+            id=str(10000 + n),
+            key=f"{project}-{n + 1}",
+            project=project,
+            summary="s",
+            issuetype="10001",
+            created="2026-11-01T00:00:00.000+0000",
+            updated="2026-11-01T00:00:00.000+0000",
+            reporter=state.users[0].account_id,
+            labels=sorted(labels),
+        )
+        state.issues[issue.id] = issue
+    jql, reference = query
+    compiled = compile_jql(jql, JqlContext(state, NOW, state.users[0].account_id, cloud=True))
+    issues = list(state.issues.values())
+    assert [i.id for i in issues if compiled.predicate(i)] == [i.id for i in issues if reference(i)]
