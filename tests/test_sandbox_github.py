@@ -100,6 +100,11 @@ def test_get_user_is_the_token_owner(gh: Github) -> None:
     assert me.id == 1
 
 
+def test_token_scopes_are_reported_like_a_classic_repo_token(gh: Github) -> None:
+    assert gh.get_user().login == "tracker-bot"  # PyGithub keeps the last x-oauth-scopes
+    assert gh.oauth_scopes == ["repo"]
+
+
 def test_get_rate_limit_reports_core_and_search(gh: Github) -> None:
     overview = gh.get_rate_limit()
     assert overview.resources.core.limit == 5000

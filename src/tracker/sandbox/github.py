@@ -60,6 +60,13 @@ ENTERPRISE_PREFIX = "/api/v3"
 DOCS = "https://docs.github.com/rest"
 PACIFIC = tz.gettz("America/Los_Angeles")
 JSON_TYPE = "application/json; charset=utf-8"
+# Sent by api.github.com on every API response; PyGithub reads the scopes (`g.oauth_scopes`).
+STANDARD_HEADERS = {
+    "x-oauth-scopes": "repo",
+    "x-accepted-oauth-scopes": "repo",
+    "x-github-media-type": "github.v3; format=json",
+    "x-github-api-version-selected": "2022-11-28",
+}
 
 T = TypeVar("T")
 
@@ -222,7 +229,7 @@ class GitHubSandbox(SandboxService):
         return endpoint
 
     def _respond(self, request: Request, reply: Reply, resource: str) -> Response:
-        headers = dict(reply.headers)
+        headers = {**STANDARD_HEADERS, **reply.headers}
         content = b"" if reply.payload is None else _dumps(reply.payload)
         status = reply.status
         if request.method == "GET" and reply.payload is not None:
@@ -240,7 +247,7 @@ class GitHubSandbox(SandboxService):
 
     def _refusal(self, request: Request, error: GitHubError, docs: str, resource: str) -> Response:
         extra = dict(error.extra)
-        headers = dict(error.headers)
+        headers = {**STANDARD_HEADERS, **error.headers}
         if error.status == 301:
             owner_name, _, number = str(extra.pop("moved_to")).partition("#")
             url = f"{self._builder(request).api}/repos/{owner_name}/issues/{number}"
