@@ -202,7 +202,7 @@ def _sync(
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     written = _write_documents(plans, applied, documents, settings, progress, words)
     save_baselines(store, reworded)
-    _record(store, plans, applied, written, reads, result, locals_)
+    _record(store, plans, applied, written, reads, result, locals_, settings)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
     return result
@@ -457,6 +457,7 @@ def _record(
     reads: ReadResult,
     result: SyncResult,
     locals_: list[LocalItem],
+    settings: SyncSettings,
 ) -> None:
     where = {local.item.id: f"{local.item.path}:{local.item.line}" for local in locals_}
     status_before = {local.item.id: local.item.status.value for local in locals_}
@@ -469,7 +470,13 @@ def _record(
             failure = "; ".join(plan.notes) or "could not be planned"
         if failure:
             result.failed[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = failure
-            if plan.previous is not None and plan.seen is not None:
+            if plan.item_id in applied.gone and plan.previous is not None:
+                # The update found the ticket deleted: reported now, never retried or
+                # re-created (on_ticket_deleted decides whether the link goes too).
+                keep.append(plan.previous.retire("ticket deleted"))
+                if settings.on_ticket_deleted == "unlink":
+                    unlink.append(plan.item_id)
+            elif plan.previous is not None and plan.seen is not None:
                 keep.append(replace(plan.previous, seen=plan.seen))
             continue
         for note in written.notes.get(plan.item_id, []):
