@@ -765,3 +765,77 @@ def test_server_rejects_a_wrong_personal_access_token(jira_server_sandbox: JiraS
             get_server_info=False,
         ).myself()
     assert error.value.status_code == 401
+
+
+# --- shapes of nested objects (reference notes §4) ----------------------------------------
+
+
+def test_user_comment_and_transition_objects_have_the_recorded_keys(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    issue = create(jira_client, assignee={"accountId": jira_sandbox.user_account("alice")})
+    jira_client.add_comment(issue.key, "note")
+    body = raw(
+        jira_sandbox, "GET", f"/rest/api/2/issue/{issue.key}", params={"expand": "transitions"}
+    ).json()
+    assignee = body["fields"]["assignee"]
+    assert {"self", "accountId", "displayName", "active", "emailAddress", "timeZone"} <= set(
+        assignee
+    )
+    assert (
+        assignee["self"]
+        == f"{jira_sandbox.base_url}/rest/api/2/user?accountId={assignee['accountId']}"
+    )
+    comment = body["fields"]["comment"]["comments"][0]
+    assert {"self", "id", "author", "body", "updateAuthor", "created", "updated"} <= set(comment)
+    transition = body["transitions"][0]
+    assert isinstance(transition["id"], str)
+    assert {"id", "name", "to", "hasScreen", "isGlobal"} <= set(transition)
+    assert set(transition["to"]["statusCategory"]) == {"self", "id", "key", "colorName", "name"}
+
+
+def test_changelog_endpoint_pages_histories(jira_sandbox: JiraSandbox, jira_client: JIRA) -> None:
+    issue = create(jira_client)
+    issue.update(fields={"summary": "one"})
+    issue.update(fields={"summary": "two"})
+    page = jira_client._get_json(f"issue/{issue.key}/changelog", params={"maxResults": 1})
+    assert (page["total"], page["isLast"], len(page["values"])) == (2, False, 1)
+    assert page["values"][0]["items"][0]["toString"] == "one"
+
+
+# --- control plane errors ---------------------------------------------------------------------
+
+
+def test_control_plane_names_an_unknown_issue_with_404(jira_sandbox: JiraSandbox) -> None:
+    response = requests.post(
+        f"{jira_sandbox.base_url}/_sandbox/jira/issues/ENG-9/transition",
+        json={"status": "Done"},
+        timeout=5,
+    )
+    assert response.status_code == 404
+    assert response.json() == {"error": "no such issue: ENG-9"}
+
+
+def test_control_plane_refuses_an_unknown_status(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    issue = create(jira_client)
+    response = requests.post(
+        f"{jira_sandbox.base_url}/_sandbox/jira/issues/{issue.key}/transition",
+        json={"status": "Blocked"},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert jira_sandbox.issue(issue.key)["status"] == "To Do"
+
+
+def test_control_plane_move_and_list(jira_sandbox: JiraSandbox, jira_client: JIRA) -> None:
+    issue = create(jira_client)
+    moved = requests.post(
+        f"{jira_sandbox.base_url}/_sandbox/jira/issues/{issue.key}/move",
+        json={"project": "OPS"},
+        timeout=5,
+    )
+    assert moved.json() == {"key": "OPS-1"}
+    listed = requests.get(f"{jira_sandbox.base_url}/_sandbox/jira/issues", timeout=5).json()
+    assert [(i["key"], i["project"]) for i in listed] == [("OPS-1", "OPS")]
