@@ -128,8 +128,8 @@ def test_owner_missing_from_people_map_leaves_ticket_unassigned_with_a_warning(
     result = world.sync()
     assert result.exit_code == 0
     assert jira_issue(jira_sandbox, "Add an SDK upgrade checklist")["assignee"] is None
-    plan = next(p for p in result.plans if p.draft and "SDK" in p.draft.summary)
-    assert any("@nobody" in note and "unassigned" in note for note in plan.notes)
+    assert any("en.md:16" in w and "@nobody" in w and "unassigned" in w for w in result.warnings)
+    assert any("@nobody" in line for line in render_summary(result))
 
 
 def test_item_in_progress_gets_a_ticket_in_progress(

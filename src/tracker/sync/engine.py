@@ -479,8 +479,11 @@ def _record(
             elif plan.previous is not None and plan.seen is not None:
                 keep.append(replace(plan.previous, seen=plan.seen))
             continue
-        for note in written.notes.get(plan.item_id, []):
-            plan.notes.append(note)
+        plan.notes.extend(written.notes.get(plan.item_id, []))
+        plan.notes.extend(applied.warnings.get(plan.item_id, []))
+        if plan.kind == "create":
+            place = where.get(plan.item_id, plan.path)
+            result.warnings.extend(f"{place}: {note}" for note in plan.notes)
         if plan.kind == "create" or plan.baseline is None:
             continue
         baseline = plan.baseline
