@@ -23,6 +23,7 @@ from tracker.cli import db as _db, init as _init, sync as _sync  # noqa: F401  i
 from tracker.cli import remind as _remind  # noqa: F401  isort: skip
 from tracker.cli import doctor as _doctor  # noqa: F401  isort: skip
 from tracker.cli import demo as _demo  # noqa: F401  isort: skip
+from tracker.cli import schedule as _schedule  # noqa: F401  isort: skip
 
 
 def main() -> None:

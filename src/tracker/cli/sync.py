@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +16,7 @@ from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
 from tracker.config import Config
 from tracker.errors import ConfigError
+from tracker.lock import run_lock
 from tracker.store import open_store
 from tracker.store.recording import RecordResult, record_paths
 
@@ -62,18 +65,59 @@ def sync(
     Exit 0 all done, 1 some items failed (retried next run), 2 configuration error.
     """
     loaded = load_config_or_default(config)
-    assert loaded.database_url is not None, "load_config always resolves the URL"
-    targets = document_paths(paths, loaded)
+    raise typer.Exit(run_sync_once(loaded, paths, dry_run=dry_run, commit=commit))
+
+
+def run_sync_once(
+    config: Config,
+    paths: list[Path] | None,
+    *,
+    dry_run: bool = False,
+    commit: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
+    """One sync (or recording) run under the store's run lock; returns the exit code.
+
+    Shared by `tracker sync` and the scheduler. A dry run only reads, so it takes no lock.
+    """
+    assert config.database_url is not None, "load_config always resolves the URL"
+    targets = document_paths(paths, config)
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
-    if len(loaded.connectors):
-        from tracker.sync.console import sync_with_connectors
+    lock = nullcontext() if dry_run else run_lock(config.database_url, purpose="sync")
+    with lock:
+        if len(config.connectors):
+            from tracker.sync.console import sync_with_connectors
 
-        raise typer.Exit(sync_with_connectors(loaded, targets, dry_run=dry_run, commit=commit))
-    store = open_store(loaded.database_url)
-    try:
-        result = record_paths(store, loaded, targets, now=datetime.now(UTC))
-        print_summary(Console(highlight=False), result, store.describe())
-    finally:
-        store.close()
+            return sync_with_connectors(config, targets, dry_run=dry_run, commit=commit)
+        if dry_run:
+            return _scan_only(config, targets)
+        store = open_store(config.database_url)
+        try:
+            result = record_paths(store, config, targets, now=datetime.now(UTC))
+            print_summary(Console(highlight=False), result, store.describe())
+        finally:
+            store.close()
+    return 0
+
+
+def _scan_only(config: Config, targets: list[Path]) -> int:
+    """--dry-run without ticket systems: say what would be recorded, record nothing."""
+    from tracker.parse import iter_documents
+
+    documents = items = warnings = 0
+    for doc in iter_documents(
+        targets,
+        include=config.documents.include,
+        exclude=config.documents.exclude,
+        status_words=dict(config.documents.status_words),
+    ):
+        documents += 1
+        items += len(doc.items)
+        warnings += len(doc.warnings)
+    Console(highlight=False).print(
+        f"dry run: {items} items in {documents} documents ({warnings} warnings) "
+        "would be recorded; nothing was written."
+    )
+    return 0
