@@ -839,3 +839,18 @@ def test_control_plane_move_and_list(jira_sandbox: JiraSandbox, jira_client: JIR
     assert moved.json() == {"key": "OPS-1"}
     listed = requests.get(f"{jira_sandbox.base_url}/_sandbox/jira/issues", timeout=5).json()
     assert [(i["key"], i["project"]) for i in listed] == [("OPS-1", "OPS")]
+
+
+def test_a_hand_filed_ticket_can_take_a_chosen_key(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    key = jira_sandbox.add_issue("ENG", "Filed by hand", number=1234, fields={"labels": ["x"]})
+    assert key == "ENG-1234"
+    assert jira_client.issue("ENG-1234").fields.reporter.displayName == "Alice Anderson"
+    assert create(jira_client).key == "ENG-1235"
+    response = requests.post(
+        f"{jira_sandbox.base_url}/_sandbox/jira/issues",
+        json={"project": "OPS", "summary": "over HTTP", "number": 7},
+        timeout=5,
+    )
+    assert (response.status_code, response.json()) == (201, {"key": "OPS-7"})

@@ -236,7 +236,7 @@ class JiraSandbox(SandboxService):
         base = "/_sandbox/jira/issues"
         return [
             *super().control_routes(),
-            Route(base, self._ctl_issues, methods=["GET"]),
+            Route(base, self._ctl_issues, methods=["GET", "POST"]),
             Route(base + "/{key}", self._ctl_delete, methods=["DELETE"]),
             Route(base + "/{key}/transition", self._ctl_transition, methods=["POST"]),
             Route(base + "/{key}/assignee", self._ctl_assignee, methods=["POST"]),
@@ -1418,6 +1418,38 @@ class JiraSandbox(SandboxService):
         with self.lock:
             self._add_comment(self._control_issue(key), body, self._person(by))
 
+    def add_issue(
+        self,
+        project: str,
+        summary: str,
+        *,
+        number: int | None = None,
+        fields: dict[str, Any] | None = None,
+        by: str | None = None,
+    ) -> str:
+        """A ticket someone filed by hand (optionally with a chosen key number, e.g. a
+        ticket a postmortem already names as ENG-1234). Returns its key."""
+        errors: dict[str, str] = {}
+        with self.lock:
+            body = {
+                "project": {"key": project},
+                "issuetype": {"name": "Task"},
+                "summary": summary,
+                **(fields or {}),
+            }
+            values = self.validate_fields(body, creating=True, errors=errors)
+            if errors:
+                raise ValueError(json.dumps(errors))
+            target = self.state.projects[values["project"]]
+            if number is not None:
+                if f"{target.key}-{number}" in self.state.keys:
+                    raise ValueError(f"{target.key}-{number} already exists")
+                saved, target.next_number = target.next_number, number
+            issue = self._create(values, self._person(by))
+            if number is not None:
+                target.next_number = max(saved, number + 1)
+            return issue.key
+
     def delete_issue(self, key: str) -> None:
         """Someone deletes the ticket: every later request for it gets 404."""
         with self.lock:
@@ -1510,6 +1542,21 @@ class JiraSandbox(SandboxService):
     # ----- control plane (HTTP) ------------------------------------------------------------------
 
     async def _ctl_issues(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await control_body(request)
+            created: list[str] = []
+            response = _control(
+                lambda: created.append(
+                    self.add_issue(
+                        str(body.get("project", "")),
+                        str(body.get("summary", "")),
+                        number=body.get("number"),
+                        fields=body.get("fields"),
+                        by=body.get("by"),
+                    )
+                )
+            )
+            return JSONResponse({"key": created[0]}, status_code=201) if created else response
         return JSONResponse(self.issues())
 
     async def _ctl_delete(self, request: Request) -> Response:
