@@ -67,8 +67,9 @@ def _serve_baseline(conn: Connection) -> None:
     from starlette.routing import Route
 
     from tracker.sandbox.core import _http_implementation
-    from tracker.sandbox.github import GitHubSandbox, _dumps
+    from tracker.sandbox.github import GitHubSandbox
     from tracker.sandbox.github_payloads import PayloadBuilder, Roots
+    from tracker.sandbox.github_payloads import dumps as _dumps
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))

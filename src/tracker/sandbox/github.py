@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,9 +28,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from tracker.sandbox.core import SandboxError, SandboxService, control_body
+from tracker.sandbox.core import SandboxService
+from tracker.sandbox.github_control import GitHubControl
 from tracker.sandbox.github_input import (
     choice,
+    issue_changes,
     milestone_field,
     optional_str,
     page_numbers,
@@ -43,11 +44,10 @@ from tracker.sandbox.github_input import (
     title_field,
 )
 from tracker.sandbox.github_limits import RATE_DOCS, RateLimiter
-from tracker.sandbox.github_payloads import PayloadBuilder, Roots
+from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps
 from tracker.sandbox.github_search import matches, parse_query
 from tracker.sandbox.github_state import (
     DEFAULT_USERS,
-    STATE_REASONS,
     GitHubError,
     GitHubState,
     IssueRecord,
@@ -59,7 +59,6 @@ from tracker.sandbox.github_state import (
 ENTERPRISE_PREFIX = "/api/v3"
 DOCS = "https://docs.github.com/rest"
 PACIFIC = tz.gettz("America/Los_Angeles")
-JSON_TYPE = "application/json; charset=utf-8"
 # Sent by api.github.com on every API response; PyGithub reads the scopes (`g.oauth_scopes`).
 STANDARD_HEADERS = {
     "x-oauth-scopes": "repo",
@@ -105,7 +104,7 @@ class Call:
 Handler = Callable[[Call], Reply]
 
 
-class GitHubSandbox(SandboxService):
+class GitHubSandbox(GitHubControl, SandboxService):
     """The GitHub sandbox: repositories (default `acme/app`), people `alice`, `bob`, `chen`.
 
     The token belongs to `tracker-bot` (user ID 1). `seed_pull_request` puts one open pull
@@ -198,7 +197,7 @@ class GitHubSandbox(SandboxService):
         body["documentation_url"] = docs
         body.update(extra or {})
         body["status"] = str(status)
-        return Response(_dumps(body), status_code=status, media_type=JSON_TYPE)
+        return Response(dumps(body), status_code=status, media_type=JSON_TYPE)
 
     def _now(self) -> datetime:
         """The sandbox clock at GitHub's one-second resolution."""
@@ -230,7 +229,7 @@ class GitHubSandbox(SandboxService):
 
     def _respond(self, request: Request, reply: Reply, resource: str) -> Response:
         headers = {**STANDARD_HEADERS, **reply.headers}
-        content = b"" if reply.payload is None else _dumps(reply.payload)
+        content = b"" if reply.payload is None else dumps(reply.payload)
         status = reply.status
         if request.method == "GET" and reply.payload is not None:
             etag = f'W/"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
@@ -407,7 +406,7 @@ class GitHubSandbox(SandboxService):
 
     def _edit_issue(self, call: Call) -> Reply:
         repo = self._repo(call)
-        changes = _issue_changes(parse_json_object(call.body))
+        changes = issue_changes(parse_json_object(call.body))
         issue = self.state.edit_issue(
             repo, call.number(), self.state.bot_login, self._now(), changes
         )
@@ -690,254 +689,11 @@ class GitHubSandbox(SandboxService):
             {"total_count": len(hits), "incomplete_results": False, "items": items}, headers=link
         )
 
-    # ----- Python control API (tests acting as a person) -----------------------------------
-
-    def _control_builder(self) -> PayloadBuilder:
-        web = self.base_url or f"http://{self.host}:{self.port}"
-        return PayloadBuilder(self.state, Roots(api=web, web=web))
-
-    def _locate(self, repo: str) -> RepoRecord:
-        owner, _, name = repo.partition("/")
-        try:
-            return self.state.repo(owner, name)
-        except GitHubError as error:
-            raise KeyError(f"no repository {repo!r} in the sandbox") from error
-
-    def _as_control(self, action: Callable[[], T]) -> T:
-        """Run a control action; GitHub errors become SandboxError (400/404/...)."""
-        try:
-            with self.lock, self.state.lock:
-                return action()
-        except GitHubError as error:
-            body = {"message": error.message, "errors": error.errors}
-            raise SandboxError(error.status, error.message, body=body) from error
-
-    def issues(
-        self, repo: str = "acme/app", *, include_pull_requests: bool = False
-    ) -> list[dict[str, Any]]:
-        """Every issue of `repo` as the API renders it (oldest first), for assertions."""
-
-        def action() -> list[dict[str, Any]]:
-            record = self._locate(repo)
-            build = self._control_builder()
-            return [
-                build.issue(record, issue, single=True)
-                for issue in sorted(record.issues.values(), key=lambda i: i.number)
-                if include_pull_requests or not issue.pull_request
-            ]
-
-        return self._as_control(action)
-
-    def issue(self, repo: str, number: int) -> dict[str, Any]:
-        """One issue as GET /repos/{repo}/issues/{number} renders it."""
-
-        def action() -> dict[str, Any]:
-            record = self._locate(repo)
-            return self._control_builder().issue(
-                record, self.state.issue(record, number), single=True
-            )
-
-        return self._as_control(action)
-
-    def edit_issue(
-        self, repo: str, number: int, *, actor: str = "alice", **changes: Any
-    ) -> dict[str, Any]:
-        """Change an issue as `actor` would on github.com (same rules as PATCH)."""
-
-        def action() -> dict[str, Any]:
-            record = self._locate(repo)
-            checked = _issue_changes(changes)
-            issue = self.state.edit_issue(
-                record, number, self.state.user(actor).login, self._now(), checked
-            )
-            return self._control_builder().issue(record, issue, single=True)
-
-        return self._as_control(action)
-
-    def set_state(
-        self,
-        repo: str,
-        number: int,
-        state: str,
-        *,
-        state_reason: str | None = None,
-        actor: str = "alice",
-    ) -> dict[str, Any]:
-        """Close (completed / not_planned / duplicate) or reopen an issue as `actor`."""
-        changes: dict[str, Any] = {"state": state}
-        if state_reason is not None:
-            changes["state_reason"] = state_reason
-        return self.edit_issue(repo, number, actor=actor, **changes)
-
-    def set_assignees(
-        self, repo: str, number: int, assignees: Iterable[str], *, actor: str = "alice"
-    ) -> dict[str, Any]:
-        """Replace an issue's assignees as `actor`."""
-        return self.edit_issue(repo, number, actor=actor, assignees=list(assignees))
-
-    def add_comment(
-        self, repo: str, number: int, body: str, *, actor: str = "alice"
-    ) -> dict[str, Any]:
-        """Comment on an issue as `actor`."""
-
-        def action() -> dict[str, Any]:
-            record = self._locate(repo)
-            comment = self.state.add_comment(
-                record, number, self.state.user(actor).login, self._now(), body
-            )
-            return self._control_builder().comment(
-                record, self.state.issue(record, number), comment
-            )
-
-        return self._as_control(action)
-
-    def delete_issue(self, repo: str, number: int) -> None:
-        """Delete an issue: its URL answers 410 Gone from now on."""
-        self._as_control(lambda: self.state.delete_issue(self._locate(repo), number))
-
-    def transfer_issue(self, repo: str, number: int, to: str) -> int:
-        """Move an issue to repository `to`; the old URL answers 301. Returns the new number."""
-
-        def action() -> int:
-            issue = self.state.transfer_issue(
-                self._locate(repo), number, self._locate(to), self._now()
-            )
-            return issue.number
-
-        return self._as_control(action)
-
-    def set_rate_limits(
-        self,
-        *,
-        core_limit: int | None = None,
-        search_limit: int | None = None,
-        creation_per_minute: int | None = None,
-        creation_per_hour: int | None = None,
-        enabled: bool | None = None,
-        secondary_enabled: bool | None = None,
-        status: int | None = None,
-    ) -> dict[str, Any]:
-        """Change rate-limit knobs (None keeps a knob); `reset()` restores GitHub's defaults."""
-        if status is not None and status not in (403, 429):
-            raise ValueError("GitHub answers rate limits with 403 or 429")
-        settings = self.limits.configure(
-            core_limit=core_limit,
-            search_limit=search_limit,
-            creation_per_minute=creation_per_minute,
-            creation_per_hour=creation_per_hour,
-            enabled=enabled,
-            secondary_enabled=secondary_enabled,
-            status=status,
-        )
-        return asdict(settings)
-
-    def rate_limit_status(self) -> dict[str, Any]:
-        """What `GET /rate_limit` would answer, without counting a request."""
-        return self.limits.overview()
-
-    # ----- /_sandbox/github/... ---------------------------------------------------------
-
     def control_routes(self) -> list[BaseRoute]:
-        base = "/_sandbox/github"
-        issue = base + "/repos/{owner}/{repo}/issues/{number}"
-        return [
-            *super().control_routes(),
-            Route(base + "/repos/{owner}/{repo}/issues", self._ctl_issues, methods=["GET"]),
-            Route(issue, self._ctl_issue, methods=["GET", "PATCH", "DELETE"]),
-            Route(issue + "/state", self._ctl_state, methods=["POST"]),
-            Route(issue + "/assignees", self._ctl_assignees, methods=["POST"]),
-            Route(issue + "/comments", self._ctl_comment, methods=["POST"]),
-            Route(issue + "/transfer", self._ctl_transfer, methods=["POST"]),
-            Route(base + "/rate-limits", self._ctl_rate_limits, methods=["GET", "POST"]),
-        ]
-
-    @staticmethod
-    def _ctl_repo(request: Request) -> str:
-        return f"{request.path_params['owner']}/{request.path_params['repo']}"
-
-    @staticmethod
-    def _ctl_target(request: Request) -> tuple[str, int]:
-        raw = str(request.path_params["number"])
-        if not raw.isdigit():
-            raise SandboxError(404, f"no issue {raw!r}")
-        return f"{request.path_params['owner']}/{request.path_params['repo']}", int(raw)
-
-    def _ctl_lookup(self, action: Callable[[], T]) -> T:
-        try:
-            return action()
-        except KeyError as error:
-            raise SandboxError(404, str(error)) from error
-
-    async def _ctl_issues(self, request: Request) -> Response:
-        with_prs = request.query_params.get("pull_requests") == "true"
-        repo = self._ctl_repo(request)
-        return _json(self._ctl_lookup(lambda: self.issues(repo, include_pull_requests=with_prs)))
-
-    async def _ctl_issue(self, request: Request) -> Response:
-        repo, number = self._ctl_target(request)
-        if request.method == "DELETE":
-            self._ctl_lookup(lambda: self.delete_issue(repo, number))
-            return Response(b"", 204)
-        if request.method == "PATCH":
-            body = await control_body(request)
-            actor = str(body.pop("actor", "alice"))
-            return _json(
-                self._ctl_lookup(lambda: self.edit_issue(repo, number, actor=actor, **body))
-            )
-        return _json(self._ctl_lookup(lambda: self.issue(repo, number)))
-
-    async def _ctl_state(self, request: Request) -> Response:
-        repo, number = self._ctl_target(request)
-        body = await control_body(request)
-        state, reason = str(body.get("state", "closed")), body.get("state_reason")
-        actor = str(body.get("actor", "alice"))
-        return _json(
-            self._ctl_lookup(
-                lambda: self.set_state(repo, number, state, state_reason=reason, actor=actor)
-            )
-        )
-
-    async def _ctl_assignees(self, request: Request) -> Response:
-        repo, number = self._ctl_target(request)
-        body = await control_body(request)
-        logins, actor = list(body.get("assignees") or []), str(body.get("actor", "alice"))
-        return _json(
-            self._ctl_lookup(lambda: self.set_assignees(repo, number, logins, actor=actor))
-        )
-
-    async def _ctl_comment(self, request: Request) -> Response:
-        repo, number = self._ctl_target(request)
-        body = await control_body(request)
-        text, actor = str(body.get("body", "")), str(body.get("actor", "alice"))
-        return _json(self._ctl_lookup(lambda: self.add_comment(repo, number, text, actor=actor)))
-
-    async def _ctl_transfer(self, request: Request) -> Response:
-        repo, number = self._ctl_target(request)
-        target = str((await control_body(request)).get("to", ""))
-        new_number = self._ctl_lookup(lambda: self.transfer_issue(repo, number, target))
-        return _json({"repository": target, "number": new_number})
-
-    async def _ctl_rate_limits(self, request: Request) -> Response:
-        if request.method == "POST":
-            body = await control_body(request)
-            try:
-                settings = self.set_rate_limits(**body)
-            except (TypeError, ValueError) as error:
-                raise SandboxError(400, str(error)) from error
-        else:
-            settings = asdict(self.limits.settings)
-        return _json({"settings": settings, "status": self.rate_limit_status()["resources"]})
+        return [*super().control_routes(), *self.github_control_routes()]
 
 
 # ----- helpers ---------------------------------------------------------------------------
-
-
-def _dumps(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    return Response(_dumps(payload), status_code=status, media_type=JSON_TYPE)
 
 
 def _etags(header: str | None) -> set[str]:
@@ -1002,28 +758,6 @@ def _paginate(call: Call, items: list[T], link_path: str) -> tuple[list[T], dict
     if page > 1:
         parts.append(f'<{url(1)}>; rel="first"')
     return chunk, {"link": ", ".join(parts)}
-
-
-def _issue_changes(body: dict[str, Any]) -> dict[str, Any]:
-    """Validated PATCH /issues/{n} fields (only those sent); unknown fields are ignored."""
-    changes: dict[str, Any] = {}
-    if "title" in body:
-        changes["title"] = title_field(body)
-    if "body" in body:
-        changes["body"] = optional_str(body, "body")
-    if "state" in body:
-        changes["state"] = choice(body, "state", ("open", "closed"), "Issue") or "open"
-    if "state_reason" in body:
-        changes["state_reason"] = choice(body, "state_reason", STATE_REASONS, "Issue")
-    if "labels" in body:
-        changes["labels"] = string_list(body, "labels")
-    if "assignees" in body:
-        changes["assignees"] = string_list(body, "assignees")
-    elif "assignee" in body:
-        changes["assignee"] = optional_str(body, "assignee")
-    if "milestone" in body:
-        changes["milestone"] = milestone_field(body)
-    return changes
 
 
 def _due_on(value: Any) -> datetime | None:

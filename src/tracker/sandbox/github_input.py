@@ -14,7 +14,7 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
-from tracker.sandbox.github_state import GitHubError, validation_failed
+from tracker.sandbox.github_state import STATE_REASONS, GitHubError, validation_failed
 
 _TYPE_NAMES = {str: "string", int: "integer", list: "array", dict: "object", bool: "boolean"}
 
@@ -153,3 +153,25 @@ def page_numbers(per_page: str | None, page: str | None) -> tuple[int, int]:
     size = int(per_page) if per_page and per_page.isdigit() else 30
     number = int(page) if page and page.isdigit() else 1
     return min(max(size, 1), 100), max(number, 1)
+
+
+def issue_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """Validated PATCH /issues/{n} fields (only those sent); unknown fields are ignored."""
+    changes: dict[str, Any] = {}
+    if "title" in body:
+        changes["title"] = title_field(body)
+    if "body" in body:
+        changes["body"] = optional_str(body, "body")
+    if "state" in body:
+        changes["state"] = choice(body, "state", ("open", "closed"), "Issue") or "open"
+    if "state_reason" in body:
+        changes["state_reason"] = choice(body, "state_reason", STATE_REASONS, "Issue")
+    if "labels" in body:
+        changes["labels"] = string_list(body, "labels")
+    if "assignees" in body:
+        changes["assignees"] = string_list(body, "assignees")
+    elif "assignee" in body:
+        changes["assignee"] = optional_str(body, "assignee")
+    if "milestone" in body:
+        changes["milestone"] = milestone_field(body)
+    return changes

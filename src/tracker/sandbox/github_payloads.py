@@ -9,6 +9,7 @@ leave its base URL. Every field PyGithub reads is present, so reading one never 
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,13 @@ from tracker.sandbox.github_state import (
     RepoRecord,
     UserRecord,
 )
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON, as api.github.com sends it."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def iso(value: datetime | None) -> str | None:
