@@ -854,3 +854,46 @@ def test_a_hand_filed_ticket_can_take_a_chosen_key(
         timeout=5,
     )
     assert (response.status_code, response.json()) == (201, {"key": "OPS-7"})
+
+
+def test_api_v3_speaks_atlassian_document_format(jira_sandbox: JiraSandbox) -> None:
+    client = JIRA(
+        options={"server": jira_sandbox.base_url, "rest_api_version": "3"},
+        basic_auth=("tracker@example.com", jira_sandbox.token),
+        max_retries=0,
+    )
+    doc = {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": "From the postmortem."}]}
+        ],
+    }
+    issue = client.create_issue(
+        fields={"project": {"key": "ENG"}, "issuetype": TASK, "summary": "S", "description": doc}
+    )
+    assert issue.raw["fields"]["description"] == doc
+    assert jira_sandbox.issue(issue.key)["description"] == "From the postmortem."
+    v2 = raw(jira_sandbox, "GET", f"/rest/api/2/issue/{issue.key}").json()
+    assert v2["fields"]["description"] == "From the postmortem."
+    assert jira_sandbox.requests.snapshot()["by_route"]["POST /rest/api/3/issue"] == 1
+
+
+def test_api_v3_refuses_a_plain_string_description(jira_sandbox: JiraSandbox) -> None:
+    response = raw(
+        jira_sandbox,
+        "POST",
+        "/rest/api/3/issue",
+        json={
+            "fields": {
+                "project": {"key": "ENG"},
+                "issuetype": TASK,
+                "summary": "S",
+                "description": "plain",
+            }
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "description": "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+    }

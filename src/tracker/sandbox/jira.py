@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -55,7 +56,11 @@ from tracker.sandbox.jql import JqlContext, JqlError, compile_jql
 Flavour = Literal["cloud", "server"]
 Handler = Callable[[Request], Awaitable[Response]]
 
-API_VERSIONS = ("2", "latest")
+API_VERSIONS = ("2", "latest", "3")
+# Set while a /rest/api/3 request is handled: v3 reads and writes rich text (description,
+# comment bodies) as Atlassian Document Format instead of v2's plain strings.
+_ADF: ContextVar[bool] = ContextVar("jira_sandbox_adf", default=False)
+ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
 BULK_LIMIT = 50
 NOT_FOUND_ISSUE = "Issue does not exist or you do not have permission to see it."
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
@@ -227,7 +232,11 @@ class JiraSandbox(SandboxService):
             ("GET", "/user/search", self.search_users),
         ]
         return [
-            Route(f"/rest/api/{version}{path}", handler, methods=[method])
+            Route(
+                f"/rest/api/{version}{path}",
+                _in_adf(handler) if version == "3" else handler,
+                methods=[method],
+            )
             for version in API_VERSIONS
             for method, path, handler in table
         ]
@@ -361,7 +370,7 @@ class JiraSandbox(SandboxService):
             "self": self._url(f"issue/{issue.id}/comment/{comment.id}"),
             "id": comment.id,
             "author": author,
-            "body": comment.body,
+            "body": _rich(comment.body),
             "updateAuthor": author,
             "created": comment.created,
             "updated": comment.updated,
@@ -420,7 +429,7 @@ class JiraSandbox(SandboxService):
         """An issue as GET /issue returns it; `wanted` = field ids (None = all)."""
         renderers: dict[str, Callable[[], Any]] = {
             "summary": lambda: issue.summary,
-            "description": lambda: issue.description,
+            "description": lambda: _rich(issue.description),
             "labels": lambda: list(issue.labels),
             "duedate": lambda: issue.duedate,
             "priority": lambda: self.priority_json(issue.priority),
@@ -576,7 +585,14 @@ class JiraSandbox(SandboxService):
         return value
 
     def _check_description(self, value: Any, errors: dict[str, str]) -> Any:
-        if value is not None and not isinstance(value, str):
+        if value is None:
+            return None
+        if _ADF.get():
+            text = adf_to_text(value)
+            if text is None:
+                errors["description"] = ADF_REQUIRED
+            return text
+        if not isinstance(value, str):
             errors["description"] = "Operation value must be a string"
         return value
 
@@ -694,7 +710,7 @@ class JiraSandbox(SandboxService):
                     break
                 verb, argument = next(iter(operation.items()))
                 if name == "comment" and verb == "add":
-                    text = argument.get("body") if isinstance(argument, dict) else None
+                    text = _rich_text(argument.get("body") if isinstance(argument, dict) else None)
                     if not isinstance(text, str) or not text.strip():
                         errors["comment"] = "Comment body can not be empty!"
                     else:
@@ -1127,7 +1143,7 @@ class JiraSandbox(SandboxService):
 
     async def add_comment(self, request: Request) -> Response:
         body = await self._json_object(request)
-        text = body.get("body")
+        text = _rich_text(body.get("body"))
         if not isinstance(text, str) or not text.strip():
             raise bad_request({"comment": "Comment body can not be empty!"})
         with self.lock:
@@ -1602,6 +1618,59 @@ class JiraSandbox(SandboxService):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _in_adf(handler: Handler) -> Handler:
+    """The same handler, speaking Atlassian Document Format (API v3)."""
+
+    async def v3(request: Request) -> Response:
+        token = _ADF.set(True)
+        try:
+            return await handler(request)
+        finally:
+            _ADF.reset(token)
+
+    return v3
+
+
+def text_to_adf(text: str) -> dict[str, Any]:
+    """Plain text as an ADF document: one paragraph per line."""
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
+            for line in text.split("\n")
+        ],
+    }
+
+
+def adf_to_text(document: Any) -> str | None:
+    """The text of an ADF document (paragraphs joined by newlines); None if it isn't one."""
+    if not isinstance(document, dict) or document.get("type") != "doc":
+        return None
+
+    def text_of(node: Any) -> str:
+        if not isinstance(node, dict):
+            return ""
+        if node.get("type") == "text":
+            return str(node.get("text", ""))
+        if node.get("type") == "hardBreak":
+            return "\n"
+        return "".join(text_of(child) for child in node.get("content") or [])
+
+    return "\n".join(text_of(block) for block in document.get("content") or [])
+
+
+def _rich(text: str | None) -> Any:
+    """Stored plain text as this request's API version shows it."""
+    return text_to_adf(text) if text is not None and _ADF.get() else text
+
+
+def _rich_text(value: Any) -> Any:
+    """A rich-text value as sent (string in v2, ADF in v3) -> stored plain text."""
+    return adf_to_text(value) if _ADF.get() else value
+
 
 _IGNORED = object()  # a value the real service silently drops
 
