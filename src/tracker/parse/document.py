@@ -39,11 +39,30 @@ _TIME_HEADER = re.compile(r"^(time|date|timestamp|时间|日期)\b", re.IGNORECA
 
 @cache
 def markdown() -> MarkdownIt:
-    """The process-wide tokenizer: building MarkdownIt is far dearer than using it."""
+    """The tokenizer configuration: CommonMark + GFM tables + strikethrough + front matter.
+
+    Building MarkdownIt is far dearer than using it, so there is one per process.
+    """
     return (
         MarkdownIt("commonmark", {"html": True})
         .enable(["table", "strikethrough"])
         .use(front_matter_plugin)
+    )
+
+
+@cache
+def _block_markdown() -> MarkdownIt:
+    """`markdown()` without the core `inline` pass: inline content is tokenized on demand.
+
+    Most of a postmortem is prose the scan never looks inside; only headings, table
+    cells and action list items need their inline tokens, and `_Walker.text_of` builds
+    them (once per token, with the same rules and the same link references).
+    """
+    return (
+        MarkdownIt("commonmark", {"html": True})
+        .enable(["table", "strikethrough"])
+        .use(front_matter_plugin)
+        .disable("inline")
     )
 
 
@@ -95,11 +114,20 @@ class _Walker:
         self.meta: dict[str, object] = {}
         self.section: _Section | None = None
         self.table_count = 0
+        self.md = _block_markdown()
+        self.env: dict[str, object] = {}
 
     # ---------------------------------------------------------------- driver
 
+    def text_of(self, token: Token) -> str:
+        """An inline token's text with Markdown undone, tokenizing its inline content first."""
+        if not token.children and token.content:
+            token.children = []
+            self.md.inline.parse(token.content, self.md, self.env, token.children)
+        return inline_text(token)
+
     def walk(self) -> None:
-        tokens = markdown().parse(self.text)
+        tokens = self.md.parse(self.text, self.env)
         count = len(tokens)
         quoted = 0
         index = 0
@@ -147,7 +175,7 @@ class _Walker:
             self.meta.setdefault(name, value)
 
     def _heading(self, token: Token, inline: Token) -> None:
-        text = inline_text(inline)
+        text = self.text_of(inline)
         level = int(token.tag[1:])
         if level == 1 and self.doc.title is None:
             self.doc.title = metadata.strip_title_prefix(text) or None
@@ -196,7 +224,7 @@ class _Walker:
         if not rows:
             return
         header_line, header_cells = rows[0]
-        headers = [inline_text(cell) for cell in header_cells]
+        headers = [self.text_of(cell) for cell in header_cells]
         columns = map_columns(headers)
         section = self.section
         in_section = section is not None and not section.suspended
@@ -260,7 +288,7 @@ class _Walker:
 
         action_col = table.columns["action"]
         if physical[action_col] == action_col and action_col < len(tokens):
-            action = inline_text(tokens[action_col])
+            action = self.text_of(tokens[action_col])
         else:
             action = plain(raw("action"))
         item = ActionItem(
@@ -335,9 +363,9 @@ class _Walker:
         if len(inner) >= 2 and inner[0].type == "paragraph_open" and inner[1].type == "inline":
             first = inner[1]
         raw = first.content if first is not None else ""
-        text = inline_text(first) if first is not None else ""
+        text = self.text_of(first) if first is not None else ""
         fields = parse_list_item(raw, text)
-        detail_text, detail_raw = _detail(inner[3:] if first is not None else inner)
+        detail_text, detail_raw = self._detail(inner[3:] if first is not None else inner)
         action = f"{fields.action} {detail_text}".strip() if detail_text else fields.action
         item = ActionItem(
             id="",
@@ -369,9 +397,15 @@ class _Walker:
         self.drafts.append(_Draft(item, place, warnings, section))
         return bool(raw) and _BOLD_ONLY.match(raw.split("\n", 1)[0].strip()) is not None
 
+    def _detail(self, tokens: list[Token]) -> tuple[str, str]:
+        """Plain and raw text of everything nested in an item after its first paragraph."""
+        inline = [token for token in tokens if token.type == "inline"]
+        texts = [self.text_of(token) for token in inline]
+        return " ".join(text for text in texts if text), "\n".join(t.content for t in inline)
+
     def _attach_detail(self, draft: _Draft, tokens: list[Token]) -> None:
         """Column-0 bullets after a `1. **Title**` item are that item's detail, not items."""
-        detail_text, detail_raw = _detail(tokens)
+        detail_text, detail_raw = self._detail(tokens)
         if detail_text:
             draft.item.action = f"{draft.item.action} {detail_text}".strip()
         if detail_raw:
@@ -440,13 +474,6 @@ def _close(tokens: list[Token], start: int, kind: str) -> int:
         if token.type == kind and token.level == level:
             return index
     return len(tokens) - 1
-
-
-def _detail(tokens: list[Token]) -> tuple[str, str]:
-    """Plain and raw text of everything nested in an item after its first paragraph."""
-    texts = [inline_text(t) for t in tokens if t.type == "inline"]
-    raws = [t.content for t in tokens if t.type == "inline"]
-    return " ".join(t for t in texts if t), "\n".join(raws)
 
 
 def _add_tickets(refs: list[TicketRef], more: list[TicketRef], *, known_only: bool) -> None:
