@@ -133,6 +133,7 @@ class JiraSandbox(SandboxService):
     def load_state(self, data: dict[str, Any]) -> None:
         self.state = JiraState.from_dict(data)
         self._accepted.clear()
+        self._snapshots.clear()
         for key in self.project_keys:  # projects asked for on the command line
             if key not in self.state.projects:
                 self.state.projects[key] = JiraState.seeded((key,)).projects[key]
