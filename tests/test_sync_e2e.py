@@ -474,3 +474,60 @@ def test_document_edited_during_the_run_is_skipped_and_written_next_run(
     assert world.sync().exit_code == 0
     assert world.read("en.md").count("browse/ENG") == 3
     assert len(jira_sandbox.issues()) == 3
+
+
+# ----- document-owned status and deletion policies ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "jira_status", "resolution"),
+    [
+        ("In Progress", "In Progress", None),
+        ("Done", "Done", "Done"),
+        ("Won't do", "Done", "Won't Do"),
+    ],
+)
+def test_document_owned_status_moves_the_jira_ticket(
+    tmp_path: Path, jira_sandbox: JiraSandbox, cell: str, jira_status: str, resolution: str | None
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, None, sync={"status_owner": "document"})
+    world.write("en.md", EN_DOC)
+    world.sync()
+    world.write(
+        "en.md", world.read("en.md").replace("| Open |\n| Alert", f"| {cell} |\n| Alert", 1)
+    )
+    result = world.sync()
+    world.close()
+    assert result.exit_code == 0, result.failed
+    issue = jira_issue(jira_sandbox, "Restore the connection-pool size to 50")
+    assert (issue["status"], issue["resolution"]) == (jira_status, resolution)
+
+
+@pytest.mark.parametrize(("cell", "reason"), [("已完成", "completed"), ("不做", "not_planned")])
+def test_document_owned_status_closes_the_github_issue_with_the_right_reason(
+    tmp_path: Path, github_sandbox: GitHubSandbox, cell: str, reason: str
+) -> None:
+    world = SyncWorld(tmp_path, None, github_sandbox, sync={"status_owner": "document"})
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    world.write("zh.md", world.read("zh.md").replace("计划中", cell))
+    result = world.sync()
+    world.close()
+    assert result.exit_code == 0, result.failed
+    issue = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")
+    assert (issue["state"], issue["state_reason"]) == ("closed", reason)
+
+
+def test_deleted_row_closes_its_ticket_as_wont_do_when_configured(
+    tmp_path: Path, jira_sandbox: JiraSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, None, sync={"on_row_deleted": "close-ticket"})
+    world.write("en.md", EN_DOC)
+    world.sync()
+    kept = [x for x in world.read("en.md").splitlines() if "SDK upgrade" not in x]
+    world.write("en.md", "\n".join(kept) + "\n")
+    result = world.sync()
+    world.close()
+    assert [p.kind for p in result.plans if p.kind == "row-deleted"] == ["row-deleted"]
+    issue = jira_issue(jira_sandbox, "Add an SDK upgrade checklist")
+    assert (issue["status"], issue["resolution"]) == ("Done", "Won't Do")
