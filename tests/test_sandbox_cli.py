@@ -105,3 +105,20 @@ def test_bad_jira_flavour_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["sandbox", "--jira-flavour", "onprem"])
     assert result.exit_code == 2
     assert "onprem" in result.output
+
+
+def test_a_busy_port_is_a_configuration_error() -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+    from tracker.errors import ConfigError
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["sandbox", "--jira-port", str(port)])
+    assert isinstance(result.exception, ConfigError)
+    assert "cannot listen" in str(result.exception)
