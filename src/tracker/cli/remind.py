@@ -38,7 +38,9 @@ def _nudge_table(result: RemindResult, dry_run: bool) -> Table:
     for column in ("where", "action", "owners", "reason", "ticket", "done"):
         table.add_column(column)
     rows = [(n, verb) for n in result.commented]
-    rows += [(n, "digest only (no ticket)") for n in result.without_ticket]
+    rows += [
+        (n, "digest only" if n.ticket else "digest only (no ticket)") for n in result.without_ticket
+    ]
     rows += [(n, f"failed: {message}") for n, message in result.failed]
     for nudge, what in rows:
         ticket = nudge.ticket.key if nudge.ticket else "—"
