@@ -457,6 +457,16 @@ def test_search_result_has_githubs_shape(github_sandbox: GitHubSandbox, repo: Re
     assert response.headers["x-ratelimit-limit"] == "30"
 
 
+def test_search_lag_hides_new_issues_until_the_index_catches_up(
+    github_sandbox: GitHubSandbox, gh: Github, repo: Repository
+) -> None:
+    github_sandbox.set_search_lag(30)
+    repo.create_issue("fresh", body="marker-1")
+    assert gh.search_issues('repo:acme/app "marker-1"').totalCount == 0
+    github_sandbox.clock.advance(31)
+    assert gh.search_issues('repo:acme/app "marker-1"').totalCount == 1
+
+
 def test_search_on_an_unknown_repository_is_a_422(gh: Github) -> None:
     with pytest.raises(GithubException) as caught:
         list(gh.search_issues("repo:nobody/nothing is:issue"))

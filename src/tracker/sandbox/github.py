@@ -17,7 +17,7 @@ import base64
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -133,6 +133,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
                 raise ValueError(f"repository must be OWNER/NAME, got {full_name!r}")
         self.state = GitHubState(repos, users, seed_pull_request=seed_pull_request)
         self.limits = RateLimiter(self.clock, user_id=1)
+        self.search_lag_seconds = 0.0
 
     # ----- core hooks -------------------------------------------------------------------
 
@@ -149,6 +150,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
         # right after this, and seeded data must not be dated in a test's moved future.
         self.state.reset(datetime.now(UTC).replace(microsecond=0))
         self.limits.reset()
+        self.search_lag_seconds = 0.0
 
     def dump_state(self) -> dict[str, Any]:
         return self.state.dump()
@@ -660,11 +662,14 @@ class GitHubSandbox(GitHubControl, SandboxService):
                 )
         sort = call.query("sort")
         descending = (call.query("order") or "desc") == "desc"
+        # Search is eventually consistent on GitHub: with a lag set, new issues show up late.
+        indexed_before = self._now() - timedelta(seconds=self.search_lag_seconds)
         hits = [
             (repo, issue)
             for repo in self.state.repos.values()
             for issue in repo.issues.values()
             if matches(query, repo, issue)
+            and (self.search_lag_seconds <= 0 or issue.created_at <= indexed_before)
         ]
         if sort in ("created", "updated", "comments"):
             hits.sort(

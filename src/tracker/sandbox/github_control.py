@@ -38,6 +38,8 @@ class GitHubControl:
     host: str
     port: int
 
+    search_lag_seconds: float
+
     def _now(self) -> datetime:
         raise NotImplementedError
 
@@ -155,6 +157,13 @@ class GitHubControl:
 
         return self._as_control(action)
 
+    def set_search_lag(self, seconds: float) -> None:
+        """Hide issues younger than `seconds` (sandbox clock) from search, as GitHub's index
+        lags behind writes; 0 (the default, restored by reset) makes search immediate."""
+        if seconds < 0:
+            raise ValueError("search lag must be >= 0")
+        self.search_lag_seconds = float(seconds)
+
     def set_rate_limits(
         self,
         *,
@@ -197,6 +206,7 @@ class GitHubControl:
             Route(issue + "/comments", self._ctl_comment, methods=["POST"]),
             Route(issue + "/transfer", self._ctl_transfer, methods=["POST"]),
             Route(base + "/rate-limits", self._ctl_rate_limits, methods=["GET", "POST"]),
+            Route(base + "/search-lag", self._ctl_search_lag, methods=["GET", "POST"]),
         ]
 
     @staticmethod
@@ -268,6 +278,14 @@ class GitHubControl:
         target = str((await control_body(request)).get("to", ""))
         new_number = self._ctl_lookup(lambda: self.transfer_issue(repo, number, target))
         return json_response({"repository": target, "number": new_number})
+
+    async def _ctl_search_lag(self, request: Request) -> Response:
+        if request.method == "POST":
+            seconds = (await control_body(request)).get("seconds")
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise SandboxError(400, "expected {'seconds': number >= 0}")
+            self.set_search_lag(seconds)
+        return json_response({"seconds": self.search_lag_seconds})
 
     async def _ctl_rate_limits(self, request: Request) -> Response:
         if request.method == "POST":
