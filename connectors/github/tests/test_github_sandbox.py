@@ -114,3 +114,35 @@ def test_an_enterprise_base_url_with_api_v3_works(sandbox: GitHubSandbox) -> Non
     [result] = connector.create([draft("ghe")])
     assert result.ticket is not None
     assert connector.find_by_identity(TARGET, ["ghe"])["ghe"].ref == result.ticket.ref
+
+
+def test_batches_of_identities_share_one_listing_that_follows_our_own_creates(
+    sandbox: GitHubSandbox,
+) -> None:
+    connector = github(sandbox)
+    connector.create([draft("i1")])
+    listing = "GET /repos/{owner}/{repo}/issues"
+    assert set(connector.find_by_identity(TARGET, ["i1", "i2"])) == {"i1"}
+    connector.create([draft("i2")])
+    assert set(connector.find_by_identity(TARGET, ["i2", "i3"])) == {"i2"}
+    assert sandbox.requests.snapshot()["by_route"][listing] == 1
+
+
+def test_a_fresh_lookup_lists_again(sandbox: GitHubSandbox) -> None:
+    connector = github(sandbox)
+    connector.find_by_identity(TARGET, ["a"])
+    connector.find_by_identity(TARGET, ["a"], fresh=True)  # type: ignore[call-arg]
+    assert sandbox.requests.snapshot()["by_route"]["GET /repos/{owner}/{repo}/issues"] == 2
+
+
+def test_the_identity_listing_expires(sandbox: GitHubSandbox) -> None:
+    connector = load_connector(
+        "github",
+        {"url": sandbox.base_url, "token": "${GITHUB_TOKEN}", "creations_per_minute": 0},
+        {"GITHUB_TOKEN": sandbox.token},
+        clock=lambda: sandbox.clock.now().timestamp(),
+    )
+    connector.find_by_identity(TARGET, ["a"])
+    sandbox.clock.advance(61)
+    connector.find_by_identity(TARGET, ["a"])
+    assert sandbox.requests.snapshot()["by_route"]["GET /repos/{owner}/{repo}/issues"] == 2

@@ -64,6 +64,7 @@ T = TypeVar("T")
 
 LISTING_THRESHOLD = 20  # more refs than this in one repo: one listing beats N GETs
 RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
+INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
 
 
 class GitHubConnector:
@@ -102,6 +103,7 @@ class GitHubConnector:
         self._milestones: dict[str, dict[str, int]] = {}  # repo → title → number, per run
         self._assignable: dict[tuple[str, str], bool] = {}
         self._etags: dict[str, tuple[str, dict[str, Any]]] = {}  # url → (etag, issue JSON)
+        self._identity_index: dict[str, tuple[float, dict[str, RemoteTicket]]] = {}
 
     def __repr__(self) -> str:
         return f"GitHubConnector(url={self.url!r})"
@@ -194,9 +196,9 @@ class GitHubConnector:
             self.pacer.wait()
             try:
                 raw = self._guard("create issue", lambda: self._post_json(url, payload))
-                return CreateResult(
-                    draft.identity, ticket_from_issue(raw, repo_name), warnings=tuple(warnings)
-                )
+                ticket = ticket_from_issue(raw, repo_name)
+                self._remember(repo_name, ticket)
+                return CreateResult(draft.identity, ticket, warnings=tuple(warnings))
             except RateLimited as error:  # nothing was created: hold, then send again
                 holds += 1
                 if holds > RATE_LIMIT_WAITS:
@@ -208,6 +210,7 @@ class GitHubConnector:
                     del payload["assignees"]
                     continue
                 failures += 1
+                self._identity_index.pop(repo_name, None)  # outcome unclear: list afresh
                 if not error.transient:
                     return CreateResult(draft.identity, None, error.message)
                 adopted = self._lookup_after_failure(draft)
@@ -222,7 +225,8 @@ class GitHubConnector:
     def _lookup_after_failure(self, draft: TicketDraft) -> RemoteTicket | None:
         """Did the unclear create happen after all? Look before sending it again."""
         try:
-            return self.find_by_identity(draft.target, [draft.identity]).get(draft.identity)
+            found = self.find_by_identity(draft.target, [draft.identity], fresh=True)
+            return found.get(draft.identity)
         except ConnectorError:
             return None
 
@@ -323,7 +327,9 @@ class GitHubConnector:
         raw = self._guard(
             f"update {issue_key(repo, number)}", lambda: self._patch_json(url, payload)
         )
-        return ticket_from_issue(raw, repo)
+        ticket = ticket_from_issue(raw, repo)
+        self._remember(repo, ticket)
+        return ticket
 
     def add_comment(self, ref: TicketRef, body: str) -> None:
         repo, number = self._locate(ref)
@@ -401,25 +407,52 @@ class GitHubConnector:
                 yield ticket_from_issue(raw, repo)
 
     def find_by_identity(
-        self, target: Target, identities: Sequence[str]
+        self, target: Target, identities: Sequence[str], *, fresh: bool = False
     ) -> dict[str, RemoteTicket]:
         """One paged listing of the repo's `tracker`-labelled issues (state=all), read for
-        markers — not search, which has a 30/min limit and lags behind writes."""
+        markers — not search, which has a 30/min limit and lags behind writes.
+
+        The listing covers every identity at once, so it is kept for `INDEX_TTL` seconds
+        (updated by our own creates and edits, dropped when a create's outcome is
+        unclear): the engine's batches of identities then cost one listing, not one each.
+        `fresh=True` always lists."""
         repo = _target_repo(target)
-        wanted = set(identities)
-        if not wanted:
+        if not identities:
             return {}
+        index = None if fresh else self._recent_index(repo)
+        if index is None:
+            index = self._list_identities(repo)
+            self._identity_index[repo] = (self.pacer.clock(), index)
+        return {identity: index[identity] for identity in identities if identity in index}
+
+    def _list_identities(self, repo: str) -> dict[str, RemoteTicket]:
         params = {"state": "all", "labels": TRACKER_LABEL}
         listing = self._call(
             f"find tracker issues in {repo}",
             lambda: list(self._paged(f"/repos/{repo}/issues", params)),
         )
-        found: dict[str, RemoteTicket] = {}
+        index: dict[str, RemoteTicket] = {}
         for raw in sorted(listing, key=lambda item: int(item["number"])):
             identity = identity_in(raw.get("body"))
-            if identity in wanted and identity not in found and not is_pull_request(raw):
-                found[identity] = ticket_from_issue(raw, repo)
-        return found
+            if identity and identity not in index and not is_pull_request(raw):
+                index[identity] = ticket_from_issue(raw, repo)  # the oldest one wins
+        return index
+
+    def _recent_index(self, repo: str) -> dict[str, RemoteTicket] | None:
+        cached = self._identity_index.get(repo)
+        if cached is None or self.pacer.clock() - cached[0] > INDEX_TTL:
+            return None
+        return cached[1]
+
+    def _remember(self, repo: str, ticket: RemoteTicket) -> None:
+        """Keep a cached identity listing true to our own writes: a new ticket is added,
+        an edited one replaced (never another ticket carrying the same identity)."""
+        cached = self._identity_index.get(repo)
+        if cached is None or not ticket.identity:
+            return
+        known = cached[1].get(ticket.identity)
+        if known is None or known.ref == ticket.ref:
+            cached[1][ticket.identity] = ticket
 
     # ----- transport ----------------------------------------------------------------------
 
