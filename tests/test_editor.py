@@ -256,6 +256,14 @@ def test_list_ticket_is_appended(tmp_path: Path) -> None:
     assert [r.key for r in parse_text(editor.render(), "x").items[1].tickets] == ["OPS-9"]
 
 
+def test_list_ticket_already_named_is_not_appended_again(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, LIST)
+    editor.set_cell(item_id(editor, "Rotate"), "ticket", "OPS-9")
+    once = editor.render()
+    editor.set_cell(item_id(editor, "Rotate"), "ticket", "OPS-9")
+    assert editor.render() == once
+
+
 def test_set_checkbox_on_a_table_row_is_an_error(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, SEED)
     with pytest.raises(ValueError, match="table row"):

@@ -32,6 +32,7 @@ from tracker.parse.identity import document_key
 from tracker.parse.layout import Layout, ListItemLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, display_width, line_body, row_cells, split_lines
 from tracker.parse.lists import FIELD, FIELD_KEYS
+from tracker.parse.tickets import parse_ticket_refs
 from tracker.parse.values import render_status
 
 __all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
@@ -347,6 +348,9 @@ class DocumentEditor:
         content_end = len(body.rstrip())
         paragraph = "".join(self._lines[place.text_start : place.text_end])
         if column == "ticket":
+            wanted = {ref.key for ref in parse_ticket_refs(text)}
+            if wanted and wanted <= {ref.key for ref in parse_ticket_refs(paragraph)}:
+                return  # already named: writing it again must change nothing
             addition = f" ({text})"
         else:
             name = _LIST_FIELD_NAMES[place.language][column]

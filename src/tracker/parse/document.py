@@ -19,22 +19,21 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from tracker.model import ActionItem, ParseWarning, Postmortem, Status, TicketRef, TicketSystem
+from tracker.model import ActionItem, ParseWarning, Postmortem, Status
 from tracker.parse import metadata
 from tracker.parse.columns import is_action_table, map_columns
 from tracker.parse.identity import item_id, normalise_action
 from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
-from tracker.parse.lines import BOM, has_cjk, row_cells, split_lines
+from tracker.parse.lines import BOM, has_cjk, split_lines
 from tracker.parse.lists import parse_list_item
 from tracker.parse.sections import heading_status, is_action_heading, is_non_action_heading
-from tracker.parse.tickets import parse_ticket_refs
-from tracker.parse.values import parse_due, parse_owners, parse_priority, parse_status, plain
+from tracker.parse.tables import TIME_HEADER, cell_texts, map_row, read_values
+from tracker.parse.tickets import add_refs, parse_ticket_refs
+from tracker.parse.values import parse_status, plain
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*[:：]?\s*$")
-_BOLD_SPAN = re.compile(r"\*\*([^*\n]+)\*\*")
-_TIME_HEADER = re.compile(r"^(time|date|timestamp|时间|日期)\b", re.IGNORECASE)
 
 
 @cache
@@ -231,7 +230,7 @@ class _Walker:
         if not is_action_table(columns):
             if not in_section or not headers:
                 return
-            if _TIME_HEADER.match(headers[0]):
+            if TIME_HEADER.match(headers[0]):
                 return  # a timeline table under an action heading
         if "action" not in columns:
             free = [i for i in range(len(headers)) if i not in columns.values()]
@@ -266,73 +265,31 @@ class _Walker:
         section: _Section | None,
     ) -> None:
         source = self.lines[line]
-        spans = row_cells(source, quoted=table.quoted)
-        width = len(table.headers)
-        warnings: list[tuple[str, str]] = []
-        physical = list(range(min(width, len(spans)))) + [-1] * (width - len(spans))
-        if len(spans) != width:
-            warnings.append(("ragged-row", f"row has {len(spans)} cells, the header has {width}"))
-            if len(spans) > width:
-                filled = [i for i, (s, e) in enumerate(spans) if source[s:e].strip()]
-                if len(filled) == width:
-                    physical = filled
-        row = RowLayout(line=line, cells=physical)
+        cells = map_row(source, len(table.headers), quoted=table.quoted)
+        row = RowLayout(line=line, cells=cells.physical)
         table.rows.append(row)
-
-        def raw(column: str) -> str:
-            logical = table.columns.get(column)
-            if logical is None or physical[logical] < 0:
-                return ""
-            start, end = spans[physical[logical]]
-            return source[start:end].strip()
-
+        raw, extras = cell_texts(source, cells, table.columns, table.headers)
         action_col = table.columns["action"]
-        if physical[action_col] == action_col and action_col < len(tokens):
+        if cells.physical[action_col] == action_col and action_col < len(tokens):
             action = self.text_of(tokens[action_col])
         else:
-            action = plain(raw("action"))
+            action = plain(raw["action"])
         item = ActionItem(
             id="",
             path=self.path,
             line=line + 1,
             action=action,
+            raw=raw,
+            extras=extras,
             kind="table",
             table_index=table.index,
             row_index=row_index,
         )
-        item.raw = {column: raw(column) for column in table.columns}
-        for logical, header in enumerate(table.headers):
-            if logical not in table.columns.values() and physical[logical] >= 0:
-                start, end = spans[physical[logical]]
-                item.extras[header] = source[start:end].strip()
-        item.owners = parse_owners(item.raw.get("owner", ""))
-        due_text = item.raw.get("due", "")
-        item.due, recognised = parse_due(due_text)
-        if not recognised:
-            warnings.append(("bad-date", f"due date {due_text!r} is not a date"))
-        priority_text = item.raw.get("priority", "")
-        item.priority = parse_priority(priority_text)
-        if priority_text and item.priority is None and plain(priority_text):
-            warnings.append(("unknown-priority", f"priority {priority_text!r} is not P0-P4"))
-        ticket_text = item.raw.get("ticket", "")
-        status_text = item.raw.get("status", "")
-        item.tickets = parse_ticket_refs(ticket_text)
-        status = parse_status(status_text, self.status_words) if status_text else None
-        if status_text and status is None and plain(status_text):
-            warnings.append(("unknown-status", f"status {status_text!r} is not a known word"))
-        if status_text:
-            _add_tickets(item.tickets, parse_ticket_refs(status_text), known_only=True)
-        if status is None and ticket_text:
-            for bold in _BOLD_SPAN.findall(ticket_text):
-                status = parse_status(bold, self.status_words)
-                if status is not None:
-                    break
+        status, warnings = read_values(item, self.status_words)
         if status is None and section is not None:
             status = section.label_status or section.status
         item.status = status or Status.OPEN
-        type_text = plain(item.raw.get("type", ""))
-        item.type = type_text or None
-        self.drafts.append(_Draft(item, TablePlace(table, row), warnings))
+        self.drafts.append(_Draft(item, TablePlace(table, row), cells.warnings + warnings))
 
     def _list(self, tokens: list[Token], ordered: bool) -> None:
         section = self.section
@@ -380,7 +337,7 @@ class _Walker:
             kind="list",
         )
         if detail_raw:
-            _add_tickets(item.tickets, parse_ticket_refs(detail_raw), known_only=True)
+            add_refs(item.tickets, parse_ticket_refs(detail_raw), known_only=True)
         warnings: list[tuple[str, str]] = []
         status = fields.status
         if status is None and fields.status_raw:
@@ -409,7 +366,7 @@ class _Walker:
         if detail_text:
             draft.item.action = f"{draft.item.action} {detail_text}".strip()
         if detail_raw:
-            _add_tickets(draft.item.tickets, parse_ticket_refs(detail_raw), known_only=True)
+            add_refs(draft.item.tickets, parse_ticket_refs(detail_raw), known_only=True)
 
     # ---------------------------------------------------------------- results
 
@@ -474,16 +431,6 @@ def _close(tokens: list[Token], start: int, kind: str) -> int:
         if token.type == kind and token.level == level:
             return index
     return len(tokens) - 1
-
-
-def _add_tickets(refs: list[TicketRef], more: list[TicketRef], *, known_only: bool) -> None:
-    keys = {ref.key for ref in refs}
-    for ref in more:
-        if known_only and ref.system is TicketSystem.URL:
-            continue
-        if ref.key not in keys:
-            keys.add(ref.key)
-            refs.append(ref)
 
 
 def parse_document(

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from tracker.model import Status, TicketRef, TicketSystem
-from tracker.parse.tickets import parse_ticket_refs
+from tracker.model import Status, TicketRef
+from tracker.parse.tickets import add_refs, parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_priority, plain
 
 CHECKBOX = re.compile(r"^\[([ xX]?)\]\s*")
@@ -138,9 +138,7 @@ def parse_list_item(raw: str, text: str) -> ListFields:
         fields.status = STATUS_EMOJI[emoji]
     if "ticket" in found:
         fields.tickets = parse_ticket_refs(found["ticket"])
-    for ref in parse_ticket_refs(raw_body):
-        if ref.system is not TicketSystem.URL and ref not in fields.tickets:
-            fields.tickets.append(ref)
+    add_refs(fields.tickets, parse_ticket_refs(raw_body), known_only=True)
     if not fields.action:
         fields.action = plain(raw_body)
     return fields

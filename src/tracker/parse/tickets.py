@@ -115,3 +115,14 @@ def parse_ticket_refs(text: str) -> list[TicketRef]:
             seen.add(ref.key)
             refs.append(ref)
     return refs
+
+
+def add_refs(refs: list[TicketRef], more: list[TicketRef], *, known_only: bool = False) -> None:
+    """Append the refs of `more` not already in `refs` (by key); `known_only` skips plain URLs."""
+    keys = {ref.key for ref in refs}
+    for ref in more:
+        if known_only and ref.system is TicketSystem.URL:
+            continue
+        if ref.key not in keys:
+            keys.add(ref.key)
+            refs.append(ref)
