@@ -64,7 +64,7 @@ def _serve_sandbox(conn: Connection) -> None:
                 )
                 sandbox._create(values, actor)
         conn.send(sandbox.base_url)
-        conn.recv()  # "stop"
+        _answer_until_stop(conn)
 
 
 def _serve_baseline(conn: Connection) -> None:
@@ -109,9 +109,17 @@ def _serve_baseline(conn: Connection) -> None:
     while not server.started:
         time.sleep(0.01)
     conn.send(f"http://127.0.0.1:{sock.getsockname()[1]}")
-    conn.recv()
+    _answer_until_stop(conn)
     server.should_exit = True
     thread.join(5)
+
+
+def _answer_until_stop(conn: Connection) -> None:
+    """Serve until "stop"; answer "cpu" with this process's CPU seconds so far (the
+    server's CPU per request doesn't depend on how busy the machine is)."""
+    while (message := conn.recv()) != "stop":
+        if message == "cpu":
+            conn.send(time.process_time())
 
 
 # ----- clients (each in a child process) ---------------------------------------------------------
@@ -179,14 +187,21 @@ def _rate(base: str, operation: str, client: str, clients: int, seconds: float) 
     return total
 
 
-def _with_server(target: Callable[[Connection], None], work: Callable[[str], Any]) -> Any:
+def _with_server(
+    target: Callable[[Connection], None], work: Callable[[str, Callable[[], float]], Any]
+) -> Any:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=target, args=(child,), daemon=True)
     proc.start()
     base = parent.recv()
+
+    def server_cpu() -> float:
+        parent.send("cpu")
+        return float(parent.recv())
+
     try:
-        return work(base)
+        return work(base, server_cpu)
     finally:
         parent.send("stop")
         proc.join(10)
@@ -202,16 +217,20 @@ MEASUREMENTS = (
 )
 
 
-def measure(seconds: float = 3.0) -> dict[str, dict[str, float]]:
-    """requests/s per measurement, for the sandbox and the bare baseline."""
-    results: dict[str, dict[str, float]] = {}
+def measure(seconds: float = 3.0) -> dict[str, dict[str, tuple[float, float]]]:
+    """(requests/s, server CPU µs per request) per measurement, sandbox and baseline."""
+    results: dict[str, dict[str, tuple[float, float]]] = {}
     for label, target in (("baseline", _serve_baseline), ("sandbox", _serve_sandbox)):
 
-        def work(base: str) -> dict[str, float]:
-            return {
-                f"{name}, {client} x{clients}": _rate(base, op, client, clients, seconds)
-                for name, op, client, clients in MEASUREMENTS
-            }
+        def work(base: str, server_cpu: Callable[[], float]) -> dict[str, tuple[float, float]]:
+            figures = {}
+            for name, op, client, clients in MEASUREMENTS:
+                before = server_cpu()
+                rate = _rate(base, op, client, clients, seconds)
+                used = server_cpu() - before
+                served = rate * seconds + clients  # + one warm-up request per client
+                figures[f"{name}, {client} x{clients}"] = (rate, used / served * 1e6)
+            return figures
 
         results[label] = _with_server(target, work)
     return results
@@ -307,6 +326,20 @@ def _print_table(title: str, results: dict[str, dict[str, float]]) -> None:
         print(f"{name:<34}{base:>16,.0f}{rate:>16,.0f}{rate / base:>8.2f}")
 
 
+def _print_http_table(title: str, results: dict[str, dict[str, tuple[float, float]]]) -> None:
+    print(f"\n{title}")
+    print(
+        f"{'measurement':<30}{'baseline req/s':>15}{'sandbox req/s':>15}{'ratio':>7}"
+        f"{'server CPU µs/req':>19}{'= req/s per core':>18}"
+    )
+    for name, (rate, cpu_us) in results["sandbox"].items():
+        base_rate, base_cpu = results["baseline"][name]
+        print(
+            f"{name:<30}{base_rate:>15,.0f}{rate:>15,.0f}{rate / base_rate:>7.2f}"
+            f"{f'{base_cpu:,.0f} / {cpu_us:,.0f}':>19}{f'{1e6 / cpu_us:,.0f}':>18}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -322,8 +355,9 @@ def main() -> None:
         f"Jira GET against a site with {SEED_ISSUES:,} issues"
     )
     _print_table("Jira sandbox: application code alone (no network)", measure_asgi())
-    _print_table(
-        "Jira sandbox over loopback HTTP (Cloud flavour, no latency)", measure(args.seconds)
+    _print_http_table(
+        "Jira sandbox over loopback HTTP (Cloud flavour, no latency); CPU: baseline / sandbox",
+        measure(args.seconds),
     )
     if args.github:
         import sandbox_github
