@@ -341,7 +341,7 @@ scan_states = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(scans=scan_states)
 def test_the_store_mirrors_the_latest_scan_and_its_history(
     scans: list[dict[str, Status]],
