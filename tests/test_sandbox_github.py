@@ -187,6 +187,20 @@ def test_reading_pull_request_of_a_listed_plain_issue_costs_a_get_as_on_github(
     assert github_sandbox.requests.snapshot()["total"] == before + 1
 
 
+def test_html_url_opens_a_page_without_a_token(
+    github_sandbox: GitHubSandbox, repo: Repository
+) -> None:
+    issue = repo.create_issue("Rotate <keys>", body="see runbook", labels=["security"])
+    page = requests.get(issue.html_url, timeout=5)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Rotate &lt;keys&gt;" in page.text
+    assert "security" in page.text
+    assert (
+        requests.get(f"{github_sandbox.base_url}/acme/app/issues/999", timeout=5).status_code == 404
+    )
+
+
 def test_get_issue_returns_what_was_created(repo: Repository) -> None:
     created = repo.create_issue("get me", body="body text")
     fetched = repo.get_issue(created.number)

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from dateutil import tz
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -44,7 +46,7 @@ from tracker.sandbox.github_input import (
     title_field,
 )
 from tracker.sandbox.github_limits import RATE_DOCS, RateLimiter
-from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps
+from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps, iso
 from tracker.sandbox.github_search import matches, parse_query
 from tracker.sandbox.github_state import (
     DEFAULT_USERS,
@@ -68,6 +70,17 @@ STANDARD_HEADERS = {
 }
 
 T = TypeVar("T")
+WEB_PAGE = re.compile(r"^/[^/]+/[^/]+/(issues|pull)/\d+$")
+WEB_TEMPLATE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>{title} · #{number} · {repo}</title></head>
+<body style="font-family: sans-serif; max-width: 50em; margin: 2em auto">
+<p>{repo} (GitHub sandbox)</p>
+<h1>{title} <span style="color: #666">#{number}</span></h1>
+<p><b>State:</b> {state} · <b>Labels:</b> {labels} · <b>Assignees:</b> {assignees}
+· <b>Updated:</b> {updated}</p>
+<pre style="white-space: pre-wrap">{body}</pre>
+</body></html>
+"""
 
 
 @dataclass
@@ -162,6 +175,9 @@ class GitHubSandbox(GitHubControl, SandboxService):
         return self._error(status, message, f"{DOCS}")
 
     def authenticate(self, request: Request) -> Response | None:
+        is_web_page = request.method == "GET" and not request.scope.get("root_path")
+        if is_web_page and WEB_PAGE.match(request.url.path):
+            return None  # a browser following an html_url, like github.com's web pages
         header = request.headers.get("authorization", "")
         scheme, _, credential = header.partition(" ")
         scheme = scheme.lower()
@@ -320,7 +336,33 @@ class GitHubSandbox(GitHubControl, SandboxService):
             route(repo + "/milestones/{number}", "DELETE", self._delete_milestone, f"{ms_docs}#delete-a-milestone"),
             route(repo + "/assignees", "GET", self._list_assignees, f"{assignee_docs}#list-assignees"),
             route(repo + "/assignees/{login}", "GET", self._check_assignee, f"{assignee_docs}#check-if-a-user-can-be-assigned"),
+            # The `html_url` of issues and pull requests, so links written into documents open.
+            Route("/{owner}/{repo}/{kind}/{number}", self._web_page, methods=["GET"]),
         ]  # fmt: skip
+
+    async def _web_page(self, request: Request) -> Response:
+        """A plain page for an issue's `html_url` (title, state, labels, people, body)."""
+        params = request.path_params
+        with self.lock, self.state.lock:
+            try:
+                repo = self.state.repo(params["owner"], params["repo"])
+                issue = self.state.issue(repo, int(params["number"]))
+            except (GitHubError, ValueError):
+                return HTMLResponse("<h1>404 Not Found</h1>", status_code=404)
+            labels = ", ".join(repo.labels[k].name for k in issue.labels if k in repo.labels)
+            page = WEB_TEMPLATE.format(
+                repo=escape(repo.full_name),
+                number=issue.number,
+                title=escape(issue.title),
+                state=escape(
+                    issue.state + (f" ({issue.state_reason})" if issue.state_reason else "")
+                ),
+                labels=escape(labels or "none"),
+                assignees=escape(", ".join(issue.assignees) or "nobody"),
+                updated=iso(issue.updated_at),
+                body=escape(issue.body or ""),
+            )
+        return HTMLResponse(page)
 
     def _repo(self, call: Call) -> RepoRecord:
         params = call.request.path_params
