@@ -193,7 +193,7 @@ class _Walker:
 
     def _paragraph(self, inline: Token) -> None:
         content = inline.content
-        if "**" in content and len(self.meta) < 8:
+        if "**" in content and not self.drafts:  # metadata sits above the action items
             for name, value in metadata.bold_fields(content).items():
                 self.meta.setdefault(name, value)
         section = self.section
