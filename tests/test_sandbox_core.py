@@ -90,7 +90,7 @@ def test_a_fault_for_one_route_leaves_other_routes_alone(
     jira_sandbox.faults.add("500", route=CREATE_ROUTE)
     assert jira_client.myself()["accountId"]
     assert jira_sandbox.faults.pending() == [
-        {"kind": "500", "retry_after": 1, "route": CREATE_ROUTE}
+        {"kind": "500", "retry_after": 1, "route": CREATE_ROUTE, "hold_seconds": None}
     ]
 
 
@@ -161,6 +161,15 @@ def test_timeout_fault_holds_the_request_past_the_client_timeout(
         client.myself()
     assert time.monotonic() - started < 1.0
     assert client.myself()["accountId"]  # other requests are not blocked meanwhile
+
+
+def test_a_timeout_fault_can_carry_its_own_hold(jira_sandbox: JiraSandbox) -> None:
+    response = control(jira_sandbox, "faults", {"kind": "timeout", "hold_seconds": 0.5})
+    assert response.json()["pending"][0]["hold_seconds"] == 0.5
+    started = time.monotonic()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{jira_sandbox.base_url}/rest/api/2/serverInfo", timeout=5)
+    assert 0.5 <= time.monotonic() - started < 3
 
 
 def test_faults_are_set_over_http(jira_sandbox: JiraSandbox, jira_client: JIRA) -> None:

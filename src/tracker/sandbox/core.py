@@ -103,6 +103,7 @@ class Fault:
     kind: str
     retry_after: int = 1
     route: str | None = None  # "METHOD /template"; None = any route
+    hold_seconds: float | None = None  # timeouts: None = the service's timeout_hold_seconds
 
 
 class FaultPlan:
@@ -119,14 +120,21 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     def add(
-        self, kind: str, count: int = 1, *, retry_after: int = 1, route: str | None = None
+        self,
+        kind: str,
+        count: int = 1,
+        *,
+        retry_after: int = 1,
+        route: str | None = None,
+        hold_seconds: float | None = None,
     ) -> None:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
         if count < 1:
             raise ValueError("count must be at least 1")
+        fault = Fault(kind, retry_after, route, hold_seconds)
         with self._lock:
-            self._pending.extend(Fault(kind, retry_after, route) for _ in range(count))
+            self._pending.extend([fault] * count)
 
     def take(self, route: str) -> Fault | None:
         """Pop the first pending fault that applies to `route` ("METHOD /template")."""
@@ -139,7 +147,12 @@ class FaultPlan:
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
-                {"kind": f.kind, "retry_after": f.retry_after, "route": f.route}
+                {
+                    "kind": f.kind,
+                    "retry_after": f.retry_after,
+                    "route": f.route,
+                    "hold_seconds": f.hold_seconds,
+                }
                 for f in self._pending
             ]
 
@@ -465,7 +478,8 @@ class SandboxService:
             response.headers.update(self.rate_limit_headers(fault.retry_after))
             await response(scope, receive, send)
         elif fault.kind in ("timeout", "timeout-after"):
-            deadline = time.monotonic() + self.timeout_hold_seconds
+            hold = self.timeout_hold_seconds if fault.hold_seconds is None else fault.hold_seconds
+            deadline = time.monotonic() + hold
             while time.monotonic() < deadline and not self._stopping.is_set():
                 await asyncio.sleep(0.05)
             await _drop_connection(send)
@@ -507,6 +521,11 @@ class SandboxService:
                     int(body.get("count", 1)),
                     retry_after=int(body.get("retry_after", 1)),
                     route=body.get("route"),
+                    hold_seconds=(
+                        float(body["hold_seconds"])
+                        if body.get("hold_seconds") is not None
+                        else None
+                    ),
                 )
             except (TypeError, ValueError) as error:
                 raise SandboxError(400, str(error)) from error
