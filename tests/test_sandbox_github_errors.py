@@ -7,6 +7,7 @@ Shapes: `{"message", "documentation_url", "status"}` (401/404), plus `errors` fo
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -161,6 +162,33 @@ def test_wrong_type_is_422_invalid_request(
     assert response.json()["message"] == (
         "Invalid request.\n\nFor 'properties/labels', \"bug\" is not an array."
     )
+    assert github_sandbox.issues("acme/app") == []
+
+
+def test_title_over_256_characters_is_422_too_long(
+    github_sandbox: GitHubSandbox, api: requests.Session
+) -> None:
+    response = post_issue(api, github_sandbox, json.dumps({"title": "x" * 257}).encode())
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "resource": "Issue",
+            "code": "custom",
+            "field": "title",
+            "message": "title is too long (maximum is 256 characters)",
+        }
+    ]
+    assert post_issue(api, github_sandbox, json.dumps({"title": "x" * 256}).encode()).ok
+
+
+def test_body_over_65536_characters_is_422(
+    github_sandbox: GitHubSandbox, api: requests.Session
+) -> None:
+    response = post_issue(
+        api, github_sandbox, json.dumps({"title": "t", "body": "b" * 65_537}).encode()
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
     assert github_sandbox.issues("acme/app") == []
 
 

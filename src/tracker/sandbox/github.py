@@ -33,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 from tracker.sandbox.core import SandboxService
 from tracker.sandbox.github_control import GitHubControl
 from tracker.sandbox.github_input import (
+    MAX_BODY,
     choice,
     issue_changes,
     milestone_field,
@@ -44,6 +45,7 @@ from tracker.sandbox.github_input import (
     string_list,
     timestamp,
     title_field,
+    too_long,
 )
 from tracker.sandbox.github_limits import RATE_DOCS, RateLimiter
 from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps, iso
@@ -424,6 +426,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
         body = parse_json_object(call.body)
         title = title_field(body)
         text = optional_str(body, "body")
+        too_long(text, "Issue", "body", MAX_BODY)
         labels = string_list(body, "labels")
         assignees = string_list(body, "assignees")
         assignees_field = "assignees"
@@ -553,6 +556,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
                 {"resource": "IssueComment", "code": "missing_field", "field": "body"}
             )
         text = optional_str(body, "body", nullable=False) or ""
+        too_long(text, "IssueComment", "body", MAX_BODY)
         comment = self.state.add_comment(
             repo, issue.number, self.state.bot_login, self._now(), text
         )

@@ -74,7 +74,26 @@ def title_field(body: dict[str, Any], resource: str = "Issue", key: str = "title
     text = str(value)
     if not text.strip():
         raise validation_failed({"resource": resource, "code": "missing_field", "field": key})
+    if resource == "Issue":
+        too_long(text, resource, key, MAX_TITLE)
     return text
+
+
+MAX_TITLE = 256  # characters GitHub accepts in an issue title
+MAX_BODY = 65_536  # ... and in an issue or comment body
+
+
+def too_long(text: str | None, resource: str, key: str, limit: int) -> None:
+    """GitHub's 422 for a title or body over its length limit."""
+    if text is not None and len(text) > limit:
+        raise validation_failed(
+            {
+                "resource": resource,
+                "code": "custom",
+                "field": key,
+                "message": f"{key} is too long (maximum is {limit} characters)",
+            }
+        )
 
 
 def string_list(body: dict[str, Any], key: str) -> list[str]:
@@ -162,6 +181,7 @@ def issue_changes(body: dict[str, Any]) -> dict[str, Any]:
         changes["title"] = title_field(body)
     if "body" in body:
         changes["body"] = optional_str(body, "body")
+        too_long(changes["body"], "Issue", "body", MAX_BODY)
     if "state" in body:
         changes["state"] = choice(body, "state", ("open", "closed"), "Issue") or "open"
     if "state_reason" in body:
