@@ -243,6 +243,14 @@ def test_list_status_keeps_emoji_style(tmp_path: Path) -> None:
     assert lines_of(editor)[4] == "1. 🔄 Add X (@lee)\n"
 
 
+def test_ticking_an_emoji_item_keeps_the_emoji_style(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, LIST)
+    editor.set_checkbox(item_id(editor, "Add X"), False)
+    assert lines_of(editor)[4] == "1. 📋 Add X (@lee)\n"
+    editor.set_checkbox(item_id(editor, "Add X"), True)
+    assert lines_of(editor)[4] == "1. ✅ Add X (@lee)\n"
+
+
 def test_list_field_is_replaced_in_place(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, LIST)
     editor.set_cell(item_id(editor, "Add alert"), "owner", "@lee")

@@ -178,7 +178,11 @@ class DocumentEditor:
         table.columns[column] = last + 1
 
     def set_checkbox(self, item_id: str, checked: bool) -> None:
-        """Tick or untick a list item's `[ ]`; a bullet without one gets one."""
+        """Tick or untick a list item's `[ ]`; a bullet without one gets one.
+
+        An item marked with a status emoji instead (`1. ✅ Add X`) keeps that style:
+        ticking writes ✅, unticking a ✅ writes 📋 (other emoji already mean "not done").
+        """
         place = self._place(item_id)
         if not isinstance(place, ListItemLayout):
             raise ValueError(f"item {item_id} is a table row, not a list item")
@@ -379,6 +383,15 @@ class DocumentEditor:
         mark = "[x]" if checked else "[ ]"
         rest = marker.end()
         box = _CHECKBOX_AFTER_MARKER.match(line, rest)
+        emoji = _STATUS_EMOJI.match(line, rest)
+        if box is None and emoji is not None:  # `1. ✅ Add X`: the emoji is the checkbox
+            was_done = emoji[0].startswith("✅")
+            if checked != was_done:
+                symbol = "✅" if checked else "📋"
+                self._lines[place.marker_line] = (
+                    line[: emoji.start()] + symbol + line[emoji.end() :]
+                )
+            return
         if box is not None:
             self._lines[place.marker_line] = line[: box.start()] + mark + line[box.end() :]
         elif marker[2]:
