@@ -33,3 +33,8 @@ def test_the_human_part_is_kept_and_the_marker_ends_the_body() -> None:
 
 def test_a_body_without_a_marker_has_no_identity() -> None:
     assert identity_in("plain text") is None and identity_in(None) is None
+
+
+def test_a_huge_description_is_cut_but_the_marker_survives() -> None:
+    body = with_marker("x" * 70_000, "pm-1")
+    assert len(body) <= 65_536 and identity_in(body) == "pm-1"

@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 
 _MARKER = re.compile(r"<!--\s*tracker:item=([^\s>]+?)\s*-->")
 _SAFE = "/:@.#+=_~!$&'()*,;-"
+MAX_BODY = 65_536
 
 
 def marker(identity: str) -> str:
@@ -36,6 +37,11 @@ def strip_markers(body: str | None) -> str:
 
 
 def with_marker(description: str, identity: str) -> str:
-    """The issue body: the description, then our marker on its own line."""
+    """The issue body: the description, then our marker on its own line — cut so the
+    whole stays within GitHub's 65,536 characters and the marker is never lost."""
+    tail = marker(identity)
     text = strip_markers(description)
-    return f"{text}\n\n{marker(identity)}" if text else marker(identity)
+    room = MAX_BODY - len(tail) - 2
+    if len(text) > room:
+        text = text[: room - 1] + "…"
+    return f"{text}\n\n{tail}" if text else tail
