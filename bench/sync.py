@@ -5,7 +5,9 @@ routed to 5 Jira projects and half to 5 GitHub repositories, then runs `tracker 
 as a separate process (so its peak RSS is its own, not the sandboxes') three times:
 
 (a) first sync: every ticket created and linked back;
-(b) no-op re-sync the next night (sandbox clocks moved 1 day ahead);
+(b) no-op re-sync the next night (sandbox clocks moved 1 day ahead): its incremental
+    reads start where the first sync's reads started, so they list once more the
+    tickets the first sync wrote; (b2) the same again: the steady state;
 (c) re-sync after 1% of the tickets were changed remotely (status moved by a person).
 
 Each run prints API calls by route (from the sandboxes' request logs), wall time and
@@ -265,6 +267,11 @@ def main() -> None:
         elapsed, rss, code, summary = run_sync(folder, config, env)
         print(f"\n(b) no-op re-sync (next night) exit {code}: {summary}")
         report("(b) no-op re-sync", elapsed, rss, calls(jira, github), naive)
+
+        reset_logs(jira, github)
+        elapsed, rss, code, summary = run_sync(folder, config, env)
+        print(f"\n(b2) no-op re-sync again (steady state) exit {code}: {summary}")
+        report("(b2) steady-state no-op re-sync", elapsed, rss, calls(jira, github), naive)
 
         for sandbox in (jira, github):
             sandbox.clock.advance(86_400)

@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from tracker.connectors import (
     ConnectorError,
@@ -54,14 +53,7 @@ class ApplyOutcome:
     adopted: set[str] = field(default_factory=set)
     updated: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)  # update found the ticket deleted
-    newest: dict[str, datetime] = field(default_factory=dict)  # scope → newest `updated`
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def saw(self, scope: str, ticket: RemoteTicket) -> None:
-        with self._lock:
-            known = self.newest.get(scope)
-            if known is None or ticket.updated_at > known:
-                self.newest[scope] = ticket.updated_at
 
 
 class Applier:
@@ -158,7 +150,6 @@ class Applier:
     ) -> None:
         by_id = {result.identity: result for result in results}
         baselines = []
-        scope = target_scope(target)
         for plan in plans:
             result = by_id.get(plan.item_id)
             if result is None or result.ticket is None:
@@ -169,7 +160,6 @@ class Applier:
             self.outcome.tickets[plan.item_id] = ticket
             self.outcome.warnings[plan.item_id].extend(result.warnings)
             (self.outcome.adopted if result.adopted else self.outcome.created).add(plan.item_id)
-            self.outcome.saw(scope, ticket)
             plan.ref = ticket.ref
             baselines.append(self._created_baseline(plan, ticket))
         if baselines:
@@ -218,7 +208,6 @@ class Applier:
             return
         self.outcome.tickets[plan.item_id] = ticket
         self.outcome.updated.add(plan.item_id)
-        self.outcome.saw(_scope_of(plan), ticket)
         if plan.baseline is not None:
             plan.baseline = _with_ticket_values(plan.baseline, plan.changed_fields, ticket)
         self.progress(f"updated {plan.ref.key}", 1)
@@ -226,13 +215,6 @@ class Applier:
     def _fail(self, item_id: str, message: str) -> None:
         with self.outcome._lock:
             self.outcome.failed[item_id] = message
-
-
-def _scope_of(plan: ItemPlan) -> str:
-    from tracker.sync.plan import ref_scope
-
-    assert plan.ref is not None
-    return ref_scope(plan.system or "", plan.ref.key)
 
 
 def _with_ticket_values(baseline: Baseline, names: Sequence[str], ticket: RemoteTicket) -> Baseline:

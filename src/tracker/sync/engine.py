@@ -505,11 +505,7 @@ def _record(
     save_baselines(store, keep, unlink=unlink)
     if events:
         record_status_events(store, events)
-    marks: dict[str, datetime] = {}
-    for scope in set(reads.newest) | set(applied.newest):
-        candidates = [t for t in (reads.newest.get(scope), applied.newest.get(scope)) if t]
-        if candidates and scope not in reads.errors:
-            marks[scope] = max(candidates)
+    marks = {scope: mark for scope, mark in reads.marks.items() if scope not in reads.errors}
     save_high_water_marks(store, marks)
 
 

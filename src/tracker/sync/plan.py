@@ -254,6 +254,13 @@ def _plan_linked(
     plan.previous = baseline
     plan.seen = now_ticket
     plan.ticket_cell = not _row_names(local, baseline)
+    if (
+        not plan.ticket_cell
+        and local.doc == baseline.doc
+        and now_ticket == baseline.ticket
+        and baseline.seen in (None, baseline.ticket)
+    ):
+        return plan  # the common nightly case: nothing moved on either side
     _plan_fields(plan, local.doc, now_ticket, baseline, settings)
     if plan.kind == "nothing" and plan.ticket_cell:
         plan.kind = "update"

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tracker.connectors import ConnectorError, RemoteTicket, Target
 from tracker.model import TicketRef
@@ -38,7 +38,7 @@ class ScopeRead:
 @dataclass
 class ReadResult:
     view: RemoteView
-    newest: dict[str, datetime]  # scope → newest `updated` seen (next high-water mark)
+    marks: dict[str, datetime]  # scope → the high-water mark to keep if this run succeeds
     errors: dict[str, str]  # scope or "system:key" → message
 
 
@@ -52,7 +52,8 @@ def read_remote(
     """Run every scope's reads (in parallel, one thread per scope) and the named fetches."""
     tickets: dict[str, RemoteTicket] = {}
     identities: dict[str, RemoteTicket] = {}
-    newest: dict[str, datetime] = {}
+    marks: dict[str, datetime] = {}
+    started = datetime.now(UTC)
     errors: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
         futures = {
@@ -67,14 +68,26 @@ def read_remote(
                 continue
             tickets.update(found)
             identities.update(by_identity)
-            if found:
-                newest[scope] = max(t.updated_at for t in found.values())
+            marks[scope] = high_water_mark(started, [t.updated_at for t in found.values()])
         named_found, named_errors = named_future.result()
     errors.update(named_errors)
     for key, ticket in named_found.items():
         tickets.setdefault(key, ticket)
     view = RemoteView(tickets=tickets, by_identity=identities, unreadable=frozenset(errors))
-    return ReadResult(view=view, newest=newest, errors=errors)
+    return ReadResult(view=view, marks=marks, errors=errors)
+
+
+def high_water_mark(read_started: datetime, seen: list[datetime]) -> datetime:
+    """Where the next incremental read of a scope starts (the connector overlaps it).
+
+    The time this read started, not the newest `updated` we wrote afterwards: an edit
+    someone makes while a long run is writing must still be read next time. When the
+    ticket system's clock is behind ours, its newest `updated` is the safer bound.
+    """
+    newest = max(seen, default=None)
+    return (
+        min(read_started, newest) if newest is not None and newest < read_started else read_started
+    )
 
 
 def _read_scope(
