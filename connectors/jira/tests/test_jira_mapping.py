@@ -154,3 +154,10 @@ def test_jira_timestamps_become_aware_utc() -> None:
     assert mapping.parse_datetime("2025-01-01T10:00:00.000+0200") == datetime(
         2025, 1, 1, 8, 0, tzinfo=UTC
     )
+
+
+def test_a_huge_description_is_cut_to_jiras_limit() -> None:
+    fields = mapping.create_fields(
+        draft(description="x" * 40_000), cloud=True, priorities=mapping.DEFAULT_PRIORITIES
+    )
+    assert len(fields["description"]) == 32_767

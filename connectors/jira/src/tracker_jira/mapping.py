@@ -184,7 +184,7 @@ def create_fields(
         "project": {"key": draft.target.project},
         "issuetype": {"name": draft.target.issue_type},
         "summary": one_line(draft.summary),
-        "description": draft.description,
+        "description": long_text(draft.description),
         "labels": list(dict.fromkeys(labels)),
     }
     priority = priority_name(draft.priority, priorities)
@@ -205,7 +205,7 @@ def edit_fields(
     if changes.summary is not None:
         fields["summary"] = one_line(changes.summary)
     if changes.description is not None:
-        fields["description"] = changes.description
+        fields["description"] = long_text(changes.description)
     if changes.priority is not None:
         name = priority_name(changes.priority, priorities)
         if name:
@@ -219,6 +219,11 @@ def edit_fields(
     elif changes.assignee is not None:
         fields["assignee"] = user_field(changes.assignee, cloud=cloud)
     return fields
+
+
+def long_text(text: str) -> str:
+    """Jira text fields hold at most 32,767 characters."""
+    return text if len(text) <= 32_767 else text[:32_766] + "…"
 
 
 def one_line(text: str) -> str:
