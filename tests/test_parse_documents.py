@@ -242,6 +242,13 @@ def test_ids_are_keyed_on_the_path_relative_to_the_scanned_folder(tree: Path) ->
     assert doc.items[0].id == parse(Path(doc.path).read_text(), "sub/c.md").items[0].id
 
 
+def test_unreadable_file_is_a_warning_and_the_scan_goes_on(tree: Path) -> None:
+    (tree / "broken.md").symlink_to(tree / "gone.md")  # listed, but reading it fails
+    docs = {Path(d.path).name: d for d in iter_documents([tree])}
+    assert [w.code for w in docs["broken.md"].warnings] == ["unreadable"]
+    assert docs["c.md"].items
+
+
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(TrackerError) as raised:
         list(iter_documents([tmp_path / "nope"]))

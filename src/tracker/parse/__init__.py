@@ -124,4 +124,10 @@ def iter_documents(
     many files there are. A missing path raises TrackerError (exit 2).
     """
     for file, root in discover(list(paths), include=include, exclude=exclude):
-        yield parse_file(file, status_words=status_words, root=root)
+        try:
+            yield parse_file(file, status_words=status_words, root=root)
+        except OSError as error:  # unreadable (permissions, vanished): report, keep going
+            doc = Postmortem(path=str(file), key=document_key(file, root))
+            reason = error.strerror or type(error).__name__
+            doc.warnings.append(ParseWarning(str(file), 1, "unreadable", f"cannot read: {reason}"))
+            yield doc
