@@ -204,3 +204,11 @@ def test_two_processes_creating_the_same_sqlite_store_both_succeed(tmp_path: Pat
     assert [process.returncode for process in processes] == [0, 0], errors
     with sqlite3.connect(tmp_path / "shared.db") as connection:
         assert connection.execute("SELECT count(*) FROM sync_run").fetchone()[0] == 2
+
+
+def test_a_store_folder_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+
+    with pytest.raises(StoreError, match="cannot create the store's folder"):
+        open_store(f"sqlite:///{blocker / 'sub' / 't.db'}")

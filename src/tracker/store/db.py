@@ -123,7 +123,14 @@ def create_store_engine(url: URL) -> Engine:
     """An engine with tracker's connection settings for the URL's backend."""
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(
+                    f"cannot create the store's folder {folder} ({error.strerror})",
+                    hint="set database_url to a writable place",
+                ) from error
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
