@@ -496,7 +496,9 @@ def test_cloud_search_goes_to_search_jql_with_requested_fields(
     assert jira_sandbox.requests.snapshot()["by_route"]["GET /rest/api/2/search/jql"] == 1
 
 
-def test_search_jql_defaults_to_id_only_fields_as_an_object(jira_sandbox: JiraSandbox) -> None:
+def test_search_jql_without_fields_returns_only_id_key_and_self(
+    jira_sandbox: JiraSandbox,
+) -> None:
     raw(
         jira_sandbox,
         "POST",
@@ -507,8 +509,16 @@ def test_search_jql_defaults_to_id_only_fields_as_an_object(jira_sandbox: JiraSa
         jira_sandbox, "GET", "/rest/api/2/search/jql", params={"jql": "project = ENG"}
     ).json()
     assert body["isLast"] is True and "nextPageToken" not in body
-    assert body["issues"][0]["fields"] == {}
+    assert body["issues"] == [
+        {"id": "10000", "key": "ENG-1", "self": f"{jira_sandbox.base_url}/rest/api/2/issue/10000"}
+    ]
     assert "total" not in body and "startAt" not in body
+
+
+def test_the_client_copes_with_searches_without_fields(jira_client: JIRA) -> None:
+    create(jira_client)
+    found = jira_client.enhanced_search_issues("project = ENG", fields=None)
+    assert [i.key for i in found] == ["ENG-1"]
 
 
 def test_search_jql_pages_with_next_page_token_until_the_last_page(

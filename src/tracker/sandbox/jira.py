@@ -1305,7 +1305,13 @@ class JiraSandbox(SandboxService):
                 self.state.issues[i] for i in ids[start : start + limit] if i in self.state.issues
             ]
             result: dict[str, Any] = {
-                "issues": [self.issue_json(i, wanted, expand) for i in page],
+                "issues": [
+                    self.issue_json(i, wanted, expand)
+                    if wanted or expand
+                    # no fields asked for: only id, key and self, without a `fields` object
+                    else {"id": i.id, "key": i.key, "self": self._url(f"issue/{i.id}")}
+                    for i in page
+                ],
                 "isLast": start + limit >= len(ids),
             }
             if not result["isLast"] and snapshot_id is not None:
