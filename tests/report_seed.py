@@ -29,6 +29,7 @@ AS_OF = date(2026, 3, 31)
 CONFIGURED_TEAMS = ("infra", "payments", "search")
 SCRIPT_ACTION = "Escape <script>alert(1)</script> | pipes & *stars*"
 SEEN = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+CLOSED = ("done", "wont_do")
 
 
 def at(month: int, day: int, hour: int = 10) -> datetime:
@@ -51,7 +52,15 @@ def add_item(
     action: str | None = None,
     tickets: Sequence[tuple[str, str, str | None]] = (),
 ) -> None:
-    """One item with its owners, status events (from, to, at) and ticket links."""
+    """One item with its owners, status events (from, to, at) and ticket links.
+
+    `closed_at` follows the recorder's rule: when the item last went from open or in
+    progress to done or won't do (first seen, if it was closed from the start).
+    """
+    closed_at = first_seen if status in CLOSED else None
+    for from_status, to_status, when in events:
+        if to_status in CLOSED and from_status not in CLOSED:
+            closed_at = when if from_status is not None else first_seen
     with store.session() as session:
         path = session.get(PostmortemRow, postmortem_id).path  # type: ignore[union-attr]
         session.add(
@@ -68,7 +77,7 @@ def add_item(
                 status=status,
                 first_seen_at=first_seen,
                 updated_at=first_seen,
-                closed_at=None,
+                closed_at=closed_at if status in CLOSED else None,
                 removed_at=removed,
                 doc_hash="x" * 64,
             )

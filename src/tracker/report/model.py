@@ -58,9 +58,13 @@ class TicketLink:
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ItemRow:
-    """An item in the overdue or unowned list, pointing back at its document line."""
+    """An item in the overdue or unowned list, pointing back at its document line.
+
+    Not frozen: reports list tens of thousands of these, and frozen dataclasses are
+    several times slower to build.
+    """
 
     id: str
     team: str

@@ -4,18 +4,23 @@ Everything is "as of" a date: an item's status at the end of that day (in the co
 time zone) is rebuilt from `status_event`, so items recorded and events that happened
 later are ignored, and the 12-week trend uses exactly the same rule at each week's end.
 
-How a status is rebuilt: every event starts a *status interval* that lasts until the
-item's next event (a window `LEAD`). Before an item's first event it had that event's
-`from_status` (when the first event is not the "first seen" one, whose `from_status` is
-NULL); an item without any event has had its current status since it was first seen.
-The status at an instant is the one whose interval contains it. Removed items count
-until they were removed.
+How a status is rebuilt, cheaply: events form a chain (each `from_status` is the status
+the previous event left; the recorder writes them that way), so an item's status at an
+instant is the `from_status` of its first event after that instant, or its current
+status when nothing happened since. For today that touches no event at all; for a past
+date only the events after it. Removed items count until they were removed.
+
+The trend applies the same rule in reverse, in one pass: each item is counted at the
+week ends where it existed with its current status, and each event after a week's end
+undoes its own change there (−1 for the status it entered, +1 for the one it left).
+Items and events are first grouped by which week ends they affect (a few hundred
+groups), then those groups are joined to the week ends and summed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -27,7 +32,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    null,
     or_,
     select,
     union_all,
@@ -100,79 +104,90 @@ def end_of_day(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def _status_intervals() -> FromClause:
-    """(item_id, status, prev_status, start, end): when each item had each status.
-
-    `end` NULL means "still"; `prev_status` is the status the interval's event left
-    (NULL when no change was observed), which tells observed closes from items that
-    were already closed when first seen.
-    """
-    order = (EVENT.c.at, EVENT.c.id)
-    ordered = select(
-        EVENT.c.item_id,
-        EVENT.c.from_status,
-        EVENT.c.to_status,
-        EVENT.c.at,
-        func.lead(EVENT.c.at).over(partition_by=EVENT.c.item_id, order_by=order).label("until"),
-        func.row_number().over(partition_by=EVENT.c.item_id, order_by=order).label("seq"),
-    ).cte("ordered_event")
-    after_event = select(
-        ordered.c.item_id,
-        ordered.c.to_status.label("status"),
-        ordered.c.from_status.label("prev_status"),
-        ordered.c.at.label("start"),
-        ordered.c.until.label("end"),
-    )
-    before_first_event = (
-        select(
-            ordered.c.item_id,
-            ordered.c.from_status.label("status"),
-            null().label("prev_status"),
-            ITEM.c.first_seen_at.label("start"),
-            ordered.c.at.label("end"),
-        )
-        .join_from(ordered, ITEM, ITEM.c.id == ordered.c.item_id)
-        .where(ordered.c.seq == 1, ordered.c.from_status.is_not(None))
-    )
-    without_events = select(
-        ITEM.c.id.label("item_id"),
-        ITEM.c.status.label("status"),
-        null().label("prev_status"),
-        ITEM.c.first_seen_at.label("start"),
-        null().label("end"),
-    ).where(~exists().where(EVENT.c.item_id == ITEM.c.id))
-    return union_all(after_event, before_first_event, without_events).cte("status_interval")
-
-
-def _present_at(intervals: FromClause, cutoff: ColumnElement[Any]) -> ColumnElement[bool]:
-    """The interval holds at `cutoff` and the item existed then (seen, not yet removed)."""
+def _present(cutoff: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The item existed at `cutoff`: first seen before it and not removed by then."""
     return and_(
-        intervals.c.start < cutoff,
-        or_(intervals.c.end.is_(None), intervals.c.end >= cutoff),
         ITEM.c.first_seen_at < cutoff,
         or_(ITEM.c.removed_at.is_(None), ITEM.c.removed_at >= cutoff),
     )
 
 
-def _items_as_of(options: ReportOptions) -> FromClause:
-    """Every item present at the end of `as_of`, with its status then."""
-    intervals = _status_intervals()
-    cutoff = literal(end_of_day(options.as_of, options.timezone), UTCDateTime())
-    query = (
+def _first_event_after(cutoff: ColumnElement[Any]) -> FromClause:
+    """Each item's first event at or after `cutoff` (none for most items when it is today)."""
+    ranked = (
         select(
-            ITEM.c.id,
-            ITEM.c.team,
-            ITEM.c.due,
-            ITEM.c.first_seen_at,
-            intervals.c.status,
-            intervals.c.prev_status,
-            intervals.c.start.label("since"),
+            EVENT.c.item_id,
+            EVENT.c.from_status,
+            func.row_number()
+            .over(partition_by=EVENT.c.item_id, order_by=(EVENT.c.at, EVENT.c.id))
+            .label("rn"),
         )
-        .join_from(intervals, ITEM, ITEM.c.id == intervals.c.item_id)
-        .where(_present_at(intervals, cutoff))
+        .where(EVENT.c.at >= cutoff)
+        .subquery("event_after")
     )
+    return (
+        select(ranked.c.item_id, ranked.c.from_status)
+        .where(ranked.c.rn == 1)
+        .subquery("first_event_after")
+    )
+
+
+def _anything_happened_after(connection: Connection, options: ReportOptions) -> bool:
+    """Whether any status changed after the as-of day (never, for a report as of today)."""
+    cutoff = literal(end_of_day(options.as_of, options.timezone), UTCDateTime())
+    query = select(EVENT.c.id).where(EVENT.c.at >= cutoff).limit(1)
+    return connection.execute(query).first() is not None
+
+
+def _items_as_of(
+    options: ReportOptions,
+    *,
+    events_after: bool = True,
+    detail: bool = True,
+    materialized: bool = False,
+) -> FromClause:
+    """Every item present at the end of `as_of`, with its status then and when it closed.
+
+    `closed` is when the item reached its closed status as of that day: its `closed_at`
+    when nothing changed since, else the last open → closed event before the day ended.
+    Without `events_after` (nothing changed since) the current status is the answer.
+    `detail` adds what the item lists show; `materialized` makes it a CTE computed once
+    (SQLite otherwise drives a join with item_owner from the wrong side).
+    """
+    cutoff = literal(end_of_day(options.as_of, options.timezone), UTCDateTime())
+    status: ColumnElement[Any] = ITEM.c.status
+    closed: ColumnElement[Any] = ITEM.c.closed_at
+    query = select(ITEM.c.id).select_from(ITEM)
+    if events_after:
+        later = _first_event_after(cutoff)
+        last_close = (
+            select(func.max(EVENT.c.at))
+            .where(
+                EVENT.c.item_id == ITEM.c.id,
+                EVENT.c.at < cutoff,
+                EVENT.c.to_status.in_(CLOSED_STATUSES),
+                EVENT.c.from_status.in_(OPEN_STATUSES),
+            )
+            .scalar_subquery()
+        )
+        status = func.coalesce(later.c.from_status, ITEM.c.status)
+        closed = case((later.c.item_id.is_(None), ITEM.c.closed_at), else_=last_close)
+        query = query.outerjoin(later, later.c.item_id == ITEM.c.id)
+    query = query.add_columns(
+        ITEM.c.team,
+        ITEM.c.due,
+        ITEM.c.first_seen_at,
+        status.label("status"),
+        closed.label("closed"),
+    ).where(_present(cutoff))
+    if detail:
+        query = query.add_columns(
+            ITEM.c.path, ITEM.c.line, ITEM.c.action, ITEM.c.owners, ITEM.c.priority
+        )
     if options.team is not None:
         query = query.where(ITEM.c.team == options.team)
+    if materialized:
+        return query.cte("item_as_of").prefix_with("MATERIALIZED")
     return query.subquery("item_as_of")
 
 
@@ -190,8 +205,9 @@ class _Conditions:
         self.overdue = and_(self.is_open, items.c.due < as_of)
         self.due_soon = and_(self.is_open, items.c.due >= as_of, items.c.due <= soon)
         self.unowned = and_(self.is_open, ~exists().where(OWNER.c.item_id == items.c.id))
+        # A close tracker saw happen (not an item that was already closed when first seen).
         self.observed_close = and_(
-            items.c.status.in_(CLOSED_STATUSES), items.c.prev_status.in_(OPEN_STATUSES)
+            items.c.status.in_(CLOSED_STATUSES), items.c.closed > items.c.first_seen_at
         )
 
 
@@ -216,32 +232,38 @@ def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> 
     return list(connection.execute(query))
 
 
-def _medians(
-    connection: Connection, items: FromClause, cond: _Conditions, *, per_team: bool
-) -> dict[str | None, float]:
-    """Median days from first seen to an observed close, per team (or overall: key None).
+def _medians(connection: Connection, items: FromClause, cond: _Conditions) -> dict[str, float]:
+    """Median days from first seen to an observed close, per team and overall (TOTAL_TEAM).
 
-    Window functions rank the durations; the middle one or two are averaged in SQL.
+    Window functions rank the durations once, per team and overall; the middle one or
+    two of each ranking are averaged in SQL.
     """
-    duration = days_between(items.c.first_seen_at, items.c.since)
-    partition = [items.c.team] if per_team else None
+    duration = days_between(items.c.first_seen_at, items.c.closed)
     ranked = (
         select(
             items.c.team,
             duration.label("days"),
-            func.row_number().over(partition_by=partition, order_by=duration).label("rn"),
-            func.count().over(partition_by=partition).label("n"),
+            func.row_number().over(partition_by=items.c.team, order_by=duration).label("team_rank"),
+            func.count().over(partition_by=items.c.team).label("team_n"),
+            func.row_number().over(order_by=duration).label("all_rank"),
+            func.count().over().label("all_n"),
         )
         .where(cond.observed_close)
-        .subquery("close_duration")
+        .cte("close_duration")
     )
-    middle = ranked.c.rn.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2))
-    median = func.avg(ranked.c.days).label("median")
-    if not per_team:
-        value = connection.execute(select(median).where(middle)).scalar()
-        return {} if value is None else {None: float(value)}
-    query = select(ranked.c.team, median).where(middle).group_by(ranked.c.team)
-    return {row.team: float(row.median) for row in connection.execute(query)}
+    r = ranked.c
+
+    def middle(rank: Any, n: Any) -> ColumnElement[bool]:
+        return rank.in_(((n + 1) // 2, (n + 2) // 2))
+
+    per_team = select(r.team, func.avg(r.days).label("median")).where(middle(r.team_rank, r.team_n))
+    overall = select(literal(TOTAL_TEAM).label("team"), func.avg(r.days).label("median")).where(
+        middle(r.all_rank, r.all_n)
+    )
+    query = union_all(per_team.group_by(r.team), overall)
+    return {
+        row.team: float(row.median) for row in connection.execute(query) if row.median is not None
+    }
 
 
 def _owner_rows(connection: Connection, items: FromClause, cond: _Conditions) -> list[Any]:
@@ -266,16 +288,19 @@ def _owner_rows(connection: Connection, items: FromClause, cond: _Conditions) ->
 def _listed_items(
     connection: Connection, items: FromClause, cond: _Conditions, options: ReportOptions
 ) -> tuple[list[ItemRow], list[ItemRow]]:
-    """The overdue and the unowned items, with their ticket links (one query)."""
+    """The overdue (oldest due first) and the unowned items, with their ticket links.
+
+    One query; an item with several tickets comes back as adjacent rows, folded here.
+    """
     query = (
         select(
-            ITEM.c.id,
-            ITEM.c.team,
-            ITEM.c.path,
-            ITEM.c.line,
-            ITEM.c.action,
-            ITEM.c.owners,
-            ITEM.c.priority,
+            items.c.id,
+            items.c.team,
+            items.c.path,
+            items.c.line,
+            items.c.action,
+            items.c.owners,
+            items.c.priority,
             items.c.due,
             items.c.status,
             cond.overdue.label("is_overdue"),
@@ -284,59 +309,40 @@ def _listed_items(
             TICKET.c.key,
             TICKET.c.url,
         )
-        .join_from(items, ITEM, ITEM.c.id == items.c.id)
+        .select_from(items)
         .outerjoin(TICKET, TICKET.c.item_id == items.c.id)
         .where(or_(cond.overdue, cond.unowned))
-        .order_by(ITEM.c.path, ITEM.c.line, ITEM.c.id, TICKET.c.id)
+        .order_by(items.c.path, items.c.line, items.c.id, TICKET.c.id)
     )
     overdue: list[ItemRow] = []
     unowned: list[ItemRow] = []
-    current: ItemRow | None = None
-    flags = (False, False)
+    previous: ItemRow | None = None
     for row in connection.execute(query):
-        if current is None or current.id != row.id:
-            _file(current, flags, overdue, unowned)
-            current = _item_row(row, options)
-            flags = (bool(row.is_overdue), bool(row.is_unowned))
-        if row.key is not None:
-            link = TicketLink(system=row.system, key=row.key, url=row.url)
-            current = _with_ticket(current, link)
-    _file(current, flags, overdue, unowned)
+        item_id, team, path, line, action, owners, priority, due, status = row[:9]
+        is_overdue, is_unowned, system, key, url = row[9:]
+        if previous is not None and previous.id == item_id:  # another ticket of the same item
+            previous.tickets += (TicketLink(system, key, url),)
+            continue
+        previous = ItemRow(
+            id=item_id,
+            team=team,
+            path=path,
+            line=line,
+            action=action,
+            owners=tuple(owners or ()),
+            status=status,
+            priority=priority,
+            due=due,
+            days_overdue=(options.as_of - due).days if is_overdue else None,
+            doc_url=_doc_url(options.docs_base_url, path, line),
+            tickets=(TicketLink(system, key, url),) if key is not None else (),
+        )
+        if is_overdue:
+            overdue.append(previous)
+        if is_unowned:
+            unowned.append(previous)
     overdue.sort(key=lambda i: (i.due or date.max, i.path, i.line))
     return overdue, unowned
-
-
-def _item_row(row: Any, options: ReportOptions) -> ItemRow:
-    due: date | None = row.due
-    late = (options.as_of - due).days if due is not None and row.is_overdue else None
-    return ItemRow(
-        id=row.id,
-        team=row.team,
-        path=row.path,
-        line=row.line,
-        action=row.action,
-        owners=tuple(row.owners or ()),
-        status=row.status,
-        priority=row.priority,
-        due=due,
-        days_overdue=late,
-        doc_url=_doc_url(options.docs_base_url, row.path, row.line),
-    )
-
-
-def _with_ticket(item: ItemRow, link: TicketLink) -> ItemRow:
-    return replace(item, tickets=(*item.tickets, link))
-
-
-def _file(
-    item: ItemRow | None, flags: tuple[bool, bool], overdue: list[ItemRow], unowned: list[ItemRow]
-) -> None:
-    if item is None:
-        return
-    if flags[0]:
-        overdue.append(item)
-    if flags[1]:
-        unowned.append(item)
 
 
 def _doc_url(base: str | None, path: str, line: int) -> str | None:
@@ -346,52 +352,86 @@ def _doc_url(base: str | None, path: str, line: int) -> str | None:
     return f"{base.rstrip('/')}/{path.lstrip('./')}#L{line}"
 
 
-def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
-    """Completion rate and open-overdue count at the end of each of the last N weeks.
+def _week_index(column: ColumnElement[Any], bounds: Sequence[ColumnElement[Any]]) -> Any:
+    """The first week end `k` with `column < bounds[k]` (len(bounds) when none, or NULL)."""
+    return case(*((column < bound, k) for k, bound in enumerate(bounds)), else_=len(bounds))
 
-    The week ends are joined to the status intervals in one query: each (week, item)
-    pair whose interval holds at that week's end is counted by CASE sums per week.
-    """
+
+def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
+    """Completion rate and open-overdue count at the end of each of the last N weeks."""
     days = [
         options.as_of - timedelta(weeks=options.trend_weeks - 1 - k)
         for k in range(options.trend_weeks)
     ]
-    points = union_all(
-        *(
-            select(
-                literal(k, Integer()).label("k"),
-                literal(end_of_day(day, options.timezone), UTCDateTime()).label("cutoff"),
-                literal(day, Date()).label("day"),
-            )
-            for k, day in enumerate(days)
-        )
-    ).cte("week_end")
-    intervals = _status_intervals()
-    status = intervals.c.status
-    open_overdue = and_(status.in_(OPEN_STATUSES), ITEM.c.due < points.c.day)
-    query = (
+    cutoffs = [literal(end_of_day(d, options.timezone), UTCDateTime()) for d in days]
+    seen = _week_index(ITEM.c.first_seen_at, cutoffs).label("seen")  # present from here
+    gone = _week_index(ITEM.c.removed_at, cutoffs).label("gone")  # ... until before here
+    late = _week_index(ITEM.c.due, [literal(d, Date()) for d in days]).label("late")
+
+    def delta(status: ColumnElement[str] | None, sign: int, wanted: tuple[str, ...]) -> Any:
+        return case((status.in_(wanted), sign), else_=0) if status is not None else 0
+
+    def total(status: ColumnElement[str] | None, wanted: tuple[str, ...]) -> Any:
+        return func.sum(delta(status, 1, wanted))
+
+    status, to, was = ITEM.c.status, EVENT.c.to_status, EVENT.c.from_status
+    # Each side is grouped on its own first, so the union below is a few hundred rows.
+    items = select(
+        seen,
+        gone,
+        late,
+        literal(len(days), Integer()).label("after"),  # counts at every week end
+        func.count().label("present"),
+        total(status, ("done",)).label("done"),
+        total(status, ("wont_do",)).label("wont_do"),
+        total(status, OPEN_STATUSES).label("open"),
+    ).group_by(seen, gone, late)
+    after = _week_index(EVENT.c.at, cutoffs).label("after")  # undone at week ends before it
+    undo = (
         select(
-            points.c.k,
-            func.count().label("total"),
-            _count(status == "done").label("done"),
-            _count(status == "wont_do").label("wont_do"),
-            _count(open_overdue).label("open_overdue"),
+            seen,
+            gone,
+            late,
+            after,
+            literal(0, Integer()).label("present"),
+            (total(was, ("done",)) - total(to, ("done",))).label("done"),
+            (total(was, ("wont_do",)) - total(to, ("wont_do",))).label("wont_do"),
+            (total(was, OPEN_STATUSES) - total(to, OPEN_STATUSES)).label("open"),
         )
-        .select_from(intervals)
-        .join(ITEM, ITEM.c.id == intervals.c.item_id)
-        .join(points, _present_at(intervals, points.c.cutoff))
-        .group_by(points.c.k)
+        .select_from(EVENT)
+        .join(ITEM, ITEM.c.id == EVENT.c.item_id)
+        .where(EVENT.c.at >= cutoffs[0])
+        .group_by(seen, gone, late, after)
     )
     if options.team is not None:
-        query = query.where(ITEM.c.team == options.team)
+        items = items.where(ITEM.c.team == options.team)
+        undo = undo.where(ITEM.c.team == options.team)
+    groups = union_all(items, undo).subquery("week_group")
+    points = union_all(
+        *(select(literal(k, Integer()).label("k")) for k in range(len(days)))
+    ).subquery("week_end")
+    g, k = groups.c, points.c.k
+    holds = and_(g.seen <= k, k < g.gone, k < g.after)
+    query = (
+        select(
+            k,
+            func.coalesce(func.sum(g.present), 0).label("total"),
+            func.coalesce(func.sum(g.done), 0).label("done"),
+            func.coalesce(func.sum(g.wont_do), 0).label("wont_do"),
+            func.coalesce(func.sum(case((g.late <= k, g.open), else_=0)), 0).label("overdue"),
+        )
+        .select_from(points)
+        .join(groups, holds)
+        .group_by(k)
+    )
     found = {row.k: row for row in connection.execute(query)}
     return [
         TrendPoint(
             week_ending=day,
-            total=found[k].total if k in found else 0,
-            done=found[k].done if k in found else 0,
-            wont_do=found[k].wont_do if k in found else 0,
-            open_overdue=found[k].open_overdue if k in found else 0,
+            total=int(found[k].total) if k in found else 0,
+            done=int(found[k].done) if k in found else 0,
+            wont_do=int(found[k].wont_do) if k in found else 0,
+            open_overdue=int(found[k].overdue) if k in found else 0,
         )
         for k, day in enumerate(days)
     ]
@@ -454,16 +494,17 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
                     f"unknown team {options.team!r}",
                     hint=f"known teams: {', '.join(teams_known) or 'none'}",
                 )
-        items = _items_as_of(options)
-        cond = _Conditions(items, options)
-        medians = _medians(connection, items, cond, per_team=True)
+        events_after = _anything_happened_after(connection, options)
+        # Aggregates read a narrow CTE computed once per statement; the lists need detail.
+        narrow = _items_as_of(options, events_after=events_after, detail=False, materialized=True)
+        per_item = _Conditions(narrow, options)
+        medians = _medians(connection, narrow, per_item)
         found = {
             row.team: _team_summary(row, medians.get(row.team))
-            for row in _team_rows(connection, items, cond)
+            for row in _team_rows(connection, narrow, per_item)
         }
         wanted = [options.team] if options.team is not None else [*options.teams, *found]
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
-        overall = _medians(connection, items, cond, per_team=False).get(None)
         owners = [
             OwnerSummary(
                 owner=row.person,
@@ -474,13 +515,16 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
                 wont_do=int(row.wont_do),
                 overdue=int(row.overdue),
             )
-            for row in _owner_rows(connection, items, cond)
+            for row in _owner_rows(connection, narrow, per_item)
         ]
-        overdue, unowned = _listed_items(connection, items, cond, options)
+        detailed = _items_as_of(options, events_after=events_after)
+        overdue, unowned = _listed_items(
+            connection, detailed, _Conditions(detailed, options), options
+        )
         trend = _trend(connection, options)
     return ReportData(
         as_of=options.as_of,
-        totals=_totals(teams, overall),
+        totals=_totals(teams, medians.get(TOTAL_TEAM)),
         teams=teams,
         owners=owners,
         overdue=overdue,

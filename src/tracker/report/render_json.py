@@ -94,4 +94,4 @@ def report_object(report: ReportData) -> dict[str, Any]:
 
 
 def render_json(report: ReportData) -> str:
-    return json.dumps(report_object(report), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(report_object(report), ensure_ascii=False) + "\n"
