@@ -567,6 +567,32 @@ def test_issues_edited_between_pages_are_neither_skipped_nor_repeated(
     assert sorted(seen) == ["ENG-1", "ENG-2", "ENG-3", "ENG-4"]
 
 
+def test_search_lag_hides_new_issues_until_reconciled_or_indexed(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    requests.post(
+        f"{jira_sandbox.base_url}/_sandbox/jira/search-lag", json={"seconds": 30}, timeout=5
+    )
+    issue = create(jira_client, labels=["tracker-x"])
+    assert jira_client.enhanced_search_issues("labels = tracker-x", fields=["labels"]) == []
+    assert jira_client.issue(issue.key).key == issue.key  # reads by key are not lagged
+    reconciled = raw(
+        jira_sandbox,
+        "POST",
+        "/rest/api/2/search/jql",
+        json={
+            "jql": "labels = tracker-x",
+            "fields": ["labels"],
+            "reconcileIssues": [int(issue.id)],
+        },
+    ).json()
+    assert [i["key"] for i in reconciled["issues"]] == [issue.key]
+    jira_sandbox.clock.advance(31)
+    assert [
+        i.key for i in jira_client.enhanced_search_issues("labels = tracker-x", fields=["labels"])
+    ] == [issue.key]
+
+
 def test_search_with_max_results_false_fetches_every_page(jira_client: JIRA) -> None:
     jira_client.create_issues(
         [{"project": {"key": "OPS"}, "summary": f"n{n}", "issuetype": TASK} for n in range(50)],

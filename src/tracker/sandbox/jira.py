@@ -112,6 +112,8 @@ class JiraSandbox(SandboxService):
         # decode and a user lookup per request).
         self._accepted: dict[str, str] = {}
         self._snapshots: dict[str, list[str]] = {}  # nextPageToken cursors -> issue ids
+        # Cloud search index lag (0 = off): see _searchable().
+        self.search_lag_seconds = 0.0
         super().__init__(
             host=host, port=port, token=token, latency_ms=latency_ms, state_file=state_file
         )
@@ -126,6 +128,7 @@ class JiraSandbox(SandboxService):
         self.state = JiraState.seeded(self.project_keys)
         self._accepted.clear()
         self._snapshots.clear()
+        self.search_lag_seconds = 0.0
 
     def dump_state(self) -> dict[str, Any]:
         return self.state.to_dict()
@@ -252,6 +255,7 @@ class JiraSandbox(SandboxService):
             Route(base + "/{key}/assignee", self._ctl_assignee, methods=["POST"]),
             Route(base + "/{key}/edit", self._ctl_edit, methods=["POST"]),
             Route(base + "/{key}/move", self._ctl_move, methods=["POST"]),
+            Route("/_sandbox/jira/search-lag", self._ctl_search_lag, methods=["GET", "POST"]),
         ]
 
     # ----- rendering -----------------------------------------------------------------------
@@ -1240,7 +1244,9 @@ class JiraSandbox(SandboxService):
 
     # ----- search -----------------------------------------------------------------------------
 
-    def _run_jql(self, jql: str, actor: str) -> list[Issue]:
+    def _run_jql(
+        self, jql: str, actor: str, reconcile: frozenset[str] = frozenset()
+    ) -> list[Issue]:
         try:
             query = compile_jql(
                 jql,
@@ -1254,7 +1260,17 @@ class JiraSandbox(SandboxService):
                 "Unbounded JQL queries are not allowed here. "
                 "Please add a search restriction to your query.",
             )
-        return query.sort([i for i in self.state.issues.values() if query.predicate(i)])
+        return query.sort([i for i in self._searchable(reconcile) if query.predicate(i)])
+
+    def _searchable(self, reconcile: frozenset[str]) -> list[Issue]:
+        """Issues the search index knows: with `search_lag_seconds` set (Cloud only),
+        issues created less than that long ago are missing unless named in
+        `reconcileIssues` — Jira Cloud's search is eventually consistent."""
+        issues = list(self.state.issues.values())
+        if not self.cloud or self.search_lag_seconds <= 0:
+            return issues
+        cutoff = jira_time(self.clock.now() - timedelta(seconds=self.search_lag_seconds))
+        return [i for i in issues if i.created <= cutoff or i.id in reconcile]
 
     async def search_jql(self, request: Request) -> Response:
         if not self.cloud:
@@ -1269,6 +1285,9 @@ class JiraSandbox(SandboxService):
                 fields_list = [fields_list]
             expand_text = body.get("expand")
             properties = body.get("properties") or []
+            reconcile = body.get("reconcileIssues") or []
+            if not isinstance(reconcile, list) or len(reconcile) > 50:
+                raise bad_request(None, "reconcileIssues must be a list of at most 50 issue ids")
             if not isinstance(limit, int) or isinstance(limit, bool):
                 raise bad_request(None, "maxResults must be an integer")
             if not isinstance(fields_list, list) or not all(
@@ -1283,6 +1302,7 @@ class JiraSandbox(SandboxService):
             fields_list = params.getlist("fields")
             expand_text = params.get("expand")
             properties = params.getlist("properties")
+            reconcile = params.getlist("reconcileIssues")
         if jql is not None and not isinstance(jql, str):
             raise bad_request(None, "jql must be a string")
         wanted = _field_selection(fields_list, default=())
@@ -1294,7 +1314,10 @@ class JiraSandbox(SandboxService):
         limit = max(1, min(limit, cap)) if limit > 0 else 50
         with self.lock:
             if snapshot_id is None:
-                ids = [i.id for i in self._run_jql(jql or "", self._actor(request))]
+                found = self._run_jql(
+                    jql or "", self._actor(request), frozenset(str(r) for r in reconcile)
+                )
+                ids = [i.id for i in found]
                 if len(ids) > limit:  # only a search with further pages needs a cursor
                     snapshot_id = self._remember(ids)
             else:
@@ -1563,6 +1586,14 @@ class JiraSandbox(SandboxService):
         return user.account_id
 
     # ----- control plane (HTTP) ------------------------------------------------------------------
+
+    async def _ctl_search_lag(self, request: Request) -> Response:
+        if request.method == "POST":
+            seconds = (await control_body(request)).get("seconds")
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise SandboxError(400, "expected {'seconds': number >= 0}")
+            self.search_lag_seconds = float(seconds)
+        return JSONResponse({"seconds": self.search_lag_seconds})
 
     async def _ctl_issues(self, request: Request) -> Response:
         if request.method == "POST":
