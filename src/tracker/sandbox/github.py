@@ -143,6 +143,8 @@ class GitHubSandbox(GitHubControl, SandboxService):
         super().__init__(
             host=host, port=port, token=token, latency_ms=latency_ms, state_file=state_file
         )
+        if not users:
+            raise ValueError("at least one user is needed: the first one owns the token")
         for full_name in repos:
             if full_name.count("/") != 1 or not all(full_name.split("/")):
                 raise ValueError(f"repository must be OWNER/NAME, got {full_name!r}")
