@@ -531,3 +531,32 @@ def test_deleted_row_closes_its_ticket_as_wont_do_when_configured(
     assert [p.kind for p in result.plans if p.kind == "row-deleted"] == ["row-deleted"]
     issue = jira_issue(jira_sandbox, "Add an SDK upgrade checklist")
     assert (issue["status"], issue["resolution"]) == ("Done", "Won't Do")
+
+
+def test_key_link_style_writes_bare_keys(tmp_path: Path, jira_sandbox: JiraSandbox) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, None, sync={"ticket_link_style": "key"})
+    world.write("en.md", EN_DOC)
+    world.sync()
+    world.close()
+    assert "| P1 | ENG-1 |" in row(world, "en.md", "Restore the connection-pool")
+
+
+def test_missing_ticket_column_is_not_added_when_configured_off(
+    tmp_path: Path, github_sandbox: GitHubSandbox
+) -> None:
+    world = SyncWorld(tmp_path, None, github_sandbox, sync={"add_missing_columns": False})
+    world.write("zh.md", ZH_DOC)
+    result = world.sync()
+    second = world.sync()
+    world.close()
+    assert "工单" not in world.read("zh.md")
+    assert len(github_sandbox.issues("acme/app")) == 2
+    assert result.exit_code == 0 and second.actions == []
+
+
+def test_front_matter_overrides_the_team_target(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC.replace("team: payments", "team: payments\njira_project: OPS"))
+    world.sync()
+    assert {issue["project"] for issue in jira_sandbox.issues()} == {"OPS"}

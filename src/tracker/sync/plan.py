@@ -124,7 +124,12 @@ def plan_item(
     found = remote.by_identity.get(item.id)
     if found is not None:
         return _adopt(plan, local, found, "found by identity", settings, write_cell=True)
-    return _plan_create(plan, local, remote)
+    return _plan_create(plan, local, remote, settings)
+
+
+def ticket_cell_writable(local: LocalItem, settings: SyncSettings) -> bool:
+    """Can the link go into the row (a Ticket column, or one may be added)?"""
+    return "ticket" in local.item.raw or settings.add_missing_columns or local.item.kind == "list"
 
 
 def _same_ticket(ref: TicketRef, baseline: Baseline) -> bool:
@@ -178,7 +183,7 @@ def _adopt(
     plan.link_reason = reason
     plan.ref = ticket.ref
     plan.system = ticket.ref.system.value
-    plan.ticket_cell = write_cell
+    plan.ticket_cell = write_cell and ticket_cell_writable(local, settings)
     now_ticket = ticket_fields(ticket)
     doc = local.doc
     if settings.status_owner == "ticket" and now_ticket.status != doc.status:
@@ -196,7 +201,9 @@ def _adopt(
     return plan
 
 
-def _plan_create(plan: ItemPlan, local: LocalItem, remote: RemoteView) -> ItemPlan:
+def _plan_create(
+    plan: ItemPlan, local: LocalItem, remote: RemoteView, settings: SyncSettings
+) -> ItemPlan:
     item = local.item
     if item.status.is_closed:
         plan.kind = "skip"
@@ -216,7 +223,7 @@ def _plan_create(plan: ItemPlan, local: LocalItem, remote: RemoteView) -> ItemPl
     plan.system = local.target.system
     plan.draft = local.draft
     plan.doc = local.doc
-    plan.ticket_cell = True
+    plan.ticket_cell = ticket_cell_writable(local, settings)
     if item.status is Status.IN_PROGRESS:
         plan.status_after_create = Status.IN_PROGRESS
     return plan
@@ -253,7 +260,7 @@ def _plan_linked(
     now_ticket = ticket_fields(ticket) if ticket is not None else baseline.last_seen
     plan.previous = baseline
     plan.seen = now_ticket
-    plan.ticket_cell = not _row_names(local, baseline)
+    plan.ticket_cell = not _row_names(local, baseline) and ticket_cell_writable(local, settings)
     if (
         not plan.ticket_cell
         and local.doc == baseline.doc
