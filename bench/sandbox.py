@@ -59,7 +59,7 @@ def _serve_sandbox(conn: Connection) -> None:
             actor = sandbox.state.users[0].account_id
             for _ in range(SEED_ISSUES):
                 errors: dict[str, str] = {}
-                values = sandbox.validate_fields(
+                values = sandbox.rules.validate_fields(
                     CREATE_BODY["fields"], creating=True, errors=errors
                 )
                 sandbox._create(values, actor)
@@ -78,9 +78,9 @@ def _serve_baseline(conn: Connection) -> None:
     from tracker.sandbox.jira import JiraSandbox
 
     sample = JiraSandbox(token=TOKEN)
-    values = sample.validate_fields(CREATE_BODY["fields"], creating=True, errors={})
+    values = sample.rules.validate_fields(CREATE_BODY["fields"], creating=True, errors={})
     issue = sample._create(values, sample.state.users[0].account_id)
-    body = json.dumps(sample.issue_json(issue)).encode()
+    body = json.dumps(sample.payloads.issue_json(issue)).encode()
     created = json.dumps({"id": issue.id, "key": issue.key, "self": "x"}).encode()
 
     async def get_issue(request: Request) -> Response:
@@ -287,9 +287,9 @@ def measure_asgi(n: int = 3000) -> dict[str, dict[str, float]]:
     actor = sandbox.state.users[0].account_id
     for _ in range(SEED_ISSUES):
         sandbox._create(
-            sandbox.validate_fields(CREATE_BODY["fields"], creating=True, errors={}), actor
+            sandbox.rules.validate_fields(CREATE_BODY["fields"], creating=True, errors={}), actor
         )
-    body = json.dumps(sandbox.issue_json(sandbox.state.issues["10999"])).encode()
+    body = json.dumps(sandbox.payloads.issue_json(sandbox.state.issues["10999"])).encode()
 
     async def get_issue(request: Request) -> Response:
         return Response(body, media_type="application/json")

@@ -12,29 +12,27 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import secrets
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tracker.sandbox.core import SandboxError, SandboxService, control_body
+from tracker.sandbox.jira_fields import CANNOT_SET, IGNORED, JiraFieldRules
+from tracker.sandbox.jira_payloads import ADF, JiraPayloads, rich_text
 from tracker.sandbox.jira_state import (
     ALL_FIELDS,
     FIELDS,
     ISSUE_TYPE_BY_ID,
-    ISSUE_TYPE_BY_NAME,
     ISSUE_TYPES,
     NAVIGABLE_FIELDS,
     PRIORITIES,
     PRIORITY_BY_ID,
-    PRIORITY_BY_NAME,
     RESOLUTION_BY_ID,
     RESOLUTION_BY_NAME,
     RESOLUTIONS,
@@ -47,7 +45,6 @@ from tracker.sandbox.jira_state import (
     History,
     Issue,
     JiraState,
-    Project,
     User,
     jira_time,
 )
@@ -57,10 +54,6 @@ Flavour = Literal["cloud", "server"]
 Handler = Callable[[Request], Awaitable[Response]]
 
 API_VERSIONS = ("2", "latest", "3")
-# Set while a /rest/api/3 request is handled: v3 reads and writes rich text (description,
-# comment bodies) as Atlassian Document Format instead of v2's plain strings.
-_ADF: ContextVar[bool] = ContextVar("jira_sandbox_adf", default=False)
-ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
 BULK_LIMIT = 50
 NOT_FOUND_ISSUE = "Issue does not exist or you do not have permission to see it."
 NOT_AUTHENTICATED = "You are not authenticated. Authentication required to perform this operation."
@@ -69,10 +62,8 @@ SEARCH_REMOVED = (
     "A full migration guideline is available at "
     "https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
-CANNOT_SET = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 MAX_PROPERTY_BYTES = 32768
 MAX_SNAPSHOTS = 256  # open search cursors kept (oldest dropped: "expired" token)
-_LABEL_SPACE = re.compile(r"\s")
 
 
 def jira_errors(
@@ -114,6 +105,8 @@ class JiraSandbox(SandboxService):
         self._snapshots: dict[str, list[str]] = {}  # nextPageToken cursors -> issue ids
         # Cloud search index lag (0 = off): see _searchable().
         self.search_lag_seconds = 0.0
+        self.payloads = JiraPayloads(self)
+        self.rules = JiraFieldRules(self)
         super().__init__(
             host=host, port=port, token=token, latency_ms=latency_ms, state_file=state_file
         )
@@ -258,234 +251,6 @@ class JiraSandbox(SandboxService):
             Route("/_sandbox/jira/search-lag", self._ctl_search_lag, methods=["GET", "POST"]),
         ]
 
-    # ----- rendering -----------------------------------------------------------------------
-
-    def _url(self, path: str) -> str:
-        return f"{self.base_url}/rest/api/2/{path}"
-
-    def user_json(self, account_id: str | None) -> dict[str, Any] | None:
-        if account_id is None:
-            return None
-        user = self.state.user_by_account(account_id)
-        if user is None:
-            return None
-        avatars = {
-            size: f"https://avatar.example.invalid/{user.name}/{size}"
-            for size in ("48x48", "24x24", "16x16", "32x32")
-        }
-        if self.cloud:
-            return {
-                "self": self._url(f"user?accountId={user.account_id}"),
-                "accountId": user.account_id,
-                "emailAddress": user.email,
-                "avatarUrls": avatars,
-                "displayName": user.display_name,
-                "active": user.active,
-                "timeZone": user.time_zone,
-                "accountType": "atlassian",
-            }
-        return {
-            "self": self._url(f"user?username={user.name}"),
-            "name": user.name,
-            "key": user.key,
-            "emailAddress": user.email,
-            "avatarUrls": avatars,
-            "displayName": user.display_name,
-            "active": user.active,
-            "timeZone": user.time_zone,
-        }
-
-    def status_json(self, status_id: str) -> dict[str, Any]:
-        status = STATUS_BY_ID[status_id]
-        cat_id, key, color, cat_name = STATUS_CATEGORIES[status.category]
-        return {
-            "self": self._url(f"status/{status.id}"),
-            "description": status.description,
-            "iconUrl": f"{self.base_url}/images/icons/statuses/generic.png",
-            "name": status.name,
-            "id": status.id,
-            "statusCategory": {
-                "self": self._url(f"statuscategory/{cat_id}"),
-                "id": cat_id,
-                "key": key,
-                "colorName": color,
-                "name": cat_name,
-            },
-        }
-
-    def priority_json(self, priority_id: str) -> dict[str, Any]:
-        pid, name, _ = PRIORITY_BY_ID[priority_id]
-        return {
-            "self": self._url(f"priority/{pid}"),
-            "iconUrl": f"{self.base_url}/images/icons/priorities/{name.lower()}.svg",
-            "name": name,
-            "id": pid,
-        }
-
-    def resolution_json(self, resolution_id: str | None) -> dict[str, Any] | None:
-        if resolution_id is None:
-            return None
-        rid, name, description = RESOLUTION_BY_ID[resolution_id]
-        return {
-            "self": self._url(f"resolution/{rid}"),
-            "id": rid,
-            "description": description,
-            "name": name,
-        }
-
-    def issue_type_json(self, type_id: str) -> dict[str, Any]:
-        tid, name, description, subtask = ISSUE_TYPE_BY_ID[type_id]
-        return {
-            "self": self._url(f"issuetype/{tid}"),
-            "id": tid,
-            "description": description,
-            "iconUrl": f"{self.base_url}/images/icons/issuetypes/{name.lower()}.svg",
-            "name": name,
-            "subtask": subtask,
-            "hierarchyLevel": -1 if subtask else 0,
-        }
-
-    def project_json(self, project: Project, *, full: bool = False) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "self": self._url(f"project/{project.id}"),
-            "id": project.id,
-            "key": project.key,
-            "name": project.name,
-            "projectTypeKey": "software",
-            "simplified": False,
-            "avatarUrls": {"48x48": f"https://avatar.example.invalid/project/{project.key}"},
-        }
-        if full:
-            body = {
-                "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
-                **body,
-                "description": "",
-                "lead": self.user_json(project.lead),
-                "issueTypes": [self.issue_type_json(t[0]) for t in ISSUE_TYPES],
-                "assigneeType": "UNASSIGNED",
-                "style": "classic",
-                "isPrivate": False,
-                "properties": {},
-            }
-        return body
-
-    def comment_json(self, issue: Issue, comment: Comment) -> dict[str, Any]:
-        author = self.user_json(comment.author)
-        body: dict[str, Any] = {
-            "self": self._url(f"issue/{issue.id}/comment/{comment.id}"),
-            "id": comment.id,
-            "author": author,
-            "body": _rich(comment.body),
-            "updateAuthor": author,
-            "created": comment.created,
-            "updated": comment.updated,
-        }
-        if self.cloud:
-            body["jsdPublic"] = True
-        return body
-
-    def comments_page(self, issue: Issue, start: int = 0, limit: int = 5000) -> dict[str, Any]:
-        comments = issue.comments[start : start + limit]
-        return {
-            "comments": [self.comment_json(issue, c) for c in comments],
-            "self": self._url(f"issue/{issue.id}/comment"),
-            "maxResults": limit if issue.comments else 0,
-            "total": len(issue.comments),
-            "startAt": start,
-        }
-
-    def transitions_json(self, issue: Issue, *, with_fields: bool = False) -> list[dict[str, Any]]:
-        result = []
-        for status in STATUSES:
-            if status.id == issue.status:
-                continue
-            transition: dict[str, Any] = {
-                "id": status.transition_id,
-                "name": status.name,
-                "to": self.status_json(status.id),
-                "hasScreen": False,
-                "isGlobal": True,
-                "isInitial": False,
-                "isAvailable": True,
-                "isConditional": False,
-                "isLooped": False,
-            }
-            if with_fields:
-                transition["fields"] = (
-                    {
-                        "resolution": {
-                            "required": False,
-                            "schema": {"type": "resolution", "system": "resolution"},
-                            "name": "Resolution",
-                            "key": "resolution",
-                            "operations": ["set"],
-                            "allowedValues": [self.resolution_json(r[0]) for r in RESOLUTIONS],
-                        }
-                    }
-                    if status.category == "done"
-                    else {}
-                )
-            result.append(transition)
-        return result
-
-    def issue_json(
-        self, issue: Issue, wanted: tuple[str, ...] | None = None, expand: set[str] | None = None
-    ) -> dict[str, Any]:
-        """An issue as GET /issue returns it; `wanted` = field ids (None = all)."""
-        renderers: dict[str, Callable[[], Any]] = {
-            "summary": lambda: issue.summary,
-            "description": lambda: _rich(issue.description),
-            "labels": lambda: list(issue.labels),
-            "duedate": lambda: issue.duedate,
-            "priority": lambda: self.priority_json(issue.priority),
-            "status": lambda: self.status_json(issue.status),
-            "resolution": lambda: self.resolution_json(issue.resolution),
-            "resolutiondate": lambda: issue.resolutiondate,
-            "assignee": lambda: self.user_json(issue.assignee),
-            "reporter": lambda: self.user_json(issue.reporter),
-            "creator": lambda: self.user_json(issue.reporter),
-            "issuetype": lambda: self.issue_type_json(issue.issuetype),
-            "project": lambda: self.project_json(self.state.projects[issue.project]),
-            "created": lambda: issue.created,
-            "updated": lambda: issue.updated,
-            "comment": lambda: self.comments_page(issue),
-        }
-        names = ALL_FIELDS if wanted is None else wanted
-        body: dict[str, Any] = {
-            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-            "id": issue.id,
-            "self": self._url(f"issue/{issue.id}"),
-            "key": issue.key,
-            "fields": {name: renderers[name]() for name in names if name in renderers},
-        }
-        expand = expand or set()
-        if "changelog" in expand:
-            body["changelog"] = {
-                "startAt": 0,
-                "maxResults": len(issue.histories),
-                "total": len(issue.histories),
-                "histories": [self.history_json(h) for h in issue.histories],
-            }
-        if "transitions" in expand:
-            body["transitions"] = self.transitions_json(issue)
-        if "names" in expand:
-            body["names"] = {f[0]: f[1] for f in FIELDS if f[0] in names}
-        if "renderedfields" in expand:
-            body["renderedFields"] = {
-                name: body["fields"][name] for name in ("summary", "description") if name in names
-            }
-        if wanted is not None and issue.properties and "properties" in expand:
-            body["properties"] = dict(issue.properties)
-        return body
-
-    def history_json(self, history: History) -> dict[str, Any]:
-        return {
-            "id": history.id,
-            "author": self.user_json(history.author),
-            "created": history.created,
-            "items": history.items,
-        }
-
     # ----- request helpers -------------------------------------------------------------------
 
     def _actor(self, request: Request) -> str:
@@ -520,225 +285,6 @@ class JiraSandbox(SandboxService):
 
     def _now(self) -> str:
         return jira_time(self.clock.now())
-
-    # ----- field validation (create, edit, transition screens) --------------------------------
-
-    def validate_fields(
-        self, fields: Any, *, creating: bool, errors: dict[str, str]
-    ) -> dict[str, Any]:
-        """Checked `fields` as stored values; problems go to `errors` as Jira words them."""
-        if not isinstance(fields, dict):
-            errors.setdefault("fields", "Operation value must be an object")
-            return {}
-        values: dict[str, Any] = {}
-        if creating:
-            values["project"] = self._check_project(fields.get("project"), errors)
-            values["issuetype"] = self._check_issue_type(fields.get("issuetype"), errors)
-            if "summary" not in fields:
-                errors["summary"] = "You must specify a summary of the issue."
-        for name, value in fields.items():
-            if name in ("project", "issuetype") and creating:
-                continue
-            checker = self._FIELD_CHECKERS.get(name)
-            if checker is None:
-                errors[name] = CANNOT_SET.format(name)
-                continue
-            checked = checker(self, value, errors)
-            if name not in errors and checked is not _IGNORED:
-                values[name] = checked
-        return values
-
-    def _check_project(self, value: Any, errors: dict[str, str]) -> str | None:
-        project = None
-        if isinstance(value, dict):
-            ident = value.get("id") if value.get("id") is not None else value.get("key")
-            if isinstance(ident, str | int) and not isinstance(ident, bool):
-                project = self.state.project(str(ident))
-        elif isinstance(value, str):
-            project = self.state.project(value)
-        if project is None:
-            errors["project"] = "Specify a valid project ID or key"
-            return None
-        return project.key
-
-    def _check_issue_type(self, value: Any, errors: dict[str, str]) -> str | None:
-        if value is None:
-            errors["issuetype"] = "Specify an issue type"
-            return None
-        found = None
-        if isinstance(value, dict):
-            if value.get("id") is not None:
-                found = ISSUE_TYPE_BY_ID.get(str(value["id"]))
-            elif isinstance(value.get("name"), str):
-                found = ISSUE_TYPE_BY_NAME.get(value["name"].lower())
-        if found is None:
-            errors["issuetype"] = "Specify a valid issue type"
-            return None
-        return found[0]
-
-    def _check_summary(self, value: Any, errors: dict[str, str]) -> Any:
-        if value is None or value == "":
-            errors["summary"] = "You must specify a summary of the issue."
-        elif not isinstance(value, str):
-            errors["summary"] = "Operation value must be a string"
-        elif not value.strip():
-            errors["summary"] = "You must specify a summary of the issue."
-        elif len(value) > 255:
-            errors["summary"] = "Summary must be less than 255 characters."
-        elif "\n" in value or "\r" in value:
-            errors["summary"] = "The summary is invalid because it contains newline characters."
-        return value
-
-    def _check_description(self, value: Any, errors: dict[str, str]) -> Any:
-        if value is None:
-            return None
-        if _ADF.get():
-            text = adf_to_text(value)
-            if text is None:
-                errors["description"] = ADF_REQUIRED
-            return text
-        if not isinstance(value, str):
-            errors["description"] = "Operation value must be a string"
-        return value
-
-    def _check_labels(self, value: Any, errors: dict[str, str]) -> Any:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            errors["labels"] = "data was not an array"
-            return value
-        for label in value:
-            if not isinstance(label, str):
-                errors["labels"] = "Operation value must be a string"
-            elif _LABEL_SPACE.search(label) or not label:
-                errors["labels"] = f"The label '{label}' contains spaces which is invalid."
-            elif len(label) > 255:
-                errors["labels"] = "The label must be less than 255 characters."
-            if "labels" in errors:
-                break
-        return list(dict.fromkeys(value))
-
-    def _check_duedate(self, value: Any, errors: dict[str, str]) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            errors["duedate"] = "Operation value must be a string"
-            return value
-        try:
-            if len(value) == 10:
-                return date.fromisoformat(value).isoformat()
-        except ValueError:
-            pass
-        errors["duedate"] = f"Error parsing date string: {value}"
-        return value
-
-    def _check_priority(self, value: Any, errors: dict[str, str]) -> Any:
-        found = None
-        if isinstance(value, dict):
-            if value.get("id") is not None:
-                found = PRIORITY_BY_ID.get(str(value["id"]))
-            elif isinstance(value.get("name"), str):
-                found = PRIORITY_BY_NAME.get(value["name"].lower())
-            else:
-                errors["priority"] = "Could not find valid 'id' or 'name' in priority object."
-                return value
-        else:
-            errors["priority"] = "Could not find valid 'id' or 'name' in priority object."
-            return value
-        if found is None:
-            errors["priority"] = "The priority selected is invalid."
-            return value
-        return found[0]
-
-    def _check_user_field(self, name: str, value: Any, errors: dict[str, str]) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            errors[name] = f"expected Object containing a '{'accountId' if self.cloud else 'name'}'"
-            return value
-        if self.cloud:
-            if "accountId" not in value:
-                # Cloud ignores a username silently (pycontribs/jira#1781).
-                return _IGNORED
-            account_id = value["accountId"]
-            if account_id is None or account_id == "-1":
-                return None
-            user = self.state.user_by_account(str(account_id))
-        else:
-            ident = value.get("name") if value.get("name") is not None else value.get("key")
-            if ident is None and "name" in value:
-                return None
-            user = self.state.user_by_name(str(ident)) if ident is not None else None
-            if ident == "-1":
-                return None
-        if user is None:
-            errors[name] = "Specify a valid value for " + name
-            return value
-        return user.account_id
-
-    def _check_assignee(self, value: Any, errors: dict[str, str]) -> Any:
-        return self._check_user_field("assignee", value, errors)
-
-    def _check_reporter(self, value: Any, errors: dict[str, str]) -> Any:
-        checked = self._check_user_field("reporter", value, errors)
-        if checked is None and "reporter" not in errors:
-            errors["reporter"] = "Reporter is required."
-        return checked
-
-    _FIELD_CHECKERS: ClassVar[dict[str, Callable[[JiraSandbox, Any, dict[str, str]], Any]]] = {
-        "summary": _check_summary,
-        "description": _check_description,
-        "labels": _check_labels,
-        "duedate": _check_duedate,
-        "priority": _check_priority,
-        "assignee": _check_assignee,
-        "reporter": _check_reporter,
-    }
-
-    def validate_update(
-        self, update: Any, issue: Issue, values: dict[str, Any], errors: dict[str, str]
-    ) -> list[str]:
-        """Apply `update` verbs (set/add/remove) onto `values`; returns comments to add."""
-        comments: list[str] = []
-        if update is None:
-            return comments
-        if not isinstance(update, dict):
-            errors["update"] = "Operation value must be an object"
-            return comments
-        for name, operations in update.items():
-            if not isinstance(operations, list):
-                errors[name] = "Operation value must be an array of operations"
-                continue
-            for operation in operations:
-                if not isinstance(operation, dict) or len(operation) != 1:
-                    errors[name] = "Operation must be an object with a single verb"
-                    break
-                verb, argument = next(iter(operation.items()))
-                if name == "comment" and verb == "add":
-                    text = _rich_text(argument.get("body") if isinstance(argument, dict) else None)
-                    if not isinstance(text, str) or not text.strip():
-                        errors["comment"] = "Comment body can not be empty!"
-                    else:
-                        comments.append(text)
-                elif name == "labels" and verb in ("add", "remove"):
-                    current = list(values.get("labels", issue.labels))
-                    checked = self._check_labels([argument], errors)
-                    if "labels" in errors:
-                        break
-                    if verb == "add" and checked[0] not in current:
-                        current.append(checked[0])
-                    elif verb == "remove" and checked[0] in current:
-                        current.remove(checked[0])
-                    values["labels"] = current
-                elif verb == "set" and name in self._FIELD_CHECKERS:
-                    checked = self._FIELD_CHECKERS[name](self, argument, errors)
-                    if name not in errors and checked is not _IGNORED:
-                        values[name] = checked
-                elif name in self._FIELD_CHECKERS or name == "comment":
-                    errors[name] = f"Operation '{verb}' is not supported for field '{name}'."
-                else:
-                    errors[name] = CANNOT_SET.format(name)
-        return comments
 
     # ----- state changes (shared by the API and the control plane) -----------------------------
 
@@ -852,7 +398,7 @@ class JiraSandbox(SandboxService):
         )
 
     async def myself(self, request: Request) -> Response:
-        user = self.user_json(self._actor(request)) or {}
+        user = self.payloads.user_json(self._actor(request)) or {}
         return JSONResponse({**user, "locale": "en_US", "groups": {"size": 1, "items": []}})
 
     async def fields(self, request: Request) -> Response:
@@ -875,7 +421,9 @@ class JiraSandbox(SandboxService):
 
     async def list_projects(self, request: Request) -> Response:
         with self.lock:
-            return JSONResponse([self.project_json(p) for p in self.state.projects.values()])
+            return JSONResponse(
+                [self.payloads.project_json(p) for p in self.state.projects.values()]
+            )
 
     async def get_project(self, request: Request) -> Response:
         ident = request.path_params["projectIdOrKey"]
@@ -887,27 +435,27 @@ class JiraSandbox(SandboxService):
                     "no project",
                     body=jira_errors(messages=[f"No project could be found with key '{ident}'."]),
                 )
-            return JSONResponse(self.project_json(project, full=True))
+            return JSONResponse(self.payloads.project_json(project, full=True))
 
     async def issue_types(self, request: Request) -> Response:
-        return JSONResponse([self.issue_type_json(t[0]) for t in ISSUE_TYPES])
+        return JSONResponse([self.payloads.issue_type_json(t[0]) for t in ISSUE_TYPES])
 
     async def priorities(self, request: Request) -> Response:
         return JSONResponse(
             [
-                {**self.priority_json(pid), "statusColor": color, "description": name}
+                {**self.payloads.priority_json(pid), "statusColor": color, "description": name}
                 for pid, name, color in PRIORITIES
             ]
         )
 
     async def statuses(self, request: Request) -> Response:
-        return JSONResponse([self.status_json(s.id) for s in STATUSES])
+        return JSONResponse([self.payloads.status_json(s.id) for s in STATUSES])
 
     async def status_categories(self, request: Request) -> Response:
         return JSONResponse(
             [
                 {
-                    "self": self._url(f"statuscategory/{cat_id}"),
+                    "self": self.payloads.url(f"statuscategory/{cat_id}"),
                     "id": cat_id,
                     "key": key,
                     "colorName": color,
@@ -918,7 +466,7 @@ class JiraSandbox(SandboxService):
         )
 
     async def resolutions(self, request: Request) -> Response:
-        return JSONResponse([self.resolution_json(r[0]) for r in RESOLUTIONS])
+        return JSONResponse([self.payloads.resolution_json(r[0]) for r in RESOLUTIONS])
 
     # ----- API handlers: users -------------------------------------------------------------------
 
@@ -947,7 +495,7 @@ class JiraSandbox(SandboxService):
                         ]
                     ),
                 )
-            return JSONResponse(self.user_json(user.account_id))
+            return JSONResponse(self.payloads.user_json(user.account_id))
 
     async def search_users(self, request: Request) -> Response:
         params = request.query_params
@@ -984,7 +532,7 @@ class JiraSandbox(SandboxService):
                 )
             ]
             return JSONResponse(
-                [self.user_json(u.account_id) for u in found[start : start + limit]]
+                [self.payloads.user_json(u.account_id) for u in found[start : start + limit]]
             )
 
     # ----- API handlers: issues ----------------------------------------------------------------
@@ -997,20 +545,20 @@ class JiraSandbox(SandboxService):
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
             if "properties" in params:
                 expand.add("properties")
-            return JSONResponse(self.issue_json(issue, wanted, expand))
+            return JSONResponse(self.payloads.issue_json(issue, wanted, expand))
 
     async def create_issue(self, request: Request) -> Response:
         body = await self._json_object(request)
         errors: dict[str, str] = {}
         with self.lock:
-            values = self.validate_fields(body.get("fields"), creating=True, errors=errors)
+            values = self.rules.validate_fields(body.get("fields"), creating=True, errors=errors)
             if body.get("update"):
                 errors.setdefault("update", "Operation 'update' is not supported on create here.")
             if errors:
                 raise bad_request(errors)
             issue = self._create(values, self._actor(request))
             return JSONResponse(
-                {"id": issue.id, "key": issue.key, "self": self._url(f"issue/{issue.id}")},
+                {"id": issue.id, "key": issue.key, "self": self.payloads.url(f"issue/{issue.id}")},
                 status_code=201,
             )
 
@@ -1030,7 +578,7 @@ class JiraSandbox(SandboxService):
             for index, element in enumerate(updates):
                 errors: dict[str, str] = {}
                 fields = element.get("fields") if isinstance(element, dict) else None
-                values = self.validate_fields(fields, creating=True, errors=errors)
+                values = self.rules.validate_fields(fields, creating=True, errors=errors)
                 if errors:
                     failed.append(
                         {
@@ -1042,7 +590,11 @@ class JiraSandbox(SandboxService):
                     continue
                 issue = self._create(values, actor)
                 created.append(
-                    {"id": issue.id, "key": issue.key, "self": self._url(f"issue/{issue.id}")}
+                    {
+                        "id": issue.id,
+                        "key": issue.key,
+                        "self": self.payloads.url(f"issue/{issue.id}"),
+                    }
                 )
         return JSONResponse(
             {"issues": created, "errors": failed}, status_code=201 if created or not failed else 400
@@ -1053,8 +605,10 @@ class JiraSandbox(SandboxService):
         errors: dict[str, str] = {}
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
-            values = self.validate_fields(body.get("fields", {}), creating=False, errors=errors)
-            comments = self.validate_update(body.get("update"), issue, values, errors)
+            values = self.rules.validate_fields(
+                body.get("fields", {}), creating=False, errors=errors
+            )
+            comments = self.rules.validate_update(body.get("update"), issue, values, errors)
             for name in body:
                 if name not in ("fields", "update", "properties", "historyMetadata"):
                     errors.setdefault(name, CANNOT_SET.format(name))
@@ -1079,7 +633,7 @@ class JiraSandbox(SandboxService):
             return JSONResponse(
                 {
                     "expand": "transitions",
-                    "transitions": self.transitions_json(
+                    "transitions": self.payloads.transitions_json(
                         issue, with_fields="transitions.fields" in expand
                     ),
                 }
@@ -1104,9 +658,9 @@ class JiraSandbox(SandboxService):
                 if target.category != "done":
                     errors["resolution"] = CANNOT_SET.format("resolution")
                 else:
-                    resolution_id = self._check_resolution(value, errors)
-            values = self.validate_fields(fields, creating=False, errors=errors)
-            comments = self.validate_update(body.get("update"), issue, values, errors)
+                    resolution_id = self.rules.check_resolution(value, errors)
+            values = self.rules.validate_fields(fields, creating=False, errors=errors)
+            comments = self.rules.validate_update(body.get("update"), issue, values, errors)
             if errors:
                 raise bad_request(errors)
             actor = self._actor(request)
@@ -1116,25 +670,13 @@ class JiraSandbox(SandboxService):
                 self._add_comment(issue, text, actor)
         return Response(status_code=204)
 
-    def _check_resolution(self, value: Any, errors: dict[str, str]) -> str | None:
-        found = None
-        if isinstance(value, dict):
-            if value.get("id") is not None:
-                found = RESOLUTION_BY_ID.get(str(value["id"]))
-            elif isinstance(value.get("name"), str):
-                found = RESOLUTION_BY_NAME.get(value["name"].lower())
-        if found is None:
-            errors["resolution"] = "Specify a valid resolution"
-            return None
-        return found[0]
-
     async def get_comments(self, request: Request) -> Response:
         params = request.query_params
         start = _int_param(params.get("startAt"), 0, "startAt")
         limit = _int_param(params.get("maxResults"), 5000, "maxResults")
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
-            return JSONResponse(self.comments_page(issue, start, limit))
+            return JSONResponse(self.payloads.comments_page(issue, start, limit))
 
     async def get_comment(self, request: Request) -> Response:
         with self.lock:
@@ -1144,17 +686,17 @@ class JiraSandbox(SandboxService):
                 raise SandboxError(
                     404, "Can not find a comment for the id: " + request.path_params["id"]
                 )
-            return JSONResponse(self.comment_json(issue, comment))
+            return JSONResponse(self.payloads.comment_json(issue, comment))
 
     async def add_comment(self, request: Request) -> Response:
         body = await self._json_object(request)
-        text = _rich_text(body.get("body"))
+        text = rich_text(body.get("body"))
         if not isinstance(text, str) or not text.strip():
             raise bad_request({"comment": "Comment body can not be empty!"})
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
             comment = self._add_comment(issue, text, self._actor(request))
-            return JSONResponse(self.comment_json(issue, comment), status_code=201)
+            return JSONResponse(self.payloads.comment_json(issue, comment), status_code=201)
 
     async def assign(self, request: Request) -> Response:
         body = await self._json_object(request)
@@ -1163,10 +705,10 @@ class JiraSandbox(SandboxService):
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
             if self.cloud and "accountId" not in body:
                 raise bad_request(None, "accountId must be provided")
-            checked = self._check_user_field("assignee", body, errors)
+            checked = self.rules.check_user_field("assignee", body, errors)
             if errors:
                 raise bad_request(errors)
-            if checked is not _IGNORED:
+            if checked is not IGNORED:
                 self._apply(issue, {"assignee": checked}, self._actor(request))
         return Response(status_code=204)
 
@@ -1184,7 +726,7 @@ class JiraSandbox(SandboxService):
                     "startAt": start,
                     "total": len(issue.histories),
                     "isLast": start + limit >= len(issue.histories),
-                    "values": [self.history_json(h) for h in page],
+                    "values": [self.payloads.history_json(h) for h in page],
                 }
             )
 
@@ -1196,7 +738,10 @@ class JiraSandbox(SandboxService):
             return JSONResponse(
                 {
                     "keys": [
-                        {"self": self._url(f"issue/{issue.id}/properties/{key}"), "key": key}
+                        {
+                            "self": self.payloads.url(f"issue/{issue.id}/properties/{key}"),
+                            "key": key,
+                        }
                         for key in issue.properties
                     ]
                 }
@@ -1210,7 +755,7 @@ class JiraSandbox(SandboxService):
                 raise SandboxError(404, f"The property with key '{key}' does not exist.")
             return JSONResponse(
                 {
-                    "self": self._url(f"issue/{issue.id}/properties/{key}"),
+                    "self": self.payloads.url(f"issue/{issue.id}/properties/{key}"),
                     "key": key,
                     "value": issue.properties[key],
                 }
@@ -1329,10 +874,10 @@ class JiraSandbox(SandboxService):
             ]
             result: dict[str, Any] = {
                 "issues": [
-                    self.issue_json(i, wanted, expand)
+                    self.payloads.issue_json(i, wanted, expand)
                     if wanted or expand
                     # no fields asked for: only id, key and self, without a `fields` object
-                    else {"id": i.id, "key": i.key, "self": self._url(f"issue/{i.id}")}
+                    else {"id": i.id, "key": i.key, "self": self.payloads.url(f"issue/{i.id}")}
                     for i in page
                 ],
                 "isLast": start + limit >= len(ids),
@@ -1384,7 +929,7 @@ class JiraSandbox(SandboxService):
                     "startAt": start,
                     "maxResults": limit,
                     "total": len(matches),
-                    "issues": [self.issue_json(i, wanted, expand) for i in page],
+                    "issues": [self.payloads.issue_json(i, wanted, expand) for i in page],
                 }
             )
 
@@ -1455,7 +1000,7 @@ class JiraSandbox(SandboxService):
         errors: dict[str, str] = {}
         with self.lock:
             issue = self._control_issue(key)
-            values = self.validate_fields(fields, creating=False, errors=errors)
+            values = self.rules.validate_fields(fields, creating=False, errors=errors)
             if errors:
                 raise ValueError(json.dumps(errors))
             self._apply(issue, values, self._person(by))
@@ -1483,7 +1028,7 @@ class JiraSandbox(SandboxService):
                 "summary": summary,
                 **(fields or {}),
             }
-            values = self.validate_fields(body, creating=True, errors=errors)
+            values = self.rules.validate_fields(body, creating=True, errors=errors)
             if errors:
                 raise ValueError(json.dumps(errors))
             target = self.state.projects[values["project"]]
@@ -1662,55 +1207,13 @@ def _in_adf(handler: Handler) -> Handler:
     """The same handler, speaking Atlassian Document Format (API v3)."""
 
     async def v3(request: Request) -> Response:
-        token = _ADF.set(True)
+        token = ADF.set(True)
         try:
             return await handler(request)
         finally:
-            _ADF.reset(token)
+            ADF.reset(token)
 
     return v3
-
-
-def text_to_adf(text: str) -> dict[str, Any]:
-    """Plain text as an ADF document: one paragraph per line."""
-    return {
-        "type": "doc",
-        "version": 1,
-        "content": [
-            {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []}
-            for line in text.split("\n")
-        ],
-    }
-
-
-def adf_to_text(document: Any) -> str | None:
-    """The text of an ADF document (paragraphs joined by newlines); None if it isn't one."""
-    if not isinstance(document, dict) or document.get("type") != "doc":
-        return None
-
-    def text_of(node: Any) -> str:
-        if not isinstance(node, dict):
-            return ""
-        if node.get("type") == "text":
-            return str(node.get("text", ""))
-        if node.get("type") == "hardBreak":
-            return "\n"
-        return "".join(text_of(child) for child in node.get("content") or [])
-
-    return "\n".join(text_of(block) for block in document.get("content") or [])
-
-
-def _rich(text: str | None) -> Any:
-    """Stored plain text as this request's API version shows it."""
-    return text_to_adf(text) if text is not None and _ADF.get() else text
-
-
-def _rich_text(value: Any) -> Any:
-    """A rich-text value as sent (string in v2, ADF in v3) -> stored plain text."""
-    return adf_to_text(value) if _ADF.get() else value
-
-
-_IGNORED = object()  # a value the real service silently drops
 
 
 def _json_token(value: Any) -> str:
