@@ -560,3 +560,17 @@ def test_front_matter_overrides_the_team_target(
     world.write("en.md", EN_DOC.replace("team: payments", "team: payments\njira_project: OPS"))
     world.sync()
     assert {issue["project"] for issue in jira_sandbox.issues()} == {"OPS"}
+
+
+def test_asked_to_stop_leaves_unstarted_work_for_the_next_run(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    from tracker.sync import run_sync
+
+    world.write("en.md", EN_DOC)
+    stopped = run_sync(
+        world.config, world.store, [world.docs], env=world.env, should_stop=lambda: True
+    )
+    assert stopped.interrupted == 3 and stopped.exit_code == 0
+    assert jira_sandbox.issues() == []
+    assert world.sync().counts["created"] == 3

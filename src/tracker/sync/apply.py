@@ -53,6 +53,7 @@ class ApplyOutcome:
     adopted: set[str] = field(default_factory=set)
     updated: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)  # update found the ticket deleted
+    skipped: set[str] = field(default_factory=set)  # not started: the run was asked to stop
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -66,11 +67,13 @@ class Applier:
         *,
         workers: int = 8,
         progress: Progress | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.pool = pool
         self.store = store
         self.workers = workers
         self.progress = progress or (lambda what, steps: None)
+        self.should_stop = should_stop or (lambda: False)
         self.outcome = ApplyOutcome()
 
     def run(self, plans: Sequence[ItemPlan]) -> ApplyOutcome:
@@ -100,7 +103,17 @@ class Applier:
             self._create_all(target, group)
         for plan in plans:
             if plan.draft is None and plan.changes is not None and not plan.changes.is_empty:
+                if self._stopping(plan):
+                    continue
                 self._update(plan)
+
+    def _stopping(self, plan: ItemPlan) -> bool:
+        """Asked to stop (SIGTERM): what isn't started is left for the next run."""
+        if not self.should_stop():
+            return False
+        with self.outcome._lock:
+            self.outcome.skipped.add(plan.item_id)
+        return True
 
     # ----- creates ----------------------------------------------------------------------
 
@@ -108,7 +121,12 @@ class Applier:
         connector = self.pool.get(target.system)
         size = max(1, connector.capabilities.bulk_create)
         for start in range(0, len(plans), size):
-            self._create_batch(target, plans[start : start + size])
+            batch = plans[start : start + size]
+            if self._stopping(batch[0]):
+                with self.outcome._lock:
+                    self.outcome.skipped.update(plan.item_id for plan in batch)
+                continue
+            self._create_batch(target, batch)
 
     def _create_batch(self, target: Target, plans: list[ItemPlan]) -> None:
         connector = self.pool.get(target.system)

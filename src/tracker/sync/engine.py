@@ -68,6 +68,7 @@ class SyncResult:
     changed_paths: list[str] = field(default_factory=list)
     commit: str | None = None
     read_errors: dict[str, str] = field(default_factory=dict)
+    interrupted: int = 0  # items left for the next run because the run was asked to stop
 
     @property
     def exit_code(self) -> int:
@@ -90,11 +91,13 @@ def run_sync(
     now: datetime | None = None,
     workers: int = 8,
     sleep: Callable[[float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SyncResult:
     """Bring documents and tickets in step; see the package docs for the rules.
 
     `sleep` is what connectors wait with (rate limits, pacing); tests pass one that
-    moves the sandbox clock instead of sleeping.
+    moves the sandbox clock instead of sleeping. `should_stop` (the scheduler's SIGTERM
+    flag) is checked before each ticket write: work not started is left for the next run.
     """
     from tracker.parse import iter_documents
     from tracker.store.recording import record_documents
@@ -129,6 +132,7 @@ def run_sync(
             dry_run=dry_run,
             progress=progress,
             workers=workers,
+            should_stop=should_stop,
         )
         if not dry_run and (commit or settings.commit) and result.changed_paths:
             from tracker.sync.git import commit_documents
@@ -174,6 +178,7 @@ def _sync(
     dry_run: bool,
     progress: SyncProgress,
     workers: int,
+    should_stop: Callable[[], bool] | None,
 ) -> SyncResult:
     baselines = load_baselines(store)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
@@ -197,7 +202,11 @@ def _sync(
     steps = sum(1 for p in plans if p.touches_ticket) + len(_paths_to_write(plans))
     progress.start(steps, "syncing")
     applied = Applier(
-        pool, store, workers=workers, progress=lambda what, n: progress.advance(n, what)
+        pool,
+        store,
+        workers=workers,
+        progress=lambda what, n: progress.advance(n, what),
+        should_stop=should_stop,
     ).run(plans)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     written = _write_documents(plans, applied, documents, settings, progress, words)
@@ -429,7 +438,9 @@ def _write_documents(
 
 
 def _cell_edit(plan: ItemPlan, applied: ApplyOutcome) -> CellEdit | None:
-    if plan.item_id in applied.failed or plan.kind == "row-deleted":
+    if plan.item_id in applied.failed or plan.item_id in applied.skipped:
+        return None
+    if plan.kind == "row-deleted":
         return None
     ref = plan.ref
     if plan.kind == "create":
@@ -465,6 +476,9 @@ def _record(
     unlink: list[str] = []
     events: list[tuple[str, str, str, str]] = []
     for plan in plans:
+        if plan.item_id in applied.skipped:
+            result.interrupted += 1
+            continue
         failure = applied.failed.get(plan.item_id) or written.failed.get(plan.item_id)
         if plan.kind == "failed":
             failure = "; ".join(plan.notes) or "could not be planned"
