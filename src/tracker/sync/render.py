@@ -95,6 +95,8 @@ def render_summary(result: SyncResult) -> list[str]:
         lines.append(f"  [red]failed[/red] {escape(where)}: {escape(message)}")
     for warning in result.warnings:
         lines.append(f"  [yellow]warning[/yellow]: {escape(warning)}")
+    if result.interrupted:
+        lines.append(f"Stopped early: {result.interrupted} item(s) left for the next run.")
     if result.failed or result.read_errors:
         lines.append("Failed items are retried on the next run.")
     if result.commit:
