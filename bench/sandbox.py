@@ -62,7 +62,7 @@ def _serve_sandbox(conn: Connection) -> None:
                 values = sandbox.rules.validate_fields(
                     CREATE_BODY["fields"], creating=True, errors=errors
                 )
-                sandbox._create(values, actor)
+                sandbox.state.create(sandbox._now(), values, actor)
         conn.send(sandbox.base_url)
         _answer_until_stop(conn)
 
@@ -79,7 +79,7 @@ def _serve_baseline(conn: Connection) -> None:
 
     sample = JiraSandbox(token=TOKEN)
     values = sample.rules.validate_fields(CREATE_BODY["fields"], creating=True, errors={})
-    issue = sample._create(values, sample.state.users[0].account_id)
+    issue = sample.state.create(sample._now(), values, sample.state.users[0].account_id)
     body = json.dumps(sample.payloads.issue_json(issue)).encode()
     created = json.dumps({"id": issue.id, "key": issue.key, "self": "x"}).encode()
 
@@ -286,9 +286,8 @@ def measure_asgi(n: int = 3000) -> dict[str, dict[str, float]]:
     app = sandbox.asgi_app()
     actor = sandbox.state.users[0].account_id
     for _ in range(SEED_ISSUES):
-        sandbox._create(
-            sandbox.rules.validate_fields(CREATE_BODY["fields"], creating=True, errors={}), actor
-        )
+        values = sandbox.rules.validate_fields(CREATE_BODY["fields"], creating=True, errors={})
+        sandbox.state.create(sandbox._now(), values, actor)
     body = json.dumps(sandbox.payloads.issue_json(sandbox.state.issues["10999"])).encode()
 
     async def get_issue(request: Request) -> Response:

@@ -41,8 +41,6 @@ from tracker.sandbox.jira_state import (
     STATUS_BY_TRANSITION,
     STATUS_CATEGORIES,
     STATUSES,
-    Comment,
-    History,
     Issue,
     JiraState,
     User,
@@ -286,94 +284,6 @@ class JiraSandbox(SandboxService):
     def _now(self) -> str:
         return jira_time(self.clock.now())
 
-    # ----- state changes (shared by the API and the control plane) -----------------------------
-
-    def _apply(self, issue: Issue, values: dict[str, Any], actor: str) -> None:
-        """Write checked values, recording a changelog entry and bumping `updated`."""
-        items: list[dict[str, Any]] = []
-        for name, new in values.items():
-            old = getattr(issue, name)
-            if old == new:
-                continue
-            items.append(self._change_item(name, old, new))
-            setattr(issue, name, new)
-        if items:
-            self._record(issue, items, actor)
-
-    def _change_item(self, name: str, old: Any, new: Any) -> dict[str, Any]:
-        def text(value: Any) -> str | None:
-            if value is None:
-                return None
-            if name == "priority":
-                return PRIORITY_BY_ID[value][1]
-            if name == "status":
-                return STATUS_BY_ID[value].name
-            if name == "resolution":
-                return RESOLUTION_BY_ID[value][1]
-            if name in ("assignee", "reporter"):
-                user = self.state.user_by_account(value)
-                return user.display_name if user else value
-            if name == "labels":
-                return " ".join(value)
-            return str(value)
-
-        ids = name in ("priority", "status", "resolution", "assignee", "reporter")
-        return {
-            "field": name,
-            "fieldtype": "jira",
-            "fieldId": name,
-            "from": old if ids else None,
-            "fromString": text(old),
-            "to": new if ids else None,
-            "toString": text(new),
-        }
-
-    def _record(self, issue: Issue, items: list[dict[str, Any]], actor: str) -> None:
-        now = self._now()
-        issue.histories.append(History(self.state.new_history_id(), actor, now, items))
-        issue.updated = now
-
-    def _create(self, values: dict[str, Any], actor: str) -> Issue:
-        project = self.state.projects[values.pop("project")]
-        now = self._now()
-        issue = Issue(
-            id=self.state.new_issue_id(),
-            key=f"{project.key}-{project.next_number}",
-            project=project.key,
-            summary=values.pop("summary"),
-            issuetype=values.pop("issuetype"),
-            created=now,
-            updated=now,
-            reporter=values.pop("reporter", actor) or actor,
-        )
-        project.next_number += 1
-        for name, value in values.items():
-            setattr(issue, name, value)
-        self.state.issues[issue.id] = issue
-        self.state.keys[issue.key] = issue.id
-        return issue
-
-    def _transition(
-        self, issue: Issue, status_id: str, resolution_id: str | None, actor: str
-    ) -> None:
-        status = STATUS_BY_ID[status_id]
-        values: dict[str, Any] = {"status": status.id}
-        if status.category == "done":
-            values["resolution"] = resolution_id or RESOLUTION_BY_NAME["done"][0]
-            if issue.resolution is None:
-                values["resolutiondate"] = self._now()
-        else:
-            values["resolution"] = None
-            values["resolutiondate"] = None
-        self._apply(issue, values, actor)
-
-    def _add_comment(self, issue: Issue, text: str, actor: str) -> Comment:
-        now = self._now()
-        comment = Comment(self.state.new_comment_id(), actor, text, now, now)
-        issue.comments.append(comment)
-        issue.updated = now
-        return comment
-
     # ----- API handlers: metadata --------------------------------------------------------------
 
     async def server_info(self, request: Request) -> Response:
@@ -556,7 +466,7 @@ class JiraSandbox(SandboxService):
                 errors.setdefault("update", "Operation 'update' is not supported on create here.")
             if errors:
                 raise bad_request(errors)
-            issue = self._create(values, self._actor(request))
+            issue = self.state.create(self._now(), values, self._actor(request))
             return JSONResponse(
                 {"id": issue.id, "key": issue.key, "self": self.payloads.url(f"issue/{issue.id}")},
                 status_code=201,
@@ -588,7 +498,7 @@ class JiraSandbox(SandboxService):
                         }
                     )
                     continue
-                issue = self._create(values, actor)
+                issue = self.state.create(self._now(), values, actor)
                 created.append(
                     {
                         "id": issue.id,
@@ -615,15 +525,15 @@ class JiraSandbox(SandboxService):
             if errors:
                 raise bad_request(errors)
             actor = self._actor(request)
-            self._apply(issue, values, actor)
+            self.state.apply(self._now(), issue, values, actor)
             for text in comments:
-                self._add_comment(issue, text, actor)
+                self.state.add_comment(self._now(), issue, text, actor)
         return Response(status_code=204)
 
     async def delete_issue_route(self, request: Request) -> Response:
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
-            self._delete(issue)
+            self.state.delete(issue)
         return Response(status_code=204)
 
     async def get_transitions(self, request: Request) -> Response:
@@ -664,10 +574,10 @@ class JiraSandbox(SandboxService):
             if errors:
                 raise bad_request(errors)
             actor = self._actor(request)
-            self._apply(issue, values, actor)
-            self._transition(issue, target.id, resolution_id, actor)
+            self.state.apply(self._now(), issue, values, actor)
+            self.state.transition(self._now(), issue, target.id, resolution_id, actor)
             for text in comments:
-                self._add_comment(issue, text, actor)
+                self.state.add_comment(self._now(), issue, text, actor)
         return Response(status_code=204)
 
     async def get_comments(self, request: Request) -> Response:
@@ -695,7 +605,7 @@ class JiraSandbox(SandboxService):
             raise bad_request({"comment": "Comment body can not be empty!"})
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
-            comment = self._add_comment(issue, text, self._actor(request))
+            comment = self.state.add_comment(self._now(), issue, text, self._actor(request))
             return JSONResponse(self.payloads.comment_json(issue, comment), status_code=201)
 
     async def assign(self, request: Request) -> Response:
@@ -709,7 +619,7 @@ class JiraSandbox(SandboxService):
             if errors:
                 raise bad_request(errors)
             if checked is not IGNORED:
-                self._apply(issue, {"assignee": checked}, self._actor(request))
+                self.state.apply(self._now(), issue, {"assignee": checked}, self._actor(request))
         return Response(status_code=204)
 
     async def get_changelog(self, request: Request) -> Response:
@@ -981,7 +891,7 @@ class JiraSandbox(SandboxService):
             issue = self._control_issue(key)
             if issue.status == target.id and (resolution_id in (None, issue.resolution)):
                 return
-            self._transition(issue, target.id, resolution_id, self._person(by))
+            self.state.transition(self._now(), issue, target.id, resolution_id, self._person(by))
 
     def set_assignee(self, key: str, user: str | None, *, by: str | None = None) -> None:
         """Assign to a user (accountId, username or e-mail; None = unassign)."""
@@ -993,7 +903,7 @@ class JiraSandbox(SandboxService):
                 if found is None:
                     raise KeyError(f"no such user: {user}")
                 account = found.account_id
-            self._apply(issue, {"assignee": account}, self._person(by))
+            self.state.apply(self._now(), issue, {"assignee": account}, self._person(by))
 
     def edit_issue(self, key: str, fields: dict[str, Any], *, by: str | None = None) -> None:
         """Edit fields with the same rules as PUT /issue (ValueError with Jira's messages)."""
@@ -1003,11 +913,11 @@ class JiraSandbox(SandboxService):
             values = self.rules.validate_fields(fields, creating=False, errors=errors)
             if errors:
                 raise ValueError(json.dumps(errors))
-            self._apply(issue, values, self._person(by))
+            self.state.apply(self._now(), issue, values, self._person(by))
 
     def add_comment_as(self, key: str, body: str, *, by: str | None = None) -> None:
         with self.lock:
-            self._add_comment(self._control_issue(key), body, self._person(by))
+            self.state.add_comment(self._now(), self._control_issue(key), body, self._person(by))
 
     def add_issue(
         self,
@@ -1036,7 +946,7 @@ class JiraSandbox(SandboxService):
                 if f"{target.key}-{number}" in self.state.keys:
                     raise ValueError(f"{target.key}-{number} already exists")
                 saved, target.next_number = target.next_number, number
-            issue = self._create(values, self._person(by))
+            issue = self.state.create(self._now(), values, self._person(by))
             if number is not None:
                 target.next_number = max(saved, number + 1)
             return issue.key
@@ -1044,12 +954,7 @@ class JiraSandbox(SandboxService):
     def delete_issue(self, key: str) -> None:
         """Someone deletes the ticket: every later request for it gets 404."""
         with self.lock:
-            self._delete(self._control_issue(key))
-
-    def _delete(self, issue: Issue) -> None:
-        del self.state.issues[issue.id]
-        for old_key in [k for k, v in self.state.keys.items() if v == issue.id]:
-            del self.state.keys[old_key]
+            self.state.delete(self._control_issue(key))
 
     def move_issue(self, key: str, project: str, *, by: str | None = None) -> str:
         """Move an issue to another project; it gets a new key and the old key keeps
@@ -1085,7 +990,7 @@ class JiraSandbox(SandboxService):
             issue.key = new_key
             issue.project = target.key
             self.state.keys[new_key] = issue.id
-            self._record(issue, items, self._person(by))
+            self.state.record(self._now(), issue, items, self._person(by))
             return new_key
 
     def issue(self, key: str) -> dict[str, Any]:

@@ -319,3 +319,96 @@ class JiraState:
     def new_history_id(self) -> str:
         self.next_history_id += 1
         return str(self.next_history_id - 1)
+
+    # --- changes (shared by the API and the people in the control plane) ---------------
+
+    def apply(self, now: str, issue: Issue, values: dict[str, Any], actor: str) -> None:
+        """Write checked values, recording a changelog entry and bumping `updated`."""
+        items: list[dict[str, Any]] = []
+        for name, new in values.items():
+            old = getattr(issue, name)
+            if old == new:
+                continue
+            items.append(self._change_item(name, old, new))
+            setattr(issue, name, new)
+        if items:
+            self.record(now, issue, items, actor)
+
+    def _change_item(self, name: str, old: Any, new: Any) -> dict[str, Any]:
+        def text(value: Any) -> str | None:
+            if value is None:
+                return None
+            if name == "priority":
+                return PRIORITY_BY_ID[value][1]
+            if name == "status":
+                return STATUS_BY_ID[value].name
+            if name == "resolution":
+                return RESOLUTION_BY_ID[value][1]
+            if name in ("assignee", "reporter"):
+                user = self.user_by_account(value)
+                return user.display_name if user else value
+            if name == "labels":
+                return " ".join(value)
+            return str(value)
+
+        ids = name in ("priority", "status", "resolution", "assignee", "reporter")
+        return {
+            "field": name,
+            "fieldtype": "jira",
+            "fieldId": name,
+            "from": old if ids else None,
+            "fromString": text(old),
+            "to": new if ids else None,
+            "toString": text(new),
+        }
+
+    def record(self, now: str, issue: Issue, items: list[dict[str, Any]], actor: str) -> None:
+        issue.histories.append(History(self.new_history_id(), actor, now, items))
+        issue.updated = now
+
+    def create(self, now: str, values: dict[str, Any], actor: str) -> Issue:
+        """A new issue from checked values (project, issuetype and summary required)."""
+        values = dict(values)
+        project = self.projects[values.pop("project")]
+        issue = Issue(
+            id=self.new_issue_id(),
+            key=f"{project.key}-{project.next_number}",
+            project=project.key,
+            summary=values.pop("summary"),
+            issuetype=values.pop("issuetype"),
+            created=now,
+            updated=now,
+            reporter=values.pop("reporter", actor) or actor,
+        )
+        project.next_number += 1
+        for name, value in values.items():
+            setattr(issue, name, value)
+        self.issues[issue.id] = issue
+        self.keys[issue.key] = issue.id
+        return issue
+
+    def transition(
+        self, now: str, issue: Issue, status_id: str, resolution_id: str | None, actor: str
+    ) -> None:
+        """Move to a status; done sets a resolution (Done unless given), leaving done clears it."""
+        status = STATUS_BY_ID[status_id]
+        values: dict[str, Any] = {"status": status.id}
+        if status.category == "done":
+            values["resolution"] = resolution_id or RESOLUTION_BY_NAME["done"][0]
+            if issue.resolution is None:
+                values["resolutiondate"] = now
+        else:
+            values["resolution"] = None
+            values["resolutiondate"] = None
+        self.apply(now, issue, values, actor)
+
+    def add_comment(self, now: str, issue: Issue, text: str, actor: str) -> Comment:
+        comment = Comment(self.new_comment_id(), actor, text, now, now)
+        issue.comments.append(comment)
+        issue.updated = now
+        return comment
+
+    def delete(self, issue: Issue) -> None:
+        del self.issues[issue.id]
+        for old_key in [k for k, v in self.keys.items() if v == issue.id]:
+            del self.keys[old_key]
