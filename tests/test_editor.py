@@ -272,6 +272,22 @@ def test_list_ticket_already_named_is_not_appended_again(tmp_path: Path) -> None
     assert editor.render() == once
 
 
+def test_writing_back_into_list_items_keeps_their_ids(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, LIST + "2. **Migrate the table**\n\n- detail bullet\n")
+    before = [item.id for item in editor.postmortem.items]
+    for number, item_id in enumerate(before):
+        editor.set_cell(
+            item_id, "ticket", f"[ENG-{number}](https://jira.example.com/browse/ENG-{number})"
+        )
+        editor.set_cell(item_id, "status", Status.DONE)
+        editor.set_cell(item_id, "owner", "@sam")
+    after = parse_text(editor.render(), "pm.md").items
+    assert [item.id for item in after] == before
+    assert [[ref.key for ref in item.tickets][-1] for item in after] == [
+        f"ENG-{n}" for n in range(4)
+    ]
+
+
 def test_set_checkbox_on_a_table_row_is_an_error(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, SEED)
     with pytest.raises(ValueError, match="table row"):

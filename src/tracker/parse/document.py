@@ -352,7 +352,7 @@ class _Walker:
         text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
         place = ListItemLayout(marker_line, text_map[0], text_map[1], section.language)
         self.drafts.append(_Draft(item, place, warnings, section))
-        return bool(raw) and _BOLD_ONLY.match(raw.split("\n", 1)[0].strip()) is not None
+        return fields.bold_title
 
     def _detail(self, tokens: list[Token]) -> tuple[str, str]:
         """Plain and raw text of everything nested in an item after its first paragraph."""

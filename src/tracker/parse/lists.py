@@ -14,7 +14,7 @@ from datetime import date
 
 from tracker.model import Status, TicketRef
 from tracker.parse.tickets import add_refs, parse_ticket_refs
-from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_priority, plain
+from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_priority
 
 CHECKBOX = re.compile(r"^\[([ xX]?)\]\s*")
 _STATUS_PREFIX = re.compile("^([" + "".join(STATUS_EMOJI) + "])\ufe0f?\\s*")
@@ -57,9 +57,20 @@ FIELD = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"\s+(?:—|–|--)\s+|\s*——\s*")
-_TRAILING_MENTIONS = re.compile(r"\s*[(（]\s*@[^)）]*[)）]\s*$")
+_TICKET_WORD = r"(?:[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?\#\d+|https?://[^\s()]+)"
+# `(@lee)` or `(ENG-5, #12)` closing the text: owner / tickets, not part of the action,
+# so writing a ticket back into an item never changes its action (and so its id).
+_TRAILING_TAG = re.compile(
+    r"\s*[(（]\s*(?:@[^)）]*|"
+    + _TICKET_WORD
+    + r"(?:\s*[,;，、]\s*"
+    + _TICKET_WORD
+    + r")*)\s*[)）]\s*$"
+)
 _MENTION = re.compile(r"(?<![\w.@/])@[\w.-]*\w(?:/@?[\w-]+)*")
 _BOLD_LINE = re.compile(r"^\*\*([^*\n]+)\*\*\s*[:：]?\s*$")
+# `**Title**`, possibly followed by what write-back adds: `(ENG-5)`, ` — owner: @sam`.
+_BOLD_TITLE = re.compile(r"^\*\*[^*\n]+\*\*\s*[:：]?(?:\s*[(（].*|\s+(?:—|–|--)\s.*)?$")
 
 
 @dataclass(slots=True)
@@ -74,6 +85,7 @@ class ListFields:
     checkbox: bool | None = None  # None: the item has no checkbox
     tickets: list[TicketRef] = field(default_factory=list)
     raw: dict[str, str] = field(default_factory=dict)
+    bold_title: bool = False  # first line is only `**Title**`: details may follow the list
 
 
 def _strip_prefixes(text: str) -> tuple[str, bool | None, str, str]:
@@ -102,12 +114,14 @@ def _action_text(text: str) -> str:
     if bold and "\n" in text:
         return bold[1].strip()
     cut = len(text)
-    for pattern in (_SEPARATOR, FIELD, _TRAILING_MENTIONS):
+    for pattern in (_SEPARATOR, FIELD):
         match = pattern.search(text)
         if match and match.start() < cut:
             cut = match.start()
-    action = text[:cut].rstrip(" ,;:，；：(（—–-").strip()
-    return " ".join(action.split()) or " ".join(text.split())
+    action = text[:cut]
+    while (tag := _TRAILING_TAG.search(action)) is not None:
+        action = action[: tag.start()]
+    return " ".join(action.rstrip(" ,;:，；：(（—–-").split())
 
 
 def parse_list_item(raw: str, text: str) -> ListFields:
@@ -115,6 +129,7 @@ def parse_list_item(raw: str, text: str) -> ListFields:
     raw_body, checkbox, emoji, priority = _strip_prefixes(raw)
     text_body = _strip_prefixes(text)[0]
     fields = ListFields(action=_action_text(text_body), checkbox=checkbox)
+    fields.bold_title = _BOLD_TITLE.match(raw_body.split("\n", 1)[0].strip()) is not None
     fields.priority = priority or None
     found = {FIELD_KEYS[m["key"].casefold()]: m["value"].strip() for m in FIELD.finditer(raw_body)}
     fields.raw = dict(found)
@@ -139,6 +154,4 @@ def parse_list_item(raw: str, text: str) -> ListFields:
     if "ticket" in found:
         fields.tickets = parse_ticket_refs(found["ticket"])
     add_refs(fields.tickets, parse_ticket_refs(raw_body), known_only=True)
-    if not fields.action:
-        fields.action = plain(raw_body)
     return fields
