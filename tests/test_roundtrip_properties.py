@@ -176,3 +176,62 @@ def test_adding_a_column_keeps_every_line_outside_the_table(
     assert [line for i, line in enumerate(new_lines) if i not in table] == [
         line for i, line in enumerate(old_lines) if i not in table
     ]
+
+
+@st.composite
+def list_documents(draw: st.DrawFn) -> tuple[bytes, int]:
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    heading = draw(st.sampled_from(["## Action Items", "## 后续行动", "## Follow-ups"]))
+    lines = ["# Postmortem: list", "", heading, ""]
+    count = draw(st.integers(1, 5))
+    for index in range(count):
+        marker = draw(st.sampled_from(["-", "*", f"{index + 1}."]))
+        prefix = draw(st.sampled_from(["", "[ ] ", "[x] ", "✅ ", "📋 "]))
+        words = " ".join(draw(st.lists(st.sampled_from(WORDS[:7]), min_size=1, max_size=3)))
+        tail = draw(st.sampled_from(["", " (@lee)", " — owner: @kim, due: 2025-03-14", " (OPS-1)"]))
+        trailing = draw(st.sampled_from(["", "  "]))
+        lines.append(f"{marker} {prefix}item {index} {words}{tail}{trailing}")
+        if draw(st.booleans()):
+            lines.append(" " * (len(marker) + 1) + "- a nested detail")
+    text = newline.join(lines) + newline
+    return text.encode("utf-8"), count
+
+
+@SETTINGS
+@given(doc=list_documents(), data=st.data())
+def test_writing_back_into_a_list_item_keeps_ids_and_other_lines(
+    tmp_path: Path, doc: tuple[bytes, int], data: st.DataObject
+) -> None:
+    source, count = doc
+    file = tmp_path / "pm.md"
+    file.write_bytes(source)
+    editor = DocumentEditor.open(file)
+    before = editor.postmortem.items
+    assert len(before) == count
+    target = data.draw(st.integers(0, count - 1))
+    column = data.draw(st.sampled_from(["ticket", "status", "owner", "due"]))
+    value = {
+        "ticket": "[ENG-77](https://jira.example.com/browse/ENG-77)",
+        "status": data.draw(st.sampled_from(["done", "open", "in_progress"])),
+        "owner": "@sam",
+        "due": "2026-01-31",
+    }[column]
+    editor.set_cell(before[target].id, column, value)
+
+    after = parse_text(editor.render(), "pm.md").items
+    assert [item.id for item in after] == [item.id for item in before]
+    item = after[target]
+    if column == "ticket":
+        assert "ENG-77" in [ref.key for ref in item.tickets]
+    elif column == "owner":
+        assert item.owners == ["@sam"]
+    elif column == "due":
+        assert str(item.due) == "2026-01-31"
+    else:
+        assert item.status.value == value or (
+            value == "in_progress" and item.status.value == "open"
+        )
+    old_lines = source.splitlines(keepends=True)
+    new_lines = editor.render().splitlines(keepends=True)
+    changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
+    assert set(changed) <= {before[target].line - 1}
