@@ -27,7 +27,10 @@ _STYLE = Style(
     foreground="#1f2933",
     foreground_strong="#1f2933",
     foreground_subtle="#9aa5b1",
-    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif",
+    font_family=(
+        "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', "
+        "'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+    ),
     label_font_size=12,
     major_label_font_size=12,
     legend_font_size=13,

@@ -56,7 +56,7 @@ def _item_cells(item: ItemRow) -> list[str]:
         escape(fmt.owners(item.owners)),
         fmt.iso(item.due),
         fmt.NONE_MARK if item.days_overdue is None else str(item.days_overdue),
-        escape(item.status),
+        escape(item.status.replace("_", " ")),
         tickets,
     ]
 
