@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -106,7 +106,6 @@ class _Walker:
         self.text = text
         self.path = path
         self.status_words = status_words
-        self.lines = split_lines(text)
         self.doc = Postmortem(path=path)
         self.layout = Layout()
         self.drafts: list[_Draft] = []
@@ -115,6 +114,11 @@ class _Walker:
         self.table_count = 0
         self.md = _block_markdown()
         self.env: dict[str, object] = {}
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Source lines, split only for documents that have a table to read."""
+        return split_lines(self.text)
 
     # ---------------------------------------------------------------- driver
 
