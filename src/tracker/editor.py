@@ -86,7 +86,11 @@ def _as_status(value: str) -> Status | None:
 
 
 class DocumentEditor:
-    """One document opened for editing: `set_cell`, `ensure_column`, `set_checkbox`, `save`."""
+    """One document opened for editing: `set_cell`, `ensure_column`, `set_checkbox`, `save`.
+
+    `postmortem` is the document as opened; ids stay valid for every later edit (even
+    one that rewords the action), so a caller can apply all its edits, then save once.
+    """
 
     def __init__(self, path: Path, data: bytes, postmortem: Postmortem, layout: Layout) -> None:
         self.path = path
@@ -99,7 +103,7 @@ class DocumentEditor:
         except UnicodeDecodeError:
             text = None
         self._editable = text is not None and b"\x00" not in data[:8192]
-        self._bom = bool(text) and text is not None and text.startswith(BOM)
+        self._bom = text is not None and text.startswith(BOM)
         body = (text[1:] if self._bom else text) if text is not None else ""
         self._lines = split_lines(body)
 

@@ -2,8 +2,9 @@
 
 `- [ ] Add alert — owner: @kim, due: 2025-03-14, OPS-88`, `1. ✅ Add X (@lee)`,
 `- [x] **P1** Rotate keys (负责人：@王, 截止：2024-02-01)`: the action is the text before
-the first ` — ` separator, `key: value` field or trailing `(@owner)`; fields come from
-`key: value` pairs, @mentions, dates and ticket references in the rest.
+the first ` — ` separator or `key: value` field, without trailing `(@owner)` / `(ENG-5)`
+tags (so writing a ticket or owner back never changes the action, hence the item id);
+fields come from `key: value` pairs, @mentions, dates and ticket references.
 """
 
 from __future__ import annotations
