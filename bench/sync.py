@@ -5,9 +5,10 @@ routed to 5 Jira projects and half to 5 GitHub repositories, then runs `tracker 
 as a separate process (so its peak RSS is its own, not the sandboxes') three times:
 
 (a) first sync: every ticket created and linked back;
-(b) no-op re-sync the next night (sandbox clocks moved 1 day ahead): its incremental
-    reads start where the first sync's reads started, so they list once more the
-    tickets the first sync wrote; (b2) the same again: the steady state;
+(b) no-op re-sync the next night: the sandbox clocks move 1 day ahead and the sync is
+    told that time (`run_sync(now=)`, what a nightly run's clock would say). Its
+    incremental reads start where the first sync's reads started, so they list once
+    more the tickets the first sync wrote; (b2) the same again: the steady state;
 (c) re-sync after 1% of the tickets were changed remotely (status moved by a person).
 
 Each run prints API calls by route (from the sandboxes' request logs), wall time and
@@ -113,7 +114,8 @@ def write_config(folder: Path, jira: JiraSandbox, github: GitHubSandbox) -> Path
 # What the child process runs: `tracker sync`'s engine call, timed after the imports
 # (Python + library start-up on this shared machine is seconds and not what we measure).
 CHILD = """
-import sys, time
+import json, sys, time, urllib.request
+from datetime import datetime
 from pathlib import Path
 from tracker.config import load_config
 from tracker.store import open_store
@@ -121,18 +123,21 @@ from tracker.sync import run_sync
 from tracker.sync.render import render_summary
 config = load_config(Path(sys.argv[1]))
 store = open_store(config.database_url)
+clock = json.load(urllib.request.urlopen(sys.argv[3] + "/_sandbox/clock"))["now"]
 started = time.perf_counter()
-result = run_sync(config, store, [Path(sys.argv[2])])
+result = run_sync(config, store, [Path(sys.argv[2])], now=datetime.fromisoformat(clock))
 print(f"SYNC-SECONDS {time.perf_counter() - started:.3f}")
 print(render_summary(result)[0])
 sys.exit(result.exit_code)
 """
 
 
-def run_sync(folder: Path, config: Path, env: dict[str, str]) -> tuple[float, float, int, str]:
+def run_sync(
+    folder: Path, config: Path, env: dict[str, str], clock_url: str
+) -> tuple[float, float, int, str]:
     """(sync seconds, peak RSS MB, exit code, summary line) of one sync in a fresh process."""
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(config), str(folder / "docs")],
+        [sys.executable, "-c", CHILD, str(config), str(folder / "docs"), clock_url],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
@@ -254,7 +259,7 @@ def main() -> None:
         )
 
         reset_logs(jira, github)
-        elapsed, rss, code, summary = run_sync(folder, config, env)
+        elapsed, rss, code, summary = run_sync(folder, config, env, jira.base_url)
         first = calls(jira, github)
         print(f"\n(a) first sync exit {code}: {summary}")
         reset_logs(jira, github)
@@ -264,12 +269,14 @@ def main() -> None:
         for sandbox in (jira, github):
             sandbox.clock.advance(86_400)
         reset_logs(jira, github)
-        elapsed, rss, code, summary = run_sync(folder, config, env)
+        elapsed, rss, code, summary = run_sync(folder, config, env, jira.base_url)
         print(f"\n(b) no-op re-sync (next night) exit {code}: {summary}")
         report("(b) no-op re-sync", elapsed, rss, calls(jira, github), naive)
 
+        for sandbox in (jira, github):
+            sandbox.clock.advance(86_400)
         reset_logs(jira, github)
-        elapsed, rss, code, summary = run_sync(folder, config, env)
+        elapsed, rss, code, summary = run_sync(folder, config, env, jira.base_url)
         print(f"\n(b2) no-op re-sync again (steady state) exit {code}: {summary}")
         report("(b2) steady-state no-op re-sync", elapsed, rss, calls(jira, github), naive)
 
@@ -277,7 +284,7 @@ def main() -> None:
             sandbox.clock.advance(86_400)
         changed = change_one_percent(jira, github, args.seed)
         reset_logs(jira, github)
-        elapsed, rss, code, summary = run_sync(folder, config, env)
+        elapsed, rss, code, summary = run_sync(folder, config, env, jira.base_url)
         print(f"\n(c) {changed} tickets changed remotely, re-sync exit {code}: {summary}")
         report("(c) 1% changed remotely", elapsed, rss, calls(jira, github), naive)
     finally:

@@ -133,6 +133,7 @@ def run_sync(
             progress=progress,
             workers=workers,
             should_stop=should_stop,
+            now=now,
         )
         if not dry_run and (commit or settings.commit) and result.changed_paths:
             from tracker.sync.git import commit_documents
@@ -179,6 +180,7 @@ def _sync(
     progress: SyncProgress,
     workers: int,
     should_stop: Callable[[], bool] | None,
+    now: datetime | None,
 ) -> SyncResult:
     baselines = load_baselines(store)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
@@ -188,6 +190,7 @@ def _sync(
         _scopes(locals_, baselines, load_high_water_marks(store)),
         _named_to_fetch(locals_, baselines),
         workers=workers,
+        started=now,
     )
     plans = [
         plan_item(local, baselines.get(local.item.id), reads.view, settings) for local in locals_

@@ -48,12 +48,16 @@ def read_remote(
     named: Mapping[str, list[TicketRef]],
     *,
     workers: int = 8,
+    started: datetime | None = None,
 ) -> ReadResult:
-    """Run every scope's reads (in parallel, one thread per scope) and the named fetches."""
+    """Run every scope's reads (in parallel, one thread per scope) and the named fetches.
+
+    `started` is "now" for the high-water marks (default: the clock of this machine).
+    """
     tickets: dict[str, RemoteTicket] = {}
     identities: dict[str, RemoteTicket] = {}
     marks: dict[str, datetime] = {}
-    started = datetime.now(UTC)
+    started = started or datetime.now(UTC)
     errors: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
         futures = {
