@@ -222,6 +222,23 @@ def test_crlf_and_bom_survive_an_added_column(tmp_path: Path) -> None:
     assert out.count(b"\r\n") == data.count(b"\r\n") and b"\n" not in out.replace(b"\r\n", b"")
 
 
+@pytest.mark.parametrize("prefix", ["> ", "   "], ids=["blockquote", "indented"])
+def test_tables_in_blockquotes_and_indented_tables_are_edited_in_place(
+    tmp_path: Path, prefix: str
+) -> None:
+    source = "".join(
+        prefix + row for row in ("| Action | Owner |\n", "|---|---|\n", "| Add alert | @kim |\n")
+    )
+    editor = editor_for(tmp_path, source)
+    editor.set_cell(editor.postmortem.items[0].id, "ticket", "ENG-1")
+    editor.set_cell(editor.postmortem.items[0].id, "owner", "@lee")
+    assert lines_of(editor) == [
+        prefix + "| Action | Owner | Ticket |\n",
+        prefix + "|---|---| ------ |\n",
+        prefix + "| Add alert | @lee | ENG-1  |\n",
+    ]
+
+
 # ---------------------------------------------------------------- list items
 
 
