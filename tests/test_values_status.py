@@ -78,6 +78,8 @@ def test_configured_status_words_win_over_the_builtin_vocabulary() -> None:
         (Status.OPEN, "", "zh", "计划中"),
         (Status.WONT_DO, "", "zh", "不做"),
         (Status.DONE, "**TODO**", "en", "**DONE**"),
+        (Status.DONE, "待办", "en", "已完成"),
+        (Status.IN_PROGRESS, "✅ 已完成", "zh", "🔄 进行中"),
         (Status.OPEN, "DONE", "en", "TODO"),
     ],
 )

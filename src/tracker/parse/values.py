@@ -202,6 +202,7 @@ def parse_status(text: str, status_words: Mapping[str, str] | None = None) -> St
     return None
 
 
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _STATUS_EMOJI_STYLE = {
     Status.DONE: "✅",
     Status.IN_PROGRESS: "🔄",
@@ -247,7 +248,7 @@ def render_status(status: Status, *, like: str | None, language: str) -> str:
     bold = like.startswith("**") and like.endswith("**") and len(like) > 4
     letters = plain(like)
     emoji = any(char in STATUS_EMOJI for char in like)
-    if language == "zh":
+    if language == "zh" or _CJK_CHAR.search(like):
         word = _STATUS_TEXT["zh"][status]
     elif emoji:
         word = _STATUS_TEXT["en-emoji"][status]
