@@ -122,3 +122,17 @@ def test_a_busy_port_is_a_configuration_error() -> None:
         result = CliRunner().invoke(app, ["sandbox", "--jira-port", str(port)])
     assert isinstance(result.exception, ConfigError)
     assert "cannot listen" in str(result.exception)
+
+
+def test_an_unreadable_state_file_is_a_configuration_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tracker.cli import app
+    from tracker.errors import ConfigError
+
+    state = tmp_path / "state.json"
+    state.write_text("not json")
+    result = CliRunner().invoke(app, ["sandbox", "--state", str(state)])
+    assert isinstance(result.exception, ConfigError)
+    assert "not a usable sandbox state file" in str(result.exception)
+    assert state.read_text() == "not json"  # left alone

@@ -13,7 +13,7 @@ import typer
 
 from tracker.cli.app import app
 from tracker.errors import ConfigError
-from tracker.sandbox.core import SandboxService
+from tracker.sandbox.core import SandboxService, StateFileError
 
 
 class JiraFlavour(StrEnum):
@@ -113,6 +113,8 @@ def sandbox(
                 started.append(service.start())
             except OSError as error:
                 raise ConfigError(f"{service.name} sandbox: cannot listen: {error}") from error
+            except StateFileError as error:
+                raise ConfigError(f"--state: {error}") from error
         typer.echo(
             f"Jira sandbox ({jira.flavour}): {jira.base_url}  projects: {', '.join(projects)}"
         )

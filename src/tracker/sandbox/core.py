@@ -68,6 +68,10 @@ class SandboxError(Exception):
         self.headers = headers or {}
 
 
+class StateFileError(ValueError):
+    """The --state file can't be read back (not JSON, or not what dump_state() wrote)."""
+
+
 class SandboxClock:
     """The services' notion of "now" (UTC): real time plus an offset tests can move.
 
@@ -369,10 +373,18 @@ class SandboxService:
             self.reset_state()
             if self.state_file is None or not self.state_file.exists():
                 return
-            data = json.loads(self.state_file.read_text(encoding="utf-8") or "{}")
-            section = data.get(self.name)
-            if section:
-                self.load_state(section)
+            try:
+                data = json.loads(self.state_file.read_text(encoding="utf-8") or "{}")
+                section = data.get(self.name) if isinstance(data, dict) else None
+                if section:
+                    self.load_state(section)
+                elif not isinstance(data, dict):
+                    raise ValueError("expected a JSON object")
+            except (ValueError, KeyError, TypeError) as error:
+                self.reset_state()
+                raise StateFileError(
+                    f"{self.state_file}: not a usable sandbox state file ({error})"
+                ) from error
 
     def save_state(self) -> None:
         """Write this service's section of the state file atomically (other sections kept)."""
