@@ -116,7 +116,7 @@ def scan(
         list[Path] | None,
         typer.Argument(
             show_default=False,
-            help="Files or folders (searched recursively); default: [documents].paths.",
+            help="Files or folders (searched recursively); default: \\[documents].paths.",
         ),
     ] = None,
     output: Annotated[
