@@ -286,3 +286,13 @@ def test_high_water_mark_follows_a_ticket_system_clock_that_is_behind() -> None:
     started = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     behind = started.replace(hour=11)
     assert high_water_mark(started, [behind.replace(minute=5), behind]) == behind.replace(minute=5)
+
+
+def test_many_rows_vanishing_at_once_close_no_ticket() -> None:
+    from tracker.sync.local import _guard_mass_closing
+
+    settings = SyncSettings(on_row_deleted="close-ticket")
+    plans = [plan_row_deleted(baseline_for(item()), settings) for _ in range(8)]
+    guarded = _guard_mass_closing(plans, linked=10)
+    assert all(plan.changes is None for plan in guarded)
+    assert all("not closed" in plan.notes[-1] for plan in guarded)

@@ -1,0 +1,229 @@
+"""The document side of a sync: items as the planner sees them, and what to read.
+
+From the scanned documents: each item's team, ticket target (front matter override,
+else the team's), the ticket its row names, its fields with the owner mapped to the
+ticket system's user; then the read scopes (one per Jira project / GitHub repository)
+and the rows that vanished since the last run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from tracker.config import Config
+from tracker.connectors import Target
+from tracker.model import Postmortem, TicketRef, TicketSystem
+from tracker.store.routing import Router
+from tracker.sync.connectors import ConnectorPool
+from tracker.sync.drafts import assignee_for, build_draft, document_fields
+from tracker.sync.plan import ItemPlan, LocalItem, plan_row_deleted, ref_scope, target_scope
+from tracker.sync.reads import ScopeRead
+from tracker.sync.settings import SyncSettings
+from tracker.sync.state import Baseline
+
+
+def document_target(doc: Postmortem, config: Config, team: str) -> Target | None:
+    """Where new tickets for this document go: front matter override, else the team's."""
+    front = doc.front_matter
+    if isinstance(front.get("jira_project"), str):
+        issue_type = front.get("jira_issue_type")
+        return Target(
+            "jira",
+            project=str(front["jira_project"]),
+            issue_type=str(issue_type) if isinstance(issue_type, str) else "Task",
+        )
+    if isinstance(front.get("github_repo"), str):
+        return Target("github", repo=str(front["github_repo"]))
+    team_config = config.team(team)
+    if team_config is None or team_config.target is None:
+        return None
+    target = team_config.target
+    if target.system == "jira":
+        return Target("jira", project=target.project, issue_type=target.issue_type)
+    return Target("github", repo=target.repo)
+
+
+def build_local_items(
+    documents: list[Postmortem],
+    config: Config,
+    settings: SyncSettings,
+    pool: ConnectorPool,
+    baselines: Mapping[str, Baseline],
+) -> tuple[list[LocalItem], list[str]]:
+    router = Router(config)
+    warnings: list[str] = []
+    seen: set[str] = set()
+    result: list[LocalItem] = []
+    for doc in documents:
+        owners = [o for item in doc.items for o in router.canonical_owners(item.owners)]
+        team = router.team_for(doc, owners)
+        target = document_target(doc, config, team)
+        for item in doc.items:
+            if item.id in seen:
+                warnings.append(f"{item.path}:{item.line}: duplicate item id {item.id}; skipped")
+                continue
+            seen.add(item.id)
+            notes: list[str] = []
+            named = _named_ref(item.tickets, pool, target, notes)
+            baseline = baselines.get(item.id)
+            system = (
+                baseline.system
+                if baseline
+                else named.system.value
+                if named
+                else target.system
+                if target
+                else ""
+            )
+            assignee, warning = (
+                assignee_for(item.owners, system, config) if system else (None, None)
+            )
+            draft = None
+            if target is not None and baseline is None and named is None:
+                draft = build_draft(item, doc, team, target, assignee, settings)
+                if warning:
+                    notes.append(warning)
+            result.append(
+                LocalItem(
+                    item=item,
+                    postmortem=doc,
+                    team=team,
+                    target=target,
+                    named=named,
+                    doc=document_fields(item, assignee),
+                    draft=draft,
+                    notes=tuple(notes),
+                )
+            )
+    return result, warnings
+
+
+def _named_ref(
+    refs: list[TicketRef], pool: ConnectorPool, target: Target | None, notes: list[str]
+) -> TicketRef | None:
+    """The first ticket in the row a configured connector owns, in canonical form."""
+    for ref in refs:
+        if ref.system is TicketSystem.GITHUB and ref.key.startswith("#"):
+            if target is None or target.system != "github" or not target.repo:
+                notes.append(f"{ref.key}: no GitHub repository to resolve it against")
+                continue
+            ref = TicketRef(TicketSystem.GITHUB, f"{target.repo}{ref.key}", ref.url)
+        owner = pool.owner_of(ref)
+        if owner is None:
+            continue
+        if ref.system is TicketSystem.URL:
+            ref = TicketRef(TicketSystem(owner), ref.key, ref.url)
+        return ref
+    return None
+
+
+def _scope_target(scope: str) -> Target:
+    system, _, name = scope.partition(":")
+    return Target(system, repo=name) if "/" in name else Target(system, project=name)
+
+
+def read_scopes(
+    locals_: list[LocalItem], baselines: Mapping[str, Baseline], marks: Mapping[str, datetime]
+) -> dict[str, ScopeRead]:
+    """One read per Jira project / GitHub repository that this run's items touch."""
+    scopes: dict[str, ScopeRead] = {}
+
+    def scope_for(name: str, target: Target) -> ScopeRead:
+        if name not in scopes:
+            scopes[name] = ScopeRead(target=target, since=marks.get(name))
+        return scopes[name]
+
+    for local in locals_:
+        baseline = baselines.get(local.item.id)
+        if baseline is not None and not baseline.retired:
+            name = ref_scope(baseline.system, baseline.key)
+            scope_for(name, _scope_target(name))
+        elif (
+            baseline is None
+            and local.draft is not None
+            and local.target is not None
+            and not local.item.status.is_closed
+        ):
+            scope_for(target_scope(local.target), local.target).new_items.append(local.item.id)
+    return scopes
+
+
+def named_to_fetch(
+    locals_: list[LocalItem], baselines: Mapping[str, Baseline]
+) -> dict[str, list[TicketRef]]:
+    named: dict[str, list[TicketRef]] = {}
+    for local in locals_:
+        baseline = baselines.get(local.item.id)
+        if local.named is None or (baseline is not None and baseline.key == local.named.key):
+            continue
+        if baseline is not None and baseline.retired:
+            continue
+        named.setdefault(local.named.system.value, []).append(local.named)
+    return named
+
+
+def rows_deleted(
+    documents: list[Postmortem],
+    paths: Sequence[Path],
+    locals_: list[LocalItem],
+    baselines: Mapping[str, Baseline],
+    settings: SyncSettings,
+    base_dir: Path,
+) -> list[ItemPlan]:
+    """Linked items whose row vanished from a document this run read (or whose document
+    vanished from a folder this run scanned). Paths compare in the store's canonical form."""
+    from tracker.store.recording import canonical_path
+
+    present = {local.item.id for local in locals_}
+    scanned = {canonical_path(doc.path, base_dir) for doc in documents}
+    roots = [canonical_path(path, base_dir).rstrip("/") for path in paths]
+    plans = []
+    for baseline in baselines.values():
+        if baseline.retired or baseline.item_id in present or not baseline.path:
+            continue
+        path = baseline.path
+        under_root = any(path == root or path.startswith(root + "/") for root in roots)
+        if path in scanned or (under_root and not (base_dir / path).exists()):
+            plans.append(plan_row_deleted(baseline, settings))
+    return _guard_mass_closing(plans, linked=sum(1 for b in baselines.values() if not b.retired))
+
+
+MASS_DELETION_SHARE = 0.5
+
+
+def _guard_mass_closing(plans: list[ItemPlan], *, linked: int) -> list[ItemPlan]:
+    """Half the linked rows vanishing at once is a broken checkout or a wrong path, not
+    a decision: report them, but close no ticket (vdirsyncer's "storage emptied" guard)."""
+    closing = [plan for plan in plans if plan.changes is not None]
+    if len(closing) <= 5 or len(closing) <= MASS_DELETION_SHARE * linked:
+        return plans
+    for plan in closing:
+        plan.changes = None
+        plan.changed_fields = ()
+        plan.notes.append(
+            f"not closed: {len(closing)} of {linked} linked rows vanished at once; "
+            "check the paths, then close the tickets by hand if that was intended"
+        )
+    return plans
+
+
+def carry_over_reworded(locals_: list[LocalItem], baselines: dict[str, Baseline]) -> list[Baseline]:
+    """An item whose action was reworded gets a new id; its row still names the linked
+    ticket, so the link (and baseline) moves to the new id instead of a new ticket.
+    Returns the old baselines, retired as "reworded", to store with the run."""
+    present = {local.item.id for local in locals_}
+    orphans = {b.key: b for b in baselines.values() if b.item_id not in present and not b.retired}
+    moved: list[Baseline] = []
+    for local in locals_:
+        if local.named is None or local.item.id in baselines:
+            continue
+        old = orphans.pop(local.named.key, None)
+        if old is None:
+            continue
+        baselines[local.item.id] = replace(old, item_id=local.item.id, path=None)
+        del baselines[old.item_id]
+        moved.append(old.retire(f"reworded as {local.item.id}"))
+    return moved
