@@ -6,7 +6,7 @@ between recording-only mode and this, and maps the result to an exit code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -65,16 +65,30 @@ class RichProgress(SyncProgress):
 
 
 def sync_with_connectors(
-    config: Config, paths: Sequence[Path], *, dry_run: bool, commit: bool
+    config: Config,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool,
+    commit: bool,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
-    """Run the sync, print the plan (dry run) or the summary; returns the exit code."""
+    """Run the sync, print the plan (dry run) or the summary; returns the exit code.
+
+    `should_stop` (the scheduler's SIGTERM flag) stops it before the next ticket write.
+    """
     console = Console(highlight=False, soft_wrap=True)
     assert config.database_url is not None
     store = open_store(config.database_url)
     progress = RichProgress(Console(stderr=True))
     try:
         result: SyncResult = run_sync(
-            config, store, paths, dry_run=dry_run, commit=commit, progress=progress
+            config,
+            store,
+            paths,
+            dry_run=dry_run,
+            commit=commit,
+            progress=progress,
+            should_stop=should_stop,
         )
     finally:
         progress.stop()
