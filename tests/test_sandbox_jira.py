@@ -44,6 +44,26 @@ def test_client_init_reads_server_info_once_and_detects_cloud(
     assert jira_sandbox.requests.snapshot()["by_route"] == {"GET /rest/api/2/serverInfo": 1}
 
 
+def test_validate_true_checks_the_credentials_through_the_auth_session(
+    jira_sandbox: JiraSandbox,
+) -> None:
+    JIRA(
+        options={"server": jira_sandbox.base_url},
+        basic_auth=("alice@example.com", jira_sandbox.token),
+        validate=True,
+        max_retries=0,
+    )
+    assert jira_sandbox.requests.snapshot()["by_route"]["GET /rest/auth/1/session"] == 1
+    with pytest.raises(JIRAError) as error:
+        JIRA(
+            options={"server": jira_sandbox.base_url},
+            basic_auth=("alice@example.com", "wrong"),
+            validate=True,
+            max_retries=0,
+        )
+    assert error.value.status_code == 401
+
+
 def test_server_info_has_version_numbers_and_deployment_type(jira_client: JIRA) -> None:
     info = jira_client.server_info()
     assert info["versionNumbers"] == [1001, 0, 0]

@@ -225,7 +225,7 @@ class JiraSandbox(JiraControl, SandboxService):
             ("GET", "/user", self.get_user),
             ("GET", "/user/search", self.search_users),
         ]
-        return [
+        routes: list[BaseRoute] = [
             Route(
                 f"/rest/api/{version}{path}",
                 _in_adf(handler) if version == "3" else handler,
@@ -234,6 +234,8 @@ class JiraSandbox(JiraControl, SandboxService):
             for version in API_VERSIONS
             for method, path, handler in table
         ]
+        routes.append(Route("/rest/auth/1/session", self.auth_session, methods=["GET"]))
+        return routes
 
     def control_routes(self) -> list[BaseRoute]:
         base = "/_sandbox/jira/issues"
@@ -309,6 +311,17 @@ class JiraSandbox(JiraControl, SandboxService):
     async def myself(self, request: Request) -> Response:
         user = self.payloads.user_json(self._actor(request)) or {}
         return JSONResponse({**user, "locale": "en_US", "groups": {"size": 1, "items": []}})
+
+    async def auth_session(self, request: Request) -> Response:
+        """What `JIRA(..., validate=True)` reads to check the credentials first."""
+        user = self.state.user_by_account(self._actor(request)) or self.state.users[0]
+        return JSONResponse(
+            {
+                "self": self.payloads.url(f"user?username={user.name}").replace("/2/", "/latest/"),
+                "name": user.name,
+                "loginInfo": {"loginCount": 1, "previousLoginTime": self._now()},
+            }
+        )
 
     async def fields(self, request: Request) -> Response:
         return JSONResponse(
