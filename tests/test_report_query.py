@@ -87,6 +87,11 @@ def test_median_days_to_close_uses_observed_closes(seeded: Store) -> None:
     assert report.totals.median_days_to_close == pytest.approx(25.5)  # (20 + 31) / 2
 
 
+def test_overall_median_with_an_odd_number_of_closes_is_the_middle_one(seeded: Store) -> None:
+    assert report_of(seeded, team="payments").totals.median_days_to_close == pytest.approx(20.0)
+    assert report_of(seeded, team="search").totals.median_days_to_close == pytest.approx(55.0)
+
+
 def test_overdue_list_is_oldest_due_first_with_path_line_and_tickets(seeded: Store) -> None:
     overdue = report_of(seeded).overdue
     assert [(i.id, i.days_overdue) for i in overdue] == [("P4", 21), ("P3", 11), ("P9", 1)]
