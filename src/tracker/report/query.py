@@ -364,8 +364,16 @@ def _doc_url(base: str | None, path: str, line: int) -> str | None:
 
 
 def _week_index(column: ColumnElement[Any], bounds: Sequence[ColumnElement[Any]]) -> Any:
-    """The first week end `k` with `column < bounds[k]` (len(bounds) when none, or NULL)."""
-    return case(*((column < bound, k) for k, bound in enumerate(bounds)), else_=len(bounds))
+    """The first week end `k` with `column < bounds[k]`; len(bounds) when none or NULL.
+
+    NULL is tested first: most items were never removed, and it spares them the chain.
+    """
+    never = len(bounds)
+    return case(
+        (column.is_(None), never),
+        *((column < bound, k) for k, bound in enumerate(bounds)),
+        else_=never,
+    )
 
 
 def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
@@ -411,7 +419,14 @@ def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
         )
         .select_from(EVENT)
         .join(ITEM, ITEM.c.id == EVENT.c.item_id)
-        .where(EVENT.c.at >= cutoffs[0])
+        .where(
+            EVENT.c.at >= cutoffs[0],
+            # Changes that move no count are skipped: "first seen" events (the item is
+            # not counted before it), open ↔ in progress, and no-op events.
+            was.is_not(None),
+            ~and_(was.in_(OPEN_STATUSES), to.in_(OPEN_STATUSES)),
+            was != to,
+        )
         .group_by(seen, gone, late, after)
     )
     if options.team is not None:
