@@ -360,7 +360,7 @@ def _doc_url(base: str | None, path: str, line: int) -> str | None:
     """Link to the document line (GitHub/GitLab `#L<n>` anchors) when docs_base_url is set."""
     if not base:
         return None
-    return f"{base.rstrip('/')}/{path.lstrip('./')}#L{line}"
+    return f"{base.rstrip('/')}/{path.removeprefix('./').lstrip('/')}#L{line}"
 
 
 def _week_index(column: ColumnElement[Any], bounds: Sequence[ColumnElement[Any]]) -> Any:
@@ -511,8 +511,12 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
     """Every figure of the report as of `options.as_of`, in a handful of SQL queries.
 
     Raises TrackerError (exit 2) when `options.team` is neither configured nor stored.
+    On PostgreSQL all queries read one snapshot (REPEATABLE READ), so a sync committing
+    meanwhile can't make the lists disagree with the counts.
     """
     with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
         if options.team is not None:
             teams_known = known_teams(connection, options.teams)
             if options.team not in teams_known:
