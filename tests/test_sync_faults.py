@@ -29,9 +29,9 @@ KINDS = ["500", "502", "timeout", "drop", "429"]
 def world(
     tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
 ) -> Iterator[SyncWorld]:
-    jira_sandbox.timeout_hold_seconds = 3
-    github_sandbox.timeout_hold_seconds = 3
-    created = SyncWorld(tmp_path, jira_sandbox, github_sandbox, timeout=1)
+    jira_sandbox.timeout_hold_seconds = 4
+    github_sandbox.timeout_hold_seconds = 4
+    created = SyncWorld(tmp_path, jira_sandbox, github_sandbox, timeout=2)
     yield created
     created.close()
 

@@ -276,16 +276,7 @@ def test_high_water_mark_is_the_read_start_not_our_later_writes() -> None:
     from tracker.sync.reads import high_water_mark
 
     started = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-    assert high_water_mark(started, []) == started
-    assert high_water_mark(started, [started.replace(hour=13)]) == started
-
-
-def test_high_water_mark_follows_a_ticket_system_clock_that_is_behind() -> None:
-    from tracker.sync.reads import high_water_mark
-
-    started = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-    behind = started.replace(hour=11)
-    assert high_water_mark(started, [behind.replace(minute=5), behind]) == behind.replace(minute=5)
+    assert high_water_mark(started) == started
 
 
 def test_many_rows_vanishing_at_once_close_no_ticket() -> None:
