@@ -11,7 +11,8 @@ failed read is never taken to mean "deleted".
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from tracker.connectors import ConnectorError, RemoteTicket, Target
 from tracker.model import TicketRef
 from tracker.sync.connectors import ConnectorPool
-from tracker.sync.plan import RemoteView
+from tracker.sync.plan import RemoteView, remote_key
 
 log = logging.getLogger(__name__)
 IDENTITY_BATCH = 100
@@ -89,3 +90,67 @@ def high_water_mark(read_started: datetime) -> datetime:
     (Jira: 5 minutes); "now" can be passed in (`run_sync(now=)`).
     """
     return read_started
+
+
+def _read_scope(
+    pool: ConnectorPool, read: ScopeRead
+) -> tuple[dict[str, RemoteTicket], dict[str, RemoteTicket]]:
+    connector = pool.get(read.target.system)
+    found: dict[str, RemoteTicket] = {}
+    by_identity: dict[str, RemoteTicket] = {}
+    for ticket in connector.fetch_changed_since(read.target, read.since):
+        found[remote_key(read.target.system, ticket.ref.key)] = ticket
+        if ticket.identity:
+            by_identity.setdefault(ticket.identity, ticket)
+    # A full listing saw every ticket in the scope: its identities are the whole truth.
+    # An incremental one only saw recent changes, so new items are looked up by identity.
+    wanted = [] if read.since is None else [i for i in read.new_items if i not in by_identity]
+    for start in range(0, len(wanted), IDENTITY_BATCH):
+        batch = wanted[start : start + IDENTITY_BATCH]
+        by_identity.update(connector.find_by_identity(read.target, batch))
+    return found, by_identity
+
+
+def _read_named(
+    pool: ConnectorPool, named: Mapping[str, list[TicketRef]]
+) -> tuple[dict[str, RemoteTicket], dict[str, str]]:
+    """Tickets named in rows but not linked yet: one batched fetch per system."""
+    found: dict[str, RemoteTicket] = {}
+    errors: dict[str, str] = {}
+    for system, refs in named.items():
+        unique = list({ref.key: ref for ref in refs}.values())
+        if not unique:
+            continue
+        try:
+            answers = pool.get(system).fetch(unique)
+        except ConnectorError as error:
+            for ref in unique:
+                errors[remote_key(system, ref.key)] = error.message
+            continue
+        for ref, ticket in _pair(unique, answers):
+            found[remote_key(system, ref.key)] = ticket
+    return found, errors
+
+
+def _pair(
+    refs: list[TicketRef], answers: Iterable[RemoteTicket]
+) -> list[tuple[TicketRef, RemoteTicket]]:
+    """Match fetch answers to the asked references (by key or URL, else by position)."""
+    answers = list(answers)
+    by_key = {t.ref.key: t for t in answers}
+    by_url = {t.ref.url: t for t in answers if t.ref.url}
+    pairs = []
+    for index, ref in enumerate(refs):
+        ticket = by_key.get(ref.key) or (by_url.get(ref.url) if ref.url else None)
+        if ticket is None and len(answers) == len(refs):
+            ticket = answers[index]
+        if ticket is not None:
+            pairs.append((ref, ticket))
+    return pairs
+
+
+def group_by_system(refs: Iterable[tuple[str, TicketRef]]) -> dict[str, list[TicketRef]]:
+    grouped: dict[str, list[TicketRef]] = defaultdict(list)
+    for system, ref in refs:
+        grouped[system].append(ref)
+    return dict(grouped)
