@@ -136,8 +136,9 @@ def scan(
     config: ConfigOption = None,
 ) -> None:
     """List the action items in postmortems, and what is wrong with them."""
-    documents_config = load_config_or_default(config).documents
-    targets: list[Path | str] = list(paths or documents_config.paths)
+    loaded = load_config_or_default(config)
+    documents_config = loaded.documents
+    targets: list[Path | str] = list(paths or [loaded.base_dir / p for p in documents_config.paths])
     if not targets:
         raise TrackerError("no paths given and [documents].paths is empty")
     missing = [str(path) for path in targets if not Path(path).exists()]
@@ -148,6 +149,7 @@ def scan(
         include=include or documents_config.include,
         exclude=[*documents_config.exclude, *(exclude or [])],
         status_words=documents_config.status_words or None,
+        root=loaded.base_dir if loaded.source is not None else None,
     )
     if output is OutputFormat.JSON:
         warnings = write_json(documents, sys.stdout)

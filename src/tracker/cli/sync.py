@@ -112,6 +112,7 @@ def _scan_only(config: Config, targets: list[Path]) -> int:
         include=config.documents.include,
         exclude=config.documents.exclude,
         status_words=dict(config.documents.status_words),
+        root=config.base_dir,
     ):
         documents += 1
         items += len(doc.items)

@@ -117,17 +117,23 @@ def iter_documents(
     include: Sequence[str] = DEFAULT_INCLUDE,
     exclude: Sequence[str] = (),
     status_words: Mapping[str, str] | None = None,
+    root: Path | str | None = None,
 ) -> Iterator[Postmortem]:
     """Parse files and folders (recursively, sorted) one document at a time.
 
     Only one document's text and tokens are alive at once, so memory stays flat however
     many files there are. A missing path raises TrackerError (exit 2).
+
+    `root` fixes where document keys (and so item ids) are relative to: pass the config's
+    folder so `tracker sync docs/` and `tracker sync docs/a.md` name the same items. Without
+    it, keys are relative to the folder each file was found in.
     """
-    for file, root in discover(list(paths), include=include, exclude=exclude):
+    for file, found_in in discover(list(paths), include=include, exclude=exclude):
+        key_root = root if root is not None else found_in
         try:
-            yield parse_file(file, status_words=status_words, root=root)
+            yield parse_file(file, status_words=status_words, root=key_root)
         except OSError as error:  # unreadable (permissions, vanished): report, keep going
-            doc = Postmortem(path=str(file), key=document_key(file, root))
+            doc = Postmortem(path=str(file), key=document_key(file, key_root))
             reason = error.strerror or type(error).__name__
             doc.warnings.append(ParseWarning(str(file), 1, "unreadable", f"cannot read: {reason}"))
             yield doc

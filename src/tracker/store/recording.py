@@ -443,6 +443,7 @@ def record_paths(
             include=config.documents.include,
             exclude=config.documents.exclude,
             status_words=dict(config.documents.status_words),
+            root=config.base_dir,
         )
         result = record_documents(
             store, documents, config, now=now, scope=[str(path) for path in paths]

@@ -112,6 +112,7 @@ def run_sync(
             include=config.documents.include,
             exclude=config.documents.exclude,
             status_words=dict(config.documents.status_words),
+            root=config.base_dir,
         )
     )
     run_id = None
