@@ -185,3 +185,18 @@ def test_full_sync_on_postgresql(
         assert len(jira_sandbox.issues()) == 3
     finally:
         world.close()
+
+
+def test_sigkill_after_create_on_an_incremental_run_is_also_recovered(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    assert world.cli().returncode == 0  # high-water marks exist from now on
+    world.write("more.md", EN_DOC.replace("Checkout latency spike", "Second incident"))
+    crashed = world.cli(extra_env={CRASH_HOOK_ENV: "create"})
+    assert crashed.returncode == -9
+    assert len(jira_sandbox.issues()) == 6  # three more, created before the kill
+    again = world.cli()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(jira_sandbox.issues()) == 6
+    assert world.read("more.md").count("/browse/ENG-") == 3
