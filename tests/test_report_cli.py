@@ -151,3 +151,32 @@ def test_as_of_defaults_to_today_in_the_configured_time_zone(
     assert result.returncode == 0, result.stderr
     today = datetime.now(ZoneInfo("Asia/Tokyo")).date()
     assert json.loads(result.stdout)["as_of"] == today.isoformat()
+
+
+def test_corrupt_database_is_one_line_exit_2_and_no_file_written(
+    tmp_path: Path, tracker: Callable[..., Outcome]
+) -> None:
+    database = tmp_path / "broken.db"
+    database.write_bytes(b"this is not a SQLite database" * 100)
+    config = tmp_path / "tracker.toml"
+    config.write_text(f'database_url = "sqlite:///{database}"\n', encoding="utf-8")
+    target = tmp_path / "report.html"
+    result = tracker(config, "-f", "html", "-o", str(target))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert str(database) in lines[0]  # names the file
+    assert not target.exists()
+
+
+def test_unreachable_postgresql_is_one_line_exit_2(
+    tmp_path: Path, tracker: Callable[..., Outcome]
+) -> None:
+    config = tmp_path / "tracker.toml"
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    config.write_text(f'database_url = "{url}"\n', encoding="utf-8")
+    result = tracker(config, "--format", "json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PostgreSQL at 127.0.0.1:1/none" in lines[0]
