@@ -108,3 +108,12 @@ def test_table_shows_the_figures_and_the_raw_action_text(report: ReportData) -> 
     assert [cell.strip() for cell in payments.split("│")[2:8]] == ["7", "3", "1", "2", "1", "33.3%"]
     assert "Escape <script>alert(1)</script> | pipes & *stars*" in text
     assert "Overdue (3)" in text
+
+
+def test_table_shows_the_first_items_of_a_long_list_and_counts_the_rest(
+    report: ReportData,
+) -> None:
+    text = render_table(report, width=200, limit=2)
+    overdue = text.split("Overdue (3)")[1].split("Unowned (2)")[0]
+    assert ":13 " in overdue and ":12 " in overdue and ":18 " not in overdue  # P4, P3 shown
+    assert "… and 1 more" in overdue

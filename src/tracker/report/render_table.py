@@ -64,8 +64,20 @@ def _owners(report: ReportData) -> Table:
     return table
 
 
-def _items(title: str, items: list[ItemRow]) -> Table:
-    table = Table(title=f"{title} ({len(items)})", title_justify="left")
+TERMINAL_ITEM_LIMIT = 50  # a meeting reads the first screenful; other formats list all
+
+
+def _items(title: str, items: list[ItemRow], limit: int) -> Table:
+    hidden = max(0, len(items) - limit)
+    caption = (
+        f"… and {hidden} more (all of them in --format markdown/json/html)" if hidden else None
+    )
+    table = Table(
+        title=f"{title} ({len(items)})",
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+    )
     table.add_column("Where", overflow="fold")
     table.add_column("Team")
     table.add_column("Action", overflow="fold", ratio=3)
@@ -73,7 +85,7 @@ def _items(title: str, items: list[ItemRow]) -> Table:
     table.add_column("Due", justify="right")
     table.add_column("Late d", justify="right")
     table.add_column("Ticket")
-    for item in items:
+    for item in items[:limit]:
         table.add_row(
             Text(item.location),
             Text(item.team),
@@ -100,21 +112,24 @@ def _trend(report: ReportData) -> Table:
     return table
 
 
-def report_renderable(report: ReportData) -> Group:
+def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -> Group:
+    """All tables; each item list shows its first `limit` items (overdue: oldest first)."""
     return Group(
         _teams(report),
         _owners(report),
-        _items("Overdue", report.overdue),
-        _items("Unowned", report.unowned),
+        _items("Overdue", report.overdue, limit),
+        _items("Unowned", report.unowned, limit),
         _trend(report),
     )
 
 
-def render_table(report: ReportData, *, width: int = 160, color: bool = False) -> str:
+def render_table(
+    report: ReportData, *, width: int = 160, color: bool = False, limit: int = TERMINAL_ITEM_LIMIT
+) -> str:
     """Plain text for files and pipes; the CLI prints `report_renderable` itself on a terminal."""
     console = Console(
         file=io.StringIO(), width=width, color_system="standard" if color else None, record=False
     )
-    console.print(report_renderable(report))
+    console.print(report_renderable(report, limit=limit))
     output = console.file.getvalue()  # type: ignore[attr-defined]
     return str(output)
