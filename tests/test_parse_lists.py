@@ -152,3 +152,22 @@ def test_bullets_after_bold_numbered_items_are_their_detail() -> None:
 def test_empty_checkbox_item_is_a_blank_item() -> None:
     doc = parse("## Follow-ups\n\n- [ ] \n")
     assert [(i.action, i.status) for i in doc.items] == [("", Status.OPEN)]
+
+
+def test_ticket_link_written_back_after_inline_fields_stays_out_of_them() -> None:
+    doc = parse(
+        "## Follow-ups\n\n"
+        "- [ ] Load-test the indexer — owner: TBD ([#8](https://github.com/acme/app/issues/8))\n"
+        "- [ ] Alert on lag — owner: @bob, due: 2026-11-20 ([ENG-6](https://x.atlassian.net/browse/ENG-6))\n"
+    )
+    first, second = doc.items
+    assert (first.action, first.owners, [t.key for t in first.tickets]) == (
+        "Load-test the indexer",
+        [],
+        ["acme/app#8"],
+    )
+    assert (second.owners, second.due, [t.key for t in second.tickets]) == (
+        ["@bob"],
+        date(2026, 11, 20),
+        ["ENG-6"],
+    )

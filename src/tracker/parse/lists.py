@@ -54,7 +54,7 @@ FIELD_KEYS = {
 FIELD = re.compile(
     r"(?<![\w])(?P<key>"
     + "|".join(sorted((re.escape(k) for k in FIELD_KEYS), key=len, reverse=True))
-    + r")\s*[:：]\s*(?P<value>[^,;，；)）\n]*)",
+    + r")\s*[:：]\s*(?P<value>[^,;，；()（）\[\n]*)",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"\s+(?:—|–|--)\s+|\s*——\s*")
