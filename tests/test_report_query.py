@@ -6,9 +6,11 @@ The expected numbers are worked out by hand in tests/report_seed.py's docstring.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 
 from tests.report_seed import (
     AS_OF,
@@ -216,3 +218,34 @@ def test_empty_store_reports_zeros(store: Store) -> None:
     assert [t.total for t in report.teams] == [0, 0, 0]
     assert report.totals.completion_rate is None
     assert [p.total for p in report.trend] == [0] * 12
+
+
+def test_a_sync_committing_mid_report_does_not_change_what_it_reads(seeded: Store) -> None:
+    """All queries read one snapshot: counts and lists agree even if a write lands between."""
+    pm = add_postmortem(seeded, "pm/late-arrival.md", "payments")
+    written: list[bool] = []
+
+    def write_before_the_lists(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "ticket_link" in statement and not written:
+            written.append(True)  # another process records a new overdue item right now
+            add_item(
+                seeded,
+                "LATE",
+                postmortem_id=pm,
+                team="payments",
+                line=1,
+                status="open",
+                due=date(2026, 1, 2),
+                owners=["zed"],
+                events=[(None, "open", SEEN)],
+            )
+
+    event.listen(seeded.engine, "before_cursor_execute", write_before_the_lists)
+    try:
+        report = report_of(seeded)
+    finally:
+        event.remove(seeded.engine, "before_cursor_execute", write_before_the_lists)
+    assert written == [True]
+    assert team(report, "payments").overdue == len(report.overdue) == 3
+    assert "LATE" not in {i.id for i in report.overdue}
+    assert team(report_of(seeded), "payments").overdue == 4  # the next report sees it

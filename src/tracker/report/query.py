@@ -511,12 +511,15 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
     """Every figure of the report as of `options.as_of`, in a handful of SQL queries.
 
     Raises TrackerError (exit 2) when `options.team` is neither configured nor stored.
-    On PostgreSQL all queries read one snapshot (REPEATABLE READ), so a sync committing
-    meanwhile can't make the lists disagree with the counts.
+    All queries read one snapshot (PostgreSQL: REPEATABLE READ; SQLite: one read
+    transaction), so a sync committing meanwhile can't make the lists disagree with the
+    counts.
     """
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection.execution_options(isolation_level="REPEATABLE READ")
+        else:  # pysqlite opens no transaction for reads by itself; rolled back on close
+            connection.exec_driver_sql("BEGIN")
         if options.team is not None:
             teams_known = known_teams(connection, options.teams)
             if options.team not in teams_known:
