@@ -574,3 +574,16 @@ def test_asked_to_stop_leaves_unstarted_work_for_the_next_run(
     assert stopped.interrupted == 3 and stopped.exit_code == 0
     assert jira_sandbox.issues() == []
     assert world.sync().counts["created"] == 3
+
+
+def test_items_whose_ids_change_keep_the_tickets_their_rows_name(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    world.write("en.md", world.read("en.md").replace("team: payments", "team: payments\nid: pm-42"))
+    (world.docs / "zh.md").rename(world.docs / "zh-renamed.md")
+    result = world.sync()
+    assert result.actions == []
+    assert len(jira_sandbox.issues()) == 3 and len(github_sandbox.issues("acme/app")) == 2

@@ -215,13 +215,18 @@ def carry_over_reworded(locals_: list[LocalItem], baselines: dict[str, Baseline]
     ticket, so the link (and baseline) moves to the new id instead of a new ticket.
     Returns the old baselines, retired as "reworded", to store with the run."""
     present = {local.item.id for local in locals_}
-    orphans = {b.key: b for b in baselines.values() if b.item_id not in present and not b.retired}
+    orphans: dict[str, Baseline] = {}
+    for baseline in baselines.values():
+        if baseline.item_id not in present and not baseline.retired:
+            orphans[baseline.key] = baseline
+            if baseline.url:
+                orphans[baseline.url] = baseline
     moved: list[Baseline] = []
     for local in locals_:
         if local.named is None or local.item.id in baselines:
             continue
-        old = orphans.pop(local.named.key, None)
-        if old is None:
+        old = orphans.get(local.named.key) or orphans.get(local.named.url or "")
+        if old is None or old.item_id not in baselines:
             continue
         baselines[local.item.id] = replace(old, item_id=local.item.id, path=None)
         del baselines[old.item_id]
