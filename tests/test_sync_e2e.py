@@ -587,3 +587,29 @@ def test_items_whose_ids_change_keep_the_tickets_their_rows_name(
     result = world.sync()
     assert result.actions == []
     assert len(jira_sandbox.issues()) == 3 and len(github_sandbox.issues("acme/app")) == 2
+
+
+def test_moved_jira_ticket_and_transferred_github_issue_are_followed_on_update(
+    tmp_path: Path, jira_sandbox: JiraSandbox
+) -> None:
+    with GitHubSandbox(repos=("acme/app", "acme/other")) as github:
+        world = SyncWorld(tmp_path, jira_sandbox, github)
+        world.write("en.md", EN_DOC)
+        world.write("zh.md", ZH_DOC)
+        world.sync()
+        number = next(i for i in github.issues("acme/app") if i["title"] == "增加对账告警")[
+            "number"
+        ]
+        moved_to = github.transfer_issue("acme/app", number, "acme/other")
+        key = str(jira_issue(jira_sandbox, "Alert on pool saturation")["key"])
+        new_key = jira_sandbox.move_issue(key, "OPS")
+        world.write("zh.md", world.read("zh.md").replace("2026-06-15", "2026-06-16"))
+        world.write("en.md", world.read("en.md").replace("2026-04-01", "2026-04-02"))
+        result = world.sync()
+        second = world.sync()
+        world.close()
+    assert result.exit_code == 0 and second.actions == []
+    assert f"[{new_key}](" in row(world, "en.md", "pool saturation")
+    assert f"/{key})" not in row(world, "en.md", "pool saturation")
+    assert f"[acme/other#{moved_to}](" in row(world, "zh.md", "增加对账告警")
+    assert jira_sandbox.issue(new_key)["duedate"] == "2026-04-02"

@@ -228,6 +228,7 @@ class Applier:
         self.outcome.updated.add(plan.item_id)
         if plan.baseline is not None:
             plan.baseline = _with_ticket_values(plan.baseline, plan.changed_fields, ticket)
+        _follow_move(plan, ticket)
         self.progress(f"updated {plan.ref.key}", 1)
 
     def _fail(self, item_id: str, message: str) -> None:
@@ -243,3 +244,17 @@ def _with_ticket_values(baseline: Baseline, names: Sequence[str], ticket: Remote
     for name in names:
         side = side.with_value(name, now.get(name))
     return replace(baseline, ticket=side, seen=now, remote_updated_at=ticket.updated_at)
+
+
+def _follow_move(plan: ItemPlan, ticket: RemoteTicket) -> None:
+    """The update reached the ticket under a new key (Jira move, GitHub transfer):
+    the link follows it, in the store and in the row."""
+    assert plan.ref is not None
+    moved = ticket.moved_to or (ticket.ref if ticket.ref.key != plan.ref.key else None)
+    if moved is None or moved.key == plan.ref.key:
+        return
+    plan.notes.append(f"{plan.ref.key} moved to {moved.key}; the link follows it")
+    plan.ref = moved
+    plan.ticket_cell = True
+    if plan.baseline is not None:
+        plan.baseline = replace(plan.baseline, key=moved.key, url=moved.url)

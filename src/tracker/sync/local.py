@@ -67,8 +67,8 @@ def build_local_items(
                 continue
             seen.add(item.id)
             notes: list[str] = []
-            named = _named_ref(item.tickets, pool, target, notes)
             baseline = baselines.get(item.id)
+            named = _named_ref(item.tickets, pool, target, notes, linked=baseline)
             system = (
                 baseline.system
                 if baseline
@@ -102,9 +102,16 @@ def build_local_items(
 
 
 def _named_ref(
-    refs: list[TicketRef], pool: ConnectorPool, target: Target | None, notes: list[str]
+    refs: list[TicketRef],
+    pool: ConnectorPool,
+    target: Target | None,
+    notes: list[str],
+    *,
+    linked: Baseline | None = None,
 ) -> TicketRef | None:
-    """The first ticket in the row a configured connector owns, in canonical form."""
+    """The ticket the row names, in canonical form: the linked one if the row still
+    names it, else the first one a configured connector owns."""
+    owned: list[TicketRef] = []
     for ref in refs:
         if ref.system is TicketSystem.GITHUB and ref.key.startswith("#"):
             if target is None or target.system != "github" or not target.repo:
@@ -116,8 +123,10 @@ def _named_ref(
             continue
         if ref.system is TicketSystem.URL:
             ref = TicketRef(TicketSystem(owner), ref.key, ref.url)
-        return ref
-    return None
+        if linked is not None and (ref.key == linked.key or (ref.url and ref.url == linked.url)):
+            return ref
+        owned.append(ref)
+    return owned[0] if owned else None
 
 
 def _scope_target(scope: str) -> Target:

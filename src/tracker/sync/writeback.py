@@ -59,9 +59,23 @@ def ticket_cell(
     being replaced), else the existing text with the link added."""
     text = link_text(ref, style, home)
     existing = current.strip()
-    if existing.lower() in PLACEHOLDERS or (replaces and replaces in existing):
+    if existing.lower() in PLACEHOLDERS or (replaces and _names(existing, replaces)):
         return text
     return f"{existing}, {text}"
+
+
+def _names(cell: str, key: str) -> bool:
+    """Does the cell name the ticket `key` (ENG-2, acme/app#3 or a `#3` link to it)?"""
+    from tracker.parse import parse_ticket_refs
+
+    number = "#" + key.rsplit("#", 1)[1] if "#" in key else None
+    repo_path = "/" + key.split("#", 1)[0] + "/issues/" if "#" in key else None
+    for ref in parse_ticket_refs(cell):
+        if ref.key == key or (number and ref.key == number):
+            return True
+        if repo_path and ref.url and repo_path in ref.url and ref.url.endswith("/" + number[1:]):  # type: ignore[index]
+            return True
+    return False
 
 
 @dataclass(frozen=True)
