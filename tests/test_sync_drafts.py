@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from tracker.connectors import Target
 from tracker.model import ActionItem, Postmortem, TicketRef, TicketSystem
@@ -53,3 +54,9 @@ def test_ticket_cell_keeps_other_text_and_replaces_placeholders_and_moved_keys()
     assert ticket_cell("n/a", JIRA, "key", replaces=None, home=None) == "ENG-12"
     assert ticket_cell("see RFC-9", JIRA, "key", replaces=None, home=None) == "see RFC-9, ENG-12"
     assert ticket_cell("OPS-3", JIRA, "key", replaces="OPS-3", home=None) == "ENG-12"
+
+
+def test_link_path_is_relative_to_the_config_folder(tmp_path: Path) -> None:
+    absolute = ActionItem(id="a", path=str(tmp_path / "pm" / "x.md"), line=3, action="a")
+    settings = SyncSettings(docs_base_url="https://git/blob/main/", base_dir=tmp_path)
+    assert doc_link(absolute, settings) == "https://git/blob/main/pm/x.md#L3"

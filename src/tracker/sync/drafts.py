@@ -42,11 +42,19 @@ def assignee_for(owners: list[str], system: str, config: Config) -> tuple[str | 
 
 
 def doc_link(item: ActionItem, settings: SyncSettings) -> str:
-    """Where the row lives: a URL under docs_base_url, else the path, with its line."""
+    """Where the row lives: a URL under docs_base_url, else the path, with its line.
+
+    Paths are relative to the config's folder (the docs repository), as the store keeps them.
+    """
+    path = item.path
+    if settings.base_dir is not None:
+        from tracker.store.recording import canonical_path
+
+        path = canonical_path(item.path, settings.base_dir)
     if settings.docs_base_url:
         base = settings.docs_base_url.rstrip("/") + "/"
-        return f"{base}{quote(item.path.lstrip('./'))}#L{item.line}"
-    return f"{item.path}:{item.line}"
+        return f"{base}{quote(path.removeprefix('./'))}#L{item.line}"
+    return f"{path}:{item.line}"
 
 
 def _plain(text: str) -> str:

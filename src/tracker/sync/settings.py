@@ -7,6 +7,7 @@ planner be tested without a config file and keeps config-shape changes in one mo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tracker.config import Config
@@ -24,6 +25,9 @@ class SyncSettings:
     labels: tuple[str, ...] = ("postmortem",)
     commit: bool = False
     docs_base_url: str | None = None
+    base_dir: Path | None = (
+        None  # document paths in tickets are relative to it (the config's folder)
+    )
     workers: int = 8  # read/apply threads, one scope (Jira project / GitHub repo) each
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -41,4 +45,5 @@ class SyncSettings:
             labels=tuple(sync.labels),
             commit=sync.commit,
             docs_base_url=config.docs_base_url,
+            base_dir=config.base_dir,
         )
