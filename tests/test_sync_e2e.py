@@ -613,3 +613,32 @@ def test_moved_jira_ticket_and_transferred_github_issue_are_followed_on_update(
     assert f"/{key})" not in row(world, "en.md", "pool saturation")
     assert f"[acme/other#{moved_to}](" in row(world, "zh.md", "增加对账告警")
     assert jira_sandbox.issue(new_key)["duedate"] == "2026-04-02"
+
+
+def test_status_without_a_status_column_is_not_forced_into_the_table(
+    tmp_path: Path, jira_sandbox: JiraSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, None, sync={"add_missing_columns": False})
+    doc = "\n".join(
+        [
+            "---",
+            "team: payments",
+            "---",
+            "# Postmortem: Cache outage",
+            "",
+            "## Action Items",
+            "",
+            "| Action | Owner | Due | Ticket |",
+            "| ------ | ----- | --- | ------ |",
+            "| Restore the connection-pool size to 50 | @alice | 2026-03-20 | |",
+        ]
+    )
+    world.write("en.md", doc + "\n")
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.set_status(key, "Done")
+    first = world.sync()
+    second = world.sync()
+    world.close()
+    assert "Status" not in world.read("en.md") and "Done" not in world.read("en.md")
+    assert first.exit_code == 0 and second.actions == []

@@ -318,7 +318,7 @@ def _record(
         if plan.kind == "create" or plan.baseline is None:
             continue
         baseline = plan.baseline
-        if plan.doc_status is not None and plan.item_id not in written.written:
+        if plan.doc_status is not None and plan.item_id not in written.status_written:
             # The status could not be written (no column): the row still says the old one.
             baseline = replace(
                 baseline,
@@ -327,7 +327,7 @@ def _record(
         keep.append(baseline)
         if plan.unlink:
             unlink.append(plan.item_id)
-        if plan.doc_status is not None and plan.item_id in written.written:
+        if plan.doc_status is not None and plan.item_id in written.status_written:
             before = status_before.get(plan.item_id)
             if before and before != plan.doc_status.value:
                 events.append(

@@ -35,6 +35,7 @@ class CellEdit:
 @dataclass
 class WriteOutcome:
     written: set[str] = field(default_factory=set)  # item ids whose cells are in the file
+    status_written: set[str] = field(default_factory=set)  # … whose status cell among them
     failed: dict[str, str] = field(default_factory=dict)  # item id → why not (retried)
     notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     changed_paths: list[str] = field(default_factory=list)
@@ -112,10 +113,13 @@ def write_back(
             if read.sha256 and editor.postmortem.sha256 != read.sha256:
                 raise StaleDocumentError(f"{path} changed since it was read")
             items = {item.id: item for item in editor.postmortem.items}
-            for edit in cell_edits:
-                _apply_edit(
+            statuses = [
+                edit.item_id
+                for edit in cell_edits
+                if _apply_edit(
                     editor, items.get(edit.item_id), edit, style, add_missing_columns, outcome
                 )
+            ]
             changed = editor.save()
         except StaleDocumentError:
             for item_id in ids:
@@ -128,6 +132,7 @@ def write_back(
         if changed:
             outcome.changed_paths.append(path)
         outcome.written.update(i for i in ids if i not in outcome.failed)
+        outcome.status_written.update(i for i in statuses if i not in outcome.failed)
     return outcome
 
 
@@ -138,10 +143,11 @@ def _apply_edit(
     style: str,
     add_missing: bool,
     outcome: WriteOutcome,
-) -> None:
+) -> bool:
+    """Make one item's edits; True when its status cell was written."""
     if item is None:
         outcome.failed[edit.item_id] = "the row is no longer in the document"
-        return
+        return False
     if edit.ticket is not None:
         if "ticket" in item.raw or add_missing:
             value = ticket_cell(
@@ -154,17 +160,19 @@ def _apply_edit(
             editor.set_cell(item.id, "ticket", value)  # type: ignore[attr-defined]
         else:
             outcome.notes[item.id].append("no Ticket column and add_missing_columns is off")
-    if edit.status is not None:
-        _write_status(editor, item, edit.status, add_missing, outcome)
+    if edit.status is None:
+        return False
+    return _write_status(editor, item, edit.status, add_missing, outcome)
 
 
 def _write_status(
     editor: object, item: ActionItem, status: Status, add_missing: bool, outcome: WriteOutcome
-) -> None:
+) -> bool:
     if item.kind == "list" and "status" not in item.raw:
         editor.set_checkbox(item.id, status is Status.DONE)  # type: ignore[attr-defined]
-        return
+        return True
     if "status" in item.raw or add_missing:
         editor.set_cell(item.id, "status", status)  # type: ignore[attr-defined]
-    else:
-        outcome.notes[item.id].append("no Status column and add_missing_columns is off")
+        return True
+    outcome.notes[item.id].append("no Status column and add_missing_columns is off")
+    return False
