@@ -80,8 +80,10 @@ def write_config(
             lines.append(f'jira_account_id = "{jira.user_account(name)}"')
         lines += [f'github_login = "{name}"', ""]
     if jira is not None:
-        lines += ["[connectors.jira]", f'url = "{jira.base_url}"', 'flavour = "cloud"']
-        lines += ['email = "tracker@example.com"', 'token = "${TEST_JIRA_TOKEN}"']
+        lines += ["[connectors.jira]", f'url = "{jira.base_url}"', f'flavour = "{jira.flavour}"']
+        if jira.cloud:
+            lines.append('email = "tracker@example.com"')
+        lines.append('token = "${TEST_JIRA_TOKEN}"')
         lines += [f"timeout_seconds = {timeout}", ""]
     if github is not None:
         lines += ["[connectors.github]", f'url = "{github.base_url}"']

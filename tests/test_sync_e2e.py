@@ -642,3 +642,19 @@ def test_status_without_a_status_column_is_not_forced_into_the_table(
     world.close()
     assert "Status" not in world.read("en.md") and "Done" not in world.read("en.md")
     assert first.exit_code == 0 and second.actions == []
+
+
+def test_jira_server_flavour_syncs_both_ways(
+    tmp_path: Path, jira_server_sandbox: JiraSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_server_sandbox, None)
+    world.write("en.md", EN_DOC)
+    first = world.sync()
+    key = str(jira_issue(jira_server_sandbox, "Alert on pool saturation")["key"])
+    jira_server_sandbox.set_status(key, "Done")
+    second = world.sync()
+    third = world.sync()
+    world.close()
+    assert first.exit_code == 0 and len(jira_server_sandbox.issues()) == 3
+    assert statuses(world, "en.md")["Alert on pool saturation"] is Status.DONE
+    assert second.exit_code == 0 and third.actions == []
