@@ -110,3 +110,16 @@ def test_sqlite_lock_file_sits_beside_the_database(tmp_path: Path) -> None:
     database = tmp_path / f"{uuid.uuid4().hex}.db"
     with run_lock(f"sqlite:///{database}"):
         assert (tmp_path / f"{database.name}.lock").exists()
+
+
+def test_unreachable_postgresql_is_one_store_error_naming_host_and_port() -> None:
+    from tracker.errors import StoreError
+
+    with (
+        pytest.raises(StoreError) as failed,
+        run_lock("postgresql+psycopg://tracker:s3cret@127.0.0.1:1/tracker"),
+    ):
+        pass
+    assert failed.value.exit_code == 2
+    assert "127.0.0.1:1" in str(failed.value)
+    assert "s3cret" not in str(failed.value)

@@ -22,9 +22,11 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from tracker.errors import LockHeldError
+from tracker.store.db import connection_error as store_connection_error
 
 ADVISORY_LOCK_NAME = "tracker.sync"
 
@@ -104,14 +106,19 @@ def _read_holder(holder_path: Path) -> str:
 def _postgres_lock(database_url: str, purpose: str) -> Iterator[LockHolder]:
     holder = LockHolder.current()
     application_name = f"tracker {purpose} host={holder.host} pid={holder.pid}"
+    url = make_url(database_url)
     engine = create_engine(
         database_url,
         poolclass=NullPool,
-        connect_args={"application_name": application_name[:63]},
+        connect_args={"application_name": application_name[:63], "connect_timeout": 5},
     )
     key = _advisory_key(ADVISORY_LOCK_NAME)
     try:
-        with engine.connect() as connection:
+        try:
+            connection_context = engine.connect()
+        except OperationalError as error:
+            raise store_connection_error(url, error) from None
+        with connection_context as connection:
             acquired = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
             if not acquired.scalar():
                 raise LockHeldError(

@@ -141,7 +141,7 @@ def create_store_engine(url: URL) -> Engine:
     )
 
 
-def _connection_error(url: URL, error: Exception) -> StoreError:
+def connection_error(url: URL, error: Exception) -> StoreError:
     """One line naming the database and the cause, never the password."""
     where = describe_url(url)
     if url.get_backend_name() == "sqlite":
@@ -176,7 +176,7 @@ def read_schema_state(engine: Engine) -> SchemaState:
                     hint="it was not created by tracker's migrations; use a fresh database",
                 )
     except (OperationalError, DatabaseError) as error:
-        raise _connection_error(engine.url, error) from error
+        raise connection_error(engine.url, error) from error
     return SchemaState(current=current, head=head_revision())
 
 
@@ -197,7 +197,7 @@ def _run_upgrade(engine: Engine) -> None:
         with engine.begin() as connection:
             command.upgrade(_alembic_config(connection), "head")
     except (OperationalError, DatabaseError) as error:
-        raise _connection_error(engine.url, error) from error
+        raise connection_error(engine.url, error) from error
     except CommandError as error:
         raise StoreError(f"cannot upgrade {describe_url(engine.url)}: {error}") from error
 
