@@ -658,3 +658,31 @@ def test_jira_server_flavour_syncs_both_ways(
     assert first.exit_code == 0 and len(jira_server_sandbox.issues()) == 3
     assert statuses(world, "en.md")["Alert on pool saturation"] is Status.DONE
     assert second.exit_code == 0 and third.actions == []
+
+
+LIST_DOC = """\
+---
+team: payments
+---
+# Postmortem: Disk full
+
+## Follow-ups
+
+- [ ] Add a disk-usage alert — owner: @alice, due: 2026-03-14
+- [ ] Rotate logs hourly (@bob)
+- [x] Clean up the volume
+"""
+
+
+def test_checkbox_list_items_get_tickets_and_are_ticked_when_done(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.write("list.md", LIST_DOC)
+    world.sync()
+    assert len(jira_sandbox.issues()) == 2
+    key = str(jira_issue(jira_sandbox, "Add a disk-usage alert")["key"])
+    assert f"([{key}](" in row(world, "list.md", "disk-usage")
+    jira_sandbox.set_status(key, "Done")
+    world.sync()
+    assert row(world, "list.md", "disk-usage").startswith("- [x] Add a disk-usage alert")
+    assert world.sync().actions == []
