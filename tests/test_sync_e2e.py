@@ -686,3 +686,31 @@ def test_checkbox_list_items_get_tickets_and_are_ticked_when_done(
     world.sync()
     assert row(world, "list.md", "disk-usage").startswith("- [x] Add a disk-usage alert")
     assert world.sync().actions == []
+
+
+@pytest.mark.parametrize("style", ["bare", "url"])
+def test_github_issue_named_in_a_row_is_adopted(
+    world: SyncWorld, github_sandbox: GitHubSandbox, style: str
+) -> None:
+    from tracker.connectors import Target, TicketDraft
+
+    github = load_connector(
+        "github", world.config.connectors["github"].model_dump(exclude_none=True), world.env
+    )
+    made = github.create(
+        [TicketDraft("other", Target("github", repo="acme/app"), "Existing", "", None, None, None)]
+    )[0].ticket
+    assert made is not None and made.ref.url
+    number = made.ref.key.split("#")[1]
+    named = f"#{number}" if style == "bare" else made.ref.url
+    doc = ZH_DOC.replace(
+        "| 状态 |\n| ------ | ------ | -------- | ---- |",
+        "| 状态 | 工单 |\n| ------ | ------ | -------- | ---- | ---- |",
+    )
+    doc = doc.replace("| 计划中 |", f"| 计划中 | {named} |").replace("| 进行中 |", "| 进行中 | |")
+    world.write("zh.md", doc)
+    result = world.sync()
+    assert result.exit_code == 0
+    assert len(github_sandbox.issues("acme/app")) == 2  # the existing one + one new
+    link = next(p for p in result.plans if p.kind == "link")
+    assert link.ref is not None and link.ref.key == made.ref.key
