@@ -90,7 +90,9 @@ def run_sync_once(
         if len(config.connectors):
             from tracker.sync.console import sync_with_connectors
 
-            return sync_with_connectors(config, targets, dry_run=dry_run, commit=commit)
+            return sync_with_connectors(
+                config, targets, dry_run=dry_run, commit=commit, should_stop=should_stop
+            )
         if dry_run:
             return _scan_only(config, targets)
         store = open_store(config.database_url)
