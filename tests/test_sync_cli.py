@@ -80,6 +80,7 @@ def test_dry_run_prints_the_plan_and_exits_zero(world: SyncWorld) -> None:
     assert done.returncode == 0, done.stderr
     assert "Tickets to create (3)" in done.stdout
     assert "Nothing was written" in done.stdout
+    assert not (world.folder / ".tracker").exists()  # not even an empty store is created
 
 
 def test_run_with_failed_items_exits_one_and_names_them(

@@ -6,7 +6,9 @@ between recording-only mode and this, and maps the result to an exit code.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
@@ -77,10 +79,11 @@ def sync_with_connectors(
     `should_stop` (the scheduler's SIGTERM flag) stops it before the next ticket write.
     """
     console = Console(highlight=False, soft_wrap=True)
-    assert config.database_url is not None
-    store = open_store(config.database_url)
-    progress = RichProgress(Console(stderr=True))
-    try:
+    with ExitStack() as stack:
+        store = open_store(_store_url(config, dry_run, stack))
+        stack.callback(store.close)
+        progress = RichProgress(Console(stderr=True))
+        stack.callback(progress.stop)
         result: SyncResult = run_sync(
             config,
             store,
@@ -90,12 +93,21 @@ def sync_with_connectors(
             progress=progress,
             should_stop=should_stop,
         )
-    finally:
-        progress.stop()
-        store.close()
     if dry_run:
         for line in render_plan(result):
             console.print(line)
     for line in render_summary(result):
         console.print(line)
     return result.exit_code
+
+
+def _store_url(config: Config, dry_run: bool, stack: ExitStack) -> str:
+    """The store to use; a dry run with no SQLite store yet plans against an empty
+    throw-away one instead of creating the real file."""
+    url = config.database_url
+    assert url is not None
+    prefix = "sqlite:///"
+    if dry_run and url.startswith(prefix) and not Path(url[len(prefix) :]).exists():
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="tracker-dry-run-"))
+        return f"{prefix}{Path(folder) / 'plan.db'}"
+    return url
