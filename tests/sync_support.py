@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,13 @@ class SyncWorld:
                 sandbox.clock.advance(seconds)
 
     def sync(
-        self, *, dry_run: bool = False, commit: bool = False, progress: SyncProgress | None = None
+        self,
+        *,
+        dry_run: bool = False,
+        commit: bool = False,
+        progress: SyncProgress | None = None,
+        full: bool = False,
+        now: datetime | None = None,
     ) -> SyncResult:
         return run_sync(
             self.config,
@@ -180,6 +187,8 @@ class SyncWorld:
             env=self.env,
             progress=progress,
             sleep=self.fake_sleep,
+            full=full,
+            now=now,
         )
 
     def cli(

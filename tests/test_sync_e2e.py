@@ -714,3 +714,37 @@ def test_github_issue_named_in_a_row_is_adopted(
     assert len(github_sandbox.issues("acme/app")) == 2  # the existing one + one new
     link = next(p for p in result.plans if p.kind == "link")
     assert link.ref is not None and link.ref.key == made.ref.key
+
+
+def test_full_read_notices_a_deleted_ticket_nobody_writes_to(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Alert on pool saturation")["key"])
+    jira_sandbox.delete_issue(key)
+    number = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")[
+        "number"
+    ]
+    github_sandbox.delete_issue("acme/app", number)
+    assert [p.kind for p in world.sync().plans if p.kind == "ticket-gone"] == []  # incremental
+    result = world.sync(full=True)
+    gone = sorted(p.ref.key for p in result.plans if p.kind == "ticket-gone" and p.ref)
+    assert gone == sorted([key, f"acme/app#{number}"])
+    assert len(jira_sandbox.issues()) == 2 and len(github_sandbox.issues("acme/app")) == 1
+    assert [p for p in world.sync(full=True).plans if p.kind == "ticket-gone"] == []  # once
+
+
+def test_every_scope_is_listed_whole_once_a_week(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    from datetime import timedelta
+
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Alert on pool saturation")["key"])
+    jira_sandbox.delete_issue(key)
+    later = jira_sandbox.clock.now() + timedelta(days=8)
+    result = world.sync(now=later)
+    assert [p.ref.key for p in result.plans if p.kind == "ticket-gone" and p.ref] == [key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker.config import Config
@@ -29,9 +29,10 @@ from tracker.sync.plan import (
     LocalItem,
     plan_item,
 )
-from tracker.sync.reads import ReadResult, read_remote
+from tracker.sync.reads import ReadResult, ScopeRead, read_remote
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import (
+    FULL_READ_PREFIX,
     Baseline,
     load_baselines,
     load_high_water_marks,
@@ -93,12 +94,15 @@ def run_sync(
     workers: int = 8,
     sleep: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    full: bool = False,
 ) -> SyncResult:
     """Bring documents and tickets in step; see the package docs for the rules.
 
     `sleep` is what connectors wait with (rate limits, pacing); tests pass one that
     moves the sandbox clock instead of sleeping. `should_stop` (the scheduler's SIGTERM
     flag) is checked before each ticket write: work not started is left for the next run.
+    `full` lists every scope whole (as happens by itself once a week), which is what
+    notices linked tickets deleted or moved with nothing else to write.
     """
     from tracker.parse import iter_documents
     from tracker.store.recording import record_documents
@@ -136,6 +140,7 @@ def run_sync(
             workers=workers,
             should_stop=should_stop,
             now=now,
+            full=full,
         )
         if not dry_run and (commit or settings.commit) and result.changed_paths:
             from tracker.sync.git import commit_documents
@@ -164,6 +169,18 @@ def _pacing_sleep(
     return sleep
 
 
+FULL_READ_EVERY = timedelta(days=7)
+
+
+def _due_for_full_read(store: Store, now: datetime) -> frozenset[str]:
+    """Scopes not listed whole for a week: this run lists them whole."""
+    last = load_high_water_marks(store, prefix=FULL_READ_PREFIX)
+    marks = load_high_water_marks(store)
+    return frozenset(
+        scope for scope in marks if scope not in last or now - last[scope] > FULL_READ_EVERY
+    )
+
+
 def _failure_summary(result: SyncResult) -> str | None:
     if not result.failed and not result.read_errors:
         return None
@@ -183,16 +200,20 @@ def _sync(
     workers: int,
     should_stop: Callable[[], bool] | None,
     now: datetime | None,
+    full: bool,
 ) -> SyncResult:
     baselines = load_baselines(store)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
     reworded = carry_over_reworded(locals_, baselines)
+    moment = now or datetime.now(UTC)
+    scopes = read_scopes(
+        locals_,
+        baselines,
+        load_high_water_marks(store),
+        full=full or _due_for_full_read(store, moment),
+    )
     reads = read_remote(
-        pool,
-        read_scopes(locals_, baselines, load_high_water_marks(store)),
-        named_to_fetch(locals_, baselines),
-        workers=workers,
-        started=now,
+        pool, scopes, named_to_fetch(locals_, baselines), workers=workers, started=moment
     )
     plans = [
         plan_item(local, baselines.get(local.item.id), reads.view, settings) for local in locals_
@@ -216,7 +237,7 @@ def _sync(
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     written = _write_documents(plans, applied, documents, settings, progress, words)
     save_baselines(store, reworded)
-    _record(store, plans, applied, written, reads, result, locals_, settings)
+    _record(store, plans, applied, written, reads, scopes, result, locals_, settings)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
     return result
@@ -283,6 +304,7 @@ def _record(
     applied: ApplyOutcome,
     written: WriteOutcome,
     reads: ReadResult,
+    scopes: Mapping[str, ScopeRead],
     result: SyncResult,
     locals_: list[LocalItem],
     settings: SyncSettings,
@@ -338,6 +360,8 @@ def _record(
         record_status_events(store, events)
     marks = {scope: mark for scope, mark in reads.marks.items() if scope not in reads.errors}
     save_high_water_marks(store, marks)
+    whole = {scope: mark for scope, mark in marks.items() if scopes[scope].since is None}
+    save_high_water_marks(store, whole, prefix=FULL_READ_PREFIX)
 
 
 def plan_counts(plans: list[ItemPlan]) -> dict[str, int]:

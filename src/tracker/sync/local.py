@@ -135,21 +135,30 @@ def _scope_target(scope: str) -> Target:
 
 
 def read_scopes(
-    locals_: list[LocalItem], baselines: Mapping[str, Baseline], marks: Mapping[str, datetime]
+    locals_: list[LocalItem],
+    baselines: Mapping[str, Baseline],
+    marks: Mapping[str, datetime],
+    *,
+    full: frozenset[str] | bool = frozenset(),
 ) -> dict[str, ScopeRead]:
-    """One read per Jira project / GitHub repository that this run's items touch."""
+    """One read per Jira project / GitHub repository that this run's items touch.
+
+    Scopes in `full` (or all, with True) are listed whole: the only way to notice a
+    linked ticket that was deleted or moved without anyone writing to it.
+    """
     scopes: dict[str, ScopeRead] = {}
 
     def scope_for(name: str, target: Target) -> ScopeRead:
         if name not in scopes:
-            scopes[name] = ScopeRead(target=target, since=marks.get(name))
+            whole = full is True or (not isinstance(full, bool) and name in full)
+            scopes[name] = ScopeRead(target=target, since=None if whole else marks.get(name))
         return scopes[name]
 
     for local in locals_:
         baseline = baselines.get(local.item.id)
         if baseline is not None and not baseline.retired:
             name = ref_scope(baseline.system, baseline.key)
-            scope_for(name, _scope_target(name))
+            scope_for(name, _scope_target(name)).linked.append(baseline.ref)
         elif (
             baseline is None
             and local.draft is not None

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from tracker.connectors import ConnectorError, RemoteTicket, Target
+from tracker.connectors import Connector, ConnectorError, RemoteTicket, Target
 from tracker.model import TicketRef
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.plan import RemoteView, remote_key
@@ -31,8 +31,9 @@ class ScopeRead:
     """What one scope needs reading this run."""
 
     target: Target
-    since: datetime | None
+    since: datetime | None  # None: a full listing of the scope
     new_items: list[str] = field(default_factory=list)  # item ids that may need a create
+    linked: list[TicketRef] = field(default_factory=list)  # tickets we expect in the scope
 
 
 @dataclass
@@ -102,6 +103,8 @@ def _read_scope(
         found[remote_key(read.target.system, ticket.ref.key)] = ticket
         if ticket.identity:
             by_identity.setdefault(ticket.identity, ticket)
+    if read.since is None:
+        found.update(_missing_from_full_listing(connector, read, found))
     # A full listing saw every ticket in the scope: its identities are the whole truth.
     # An incremental one only saw recent changes, so new items are looked up by identity.
     wanted = [] if read.since is None else [i for i in read.new_items if i not in by_identity]
@@ -109,6 +112,21 @@ def _read_scope(
         batch = wanted[start : start + IDENTITY_BATCH]
         by_identity.update(connector.find_by_identity(read.target, batch))
     return found, by_identity
+
+
+def _missing_from_full_listing(
+    connector: Connector, read: ScopeRead, found: Mapping[str, RemoteTicket]
+) -> dict[str, RemoteTicket]:
+    """Linked tickets a full listing didn't show were deleted or moved: fetching them by
+    reference (batched) says which, so the plan can report them."""
+    system = read.target.system
+    missing = [ref for ref in read.linked if remote_key(system, ref.key) not in found]
+    if not missing:
+        return {}
+    return {
+        remote_key(system, ref.key): ticket
+        for ref, ticket in _pair(missing, connector.fetch(missing))
+    }
 
 
 def _read_named(

@@ -30,6 +30,7 @@ _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
 _LINK = TicketLink.__table__  # type: ignore[attr-defined]
 ITEM_PREFIX = "sync.item:"
 HWM_PREFIX = "sync.hwm:"
+FULL_READ_PREFIX = "sync.full:"
 _WRITE_LOCK = threading.Lock()  # SQLite allows one writer; apply threads take turns
 
 
@@ -189,17 +190,20 @@ def record_status_events(
             )
 
 
-def load_high_water_marks(store: Store) -> dict[str, datetime]:
-    """Per read scope ("jira:ENG"), the newest `updated` seen at the last good sync."""
+def load_high_water_marks(store: Store, prefix: str = HWM_PREFIX) -> dict[str, datetime]:
+    """Per read scope ("jira:ENG"), where the next incremental read starts (or, with
+    `FULL_READ_PREFIX`, when the scope was last listed whole)."""
     with store.session() as session:
         rows = session.execute(
-            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(HWM_PREFIX))
+            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(prefix))
         ).all()
-    return {key[len(HWM_PREFIX) :]: datetime.fromisoformat(value) for key, value in rows}
+    return {key[len(prefix) :]: datetime.fromisoformat(value) for key, value in rows}
 
 
-def save_high_water_marks(store: Store, marks: dict[str, datetime]) -> None:
+def save_high_water_marks(
+    store: Store, marks: dict[str, datetime], prefix: str = HWM_PREFIX
+) -> None:
     now = datetime.now(UTC)
     with _WRITE_LOCK, store.session() as session:
         for scope, moment in marks.items():
-            _put_state(session, HWM_PREFIX + scope, as_utc(moment).isoformat(), now)
+            _put_state(session, prefix + scope, as_utc(moment).isoformat(), now)
