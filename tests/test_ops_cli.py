@@ -47,8 +47,11 @@ def workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def tracker(workspace: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+def tracker(
+    workspace: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "COLUMNS"))}
+    env = {**base, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "tracker", *args],
         cwd=workspace,
@@ -143,3 +146,67 @@ def test_status_lists_the_last_runs_and_the_next_ones(workspace: Path) -> None:
     assert "ok" in result.stdout
     assert "next sync:" in result.stdout
     assert "next digest:" in result.stdout
+
+
+def test_status_at_80_columns_cuts_nothing_short(workspace: Path) -> None:
+    assert tracker(workspace, "sync").returncode == 0
+    result = tracker(workspace, "status", env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout
+    assert "documents 1, new 2" in result.stdout
+
+
+def test_status_in_a_pipe_renders_wider_than_80_columns(workspace: Path) -> None:
+    assert tracker(workspace, "sync").returncode == 0
+    result = tracker(workspace, "status")
+    assert "host/pid" in result.stdout  # the wide layout's column
+    assert max(len(line) for line in result.stdout.splitlines()) > 80
+
+
+def test_status_without_runs_says_so_and_still_shows_the_next_slots(workspace: Path) -> None:
+    result = tracker(workspace, "status")
+    assert result.returncode == 0, result.stderr
+    assert "no runs recorded yet" in result.stdout
+    assert "┏" not in result.stdout  # no empty table
+    assert "next sync:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [("status",), ("remind", "--dry-run", "--no-comments")], ids=" ".join
+)
+def test_reading_commands_create_no_store(workspace: Path, command: tuple[str, ...]) -> None:
+    result = tracker(workspace, *command)
+    assert result.returncode == 0, result.stderr
+    assert not (workspace / ".tracker").exists()
+
+
+def test_report_without_a_store_is_a_one_line_error_and_creates_nothing(
+    workspace: Path,
+) -> None:
+    result = tracker(workspace, "report")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: no store yet at {workspace / '.tracker' / 'tracker.db'}; run `tracker sync` first"
+    ]
+    assert not (workspace / ".tracker").exists()
+
+
+def test_remind_with_nothing_due_says_so_without_a_table(workspace: Path) -> None:
+    (workspace / "postmortems" / "queue.md").write_text(
+        DOC.replace("@alice | 2026-01-10 | Open", "@alice | 2026-01-10 | Done"), encoding="utf-8"
+    )
+    assert tracker(workspace, "sync").returncode == 0
+    result = tracker(workspace, "remind", "--dry-run", "--no-comments")
+    assert result.returncode == 0, result.stderr
+    assert "nothing to remind" in result.stdout
+    assert "┏" not in result.stdout
+
+
+def test_remind_dry_run_leaves_no_lock_file(workspace: Path) -> None:
+    assert tracker(workspace, "sync").returncode == 0
+    before = set((workspace / ".tracker").iterdir())
+    result = tracker(workspace, "remind", "--dry-run", "--no-comments")
+    assert result.returncode == 0, result.stderr
+    assert "would" in result.stdout or "digest only" in result.stdout
+    assert set((workspace / ".tracker").iterdir()) == before

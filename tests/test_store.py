@@ -212,3 +212,22 @@ def test_a_store_folder_that_cannot_be_created_is_a_store_error(tmp_path: Path) 
 
     with pytest.raises(StoreError, match="cannot create the store's folder"):
         open_store(f"sqlite:///{blocker / 'sub' / 't.db'}")
+
+
+def test_opening_a_missing_sqlite_store_without_create_names_it_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / ".tracker" / "tracker.db"
+    with pytest.raises(StoreError, match=r"no store yet at .*tracker\.db; run `tracker sync`"):
+        open_store(f"sqlite:///{database}", create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_opening_an_existing_sqlite_store_without_create_reads_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    open_store(url).close()
+    store = open_store(url, create=False)
+    try:
+        assert current_schema(url).up_to_date
+    finally:
+        store.close()

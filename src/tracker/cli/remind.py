@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
@@ -24,7 +26,9 @@ from tracker.reminders import (
     slack_payload,
     write_digests,
 )
+from tracker.report.render_table import ByWidth, action_with_location, new_table, output_console
 from tracker.store import open_store
+from tracker.store.db import store_exists
 from tracker.sync.connectors import ConnectorPool
 
 
@@ -32,22 +36,37 @@ def _connector_lookup(config: Config, env: Mapping[str, str] | None) -> Connecto
     return ConnectorPool(config, env=env) if len(config.connectors) else None
 
 
-def _nudge_table(result: RemindResult, dry_run: bool) -> Table:
+def _nudge_table(result: RemindResult, dry_run: bool) -> ByWidth:
+    """Who was (or would be) nudged; compact on a narrow terminal: action over location."""
     verb = "would comment" if dry_run else "commented"
-    table = Table(title="Reminders", title_justify="left")
-    for column in ("where", "action", "owners", "reason", "ticket", "done"):
-        table.add_column(column)
     rows = [(n, verb) for n in result.commented]
     rows += [
         (n, "digest only" if n.ticket else "digest only (no ticket)") for n in result.without_ticket
     ]
     rows += [(n, f"failed: {message}") for n, message in result.failed]
-    for nudge, what in rows:
-        ticket = nudge.ticket.key if nudge.ticket else "—"
-        table.add_row(
-            nudge.item.location, nudge.item.action, nudge.people(), nudge.reason, ticket, what
-        )
-    return table
+
+    def build(narrow: bool) -> Table:
+        table = new_table("Reminders", narrow=narrow, leading=int(narrow))
+        if narrow:
+            table.add_column("action / where", overflow="fold", ratio=2)
+        else:
+            table.add_column("where", overflow="fold", ratio=1)
+            table.add_column("action", overflow="fold", ratio=2)
+        table.add_column("owners", overflow="fold", ratio=1)
+        table.add_column("reason", no_wrap=True)
+        table.add_column("ticket", overflow="fold")
+        table.add_column("done", overflow="fold", ratio=1)
+        for nudge, what in rows:
+            ticket = Text(nudge.ticket.key if nudge.ticket else "—")
+            item = nudge.item
+            if narrow:
+                cells = [action_with_location(item.action, item.location)]
+            else:
+                cells = [Text(item.location), Text(item.action)]
+            table.add_row(*cells, Text(nudge.people()), nudge.reason, ticket, Text(what))
+        return table
+
+    return ByWidth(build)
 
 
 def run_reminders(
@@ -61,13 +80,17 @@ def run_reminders(
     env: Mapping[str, str] | None = None,
 ) -> RemindResult:
     """The whole reminder run, shared by `tracker remind` and the scheduler's digest job."""
-    console = console or Console(highlight=False)
+    console = console or output_console()
     assert config.database_url is not None
     now = datetime.now(UTC)
     day = as_of or datetime.now(config.tz).date()
-    store = open_store(config.database_url)
+    if dry_run and not store_exists(config.database_url):
+        console.print("nothing to remind (no store yet: run `tracker sync` first)")
+        return RemindResult()
+    store = open_store(config.database_url, create=not dry_run)
     try:
-        with run_lock(config.database_url, purpose="remind"):
+        # a dry run only reads: no lock file, no run recorded
+        with nullcontext() if dry_run else run_lock(config.database_url, purpose="remind"):
             run_id = None if dry_run else store.start_run("digest", now=now)
             result = RemindResult()
             pool = _connector_lookup(config, env) if comments else None
@@ -92,7 +115,10 @@ def run_reminders(
                 store.finish_run(run_id, outcome, result.counts())
     finally:
         store.close()
-    console.print(_nudge_table(result, dry_run))
+    if result.commented or result.without_ticket or result.failed:
+        console.print(_nudge_table(result, dry_run))
+    else:
+        console.print("nothing to remind")
     for path in result.digests:
         console.print(f"digest written: {path}")
     if result.webhook_posted:

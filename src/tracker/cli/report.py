@@ -22,7 +22,7 @@ from tracker.report.render_csv import render_csv
 from tracker.report.render_html import render_html
 from tracker.report.render_json import render_json
 from tracker.report.render_markdown import render_markdown
-from tracker.report.render_table import render_table, report_renderable
+from tracker.report.render_table import output_console, render_table, report_renderable
 from tracker.store import open_store
 
 
@@ -118,12 +118,14 @@ def report(
     """Per team: totals, completion rate, overdue, due soon, unowned, median days to close;
     per owner; the overdue and unowned items; and a 12-week trend.
 
+    Only reads: where no store exists yet it says so (exit 2) and creates nothing.
+
     Example: tracker report --format html --output report.html --fail-on overdue
     """
     settings = load_config_or_default(config)
     options = report_options(settings, team=team, as_of=_parse_as_of(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, create=False)  # reading never creates a store
     try:
         data = build_report(store.engine, options)
     finally:
@@ -133,8 +135,8 @@ def report(
         Console(stderr=True, highlight=False).print(
             f"wrote {output_format.value} report to {output}"
         )
-    elif output_format is ReportFormat.TABLE and sys.stdout.isatty():
-        Console(highlight=False).print(report_renderable(data))
+    elif output_format is ReportFormat.TABLE:
+        output_console().print(report_renderable(data))
     else:
         sys.stdout.write(RENDERERS[output_format](data))
         sys.stdout.flush()

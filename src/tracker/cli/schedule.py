@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import col, select
 
 from tracker.cli.app import app
@@ -17,8 +18,10 @@ from tracker.cli.remind import run_reminders
 from tracker.cli.sync import run_sync_once
 from tracker.config import Config
 from tracker.errors import TrackerError
+from tracker.report.render_table import ByWidth, new_table, output_console
 from tracker.scheduling import Job, Slot, StopFlag, next_runs, run_forever, stop_on_signals
 from tracker.store import Store, open_store
+from tracker.store.db import store_exists
 from tracker.store.models import SyncRun
 
 JOB_KINDS = {"sync": "sync", "digest": "digest"}
@@ -95,29 +98,59 @@ def schedule(config: ConfigOption = None) -> None:
     console.print("scheduler stopped")
 
 
-def _runs_table(store: Store, limit: int, zone: Any) -> Table:
-    table = Table(title=f"Last {limit} runs", title_justify="left")
-    for column in ("kind", "started", "finished", "outcome", "counts", "host/pid"):
-        table.add_column(column)
-    with store.session() as session:
-        runs = session.exec(
-            select(SyncRun).order_by(col(SyncRun.started_at).desc()).limit(limit)
-        ).all()
-    for run in runs:
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v) or "—"
-        finished = (
-            f"{run.finished_at.astimezone(zone):%Y-%m-%d %H:%M:%S}" if run.finished_at else "—"
-        )
-        style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(run.outcome, "")
-        table.add_row(
-            run.kind,
-            f"{run.started_at.astimezone(zone):%Y-%m-%d %H:%M:%S}",
-            finished,
-            f"[{style}]{run.outcome}[/{style}]" if style else run.outcome,
-            counts,
-            f"{run.host}/{run.pid}",
-        )
-    return table
+def recent_runs(database_url: str, limit: int) -> list[SyncRun]:
+    """The latest runs, newest first; none (and nothing created) where no store exists yet."""
+    if not store_exists(database_url):
+        return []
+    store = open_store(database_url, create=False)
+    try:
+        with store.session() as session:
+            return list(
+                session.exec(
+                    select(SyncRun).order_by(col(SyncRun.started_at).desc()).limit(limit)
+                ).all()
+            )
+    finally:
+        store.close()
+
+
+def _runs_table(runs: list[SyncRun], zone: Any) -> ByWidth:
+    """The runs; when narrow, no host/pid and a finish on the start's day shows its time only."""
+
+    def build(narrow: bool) -> Table:
+        table = new_table("Last run" if len(runs) == 1 else f"Last {len(runs)} runs", narrow=narrow)
+        for column in ("kind", "started", "finished", "outcome"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("counts", overflow="fold", ratio=1)
+        if not narrow:
+            table.add_column("host/pid", overflow="fold")
+        for run in runs:
+            started = run.started_at.astimezone(zone)
+            finished = run.finished_at.astimezone(zone) if run.finished_at else None
+            same_day = finished is not None and finished.date() == started.date()
+            clock = "%H:%M" if narrow else "%H:%M:%S"
+            finished_text = (
+                "—"
+                if finished is None
+                else f"{finished:{clock}}"
+                if narrow and same_day
+                else f"{finished:%Y-%m-%d {clock}}"
+            )
+            style = {"ok": "green", "partial": "yellow", "failed": "red"}.get(run.outcome, "")
+            counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v) or "—"
+            cells: list[RenderableType] = [
+                run.kind,
+                f"{started:%Y-%m-%d {clock}}",
+                finished_text,
+                Text(run.outcome, style=style),
+                Text(counts),
+            ]
+            if not narrow:
+                cells.append(Text(f"{run.host}/{run.pid}"))
+            table.add_row(*cells)
+        return table
+
+    return ByWidth(build)
 
 
 @app.command()
@@ -125,15 +158,18 @@ def status(
     config: ConfigOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")] = 10,
 ) -> None:
-    """Show the last runs (started, finished, outcome, counts) and the next scheduled ones."""
+    """Show the last runs (started, finished, outcome, counts) and the next scheduled ones.
+
+    Only reads: where no store exists yet it says no runs were recorded and creates nothing.
+    """
     loaded = load_config_or_default(config)
     assert loaded.database_url is not None
-    console = Console(highlight=False)
-    store = open_store(loaded.database_url)
-    try:
-        console.print(_runs_table(store, limit, loaded.tz))
-    finally:
-        store.close()
+    console = output_console()
+    runs = recent_runs(loaded.database_url, limit)
+    if runs:
+        console.print(_runs_table(runs, loaded.tz))
+    else:
+        console.print("no runs recorded yet")
     jobs = scheduled_jobs(loaded, sync=lambda: None, digest=lambda: None)
     for name, when in next_runs(jobs, datetime.now(UTC)).items():
         console.print(f"next {name}: {when.astimezone(loaded.tz):%a %Y-%m-%d %H:%M %Z}")

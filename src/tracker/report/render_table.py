@@ -1,56 +1,121 @@
-"""The terminal view for a meeting: rich tables, document text printed literally (no markup)."""
+"""The terminal view for a meeting: rich tables, document text printed literally (no markup).
+
+Every table is built for the width it is printed at: on a narrow terminal (or an
+80-column pipe) it drops low-value columns, uses short headers and a borderless
+layout, and folds long paths instead of cutting them to "postmortem…"; numbers and
+team names are never wrapped or truncated.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from rich.console import Console, Group, RenderableType
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from tracker.report import formatting as fmt
 from tracker.report.model import ItemRow, ReportData, TeamSummary
 
+NARROW_WIDTH = 120  # below this many columns, tables switch to their compact layout
+PIPE_WIDTH = 120  # a pipe has no width; rich would assume 80, too narrow for a report
 
-def _team_row(team: TeamSummary) -> list[RenderableType]:
+
+def output_console(*, stderr: bool = False) -> Console:
+    """A console for command output: a terminal's own width; a pipe or file gets
+    PIPE_WIDTH columns unless COLUMNS says otherwise."""
+    stream = sys.stderr if stderr else sys.stdout
+    fixed = None if stream.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
+    return Console(highlight=False, width=fixed, stderr=stderr)
+
+
+@dataclass(frozen=True)
+class ByWidth:
+    """A renderable built when printed, for the width it gets (compact when narrow)."""
+
+    build: Callable[[bool], RenderableType]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width < NARROW_WIDTH)
+
+
+def new_table(title: str, *, narrow: bool, caption: str | None = None, leading: int = 0) -> Table:
+    """A titled table; borderless with tight padding when narrow, to leave room for text."""
+    return Table(
+        leading=leading,
+        title=title,
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        pad_edge=not narrow,
+    )
+
+
+def add_number_columns(table: Table, headers: Iterable[str]) -> None:
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=True)
+
+
+def add_name_column(table: Table, header: str, names: Iterable[str]) -> None:
+    """A column of names (teams, owners) wide enough that no name is ever cut."""
+    longest = max((len(name) for name in names), default=0)
+    table.add_column(header, no_wrap=True, min_width=max(longest, len(header)))
+
+
+def _team_row(team: TeamSummary, narrow: bool) -> list[RenderableType]:
     overdue_style = "bold red" if team.overdue else ""
-    return [
+    row: list[RenderableType] = [
         Text(team.team),
         str(team.total),
         str(team.open),
         str(team.in_progress),
         str(team.done),
-        str(team.wont_do),
+    ]
+    if not narrow:
+        row.append(str(team.wont_do))
+    row += [
         fmt.percent(team.completion_rate),
         Text(str(team.overdue), style=overdue_style),
         str(team.due_soon),
         Text(str(team.unowned), style="yellow" if team.unowned else ""),
-        fmt.days(team.median_days_to_close),
-        fmt.iso(team.oldest_overdue_due),
     ]
+    if not narrow:
+        row += [fmt.days(team.median_days_to_close), fmt.iso(team.oldest_overdue_due)]
+    return row
 
 
-def _teams(report: ReportData) -> Table:
-    table = Table(title=f"Teams as of {report.as_of.isoformat()}", title_justify="left")
-    table.add_column("Team")
-    for name in ("Total", "Open", "In progr.", "Done", "Won't do", "Compl.", "Overdue"):
-        table.add_column(name, justify="right")
-    table.add_column(f"Due ≤{report.due_soon_days}d", justify="right")
-    for name in ("Unowned", "Median d→close", "Oldest overdue"):
-        table.add_column(name, justify="right")
+def _teams(report: ReportData, narrow: bool) -> Table:
+    table = new_table(f"Teams as of {report.as_of.isoformat()}", narrow=narrow)
+    add_name_column(table, "Team", [t.team for t in [*report.teams, report.totals]])
+    if narrow:
+        headers = ["Total", "Open", "Prog.", "Done", "Compl.", "Overdue"]
+        headers += [f"≤{report.due_soon_days}d", "Unowned"]
+    else:
+        headers = ["Total", "Open", "In progr.", "Done", "Won't do", "Compl.", "Overdue"]
+        headers += [f"Due ≤{report.due_soon_days}d", "Unowned", "Median d→close"]
+        headers += ["Oldest overdue"]
+    add_number_columns(table, headers)
     for team in report.teams:
-        table.add_row(*_team_row(team))
+        table.add_row(*_team_row(team, narrow))
     if len(report.teams) > 1:
         table.add_section()
-        table.add_row(*_team_row(report.totals), style="bold")
+        table.add_row(*_team_row(report.totals, narrow), style="bold")
     return table
 
 
-def _owners(report: ReportData) -> Table:
-    table = Table(title="Owners", title_justify="left")
-    table.add_column("Owner")
-    for name in ("Total", "Open", "In progr.", "Done", "Overdue", "Compl."):
-        table.add_column(name, justify="right")
+def _owners(report: ReportData, narrow: bool) -> Table:
+    table = new_table("Owners", narrow=narrow)
+    add_name_column(table, "Owner", [o.owner for o in report.owners])
+    add_number_columns(
+        table,
+        ("Total", "Open", "Prog." if narrow else "In progr.", "Done", "Overdue", "Compl."),
+    )
     for o in report.owners:
         table.add_row(
             Text(o.owner),
@@ -67,42 +132,54 @@ def _owners(report: ReportData) -> Table:
 TERMINAL_ITEM_LIMIT = 50  # a meeting reads the first screenful; other formats list all
 
 
-def _items(title: str, items: list[ItemRow], limit: int) -> Table:
+def action_with_location(action: str, location: str) -> Text:
+    """The action, with its document path:line below it, dimmed (the narrow layout)."""
+    return Text.assemble(action, "\n", (location, "dim"))
+
+
+def _tickets(item: ItemRow) -> Text:
+    return Text(", ".join(t.key for t in item.tickets) or fmt.NONE_MARK)
+
+
+def _items(title: str, items: list[ItemRow], limit: int, narrow: bool) -> Table:
     hidden = max(0, len(items) - limit)
     caption = (
         f"… and {hidden} more (all of them in --format markdown/json/html)" if hidden else None
     )
-    table = Table(
-        title=f"{title} ({len(items)})",
-        title_justify="left",
-        caption=caption,
-        caption_justify="left",
-    )
-    table.add_column("Where", overflow="fold")
-    table.add_column("Team")
-    table.add_column("Action", overflow="fold", ratio=3)
-    table.add_column("Owners")
-    table.add_column("Due", justify="right")
-    table.add_column("Late d", justify="right")
-    table.add_column("Ticket")
-    for item in items[:limit]:
-        table.add_row(
-            Text(item.location),
-            Text(item.team),
-            Text(item.action),
-            Text(fmt.owners(item.owners)),
-            fmt.iso(item.due),
-            "" if item.days_overdue is None else str(item.days_overdue),
-            Text(", ".join(t.key for t in item.tickets) or fmt.NONE_MARK),
-        )
+    table = new_table(
+        f"{title} ({len(items)})", narrow=narrow, caption=caption, leading=int(narrow)
+    )  # narrow rows take several lines: a blank line tells one item from the next
+    shown = items[:limit]
+    if narrow:
+        table.add_column("Action / where", overflow="fold", ratio=1)
+    else:
+        table.add_column("Where", overflow="fold", ratio=1)
+        table.add_column("Action", overflow="fold", ratio=2)
+    add_name_column(table, "Team", [item.team for item in shown])
+    table.add_column("Owners", overflow="fold")
+    table.add_column("Due", justify="right", no_wrap=True)
+    if not narrow:
+        table.add_column("Days late", justify="right", no_wrap=True)
+    table.add_column("Ticket", overflow="fold")
+    for item in shown:
+        owners = Text(fmt.owners(item.owners))
+        due = fmt.iso(item.due)
+        if narrow:
+            where = action_with_location(item.action, item.location)
+            table.add_row(where, Text(item.team), owners, due, _tickets(item))
+        else:
+            late = "" if item.days_overdue is None else str(item.days_overdue)
+            table.add_row(
+                Text(item.location), Text(item.action), Text(item.team), owners, due, late,
+                _tickets(item),
+            )  # fmt: skip
     return table
 
 
-def _trend(report: ReportData) -> Table:
-    table = Table(title="12-week trend", title_justify="left")
-    table.add_column("Week ending")
-    table.add_column("Completion", justify="right")
-    table.add_column("Open overdue", justify="right")
+def _trend(report: ReportData, narrow: bool) -> Table:
+    table = new_table(f"{len(report.trend)}-week trend", narrow=narrow)
+    table.add_column("Week ending", no_wrap=True)
+    add_number_columns(table, ("Completion", "Open overdue"))
     for point in report.trend:
         table.add_row(
             point.week_ending.isoformat(),
@@ -112,21 +189,28 @@ def _trend(report: ReportData) -> Table:
     return table
 
 
-def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -> Group:
-    """All tables; each item list shows its first `limit` items (overdue: oldest first)."""
-    return Group(
-        _teams(report),
-        _owners(report),
-        _items("Overdue", report.overdue, limit),
-        _items("Unowned", report.unowned, limit),
-        _trend(report),
-    )
+def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -> ByWidth:
+    """All tables; each item list shows its first `limit` items (overdue: oldest first).
+
+    Laid out when printed: compact below NARROW_WIDTH columns, full detail above.
+    """
+
+    def build(narrow: bool) -> Group:
+        return Group(
+            _teams(report, narrow),
+            _owners(report, narrow),
+            _items("Overdue", report.overdue, limit, narrow),
+            _items("Unowned", report.unowned, limit, narrow),
+            _trend(report, narrow),
+        )
+
+    return ByWidth(build)
 
 
 def render_table(
     report: ReportData, *, width: int = 160, color: bool = False, limit: int = TERMINAL_ITEM_LIMIT
 ) -> str:
-    """Plain text for files and pipes; the CLI prints `report_renderable` itself on a terminal."""
+    """Plain text at `width` columns, for files and pipes."""
     console = Console(
         file=io.StringIO(), width=width, color_system="standard" if color else None, record=False
     )

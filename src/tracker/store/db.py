@@ -298,13 +298,33 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, upgrade: bool = True) -> Store:
+def sqlite_file(url: URL) -> Path | None:
+    """The SQLite store's file, or None for PostgreSQL and in-memory databases."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def store_exists(url: str) -> bool:
+    """Whether there is a store to read: a PostgreSQL server always counts (it is checked
+    on open); a SQLite store only once its file exists."""
+    file = sqlite_file(parse_url(url))
+    return file is None or file.exists()
+
+
+def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
     """Open the store at `url`, checking (and for SQLite, upgrading) its schema.
+
+    `create=False` is for commands that only read: a missing SQLite file is a StoreError
+    instead of a new empty store (and its folder) left behind.
 
     Raises StoreError (exit 2) for an unreachable or corrupt database, a newer schema,
     or a PostgreSQL schema that is behind (fix: `tracker db upgrade`).
     """
     parsed = parse_url(url)
+    file = sqlite_file(parsed)
+    if not create and file is not None and not file.exists():
+        raise StoreError(f"no store yet at {file}; run `tracker sync` first")
     engine = create_store_engine(parsed)
     try:
         state = read_schema_state(engine)
@@ -340,8 +360,8 @@ def current_schema(url: str) -> SchemaState:
     Read-only: a SQLite file that does not exist yet is reported empty, not created.
     """
     parsed = parse_url(url)
-    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file and file != ":memory:" and not Path(file).exists():
+    file = sqlite_file(parsed)
+    if file is not None and not file.exists():
         return SchemaState(current=None, head=head_revision())
     engine = create_store_engine(parsed)
     try:
