@@ -53,6 +53,10 @@ Rules for the hard cases (applied to every file alike)
    prefix needs its colon ("Postmortem Template" stays). Not asserted (None) when the
    document has no H1 or the H1 is a placeholder ("Incident title - DD/MM/YYYY").
 9. Language: "zh" for documents written mainly in Chinese, "en" otherwise.
+10. Date and severity are asserted where the document states them above its action
+   items: bold `**Date**:` lines, a key/value table (`| Date | 2022-04-20 |`), or a
+   `## Date` / `## Severity` section's first line (a date range counts from its first
+   day; a bold lead such as `**Critical** - …` is the severity).
 """
 
 from __future__ import annotations
@@ -280,6 +284,7 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="table",
         why="no owner column; bare issue/PR URLs; DONE or empty status; metadata tables",
+        date=D(2022, 4, 20),
     ),
     "frank28mm-noteacher__postmortem_template.md": Expected(
         (placeholder("Owner / Due / Description"),),
@@ -319,6 +324,8 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="table",
         why="status cell 'Open ([#53](url))' holds status and ticket; metadata/timeline tables",
+        severity="SEV-3",
+        date=D(2026, 7, 25),
     ),
     "harsh-upadhayay-homelab-k8s__INC-2026-006-buildkit-emptydir.md": Expected(
         (
@@ -358,6 +365,8 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="table",
         why="long cells with inline code; code fences and tables elsewhere",
+        severity="SEV-3",
+        date=D(2026, 8, 8),  # "2026-08-08 to 2026-08-09 JST": its first day
     ),
     "harsh-upadhayay-homelab-k8s__TEMPLATE.md": Expected(
         (
@@ -443,6 +452,7 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="list",
         why="'Action Items' is a plain line, not a heading (rule 7)",
+        date=D(2018, 8, 22),  # "## Date / Start: Wednesday, 2018-08-22"
     ),
     "learningequality__TEMPLATE.md": Expected(
         NONE,
@@ -486,6 +496,7 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="list",
         why="heading with a trailing space; '1.' for every item",
+        severity="Critical",  # "## Severity / **Critical** - Complete or major outage"
     ),
     "portswigger-cloud__2026-01-load-balancer-webhook-certificate-expiry.md": Expected(
         (
@@ -496,6 +507,7 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="list",
         why="numbered list; 'Resolution and Recovery' numbered list is a distractor",
+        severity="Critical",
     ),
     "posthog__2025-10-21-feature-flags-recurring-outages.md": Expected(
         (
@@ -612,6 +624,7 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="table",
         why="tab-padded ragged rows, **TODO**/**DONE** in the Bug cell, '##Learned Lessons' row",
+        date=D(2019, 12, 19),
     ),
     "unattributed-jimdo-wonderland__deployer-api-outage-postmortem.md": Expected(
         (
@@ -632,6 +645,7 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         kind="table",
         why="Google SRE-book table; Bug cell = issue link + **TODO**",
+        date=D(2016, 9, 5),
     ),
     "unattributed-zh__INC-2026-001-postgresql-outage.md": Expected(
         (

@@ -268,6 +268,50 @@ def test_ticking_an_emoji_item_keeps_the_emoji_style(tmp_path: Path) -> None:
     assert lines_of(editor)[4] == "1. ✅ Add X (@lee)\n"
 
 
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        ("in_progress", "- [ ] 🔄 Add alert — owner: @kim, due: 2025-03-14\n"),
+        ("wont_do", "- [x] ❌ Add alert — owner: @kim, due: 2025-03-14\n"),
+        ("done", "- [x] Add alert — owner: @kim, due: 2025-03-14\n"),
+        ("open", "- [ ] Add alert — owner: @kim, due: 2025-03-14\n"),
+    ],
+)
+def test_every_status_is_written_into_a_checkbox_item(
+    tmp_path: Path, status: str, line: str
+) -> None:
+    editor = editor_for(tmp_path, LIST)
+    editor.set_cell(item_id(editor, "Add alert"), "status", status)
+    assert lines_of(editor)[2] == line
+    assert parse_text(editor.render(), "pm.md").items[0].status is Status(status)
+
+
+def test_a_status_emoji_beside_the_checkbox_is_replaced_or_dropped(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, "## Follow-ups\n\n- [ ] 🔄 Add alert\n")
+    editor.set_cell(item_id(editor, "Add alert"), "status", "wont_do")
+    assert lines_of(editor)[2] == "- [x] ❌ Add alert\n"
+    editor.set_cell(item_id(editor, "Add alert"), "status", "done")
+    assert lines_of(editor)[2] == "- [x] Add alert\n"
+
+
+def test_a_bullet_without_checkbox_gets_one_with_its_status(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, LIST)
+    editor.set_cell(item_id(editor, "Rotate"), "status", "in_progress")
+    assert lines_of(editor)[3] == "- [ ] 🔄 Rotate keys\n"
+
+
+def test_an_inline_status_field_is_rewritten_in_its_own_words(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, "## Follow-ups\n\n- [ ] Add alert, status: WIP\n")
+    editor.set_cell(item_id(editor, "Add alert"), "status", "wont_do")
+    assert lines_of(editor)[2] == "- [x] Add alert, status: WON'T DO\n"
+
+
+def test_ticking_a_checkbox_drops_an_in_progress_emoji(tmp_path: Path) -> None:
+    editor = editor_for(tmp_path, "## Follow-ups\n\n- [ ] 🔄 Add alert\n")
+    editor.set_checkbox(item_id(editor, "Add alert"), True)
+    assert lines_of(editor)[2] == "- [x] Add alert\n"
+
+
 def test_list_field_is_replaced_in_place(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, LIST)
     editor.set_cell(item_id(editor, "Add alert"), "owner", "@lee")

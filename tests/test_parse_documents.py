@@ -87,6 +87,60 @@ def test_front_matter_metadata() -> None:
     assert doc.front_matter["team"] == "storage"
 
 
+def test_metadata_table_near_the_top() -> None:
+    doc = parse(
+        "# v3.5 data inconsistency\n\n|  |  |\n|--|--|\n| Authors | serathius@ |\n"
+        "| Date | 2022-04-20 |\n| Severity | SEV2 |\n| Status | published |\n"
+    )
+    assert (doc.date, doc.severity, doc.status, doc.authors) == (
+        date(2022, 4, 20),
+        "SEV2",
+        "published",
+        ["serathius@"],
+    )
+
+
+def test_metadata_table_with_a_bold_key_in_its_header_row() -> None:
+    doc = parse("# T\n\n| **Severity** | SEV2 |\n|---|---|\n| **Date** | 2024-01-02 |\n")
+    assert (doc.date, doc.severity) == (date(2024, 1, 2), "SEV2")
+
+
+def test_metadata_table_date_with_a_time_zone_or_a_range_is_its_first_day() -> None:
+    doc = parse(
+        "# T\n\n| Field | Value |\n| --- | --- |\n| Date | 2026-08-08 to 2026-08-09 JST |\n"
+    )
+    assert doc.date == date(2026, 8, 8)
+
+
+def test_a_timeline_table_header_is_not_a_date() -> None:
+    doc = parse("# T\n\n| Date | Event |\n|---|---|\n| 14:02 | paged |\n\n**Date**: 2024-05-06\n")
+    assert doc.date == date(2024, 5, 6)
+
+
+def test_metadata_sections_give_their_first_line() -> None:
+    doc = parse(
+        "# Sushibar certificate\n\n## Date\nStart: Wednesday, 2018-08-22\nEnd: Thursday\n\n"
+        "## Authors\nAron Asor\n\n## Status\nResolved\n\n## Severity\n\n"
+        "**Critical** - Complete or major outage.\n"
+    )
+    assert (doc.date, doc.authors, doc.status, doc.severity) == (
+        date(2018, 8, 22),
+        ["Aron Asor"],
+        "Resolved",
+        "Critical",
+    )
+
+
+def test_an_empty_metadata_section_reads_nothing_from_the_next_one() -> None:
+    doc = parse("# T\n\n### Date\n\n### Authors\n\nKim\n")
+    assert (doc.date, doc.authors) == (None, ["Kim"])
+
+
+def test_metadata_written_after_the_action_items_is_not_read() -> None:
+    doc = parse("# T\n\n## Action Items\n- [ ] Add alert\n\n## Status\nDraft\n")
+    assert doc.status is None
+
+
 def test_invalid_front_matter_is_a_warning() -> None:
     doc = parse("---\ntitle: [unclosed\n---\n# T\n")
     assert codes(doc) == ["bad-front-matter"]

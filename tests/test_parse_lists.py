@@ -171,3 +171,114 @@ def test_ticket_link_written_back_after_inline_fields_stays_out_of_them() -> Non
         date(2026, 11, 20),
         ["ENG-6"],
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "owners"),
+    [
+        ("- [ ] Add alert — owner: @kim, @bob", ["@kim", "@bob"]),
+        ("- [ ] Add alert — owners: @a; @b", ["@a", "@b"]),
+        ("- [ ] Add alert — owner: Jane Doe, QA Team", ["Jane Doe", "QA Team"]),
+        ("- [ ] Add alert, 负责人：@王，@李", ["@王", "@李"]),
+    ],
+)
+def test_an_owner_field_keeps_every_owner_listed(line: str, owners: list[str]) -> None:
+    assert parse(f"## Action Items\n\n{line}\n").items[0].owners == owners
+
+
+def test_several_owners_stop_at_the_next_field() -> None:
+    item = parse("## Action Items\n\n- [ ] C — owner: @kim, @bob, due: 2026-03-01\n").items[0]
+    assert (item.action, item.owners, item.due) == ("C", ["@kim", "@bob"], date(2026, 3, 1))
+
+
+def test_several_owners_stop_at_a_ticket_or_a_sentence() -> None:
+    doc = parse(
+        "## Action Items\n\n"
+        "- [ ] A — owner: @kim, OPS-88\n"
+        "- [ ] B — owner: @kim, will follow up with the vendor\n"
+    )
+    assert [(i.owners, [t.key for t in i.tickets]) for i in doc.items] == [
+        (["@kim"], ["OPS-88"]),
+        (["@kim"], []),
+    ]
+
+
+def test_ticket_link_after_several_owners_stays_out_of_them() -> None:
+    item = parse(
+        "## Follow-ups\n\n"
+        "- [ ] Alert on lag — owner: @bob, @amy ([ENG-6](https://x.atlassian.net/browse/ENG-6))\n"
+    ).items[0]
+    assert (item.owners, [t.key for t in item.tickets]) == (["@bob", "@amy"], ["ENG-6"])
+
+
+def test_checkbox_list_next_to_an_action_table_is_items() -> None:
+    doc = parse(
+        "## Action items\n\n| Action Item | Priority |\n|---|---|\n| Add X | P0 |\n\n"
+        "- [ ] Rotate keys\n- [x] Page the DBA\n"
+    )
+    assert [(i.action, i.kind, i.status) for i in doc.items] == [
+        ("Add X", "table", Status.OPEN),
+        ("Rotate keys", "list", Status.OPEN),
+        ("Page the DBA", "list", Status.DONE),
+    ]
+
+
+def test_numbered_items_with_inline_fields_next_to_an_action_table_are_items() -> None:
+    doc = parse(
+        "## Action items\n\n1. Rotate keys — owner: @kim\n2. Review alerts, due: 2026-03-01\n\n"
+        "| Action Item | Priority |\n|---|---|\n| Add X | P0 |\n"
+    )
+    assert [(i.action, i.owners, i.due) for i in doc.items] == [
+        ("Rotate keys", ["@kim"], None),
+        ("Review alerts", [], date(2026, 3, 1)),
+        ("Add X", [], None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "### 4. Action Items (15 min)",
+        "### 4. 行动项(15 分钟)",
+        "### 行动项（15分钟）",
+        "## Next steps (1 hour)",
+    ],
+)
+def test_an_agenda_slot_is_not_an_action_heading(heading: str) -> None:
+    doc = parse(
+        f"## Meeting structure (60 min)\n{heading}\n- Brainstorm improvements\n- Assign owners\n"
+    )
+    assert doc.items == []
+
+
+def test_an_agenda_slot_ends_an_action_section() -> None:
+    doc = parse("## Action Items\n- [ ] Add alert\n### Review (10 min)\n- Discuss\n")
+    assert [i.action for i in doc.items] == ["Add alert"]
+
+
+def test_action_heading_with_other_parentheses_is_still_an_action_heading() -> None:
+    doc = parse("## Action Items (next 2 weeks)\n- [ ] Add alert\n")
+    assert [i.action for i in doc.items] == ["Add alert"]
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        ("- [ ] 🔄 Add alert", Status.IN_PROGRESS),
+        ("- [x] ❌ Add alert", Status.WONT_DO),
+        ("- [ ] 📋 Add alert", Status.OPEN),
+        ("- [ ] Add alert, status: In Progress", Status.IN_PROGRESS),
+        ("- [x] Add alert, status: Won't do", Status.WONT_DO),
+    ],
+)
+def test_a_status_emoji_or_field_beside_the_checkbox_is_the_status(
+    line: str, status: Status
+) -> None:
+    item = parse(f"## Action Items\n\n{line}\n").items[0]
+    assert (item.action, item.status) == ("Add alert", status)
+
+
+def test_an_unknown_status_field_falls_back_to_the_checkbox() -> None:
+    doc = parse("## Action Items\n\n- [x] Add alert, status: someday\n")
+    assert doc.items[0].status is Status.DONE
+    assert "unknown-status" in [w.code for w in doc.warnings]

@@ -252,3 +252,8 @@ def test_blank_template_row_is_an_item_with_empty_fields() -> None:
     doc = parse("| Action | Owner | Due |\n|---|---|---|\n|  |  |  |\n")
     assert [(i.action, i.owners, i.due) for i in doc.items] == [("", [], None)]
     assert "empty-action" in codes(doc)
+
+
+def test_html_around_an_owner_does_not_split_it() -> None:
+    doc = parse_text("| Action | Owner |\n|---|---|\n| Add alert | <b>@eve</b> |\n", "pm.md")
+    assert doc.items[0].owners == ["@eve"]

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.editor import DocumentEditor, escape_cell
+from tracker.model import Status
 from tracker.parse import parse_text
 
 HEADERS = {
@@ -186,9 +187,22 @@ def list_documents(draw: st.DrawFn) -> tuple[bytes, int]:
     count = draw(st.integers(1, 5))
     for index in range(count):
         marker = draw(st.sampled_from(["-", "*", f"{index + 1}."]))
-        prefix = draw(st.sampled_from(["", "[ ] ", "[x] ", "✅ ", "📋 "]))
+        prefix = draw(
+            st.sampled_from(["", "[ ] ", "[x] ", "✅ ", "📋 ", "[ ] 🔄 ", "[x] ❌ ", "[]  "])
+        )
         words = " ".join(draw(st.lists(st.sampled_from(WORDS[:7]), min_size=1, max_size=3)))
-        tail = draw(st.sampled_from(["", " (@lee)", " — owner: @kim, due: 2025-03-14", " (OPS-1)"]))
+        tail = draw(
+            st.sampled_from(
+                [
+                    "",
+                    " (@lee)",
+                    " — owner: @kim, due: 2025-03-14",
+                    " (OPS-1)",
+                    " — owner: @kim, @bob",
+                    ", status: WIP",
+                ]
+            )
+        )
         trailing = draw(st.sampled_from(["", "  "]))
         lines.append(f"{marker} {prefix}item {index} {words}{tail}{trailing}")
         if draw(st.booleans()):
@@ -212,7 +226,7 @@ def test_writing_back_into_a_list_item_keeps_ids_and_other_lines(
     column = data.draw(st.sampled_from(["ticket", "status", "owner", "due"]))
     value = {
         "ticket": "[ENG-77](https://jira.example.com/browse/ENG-77)",
-        "status": data.draw(st.sampled_from(["done", "open", "in_progress"])),
+        "status": data.draw(st.sampled_from([status.value for status in Status])),
         "owner": "@sam",
         "due": "2026-01-31",
     }[column]
@@ -228,10 +242,31 @@ def test_writing_back_into_a_list_item_keeps_ids_and_other_lines(
     elif column == "due":
         assert str(item.due) == "2026-01-31"
     else:
-        assert item.status.value == value or (
-            value == "in_progress" and item.status.value == "open"
-        )
+        assert item.status.value == value
     old_lines = source.splitlines(keepends=True)
     new_lines = editor.render().splitlines(keepends=True)
     changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
     assert set(changed) <= {before[target].line - 1}
+
+
+@SETTINGS
+@given(doc=list_documents(), data=st.data())
+def test_every_status_set_on_a_list_item_reads_back(
+    tmp_path: Path, doc: tuple[bytes, int], data: st.DataObject
+) -> None:
+    source, count = doc
+    file = tmp_path / "pm.md"
+    file.write_bytes(source)
+    editor = DocumentEditor.open(file)
+    before = editor.postmortem.items
+    target = before[data.draw(st.integers(0, count - 1))]
+    for status in data.draw(st.permutations(list(Status))):
+        editor.set_cell(target.id, "status", status.value)
+        out = editor.render()
+        after = parse_text(out, "pm.md").items
+        assert [(i.id, i.action) for i in after] == [(i.id, i.action) for i in before]
+        assert next(i for i in after if i.id == target.id).status is status
+        old_lines = source.splitlines(keepends=True)
+        new_lines = out.splitlines(keepends=True)
+        changed = {i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b}
+        assert changed <= {target.line - 1}

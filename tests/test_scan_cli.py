@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracker.cli.app import app
+from tracker.parse.identity import item_id
 
 GOOD = """\
 # Postmortem: Disk full
@@ -142,3 +143,14 @@ def test_missing_path_is_a_usage_error_on_one_line(tmp_path: Path) -> None:
 def test_unknown_format_is_a_usage_error(docs: Path) -> None:
     result = CliRunner().invoke(app, ["scan", str(docs), "--format", "xml"])
     assert result.exit_code == 2
+
+
+def test_without_a_config_ids_are_keyed_relative_to_the_current_folder(
+    docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    monkeypatch.chdir(docs)
+    _, out = scan("sub", "--format", "json")
+    document = json.loads(out)["documents"][0]
+    action = document["items"][0]["action"]
+    assert document["items"][0]["id"] == item_id("sub/warned.markdown", action, 0)

@@ -11,6 +11,12 @@ Saving is atomic (temporary file in the same folder, fsync, rename, original mod
 and refused with StaleDocumentError when the file on disk no longer has the bytes that
 were read: someone edited it meanwhile, and their change must not be overwritten.
 
+A list item stores every Status: the checkbox says closed or not and an emoji after it
+says more (`- [ ] 🔄 Add X` in progress, `- [x] ❌ Add X` won't do; `- [ ] Add X` open,
+`- [x] Add X` done); `1. ✅ Add X` items keep their emoji-only style, and an inline
+`status: …` field is rewritten in its own words. Set it with
+`set_cell(item_id, "status", Status.IN_PROGRESS.value)`, as for a table row.
+
 Item ids must be computed the same way as the scan that found them: pass `key=`
 (the `Postmortem.key` from the scan) or the same `root=` the scan used.
 """
@@ -33,7 +39,7 @@ from tracker.parse.layout import Layout, ListItemLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, display_width, line_body, row_cells, split_lines
 from tracker.parse.lists import FIELD, FIELD_KEYS
 from tracker.parse.tickets import parse_ticket_refs
-from tracker.parse.values import render_status
+from tracker.parse.values import STATUS_EMOJI, render_status
 
 __all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
 
@@ -41,7 +47,15 @@ EDITABLE_COLUMNS = frozenset({"ticket", "status", "owner", "due", "priority", "a
 _NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
 _MARKER = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)]))([ \t]+|$)")
 _CHECKBOX_AFTER_MARKER = re.compile(r"\[([ xX]?)\]")
-_STATUS_EMOJI = re.compile("[✅🔄📋❌⏳🚧]\ufe0f?")
+_STATUS_EMOJI = re.compile("[" + "".join(STATUS_EMOJI) + "]\ufe0f?")
+_SPACES_AFTER = re.compile(r"[ \t]*")
+# A checkbox item's status beyond done/not done: `- [ ] 🔄 Add X`, `- [x] ❌ Add X`.
+_LIST_STATUS_MARK = {
+    Status.OPEN: ("[ ]", ""),
+    Status.IN_PROGRESS: ("[ ]", "🔄"),
+    Status.DONE: ("[x]", ""),
+    Status.WONT_DO: ("[x]", "❌"),
+}
 _LIST_FIELD_NAMES = {
     "en": {"owner": "owner", "due": "due", "priority": "priority", "type": "type"},
     "zh": {"owner": "负责人", "due": "截止", "priority": "优先级", "type": "类型"},
@@ -369,15 +383,59 @@ class DocumentEditor:
         self._lines[last] = line[:content_end] + addition + line[content_end:]
 
     def _set_list_status(self, place: ListItemLayout, status: Status) -> None:
+        """Write `status` so that parsing the item gives it back (see the module docstring)."""
+        has_field = self._set_status_field(place, status)
         line = self._lines[place.marker_line]
         marker = _MARKER.match(line)
-        rest = marker.end() if marker else 0
-        emoji = _STATUS_EMOJI.match(line, rest)
-        if emoji is not None:
-            symbol = render_status(status, like=emoji[0], language="en").split(" ", 1)[0]
-            self._lines[place.marker_line] = line[: emoji.start()] + symbol + line[emoji.end() :]
+        if marker is None:
+            raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
+        rest = marker.end()
+        box = _CHECKBOX_AFTER_MARKER.match(line, rest)
+        emoji = _STATUS_EMOJI.match(line, box.end() + len(_gap(line, box.end())) if box else rest)
+        if box is None and emoji is not None:  # `1. ✅ Add X`: the emoji is the status
+            if STATUS_EMOJI[emoji[0][0]] is not status:
+                symbol = render_status(status, like=emoji[0], language="en").split(" ", 1)[0]
+                self._lines[place.marker_line] = (
+                    line[: emoji.start()] + symbol + line[emoji.end() :]
+                )
             return
-        self._tick(place, status is Status.DONE)
+        if box is None and has_field:
+            return  # `- Add X, status: Done`: the field alone says it
+        mark, symbol = _LIST_STATUS_MARK[status]
+        if has_field:
+            symbol = ""  # the field says it; the box only says closed or not
+        elif emoji is not None and STATUS_EMOJI[emoji[0][0]] is status:
+            symbol = emoji[0]  # already says it: keep it as written
+        if box is not None and emoji is None and not symbol:  # only the box changes
+            self._lines[place.marker_line] = line[: box.start()] + mark + line[box.end() :]
+            return
+        gap = " "
+        if box is not None:
+            start, gap = box.start(), _gap(line, box.end()) or " "
+            body_at = emoji.end() if emoji is not None else box.end()
+            body_at += len(_gap(line, body_at))
+        elif marker[2]:  # `- Add X`
+            start = body_at = rest
+        else:  # a bare `-`
+            start, body_at, mark = marker.end(1), rest, " " + mark
+        body = line[body_at:]
+        prefix = mark + (gap + symbol if symbol else "") + (gap if body.strip() else "")
+        self._lines[place.marker_line] = line[:start] + prefix + body
+
+    def _set_status_field(self, place: ListItemLayout, status: Status) -> bool:
+        """Rewrite an inline `status: …` field in its own words; False when there is none."""
+        for line_no in range(place.text_start, place.text_end):
+            line = self._lines[line_no]
+            for match in FIELD.finditer(line):
+                if FIELD_KEYS.get(match["key"].casefold()) != "status":
+                    continue
+                start, end = match.span("value")
+                old = match["value"]
+                text = render_status(status, like=old, language=place.language)
+                trail = old[len(old.rstrip()) :]
+                self._lines[line_no] = line[:start] + text + trail + line[end:]
+                return True
+        return False
 
     def _tick(self, place: ListItemLayout, checked: bool) -> None:
         line = self._lines[place.marker_line]
@@ -398,7 +456,16 @@ class DocumentEditor:
             return
         if box is not None:
             self._lines[place.marker_line] = line[: box.start()] + mark + line[box.end() :]
+            emoji = _STATUS_EMOJI.match(line, box.end() + len(_gap(line, box.end())))
+            if emoji is not None and (STATUS_EMOJI[emoji[0][0]] is Status.DONE) != checked:
+                self._set_list_status(place, Status.DONE if checked else Status.OPEN)
         elif marker[2]:
             self._lines[place.marker_line] = line[:rest] + mark + " " + line[rest:]
         else:
             self._lines[place.marker_line] = line[: marker.end(1)] + " " + mark + line[rest:]
+
+
+def _gap(line: str, start: int) -> str:
+    """The spaces and tabs at `start`."""
+    match = _SPACES_AFTER.match(line, start)
+    return match[0] if match else ""

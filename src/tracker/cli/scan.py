@@ -149,7 +149,7 @@ def scan(
         include=include or documents_config.include,
         exclude=[*documents_config.exclude, *(exclude or [])],
         status_words=documents_config.status_words or None,
-        root=loaded.base_dir if loaded.source is not None else None,
+        root=loaded.base_dir,  # the config's folder, or the current one: ids match `sync`
     )
     if output is OutputFormat.JSON:
         warnings = write_json(documents, sys.stdout)

@@ -99,6 +99,7 @@ class _Draft:
     place: Place
     warnings: list[tuple[str, str]] = field(default_factory=list)
     section: _Section | None = None
+    tracked: bool = False  # a list item with a checkbox, status emoji or owner/due field
 
 
 class _Walker:
@@ -110,6 +111,7 @@ class _Walker:
         self.layout = Layout()
         self.drafts: list[_Draft] = []
         self.meta: dict[str, object] = {}
+        self.meta_heading: str | None = None  # after `## Date`: its first line is the date
         self.section: _Section | None = None
         self.table_count = 0
         self.md = _block_markdown()
@@ -141,6 +143,8 @@ class _Walker:
                 self._heading(token, tokens[index + 1])
                 index += 3
                 continue
+            if kind != "paragraph_open":
+                self.meta_heading = None
             if kind == "table_open":
                 end = _close(tokens, index, "table_close")
                 self._table(tokens[index:end], quoted > 0)
@@ -182,6 +186,8 @@ class _Walker:
         level = int(token.tag[1:])
         if level == 1 and self.doc.title is None:
             self.doc.title = metadata.strip_title_prefix(text) or None
+        elif not self.drafts:  # metadata sits above the action items
+            self.meta_heading = metadata.label_field(text)
         section = self.section
         if section is not None and level > section.level:
             section.suspended = not is_action_heading(text) and is_non_action_heading(text)
@@ -197,6 +203,11 @@ class _Walker:
 
     def _paragraph(self, inline: Token) -> None:
         content = inline.content
+        if self.meta_heading is not None:
+            value = metadata.pair_value(self.meta_heading, content.split("\n", 1)[0])
+            if value is not None:
+                self.meta.setdefault(self.meta_heading, value)
+            self.meta_heading = None
         if "**" in content and not self.drafts:  # metadata sits above the action items
             for name, value in metadata.bold_fields(content).items():
                 self.meta.setdefault(name, value)
@@ -229,6 +240,8 @@ class _Walker:
         header_line, header_cells = rows[0]
         headers = [self.text_of(cell) for cell in header_cells]
         columns = map_columns(headers)
+        if len(headers) == 2 and not self.drafts and not is_action_table(columns):
+            self._metadata_table(rows)
         section = self.section
         in_section = section is not None and not section.suspended
         if not is_action_table(columns):
@@ -259,6 +272,20 @@ class _Walker:
             if "|" not in source:
                 continue  # a line a reader does not see as a row (e.g. "##Heading")
             self._table_row(table, row_index, line, cells, section if in_section else None)
+
+    def _metadata_table(self, rows: list[tuple[int, list[Token]]]) -> None:
+        """`| Date | 2022-04-20 |` rows of a key/value table above the action items.
+
+        The header row counts only when its key is bold (`| **Severity** | SEV2 |`), so a
+        timeline's `| Date | Event |` header is not read as a date.
+        """
+        for number, (_, cells) in enumerate(rows):
+            if len(cells) != 2 or (number == 0 and not cells[0].content.startswith("**")):
+                continue
+            name = metadata.label_field(cells[0].content)
+            value = metadata.pair_value(name, cells[1].content) if name else None
+            if name and value is not None:
+                self.meta.setdefault(name, value)
 
     def _table_row(
         self,
@@ -303,6 +330,7 @@ class _Walker:
             self._attach_detail(self.drafts[-1], tokens)
             return
         bold_numbered = False
+        first_draft = len(self.drafts)
         index = 1
         count = len(tokens)
         while index < count:
@@ -316,6 +344,10 @@ class _Walker:
                 continue
             index += 1
         section.bold_numbered = ordered and bold_numbered
+        drafts = self.drafts[first_draft:]
+        if any(draft.tracked for draft in drafts):  # one tracked item makes it a to-do list
+            for draft in drafts:
+                draft.tracked = True
 
     def _list_item(self, token: Token, inner: list[Token], section: _Section) -> bool:
         """Add one item; True when it is a `1. **Title**` item whose details may follow."""
@@ -350,12 +382,19 @@ class _Walker:
                 warnings.append(
                     ("unknown-status", f"status {fields.status_raw!r} is not a known word")
                 )
+        if status is None and fields.checkbox is not None:
+            status = Status.DONE if fields.checkbox else Status.OPEN
         if not fields.due_recognised:
             warnings.append(("bad-date", f"due date {fields.raw.get('due', '')!r} is not a date"))
         item.status = status or section.label_status or section.status or Status.OPEN
         text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
         place = ListItemLayout(marker_line, text_map[0], text_map[1], section.language)
-        self.drafts.append(_Draft(item, place, warnings, section))
+        tracked = (
+            fields.checkbox is not None
+            or fields.emoji
+            or bool({"owner", "due"} & fields.raw.keys())
+        )
+        self.drafts.append(_Draft(item, place, warnings, section, bool(tracked)))
         return fields.bold_title
 
     def _detail(self, tokens: list[Token]) -> tuple[str, str]:
@@ -384,8 +423,8 @@ class _Walker:
         doc.language = self._language()
         seen: Counter[str] = Counter()
         for draft in self.drafts:
-            if draft.section is not None and draft.section.has_table:
-                continue  # bullets explaining the section's action table
+            if draft.section is not None and draft.section.has_table and not draft.tracked:
+                continue  # plain bullets explaining the section's action table
             item = draft.item
             norm = normalise_action(item.action)
             occurrence = seen[norm]

@@ -4,8 +4,9 @@ id = first 12 hex digits of sha1(document key + "\\x1f" + normalised action text
 "\\x1f" + occurrence), where
 
 - the document key is the front matter `id:` when present, else the file's path
-  relative to the scan root (POSIX separators; for a single file given directly, its
-  name);
+  relative to the root (POSIX separators): `tracker scan` and `tracker sync` use the
+  config file's folder, or the current folder when there is no config file; a file
+  outside the root is keyed by its name;
 - the action text is NFKC-normalised, case-folded, with whitespace collapsed;
 - occurrence counts earlier items in the same document with the same normalised action
   (0 for the first), so duplicates get distinct ids.

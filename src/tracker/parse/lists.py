@@ -51,14 +51,25 @@ FIELD_KEYS = {
     "bug": "ticket",
     "工单": "ticket",
 }
+_KEYS = "|".join(sorted((re.escape(k) for k in FIELD_KEYS), key=len, reverse=True))
+_OWNER_KEYS = "|".join(
+    sorted((re.escape(k) for k, v in FIELD_KEYS.items() if v == "owner"), key=len, reverse=True)
+)
+_SEGMENT = r"[^,;，；()（）\[\n]*"
+_TICKET_WORD = r"(?:[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?\#\d+|https?://[^\s()]+)"
+# One more owner after `,`/`;`: a mention, an e-mail or a short capitalised name
+# (`@kim, @bob`, `Jane Doe; QA Team`), never the next `key:` field or a ticket.
+_MORE_OWNERS = (
+    r"(?:\s*[,;，；、]\s*(?!(?:" + _KEYS + r")\s*[:：])(?-i:(?!" + _TICKET_WORD + r"))"
+    r"(?:@[\w.-]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?-i:[A-Z\u4e00-\u9fff])[^,;，；()（）\[\n\s]*"
+    r"(?:[ ][^,;，；()（）\[\n\s]+){0,2})(?=\s*(?:[,;，；、()（）\[\n]|$)))"
+)
 FIELD = re.compile(
-    r"(?<![\w])(?P<key>"
-    + "|".join(sorted((re.escape(k) for k in FIELD_KEYS), key=len, reverse=True))
-    + r")\s*[:：]\s*(?P<value>[^,;，；()（）\[\n]*)",
+    r"(?<![\w])(?P<key>(?P<owner_key>" + _OWNER_KEYS + r")|" + _KEYS + r")\s*[:：]\s*"
+    r"(?P<value>" + _SEGMENT + r"(?(owner_key)(?:" + _MORE_OWNERS + r")*|))",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"\s+(?:—|–|--)\s+|\s*——\s*")
-_TICKET_WORD = r"(?:[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?\#\d+|https?://[^\s()]+)"
 # `(@lee)` or `(ENG-5, #12)` closing the text: owner / tickets, not part of the action,
 # so writing a ticket back into an item never changes its action (and so its id).
 _TRAILING_TAG = re.compile(
@@ -84,6 +95,7 @@ class ListFields:
     status: Status | None = None
     status_raw: str = ""
     checkbox: bool | None = None  # None: the item has no checkbox
+    emoji: str = ""  # the status emoji after the checkbox, if any
     tickets: list[TicketRef] = field(default_factory=list)
     raw: dict[str, str] = field(default_factory=dict)
     bold_title: bool = False  # first line is only `**Title**`: details may follow the list
@@ -148,10 +160,11 @@ def parse_list_item(raw: str, text: str) -> ListFields:
     if "priority" in found and fields.priority is None:
         fields.priority = parse_priority(found["priority"])
     fields.status_raw = found.get("status", "")
-    if checkbox is not None:
-        fields.status = Status.DONE if checkbox else Status.OPEN
-    elif emoji:
+    fields.emoji = emoji
+    if emoji:  # `- [ ] 🔄 Add X`: the emoji is more precise than the checkbox
         fields.status = STATUS_EMOJI[emoji]
+    elif checkbox is not None and not fields.status_raw:
+        fields.status = Status.DONE if checkbox else Status.OPEN
     if "ticket" in found:
         fields.tickets = parse_ticket_refs(found["ticket"])
     add_refs(fields.tickets, parse_ticket_refs(raw_body), known_only=True)

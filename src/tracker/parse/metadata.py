@@ -1,4 +1,9 @@
-"""Document metadata: YAML front matter, the seeds' bold `**Date**:` lines, the H1 title."""
+"""Document metadata, wherever real postmortems state it.
+
+YAML front matter, the seeds' bold `**Date**:` lines, a two-column key/value table near
+the top (`| Date | 2022-04-20 |`), a `## Date` / `## Severity` section's first line, and
+the H1 title.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ _TITLE_PREFIX = re.compile(
     r"rca|retrospective|事后分析|事后复盘|事故复盘|故障复盘|复盘|事故报告|故障报告)\s*[:：]\s*",
     re.IGNORECASE,
 )
+_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)、]?|[一二三四五六七八九十]+[、.])\s*")
+_LEADING_BOLD = re.compile(r"^\*\*([^*\n]+)\*\*")
 _BOLD_FIELD = re.compile(r"\*\*([^*\n]{1,40}?)\s*[:：]?\s*\*\*\s*[:：]?\s*([^|\n]*)")
 
 # Label (case-folded, as written in bold or in front matter) → metadata field.
@@ -72,6 +79,29 @@ def bold_fields(paragraph: str) -> dict[str, str]:
         if field and field not in found:
             found[field] = match[2].strip()
     return found
+
+
+def label_field(label: str) -> str | None:
+    """`Date`, `**Severity**:`, `## 2. 日期` as a key → the metadata field it names."""
+    text = plain(label).strip().rstrip(":：").strip()
+    text = _NUMBERING.sub("", text).strip()
+    return _FIELDS.get(text.casefold())
+
+
+def pair_value(field: str, value: str) -> str | None:
+    """The value of a `| Date | 2024-01-02 |` row or a `## Date` section's first line.
+
+    None when it does not hold the field (a timeline's `| Date | Event |` header, a
+    `YYYY-MM-DD` placeholder), so it never hides a real value found later. A value
+    that opens with bold (`**Critical** - Complete outage`) is that bold part.
+    """
+    bold = _LEADING_BOLD.match(value.strip())
+    text = bold[1].strip() if bold else plain(value)
+    if not text:
+        return None
+    if field == "date" and as_date(text) is None:
+        return None
+    return text
 
 
 def as_date(value: object) -> date | None:

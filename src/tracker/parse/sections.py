@@ -45,6 +45,13 @@ _NOT_ACTION = re.compile(
     r"background|detection|response|appendix|supporting|glossary|notes?\b|verification|"
     r"criteria|时间线|经验|教训|根因|根本原因|影响|摘要|背景|附录|完成标准|验收|做得"
 )
+# `### 4. Action Items (15 min)`, `### 4. 行动项（15 分钟）`: a meeting agenda's time slot,
+# whose bullets are what to discuss, not action items.
+_DURATION = re.compile(
+    r"[(（]\s*(?:~|约|大约)?\s*\d+(?:\.\d+)?\s*[-–~]?\s*(?:\d+\s*)?"
+    r"(?:min(?:ute)?s?|mins?\.?|h(?:ours?|rs?)?|分钟|小时)\s*[)）]",
+    re.IGNORECASE,
+)
 _DONE_HINT = re.compile(r"\bcompleted?\b|\bdone\b|已完成")
 _OPEN_HINT = re.compile(r"\bplanned\b|\bpending\b|\bin[- ]progress\b|待实施|计划中")
 
@@ -59,7 +66,7 @@ def normalise_heading(text: str) -> str:
 def is_action_heading(text: str) -> bool:
     """`Action Items`, `Follow-ups`, `Remediation`, `改进措施`, `## 7. 行动项（Action Items）` …"""
     heading = normalise_heading(text)
-    if not heading:
+    if not heading or is_agenda_heading(text):
         return False
     if _ACTION_ZH.search(heading):
         return True
@@ -67,8 +74,15 @@ def is_action_heading(text: str) -> bool:
     return bool(main) and _ACTION_EN.match(main) is not None
 
 
+def is_agenda_heading(text: str) -> bool:
+    """A heading with a time slot, `Action Items (15 min)` / `行动项（15分钟）`: an agenda item."""
+    return _DURATION.search(text) is not None
+
+
 def is_non_action_heading(text: str) -> bool:
     """Sub-headings that end an action section (`Timeline`, `Lessons learned`, `经验教训` …)."""
+    if is_agenda_heading(text):
+        return True
     return _NOT_ACTION.search(normalise_heading(text)) is not None
 
 

@@ -398,6 +398,8 @@ _PLACEHOLDER = re.compile(r"^(\[[^\]]*\]|\{\{.*\}\}|<[^>]*>)$")
 _PARENTHETICAL = re.compile(r"\s*[(（][^)）]*[)）]")
 _OWNER_SEPARATOR = re.compile(r"\s*(?:[,;，；、/&+\n]|\band\b|和)\s*")
 _EMAIL_LINK = re.compile(r"\[([^\]]*)\]\(mailto:[^)]*\)")
+# `<b>@eve</b>`: inline HTML around a name; its `/` must not split the name in two.
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 
 
 def parse_owners(text: str) -> list[str]:
@@ -408,6 +410,8 @@ def parse_owners(text: str) -> list[str]:
     """
     if "mailto:" in text:
         text = _EMAIL_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub(lambda tag: " / " if tag[0][:3].lower() == "<br" else "", text)
     cleaned = plain(text)
     if cleaned.casefold() in _NOBODY or _PLACEHOLDER.match(cleaned):
         return []
