@@ -140,3 +140,19 @@ def test_a_team_routed_to_twice_is_exit_2(tmp_path: Path, tracker: Callable[...,
     assert result.returncode == 2
     assert "routed to two teams" in one_error_line(result.stderr)
     assert not (tmp_path / ".tracker").exists()
+
+
+def test_db_current_on_a_newer_schema_is_exit_2_with_one_line(
+    tmp_path: Path, tracker: Callable[..., Outcome]
+) -> None:
+    database = tmp_path / "t.db"
+    upgrade_store(f"sqlite:///{database}")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999_future'")
+        connection.commit()
+
+    result = tracker("db", "current", env={"TRACKER_DATABASE_URL": f"sqlite:///{database}"})
+
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert "9999_future" in line and "newer than this tracker" in line

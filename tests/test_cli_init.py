@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tests.cli_helpers import run_tracker
@@ -44,3 +45,49 @@ def test_init_force_overwrites(tmp_path: Path) -> None:
 
     assert result.returncode == 0
     assert "[documents]" in (tmp_path / "tracker.toml").read_text(encoding="utf-8")
+
+
+def test_init_twice_names_both_files_in_plural(tmp_path: Path) -> None:
+    assert run_tracker("init", "--dir", str(tmp_path)).returncode == 0
+
+    result = run_tracker("init", "--dir", str(tmp_path))
+
+    assert result.returncode == 2
+    assert "tracker.toml" in result.stderr and ".env.example" in result.stderr
+    assert "already exist (" in result.stderr
+
+
+def test_init_creates_the_documents_folder_so_scan_works_right_after(tmp_path: Path) -> None:
+    assert run_tracker("init", cwd=tmp_path).returncode == 0
+
+    result = run_tracker("scan", cwd=tmp_path)
+
+    assert (tmp_path / "postmortems").is_dir()
+    assert result.returncode == 0, result.stderr
+    assert "0 action items in 0 documents" in result.stdout
+
+
+def test_init_adds_the_store_and_secrets_to_an_existing_gitignore_once(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("node_modules\n.env", encoding="utf-8")
+
+    run_tracker("init", "--dir", str(tmp_path))
+    run_tracker("init", "--dir", str(tmp_path), "--force")
+
+    lines = (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert lines == ["node_modules", ".env", ".tracker/"]
+
+
+def test_init_writes_a_gitignore_where_there_is_none(tmp_path: Path) -> None:
+    run_tracker("init", "--dir", str(tmp_path))
+
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == ".tracker/\n.env\n"
+
+
+def test_init_files_are_readable_by_others_as_the_umask_allows(tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # the child process inherits it
+    try:
+        run_tracker("init", "--dir", str(tmp_path))
+    finally:
+        os.umask(previous)
+
+    assert (tmp_path / "tracker.toml").stat().st_mode & 0o044 == 0o044

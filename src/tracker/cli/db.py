@@ -8,7 +8,7 @@ from rich.console import Console
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
 from tracker.store import current_schema, upgrade_store
-from tracker.store.db import describe_url, parse_url
+from tracker.store.db import describe_url, newer_schema_error, parse_url
 
 db_app = typer.Typer(help="The store's schema: show it or upgrade it.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -34,16 +34,16 @@ def upgrade(config: ConfigOption = None) -> None:
 
 @db_app.command()
 def current(config: ConfigOption = None) -> None:
-    """Show the store's schema revision and the one this tracker needs."""
+    """Show the store's schema revision and the one this tracker needs.
+
+    Exit 2 when the store's schema is newer than this tracker knows.
+    """
     url = _database_url(config)
     state = current_schema(url)
     where = describe_url(parse_url(url))
-    if state.up_to_date:
-        verdict = "up to date"
-    elif state.newer:
-        verdict = "NEWER than this tracker: upgrade tracker"
-    else:
-        verdict = "behind: run `tracker db upgrade`"
+    if state.newer:  # an error like every other command's on this store, not a verdict
+        raise newer_schema_error(parse_url(url), state)
+    verdict = "up to date" if state.up_to_date else "behind: run `tracker db upgrade`"
     Console(highlight=False).print(
         f"{where}: schema {state.current or 'empty'} (tracker needs {state.head}): {verdict}"
     )

@@ -93,15 +93,42 @@ STARTER_ENV = """\
 """
 
 
+def _file_mode(path: Path) -> int:
+    """The mode to write `path` with: its current one, else what the umask allows a new
+    file (mkstemp alone would leave every file private to its owner)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_atomically(path: Path, text: str) -> None:
+    mode = _file_mode(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+DOCUMENTS_FOLDER = "postmortems"  # the starter config's [documents] paths
+GITIGNORE_LINES = (".tracker/", ".env")  # the store and the secrets never go in git
+
+
+def _ignore_in_git(gitignore: Path) -> list[str]:
+    """Append the lines .gitignore lacks; returns those added (none on a second run)."""
+    text = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    present = {line.strip() for line in text.splitlines()}
+    missing = [line for line in GITIGNORE_LINES if line not in present]
+    if missing:
+        separator = "\n" if text and not text.endswith("\n") else ""
+        _write_atomically(gitignore, text + separator + "".join(f"{m}\n" for m in missing))
+    return missing
 
 
 @app.command()
@@ -111,15 +138,25 @@ def init(
     ] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
-    """Write a commented starter tracker.toml and a .env.example."""
+    """Write a commented starter tracker.toml and a .env.example, create the postmortems/
+    folder it scans, and add .tracker/ and .env to .gitignore."""
     files = {directory / CONFIG_FILE_NAME: STARTER_CONFIG, directory / ".env.example": STARTER_ENV}
     existing = [path for path in files if path.exists()]
     if existing and not force:
         names = ", ".join(str(path) for path in existing)
-        raise ConfigError(f"{names} already exists", hint="use --force to overwrite")
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise ConfigError(f"{names} already {verb}", hint="use --force to overwrite")
     directory.mkdir(parents=True, exist_ok=True)
     console = Console(highlight=False)
     for path, text in files.items():
         _write_atomically(path, text)
         console.print(f"wrote {path}")
+    documents = directory / DOCUMENTS_FOLDER
+    if not documents.is_dir():
+        documents.mkdir()
+        (documents / ".gitkeep").touch()  # git keeps the empty folder
+        console.print(f"created {documents}/ (put postmortems here)")
+    added = _ignore_in_git(directory / ".gitignore")
+    if added:
+        console.print(f"added {', '.join(added)} to {directory / '.gitignore'}")
     console.print("next: edit tracker.toml, then run `tracker sync`")

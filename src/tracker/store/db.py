@@ -184,7 +184,7 @@ def _has_tracker_tables(connection: Connection) -> bool:
     return bool({"action_item", "postmortem"} & set(inspect(connection).get_table_names()))
 
 
-def _newer_schema_error(url: URL, state: SchemaState) -> StoreError:
+def newer_schema_error(url: URL, state: SchemaState) -> StoreError:
     return StoreError(
         f"{describe_url(url)} has schema revision {state.current}, newer than this tracker "
         f"knows (up to {state.head})",
@@ -216,7 +216,7 @@ def upgrade_engine(engine: Engine) -> tuple[str | None, str]:
     try:
         state = read_schema_state(engine)
         if state.newer:
-            raise _newer_schema_error(engine.url, state)
+            raise newer_schema_error(engine.url, state)
         if not state.up_to_date:
             _run_upgrade(engine)
         return state.current, state.head
@@ -329,7 +329,7 @@ def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
     try:
         state = read_schema_state(engine)
         if state.newer:
-            raise _newer_schema_error(parsed, state)
+            raise newer_schema_error(parsed, state)
         if not state.up_to_date:
             if upgrade and engine.dialect.name == "sqlite":
                 upgrade_engine(engine)
