@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.conftest import SHARED_DIR, unavailable
 from tracker.model import ActionItem, Postmortem, Status
 from tracker.parse import parse_text
 
@@ -198,3 +199,15 @@ def test_status_template_reads_emoji_statuses_and_the_prevention_list() -> None:
     ]
     assert doc.items[3].action == "Add connection management to code review checklist"
     assert (doc.severity, doc.authors) == ("P1 (Critical)", ["Jane Doe", "John Smith"])
+
+
+def test_the_seed_guides_meeting_agenda_gives_no_action_items() -> None:
+    seeds = sorted((SHARED_DIR / "seeds").glob("000_*.txt"))
+    if not seeds:
+        unavailable(f"seed guides not found in {SHARED_DIR / 'seeds'}")
+    doc = parse_text(seeds[0].read_bytes(), seeds[0].name)
+    agenda = ("Brainstorm improvements", "Prioritize by impact", "Confirm action item owners")
+    assert not [i.action for i in doc.items if i.action.startswith(agenda)]
+    assert [i.action for i in doc.items if i.action.startswith("Add integration test")] == [
+        "Add integration test for connection pool behavior"
+    ]

@@ -46,10 +46,11 @@ _NOT_ACTION = re.compile(
     r"criteria|时间线|经验|教训|根因|根本原因|影响|摘要|背景|附录|完成标准|验收|做得"
 )
 # `### 4. Action Items (15 min)`, `### 4. 行动项（15 分钟）`: a meeting agenda's time slot,
-# whose bullets are what to discuss, not action items.
+# whose bullets are what to discuss, not action items. Minutes only: "Immediate actions
+# (24 hours)" is a deadline for real actions.
 _DURATION = re.compile(
-    r"[(（]\s*(?:~|约|大约)?\s*\d+(?:\.\d+)?\s*[-–~]?\s*(?:\d+\s*)?"
-    r"(?:min(?:ute)?s?|mins?\.?|h(?:ours?|rs?)?|分钟|小时)\s*[)）]",
+    r"[(（]\s*(?:~|约|大约)?\s*\d+\s*(?:[-–~]\s*\d+\s*)?"
+    r"(?:min(?:ute)?s?\.?|分钟)\s*[)）]",
     re.IGNORECASE,
 )
 _DONE_HINT = re.compile(r"\bcompleted?\b|\bdone\b|已完成")
