@@ -312,6 +312,14 @@ def test_ticking_a_checkbox_drops_an_in_progress_emoji(tmp_path: Path) -> None:
     assert lines_of(editor)[2] == "- [x] Add alert\n"
 
 
+def test_setting_the_owner_replaces_every_listed_owner(tmp_path: Path) -> None:
+    editor = editor_for(
+        tmp_path, "## Follow-ups\n\n- [ ] Add alert — owner: @kim, @bob, due: 2025-03-14\n"
+    )
+    editor.set_cell(item_id(editor, "Add alert"), "owner", "@lee")
+    assert lines_of(editor)[2] == "- [ ] Add alert — owner: @lee, due: 2025-03-14\n"
+
+
 def test_list_field_is_replaced_in_place(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, LIST)
     editor.set_cell(item_id(editor, "Add alert"), "owner", "@lee")

@@ -196,10 +196,14 @@ def test_several_owners_stop_at_a_ticket_or_a_sentence() -> None:
         "## Action Items\n\n"
         "- [ ] A — owner: @kim, OPS-88\n"
         "- [ ] B — owner: @kim, will follow up with the vendor\n"
+        "- [ ] C — owner: @kim, Review the logs first\n"
+        "- [ ] D，负责人：@王，需要和供应商确认\n"
     )
     assert [(i.owners, [t.key for t in i.tickets]) for i in doc.items] == [
         (["@kim"], ["OPS-88"]),
         (["@kim"], []),
+        (["@kim"], []),
+        (["@王"], []),
     ]
 
 
