@@ -90,7 +90,7 @@ class _Section:
     label_status: Status | None = None  # from a bold lead line, e.g. "**In progress:**"
     suspended: bool = False  # inside a "Timeline"/"Notes" sub-heading
     bold_numbered: bool = False  # last list was `1. **Title**` items (PostHog style)
-    has_table: bool = False  # a section with an action table: its lists are explanation
+    has_table: bool = False  # a section with an action table: its plain lists explain it
 
 
 @dataclass(slots=True)

@@ -4,7 +4,10 @@
 `- [x] **P1** Rotate keys (负责人：@王, 截止：2024-02-01)`: the action is the text before
 the first ` — ` separator or `key: value` field, without trailing `(@owner)` / `(ENG-5)`
 tags (so writing a ticket or owner back never changes the action, hence the item id);
-fields come from `key: value` pairs, @mentions, dates and ticket references.
+fields come from `key: value` pairs, @mentions, dates and ticket references. An owner
+field runs on across `,`/`;` while the next part is another name (`owner: @kim, @bob,
+due: …`). Status: a status emoji after the checkbox (`- [ ] 🔄 …`, `- [x] ❌ …`) wins,
+then a `status:` field, then the checkbox itself.
 """
 
 from __future__ import annotations
