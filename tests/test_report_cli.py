@@ -180,3 +180,24 @@ def test_unreachable_postgresql_is_one_line_exit_2(
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "PostgreSQL at 127.0.0.1:1/none" in lines[0]
+
+
+def test_an_unknown_format_is_one_error_line_naming_the_choices(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    result = tracker(config_file, "--format", "yaml")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: --format: 'yaml' is not one of 'table', 'markdown', 'json', 'csv', 'html' "
+        "(see `tracker report --help`)"
+    ]
+
+
+def test_an_unknown_option_is_one_error_line_without_a_box(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    result = tracker(config_file, "--colour")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: No such option: --colour (see `tracker report --help`)"
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -26,14 +27,40 @@ from tracker.cli import demo as _demo  # noqa: F401  isort: skip
 from tracker.cli import schedule as _schedule  # noqa: F401  isort: skip
 
 
-def main() -> None:
-    """Run the CLI; a TrackerError becomes one line on stderr and its exit code.
+def usage_error_line(error: typer.TyperException) -> str:
+    """A usage error as one line, e.g. `--format: 'yaml' is not one of … (see `tracker
+    report --help`)`, instead of typer's boxed panel."""
+    message = error.format_message()
+    param = getattr(error, "param", None)
+    if isinstance(error, typer.BadParameter) and error.message and param is not None:
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+        name = opts[0] if opts else param.human_readable_name
+        message = f"{name}: {error.message.removeprefix('Value error, ').rstrip('.')}"
+    message = message.strip().splitlines()[0].rstrip(".") if message.strip() else "usage error"
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None and getattr(error, "exit_code", 1) == 2:
+        message += f" (see `{ctx.command_path} --help`)"
+    return message
 
-    Usage errors are click's (exit 2); anything else is a bug and keeps its traceback.
-    """
+
+def _print_error(message: str) -> None:
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(f"[red]error:[/red] {escape(message)}")  # "[sync]" in a message is text
+
+
+def main() -> None:
+    """Run the CLI; a TrackerError or a usage error becomes one line on stderr and its
+    exit code (usage errors: 2). Anything else is a bug and keeps its traceback."""
     try:
-        app()
+        code = app(standalone_mode=False, prog_name="tracker")
     except TrackerError as error:
-        message = escape(str(error))  # "[sync]" in a message is text, not rich markup
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {message}")
+        _print_error(str(error))
         sys.exit(error.exit_code)
+    except typer.TyperException as error:  # click's usage errors (typer vendors click)
+        if type(error).__name__ != "NoArgsIsHelpError":  # its help is already printed
+            _print_error(usage_error_line(error))
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        _print_error("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -54,7 +54,7 @@ def _parse_as_of(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise typer.BadParameter(f"expected a date like 2026-03-31, got {value!r}") from error
+        raise TrackerError(f"--as-of: expected a date like 2026-03-31, got {value!r}") from error
 
 
 def report_options(config: Config, *, team: str | None, as_of: date | None) -> ReportOptions:
