@@ -103,3 +103,13 @@ def test_cli_exits_1_and_prints_the_fix(
     assert "✗ connector github" in result.stdout
     assert "fix:" in result.stdout
     assert jira_sandbox.token not in result.stdout + result.stderr
+
+
+def test_a_failing_connector_is_asked_once_not_retried(
+    config_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    for _ in range(3):
+        jira_sandbox.faults.add("502")
+    problems = failing(run_checks(config_path, env=sandbox_env(jira_sandbox, github_sandbox)))
+    assert "connector jira" in problems
+    assert len(jira_sandbox.faults.pending()) == 2  # one request, no retries

@@ -73,6 +73,11 @@ def _targets(config: Config, system: str) -> Iterator[tuple[str, Target]]:
             yield team.name, Target("github", repo=target.repo)
 
 
+# Doctor asks once and reports: a sync's retries (backoff over ~20 s on a refused
+# connection) only make a person wait for the same answer.
+DOCTOR_CONNECTOR_SETTINGS: dict[str, object] = {"max_attempts": 1}
+
+
 def check_connectors(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
     """Per configured connector: installed, credentials accepted, every target visible."""
     installed = available_connectors()
@@ -87,7 +92,8 @@ def check_connectors(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
             )
             continue
         try:
-            connector: Connector = load_connector(name, section.model_dump(exclude_none=True), env)
+            settings = {**section.model_dump(exclude_none=True), **DOCTOR_CONNECTOR_SETTINGS}
+            connector: Connector = load_connector(name, settings, env)
             yield Check(label, True, connector.check())
         except TrackerError as error:
             yield _failed(
