@@ -3,10 +3,13 @@ file), exercised through the Jira sandbox with the real `jira` client."""
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -313,3 +316,31 @@ def test_concurrent_clients_and_a_person_never_corrupt_the_state(
         keys = [key for f in futures for key in f.result()]
     assert sorted(keys, key=lambda k: int(k.split("-")[1])) == [f"ENG-{n}" for n in range(1, 101)]
     assert len(jira_sandbox.issues()) == 100
+
+
+# --- clients that go away ------------------------------------------------------------
+
+
+def _send_half_a_request_and_hang_up(base_url: str, path: str, token: str) -> None:
+    """A client killed mid-request: headers promise a body that never fully arrives."""
+    where = urlsplit(base_url)
+    basic = base64.b64encode(f"bot:{token}".encode()).decode()
+    with socket.create_connection((where.hostname, where.port)) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {where.netloc}\r\n"
+            f"Authorization: Basic {basic}\r\nContent-Type: application/json\r\n"
+            'Content-Length: 1000\r\n\r\n{"fields":'.encode()
+        )
+        time.sleep(0.2)  # let the server start reading the body before we vanish
+
+
+@pytest.mark.parametrize("path", ["/rest/api/2/issue", "/_sandbox/faults"])
+def test_a_client_hanging_up_mid_request_logs_no_traceback(
+    jira_sandbox: JiraSandbox, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    caplog.set_level("DEBUG")
+    _send_half_a_request_and_hang_up(jira_sandbox.base_url, path, jira_sandbox.token)
+    assert requests.get(f"{jira_sandbox.base_url}/_sandbox/requests", timeout=5).ok  # alive
+    time.sleep(0.3)  # the server notices the hang-up on its own thread
+    noisy = [r for r in caplog.records if r.levelno >= 30 or r.exc_info]
+    assert noisy == []

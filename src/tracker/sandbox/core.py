@@ -29,7 +29,7 @@ from typing import Any, Self
 import uvicorn
 from filelock import FileLock
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -409,6 +409,13 @@ class SandboxService:
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        try:
+            await self._serve(scope, receive, send)
+        except ClientDisconnect:  # a client killed mid-request: nobody is left to answer
+            log.debug("%s sandbox: client went away during %s %s", self.name,
+                      scope["method"], scope["path"])  # fmt: skip
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         if path.startswith(CONTROL_PREFIX):
             assert self._control_app is not None
@@ -452,6 +459,8 @@ class SandboxService:
                 await route.handle(scope, receive, send)
         except SandboxError as error:
             await self._render_error(error)(scope, receive, send)
+        except ClientDisconnect:
+            raise  # not the handler's fault: see _asgi
         except Exception:
             log.exception(
                 "%s sandbox: handler failed for %s %s", self.name, scope["method"], scope["path"]
