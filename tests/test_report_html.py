@@ -6,6 +6,7 @@ and fails in CI (tests.conftest.unavailable).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,3 +149,65 @@ def test_screenshot_is_taken(opened: OpenedPage, tmp_path: Path) -> None:
     opened.page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000
+
+
+LONG_PATH = "postmortems/" + "a-very-long-folder-name-for-an-incident-review/" * 3 + "final.md"
+LONG_ACTION = "Rotate-" + "the-partner-gateway-certificate-" * 8 + "now"
+
+
+@pytest.fixture
+def long_cells_page(browser: Any, store: Store, tmp_path: Path) -> Iterator[Any]:
+    """The report with very long paths, actions and ticket keys, in a 1200 px window."""
+    seed_example(store)
+    data = build_report(store.engine, ReportOptions(as_of=AS_OF, teams=CONFIGURED_TEAMS))
+    for item in data.overdue + data.unowned:
+        item.path = LONG_PATH
+        item.action = LONG_ACTION
+    path = tmp_path / "report.html"
+    path.write_text(render_html(data), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    yield page
+    context.close()
+
+
+def test_page_does_not_scroll_sideways_at_1200_px(long_cells_page: Any) -> None:
+    widths = long_cells_page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert widths[0] <= widths[1]
+
+
+def test_no_table_needs_a_sideways_scrollbar_at_1200_px(long_cells_page: Any) -> None:
+    overflowing = long_cells_page.evaluate(
+        """() => [...document.querySelectorAll('.scroll')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1)
+            .map(box => box.querySelector('table').id)"""
+    )
+    assert overflowing == []
+
+
+def test_no_cell_or_header_is_clipped_at_1200_px(long_cells_page: Any) -> None:
+    clipped = long_cells_page.evaluate(
+        """() => [...document.querySelectorAll('td, th')]
+            .filter(cell => cell.scrollWidth > cell.clientWidth + 1)
+            .map(cell => cell.textContent.slice(0, 40))"""
+    )
+    assert clipped == []
+
+
+def test_long_paths_and_actions_are_shown_whole(long_cells_page: Any) -> None:
+    where = long_cells_page.locator("#unowned tbody td.where").first.inner_text()
+    action = long_cells_page.locator("#unowned tbody td.action").first.inner_text()
+    assert where.replace("\n", "").startswith(LONG_PATH)
+    assert action.replace("\n", "") == LONG_ACTION
+
+
+def test_screenshot_at_1200_px_for_a_person_to_look_at(
+    long_cells_page: Any, tmp_path: Path
+) -> None:
+    """Set TRACKER_REPORT_SCREENSHOT=/some/file.png to keep it."""
+    shot = Path(os.environ.get("TRACKER_REPORT_SCREENSHOT", tmp_path / "report-1200.png"))
+    long_cells_page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
