@@ -141,6 +141,22 @@ def test_metadata_written_after_the_action_items_is_not_read() -> None:
     assert doc.status is None
 
 
+def test_a_date_range_gives_its_first_day() -> None:
+    doc = parse("# T\n\n**Date:** January 14-19, 2026\n**Severity:** Critical\n")
+    assert (doc.date, doc.severity) == (date(2026, 1, 14), "Critical")
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["[SEV-1/SEV-2/SEV-3/SEV-4]", "SEV-N", "SEV1 / SEV2", "TBD"]
+)
+def test_a_severity_placeholder_is_no_severity(placeholder: str) -> None:
+    assert parse(f"# T\n\n**Severity**: {placeholder}\n").severity is None
+
+
+def test_meeting_date_is_the_date_of_a_retrospective() -> None:
+    assert parse("# Sprint 85 复盘\n\n**会议日期**: 2026-05-18\n").date == date(2026, 5, 18)
+
+
 def test_invalid_front_matter_is_a_warning() -> None:
     doc = parse("---\ntitle: [unclosed\n---\n# T\n")
     assert codes(doc) == ["bad-front-matter"]

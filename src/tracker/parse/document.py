@@ -449,7 +449,7 @@ class _Walker:
         if doc.title is None and meta.get("title"):
             doc.title = metadata.as_text(meta["title"])
         doc.date = metadata.as_date(meta.get("date"))
-        doc.severity = metadata.as_text(meta.get("severity"))
+        doc.severity = metadata.as_severity(meta.get("severity"))
         doc.status = metadata.as_text(meta.get("status"))
         doc.authors = metadata.as_people(meta.get("authors"))
         doc.team = metadata.as_text(meta.get("team"))

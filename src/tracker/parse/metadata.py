@@ -26,6 +26,11 @@ _TITLE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*[.)、]?|[一二三四五六七八九十]+[、.])\s*")
+_DAY_RANGE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})\s*[-–—]\s*\d{1,2},?\s+(\d{4})\b")
+_SEVERITY_PLACEHOLDER = re.compile(
+    r"^(?:\[.*\]|<.*>|\{\{.*\}\}|(?:sev|p)[-\s]?[nx?]+|tbd|n/?a|-)$", re.IGNORECASE
+)
+_SEVERITY_LEVEL = re.compile(r"\b(?:sev|p)[-\s]?\d\b", re.IGNORECASE)
 _LEADING_BOLD = re.compile(r"^\*\*([^*\n]+)\*\*")
 _BOLD_FIELD = re.compile(r"\*\*([^*\n]{1,40}?)\s*[:：]?\s*\*\*\s*[:：]?\s*([^|\n]*)")
 
@@ -36,6 +41,8 @@ _FIELDS = {
     "日期": "date",
     "事件日期": "date",
     "发生日期": "date",
+    "meeting date": "date",
+    "会议日期": "date",
     "severity": "severity",
     "incident severity": "severity",
     "sev": "severity",
@@ -105,13 +112,25 @@ def pair_value(field: str, value: str) -> str | None:
 
 
 def as_date(value: object) -> date | None:
+    """A date, or the first day of a range (`January 14-19, 2026`, `2026-08-08 to …`)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return parse_due(value)[0]
+        found = parse_due(value)[0]
+        if found is None and (days := _DAY_RANGE.search(value)) is not None:
+            found = parse_due(f"{days[1]} {days[2]}, {days[3]}")[0]
+        return found
     return None
+
+
+def as_severity(value: object) -> str | None:
+    """Severity text; a template's placeholder (`SEV-N`, `[SEV-1/SEV-2/…]`) is none."""
+    text = as_text(value)
+    if text is None or _SEVERITY_PLACEHOLDER.match(text) or len(_SEVERITY_LEVEL.findall(text)) > 1:
+        return None
+    return text
 
 
 def as_text(value: object) -> str | None:
