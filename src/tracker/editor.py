@@ -447,7 +447,7 @@ class DocumentEditor:
         box = _CHECKBOX_AFTER_MARKER.match(line, rest)
         emoji = _STATUS_EMOJI.match(line, rest)
         if box is None and emoji is not None:  # `1. ✅ Add X`: the emoji is the checkbox
-            was_done = emoji[0].startswith("✅")
+            was_done = STATUS_EMOJI[emoji[0][0]] is Status.DONE
             if checked != was_done:
                 symbol = "✅" if checked else "📋"
                 self._lines[place.marker_line] = (
