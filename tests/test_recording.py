@@ -303,6 +303,16 @@ def test_a_duplicate_item_id_is_recorded_once_with_a_warning(store: Store) -> No
     assert result.warnings and "i1" in result.warnings[0]
 
 
+def test_an_item_without_action_text_is_not_recorded(store: Store) -> None:
+    blank = item("blank", due=date(2026, 1, 1))
+    blank.action = "  "
+    result = record(store, [doc("pm/payments/a.md", item("i1"), blank)])
+
+    assert result.new == 1
+    assert set(items_by_id(store)) == {"i1"}
+    assert [e.item_id for e in events(store)] == ["i1"]
+
+
 def test_editing_an_action_changes_the_document_hash(store: Store) -> None:
     record(store, [doc("pm/payments/a.md", item("i1", action="Add alert"))])
     before = items_by_id(store)["i1"].doc_hash

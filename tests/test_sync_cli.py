@@ -103,6 +103,82 @@ def test_literal_token_in_config_is_a_configuration_error(world: SyncWorld) -> N
     assert "error:" in done.stderr and "abc123" not in done.stderr
 
 
+def _store_rows(world: SyncWorld) -> list[tuple[object, ...]]:
+    tables = ["postmortem", "action_item", "status_event", "ticket_link", "sync_state", "sync_run"]
+    with sqlite3.connect(world.folder / ".tracker" / "tracker.db") as connection:
+        return [row for table in tables for row in connection.execute(f"SELECT * FROM {table}")]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_unset_token_variable_exits_two_before_anything_is_written(world: SyncWorld) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    world.config_path.write_text(
+        world.config_path.read_text().replace("${TEST_GITHUB_TOKEN}", "${NOPE_NOT_SET}")
+    )
+    before = _files(world.folder)
+    done = world.cli()
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: connectors.github.token: environment variable NOPE_NOT_SET is not set"
+    ]
+    assert _files(world.folder) == before  # no store, no lock file, no document touched
+
+
+def test_unset_token_variable_leaves_an_existing_store_untouched(world: SyncWorld) -> None:
+    world.write("en.md", EN_DOC)
+    assert world.cli().returncode == 0
+    world.write("en.md", world.read("en.md").replace("| Open |", "| Done |", 1))
+    rows = _store_rows(world)
+    done = world.cli(extra_env={"TEST_JIRA_TOKEN": ""})
+    assert done.returncode == 2 and "TEST_JIRA_TOKEN is not set" in done.stderr
+    assert _store_rows(world) == rows  # no items recorded, no failed run logged
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [
+        ("TEST_JIRA_TOKEN", "error: Jira rejected the credentials for"),
+        ("TEST_GITHUB_TOKEN", "error: GitHub rejected the token for"),
+    ],
+)
+def test_rejected_token_is_one_configuration_error_and_nothing_is_written(
+    world: SyncWorld, variable: str, expected: str
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    assert world.cli().returncode == 0
+    world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-03-21"))
+    rows, files = _store_rows(world), _files(world.docs)
+    for args in ((), ("--dry-run",)):
+        done = world.cli(*args, extra_env={variable: "not-the-token"})
+        assert done.returncode == 2, done.stdout + done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(expected)
+        assert "(HTTP 401)" in lines[0] and "token environment variable" in lines[0]
+        assert "could not read" not in done.stdout
+    assert _store_rows(world) == rows
+    assert _files(world.docs) == files
+
+
+def test_dry_run_in_a_folder_without_a_store_creates_nothing(world: SyncWorld) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    before = _files(world.folder)
+    done = world.cli("--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "Tickets to create (5)" in done.stdout
+    assert _files(world.folder) == before
+    assert not (world.folder / ".tracker").exists()
+
+
 def test_tokens_never_appear_in_output_store_or_documents(
     world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
 ) -> None:

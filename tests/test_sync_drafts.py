@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -60,3 +61,12 @@ def test_link_path_is_relative_to_the_config_folder(tmp_path: Path) -> None:
     absolute = ActionItem(id="a", path=str(tmp_path / "pm" / "x.md"), line=3, action="a")
     settings = SyncSettings(docs_base_url="https://git/blob/main/", base_dir=tmp_path)
     assert doc_link(absolute, settings) == "https://git/blob/main/pm/x.md#L3"
+
+
+def test_link_path_keeps_a_leading_dot_folder(tmp_path: Path) -> None:
+    hidden = ActionItem(id="a", path=str(tmp_path / ".github" / "x.md"), line=3, action="a")
+    settings = SyncSettings(docs_base_url="https://git/blob/main/", base_dir=tmp_path)
+    assert doc_link(hidden, settings) == "https://git/blob/main/.github/x.md#L3"
+    relative = replace(hidden, path="./.github/x.md")
+    base_only = SyncSettings(docs_base_url="https://git/blob/main/")
+    assert doc_link(relative, base_only) == "https://git/blob/main/.github/x.md#L3"

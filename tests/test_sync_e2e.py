@@ -17,7 +17,7 @@ from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
 from tracker.store.models import StatusEvent
 from tracker.sync import SyncProgress
-from tracker.sync.render import render_summary
+from tracker.sync.render import render_plan, render_summary
 
 
 @pytest.fixture
@@ -409,14 +409,64 @@ def test_deleted_ticket_is_reported_and_never_silently_recreated(
     jira_sandbox.delete_issue(key)
     world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-03-21"))
     result = world.sync()
-    assert result.exit_code == 1  # the update found the ticket gone: reported, named
-    assert any(key in message for message in result.failed.values())
-    assert world.sync().exit_code == 0  # reported once; the item is no longer synced
+    gone = [p for p in result.plans if p.kind == "ticket-gone"]
+    assert [p.ref.key for p in gone if p.ref] == [key]  # the update's 404, reported
+    assert result.exit_code == 0 and result.failed == {}
+    assert any(key in line and "deleted" in line for line in render_summary(result))
     assert len(jira_sandbox.issues()) == 2
     assert all(
         issue["summary"] != "Restore the connection-pool size to 50"
         for issue in jira_sandbox.issues()
     )
+
+
+def test_row_edited_after_its_ticket_was_deleted_fails_no_later_run(
+    world: SyncWorld, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("en.md", EN_DOC)
+    world.write("zh.md", ZH_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    jira_sandbox.delete_issue(key)
+    number = next(i for i in github_sandbox.issues("acme/app") if i["title"] == "增加对账告警")[
+        "number"
+    ]
+    github_sandbox.delete_issue("acme/app", number)
+    world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-03-21"))
+    world.write("zh.md", world.read("zh.md").replace("2026-06-15", "2026-06-16"))
+    first = world.sync()
+    gone = sorted(p.ref.key for p in first.plans if p.kind == "ticket-gone" and p.ref)
+    assert gone == sorted([key, f"acme/app#{number}"])
+    jira_sandbox.requests.reset()
+    github_sandbox.requests.reset()
+    for _ in range(2):
+        later = world.sync()
+        assert (later.exit_code, later.actions) == (0, [])
+    writes = [
+        route
+        for sandbox in (jira_sandbox, github_sandbox)
+        for route in sandbox.requests.snapshot()["by_route"]
+        if not route.startswith("GET")
+    ]
+    assert writes == []  # never re-created, never updated again
+    assert len(jira_sandbox.issues()) == 2 and len(github_sandbox.issues("acme/app")) == 1
+
+
+def test_dry_run_a_week_after_a_ticket_was_deleted_reports_it(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    from datetime import timedelta
+
+    world.write("en.md", EN_DOC)
+    world.sync()
+    key = str(jira_issue(jira_sandbox, "Alert on pool saturation")["key"])
+    jira_sandbox.delete_issue(key)
+    week_later = jira_sandbox.clock.now() + timedelta(days=8)
+    planned = world.sync(dry_run=True, now=week_later)
+    assert [p.ref.key for p in planned.plans if p.kind == "ticket-gone" and p.ref] == [key]
+    printed = render_plan(planned)
+    assert "Nothing to do" not in "\n".join(printed)
+    assert any(key in line and "was deleted" in line for line in printed)
 
 
 def test_ticket_named_in_a_row_is_adopted_not_created_again(
@@ -686,6 +736,74 @@ def test_checkbox_list_items_get_tickets_and_are_ticked_when_done(
     world.sync()
     assert row(world, "list.md", "disk-usage").startswith("- [x] Add a disk-usage alert")
     assert world.sync().actions == []
+
+
+def _close_or_move(
+    world: SyncWorld, system: str, summary: str, change: tuple[str, str | None]
+) -> None:
+    """The ticket of `summary` changes remotely: Jira (status, resolution) or GitHub
+    (state, state_reason)."""
+    if system == "jira":
+        assert world.jira is not None
+        world.jira.set_status(str(jira_issue(world.jira, summary)["key"]), *change)
+        return
+    assert world.github is not None
+    number = next(i for i in world.github.issues("acme/app") if i["title"] == summary)["number"]
+    world.github.set_state("acme/app", number, change[0], state_reason=change[1])
+
+
+@pytest.mark.parametrize(
+    ("system", "change", "expected", "line_start"),
+    [
+        ("jira", ("In Progress", None), Status.IN_PROGRESS, "- [ ] 🔄 Add a disk-usage alert"),
+        ("jira", ("Done", "Won't Do"), Status.WONT_DO, "- [x] ❌ Add a disk-usage alert"),
+        ("jira", ("Done", None), Status.DONE, "- [x] Add a disk-usage alert"),
+        ("github", ("closed", "not_planned"), Status.WONT_DO, "- [x] ❌ Add a disk-usage alert"),
+        ("github", ("closed", "completed"), Status.DONE, "- [x] Add a disk-usage alert"),
+    ],
+)
+def test_list_item_holds_the_ticket_status_and_the_next_sync_keeps_it(
+    world: SyncWorld,
+    system: str,
+    change: tuple[str, str | None],
+    expected: Status,
+    line_start: str,
+) -> None:
+    team = "payments" if system == "jira" else "search"
+    world.write("list.md", LIST_DOC.replace("team: payments", f"team: {team}"))
+    world.sync()
+    _close_or_move(world, system, "Add a disk-usage alert", change)
+    world.sync()
+    assert row(world, "list.md", "disk-usage").startswith(line_start)
+    assert statuses(world, "list.md")["Add a disk-usage alert"] is expected
+
+    planned = world.sync(dry_run=True)
+    assert planned.actions == []
+    assert not any("edited in the document" in note for p in planned.plans for note in p.notes)
+    again = world.sync()
+    assert (again.actions, again.changed_paths) == ([], [])
+    assert statuses(world, "list.md")["Add a disk-usage alert"] is expected
+    assert ("open", expected.value, system) in events(world)
+    assert [e for e in events(world) if e[0] is not None and e[2] == "document"] == []
+    with world.store.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT status FROM action_item WHERE action = 'Add a disk-usage alert'")
+        ).scalar_one()
+    assert stored == expected.value
+
+
+def test_ticket_source_link_is_relative_to_the_config_folder(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    config = world.config_path.read_text(encoding="utf-8")
+    world.config_path.write_text(
+        'docs_base_url = "https://git.example.com/pm/blob/main/"\n' + config, encoding="utf-8"
+    )
+    world.write("en.md", EN_DOC)
+    world.sync()  # given the documents' absolute folder, as cron does
+    description = str(jira_issue(jira_sandbox, "Alert on pool saturation")["description"])
+    assert "- Source: https://git.example.com/pm/blob/main/postmortems/en.md#L15" in description
+    assert str(world.folder) not in description
 
 
 @pytest.mark.parametrize("style", ["bare", "url"])

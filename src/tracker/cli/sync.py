@@ -85,6 +85,10 @@ def run_sync_once(
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
+    if len(config.connectors):
+        from tracker.sync.connectors import ConnectorPool
+
+        ConnectorPool(config).validate()  # a token variable not set: exit 2, nothing written
     lock = nullcontext() if dry_run else run_lock(config.database_url, purpose="sync")
     with lock:
         if len(config.connectors):

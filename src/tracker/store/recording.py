@@ -5,6 +5,8 @@ One scan is recorded in one transaction with bulk statements (SQLAlchemy Core), 
 Recording is idempotent: an unchanged document set writes nothing at all — not even
 timestamps — so `updated_at` means "the document changed this item".
 Rows that disappear get `removed_at` (never deleted) and lose it if they come back.
+Items without action text (a template's empty row; the parser warns `empty-action`)
+are not recorded: nobody can act on, remind about or report an item that says nothing.
 Documents are stored under `canonical_path` (relative to the config file's folder), so
 `tracker sync postmortems/` and `tracker sync /abs/path/postmortems` name the same rows.
 """
@@ -110,6 +112,17 @@ def canonical_path(path: str | Path, base_dir: Path) -> str:
         return absolute.resolve().relative_to(base_dir.resolve()).as_posix()
     except ValueError:
         return absolute.as_posix()
+
+
+def closed_at_after(
+    before: Status, closed_at: datetime | None, after: Status, now: datetime
+) -> datetime | None:
+    """An item's `closed_at` once its status moves from `before` to `after`: set when it
+    becomes done / won't do, kept while it stays closed, cleared when it reopens. Sync
+    follows the same rule when a ticket changes the status."""
+    if not after.is_closed:
+        return None
+    return closed_at if before.is_closed and closed_at is not None else as_utc(now)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -234,6 +247,8 @@ class _Recorder:
         scanned: dict[str, _ScannedItem] = {}
         for doc in documents:
             for item in doc.items:
+                if not item.action.strip():
+                    continue  # no action text (the parser warns empty-action): not tracked
                 if item.id in scanned:
                     other = scanned[item.id].item
                     self.result.warnings.append(
@@ -305,8 +320,7 @@ class _Recorder:
             if row.status != values["status"]:
                 events.append(self._event(item_id, Status(row.status), status))
                 self.result.status_changes += 1
-                was_closed = Status(row.status).is_closed
-                closed_at = (closed_at if was_closed else self.now) if status.is_closed else None
+                closed_at = closed_at_after(Status(row.status), closed_at, status, self.now)
             if row.owners != values["owners"]:
                 owners_changed.append(item_id)
             if row.removed_at is not None:

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from tracker.connectors import (
     ConnectorError,
@@ -68,8 +69,10 @@ class Applier:
         workers: int = 8,
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.pool = pool
+        self.now = now
         self.store = store
         self.workers = workers
         self.progress = progress or (lambda what, steps: None)
@@ -181,7 +184,7 @@ class Applier:
             plan.ref = ticket.ref
             baselines.append(self._created_baseline(plan, ticket))
         if baselines:
-            save_baselines(self.store, baselines)
+            save_baselines(self.store, baselines, now=self.now)
 
     def _created_baseline(self, plan: ItemPlan, ticket: RemoteTicket) -> Baseline:
         doc = plan.doc or ticket_fields(ticket)
@@ -210,7 +213,7 @@ class Applier:
             )
             return
         self.outcome.tickets[plan.item_id] = after
-        save_baselines(self.store, [self._created_baseline(plan, after)])
+        save_baselines(self.store, [self._created_baseline(plan, after)], now=self.now)
 
     # ----- updates ----------------------------------------------------------------------
 

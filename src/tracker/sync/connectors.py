@@ -41,8 +41,13 @@ class ConnectorPool:
         self._env = dict(os.environ if env is None else env)
         self._sleep = sleep
         self._local = threading.local()
-        self._probe: dict[str, Connector] = {}
-        self._lock = threading.Lock()
+
+    def validate(self) -> None:
+        """Build every configured connector once, so a bad setting or a token variable
+        that isn't set is a ConfigError before the run reads or writes anything
+        (building does no I/O)."""
+        for name in self.names:
+            self.get(name)
 
     def get(self, name: str) -> Connector:
         cache: dict[str, Connector] | None = getattr(self._local, "cache", None)

@@ -18,6 +18,7 @@ from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.local import (
+    blank_items,
     build_local_items,
     carry_over_reworded,
     named_to_fetch,
@@ -109,7 +110,10 @@ def run_sync(
 
     progress = progress or SyncProgress()
     moment = now or datetime.now(UTC)
+    clock = _run_clock(moment)
     settings = SyncSettings.from_config(config)
+    pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, sleep))
+    pool.validate()  # every configured connector's settings and secrets, before any I/O
     documents = list(
         iter_documents(
             list(paths),
@@ -119,42 +123,49 @@ def run_sync(
             root=config.base_dir,
         )
     )
-    run_id = None
-    if not dry_run:
-        run_id = store.start_run("sync", now=moment)
+    # Planning only reads (store and ticket systems): a configuration problem found on
+    # the way (credentials rejected, a connector missing) stops the run before it writes.
+    planned = _plan(
+        config, settings, store, pool, documents, paths, workers=workers, now=moment, full=full
+    )
+    if dry_run:
+        planned.result.counts = plan_counts(planned.result.plans)
+        return planned.result
+    run_id = store.start_run("sync", now=moment)
     try:
-        if not dry_run:
-            record_documents(
-                store, documents, config, now=moment, scope=[str(path) for path in paths]
-            )
-        pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, sleep))
-        result = _sync(
-            config,
-            settings,
+        record_documents(store, documents, config, now=moment, scope=[str(path) for path in paths])
+        result = _apply(
+            planned,
             store,
             pool,
+            settings,
+            config,
             documents,
-            paths,
-            dry_run=dry_run,
             progress=progress,
             workers=workers,
             should_stop=should_stop,
-            now=now,
-            full=full,
+            now=moment,
         )
-        if not dry_run and (commit or settings.commit) and result.changed_paths:
+        if (commit or settings.commit) and result.changed_paths:
             from tracker.sync.git import commit_documents
 
             result.commit = commit_documents(result.changed_paths, result)
     except BaseException as error:
-        if run_id is not None:
-            outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-            store.finish_run(run_id, outcome, {}, message=type(error).__name__)
+        outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        store.finish_run(run_id, outcome, {}, message=type(error).__name__, now=clock())
         raise
-    if run_id is not None:
-        outcome = "partial" if result.exit_code else "ok"
-        store.finish_run(run_id, outcome, result.counts, message=_failure_summary(result))
+    outcome = "partial" if result.exit_code else "ok"
+    store.finish_run(run_id, outcome, result.counts, message=_failure_summary(result), now=clock())
     return result
+
+
+def _run_clock(moment: datetime) -> Callable[[], datetime]:
+    """The run's own clock: `now` (given or real) plus the real time elapsed since, so a
+    run started at a given `now` also finishes after it, never at the machine's date."""
+    import time
+
+    started = time.monotonic()
+    return lambda: moment + timedelta(seconds=time.monotonic() - started)
 
 
 def _pacing_sleep(
@@ -187,7 +198,18 @@ def _failure_summary(result: SyncResult) -> str | None:
     return f"{len(result.failed)} item(s) failed, {len(result.read_errors)} read error(s)"
 
 
-def _sync(
+@dataclass
+class _Planned:
+    """A run's plan and the reads behind it, before anything is written."""
+
+    result: SyncResult
+    locals_: list[LocalItem]
+    reworded: list[Baseline]
+    reads: ReadResult
+    scopes: dict[str, ScopeRead]
+
+
+def _plan(
     config: Config,
     settings: SyncSettings,
     store: Store,
@@ -195,36 +217,51 @@ def _sync(
     documents: list[Postmortem],
     paths: Sequence[Path],
     *,
-    dry_run: bool,
-    progress: SyncProgress,
     workers: int,
-    should_stop: Callable[[], bool] | None,
-    now: datetime | None,
+    now: datetime,
     full: bool,
-) -> SyncResult:
+) -> _Planned:
     baselines = load_baselines(store)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
+    blank = blank_items(documents)
     reworded = carry_over_reworded(locals_, baselines)
-    moment = now or datetime.now(UTC)
     scopes = read_scopes(
         locals_,
         baselines,
         load_high_water_marks(store),
-        full=full or _due_for_full_read(store, moment),
+        full=full or _due_for_full_read(store, now),
     )
     reads = read_remote(
-        pool, scopes, named_to_fetch(locals_, baselines), workers=workers, started=moment
+        pool, scopes, named_to_fetch(locals_, baselines), workers=workers, started=now
     )
     plans = [
         plan_item(local, baselines.get(local.item.id), reads.view, settings) for local in locals_
     ]
     plans += rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
-    result = SyncResult(plans, dry_run, documents=len(documents), items=len(locals_))
-    result.warnings = warnings
+    plans += blank
+    result = SyncResult(plans, dry_run=True, documents=len(documents))
+    result.items = len(locals_) + len(blank)
+    result.warnings = warnings + [f"{plan.path}:{plan.line}: {plan.notes[0]}" for plan in blank]
     result.read_errors = dict(reads.errors)
-    if dry_run:
-        result.counts = plan_counts(plans)
-        return result
+    return _Planned(result, locals_, reworded, reads, scopes)
+
+
+def _apply(
+    planned: _Planned,
+    store: Store,
+    pool: ConnectorPool,
+    settings: SyncSettings,
+    config: Config,
+    documents: list[Postmortem],
+    *,
+    progress: SyncProgress,
+    workers: int,
+    should_stop: Callable[[], bool] | None,
+    now: datetime,
+) -> SyncResult:
+    result = planned.result
+    result.dry_run = False
+    plans = result.plans
     steps = sum(1 for p in plans if p.touches_ticket) + len(_paths_to_write(plans))
     progress.start(steps, "syncing")
     applied = Applier(
@@ -233,11 +270,12 @@ def _sync(
         workers=workers,
         progress=lambda what, n: progress.advance(n, what),
         should_stop=should_stop,
+        now=now,
     ).run(plans)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     written = _write_documents(plans, applied, documents, settings, progress, words)
-    save_baselines(store, reworded)
-    _record(store, plans, applied, written, reads, scopes, result, locals_, settings)
+    save_baselines(store, planned.reworded, now=now)
+    _record(store, planned, applied, written, result, settings, now)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
     return result
@@ -300,15 +338,14 @@ def _cell_edit(plan: ItemPlan, applied: ApplyOutcome) -> CellEdit | None:
 
 def _record(
     store: Store,
-    plans: list[ItemPlan],
+    planned: _Planned,
     applied: ApplyOutcome,
     written: WriteOutcome,
-    reads: ReadResult,
-    scopes: Mapping[str, ScopeRead],
     result: SyncResult,
-    locals_: list[LocalItem],
     settings: SyncSettings,
+    now: datetime,
 ) -> None:
+    plans, locals_, reads, scopes = result.plans, planned.locals_, planned.reads, planned.scopes
     where = {local.item.id: f"{local.item.path}:{local.item.line}" for local in locals_}
     status_before = {local.item.id: local.item.status.value for local in locals_}
     keep: list[Baseline] = []
@@ -318,18 +355,20 @@ def _record(
         if plan.item_id in applied.skipped:
             result.interrupted += 1
             continue
+        if plan.item_id in applied.gone and plan.previous is not None:
+            # The update found the ticket deleted: reported as a full listing would
+            # report it, never retried or re-created (on_ticket_deleted may unlink).
+            _report_gone(plan, plan.previous, settings)
+            keep.append(plan.previous.retire("ticket deleted"))
+            if plan.unlink:
+                unlink.append(plan.item_id)
+            continue
         failure = applied.failed.get(plan.item_id) or written.failed.get(plan.item_id)
         if plan.kind == "failed":
             failure = "; ".join(plan.notes) or "could not be planned"
         if failure:
             result.failed[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = failure
-            if plan.item_id in applied.gone and plan.previous is not None:
-                # The update found the ticket deleted: reported now, never retried or
-                # re-created (on_ticket_deleted decides whether the link goes too).
-                keep.append(plan.previous.retire("ticket deleted"))
-                if settings.on_ticket_deleted == "unlink":
-                    unlink.append(plan.item_id)
-            elif plan.previous is not None and plan.seen is not None:
+            if plan.previous is not None and plan.seen is not None:
                 keep.append(replace(plan.previous, seen=plan.seen))
             continue
         plan.notes.extend(written.notes.get(plan.item_id, []))
@@ -355,13 +394,24 @@ def _record(
                 events.append(
                     (plan.item_id, before, plan.doc_status.value, plan.system or "ticket")
                 )
-    save_baselines(store, keep, unlink=unlink)
+    save_baselines(store, keep, unlink=unlink, now=now)
     if events:
-        record_status_events(store, events)
+        record_status_events(store, events, now=now)
     marks = {scope: mark for scope, mark in reads.marks.items() if scope not in reads.errors}
-    save_high_water_marks(store, marks)
+    save_high_water_marks(store, marks, now=now)
     whole = {scope: mark for scope, mark in marks.items() if scopes[scope].since is None}
-    save_high_water_marks(store, whole, prefix=FULL_READ_PREFIX)
+    save_high_water_marks(store, whole, prefix=FULL_READ_PREFIX, now=now)
+
+
+def _report_gone(plan: ItemPlan, previous: Baseline, settings: SyncSettings) -> None:
+    plan.kind = "ticket-gone"
+    plan.changes = None
+    plan.changed_fields = ()
+    plan.doc_status = None
+    plan.notes.append(f"{previous.key} was deleted (the update found it gone); no longer synced")
+    if settings.on_ticket_deleted == "unlink":
+        plan.unlink = True
+        plan.notes.append("unlinked; no new ticket will be created for this item")
 
 
 def plan_counts(plans: list[ItemPlan]) -> dict[str, int]:
@@ -380,6 +430,6 @@ def _done_counts(
         adopted=len(applied.adopted),
         tickets_updated=len(applied.updated),
         documents_written=len(written.changed_paths),
-        failed=len(applied.failed) + len(written.failed),
+        failed=len(set(applied.failed) - applied.gone) + len(written.failed),
     )
     return counts

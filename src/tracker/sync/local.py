@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tracker.config import Config
 from tracker.connectors import Target
-from tracker.model import Postmortem, TicketRef, TicketSystem
+from tracker.model import ActionItem, Postmortem, TicketRef, TicketSystem
 from tracker.store.routing import Router
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.drafts import assignee_for, build_draft, document_fields
@@ -62,6 +62,8 @@ def build_local_items(
         team = router.team_for(doc, owners)
         target = document_target(doc, config, team)
         for item in doc.items:
+            if is_blank(item):
+                continue  # see blank_items
             if item.id in seen:
                 warnings.append(f"{item.path}:{item.line}: duplicate item id {item.id}; skipped")
                 continue
@@ -99,6 +101,28 @@ def build_local_items(
                 )
             )
     return result, warnings
+
+
+def is_blank(item: ActionItem) -> bool:
+    """A row or list item with no action text (a template's empty row): nothing to do,
+    so nothing to ticket — no system accepts a ticket without a summary."""
+    return not item.action.strip()
+
+
+def blank_items(documents: list[Postmortem]) -> list[ItemPlan]:
+    """Items with no action text, as "skip" plans: never a ticket, never a failure."""
+    return [
+        ItemPlan(
+            item.id,
+            item.path,
+            item.line,
+            "skip",
+            notes=["no action text (empty-action); no ticket until the action is filled in"],
+        )
+        for doc in documents
+        for item in doc.items
+        if is_blank(item)
+    ]
 
 
 def _named_ref(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tracker.connectors import Connector, ConnectorError, RemoteTicket, Target
+from tracker.errors import ConfigError
 from tracker.model import TicketRef
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.plan import RemoteView, remote_key
@@ -54,12 +55,15 @@ def read_remote(
     """Run every scope's reads (in parallel, one thread per scope) and the named fetches.
 
     `started` is "now" for the high-water marks (default: the clock of this machine).
+    Credentials a system rejects are not a per-item failure but a configuration error
+    (raised once every read has finished): no item of that system could be synced.
     """
     tickets: dict[str, RemoteTicket] = {}
     identities: dict[str, RemoteTicket] = {}
     marks: dict[str, datetime] = {}
     started = started or datetime.now(UTC)
     errors: dict[str, str] = {}
+    rejected: dict[str, ConnectorError] = {}  # system → its first read error
     with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
         futures = {
             scope: executor.submit(_read_scope, pool, read) for scope, read in scopes.items()
@@ -70,16 +74,33 @@ def read_remote(
                 found, by_identity = future.result()
             except ConnectorError as error:
                 errors[scope] = error.message
+                rejected.setdefault(scope.split(":", 1)[0], error)
                 continue
             tickets.update(found)
             identities.update(by_identity)
             marks[scope] = high_water_mark(started)
-        named_found, named_errors = named_future.result()
+        named_found, named_errors, named_rejected = named_future.result()
     errors.update(named_errors)
+    for system, failure in named_rejected.items():
+        rejected.setdefault(system, failure)
+    credentials = [error for error in rejected.values() if credentials_rejected(error)]
+    if credentials:
+        raise ConfigError(
+            credentials[0].message,
+            hint=credentials[0].hint or "check the connector's token environment variable",
+        )
     for key, ticket in named_found.items():
         tickets.setdefault(key, ticket)
     view = RemoteView(tickets=tickets, by_identity=identities, unreadable=frozenset(errors))
     return ReadResult(view=view, marks=marks, errors=errors)
+
+
+def credentials_rejected(error: ConnectorError) -> bool:
+    """HTTP 401, or a 403 that names the credentials: the token (or e-mail) is wrong."""
+    if error.status == 401:
+        return True
+    text = error.message.lower()
+    return error.status == 403 and ("credential" in text or "token" in text)
 
 
 def high_water_mark(read_started: datetime) -> datetime:
@@ -131,10 +152,11 @@ def _missing_from_full_listing(
 
 def _read_named(
     pool: ConnectorPool, named: Mapping[str, list[TicketRef]]
-) -> tuple[dict[str, RemoteTicket], dict[str, str]]:
+) -> tuple[dict[str, RemoteTicket], dict[str, str], dict[str, ConnectorError]]:
     """Tickets named in rows but not linked yet: one batched fetch per system."""
     found: dict[str, RemoteTicket] = {}
     errors: dict[str, str] = {}
+    rejected: dict[str, ConnectorError] = {}
     for system, refs in named.items():
         unique = list({ref.key: ref for ref in refs}.values())
         if not unique:
@@ -144,10 +166,11 @@ def _read_named(
         except ConnectorError as error:
             for ref in unique:
                 errors[remote_key(system, ref.key)] = error.message
+            rejected[system] = error
             continue
         for ref, ticket in _pair(unique, answers):
             found[remote_key(system, ref.key)] = ticket
-    return found, errors
+    return found, errors, rejected
 
 
 def _pair(

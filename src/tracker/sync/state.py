@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from tracker.model import TicketRef, TicketSystem
+from tracker.model import Status, TicketRef, TicketSystem
 from tracker.store import Store
 from tracker.store.models import ActionItemRow, StatusEvent, SyncState, TicketLink
 from tracker.store.types import as_utc
@@ -173,14 +173,20 @@ def record_status_events(
 ) -> None:
     """(item id, from, to, source) status changes the ticket brought into the document.
 
-    The item's stored status moves with it, so the next document scan sees no change
-    and records no second ("document") event for the same transition.
+    The item's stored status moves with it (and `closed_at`, by the recording's rule),
+    so the next document scan sees no change and records no second ("document") event
+    for the same transition.
     """
+    from tracker.store.recording import closed_at_after
+
     moment = now or datetime.now(UTC)
     with _WRITE_LOCK, store.session() as session:
         for item_id, old, new, source in events:
             item = session.get(ActionItemRow, item_id)
             if item is not None:
+                item.closed_at = closed_at_after(
+                    Status(item.status), item.closed_at, Status(new), moment
+                )
                 item.status = new
                 item.updated_at = moment
             session.add(
@@ -201,9 +207,13 @@ def load_high_water_marks(store: Store, prefix: str = HWM_PREFIX) -> dict[str, d
 
 
 def save_high_water_marks(
-    store: Store, marks: dict[str, datetime], prefix: str = HWM_PREFIX
+    store: Store,
+    marks: dict[str, datetime],
+    prefix: str = HWM_PREFIX,
+    *,
+    now: datetime | None = None,
 ) -> None:
-    now = datetime.now(UTC)
+    written = now or datetime.now(UTC)
     with _WRITE_LOCK, store.session() as session:
         for scope, moment in marks.items():
-            _put_state(session, prefix + scope, as_utc(moment).isoformat(), now)
+            _put_state(session, prefix + scope, as_utc(moment).isoformat(), written)

@@ -168,11 +168,11 @@ def _apply_edit(
 def _write_status(
     editor: object, item: ActionItem, status: Status, add_missing: bool, outcome: WriteOutcome
 ) -> bool:
-    if item.kind == "list" and "status" not in item.raw:
-        editor.set_checkbox(item.id, status is Status.DONE)  # type: ignore[attr-defined]
-        return True
-    if "status" in item.raw or add_missing:
-        editor.set_cell(item.id, "status", status)  # type: ignore[attr-defined]
+    if item.kind == "list" or "status" in item.raw or add_missing:
+        # A list item keeps every status (`- [ ] 🔄 …` in progress, `- [x] ❌ …` won't
+        # do; see tracker.editor): a bare checkbox would hold only done / not done, and
+        # the next run would read the difference as a document edit.
+        editor.set_cell(item.id, "status", status.value)  # type: ignore[attr-defined]
         return True
     outcome.notes[item.id].append("no Status column and add_missing_columns is off")
     return False
