@@ -96,11 +96,9 @@ def read_remote(
 
 
 def credentials_rejected(error: ConnectorError) -> bool:
-    """HTTP 401, or a 403 that names the credentials: the token (or e-mail) is wrong."""
-    if error.status == 401:
-        return True
-    text = error.message.lower()
-    return error.status == 403 and ("credential" in text or "token" in text)
+    """HTTP 401, or a 403 that says "bad credentials": the token (or e-mail) is wrong.
+    Other 403s (no access to one project or repository) stay per-scope read errors."""
+    return error.status == 401 or (error.status == 403 and "credential" in error.message.lower())
 
 
 def high_water_mark(read_started: datetime) -> datetime:
