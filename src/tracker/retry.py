@@ -151,3 +151,31 @@ class Pacer:
         if self._next_slot is not None:
             pending = max(0.0, self._next_slot - self.clock())
         return pending + self.interval * (remaining - 1)
+
+
+class GuardedCalls:
+    """Mixin for connectors: every client call goes through `_translate_errors` and `retry`.
+
+    The client's own exception is never chained onto the ConnectorError raised, because
+    client libraries embed request headers (tokens) in their exception text.
+    """
+
+    retry: RetryPolicy
+
+    def _translate_errors(self, what: str, operation: Callable[[], T]) -> T:
+        raise NotImplementedError
+
+    def _call(self, what: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
+        """`operation` with client errors translated and transient ones retried."""
+        return self.retry.call(
+            lambda: self._guard(what, operation), idempotent=idempotent, what=what
+        )
+
+    def _guard(self, what: str, operation: Callable[[], T]) -> T:
+        """`_translate_errors` once, raised with no chained client exception."""
+        try:
+            return self._translate_errors(what, operation)
+        except ConnectorError as error:
+            failure = error
+        failure.__context__ = failure.__cause__ = None
+        raise failure

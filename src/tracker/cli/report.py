@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +14,9 @@ from rich.console import Console
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
-from tracker.config import Config
 from tracker.errors import TrackerError
-from tracker.report import ReportData, ReportOptions, build_report
+from tracker.report import ReportData, build_report
+from tracker.report.options import options_from_config
 from tracker.report.output import write_atomically
 from tracker.report.render_csv import render_csv
 from tracker.report.render_html import render_html
@@ -55,21 +55,6 @@ def _parse_as_of(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as error:
         raise TrackerError(f"--as-of: expected a date like 2026-03-31, got {value!r}") from error
-
-
-def report_options(config: Config, *, team: str | None, as_of: date | None) -> ReportOptions:
-    """The report's settings from the configuration; as-of defaults to today in its zone."""
-    zone = config.tz
-    return ReportOptions(
-        as_of=as_of or datetime.now(zone).date(),
-        timezone=zone,
-        timezone_name=config.timezone,
-        due_soon_days=config.report.due_soon_days,
-        trend_weeks=config.report.trend_weeks,
-        team=team,
-        teams=tuple(t.name for t in config.teams),
-        docs_base_url=config.docs_base_url,
-    )
 
 
 def _tripped(report: ReportData, gates: list[Gate]) -> list[str]:
@@ -123,7 +108,7 @@ def report(
     Example: tracker report --format html --output report.html --fail-on overdue
     """
     settings = load_config_or_default(config)
-    options = report_options(settings, team=team, as_of=_parse_as_of(as_of))
+    options = options_from_config(settings, team=team, as_of=_parse_as_of(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"
     store = open_store(settings.database_url, create=False)  # reading never creates a store
     try:

@@ -41,7 +41,7 @@ from tracker.connectors import (
 )
 from tracker.errors import ConfigError
 from tracker.model import TicketRef, TicketSystem
-from tracker.retry import Pacer, RetryPolicy
+from tracker.retry import GuardedCalls, Pacer, RetryPolicy
 from tracker_github.mapping import (
     TRACKER_LABEL,
     create_labels,
@@ -67,7 +67,7 @@ RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
 
 
-class GitHubConnector:
+class GitHubConnector(GuardedCalls):
     """github.com or GitHub Enterprise (`url = https://HOST/api/v3`)."""
 
     name = "github"
@@ -516,21 +516,6 @@ class GitHubConnector:
             url, query = _next_link(headers.get("link")), None
 
     # ----- errors and retries -----------------------------------------------------------
-
-    def _call(self, what: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
-        return self.retry.call(
-            lambda: self._guard(what, operation), idempotent=idempotent, what=what
-        )
-
-    def _guard(self, what: str, operation: Callable[[], T]) -> T:
-        """`_translate_errors`, raised with no chained client exception: its text (which
-        may embed request headers) must not reach a traceback or a log."""
-        try:
-            return self._translate_errors(what, operation)
-        except ConnectorError as error:
-            failure = error
-        failure.__context__ = failure.__cause__ = None
-        raise failure
 
     def _translate_errors(self, what: str, operation: Callable[[], T]) -> T:
         """One client call with its exceptions turned into sanitised ConnectorErrors."""

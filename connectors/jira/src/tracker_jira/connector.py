@@ -38,7 +38,7 @@ from tracker.connectors import (
 )
 from tracker.errors import ConfigError
 from tracker.model import Status, TicketRef, TicketSystem
-from tracker.retry import RetryPolicy
+from tracker.retry import GuardedCalls, RetryPolicy
 from tracker_jira import jql
 from tracker_jira.mapping import (
     DEFAULT_PRIORITIES,
@@ -62,7 +62,7 @@ MISSING_KEY = re.compile(r"key '([A-Z][A-Z0-9_]*-[0-9]+)' does not exist")
 PAGE_SIZE = 100
 
 
-class JiraConnector:
+class JiraConnector(GuardedCalls):
     """Jira Cloud (email + API token) or Server/DC (personal access token)."""
 
     name = "jira"
@@ -468,22 +468,6 @@ class JiraConnector:
         )
 
     # ----- errors and retries -----------------------------------------------------------
-
-    def _call(self, what: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
-        """`operation` with client errors translated and transient ones retried."""
-        return self.retry.call(
-            lambda: self._guard(what, operation), idempotent=idempotent, what=what
-        )
-
-    def _guard(self, what: str, operation: Callable[[], T]) -> T:
-        """`_translate_errors`, raised with no chained client exception: its text (which
-        may embed request headers) must not reach a traceback or a log."""
-        try:
-            return self._translate_errors(what, operation)
-        except ConnectorError as error:
-            failure = error
-        failure.__context__ = failure.__cause__ = None
-        raise failure
 
     def _translate_errors(self, what: str, operation: Callable[[], T]) -> T:
         """Run one client call, turning its exceptions into sanitised ConnectorErrors.
