@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 
+def completion_rate(done: int, total: int, wont_do: int) -> float | None:
+    """done ÷ (total − won't do); None when nothing is left to complete."""
+    denominator = total - wont_do
+    return done / denominator if denominator else None
+
+
 @dataclass(frozen=True, slots=True)
 class TeamSummary:
     """One team's figures as of the report date (removed items excluded)."""
@@ -28,9 +34,7 @@ class TeamSummary:
 
     @property
     def completion_rate(self) -> float | None:
-        """done ÷ (total − won't do); None when nothing is left to complete."""
-        denominator = self.total - self.wont_do
-        return self.done / denominator if denominator else None
+        return completion_rate(self.done, self.total, self.wont_do)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +51,7 @@ class OwnerSummary:
 
     @property
     def completion_rate(self) -> float | None:
-        denominator = self.total - self.wont_do
-        return self.done / denominator if denominator else None
+        return completion_rate(self.done, self.total, self.wont_do)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,7 @@ class TrendPoint:
 
     @property
     def completion_rate(self) -> float | None:
-        denominator = self.total - self.wont_do
-        return self.done / denominator if denominator else None
+        return completion_rate(self.done, self.total, self.wont_do)
 
 
 @dataclass(frozen=True, slots=True)
