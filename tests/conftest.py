@@ -23,4 +23,6 @@ def unavailable(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
 pytest_plugins = ["tests.store_fixtures"]

@@ -45,7 +45,11 @@ class Nudge:
         if not self.item.tickets:
             return None
         link = self.item.tickets[0]
-        system = TicketSystem(link.system) if link.system in {s.value for s in TicketSystem} else TicketSystem.URL
+        system = (
+            TicketSystem(link.system)
+            if link.system in {s.value for s in TicketSystem}
+            else TicketSystem.URL
+        )
         return TicketRef(system, link.key, link.url)
 
     def people(self) -> str:
