@@ -2,7 +2,10 @@
 
 The only public entry point of the sync package (the CLI, `tracker demo` and the
 scheduler call it). With `dry_run` it stops after planning: only reads reach the ticket
-systems, and neither the documents nor the store are written.
+systems, and neither the documents nor the store are written. A real run plans the same
+way first, so a configuration problem found while reading (a token variable not set,
+credentials rejected) ends it with exit 2 before it writes anything. Every time it
+records comes from one clock: `now` (or the real start) plus the time elapsed since.
 """
 
 from __future__ import annotations
