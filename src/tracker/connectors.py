@@ -119,6 +119,9 @@ class Capabilities:
     bulk_create: int  # max drafts per create() call (Jira 50, GitHub 1)
     entity_properties: bool
     incremental_fetch: bool
+    # Creations are paced per account (GitHub's secondary limit): the engine then sends
+    # all of this system's writes through one lane instead of one per project.
+    paced_creations: bool = False
 
 
 @runtime_checkable

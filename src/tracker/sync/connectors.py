@@ -81,5 +81,4 @@ class ConnectorPool:
 
     def paced(self, name: str) -> bool:
         """Does this connector pace its creations (so writes must share one lane)?"""
-        value = self._settings.get(name, {}).get("creations_per_minute")
-        return name == "github" and value != 0
+        return self.get(name).capabilities.paced_creations

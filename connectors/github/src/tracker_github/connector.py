@@ -88,6 +88,7 @@ class GitHubConnector(GuardedCalls):
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer(creations_per_minute)
+        self.capabilities = replace(self.capabilities, paced_creations=self.pacer.per_minute > 0)
         self._redact = Redactor([token])
         self._gh = Github(
             base_url=self.url,
