@@ -120,6 +120,7 @@ def write_back(
                     editor, items.get(edit.item_id), edit, style, add_missing_columns, outcome
                 )
             ]
+            _fill_added_status_columns(editor, items, statuses)
             changed = editor.save()
         except StaleDocumentError:
             for item_id in ids:
@@ -134,6 +135,21 @@ def write_back(
         outcome.written.update(i for i in ids if i not in outcome.failed)
         outcome.status_written.update(i for i in statuses if i not in outcome.failed)
     return outcome
+
+
+def _fill_added_status_columns(
+    editor: object, items: dict[str, ActionItem], written: list[str]
+) -> None:
+    """A Status column added for some rows gets every other row's status too, so the
+    table never shows blank statuses next to written ones."""
+    tables = {
+        items[i].table_index
+        for i in written
+        if i in items and items[i].kind == "table" and "status" not in items[i].raw
+    }
+    for item in items.values():
+        if item.kind == "table" and item.table_index in tables and item.id not in written:
+            editor.set_cell(item.id, "status", item.status.value)  # type: ignore[attr-defined]
 
 
 def _apply_edit(
