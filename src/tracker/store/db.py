@@ -326,12 +326,21 @@ def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
     if not create and file is not None and not file.exists():
         raise StoreError(f"no store yet at {file}; run `tracker sync` first")
     engine = create_store_engine(parsed)
+    self_upgrading = upgrade and engine.dialect.name == "sqlite"
     try:
-        state = read_schema_state(engine)
+        try:
+            state = read_schema_state(engine)
+        except StoreError:
+            if not self_upgrading:
+                raise
+            # Maybe another process is creating this store right now: look again under
+            # the migration lock, which waits for it to finish.
+            upgrade_engine(engine)
+            return Store(engine)
         if state.newer:
             raise newer_schema_error(parsed, state)
         if not state.up_to_date:
-            if upgrade and engine.dialect.name == "sqlite":
+            if self_upgrading:
                 upgrade_engine(engine)
             else:
                 raise StoreError(
