@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from sqlmodel import select
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
+from tracker.config import load_config
 from tracker.reminders import Nudge, comment_text, slack_payload
 from tracker.report.model import ItemRow
 from tracker.sandbox.github import GitHubSandbox
@@ -99,6 +101,18 @@ def test_dry_run_posts_nothing_and_records_nothing(world: SyncWorld) -> None:
     with world.store.session() as session:
         assert session.exec(select(Reminder)).all() == []
     assert result.digests == []
+
+
+def test_dry_run_needs_no_credentials(world: SyncWorld) -> None:
+    without_tokens = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    result = run_reminders(
+        load_config(world.config_path, env=without_tokens),
+        as_of=AS_OF,
+        console=Console(file=io.StringIO(), width=200),
+        env=without_tokens,
+        dry_run=True,
+    )
+    assert len(result.commented) == 4
 
 
 UNOWNED_DOC = """\

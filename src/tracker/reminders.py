@@ -8,7 +8,7 @@ posted, so a restart (or tomorrow's run) does not repeat it within the interval.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ import requests
 from sqlmodel import col, select
 
 from tracker.config import Config
-from tracker.connectors import Connector, ConnectorError
+from tracker.connectors import ConnectorError
 from tracker.errors import ConfigError, TrackerError
 from tracker.model import TicketRef, TicketSystem
 from tracker.report import ReportData, build_report
@@ -28,6 +28,7 @@ from tracker.report.output import write_atomically
 from tracker.report.render_markdown import render_markdown
 from tracker.store import Store
 from tracker.store.models import Reminder
+from tracker.sync.connectors import ConnectorPool
 
 REASONS = ("overdue", "unowned")
 
@@ -120,13 +121,17 @@ def comment_text(template: str, nudge: Nudge) -> str:
 def send_reminders(
     store: Store,
     config: Config,
-    connector_for: Callable[[TicketRef], Connector | None],
+    pool: ConnectorPool | None,
     *,
     as_of: date,
     now: datetime,
     dry_run: bool = False,
 ) -> RemindResult:
-    """Comment on each due nudge's ticket once per interval; record each one as it is sent."""
+    """Comment on each due nudge's ticket once per interval; record each one as it is sent.
+
+    `pool` (None: comments off) builds a connector only when a comment is really posted,
+    so a dry run needs no credentials.
+    """
     result = RemindResult()
     interval = timedelta(days=config.reminders.interval_days)
     skip = recently_reminded(store, since=now - interval)
@@ -135,13 +140,13 @@ def send_reminders(
             result.recently_reminded += 1
             continue
         ref = nudge.ticket
-        connector = connector_for(ref) if ref is not None else None
-        if ref is None or connector is None:
+        system = pool.owner_of(ref) if pool is not None and ref is not None else None
+        if pool is None or ref is None or system is None:
             result.without_ticket.append(nudge)
             continue
         if not dry_run:
             try:
-                connector.add_comment(ref, comment_text(config.reminders.comment, nudge))
+                pool.get(system).add_comment(ref, comment_text(config.reminders.comment, nudge))
             except ConnectorError as error:
                 result.failed.append((nudge, str(error)))
                 continue

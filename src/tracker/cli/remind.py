@@ -15,10 +15,8 @@ from rich.text import Text
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
 from tracker.config import Config
-from tracker.connectors import Connector
 from tracker.errors import TrackerError
 from tracker.lock import run_lock
-from tracker.model import TicketRef
 from tracker.reminders import (
     RemindResult,
     post_webhook,
@@ -94,15 +92,8 @@ def run_reminders(
             run_id = None if dry_run else store.start_run("digest", now=now)
             result = RemindResult()
             pool = _connector_lookup(config, env) if comments else None
-
-            def connector_for(ref: TicketRef) -> Connector | None:
-                name = pool.owner_of(ref) if pool else None
-                return pool.get(name) if pool and name else None
-
             if config.reminders.enabled:
-                result = send_reminders(
-                    store, config, connector_for, as_of=day, now=now, dry_run=dry_run
-                )
+                result = send_reminders(store, config, pool, as_of=day, now=now, dry_run=dry_run)
             if digest and not dry_run:
                 written = write_digests(store, config, as_of=day)
                 result.digests = [path for _, _, path in written]

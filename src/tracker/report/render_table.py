@@ -22,8 +22,8 @@ from rich.text import Text
 from tracker.report import formatting as fmt
 from tracker.report.model import ItemRow, ReportData, TeamSummary
 
-NARROW_WIDTH = 120  # below this many columns, tables switch to their compact layout
-PIPE_WIDTH = 120  # a pipe has no width; rich would assume 80, too narrow for a report
+NARROW_WIDTH = 150  # below this many columns, tables switch to their compact layout
+PIPE_WIDTH = 160  # a pipe has no width; rich would assume 80, too narrow for a report
 
 
 def output_console(*, stderr: bool = False) -> Console:
