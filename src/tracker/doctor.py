@@ -15,6 +15,7 @@ from tracker.config import Config, load_config
 from tracker.connectors import Connector, Target, available_connectors, load_connector
 from tracker.errors import TrackerError
 from tracker.store import current_schema, head_revision
+from tracker.sync.local import team_target
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,9 @@ def check_store(config: Config) -> Check:
 
 def _targets(config: Config, system: str) -> Iterator[tuple[str, Target]]:
     for team in config.teams:
-        target = team.target
-        if target is None or target.system != system:
-            continue
-        if target.system == "jira":
-            yield team.name, Target("jira", project=target.project, issue_type=target.issue_type)
-        else:
-            yield team.name, Target("github", repo=target.repo)
+        target = team_target(team)
+        if target is not None and target.system == system:
+            yield team.name, target
 
 
 # Doctor asks once and reports: a sync's retries (backoff over ~20 s on a refused

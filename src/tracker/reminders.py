@@ -79,15 +79,11 @@ class RemindResult:
 
 
 def find_nudges(store: Store, config: Config, *, as_of: date) -> list[Nudge]:
-    """Overdue and unowned items from the report, as of `as_of`, open ones only."""
+    """Overdue and unowned items from the report as of `as_of` (both lists hold open items only)."""
     report = build_report(store.engine, options_from_config(config, as_of=as_of))
     return [Nudge(item, "overdue") for item in report.overdue] + [
-        Nudge(item, "unowned") for item in report.unowned if not _closed(item)
+        Nudge(item, "unowned") for item in report.unowned
     ]
-
-
-def _closed(item: ItemRow) -> bool:
-    return item.status in ("done", "wont_do")
 
 
 def recently_reminded(store: Store, *, since: datetime) -> set[tuple[str, str]]:

@@ -110,16 +110,10 @@ def run_sync_once(
 
 def _scan_only(config: Config, targets: list[Path]) -> int:
     """--dry-run without ticket systems: say what would be recorded, record nothing."""
-    from tracker.parse import iter_documents
+    from tracker.documents import configured_documents
 
     documents = items = warnings = 0
-    for doc in iter_documents(
-        targets,
-        include=config.documents.include,
-        exclude=config.documents.exclude,
-        status_words=dict(config.documents.status_words),
-        root=config.base_dir,
-    ):
+    for doc in configured_documents(config, targets):
         documents += 1
         items += len(doc.items)
         warnings += len(doc.warnings)

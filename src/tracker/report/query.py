@@ -211,17 +211,24 @@ class _Conditions:
         )
 
 
-def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> list[Any]:
+def _status_counts(items: FromClause, cond: _Conditions) -> list[ColumnElement[Any]]:
+    """total, one count per status, and overdue: what team and owner rows share."""
     status = items.c.status
+    return [
+        func.count().label("total"),
+        *(
+            _count(status == name).label(name)
+            for name in ("open", "in_progress", "done", "wont_do")
+        ),
+        _count(cond.overdue).label("overdue"),
+    ]
+
+
+def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> list[Any]:
     query = (
         select(
             items.c.team,
-            func.count().label("total"),
-            _count(status == "open").label("open"),
-            _count(status == "in_progress").label("in_progress"),
-            _count(status == "done").label("done"),
-            _count(status == "wont_do").label("wont_do"),
-            _count(cond.overdue).label("overdue"),
+            *_status_counts(items, cond),
             _count(cond.due_soon).label("due_soon"),
             _count(cond.unowned).label("unowned"),
             func.min(case((cond.overdue, items.c.due))).label("oldest_overdue"),
@@ -278,17 +285,8 @@ def _medians(connection: Connection, items: FromClause, cond: _Conditions) -> di
 
 
 def _owner_rows(connection: Connection, items: FromClause, cond: _Conditions) -> list[Any]:
-    status = items.c.status
     query = (
-        select(
-            OWNER.c.person,
-            func.count().label("total"),
-            _count(status == "open").label("open"),
-            _count(status == "in_progress").label("in_progress"),
-            _count(status == "done").label("done"),
-            _count(status == "wont_do").label("wont_do"),
-            _count(cond.overdue).label("overdue"),
-        )
+        select(OWNER.c.person, *_status_counts(items, cond))
         .join_from(items, OWNER, OWNER.c.item_id == items.c.id)
         .group_by(OWNER.c.person)
         .order_by(OWNER.c.person)

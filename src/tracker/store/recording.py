@@ -448,17 +448,11 @@ def record_paths(
     store: Store, config: Config, paths: Sequence[Path], *, now: datetime
 ) -> RecordResult:
     """`tracker sync` without a ticket system: scan `paths`, record them, log the run."""
-    from tracker.parse import iter_documents  # late: keeps `tracker.store` parser-free
+    from tracker.documents import configured_documents  # late: keeps `tracker.store` parser-free
 
     run_id = store.start_run("sync", now=now)
     try:
-        documents = iter_documents(
-            list(paths),
-            include=config.documents.include,
-            exclude=config.documents.exclude,
-            status_words=dict(config.documents.status_words),
-            root=config.base_dir,
-        )
+        documents = configured_documents(config, paths)
         result = record_documents(
             store, documents, config, now=now, scope=[str(path) for path in paths]
         )

@@ -108,7 +108,7 @@ def run_sync(
     `full` lists every scope whole (as happens by itself once a week), which is what
     notices linked tickets deleted or moved with nothing else to write.
     """
-    from tracker.parse import iter_documents
+    from tracker.documents import configured_documents
     from tracker.store.recording import record_documents
 
     progress = progress or SyncProgress()
@@ -117,15 +117,7 @@ def run_sync(
     settings = SyncSettings.from_config(config)
     pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, sleep))
     pool.validate()  # every configured connector's settings and secrets, before any I/O
-    documents = list(
-        iter_documents(
-            list(paths),
-            include=config.documents.include,
-            exclude=config.documents.exclude,
-            status_words=dict(config.documents.status_words),
-            root=config.base_dir,
-        )
-    )
+    documents = list(configured_documents(config, paths))
     # Planning only reads (store and ticket systems): a configuration problem found on
     # the way (credentials rejected, a connector missing) stops the run before it writes.
     planned = _plan(

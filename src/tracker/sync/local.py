@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from tracker.config import Config
+from tracker.config import Config, TeamConfig
 from tracker.connectors import Target
 from tracker.model import ActionItem, Postmortem, TicketRef, TicketSystem
 from tracker.store.routing import Router
@@ -38,9 +38,14 @@ def document_target(doc: Postmortem, config: Config, team: str) -> Target | None
     if isinstance(front.get("github_repo"), str):
         return Target("github", repo=str(front["github_repo"]))
     team_config = config.team(team)
-    if team_config is None or team_config.target is None:
+    return team_target(team_config) if team_config is not None else None
+
+
+def team_target(team: TeamConfig) -> Target | None:
+    """The team's configured default target, as the connectors' Target."""
+    target = team.target
+    if target is None:
         return None
-    target = team_config.target
     if target.system == "jira":
         return Target("jira", project=target.project, issue_type=target.issue_type)
     return Target("github", repo=target.repo)
