@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+import time_machine
 from rich.console import Console
 from sqlmodel import select
 
@@ -26,6 +27,9 @@ from tracker.sandbox.jira import JiraSandbox
 from tracker.store.models import Reminder
 
 AS_OF = date(2026, 11, 25)
+# The wall clock every test here runs at: sync records and reminders stamp "now",
+# so the day judged (AS_OF) and the clock must agree whatever today's date is.
+CLOCK = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 JIRA_COMMENT = "POST /rest/api/2/issue/{issueIdOrKey}/comment"
 
 
@@ -33,6 +37,8 @@ JIRA_COMMENT = "POST /rest/api/2/issue/{issueIdOrKey}/comment"
 def world(
     tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
 ) -> Iterator[SyncWorld]:
+    traveller = time_machine.travel(CLOCK, tick=True)
+    traveller.start()
     world = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
     world.write("checkout.md", EN_DOC)
     world.write("search-zh.md", ZH_DOC)
@@ -40,6 +46,7 @@ def world(
     assert not result.failed
     yield world
     world.close()
+    traveller.stop()
 
 
 def remind(world: SyncWorld, **options: Any) -> Any:
