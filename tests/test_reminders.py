@@ -20,11 +20,12 @@ from sqlmodel import select
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
 from tracker.config import load_config
+from tracker.errors import ConfigError, TrackerError
 from tracker.reminders import Nudge, comment_text, slack_payload
 from tracker.report.model import ItemRow
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
-from tracker.store.models import Reminder
+from tracker.store.models import Reminder, SyncRun
 
 AS_OF = date(2026, 11, 25)
 # The wall clock every test here runs at: sync records and reminders stamp "now",
@@ -229,3 +230,54 @@ def test_slack_text_from_documents_is_escaped() -> None:
     section = payload["blocks"][1]["text"]["text"]
     assert "&lt;!channel&gt; &amp; run" in section
     assert "<!channel>" not in section
+
+
+def _with_reminders(world: SyncWorld, section: str) -> None:
+    world.config_path.write_text(
+        world.config_path.read_text() + "\n[reminders]\n" + section, encoding="utf-8"
+    )
+
+
+def _last_digest_run(world: SyncWorld) -> SyncRun:
+    with world.store.session() as session:
+        runs = session.exec(select(SyncRun).where(SyncRun.kind == "digest")).all()
+    return runs[-1]
+
+
+def test_a_failing_webhook_closes_the_run_as_failed_and_lists_the_comments_posted(
+    world: SyncWorld,
+) -> None:
+    _with_reminders(world, 'webhook_url = "${TEST_WEBHOOK}"\n')
+    world.env["TEST_WEBHOOK"] = "http://127.0.0.1:9/hooks/refused"
+    out = io.StringIO()
+    with pytest.raises(TrackerError, match="digest webhook unreachable"):
+        run_reminders(
+            world.config, as_of=AS_OF, console=Console(file=out, width=200), env=world.env
+        )
+    run = _last_digest_run(world)
+    assert run.outcome == "failed"
+    assert run.counts["commented"] == 4
+    assert "Restore the connection-pool size to 50" in out.getvalue()
+    with world.store.session() as session:
+        assert len(session.exec(select(Reminder)).all()) == 4  # each comment recorded as posted
+
+
+def test_an_unset_webhook_variable_is_said_not_skipped_silently(world: SyncWorld) -> None:
+    _with_reminders(world, 'webhook_url = "${TEST_UNSET_WEBHOOK}"\n')
+    out = io.StringIO()
+    result = run_reminders(
+        world.config, as_of=AS_OF, console=Console(file=out, width=200), env=world.env
+    )
+    assert not result.webhook_posted
+    assert "environment variable TEST_UNSET_WEBHOOK (reminders.webhook_url) is not set" in (
+        out.getvalue()
+    )
+
+
+def test_a_bad_comment_placeholder_is_a_config_error_before_anything_is_posted(
+    world: SyncWorld,
+) -> None:
+    _with_reminders(world, 'comment = "{reason} {nope}"\n')
+    with pytest.raises(ConfigError, match=r"reminders\.comment: bad placeholder 'nope'"):
+        remind(world)
+    assert jira_comments(world) == 0

@@ -128,6 +128,7 @@ def test_output_file_is_written_whole_and_nothing_else_is_left(
     config_file: Path, tracker: Callable[..., Outcome]
 ) -> None:
     target = config_file.parent / "out" / "report.html"
+    target.parent.mkdir()
     result = tracker(config_file, "--as-of", "2026-03-31", "-f", "html", "-o", str(target))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -114,6 +115,13 @@ def _string_list(value: Any) -> Any:
 
 StringList = Annotated[list[str], BeforeValidator(_string_list)]
 
+# Whole numbers and switches are taken as TOML wrote them: `true` is not 1, 1 is not `true`.
+# Upper bounds keep every value inside what dates, timers and SQL integers can hold.
+Days = Annotated[int, Field(strict=True, ge=0, le=36_500)]
+Seconds = Annotated[float, Field(strict=True, ge=0, le=86_400 * 366)]
+Switch = Annotated[bool, Field(strict=True)]
+Attempts = Annotated[int, Field(strict=True, ge=1, le=100)]
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -134,17 +142,34 @@ class DocumentsConfig(_Section):
 
 # <section:report>
 class ReportConfig(_Section):
-    due_soon_days: int = Field(default=7, ge=0)
-    trend_weeks: int = Field(default=12, ge=1, le=520)
+    due_soon_days: Days = 7
+    trend_weeks: int = Field(default=12, strict=True, ge=1, le=520)
 
 
 # </section:report>
 
 
+_JIRA_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
+_GITHUB_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
 class JiraTarget(_Section):
     system: Literal["jira"]
     project: str
-    issue_type: str = "Task"
+    issue_type: str = Field(default="Task", min_length=1, max_length=255)
+
+    @field_validator("project")
+    @classmethod
+    def _project_key(cls, value: str) -> str:
+        # Jira's rule: a capital letter, then capitals, digits or underscores.
+        if not _JIRA_PROJECT_KEY.match(value):
+            raise PydanticCustomError(
+                "project_key",
+                "'{key}' is not a Jira project key (capital letters, digits and _, "
+                "starting with a letter, like ENG)",
+                {"key": value},
+            )
+        return value
 
 
 class GitHubTarget(_Section):
@@ -154,7 +179,11 @@ class GitHubTarget(_Section):
     @field_validator("repo")
     @classmethod
     def _owner_slash_name(cls, value: str) -> str:
-        if value.count("/") != 1 or value.startswith("/") or value.endswith("/"):
+        owner, _, name = value.partition("/")
+        names_ok = all(
+            _GITHUB_NAME.match(part) and part not in (".", "..") for part in (owner, name)
+        )
+        if not names_ok:
             raise PydanticCustomError("repo", "expected 'owner/name'")
         return value
 
@@ -242,7 +271,12 @@ class ConnectorConfig(_Section):
 
     url: str | None = None
     token: Secret | None = None
-    timeout_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: float = Field(default=30, strict=True, gt=0, le=3600)
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        return None if value is None else check_service_url(value)
 
     @model_validator(mode="after")
     def _no_literal_secrets(self) -> ConnectorConfig:
@@ -268,32 +302,38 @@ class JiraConnectorConfig(ConnectorConfig):
     wont_do_resolutions: list[str] | None = None
     # The API user's profile time zone: JQL date literals are read in it.
     time_zone: str = "UTC"
-    max_attempts: int = Field(default=5, ge=1)
+    max_attempts: Attempts = 5
     # Also store the identity as entity property `tracker.item` (one PUT per created issue).
-    entity_property: bool = False
+    entity_property: Switch = False
     # Incremental reads start this much before the last sync (JQL has minute precision).
-    overlap_seconds: float = Field(default=120, ge=0)
+    overlap_seconds: Seconds = 120
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return check_zone(value)
 
 
 class GitHubConnectorConfig(ConnectorConfig):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    creations_per_minute: float = Field(default=70, ge=0)  # 0 = no pacing (benchmarks)
-    max_attempts: int = Field(default=5, ge=1)
-    overlap_seconds: float = Field(default=60, ge=0)  # incremental reads start this early
+    # 0 = no pacing (benchmarks)
+    creations_per_minute: float = Field(default=70, strict=True, ge=0, le=10_000)
+    max_attempts: Attempts = 5
+    overlap_seconds: Seconds = 60  # incremental reads start this early
 
 
 # <section:sync>
 class SyncConfig(_Section):
     ticket_link_style: Literal["markdown", "key", "url"] = "markdown"
-    add_missing_columns: bool = True
-    close_ticket_when_done: bool = False
+    add_missing_columns: Switch = True
+    close_ticket_when_done: Switch = False
     conflict_policy: Literal["report", "document-wins", "ticket-wins"] = "report"
     status_owner: Literal["ticket", "document"] = "ticket"
     on_row_deleted: Literal["report", "close-ticket"] = "report"
     on_ticket_deleted: Literal["report", "unlink"] = "report"
     labels: StringList = Field(default_factory=lambda: ["postmortem"])
-    commit: bool = False
+    commit: Switch = False
 
 
 # </section:sync>
@@ -325,15 +365,37 @@ class ScheduleConfig(_Section):
 
 
 class RemindersConfig(_Section):
-    enabled: bool = True
-    interval_days: int = Field(default=7, ge=1)
+    enabled: Switch = True
+    interval_days: int = Field(default=7, strict=True, ge=1, le=36_500)
     comment: str = "Reminder: this postmortem action item is {reason} (due {due}). Owner: {owner}."
     digest_dir: str = ".tracker/digests"
     webhook_url: Secret | None = None
 
+    @field_validator("comment")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        sample = {
+            "reason": "overdue",
+            "due": "2026-01-01",
+            "owner": "bob",
+            "action": "x",
+            "location": "a.md:1",
+            "days_overdue": 1,
+        }
+        try:
+            value.format_map(sample)
+        except (KeyError, ValueError, IndexError, AttributeError, TypeError) as error:
+            raise PydanticCustomError(
+                "placeholder",
+                "bad placeholder {problem} (use {{reason}}, {{due}}, {{owner}}, {{action}}, "
+                "{{location}}, {{days_overdue}})",
+                {"problem": str(error)},
+            ) from None
+        return value
+
 
 class LockConfig(_Section):
-    stale_after_seconds: int = Field(default=3600, ge=1)
+    stale_after_seconds: int = Field(default=3600, strict=True, ge=1, le=86_400 * 366)
 
 
 # </section:ops>
@@ -416,26 +478,23 @@ class Config(_Section):
     @field_validator("database_url")
     @classmethod
     def _no_password_in_file(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if value and re.match(r"^[a-z0-9+]+://[^/@:]*:[^/@]+@", value):
             raise PydanticCustomError(
                 "secret_literal",
                 "a password does not belong in the file: use PGPASSWORD or ~/.pgpass, "
                 "or put the whole URL in TRACKER_DATABASE_URL",
             )
+        problem = database_url_problem(value)
+        if problem:
+            raise PydanticCustomError("database_url", problem)
         return value
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise PydanticCustomError(
-                "timezone",
-                "unknown time zone '{zone}' (use an IANA name like \"Europe/Berlin\")",
-                {"zone": value},
-            ) from error
-        return value
+        return check_zone(value)
 
     @model_validator(mode="after")
     def _teams_routed_once(self) -> Config:
@@ -464,6 +523,70 @@ class Config(_Section):
 
 
 _TARGETS = ("jira", "github")
+
+
+def check_zone(value: str) -> str:
+    """An IANA time zone name, or a one-line error saying what is expected."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise PydanticCustomError(
+            "timezone",
+            "unknown time zone '{zone}' (use an IANA name like \"Europe/Berlin\")",
+            {"zone": value},
+        ) from error
+    return value
+
+
+def check_service_url(value: str) -> str:
+    """A ticket system's address: http(s), a host, no credentials, query or fragment.
+
+    Credentials in the URL would be copied into every ticket link, document, commit and
+    report; tokens belong in `token = "${ENV_VAR}"`."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError(
+            "url", "expected an http(s) address like https://example.atlassian.net"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise PydanticCustomError(
+            "url_credentials",
+            "the address must not carry a user or password: "
+            'put the token in `token = "${ENV_VAR}"`',
+        )
+    if parts.query or parts.fragment:
+        raise PydanticCustomError("url", "the address must not have a ?query or #fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise PydanticCustomError("url", "the port must be a number from 1 to 65535") from None
+    return value.strip()
+
+
+_SQL_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a database URL, in one line (None: nothing).
+
+    Checked by hand rather than with SQLAlchemy so loading a config stays cheap."""
+    example = "use sqlite:///path/to/tracker.db or postgresql+psycopg://user@host:5432/db"
+    if not url.strip():
+        return f"is empty (leave it out for the default store, or {example})"
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return f"{url!r} is not a database URL ({example})"
+    if scheme not in _SQL_SCHEMES:
+        known = ", ".join(_SQL_SCHEMES)
+        return f"unsupported database scheme {scheme!r} (tracker speaks {known})"
+    if scheme.startswith("sqlite"):
+        if not rest.startswith("/") or rest == "/":
+            return f"a SQLite URL needs three slashes and a path ({example})"
+        return None
+    host = urlsplit(url).netloc.rpartition("@")[2]
+    if not host and "host=" not in url:
+        return f"a PostgreSQL URL needs a host ({example})"
+    return None
 
 
 def _key_path(location: tuple[int | str, ...]) -> str:
@@ -520,7 +643,12 @@ _FRIENDLY = {
 
 def _resolve_database_url(url: str | None, base_dir: Path, env: Mapping[str, str]) -> str:
     """TRACKER_DATABASE_URL wins; a relative SQLite path is relative to the config file."""
-    chosen = env.get(DATABASE_URL_ENV) or url
+    from_env = env.get(DATABASE_URL_ENV)
+    if from_env is not None and from_env.strip():
+        problem = database_url_problem(from_env)
+        if problem:
+            raise ConfigError(f"{DATABASE_URL_ENV}: {problem}")
+    chosen = from_env or url
     if not chosen:
         return f"sqlite:///{(base_dir / DEFAULT_DATABASE_PATH).resolve()}"
     prefix = "sqlite:///"

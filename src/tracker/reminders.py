@@ -67,6 +67,7 @@ class RemindResult:
     recently_reminded: int = 0
     digests: list[Path] = field(default_factory=list)
     webhook_posted: bool = False
+    webhook_unset: str | None = None  # the webhook's environment variable, when unset
 
     def counts(self) -> dict[str, int]:
         return {
@@ -105,9 +106,14 @@ def comment_text(template: str, nudge: Nudge) -> str:
         "location": nudge.item.location,
         "days_overdue": nudge.item.days_overdue or 0,
     }
+    return fill_comment(template, values)
+
+
+def fill_comment(template: str, values: dict[str, object]) -> str:
+    """`template` with `values`; a bad placeholder is one ConfigError line."""
     try:
         return template.format_map(values)
-    except (KeyError, ValueError, IndexError) as error:
+    except (KeyError, ValueError, IndexError, AttributeError, TypeError) as error:
         raise ConfigError(
             f"reminders.comment: bad placeholder {error}",
             hint="use {reason}, {due}, {owner}, {action}, {location}, {days_overdue}",
@@ -122,13 +128,15 @@ def send_reminders(
     as_of: date,
     now: datetime,
     dry_run: bool = False,
+    into: RemindResult | None = None,
 ) -> RemindResult:
     """Comment on each due nudge's ticket once per interval; record each one as it is sent.
 
     `pool` (None: comments off) builds a connector only when a comment is really posted,
-    so a dry run needs no credentials.
+    so a dry run needs no credentials. `into` collects the outcome as it happens, so a
+    caller still knows what was posted when a later step fails.
     """
-    result = RemindResult()
+    result = into if into is not None else RemindResult()
     interval = timedelta(days=config.reminders.interval_days)
     skip = recently_reminded(store, since=now - interval)
     for nudge in find_nudges(store, config, as_of=as_of):
@@ -140,9 +148,10 @@ def send_reminders(
         if pool is None or ref is None or system is None:
             result.without_ticket.append(nudge)
             continue
+        text = comment_text(config.reminders.comment, nudge)  # a dry run checks it too
         if not dry_run:
             try:
-                pool.get(system).add_comment(ref, comment_text(config.reminders.comment, nudge))
+                pool.get(system).add_comment(ref, text)
             except ConnectorError as error:
                 result.failed.append((nudge, str(error)))
                 continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tracker.config import CONFIG_ENV, Config, load_config
+from tracker.errors import TrackerError
 
 ConfigOption = Annotated[
     Path | None,
@@ -28,3 +30,22 @@ def load_config_or_default(path: Path | None) -> Config:
     Errors are ConfigError (one line, exit 2), which the CLI's `main` prints.
     """
     return load_config(path)
+
+
+# Days a report or reminder can be judged at: wide enough for any real postmortem, narrow
+# enough that "due soon" windows and trends never leave the calendar's range.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def parse_day(value: str | None, *, option: str = "--as-of") -> date | None:
+    """A YYYY-MM-DD option value, or a one-line usage error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise TrackerError(f"{option}: expected a date like 2026-03-31, got {value!r}") from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise TrackerError(f"{option}: {value} is out of range ({EARLIEST_DAY} to {LATEST_DAY})")
+    return day

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.cli.app import app
-from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.cli.options import ConfigOption, load_config_or_default, parse_day
 from tracker.config import Config
 from tracker.errors import TrackerError
 from tracker.lock import run_lock
@@ -25,7 +25,7 @@ from tracker.reminders import (
     write_digests,
 )
 from tracker.report.render_table import ByWidth, action_with_location, new_table, output_console
-from tracker.store import open_store
+from tracker.store import Store, open_store
 from tracker.store.db import store_exists
 from tracker.sync.connectors import ConnectorPool
 
@@ -86,26 +86,75 @@ def run_reminders(
         console.print("nothing to remind (no store yet: run `tracker sync` first)")
         return RemindResult()
     store = open_store(config.database_url, create=not dry_run)
+    result = RemindResult()
+    failure: Exception | None = None
     try:
         # a dry run only reads: no lock file, no run recorded
         with nullcontext() if dry_run else run_lock(config.database_url, purpose="remind"):
             run_id = None if dry_run else store.start_run("digest", now=now)
-            result = RemindResult()
-            pool = _connector_lookup(config, env) if comments else None
-            if config.reminders.enabled:
-                result = send_reminders(store, config, pool, as_of=day, now=now, dry_run=dry_run)
-            if digest and not dry_run:
-                written = write_digests(store, config, as_of=day)
-                result.digests = [path for _, _, path in written]
-                webhook = config.reminders.webhook_url
-                if webhook is not None and webhook.is_set:
-                    post_webhook(webhook.get(), slack_payload(day, [(t, r) for t, r, _ in written]))
-                    result.webhook_posted = True
+            try:
+                _remind(
+                    store,
+                    config,
+                    result,
+                    day=day,
+                    now=now,
+                    env=env,
+                    comments=comments,
+                    digest=digest,
+                    dry_run=dry_run,
+                )
+            except Exception as error:  # the run is closed as failed, then the error shown
+                failure = error
             if run_id is not None:
-                outcome = "partial" if result.failed else "ok"
-                store.finish_run(run_id, outcome, result.counts())
+                outcome = "failed" if failure else ("partial" if result.failed else "ok")
+                message = None if failure is None else _failure_message(failure)
+                store.finish_run(run_id, outcome, result.counts(), message=message)
     finally:
         store.close()
+    _print_result(console, result, dry_run)
+    if failure is not None:
+        raise failure
+    return result
+
+
+def _remind(
+    store: Store,
+    config: Config,
+    result: RemindResult,
+    *,
+    day: date,
+    now: datetime,
+    env: Mapping[str, str] | None,
+    comments: bool,
+    digest: bool,
+    dry_run: bool,
+) -> None:
+    """Comments, then digests and the webhook; `result` holds whatever was done so far."""
+    pool = _connector_lookup(config, env) if comments else None
+    if config.reminders.enabled:
+        send_reminders(store, config, pool, as_of=day, now=now, dry_run=dry_run, into=result)
+    if not digest or dry_run:
+        return
+    written = write_digests(store, config, as_of=day)
+    result.digests = [path for _, _, path in written]
+    webhook = config.reminders.webhook_url
+    if webhook is None:
+        return
+    if not webhook.is_set:
+        result.webhook_unset = webhook.env_var
+        return
+    post_webhook(webhook.get(), slack_payload(day, [(t, r) for t, r, _ in written]))
+    result.webhook_posted = True
+
+
+def _failure_message(failure: Exception) -> str:
+    """What `tracker status` shows for a failed run (a TrackerError's text is safe to show)."""
+    return str(failure) if isinstance(failure, TrackerError) else type(failure).__name__
+
+
+def _print_result(console: Console, result: RemindResult, dry_run: bool) -> None:
+    """What was done (also after a failure part-way: comments already posted are listed)."""
     if result.commented or result.without_ticket or result.failed:
         console.print(_nudge_table(result, dry_run))
     else:
@@ -114,9 +163,13 @@ def run_reminders(
         console.print(f"digest written: {path}")
     if result.webhook_posted:
         console.print("digest posted to the webhook")
+    if result.webhook_unset:
+        console.print(
+            f"digest not posted: environment variable {result.webhook_unset} "
+            "(reminders.webhook_url) is not set"
+        )
     if result.recently_reminded:
         console.print(f"{result.recently_reminded} already reminded within the interval")
-    return result
 
 
 @app.command()
@@ -142,10 +195,7 @@ def remind(
     section of the config).
     """
     loaded = load_config_or_default(config)
-    try:
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise TrackerError(f"--as-of: expected a date like 2026-03-31, got {as_of!r}") from None
+    day = parse_day(as_of)
     result = run_reminders(loaded, as_of=day, comments=comments, digest=digest, dry_run=dry_run)
     if result.failed:
         raise typer.Exit(1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 
 from tracker.cli.app import app
-from tracker.cli.options import ConfigOption, load_config_or_default
+from tracker.cli.options import ConfigOption, load_config_or_default, parse_day
 from tracker.errors import TrackerError
 from tracker.report import ReportData, build_report
 from tracker.report.options import options_from_config
@@ -46,15 +45,6 @@ RENDERERS: dict[ReportFormat, Callable[[ReportData], str]] = {
     ReportFormat.CSV: render_csv,
     ReportFormat.HTML: render_html,
 }
-
-
-def _parse_as_of(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise TrackerError(f"--as-of: expected a date like 2026-03-31, got {value!r}") from error
 
 
 def _tripped(report: ReportData, gates: list[Gate]) -> list[str]:
@@ -108,7 +98,7 @@ def report(
     Example: tracker report --format html --output report.html --fail-on overdue
     """
     settings = load_config_or_default(config)
-    options = options_from_config(settings, team=team, as_of=_parse_as_of(as_of))
+    options = options_from_config(settings, team=team, as_of=parse_day(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"
     store = open_store(settings.database_url, create=False)  # reading never creates a store
     try:

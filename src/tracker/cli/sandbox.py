@@ -24,10 +24,19 @@ class JiraFlavour(StrEnum):
 @app.command()
 def sandbox(
     jira_port: Annotated[
-        int, typer.Option("--jira-port", help="Port for the Jira sandbox (0 = any free one).")
+        int,
+        typer.Option(
+            "--jira-port", min=0, max=65535, help="Port for the Jira sandbox (0 = any free one)."
+        ),
     ] = 0,
     github_port: Annotated[
-        int, typer.Option("--github-port", help="Port for the GitHub sandbox (0 = any free one).")
+        int,
+        typer.Option(
+            "--github-port",
+            min=0,
+            max=65535,
+            help="Port for the GitHub sandbox (0 = any free one).",
+        ),
     ] = 0,
     token: Annotated[
         str | None,

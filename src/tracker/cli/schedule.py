@@ -156,7 +156,9 @@ def _runs_table(runs: list[SyncRun], zone: Any) -> ByWidth:
 @app.command()
 def status(
     config: ConfigOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=10_000, help="How many runs.")
+    ] = 10,
 ) -> None:
     """Show the last runs (started, finished, outcome, counts) and the next scheduled ones.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from tracker.report import formatting as fmt
 from tracker.report.model import ItemRow, ReportData, TeamSummary
@@ -44,7 +45,13 @@ def _team_cells(team: TeamSummary, *, bold: bool = False) -> list[str]:
 
 
 def _link(text: str, url: str | None) -> str:
-    return f"[{escape(text)}](<{url.replace('>', '%3E')}>)" if url else escape(text)
+    return f"[{escape(text)}](<{link_destination(url)}>)" if url else escape(text)
+
+
+def link_destination(url: str) -> str:
+    """A URL that stays one link inside a table cell: characters that end a `<...>`
+    destination, split a GFM row or start HTML are percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
 def _item_cells(item: ItemRow) -> list[str]:
