@@ -1,10 +1,13 @@
 """What a careful person lists as the action items of each corpus and example document.
 
-EXPECTED covers every file in ../shared/corpus/postmortems; EXAMPLES the project's own
-examples/postmortems, whose metadata (team, severity, date) is asserted as well.
+EXPECTED covers every file in tests/corpus (public documents, licences and sources in
+tests/corpus/SOURCES.md); EXAMPLES the project's own examples/postmortems, whose metadata
+(team, severity, date) is asserted as well.
 
 Written by reading every document (not by running the parser), so `tests/test_corpus.py`
 holds the parser to a human reading. One `Expected` per file name; items in document order.
+Documents the parser does not fully read yet are listed in full all the same: recall is
+measured against these lists (bench/corpus.py) and held by a floor (tests/test_corpus.py).
 
 How each item is written down
 - `action`: one or more substrings of the item's text, compared case-insensitively. The
@@ -63,9 +66,10 @@ Rules for the hard cases (applied to every file alike)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 
 class _Unchecked:
@@ -126,16 +130,65 @@ def placeholder(text: str) -> Item:
     return item(text, owners=UNCHECKED, due=UNCHECKED)
 
 
+def norm(text: str) -> str:
+    """Compare text the way a reader does: case, spacing and code ticks don't matter."""
+    return " ".join(text.replace("`", "").split()).casefold()
+
+
+def pair(expected: Sequence[Item], actions: Sequence[str]) -> list[int | None]:
+    """For each expected item, the index of the parsed action it is, or None if missed.
+
+    Each expected item takes the next parsed action, in order, that contains its first
+    substring; matching by text keeps one missed or extra item from shifting every later
+    comparison.
+    """
+    found: list[int | None] = []
+    position = 0
+    for want in expected:
+        needle = norm(want.action[0])
+        hit = next((i for i in range(position, len(actions)) if needle in norm(actions[i])), None)
+        found.append(hit)
+        if hit is not None:
+            position = hit + 1
+    return found
+
+
+def _owner_keys(owners: Any) -> list[str]:
+    return [str(o).strip().lstrip("@").casefold() for o in owners]
+
+
+def _status_ok(actual: Any, want: Any) -> bool:
+    return str(actual) in ((want,) if isinstance(want, str) else want)
+
+
+def _ticket_keys(tickets: Any) -> list[str]:
+    return [str(t).casefold() for t in tickets]
+
+
+# field -> (the parsed item's value, whether it equals the expectation). Parsed items are
+# tracker.model.ActionItem; typed Any so this module stays free of the parser.
+FIELDS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], bool]]] = {
+    "owners": (lambda it: it.owners, lambda a, b: _owner_keys(a) == _owner_keys(b)),
+    "due": (lambda it: it.due, lambda a, b: a == b),
+    "status": (lambda it: it.status.value, _status_ok),
+    "tickets": (
+        lambda it: [t.key for t in it.tickets],
+        lambda a, b: _ticket_keys(a) == _ticket_keys(b),
+    ),
+    "priority": (lambda it: it.priority, lambda a, b: a == b),
+    "type": (lambda it: it.type, lambda a, b: (a or "").casefold() == (b or "").casefold()),
+}
+
+
 D = date
 NONE: tuple[Item, ...] = ()
-HOMELAB = "Harsh-Upadhayay/homelab-k8s"
 K8S = "kubernetes/test-infra"
 ETCD = "etcd-io/etcd"
 
 EXPECTED: dict[str, Expected] = {
     "SOURCES.md": Expected(
         NONE,
-        title="Postmortem action-item corpus: sources",
+        title="Corpus sources and licences",
         language="en",
         why="the corpus index itself: a table about files, no action heading",
     ),
@@ -298,97 +351,6 @@ EXPECTED: dict[str, Expected] = {
         kind="list",
         why="checkbox packing Owner / Due / Description; 预防（Prevention） field list is not items",
     ),
-    "harsh-upadhayay-homelab-k8s__INC-2026-004-argocd-repo-server-oom-recovery.md": Expected(
-        (
-            item(
-                "Raise repo-server memory request to 128 MiB and limit to 1 GiB",
-                priority="P0",
-                owners=("Repository owner",),
-                status="done",
-            ),
-            item(
-                "Retry failed reconciliation and recreate Loki on Longhorn",
-                priority="P0",
-                owners=("Repository owner",),
-                status="done",
-            ),
-            item(
-                "Alert on Argo CD component restarts and OOM kills",
-                priority="P1",
-                owners=("Repository owner",),
-                tickets=(f"{HOMELAB}#53",),
-            ),
-            item(
-                "Exercise a cold-cache full reconciliation",
-                priority="P2",
-                owners=("Repository owner",),
-                tickets=(f"{HOMELAB}#53",),
-            ),
-        ),
-        title="INC-2026-004: Argo CD repository server OOM during recovery reconciliation",
-        language="en",
-        kind="table",
-        why="status cell 'Open ([#53](url))' holds status and ticket; metadata/timeline tables",
-        severity="SEV-3",
-        date=D(2026, 7, 25),
-    ),
-    "harsh-upadhayay-homelab-k8s__INC-2026-006-buildkit-emptydir.md": Expected(
-        (
-            item("Bound BuildKit's cache", priority="P1", owners=("operator",)),
-            item(
-                "Add an alert on node ephemeral-storage headroom",
-                priority="P1",
-                owners=("operator",),
-            ),
-            item("Add periodic", priority="P2", owners=("operator",)),
-            item(
-                "Document the read-only-remount signature",
-                priority="P2",
-                owners=("operator",),
-            ),
-            item(
-                "for build invocations in the Workbench Runbook",
-                priority="P2",
-                owners=("operator",),
-            ),
-            item(
-                "dev image needs all three browser engines",
-                priority="P3",
-                owners=("project owner",),
-            ),
-            item(
-                "Consider giving BuildKit a small dedicated PVC",
-                priority="P3",
-                owners=("operator",),
-                status=("open", "wont_do"),  # "Deferred"
-            ),
-        ),
-        title=(
-            "INC-2026-006: BuildKit cache filled a worker's ephemeral storage and left "
-            "the registry volume read-only"
-        ),
-        language="en",
-        kind="table",
-        why="long cells with inline code; code fences and tables elsewhere",
-        severity="SEV-3",
-        date=D(2026, 8, 8),  # "2026-08-08 to 2026-08-09 JST": its first day
-    ),
-    "harsh-upadhayay-homelab-k8s__TEMPLATE.md": Expected(
-        (
-            item(
-                "Concrete, testable action",
-                owners=UNCHECKED,
-                status=UNCHECKED,
-                priority=UNCHECKED,
-            ),
-        ),
-        title=None,  # "INC-YYYY-NNN: Short incident title"
-        language="en",
-        kind="table",
-        why="placeholder row listing the status vocabulary 'Open / In progress / Done / Deferred'",
-        severity=None,  # "| Severity | SEV-N |"
-        date=None,  # "| Date | YYYY-MM-DD |"
-    ),
     "huat-fsac-guidance-astro__retrospective_improvement.md": Expected(
         (
             placeholder("行动 1"),
@@ -467,54 +429,11 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         why="'# Corrective actions' holds <...> prose; '- [] ' notes to the owner are distractors",
     ),
-    "lpding888-ai-fashion-studio__postmortem_template.md": Expected(
-        (placeholder("行动项 1"), placeholder("行动项 2")),
-        title=None,  # no H1
-        language="zh",
-        kind="list",
-        why="'### Action items（必须有）' with full-width parentheses",
-    ),
     "pagerduty-ir-docs__post_mortem_template.md": Expected(
         NONE,
         title=None,  # no H1
         language="en",
         why="Action Items section is italic guidance only; impact/timeline tables",
-    ),
-    "picklesueat-steam-review-analytics__postmortem_template.md": Expected(
-        (blank_row(),),
-        title="Incident postmortem template",
-        language="en",
-        kind="table",
-        why="'## Follow-up actions' with an Action | Owner | Due date table and one blank row",
-    ),
-    "portswigger-cloud__2024-10-saas-outage.md": Expected(
-        (
-            item(
-                "Changes have been made to the Karpenter resources",
-                status=UNCHECKED,  # past tense (rule 3)
-            ),
-            item(
-                "Bottlerocket release ATOM feed has been added",
-                status=UNCHECKED,  # past tense (rule 3)
-            ),
-            item("A public status page will be setup to communicate to customers"),
-        ),
-        title="24-10-2024 - All instances not available to BSEE SaaS customers",
-        language="en",
-        kind="list",
-        why="heading with a trailing space; '1.' for every item",
-        severity="Critical",  # "## Severity / **Critical** - Complete or major outage"
-    ),
-    "portswigger-cloud__2026-01-load-balancer-webhook-certificate-expiry.md": Expected(
-        (
-            item("Audit all clusters for orphaned secrets without owning Certificate"),
-            item("Create high-level application access alerting for each SaaS cluster"),
-        ),
-        title="12-01-2026 - BSEE SaaS instances unavailable in US and Canada regions",
-        language="en",
-        kind="list",
-        why="numbered list; 'Resolution and Recovery' numbered list is a distractor",
-        severity="Critical",
     ),
     "posthog__2025-10-21-feature-flags-recurring-outages.md": Expected(
         (
@@ -610,114 +529,6 @@ EXPECTED: dict[str, Expected] = {
         kind="list",
         why="## Follow-ups with one empty '- [ ] '; a ### Prevention heading holds a question",
     ),
-    "unattributed-alx-aes-edi__rca-postmortem-malformed-table.md": Expected(
-        (
-            item(
-                "Investigate if bulk record import processing caused any spike",
-                type="prevent",
-                owners=("Tufayl Ahmed",),
-            ),
-            item(
-                "New policy creation to detect the missing records",
-                type="prevent",
-                owners=("Tufayl Ahmed",),
-                status="done",
-            ),
-            item(
-                "Investigate the problem with the AESCIS service",
-                type="prevent",
-                owners=("Tufayl Ahmed",),
-            ),
-        ),
-        title="RCA/Postmortem for AES-EDI | Jira issue (AESEDI-53447)",
-        language="en",
-        kind="table",
-        why="tab-padded ragged rows, **TODO**/**DONE** in the Bug cell, '##Learned Lessons' row",
-        date=D(2019, 12, 19),
-    ),
-    "unattributed-jimdo-wonderland__deployer-api-outage-postmortem.md": Expected(
-        (
-            item(
-                "to show relevant AWS environment information",
-                type="prevent",
-                owners=("mlafeldt",),
-                tickets=("Luzifer/awsenv#11",),
-            ),
-            item(
-                "Fix Deployer to notice changes in underlying ECS services",
-                type="prevent",
-                owners=("mlafeldt",),
-                tickets=("Jimdo/wonderland-deployer#560",),
-            ),
-        ),
-        title="Deployer API Outage Postmortem",
-        language="en",
-        kind="table",
-        why="Google SRE-book table; Bug cell = issue link + **TODO**",
-        date=D(2016, 9, 5),
-    ),
-    "unattributed-zh__INC-2026-001-postgresql-outage.md": Expected(
-        (
-            item(
-                "backend 加 PG 连接熔断",
-                priority="P1",
-                owners=("@backend",),
-                due=D(2026, 5, 3),
-                status=UNCHECKED,  # done per "## 8. 状态" prose (rule 3)
-            ),
-            item(
-                "前端 /products 加骨架屏",
-                priority="P2",
-                owners=("@frontend",),
-                due=D(2026, 5, 10),
-                status=UNCHECKED,
-            ),
-            item(
-                "给 monitor-logs 加 P1 告警",
-                priority="P3",
-                owners=("@ops",),
-                due=D(2026, 5, 15),
-                status=UNCHECKED,
-            ),
-        ),
-        title="INC-2026-001：PostgreSQL 中断导致后台 API 短时不可用",
-        language="zh",
-        kind="table",
-        why="优先级 | 行动项 | 负责人 | 截止 under '## 4. 改进项（行动项）'",
-    ),
-    "unattributed-zh__sprint-85-retro-improvement-actions.md": Expected(
-        (
-            item(
-                "强化 CI main 分支验证",
-                owners=("Orion",),
-                due=D(2026, 5, 19),
-                status="done",
-            ),
-            item(
-                "验证具体文件",
-                owners=("Orion",),
-                due=D(2026, 5, 18),
-                status="done",
-            ),
-            item(
-                "修复 branch-cleanup.yml 排除规则",
-                owners=("Orion",),
-                due=D(2026, 5, 19),
-                status="in_progress",
-            ),
-            item(
-                "强制执行 main 分支存在性检查",
-                owners=("Sprint 排序师",),
-                due=D(2026, 5, 20),
-                status="open",  # 待办
-            ),
-        ),
-        title="Sprint #85 复盘会议纪要",
-        language="zh",
-        kind="table",
-        why="action is the 2nd column (问题 | 改进措施 | …); other 负责人 tables are distractors",
-        date=D(2026, 5, 18),  # "**会议日期**: 2026-05-18", the meeting the document records
-    ),
     "wshobson-agents__postmortem-writing-SKILL.md": Expected(
         NONE,
         title="Postmortem Writing",
@@ -729,16 +540,6 @@ EXPECTED: dict[str, Expected] = {
         title="postmortem-writing — templates and worked examples",
         language="en",
         why="the action table sits inside an unclosed code fence (rule 4)",
-    ),
-    "you7li__postmortem-template.md": Expected(
-        (
-            placeholder("Owner / deadline / task 1"),
-            placeholder("Owner / deadline / task 2"),
-        ),
-        title="Postmortem Template",
-        language="en",
-        kind="list",
-        why="checkbox packing 'Owner / deadline / task' placeholders",
     ),
 }
 
