@@ -32,7 +32,10 @@ from tests.corpus_expectations import (  # noqa: E402
     FIELDS,
     UNCHECKED,
     Expected,
+    extra_key,
     pair,
+    regressions,
+    wrong_key,
 )
 from tracker.parse import parse_file  # noqa: E402
 
@@ -71,6 +74,12 @@ class CaseResult:
     missed: list[str]
     extra: list[str]
     wrong: list[str]
+    extra_keys: list[str]
+    wrong_keys: list[str]
+
+    def floor(self) -> dict[str, list[str]]:
+        """This document's entry in the floor file."""
+        return {"found": self.found_actions, "wrong": self.wrong_keys, "extra": self.extra_keys}
 
 
 def _cases() -> list[tuple[str, Path, Expected]]:
@@ -87,6 +96,7 @@ def measure(case: str, path: Path, expected: Expected) -> CaseResult:
     found_actions: list[str] = []
     missed: list[str] = []
     wrong: list[str] = []
+    wrong_keys: list[str] = []
     for want, hit in zip(expected.items, hits, strict=True):
         if hit is None:
             missed.append(want.action[0] or "<blank row>")
@@ -104,9 +114,29 @@ def measure(case: str, path: Path, expected: Expected) -> CaseResult:
                 tally.right[name] += 1
             else:
                 wrong.append(f"{want.action[0]!r} {name}: {actual_value(got)!r}, want {value!r}")
+                wrong_keys.append(wrong_key(name, want))
+    for name in ("priority", "type"):  # not reported, but held by the floor like the others
+        for want, hit in zip(expected.items, hits, strict=True):
+            value = getattr(want, name)
+            if hit is None or value is UNCHECKED:
+                continue
+            actual_value, same = FIELDS[name]
+            if not same(actual_value(parsed[hit]), value):
+                wrong_keys.append(wrong_key(name, want))
     used = {h for h in hits if h is not None}
-    extra = [f"{it.line}: {it.action[:70]}" for i, it in enumerate(parsed) if i not in used]
-    return CaseResult(case, expected.language, tally, found_actions, missed, extra, wrong)
+    unlisted = [it for i, it in enumerate(parsed) if i not in used]
+    extra = [f"{it.line}: {it.action[:70]}" for it in unlisted]
+    return CaseResult(
+        case,
+        expected.language,
+        tally,
+        found_actions,
+        missed,
+        extra,
+        wrong,
+        [extra_key(it) for it in unlisted],
+        sorted(wrong_keys),
+    )
 
 
 def _pct(part: int, whole: int) -> str:
@@ -146,25 +176,25 @@ def report(results: list[CaseResult]) -> None:
 
 
 def write_floor(results: list[CaseResult], allow_lower: bool) -> int:
-    """Record today's found items as the floor; refuse to lower it unless allowed."""
-    old: dict[str, list[str]] = (
+    """Record today's results as the floor; refuse to record a regression unless allowed."""
+    old: dict[str, dict[str, list[str]]] = (
         json.loads(FLOOR_FILE.read_text(encoding="utf-8")) if FLOOR_FILE.exists() else {}
     )
-    new = {r.case: r.found_actions for r in results}
-    lowered = {
-        case: sorted(Counter(before) - Counter(new.get(case, [])))
-        for case, before in old.items()
-        if case in new and Counter(before) - Counter(new[case])
-    }
-    if lowered and not allow_lower:
-        for case, lost in lowered.items():
-            print(f"would lower {case}: {lost}", file=sys.stderr)
+    new = {r.case: r.floor() for r in results}
+    worse = [p for p in regressions(old, new) if p.split(":", 1)[0] in new]
+    if worse and not allow_lower:
+        for problem in worse:
+            print(f"regression: {problem}", file=sys.stderr)
         print("floor not written (use --allow-lower if that is intended)", file=sys.stderr)
         return 1
     text = json.dumps(new, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     FLOOR_FILE.write_text(text, encoding="utf-8")
-    raised = sum(len(v) for v in new.values()) - sum(len(v) for v in old.values())
-    print(f"wrote {FLOOR_FILE.relative_to(ROOT)}: {len(new)} documents, {raised:+d} items")
+    found = sum(len(e["found"]) for e in new.values())
+    debt = sum(len(e["wrong"]) + len(e["extra"]) for e in new.values())
+    print(
+        f"wrote {FLOOR_FILE.relative_to(ROOT)}: {len(new)} documents, {found} items found, "
+        f"{debt} known wrong fields or extra items"
+    )
     return 0
 
 

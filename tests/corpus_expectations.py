@@ -66,6 +66,7 @@ Rules for the hard cases (applied to every file alike)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -151,6 +152,33 @@ def pair(expected: Sequence[Item], actions: Sequence[str]) -> list[int | None]:
         if hit is not None:
             position = hit + 1
     return found
+
+
+def wrong_key(field: str, expected: Item) -> str:
+    """How the floor file names a field the parser gets wrong on an expected item."""
+    return f"{field}: {expected.action[0]}"
+
+
+def extra_key(parsed: Any) -> str:
+    """How the floor file names a parsed item no reader lists (its first 60 characters)."""
+    return norm(parsed.action)[:60]
+
+
+def regressions(
+    old: dict[str, dict[str, list[str]]], new: dict[str, dict[str, list[str]]]
+) -> list[str]:
+    """What `new` loses against the `old` floor: found items gone, wrong fields or extras added."""
+    problems = []
+    for case, before in old.items():
+        after = new.get(case, {})
+        lost = Counter(before.get("found", [])) - Counter(after.get("found", []))
+        added = {
+            key: sorted(Counter(after.get(key, [])) - Counter(before.get(key, [])))
+            for key in ("wrong", "extra")
+        }
+        problems += [f"{case}: no longer found: {text}" for text in sorted(lost.elements())]
+        problems += [f"{case}: new {key}: {text}" for key, texts in added.items() for text in texts]
+    return problems
 
 
 def _owner_keys(owners: Any) -> list[str]:
@@ -728,3 +756,221 @@ EXAMPLES: dict[str, Expected] = {
         date=D(2026, 10, 12),
     ),
 }
+
+
+def plain(text: str, *more: str, status: StatusSpec = "open") -> Item:
+    """A list item stating no owner, due date, ticket or priority."""
+    return item(text, *more, status=status)
+
+
+def team_subject(text: str, *more: str, status: StatusSpec = "open") -> Item:
+    """An item whose sentence names the team doing it ("DevEx will …"): owner unsettled."""
+    return item(text, *more, owners=UNCHECKED, status=status)
+
+
+# --- dfds/postmortems: bare bullets under "## Action Items", some with bold lead labels ---
+EXPECTED.update(
+    {
+        "dfds__PM2019-009-ip-starvation.md": Expected(
+            (
+                plain(
+                    "Make sure all deployed resources have a plan for monitoring / scaling",
+                    status="in_progress",  # "This is a work in progress"
+                ),
+                plain("Separate Kubernetes node autoscaling groups per AWS availability zone"),
+                plain("Implement priority-classes for critical workloads"),
+                plain("Consider separate prioritization of SRE tasks"),
+            ),
+            title="Kubernetes network infrastructure IP starvation",
+            language="en",
+            kind="list",
+            why="'**Title**: explanation' bullets separated by blank lines; status in the text",
+        ),
+        "dfds__PM2019-010-node-deletion.md": Expected(
+            (
+                plain(
+                    "Implement least-privilege in Hellman Kubernetes cluster",
+                    status="in_progress",  # "We are working on defining …"
+                ),
+                plain("Implement priority-classes for critical workloads"),  # "Has been scheduled"
+            ),
+            title="Hellman Kubernetes cluster node deletion",
+            language="en",
+            kind="list",
+            why="bold lead labels; a reference-style link definition follows the list",
+        ),
+        "dfds__PM2019-011-iac-reverted.md": Expected(
+            (
+                plain("Implement priority-classes for critical workloads"),
+                plain("Implement rules and guidelines for repository contribution"),
+                plain("Implement standardized pipeline configurations"),
+                plain("Run terraform plan in CI step to test commits"),
+                plain("Document procedure for breaking Terraform state locks"),
+            ),
+            title="Hellman Kubernetes IaC accidentally reverted",
+            language="en",
+            kind="list",
+            why="bold lead labels with inline code; link definition after the list",
+        ),
+        "dfds__PM2020-002-kiam-disruption.md": Expected(
+            (
+                plain("Document the process of creating/updating KIAM certificates"),
+                plain("We have added a backlog task to curate for which scenarios"),
+                plain("Replace KIAM server with"),
+            ),
+            title="KIAM Service disruption",
+            language="en",
+            kind="list",
+            why="three bullets before a level-1 '# Stats' heading",
+        ),
+        "dfds__PM2020-006-adsync-service-accounts.md": Expected(
+            (
+                team_subject("DevEX will update all service accounts in the near future"),
+                team_subject("DevEx has placed an action item on our development roadmap"),
+            ),
+            title="ADSync service accounts",
+            language="en",
+            kind="list",
+            why="long paragraph bullets whose subject is the team",
+        ),
+        "dfds__PM2020-009-kiam-upgrade.md": Expected(
+            (
+                plain(
+                    "Setup dashboard and alerting for elevated error rates for KIAM",
+                    "kiam/blob/master/docs/METRICS.md",  # a docs link, not a ticket
+                ),
+            ),
+            title="KIAM service disruption due to upgrade",
+            language="en",
+            kind="list",
+            why="a sub-bullet with a bare documentation URL; '[kiam-pr]: …pull/427' is a link "
+            "definition for the summary, not a ticket of the item",
+        ),
+        "dfds__PM2021-001-logs-not-shipped.md": Expected(
+            (
+                plain("Setup alerts for when logs are not shipped to CWL"),  # "(issue created)"
+                item(
+                    "Discuss the feasibility of using GitOps for essential cluster workloads",
+                    owners=UNCHECKED,  # "(Rasmus call for meeting)"
+                ),
+                item(
+                    "Discuss modularity of our infrastructure-modules Terraform repo",
+                    owners=UNCHECKED,  # "(Willi call for meeting)"
+                ),
+            ),
+            title="Logs from Kubernetes worklaods not being shipped to CloudWatch Logs",
+            language="en",
+            kind="list",
+            why="parenthesised notes: '(issue created)' has no ticket id, '(X call for meeting)'",
+        ),
+        "dfds__PM2021-005-503-deregistration.md": Expected(
+            (
+                plain("Revert to default of 300 seconds for de-registration delay on the ALBs"),
+                plain("Update roll-over script to temporarily set de-registration delay to zero"),
+                plain("Create ingress test suite"),
+            ),
+            title="All services returning 503 in Kubernetes",
+            language="en",
+            kind="list",
+            why="a Lessons Learned bullet list follows the action items (distractor)",
+        ),
+        "dfds__PM2021-009-404-traefik.md": Expected(
+            (
+                plain("Upgrade Traefik to v2.5 where bug is fixed"),
+                plain("Change Traefik v2 healthcheck path to something more robust"),
+                plain("Setup external liveness probe on ingress controller"),
+                plain("Workload segmentation might be an option to limit blast zones"),
+                plain("Look into monitoring the Traefik v2 API for rapid changes"),
+                plain("Look into smoketesting, during and after node roll over"),
+            ),
+            title="All services returning 404 in Kubernetes",
+            language="en",
+            kind="list",
+            why="six bullets, then imperative-sounding Lessons Learned bullets (distractor)",
+        ),
+        "dfds__PM2022-004-kafka-metrics-missing.md": Expected(
+            (
+                plain("Check why did not get alert of kafka-exporter response times"),
+                plain("Consider to setup an alert if a Kafka topic has a high number"),
+            ),
+            title="Kafka metrics missing from Prometheus",
+            language="en",
+            kind="list",
+            why="'An issue has been created for this' with no id; '(What 'high' is TBD)'",
+        ),
+        "dfds__PM2022-007-kafka-metrics-stopped.md": Expected(
+            (
+                plain(
+                    "Service account with ACLs and metricViewer role has been documented",
+                    status=UNCHECKED,  # past tense (rule 3)
+                ),
+            ),
+            title="Kafka metrics stopped being exported to Prometheus",
+            language="en",
+            kind="list",
+            why="the only action item is written in the past tense",
+        ),
+        "dfds__PM2023-001-total-node-failure.md": Expected(
+            (
+                plain("Document rollover process"),
+                plain("Investigate options for improving rollover process"),
+                plain("Add coverage for fluentd to QA test suite"),
+                plain("Add alarms for fluentd in case not enough/no log data is being sent"),
+                plain("Implement staging environment"),
+                plain(
+                    "Implement guards against invalid container runtime selection",
+                    status="done",  # "(done)" at the end of the item
+                ),
+            ),
+            title="Total node failure",
+            language="en",
+            kind="list",
+            why="'(done)' status inside the text; the next heading follows with no blank line",
+        ),
+        "dfds__PM2024-001-nodes-notready.md": Expected(
+            (
+                plain("Move 'grafana-agent' to monitoring node group"),
+                plain("Add alerts for when bandwidth across the cluster reaches"),
+                plain("Investigate if we can set memory limits on grafana-agent Helm chart"),
+                plain("Investigate grafana-agent memory usage"),
+                plain("Ask Grafana support if we should use PVC for grafana-agent"),
+                plain("Consider pushing node logs to Loki with limited retention"),
+                plain("Create wiki page with common metrics/log queries"),
+            ),
+            title="Two Kubernetes nodes went into NotReady state",
+            language="en",
+            kind="list",
+            why="seven plain bullets after a long timeline table",
+        ),
+        "dfds__PM2024-002-pods-not-starting.md": Expected(
+            (
+                plain(
+                    "We tweaked/adjusted the internal Registry pull limit",
+                    status=UNCHECKED,  # past tense (rule 3)
+                ),
+                plain(
+                    "We've advised the Teams to adjust their deployments",
+                    status=UNCHECKED,
+                ),
+            ),
+            title="PODs not able to start while being moved to new nodes during AMI Update",
+            language="en",
+            kind="list",
+            why="list right under the heading with no blank line; past-tense items",
+        ),
+        "dfds__PM2025-002-traefik-rule.md": Expected(
+            (
+                plain("Continue to attempt a resolution for the NodeNotReady issues"),
+                plain("Investigate using a PolicyEngine to prevent conflicting routes"),
+                plain("Investigate solutions that would show conflicting routes in Traefik"),
+                plain("Prevent EKS Add-ons from being included with other changes"),
+                plain("Add an additional Traefik test for /api path in our integration tests"),
+                plain("Align SLA's with business and support & operations"),
+            ),
+            title="Traefik Rule Preventing Some Inbound Traffic",
+            language="en",
+            kind="list",
+            why="six plain bullets; contributing factors are bullets too (distractor)",
+        ),
+    }
+)
