@@ -974,3 +974,145 @@ EXPECTED.update(
         ),
     }
 )
+
+POSTHOG_JS = "PostHog/posthog-js"
+
+# --- PostHog/post-mortems: Remediation sections with status headings, bold labels, PRs ---
+EXPECTED.update(
+    {
+        "posthog__2025-09-29-flags-is-down.md": Expected(
+            (
+                # ### Immediate Actions (Completed)
+                plain("Database connection timeouts moved to runtime configuration", status="done"),
+                plain("Timeout values increased to accommodate peak load scenarios", status="done"),
+                # ### Short-term Improvements ([Follow along here](…/issues/39133))
+                # "Implementing …", "Adding …": under way or planned, the text doesn't settle it
+                item(
+                    "Read/write path separation",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                item(
+                    "Circuit breaker implementation",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                item(
+                    "Health check optimization",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                item(
+                    "Rollback procedure documentation",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                # ### Long-term Improvements (Q4 2025 - Q1 2026)
+                plain("Development of specialized tooling for rapid pod termination"),
+                plain("Comprehensive load testing to validate connection pool behavior"),
+                plain("Quarterly incident response drills to ensure operational readiness"),
+            ),
+            title="PostHog Feature Flags Service Outage - September 29, 2025",
+            language="en",
+            kind="list",
+            why="Remediation subsections; tracking-issue link in a heading; bold lead labels",
+        ),
+        "posthog__2025-10-03-surveys-sdk-bug.md": Expected(
+            (
+                # ### Immediate Actions
+                plain("Reverted the backwards-incompatible changes", status="done"),  # ✅
+                plain("Issued credits / refunds to all customers affected", status="done"),  # ✅
+                plain(
+                    "Sent communications to all 305 affected teams",
+                    status=UNCHECKED,  # past tense without ✅ (rule 3)
+                ),
+                # a bold-labelled paragraph, not a list item
+                item("Start incidents earlier", owners=("lucasheriques",)),
+                # ### Short-term Improvements: each ends in a PR link
+                item("API compatibility layer", tickets=(f"{POSTHOG_JS}#2428",)),
+                item("Ignore PostHog SDK exceptions", tickets=(f"{POSTHOG_JS}#2430",)),
+                item(
+                    "Monitor suspicious exceptions",
+                    owners=UNCHECKED,  # "The error tracking team should monitor …"
+                    tickets=("PostHog/posthog#39377",),
+                ),
+                # ### Long-term Improvements: "Owner: @lucasheriques" at the end
+                item("Version compatibility testing", owners=("lucasheriques",)),
+                item("Static analysis tooling", owners=("lucasheriques",)),
+                item("Client-side error monitoring", owners=("lucasheriques",)),
+            ),
+            title="PostHog Surveys SDK Bug - October 3, 2025",
+            language="en",
+            why="✅ items, a '**Action item:** … Owner: @x' paragraph, '[[PR](url)]' links, "
+            "'Owner: @x' at the end of bullets",
+        ),
+        "posthog__2025-11-26-shai-hulud-attack.md": Expected(
+            (
+                plain(
+                    "We've significantly tightened our package release workflows", status=UNCHECKED
+                ),
+                plain(
+                    "Increased the scrutiny any PR modifying a workflow file gets", status=UNCHECKED
+                ),
+                plain("Switched to pnpm 10", status=UNCHECKED),
+                plain("Re-worked our Github secrets management", status=UNCHECKED),
+            ),
+            title="Post-mortem of Shai-Hulud attack on November 24th, 2025",
+            language="en",
+            kind="list",
+            why="'How are we preventing it from happening again?' with past-tense bullets; the "
+            "numbered 'What should you do?' advice to customers is a distractor",
+        ),
+        "learningequality__002-cloudflare-incomplete-migration.md": Expected(
+            (
+                plain("Avoid using toplevel wildcards on the DNS level"),
+                plain("Check every subdomain we have and make sure we've migrated every subdomain"),
+                plain("Use an uptime service to monitor ALL of our domains"),
+            ),
+            title=None,  # first H1 is "Overview"
+            language="en",
+            kind="list",
+            why="'# Corrective actions' bullets; '## Owner: @x' is the postmortem's owner, not "
+            "the items'; '- [x]'/'- []' notes to the owner are distractors",
+        ),
+        "learningequality__003-instantschools-migrations-not-included.md": Expected(
+            NONE,
+            title=None,  # first H1 is "Metadata"
+            language="en",
+            why="'# Corrective actions' is prose describing the fix already made; checked "
+            "notes-to-owner boxes are distractors",
+        ),
+    }
+)
+
+# --- Chia-Network/post-mortem: improvements written one per line, no list markers ---
+# Rule: a paragraph whose every line is one imperative improvement is a list without
+# markers (each line is an item); narrative prose (chia website outage) is not.
+EXPECTED.update(
+    {
+        "chia__2021-05-09-negative-coin-values.md": Expected(
+            (
+                plain("Add more thorough testing and have strict testing standards"),
+                plain("Minimize the number of different types of data structures used"),
+                plain("Bug bounty in order to get more visibility"),
+                plain("More automated alarms for when issues arise"),
+                plain("Have an incident response plan to notify the most experienced people"),
+                plain("Add an independent status page"),
+                plain("Add a notification in the GUI when a new version is available"),
+            ),
+            title=None,  # no H1
+            language="en",
+            why="'Lessons Learned and Future Improvements': one improvement per line, one paragraph",
+        ),
+        "chia__2021-10-31-employee-compromise.md": Expected(
+            (
+                plain("Develop better techniques in questioning the end-user"),
+                plain("Hire a professional SecOps person"),
+                plain("Add a feature to the Chia Graphical User Interface"),
+            ),
+            title="Suspected Chia Employee Compromise",
+            language="en",
+            why="'Corrective and Preventative Measure' (singular): three lines, no markers",
+        ),
+    }
+)
