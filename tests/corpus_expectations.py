@@ -1067,7 +1067,7 @@ EXPECTED.update(
             (
                 plain("Avoid using toplevel wildcards on the DNS level"),
                 plain("Check every subdomain we have and make sure we've migrated every subdomain"),
-                plain("Use an uptime service to monitor ALL of our domains"),
+                plain("Use an uptime service to monitor"),
             ),
             title=None,  # first H1 is "Overview"
             language="en",
