@@ -1116,3 +1116,350 @@ EXPECTED.update(
         ),
     }
 )
+
+MB = "jupyterhub/mybinder.org-deploy"
+BH = "jupyterhub/binderhub"
+KS = "jupyterhub/kubespawner"
+R2D = "jupyterhub/repo2docker"
+JH = "jupyterhub/jupyterhub"
+
+
+def linked(
+    text: str, *tickets: str, status: StatusSpec = "open", more: tuple[str, ...] = ()
+) -> Item:
+    """A list item with no owner or due date whose links are its tickets."""
+    return item(text, *more, tickets=tickets, status=status)
+
+
+# --- jupyterhub/mybinder.org-deploy incident reports: "## Action items" split by ###
+# sub-headings, numbered items hard-wrapped, issue/PR links inline, in parentheses, on the
+# continuation line, bare, or reference-style. Links "related to" or "blocking on" an
+# item are context, not its ticket (UNCHECKED).
+EXPECTED.update(
+    {
+        "mybinder__2017-09-27-hub-403.md": Expected(
+            (
+                linked(
+                    "Handle errors on launching servers on the hub more gracefully", f"{BH}#131"
+                ),
+                linked(
+                    "Write end-to-end tests that help validate that a deployment was successful",
+                    f"{MB}#10",
+                    more=("part of marking a deployment green or red",),
+                ),
+                linked(
+                    "Write down the responsibilities of the people doing the deployment", f"{MB}#11"
+                ),
+                linked("Do deployments more often so we don't end up doing one big", f"{MB}#8"),
+                linked(
+                    "Consider figuring out an easy way for people to run a development", f"{BH}#137"
+                ),
+            ),
+            title="2017-09-27, Hub 403",
+            language="en",
+            kind="list",
+            why="numbered items under ### sub-headings; '[Issue](url)' on the wrapped line; "
+            "numbered lists in the timeline and conclusion are distractors",
+        ),
+        "mybinder__2017-09-29-504.md": Expected(
+            (
+                linked(
+                    "Removing the redirect page will get rid of the 504 timeout issue", f"{BH}#135"
+                ),
+                linked("Diagnose the original", f"{BH}#140"),
+                linked("Fix known issue of PodReflector missing events", f"{KS}#81"),
+                linked(
+                    "Investigate further possibilities of reflector failure and recovery",
+                    f"{KS}#85",
+                ),
+                linked("Unrecoverable PodReflector errors should abort the Hub", f"{KS}#86"),
+                linked(
+                    "Implement health monitoring and alerting to respond more quickly", f"{MB}#19"
+                ),
+                plain("Automatic recovery could potentially relaunch the Hub pod"),
+            ),
+            title="2017-09-29, 504",
+            language="en",
+            kind="list",
+            why="'[Pull Request](url)' links; a prose paragraph with a bare PR URL between "
+            "sub-lists is not an item",
+        ),
+        "mybinder__2017-10-17-cluster-full.md": Expected(
+            (
+                linked("If a pod doesn't start in time, kubespawner should kill it", f"{KS}#95"),
+                linked("Make the launch timeout more configurable", f"{BH}#244"),
+                linked("If launch fails, then BinderHub should actually call stop", f"{BH}#245"),
+                linked("We need better alerting for when cluster is full", f"{MB}#125"),
+            ),
+            title="2017-10-17, Cluster Full",
+            language="en",
+            kind="list",
+            why="one-item numbered lists under three sub-headings",
+        ),
+        "mybinder__2017-11-30-oom-proxy.md": Expected(
+            (
+                linked("Limit memory available to build pods", f"{R2D}#159"),
+                linked("Fix configuration so that user pods are not cleaned up", f"{MB}#198"),
+                plain("Should nominate one person to be the driver"),
+                plain("Better alerting for when something is wrong with the cluster"),
+            ),
+            title="2017-11-30 4:23PM PST, OOM (Out of Memory) Proxy",
+            language="en",
+            why="one-paragraph actions under action sub-headings with a bare URL in "
+            "parentheses; the '## Logs' link list after is a distractor",
+        ),
+        "mybinder__2018-01-04-failed-staging-deploy.md": Expected(
+            (
+                plain("Minimize tribal knowledge in the deployment process"),
+                plain("Simplify steps into a checklist"),
+                plain("Minimize copy-paste errors by user"),
+                plain('Add a "deployment to staging" checklist'),
+                plain("Add a better way to self diagnose whether the Travis failure"),
+                plain("Look into generating a commit for bumping without human entry"),
+                plain("Document in the helm chart repo as well as mybinder.org-deploy"),
+            ),
+            title="2018-01-04, Failed deploy to staging",
+            language="en",
+            kind="list",
+            why="plain bullets under three sub-headings",
+        ),
+        "mybinder__2018-01-17-ubuntu-upgrade.md": Expected(
+            (
+                linked(
+                    "Note that Ubuntu non-LTS is on a ~9 month cycle",
+                    f"{R2D}#198",
+                    more=("Keep bumping Ubuntu versions until we hit LTS",),
+                ),
+                linked("Subscribe to the ubuntu-announce mailing list", f"{MB}#296"),
+                linked("Separate python version from distro version", f"{R2D}#185"),
+                linked("Allow users to pin distros", f"{R2D}#148"),
+                linked("Keep our own apt mirror", f"{MB}#295"),
+                linked("Continuous tests should be run against binder", f"{MB}#19"),
+            ),
+            title="2018-01-17, Emergency Aardvark bump",
+            language="en",
+            kind="list",
+            why="'[Issue](url)'/'[PR](url)' at the end of bullets, one on the wrapped line",
+        ),
+        "mybinder__2018-01-18-reddit-hug.md": Expected(
+            (
+                plain("Gather commands used in incident response and add to SRE guide"),
+                plain("Discuss how to know when to call an incident as resolved"),
+                plain("Investigate k8 training"),
+                plain("Consider ways to have a system similar to staging"),
+                plain("Consider creating a script or cheatsheet for running tests"),
+                plain("Run the py.tests constantly and actively alert us when they fail"),
+            ),
+            title="2018-01-18, reddit hugs mybinder",
+            language="en",
+            kind="list",
+            why="plain bullets under Process / Training / Testing sub-headings",
+        ),
+        "mybinder__2018-01-18-ssl-outdated.md": Expected(
+            (
+                plain(
+                    "Do not use a single team member's email address for letsencrypt",
+                    status=UNCHECKED,  # settled only by the next item's sub-bullet
+                ),
+                plain(
+                    "Instead, use a shared google groups email account",
+                    "This has been done",
+                    status="done",  # its sub-bullet: "This has been done: …"
+                ),
+                plain(
+                    "keep an eye on the SSL once the first expiration date comes around",
+                    "this is a correct assumption",
+                ),
+            ),
+            title="2018-01-11, Warning from letsencrypt about outdated SSL certificate",
+            language="en",
+            kind="list",
+            why="status given by a sub-bullet; an email address that is not an owner; a bare "
+            "URL under 'Related Issues / PRs' is not an item",
+        ),
+        "mybinder__2018-02-12-launch-fail.md": Expected(
+            (
+                plain("Improve the team operations around debugging the cluster"),
+                linked("Improve the language around site reliability expectations", f"{MB}#359"),
+                item(
+                    "We should set up some kind of monitoring for the mybinder.org deployment",
+                    "something quick-and-dirty",
+                    tickets=UNCHECKED,  # links both the long-term plan (#19) and its own #358
+                ),
+            ),
+            title="2018-02-12, Hub Launch Fail",
+            language="en",
+            kind="list",
+            why="'([link to issue](url))' after wrapped lines; one item links two issues",
+        ),
+        "mybinder__2018-02-22-nginx-down.md": Expected(
+            (
+                plain(
+                    "Make sure that everybody gets emailed when the site goes down", status="done"
+                ),
+                linked(
+                    "Find a path forward to switch away from NGINX",
+                    "jupyterhub/zero-to-jupyterhub-k8s#528",
+                ),
+            ),
+            title="2018-02-22 NGINX crash",
+            language="en",
+            kind="list",
+            why="'(DONE)' status at the end of the text; '[#528](url)' link",
+        ),
+        "mybinder__2018-03-13-PVC-hub-locked.md": Expected(
+            (
+                # ### Investigation: a paragraph asking for an investigation, with imperatives
+                plain("Why did this outage start in the first place?"),
+                item(
+                    "Make sure we have a non-stackdriver alerting service",
+                    tickets=UNCHECKED,  # "(currently blocking on [#365](…))"
+                ),
+                plain("Document how to check if a PVC hasn't been released"),
+                plain("Document how to manually restart a node"),
+                linked("Document how to delete pods that have entered an", f"{MB}#512"),
+                plain("Store the prometheus data somewhere more stable than its server pod"),
+            ),
+            title="2018-03-13, PVC for hub is locked",
+            language="en",
+            why="a paragraph under '### Investigation'; '## Questions for follow up' holds one "
+            "empty '-' (not an item); numbered lists under Lessons learnt are distractors",
+        ),
+        "mybinder__2018-03-26-no-space-left.md": Expected(
+            (
+                plain('Add log metric for "no space left on device" messages', status="done"),
+                plain('Add log metric for "Error creating user" message', status="done"),
+                plain('Add metrics-based alert for "Error creating user" messages', status="done"),
+                linked("Enable SMTP for alerts from grafana metrics", f"{MB}#365"),
+                plain('Investigate root cause of "no space left on device" messages'),
+                plain("Systematically cordon and cull nodes older than 3-5 days?"),
+            ),
+            title='2018-03-26, "no space left on device"',
+            language="en",
+            kind="list",
+            why="checkbox list, three checked; '[GitHub Issue](url)' link",
+        ),
+        "mybinder__2018-03-31-server-start-fail.md": Expected(
+            (
+                item(
+                    "Improve the alerting so that a majority of the team is notified",
+                    tickets=UNCHECKED,  # "(currently blocking on [#365](…))"
+                ),
+                linked(
+                    'Come up with team guidelines for how "stale" a node can become', f"{MB}#528"
+                ),
+                linked('Document how to "recycle" nodes properly', f"{MB}#528"),
+            ),
+            title="2018-03-31, Server launch failures",
+            language="en",
+            kind="list",
+            why="'### What went wrong' bullets and an Investigation paragraph with no action "
+            "sit inside '## Action items' (distractors)",
+        ),
+        "mybinder__2018-04-18-cull-flood.md": Expected(
+            (
+                linked("Revisit automatic pull requests to encourage keeping", f"{BH}#222"),
+                item(
+                    "Add alarms for sustained high CPU and memory usage",
+                    tickets=UNCHECKED,  # "Related to [this issue](…)"
+                ),
+                linked("Figure out tests for the culler", f"{JH}#1791"),
+                linked("Fix bugs in image-culler preventing it from running", f"{BH}#534"),
+                plain("Allow disabling image culler in helm chart"),
+                linked("Investigate and fix memory leak in kubespawner", f"{KS}#165"),
+                plain("Describe process for deploying jupyterhub image bumps"),
+            ),
+            title="2018-04-18, Culler flood",
+            language="en",
+            kind="list",
+            why="'([Issue](url))' alone on the wrapped line; an '[Issue]' link to a pull request",
+        ),
+        "mybinder__2018-07-08-podsnips-aplenty.md": Expected(
+            (
+                linked("set up notifications of downtime", f"{MB}#611"),
+                linked("automate scale-down", f"{MB}#646"),
+                linked("make sure downtime recovery steps are documented", f"{MB}#655"),
+                linked("Fix failure to delete pods when pod reflector fails", f"{KS}#208"),
+                linked("Make kubespawner more robust to pod-reflector failure", f"{KS}#209"),
+                linked("Refactor event reflector to be a single reflector", f"{KS}#210"),
+                linked("try to auto-detect likely unhealthy Hub state", f"{JH}#2028"),
+            ),
+            title="2018-07-08, too many pods",
+            language="en",
+            kind="list",
+            why="template guidance paragraph left in; links on the last of several wrapped lines",
+        ),
+        "mybinder__2018-07-30-jupyterlab-build-cpu-saturate.md": Expected(
+            (
+                linked("set up notifications of downtime", f"{MB}#611"),
+                linked(
+                    "Find a way to gracefully handle repositories that take a long time",
+                    f"{BH}#624",
+                ),
+                linked("Find a way to avoid overloading the Binder CPU", f"{BH}#624"),
+            ),
+            title="2018-07-30 JupyterLab builds saturate BinderHub CPU",
+            language="en",
+            kind="list",
+            why="'1.' for every item; bare issue URLs in parentheses",
+        ),
+        "mybinder__2019-02-20-no-logs.md": Expected(
+            (
+                linked("test and notify when kubectl logs doesn't work", f"{MB}#900"),
+                linked("add command to retrieve apiserver logs to sre guide", f"{MB}#901"),
+                linked("describe how to identify suspicious networking status", f"{MB}#900"),
+            ),
+            title=None,  # "incident date: 2019-02-20, …": not a postmortem-style prefix to drop
+            language="en",
+            kind="list",
+            why="'[issue](url)' without parentheses; inline code in the action",
+        ),
+        "mybinder__2019-03-24-r2d-upgrade.md": Expected(
+            (
+                plain(
+                    "Need to devise a strategy for wiping the build cache",
+                    "without generating a huge",
+                ),
+                plain("Add a command that can be copy&pasted to add a new node pool"),
+                plain("Change our build thread pool setup so that a single slow to build"),
+            ),
+            title="2019-03-24, repo2docker upgrade and docker image cache wipe",
+            language="en",
+            kind="list",
+            why="hard-wrapped numbered items, no links",
+        ),
+        "mybinder__2019-04-03-ingress-cordoned.md": Expected(
+            (
+                plain("Update SRE guide to include guidance for moving ingress controller pods"),
+                plain("Setup our ingress deployment to be robust against nodes being cordoned"),
+            ),
+            title="2019-04-03, 30min outage during node pool upgrade",
+            language="en",
+            kind="list",
+            why="template guidance paragraph above a two-item numbered list",
+        ),
+        "mybinder__2022-01-27-prime-version.md": Expected(
+            (
+                linked("Implement proactive alerts", f"{MB}#611"),
+                linked(
+                    "Fix bug preventing prime cluster's version from being updated", f"{MB}#2113"
+                ),
+                linked("Add metrics for the federation-redirect service", f"{MB}#2114"),
+                linked(
+                    "Consider allowing the prime cluster to stop accepting traffic", f"{MB}#2115"
+                ),
+            ),
+            title="2022-01-27, stale prime version",
+            language="en",
+            kind="list",
+            why="reference-style ticket links '([issue][alerting-issue])' defined after the list",
+        ),
+        "mybinder__2022-06-02-pod-limit.md": Expected(
+            (linked("Uptime and alerting", f"{MB}#611"),),
+            title="2022-01-27, pod limit reached",  # sic: the document's own H1
+            language="en",
+            kind="list",
+            why="the item is a label and a bare issue URL",
+        ),
+    }
+)
