@@ -1463,3 +1463,68 @@ EXPECTED.update(
         ),
     }
 )
+
+I2C = "2i2c-org/infrastructure"
+
+# --- 2i2c-org/incident-reports: autolinked issues, checkbox lists with URLs and sub-bullets
+EXPECTED.update(
+    {
+        "2i2c__2020-10-28-memory-overload.md": Expected(
+            (
+                linked("Make sure user pods are in a separate pool", f"{I2C}#89"),
+                linked("Set limits on the support infrastructure", f"{I2C}#90"),
+                linked("Document and think about overcommit ratios for memory usage", f"{I2C}#91"),
+                linked("Setup better Grafana dashboards to monitor resource usage", f"{I2C}#92"),
+                linked("Document how folks can get kubectl access to the cluster", f"{I2C}#87"),
+            ),
+            title="2020-08-28 - Memory overload on WER cluster",
+            language="en",
+            kind="list",
+            why="each bullet ends in an autolinked issue URL '<https://…/issues/89>'",
+        ),
+        "2i2c__2025-05-12-earthscope-resource-provisioning-issue.md": Expected(
+            (
+                plain("write an incident report"),
+                linked(
+                    "hold an internal retrospective about the incident",
+                    "2i2c-org/meta#2194",
+                    "2i2c-org/meta#2217",  # bare URLs in sub-bullets belong to the parent
+                    f"{I2C}#6105",
+                    f"{I2C}#6106",
+                ),
+            ),
+            title="Incident report May 12 2025 - Earthscope resource provisioning issue",
+            language="en",
+            kind="list",
+            why="'- [ ]' items; a bare issue URL at the end and three more in sub-bullets; "
+            "dozens of '###' timeline headings before",
+        ),
+        "2i2c__2025-07-21-openscapes-hub-pods-dying.md": Expected(
+            (plain("write an incident report"),),
+            title="Incident report July 21 2025 - Openscapes hub pods dying post-stress-testing",
+            language="en",
+            kind="list",
+            why="one checkbox right under the heading, no blank line",
+        ),
+        "2i2c__2025-08-12-leap-outage.md": Expected(
+            (
+                plain("Write an incident report"),
+                plain("Write a small document for incident response"),
+                item(
+                    "Upgrade jupyterhub-home-nfs, and remove nfs-share-creator job",
+                    tickets=UNCHECKED,  # "(see …/pull/34)": a related change, not said to be it
+                ),
+                linked(
+                    "Update deployer system to add opt-in hardening",
+                    f"{I2C}#6555",
+                    status="done",
+                ),
+                plain("Update primary engineer's shell configuration", status="done"),
+            ),
+            title="Incident report August 12 2025 - LEAP hub outage",
+            language="en",
+            kind="list",
+            why="'- [x]'/'- [ ]'; '— https://…/pull/6555' after an em dash; '[20m]' effort note",
+        ),
+    }
+)
