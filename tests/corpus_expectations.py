@@ -1528,3 +1528,66 @@ EXPECTED.update(
         ),
     }
 )
+
+UNIVAF = "usdigitalresponse/univaf"
+
+# --- usdigitalresponse/univaf incident reports: bold status notes, reference-style issue
+# links, lead-in bullets. A bullet that only introduces its sub-bullets ("In the future
+# when …:") is not an item; its sub-bullets are. A bullet that is an action keeps its
+# sub-bullets as its parts (rule 2).
+EXPECTED.update(
+    {
+        "univaf__2021-06-03--database-full.md": Expected(
+            (
+                plain("Set up CloudWatch alarms for database resources", status="done"),
+                plain("Set up Sentry alarms for high error rates"),
+                plain("Set up Slack integrations so alerts are highly visible"),
+                plain("Set up automatic deletion of old logs"),
+            ),
+            title="2021-06-03: Database Full",
+            language="en",
+            kind="list",
+            why="'**(Done during this incident)**' status; a '## Responders' list of @handles "
+            "after the items is a distractor",
+        ),
+        "univaf__2021-06-11--database-low.md": Expected(
+            (plain("Decide whether to shrink the database disk back down"),),
+            title="2021-06-11: Database Storage Low",
+            language="en",
+            kind="list",
+            why="a single long bullet",
+        ),
+        "univaf__2021-06-28--external-id-migration.md": Expected(
+            (
+                plain("Add integration tests that exercise common loader/server interactions"),
+                plain("More carefully test and review code before deploy"),
+                plain("More closely monitor for errors after deploy"),
+                plain("Lower cutoffs in Sentry for API errors"),
+            ),
+            title="2021-06-28: External ID Migration",
+            language="en",
+            kind="list",
+            why="a lead-in bullet ending in ':' whose four sub-bullets are the actions",
+        ),
+        "univaf__2021-06-29--actions-budget-terraform-state.md": Expected(
+            (
+                plain(
+                    "Work with USDR ops team to fund GitHub effectively",
+                    "Turn actions back on for this project",
+                    "Raise need for USDR to develop real budgeting",
+                ),
+                linked("Document how to build manually", f"{UNIVAF}#294"),
+                linked("Document how to reset Terraform Cloud state", f"{UNIVAF}#295"),
+                linked(
+                    "Articulate a process for planning and handling Terraform changes",
+                    f"{UNIVAF}#296",
+                ),
+            ),
+            title="2021-06-29: Broken Deploys with No Actions Budget and Bad Terraform State",
+            language="en",
+            kind="list",
+            why="reference-style '([#294][issue-294])' links defined at the end; one sub-bullet "
+            "'**(Done as of 2021-06-30)**' under an open parent",
+        ),
+    }
+)
