@@ -91,7 +91,9 @@ def _cases() -> list[tuple[str, Path, Expected]]:
 def measure(case: str, path: Path, expected: Expected) -> CaseResult:
     """Pair one document's parsed items with its expectations and count."""
     parsed = parse_file(path).items
-    hits = pair(expected.items, [it.action for it in parsed])
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    firsts = [lines[it.line - 1] if 1 <= it.line <= len(lines) else "" for it in parsed]
+    hits = pair(expected.items, [it.action for it in parsed], firsts)
     tally = Tally(documents=1, expected=len(expected.items), parsed=len(parsed))
     found_actions: list[str] = []
     missed: list[str] = []

@@ -136,18 +136,26 @@ def norm(text: str) -> str:
     return " ".join(text.replace("`", "").split()).casefold()
 
 
-def pair(expected: Sequence[Item], actions: Sequence[str]) -> list[int | None]:
+def pair(
+    expected: Sequence[Item], actions: Sequence[str], first_lines: Sequence[str]
+) -> list[int | None]:
     """For each expected item, the index of the parsed action it is, or None if missed.
 
-    Each expected item takes the next parsed action, in order, that contains its first
-    substring; matching by text keeps one missed or extra item from shifting every later
-    comparison.
+    Each expected item takes the next parsed item, in order, whose action contains its
+    first substring and whose first source line (`first_lines`, the line the parser says
+    the item starts on) does too: an item that swallowed its neighbours or sub-bullets
+    does not count as finding them. Matching by text keeps one missed or extra item from
+    shifting every later comparison.
     """
+
+    def same(want: str, i: int) -> bool:
+        return want in norm(actions[i]) and want in norm(first_lines[i])
+
     found: list[int | None] = []
     position = 0
     for want in expected:
         needle = norm(want.action[0])
-        hit = next((i for i in range(position, len(actions)) if needle in norm(actions[i])), None)
+        hit = next((i for i in range(position, len(actions)) if same(needle, i)), None)
         found.append(hit)
         if hit is not None:
             position = hit + 1

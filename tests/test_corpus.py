@@ -136,7 +136,9 @@ def _pairs(case: str) -> list[tuple[Item, ActionItem | None]]:
     """Each expected item with the parsed item it is (None: the parser missed it)."""
     actual = _parsed(case).items
     expected = _expected(case).items
-    hits = pair(expected, [it.action for it in actual])
+    lines = _source_lines(case)
+    firsts = [lines[it.line - 1] if 1 <= it.line <= len(lines) else "" for it in actual]
+    hits = pair(expected, [it.action for it in actual], firsts)
     return [
         (exp, None if hit is None else actual[hit]) for exp, hit in zip(expected, hits, strict=True)
     ]
