@@ -1599,3 +1599,64 @@ EXPECTED.update(
         ),
     }
 )
+
+Z2JH = "jupyterhub/zero-to-jupyterhub-k8s"
+
+EXPECTED.update(
+    {
+        "mybinder__2018-02-20-jupyterlab-announcement.md": Expected(
+            (
+                # ### JupyterHub
+                linked("Release JupyterHub 0.9 (or backport for 0.8.2)", f"{JH}#1676"),
+                linked("Improve handling of spawners that are slow to stop", f"{JH}#1677"),
+                item(
+                    "Investigating allowing deletion of users whose servers are slow to stop",
+                    tickets=(f"{JH}#1677",),
+                    status=UNCHECKED,  # "Investigating …": under way or planned
+                ),
+                linked("implement API-only mode for use cases like Binder", f"{JH}#1675"),
+                # ### Zero-to-JupyterHub, under the label line "cull_idle_servers:"
+                linked("identify reason why 400 responses cause script to exit", f"{Z2JH}#522"),
+                linked("avoid 400 responses by waiting for servers to stop", f"{Z2JH}#522"),
+                # ### BinderHub
+                linked("ensure pycurl is used", f"{BH}#460"),
+                linked("Investigate timeout issue", f"{BH}#464"),
+                plain(
+                    "separate rejection code/metadata for launch failures",
+                    status=("done", "wont_do"),  # "Note: on investigation, we already do this"
+                ),
+                linked(
+                    "Figure out if there's a way to reduce the number of HTTP requests", f"{BH}#461"
+                ),
+                linked("Make it possible for Binder to launch multiple JupyterHubs", f"{BH}#465"),
+                # ### Deployment
+                linked("Avoid sending requests for stopped pods to the Hub", f"{MB}#444"),
+                linked("Document ways to suspect and identify unhealthy nodes", f"{MB}#468"),
+                linked(
+                    "Come up with group guidelines for deploying changes under heavy loads",
+                    f"{MB}#466",
+                ),
+                linked('Investigate what are "expected" downtimes', f"{MB}#466"),
+                plain(
+                    "Find a way to limit HTTP requests to the JupyterHub in cases", "of high load"
+                ),
+                plain(
+                    "we should also monitor and alert on jupyterhub process > 70% CPU",
+                    status=UNCHECKED,  # "(monitoring done in grafana)": alerting not said
+                ),
+                linked(
+                    "Move Grafana and other support services to an external cluster", f"{MB}#438"
+                ),
+                linked("Document clear processes for requesting limit raises", f"{MB}#438"),
+                linked("Fix cadvisor + prometheus setup", f"{MB}#449"),
+                plain("Make all infrastructure pods be in the Guaranteed QoS"),
+            ),
+            title="2018-02-20, JupyterLab Announcement swamps Binder",
+            language="en",
+            kind="list",
+            why="21 bullets under four sub-headings after ~40 '###' timeline headings; issue "
+            "URLs bare, in parentheses or absent; a label line 'cull_idle_servers:'; a quoted "
+            "item; 'Note: … we already do this'",
+        ),
+    }
+)
