@@ -62,6 +62,21 @@ Rules for the hard cases (applied to every file alike)
    day; a bold lead such as `**Critical** - …` is the severity). A template's
    placeholder (`YYYY-MM-DD`, `[SEV-1/SEV-2/SEV-3/SEV-4]`, `SEV-N`) states no value,
    so it is asserted as None.
+11. A bullet that only introduces its sub-bullets ("In the future when …:") is not an
+   item; its sub-bullets are (univaf 2021-06-28). A bullet that is itself an action keeps
+   its sub-bullets as parts (rule 2).
+12. A paragraph whose every line is one imperative improvement is a list without markers:
+   each line is an item (Chia). Narrative prose is not. A one-paragraph action under an
+   action sub-heading ("### Repo2docker" then a sentence) is an item (mybinder).
+13. Tickets are the issues or pull requests an item links as its own. Links the text calls
+   context ("Related to [this issue]", "currently blocking on #365", "(see …/pull/34)")
+   leave tickets UNCHECKED; a link to documentation is not a ticket. Reference-style links
+   count with the URL of their definition.
+14. Status stated inside the text counts: "(done)", "(DONE)", "**(Done during this
+   incident)**", "This is a work in progress", a "This has been done" sub-bullet, ✅.
+
+Rules 3, 5 and 6 name documents that were left out of tests/corpus for licence reasons
+(see its SOURCES.md); the rules still hold for the documents here.
 """
 
 from __future__ import annotations
