@@ -1675,3 +1675,141 @@ EXPECTED.update(
         ),
     }
 )
+
+
+def dfds(title: str, *items: Item, why: str = "plain bullets under '## Action Items'") -> Expected:
+    """A dfds/postmortems document: its own H1, English, a bullet list."""
+    return Expected(items, title=title, language="en", kind="list", why=why)
+
+
+# --- more dfds/postmortems: plain bullets; Lessons Learned / Attendees lists follow ---
+EXPECTED.update(
+    {
+        "dfds__PM2020-001-inotify-watches.md": dfds(
+            "Inotify file watches exhaustion",
+            plain("Setup monitoring and alerting for file watches usage"),
+            why="a single bullet",
+        ),
+        "dfds__PM2020-003-adsync-migration.md": dfds(
+            "ADSync migration issues",
+            plain("We should have a talk with Rune/Platform about what responsibilities"),
+            plain("We need to streamline our pipelines"),
+            plain("All applications should run in containers"),
+            plain("We need to refactor NUnit -> XUnit test"),
+            why="'We should/need …' sentences; a person named as someone to talk to, not owner",
+        ),
+        "dfds__PM2020-004-coredns-upgrade.md": dfds(
+            "CoreDNS upgrade issue",
+            plain("Action plan for checking release notes from both source and vendor"),
+            plain("We need monitoring of core services with direct health checks"),
+        ),
+        "dfds__PM2020-005-alb-instance-attachment.md": dfds(
+            "ALB instance attachments removed",
+            plain("Implement alerts for ALB healthy/unhealthy targets"),
+            plain("Bring down alert noise even more"),
+            plain("Implement resolve host name for Goldpinger"),
+        ),
+        "dfds__PM2020-007-unhealthy-nodes.md": dfds(
+            "Unhealthy node",
+            plain("Create a query/dashboard/alarm detecting pod restarts grouped by node"),
+            plain("Prioritize upgrading our kubernetes prometheus stack"),
+        ),
+        "dfds__PM2020-008-alcide-admission.md": dfds(
+            "Alcide admission causing Kubernetes timeouts",
+            plain("Monitor Kubernetes deployments for timeouts"),
+            plain("Monitor 5xx status codes for Kube API server"),
+        ),
+        "dfds__PM2021-002-flux-version-bump.md": dfds(
+            "Flux unintended version update",
+            plain("Setup more Fluentd alerts"),
+            plain("Flux metrics and alerts"),
+            plain("Change scheduled deployment pipeline timeslot"),
+            plain("Version lock Flux"),
+            why="terse noun-phrase bullets",
+        ),
+        "dfds__PM2021-003-flux-version-bump.md": dfds(
+            "Flux unintended version update",
+            plain("Flux metrics and alerts"),
+            plain("Version lock Flux"),
+            plain("Disable pipeline until issue fixed"),
+            why="an '## Attendees' list of handles follows (distractor)",
+        ),
+        "dfds__PM2021-004-adfs-outage.md": dfds(
+            "ADFS Outage",
+            plain("Implement monitoring of ADFS"),
+            plain("Identify a clear path for migration away from ADFS"),
+            plain("Ask datacenters to apply monitoring and follow up"),
+            why="an '## Atendees' (sic) line of initials follows",
+        ),
+        "dfds__PM2021-006-503-hotfix-release.md": dfds(
+            "All services returning 503 in Kubernetes",
+            plain("Agree on a sustainable way to release both planned features and hotfixes"),
+            plain("Clear communication if merges breaks the master branch ability"),
+            plain("Ensure that alerting in our sandbox clusters is configured"),
+        ),
+        "dfds__PM2021-007-503-autoscaling-group.md": dfds(
+            "All services returning 503 in Kubernetes",
+            plain("Enhance daily pipeline run with a synthetic monitoring"),
+            plain("If possible observe the next daily run of the pipeline"),
+            why="a Lessons Learned bullet with a bare URL follows (distractor)",
+        ),
+        "dfds__PM2021-008-traefik-v2-config.md": dfds(
+            "Kubernetes ingress controller Traefik v2 configuration caused outage",
+            plain("Reflect on how our critical announcements can become more visible"),
+            plain("Reflect if the ALBs we have tested with should have been communicated"),
+        ),
+        "dfds__PM2021-010-504-limited-services.md": dfds(
+            "A limited amount of services deployed in Kubernetes returning 504",
+            plain("Look into if this is also an issue in Traefik 2.X"),
+            plain("Look into if there is a way of monitoring irregular 504s"),
+            plain("Get in touch with users of Hellman and explain the issue"),
+        ),
+        "dfds__PM2022-001-prometheus-down.md": dfds(
+            "Prometheus is down with connection refused errors",
+            plain("Review if our pods have appropriate resource requests and limits set"),
+            why="one bullet; footnote definitions '[^1]:' at the end",
+        ),
+        "dfds__PM2022-002-logs-not-shipped.md": dfds(
+            "Logs not shipped to CloudWatch",
+            plain("The alert needs a more descriptive name/accompanying text"),
+            why="one bullet phrased as a need",
+        ),
+        "dfds__PM2022-003-two-nodes-down.md": dfds(
+            "Two Kuberneste nodes were down",
+            plain("Assess if the current EC2 instances are sized correctly"),
+            plain("Assess if heavy resource consumers like Prometheus be given dedicated nodes?"),
+        ),
+        "dfds__PM2022-005-node-ipc.md": dfds(
+            "Node IPC Incident Response",
+            plain("We need to have a SCA scanner than can alert us"),
+            plain("We need a Security Operation Centre (SOC)"),
+        ),
+        "dfds__PM2022-006-alb-502.md": dfds(
+            "ALB 502 Errors",
+            plain("Better monitoring of namespaces"),
+            plain("Better monitoring of OOM in pods"),
+            plain("Better governance of excluded namespaces"),
+            plain("Automate the limitranges for namespaces"),
+        ),
+        "dfds__PM2022-008-kyverno-service-crud.md": dfds(
+            "CRUD operations on K8s Service resources unavailable",
+            plain("Implement monitoring on Kyverno"),
+            plain("Create internal documentation on our Kyverno setup"),
+            plain("Investigate the exact issue with certificate in the application"),
+            plain("Consider if we should change the failurePolicy on ClusterPolicy resources"),
+        ),
+        "dfds__PM2023-002-logs-not-shipped.md": dfds(
+            "Logs not being shipped to CloudWatch",
+            plain("Look into liveness probe covering more aspects of the Fluentd process"),
+            plain("Investigate if third-party plugins used for Fluentd is maintained"),
+            plain("Agree as a team what the procedures are for dealing with outages"),
+            plain("Add alarms for Fluentd in case not enough/no log data is being sent"),
+            plain("Remove hardcoded version variable for Fluentd docker image"),
+        ),
+        "dfds__PM2024-003-kube-state-metrics-labels.md": dfds(
+            "Kube state metrics exposing wrong labels",
+            plain("Avoid drift by ensuring production state reflects"),
+            plain("Unstable changes should always be in branch"),
+        ),
+    }
+)
