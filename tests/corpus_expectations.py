@@ -1813,3 +1813,157 @@ EXPECTED.update(
         ),
     }
 )
+
+DH = "berkeley-dsep-infra/datahub"
+DATA8 = "data-8/jupyterhub-k8s"
+
+
+def datahub(*items: Item, why: str) -> Expected:
+    """A berkeley-dsep-infra/datahub incident report: YAML front matter, no H1."""
+    return Expected(items, title=None, language="en", kind="list", why=why)
+
+
+# --- berkeley-dsep-infra/datahub incident reports (Quarto): "## Action items ##" closed
+# headings, numbered items under ### sub-headings, "1." for every item, inline and bare
+# issue links, a Jira key in parentheses, template "{{ … }}" wrappers left in.
+EXPECTED.update(
+    {
+        "datahub__2017-02-09-datahub-db-outage.md": datahub(
+            linked("JupyterHub only uses a certain length of the cookie secret", f"{JH}#986"),
+            linked("The cookie_id column in the users table should have UNIQUE", f"{JH}#985"),
+            linked("Support using username hashes in PVC and Pod Names", f"{KS}#21"),
+            linked("Support setting id of user in user table", "jupyterhub/oauthenticator#65"),
+            plain("Switch to using Google Cloud SQL"),
+            plain("Perform regular and tested backups of the database"),
+            plain("Start writing an operational FAQ"),
+            plain("Setup better monitoring and paging systems"),
+            plain("Document escalation procedures explicitly"),
+            why="closed ATX headings '## Action items ##'; upstream bug reports as items",
+        ),
+        "datahub__2017-02-24-autoscaler-incident.md": datahub(
+            item(
+                "The Autoscaler should not be run unless the context is explicitly set",
+                tickets=UNCHECKED,  # "noted in the comments of the [pull request]"
+            ),
+            plain("should be abolished in all the tools we build"),
+            plain("Use a separate billing account for production vs development clusters"),
+            why="a PR link that is where something was noted, not the item's ticket",
+        ),
+        "datahub__2017-02-24-proxy-death-incident.md": datahub(
+            linked("Work on abstracting the proxy interface", f"{JH}#848"),
+            linked("Re-architect the spawner to make a much smaller number", f"{KS}#28"),
+            linked("Tune the HTTP client kubespawner uses", f"{KS}#29"),
+            linked("Set resource requests explicitly for hub and proxy", f"{DATA8}#124"),
+            linked("Reduce the interval at which the hub checks", f"{DATA8}#123"),
+            linked("Speed up the fix for the", "data-8/infrastructure#6"),
+            why="'[Issue](url)'/'[PR](url)' after each item; an item refers to item (1)",
+        ),
+        "datahub__2017-03-06-helm-config-image-mismatch.md": datahub(
+            plain("Make sure we treat any errors in -dev exactly like we would in prod"),
+            plain("Write down actual deployment documentation & a checklist"),
+            plain("Move away from git submodules to a separate versioned chart repository"),
+            why="numbered items under '### Process ###'",
+        ),
+        "datahub__2017-03-20-too-many-volumes.md": datahub(
+            linked("Keep an eye on the status of", "kubernetes/kubernetes#24317"),
+            linked("Track down and fix the 'too many redirects' issue", "data-8/infrastructure#17"),
+            plain("Delete all the older larger nodes that are no longer in use", status="done"),
+            plain("Have alerting for when there are any number of pods in Pending state"),
+            why="'(Done!)' status inside the text; one-item lists under four sub-headings",
+        ),
+        "datahub__2017-03-23-kernel-deaths-incident.md": datahub(
+            plain("Document and formalize the testing process for post-deployment checks"),
+            plain("Set a short timeout (maybe ten minutes?)"),
+            linked("Continue investigating", f"{KS}#31"),
+            why="a bare issue URL inside the sentence",
+        ),
+        "datahub__2017-04-03-cluster-full-incident.md": datahub(
+            plain("When coming back from breaks, pre-scale the cluster back up"),
+            plain("Consider cancelling spring break"),
+            plain("Have monitoring for pods stuck in non-Running states"),
+            why="plain numbered items",
+        ),
+        "datahub__2017-05-09-gce-billing.md": datahub(
+            plain("Identify channels for billing alerts"),
+            plain("Identify billing threshold functions"),
+            plain("Establish off-cloud backups"),
+            plain("Start autoscaler automatically"),
+            plain("Setup scheduled billing reports and threshold alarms"),
+            plain("Setup hub monitoring!"),
+            plain("The slack duplicator runs in one of the GCP clusters"),
+            why="'1.' for every item; the last item states a problem, not an action verb",
+        ),
+        "datahub__2017-10-10-hung-nodes.md": datahub(
+            plain("When there are multiple reports of student servers not starting"),
+            plain("Determine how many nodes are not mounting /var/lib/docker on sdb1"),
+            plain("Look for elevated counts of pods stuck in Terminating state"),
+            why="a shell pipeline in inline code inside a list item",
+        ),
+        "datahub__2017-10-19-course-subscription-canceled.md": datahub(
+            plain("Until there is a per-user backup implemented hub-side"),
+            plain("Always set a billing alert at some conservative amount"),
+            plain("If a subscription is ever canceled, backup user data within 24 hours"),
+            why="conditional sentences as items",
+        ),
+        "datahub__2018-01-25-helm-chart-upgrade.md": datahub(
+            plain("Admins should refamiliarize themselves with the deployment policy"),
+            plain("Determine if there is a way to block merges to production"),
+            plain("Determine if there is a way to contextualize the Travis CI interface"),
+            why="plain numbered items",
+        ),
+        "datahub__2018-01-26-hub-slow-startup.md": datahub(
+            plain("The prepuller should be fixed so that helm does not time out"),
+            plain("The hub route checking should be parallelized"),
+            plain("The staging hub should be seeded with users"),
+            why="passive 'should be' items",
+        ),
+        "datahub__2018-02-06-hub-db-dir.md": datahub(
+            plain("Store the hub db in a cloud database"),
+            plain("Downgrade helm to 2.6.x to see if this fixes the helm upgrades"),
+            why="two items",
+        ),
+        "datahub__2018-02-28-hung-node.md": datahub(
+            plain("Monitor the cluster for non-running pods and send an alert"),
+            why="one item",
+        ),
+        "datahub__2018-06-11-course-subscription-canceled.md": datahub(
+            plain("Do not use subscription portal billing alerts"),
+            plain("Manually check subscription usage via an unattended process"),
+            why="a negative ('Do not …') item",
+        ),
+        "datahub__2019-02-25-k8s-api-server-down.md": datahub(
+            plain("Remotely monitor the API server endpoint and send an alert"),
+            why="an '## Update' section of quoted provider text follows (distractor)",
+        ),
+        "datahub__2019-05-01-service-account-leak.md": datahub(
+            linked(
+                "Don't duplicate service key credentials across multiple", "yuvipanda/hubploy#18"
+            ),
+            linked("Switch to a different secret management strategy", f"{DH}#596"),
+            why="loose numbered list, links on the wrapped second line",
+        ),
+        "datahub__2022-01-20-package-dependency-upgrade-incident.md": datahub(
+            linked("Develop manual testing process", f"{DH}#2953"),
+            plain("Develop a policy around when to create a new hub"),
+            plain("Start writing after action reports for future outages"),
+            plain("Enabling logging mechanism across all hubs"),
+            plain("Adapt 2I2C testing suite to develop automated test cases"),
+            plain("Investigate the reason why pager duty did not throw an alert"),
+            plain("Adding R Studio as part of Repo2Docker"),
+            why="template '{{ … }}' wrappers and '[link to github issue]' stubs left in; a "
+            "leftover '{{ summary }}' row is no item; the '## Actions' checklist about the "
+            "report itself is a distractor",
+        ),
+        "datahub__2024-core-node-incidents.md": datahub(
+            plain("Work with instructors to identify and immediately troubleshoot"),
+            plain("Spin up a dev hub and figure out how to use"),
+            linked(
+                "Continue to track the port leak issue", "jupyterhub/configurable-http-proxy#434"
+            ),
+            linked("Deploy a new core pool with the same RAM and more CPU", "DH-259"),
+            plain("Spin up a dev hub and figure out how to use"),
+            why="'(Jira DH-259)'; a link to a tool's repository is not a ticket; 'None.' "
+            "under a sub-heading; the same item listed twice; a checked '## Actions' list",
+        ),
+    }
+)
