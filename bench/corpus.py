@@ -12,7 +12,7 @@ pairing tests/test_corpus.py uses) and prints
   - the missed items, by document, and any parsed item no reader lists.
 
     .venv/bin/python bench/corpus.py                 # figures and missed items
-    .venv/bin/python bench/corpus.py --write-floor   # raise tests/corpus_recall_floor.json
+    .venv/bin/python bench/corpus.py --write-floor   # raise tests/corpus/recall_floor.json
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from tracker.parse import parse_file  # noqa: E402
 
 CORPUS_DIR = ROOT / "tests" / "corpus"
 EXAMPLES_DIR = ROOT / "examples" / "postmortems"
-FLOOR_FILE = ROOT / "tests" / "corpus_recall_floor.json"
+FLOOR_FILE = ROOT / "tests" / "corpus" / "recall_floor.json"
 REPORTED_FIELDS = ("owners", "due", "status", "tickets")
 
 

@@ -12,7 +12,7 @@ The parser does not read every shape yet, so the checks split in two:
   continuation text, line) is right. Each field is its own test per file.
 - Recall: every expected item is counted, found or not.
 
-Both are held by a ratchet, `tests/corpus_recall_floor.json`, generated from today's
+Both are held by a ratchet, `tests/corpus/recall_floor.json`, generated from today's
 parser. Per document it records `found` (the expected items the parser finds, by their
 first action substring: the recall floor), `wrong` ("field: item" pairs the parser
 gets wrong today) and `extra` (parsed items no reader lists). A found item missing
@@ -60,7 +60,7 @@ from tracker.model import ActionItem, Postmortem
 from tracker.parse import parse_file
 
 EXAMPLES_DIR = REPO_ROOT / "examples" / "postmortems"
-FLOOR_FILE = REPO_ROOT / "tests" / "corpus_recall_floor.json"
+FLOOR_FILE = REPO_ROOT / "tests" / "corpus" / "recall_floor.json"
 
 # case id ("corpus/<file>" or "examples/<file>"), aspect -> what the parser lacks.
 # Each entry runs as xfail(strict=True, reason="parser: …").
