@@ -1,8 +1,8 @@
 """Fixtures and conventions shared by every test module.
 
-A test that needs something outside the project (PostgreSQL, chromium, ../shared)
-calls `unavailable(reason)`: it skips on a developer's machine and fails in CI
-(CI=true), where everything must be present.
+A test that needs something outside the project (PostgreSQL, chromium) calls
+`unavailable(reason)`: it skips on a developer's machine and fails in CI (CI=true),
+where everything must be present.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import NoReturn
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / "shared"
+CORPUS_DIR = REPO_ROOT / "tests" / "corpus"  # vendored public postmortems, see its SOURCES.md
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -1,10 +1,13 @@
 """What a careful person lists as the action items of each corpus and example document.
 
-EXPECTED covers every file in ../shared/corpus/postmortems; EXAMPLES the project's own
-examples/postmortems, whose metadata (team, severity, date) is asserted as well.
+EXPECTED covers every file in tests/corpus (public documents, licences and sources in
+tests/corpus/SOURCES.md); EXAMPLES the project's own examples/postmortems, whose metadata
+(team, severity, date) is asserted as well.
 
 Written by reading every document (not by running the parser), so `tests/test_corpus.py`
 holds the parser to a human reading. One `Expected` per file name; items in document order.
+Documents the parser does not fully read yet are listed in full all the same: recall is
+measured against these lists (bench/corpus.py) and held by a floor (tests/test_corpus.py).
 
 How each item is written down
 - `action`: one or more substrings of the item's text, compared case-insensitively. The
@@ -59,13 +62,30 @@ Rules for the hard cases (applied to every file alike)
    day; a bold lead such as `**Critical** - …` is the severity). A template's
    placeholder (`YYYY-MM-DD`, `[SEV-1/SEV-2/SEV-3/SEV-4]`, `SEV-N`) states no value,
    so it is asserted as None.
+11. A bullet that only introduces its sub-bullets ("In the future when …:") is not an
+   item; its sub-bullets are (univaf 2021-06-28). A bullet that is itself an action keeps
+   its sub-bullets as parts (rule 2).
+12. A paragraph whose every line is one imperative improvement is a list without markers:
+   each line is an item (Chia). Narrative prose is not. A one-paragraph action under an
+   action sub-heading ("### Repo2docker" then a sentence) is an item (mybinder).
+13. Tickets are the issues or pull requests an item links as its own. Links the text calls
+   context ("Related to [this issue]", "currently blocking on #365", "(see …/pull/34)")
+   leave tickets UNCHECKED; a link to documentation is not a ticket. Reference-style links
+   count with the URL of their definition.
+14. Status stated inside the text counts: "(done)", "(DONE)", "**(Done during this
+   incident)**", "This is a work in progress", a "This has been done" sub-bullet, ✅.
+
+Rules 3, 5 and 6 name documents that were left out of tests/corpus for licence reasons
+(see its SOURCES.md); the rules still hold for the documents here.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 
 class _Unchecked:
@@ -126,16 +146,100 @@ def placeholder(text: str) -> Item:
     return item(text, owners=UNCHECKED, due=UNCHECKED)
 
 
+def norm(text: str) -> str:
+    """Compare text the way a reader does: case, spacing and code ticks don't matter."""
+    return " ".join(text.replace("`", "").split()).casefold()
+
+
+def pair(
+    expected: Sequence[Item], actions: Sequence[str], first_lines: Sequence[str]
+) -> list[int | None]:
+    """For each expected item, the index of the parsed action it is, or None if missed.
+
+    Each expected item takes the next parsed item, in order, whose action contains its
+    first substring and whose first source line (`first_lines`, the line the parser says
+    the item starts on) does too: an item that swallowed its neighbours or sub-bullets
+    does not count as finding them. Matching by text keeps one missed or extra item from
+    shifting every later comparison.
+    """
+
+    def same(want: str, i: int) -> bool:
+        return want in norm(actions[i]) and want in norm(first_lines[i])
+
+    found: list[int | None] = []
+    position = 0
+    for want in expected:
+        needle = norm(want.action[0])
+        hit = next((i for i in range(position, len(actions)) if same(needle, i)), None)
+        found.append(hit)
+        if hit is not None:
+            position = hit + 1
+    return found
+
+
+def wrong_key(field: str, expected: Item) -> str:
+    """How the floor file names a field the parser gets wrong on an expected item."""
+    return f"{field}: {expected.action[0]}"
+
+
+def extra_key(parsed: Any) -> str:
+    """How the floor file names a parsed item no reader lists (its first 60 characters)."""
+    return norm(parsed.action)[:60]
+
+
+def regressions(
+    old: dict[str, dict[str, list[str]]], new: dict[str, dict[str, list[str]]]
+) -> list[str]:
+    """What `new` loses against the `old` floor: found items gone, wrong fields or extras added."""
+    problems = []
+    for case, before in old.items():
+        after = new.get(case, {})
+        lost = Counter(before.get("found", [])) - Counter(after.get("found", []))
+        added = {
+            key: sorted(Counter(after.get(key, [])) - Counter(before.get(key, [])))
+            for key in ("wrong", "extra")
+        }
+        problems += [f"{case}: no longer found: {text}" for text in sorted(lost.elements())]
+        problems += [f"{case}: new {key}: {text}" for key, texts in added.items() for text in texts]
+    return problems
+
+
+def _owner_keys(owners: Any) -> list[str]:
+    return [str(o).strip().lstrip("@").casefold() for o in owners]
+
+
+def _status_ok(actual: Any, want: Any) -> bool:
+    return str(actual) in ((want,) if isinstance(want, str) else want)
+
+
+def _ticket_keys(tickets: Any) -> list[str]:
+    return [str(t).casefold() for t in tickets]
+
+
+# field -> (the parsed item's value, whether it equals the expectation). Parsed items are
+# tracker.model.ActionItem; typed Any so this module stays free of the parser.
+FIELDS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], bool]]] = {
+    "owners": (lambda it: it.owners, lambda a, b: _owner_keys(a) == _owner_keys(b)),
+    "due": (lambda it: it.due, lambda a, b: a == b),
+    "status": (lambda it: it.status.value, _status_ok),
+    "tickets": (
+        lambda it: [t.key for t in it.tickets],
+        lambda a, b: _ticket_keys(a) == _ticket_keys(b),
+    ),
+    "priority": (lambda it: it.priority, lambda a, b: a == b),
+    "type": (lambda it: it.type, lambda a, b: (a or "").casefold() == (b or "").casefold()),
+}
+
+
 D = date
 NONE: tuple[Item, ...] = ()
-HOMELAB = "Harsh-Upadhayay/homelab-k8s"
 K8S = "kubernetes/test-infra"
 ETCD = "etcd-io/etcd"
 
 EXPECTED: dict[str, Expected] = {
     "SOURCES.md": Expected(
         NONE,
-        title="Postmortem action-item corpus: sources",
+        title="Corpus sources and licences",
         language="en",
         why="the corpus index itself: a table about files, no action heading",
     ),
@@ -298,97 +402,6 @@ EXPECTED: dict[str, Expected] = {
         kind="list",
         why="checkbox packing Owner / Due / Description; 预防（Prevention） field list is not items",
     ),
-    "harsh-upadhayay-homelab-k8s__INC-2026-004-argocd-repo-server-oom-recovery.md": Expected(
-        (
-            item(
-                "Raise repo-server memory request to 128 MiB and limit to 1 GiB",
-                priority="P0",
-                owners=("Repository owner",),
-                status="done",
-            ),
-            item(
-                "Retry failed reconciliation and recreate Loki on Longhorn",
-                priority="P0",
-                owners=("Repository owner",),
-                status="done",
-            ),
-            item(
-                "Alert on Argo CD component restarts and OOM kills",
-                priority="P1",
-                owners=("Repository owner",),
-                tickets=(f"{HOMELAB}#53",),
-            ),
-            item(
-                "Exercise a cold-cache full reconciliation",
-                priority="P2",
-                owners=("Repository owner",),
-                tickets=(f"{HOMELAB}#53",),
-            ),
-        ),
-        title="INC-2026-004: Argo CD repository server OOM during recovery reconciliation",
-        language="en",
-        kind="table",
-        why="status cell 'Open ([#53](url))' holds status and ticket; metadata/timeline tables",
-        severity="SEV-3",
-        date=D(2026, 7, 25),
-    ),
-    "harsh-upadhayay-homelab-k8s__INC-2026-006-buildkit-emptydir.md": Expected(
-        (
-            item("Bound BuildKit's cache", priority="P1", owners=("operator",)),
-            item(
-                "Add an alert on node ephemeral-storage headroom",
-                priority="P1",
-                owners=("operator",),
-            ),
-            item("Add periodic", priority="P2", owners=("operator",)),
-            item(
-                "Document the read-only-remount signature",
-                priority="P2",
-                owners=("operator",),
-            ),
-            item(
-                "for build invocations in the Workbench Runbook",
-                priority="P2",
-                owners=("operator",),
-            ),
-            item(
-                "dev image needs all three browser engines",
-                priority="P3",
-                owners=("project owner",),
-            ),
-            item(
-                "Consider giving BuildKit a small dedicated PVC",
-                priority="P3",
-                owners=("operator",),
-                status=("open", "wont_do"),  # "Deferred"
-            ),
-        ),
-        title=(
-            "INC-2026-006: BuildKit cache filled a worker's ephemeral storage and left "
-            "the registry volume read-only"
-        ),
-        language="en",
-        kind="table",
-        why="long cells with inline code; code fences and tables elsewhere",
-        severity="SEV-3",
-        date=D(2026, 8, 8),  # "2026-08-08 to 2026-08-09 JST": its first day
-    ),
-    "harsh-upadhayay-homelab-k8s__TEMPLATE.md": Expected(
-        (
-            item(
-                "Concrete, testable action",
-                owners=UNCHECKED,
-                status=UNCHECKED,
-                priority=UNCHECKED,
-            ),
-        ),
-        title=None,  # "INC-YYYY-NNN: Short incident title"
-        language="en",
-        kind="table",
-        why="placeholder row listing the status vocabulary 'Open / In progress / Done / Deferred'",
-        severity=None,  # "| Severity | SEV-N |"
-        date=None,  # "| Date | YYYY-MM-DD |"
-    ),
     "huat-fsac-guidance-astro__retrospective_improvement.md": Expected(
         (
             placeholder("行动 1"),
@@ -467,54 +480,11 @@ EXPECTED: dict[str, Expected] = {
         language="en",
         why="'# Corrective actions' holds <...> prose; '- [] ' notes to the owner are distractors",
     ),
-    "lpding888-ai-fashion-studio__postmortem_template.md": Expected(
-        (placeholder("行动项 1"), placeholder("行动项 2")),
-        title=None,  # no H1
-        language="zh",
-        kind="list",
-        why="'### Action items（必须有）' with full-width parentheses",
-    ),
     "pagerduty-ir-docs__post_mortem_template.md": Expected(
         NONE,
         title=None,  # no H1
         language="en",
         why="Action Items section is italic guidance only; impact/timeline tables",
-    ),
-    "picklesueat-steam-review-analytics__postmortem_template.md": Expected(
-        (blank_row(),),
-        title="Incident postmortem template",
-        language="en",
-        kind="table",
-        why="'## Follow-up actions' with an Action | Owner | Due date table and one blank row",
-    ),
-    "portswigger-cloud__2024-10-saas-outage.md": Expected(
-        (
-            item(
-                "Changes have been made to the Karpenter resources",
-                status=UNCHECKED,  # past tense (rule 3)
-            ),
-            item(
-                "Bottlerocket release ATOM feed has been added",
-                status=UNCHECKED,  # past tense (rule 3)
-            ),
-            item("A public status page will be setup to communicate to customers"),
-        ),
-        title="24-10-2024 - All instances not available to BSEE SaaS customers",
-        language="en",
-        kind="list",
-        why="heading with a trailing space; '1.' for every item",
-        severity="Critical",  # "## Severity / **Critical** - Complete or major outage"
-    ),
-    "portswigger-cloud__2026-01-load-balancer-webhook-certificate-expiry.md": Expected(
-        (
-            item("Audit all clusters for orphaned secrets without owning Certificate"),
-            item("Create high-level application access alerting for each SaaS cluster"),
-        ),
-        title="12-01-2026 - BSEE SaaS instances unavailable in US and Canada regions",
-        language="en",
-        kind="list",
-        why="numbered list; 'Resolution and Recovery' numbered list is a distractor",
-        severity="Critical",
     ),
     "posthog__2025-10-21-feature-flags-recurring-outages.md": Expected(
         (
@@ -610,114 +580,6 @@ EXPECTED: dict[str, Expected] = {
         kind="list",
         why="## Follow-ups with one empty '- [ ] '; a ### Prevention heading holds a question",
     ),
-    "unattributed-alx-aes-edi__rca-postmortem-malformed-table.md": Expected(
-        (
-            item(
-                "Investigate if bulk record import processing caused any spike",
-                type="prevent",
-                owners=("Tufayl Ahmed",),
-            ),
-            item(
-                "New policy creation to detect the missing records",
-                type="prevent",
-                owners=("Tufayl Ahmed",),
-                status="done",
-            ),
-            item(
-                "Investigate the problem with the AESCIS service",
-                type="prevent",
-                owners=("Tufayl Ahmed",),
-            ),
-        ),
-        title="RCA/Postmortem for AES-EDI | Jira issue (AESEDI-53447)",
-        language="en",
-        kind="table",
-        why="tab-padded ragged rows, **TODO**/**DONE** in the Bug cell, '##Learned Lessons' row",
-        date=D(2019, 12, 19),
-    ),
-    "unattributed-jimdo-wonderland__deployer-api-outage-postmortem.md": Expected(
-        (
-            item(
-                "to show relevant AWS environment information",
-                type="prevent",
-                owners=("mlafeldt",),
-                tickets=("Luzifer/awsenv#11",),
-            ),
-            item(
-                "Fix Deployer to notice changes in underlying ECS services",
-                type="prevent",
-                owners=("mlafeldt",),
-                tickets=("Jimdo/wonderland-deployer#560",),
-            ),
-        ),
-        title="Deployer API Outage Postmortem",
-        language="en",
-        kind="table",
-        why="Google SRE-book table; Bug cell = issue link + **TODO**",
-        date=D(2016, 9, 5),
-    ),
-    "unattributed-zh__INC-2026-001-postgresql-outage.md": Expected(
-        (
-            item(
-                "backend 加 PG 连接熔断",
-                priority="P1",
-                owners=("@backend",),
-                due=D(2026, 5, 3),
-                status=UNCHECKED,  # done per "## 8. 状态" prose (rule 3)
-            ),
-            item(
-                "前端 /products 加骨架屏",
-                priority="P2",
-                owners=("@frontend",),
-                due=D(2026, 5, 10),
-                status=UNCHECKED,
-            ),
-            item(
-                "给 monitor-logs 加 P1 告警",
-                priority="P3",
-                owners=("@ops",),
-                due=D(2026, 5, 15),
-                status=UNCHECKED,
-            ),
-        ),
-        title="INC-2026-001：PostgreSQL 中断导致后台 API 短时不可用",
-        language="zh",
-        kind="table",
-        why="优先级 | 行动项 | 负责人 | 截止 under '## 4. 改进项（行动项）'",
-    ),
-    "unattributed-zh__sprint-85-retro-improvement-actions.md": Expected(
-        (
-            item(
-                "强化 CI main 分支验证",
-                owners=("Orion",),
-                due=D(2026, 5, 19),
-                status="done",
-            ),
-            item(
-                "验证具体文件",
-                owners=("Orion",),
-                due=D(2026, 5, 18),
-                status="done",
-            ),
-            item(
-                "修复 branch-cleanup.yml 排除规则",
-                owners=("Orion",),
-                due=D(2026, 5, 19),
-                status="in_progress",
-            ),
-            item(
-                "强制执行 main 分支存在性检查",
-                owners=("Sprint 排序师",),
-                due=D(2026, 5, 20),
-                status="open",  # 待办
-            ),
-        ),
-        title="Sprint #85 复盘会议纪要",
-        language="zh",
-        kind="table",
-        why="action is the 2nd column (问题 | 改进措施 | …); other 负责人 tables are distractors",
-        date=D(2026, 5, 18),  # "**会议日期**: 2026-05-18", the meeting the document records
-    ),
     "wshobson-agents__postmortem-writing-SKILL.md": Expected(
         NONE,
         title="Postmortem Writing",
@@ -729,16 +591,6 @@ EXPECTED: dict[str, Expected] = {
         title="postmortem-writing — templates and worked examples",
         language="en",
         why="the action table sits inside an unclosed code fence (rule 4)",
-    ),
-    "you7li__postmortem-template.md": Expected(
-        (
-            placeholder("Owner / deadline / task 1"),
-            placeholder("Owner / deadline / task 2"),
-        ),
-        title="Postmortem Template",
-        language="en",
-        kind="list",
-        why="checkbox packing 'Owner / deadline / task' placeholders",
     ),
 }
 
@@ -927,3 +779,1191 @@ EXAMPLES: dict[str, Expected] = {
         date=D(2026, 10, 12),
     ),
 }
+
+
+def plain(text: str, *more: str, status: StatusSpec = "open") -> Item:
+    """A list item stating no owner, due date, ticket or priority."""
+    return item(text, *more, status=status)
+
+
+def team_subject(text: str, *more: str, status: StatusSpec = "open") -> Item:
+    """An item whose sentence names the team doing it ("DevEx will …"): owner unsettled."""
+    return item(text, *more, owners=UNCHECKED, status=status)
+
+
+# --- dfds/postmortems: bare bullets under "## Action Items", some with bold lead labels ---
+EXPECTED.update(
+    {
+        "dfds__PM2019-009-ip-starvation.md": Expected(
+            (
+                plain(
+                    "Make sure all deployed resources have a plan for monitoring / scaling",
+                    status="in_progress",  # "This is a work in progress"
+                ),
+                plain("Separate Kubernetes node autoscaling groups per AWS availability zone"),
+                plain("Implement priority-classes for critical workloads"),
+                plain("Consider separate prioritization of SRE tasks"),
+            ),
+            title="Kubernetes network infrastructure IP starvation",
+            language="en",
+            kind="list",
+            why="'**Title**: explanation' bullets separated by blank lines; status in the text",
+        ),
+        "dfds__PM2019-010-node-deletion.md": Expected(
+            (
+                plain(
+                    "Implement least-privilege in Hellman Kubernetes cluster",
+                    status="in_progress",  # "We are working on defining …"
+                ),
+                plain("Implement priority-classes for critical workloads"),  # "Has been scheduled"
+            ),
+            title="Hellman Kubernetes cluster node deletion",
+            language="en",
+            kind="list",
+            why="bold lead labels; a reference-style link definition follows the list",
+        ),
+        "dfds__PM2019-011-iac-reverted.md": Expected(
+            (
+                plain("Implement priority-classes for critical workloads"),
+                plain("Implement rules and guidelines for repository contribution"),
+                plain("Implement standardized pipeline configurations"),
+                plain("Run terraform plan in CI step to test commits"),
+                plain("Document procedure for breaking Terraform state locks"),
+            ),
+            title="Hellman Kubernetes IaC accidentally reverted",
+            language="en",
+            kind="list",
+            why="bold lead labels with inline code; link definition after the list",
+        ),
+        "dfds__PM2020-002-kiam-disruption.md": Expected(
+            (
+                plain("Document the process of creating/updating KIAM certificates"),
+                plain("We have added a backlog task to curate for which scenarios"),
+                plain("Replace KIAM server with"),
+            ),
+            title="KIAM Service disruption",
+            language="en",
+            kind="list",
+            why="three bullets before a level-1 '# Stats' heading",
+        ),
+        "dfds__PM2020-006-adsync-service-accounts.md": Expected(
+            (
+                team_subject("DevEX will update all service accounts in the near future"),
+                team_subject("DevEx has placed an action item on our development roadmap"),
+            ),
+            title="ADSync service accounts",
+            language="en",
+            kind="list",
+            why="long paragraph bullets whose subject is the team",
+        ),
+        "dfds__PM2020-009-kiam-upgrade.md": Expected(
+            (
+                plain(
+                    "Setup dashboard and alerting for elevated error rates for KIAM",
+                    "kiam/blob/master/docs/METRICS.md",  # a docs link, not a ticket
+                ),
+            ),
+            title="KIAM service disruption due to upgrade",
+            language="en",
+            kind="list",
+            why="a sub-bullet with a bare documentation URL; '[kiam-pr]: …pull/427' is a link "
+            "definition for the summary, not a ticket of the item",
+        ),
+        "dfds__PM2021-001-logs-not-shipped.md": Expected(
+            (
+                plain("Setup alerts for when logs are not shipped to CWL"),  # "(issue created)"
+                item(
+                    "Discuss the feasibility of using GitOps for essential cluster workloads",
+                    owners=UNCHECKED,  # "(Rasmus call for meeting)"
+                ),
+                item(
+                    "Discuss modularity of our infrastructure-modules Terraform repo",
+                    owners=UNCHECKED,  # "(Willi call for meeting)"
+                ),
+            ),
+            title="Logs from Kubernetes worklaods not being shipped to CloudWatch Logs",
+            language="en",
+            kind="list",
+            why="parenthesised notes: '(issue created)' has no ticket id, '(X call for meeting)'",
+        ),
+        "dfds__PM2021-005-503-deregistration.md": Expected(
+            (
+                plain("Revert to default of 300 seconds for de-registration delay on the ALBs"),
+                plain("Update roll-over script to temporarily set de-registration delay to zero"),
+                plain("Create ingress test suite"),
+            ),
+            title="All services returning 503 in Kubernetes",
+            language="en",
+            kind="list",
+            why="a Lessons Learned bullet list follows the action items (distractor)",
+        ),
+        "dfds__PM2021-009-404-traefik.md": Expected(
+            (
+                plain("Upgrade Traefik to v2.5 where bug is fixed"),
+                plain("Change Traefik v2 healthcheck path to something more robust"),
+                plain("Setup external liveness probe on ingress controller"),
+                plain("Workload segmentation might be an option to limit blast zones"),
+                plain("Look into monitoring the Traefik v2 API for rapid changes"),
+                plain("Look into smoketesting, during and after node roll over"),
+            ),
+            title="All services returning 404 in Kubernetes",
+            language="en",
+            kind="list",
+            why="six bullets, then imperative-sounding Lessons Learned bullets (distractor)",
+        ),
+        "dfds__PM2022-004-kafka-metrics-missing.md": Expected(
+            (
+                plain("Check why did not get alert of kafka-exporter response times"),
+                plain("Consider to setup an alert if a Kafka topic has a high number"),
+            ),
+            title="Kafka metrics missing from Prometheus",
+            language="en",
+            kind="list",
+            why="'An issue has been created for this' with no id; '(What 'high' is TBD)'",
+        ),
+        "dfds__PM2022-007-kafka-metrics-stopped.md": Expected(
+            (
+                plain(
+                    "Service account with ACLs and metricViewer role has been documented",
+                    status=UNCHECKED,  # past tense (rule 3)
+                ),
+            ),
+            title="Kafka metrics stopped being exported to Prometheus",
+            language="en",
+            kind="list",
+            why="the only action item is written in the past tense",
+        ),
+        "dfds__PM2023-001-total-node-failure.md": Expected(
+            (
+                plain("Document rollover process"),
+                plain("Investigate options for improving rollover process"),
+                plain("Add coverage for fluentd to QA test suite"),
+                plain("Add alarms for fluentd in case not enough/no log data is being sent"),
+                plain("Implement staging environment"),
+                plain(
+                    "Implement guards against invalid container runtime selection",
+                    status="done",  # "(done)" at the end of the item
+                ),
+            ),
+            title="Total node failure",
+            language="en",
+            kind="list",
+            why="'(done)' status inside the text; the next heading follows with no blank line",
+        ),
+        "dfds__PM2024-001-nodes-notready.md": Expected(
+            (
+                plain("Move 'grafana-agent' to monitoring node group"),
+                plain("Add alerts for when bandwidth across the cluster reaches"),
+                plain("Investigate if we can set memory limits on grafana-agent Helm chart"),
+                plain("Investigate grafana-agent memory usage"),
+                plain("Ask Grafana support if we should use PVC for grafana-agent"),
+                plain("Consider pushing node logs to Loki with limited retention"),
+                plain("Create wiki page with common metrics/log queries"),
+            ),
+            title="Two Kubernetes nodes went into NotReady state",
+            language="en",
+            kind="list",
+            why="seven plain bullets after a long timeline table",
+        ),
+        "dfds__PM2024-002-pods-not-starting.md": Expected(
+            (
+                plain(
+                    "We tweaked/adjusted the internal Registry pull limit",
+                    status=UNCHECKED,  # past tense (rule 3)
+                ),
+                plain(
+                    "We've advised the Teams to adjust their deployments",
+                    status=UNCHECKED,
+                ),
+            ),
+            title="PODs not able to start while being moved to new nodes during AMI Update",
+            language="en",
+            kind="list",
+            why="list right under the heading with no blank line; past-tense items",
+        ),
+        "dfds__PM2025-002-traefik-rule.md": Expected(
+            (
+                plain("Continue to attempt a resolution for the NodeNotReady issues"),
+                plain("Investigate using a PolicyEngine to prevent conflicting routes"),
+                plain("Investigate solutions that would show conflicting routes in Traefik"),
+                plain("Prevent EKS Add-ons from being included with other changes"),
+                plain("Add an additional Traefik test for /api path in our integration tests"),
+                plain("Align SLA's with business and support & operations"),
+            ),
+            title="Traefik Rule Preventing Some Inbound Traffic",
+            language="en",
+            kind="list",
+            why="six plain bullets; contributing factors are bullets too (distractor)",
+        ),
+    }
+)
+
+POSTHOG_JS = "PostHog/posthog-js"
+
+# --- PostHog/post-mortems: Remediation sections with status headings, bold labels, PRs ---
+EXPECTED.update(
+    {
+        "posthog__2025-09-29-flags-is-down.md": Expected(
+            (
+                # ### Immediate Actions (Completed)
+                plain("Database connection timeouts moved to runtime configuration", status="done"),
+                plain("Timeout values increased to accommodate peak load scenarios", status="done"),
+                # ### Short-term Improvements ([Follow along here](…/issues/39133))
+                # "Implementing …", "Adding …": under way or planned, the text doesn't settle it
+                item(
+                    "Read/write path separation",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                item(
+                    "Circuit breaker implementation",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                item(
+                    "Health check optimization",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                item(
+                    "Rollback procedure documentation",
+                    status=("open", "in_progress"),
+                    tickets=UNCHECKED,
+                ),
+                # ### Long-term Improvements (Q4 2025 - Q1 2026)
+                plain("Development of specialized tooling for rapid pod termination"),
+                plain("Comprehensive load testing to validate connection pool behavior"),
+                plain("Quarterly incident response drills to ensure operational readiness"),
+            ),
+            title="PostHog Feature Flags Service Outage - September 29, 2025",
+            language="en",
+            kind="list",
+            why="Remediation subsections; tracking-issue link in a heading; bold lead labels",
+        ),
+        "posthog__2025-10-03-surveys-sdk-bug.md": Expected(
+            (
+                # ### Immediate Actions
+                plain("Reverted the backwards-incompatible changes", status="done"),  # ✅
+                plain("Issued credits / refunds to all customers affected", status="done"),  # ✅
+                plain(
+                    "Sent communications to all 305 affected teams",
+                    status=UNCHECKED,  # past tense without ✅ (rule 3)
+                ),
+                # a bold-labelled paragraph, not a list item
+                item("Start incidents earlier", owners=("lucasheriques",)),
+                # ### Short-term Improvements: each ends in a PR link
+                item("API compatibility layer", tickets=(f"{POSTHOG_JS}#2428",)),
+                item("Ignore PostHog SDK exceptions", tickets=(f"{POSTHOG_JS}#2430",)),
+                item(
+                    "Monitor suspicious exceptions",
+                    owners=UNCHECKED,  # "The error tracking team should monitor …"
+                    tickets=("PostHog/posthog#39377",),
+                ),
+                # ### Long-term Improvements: "Owner: @lucasheriques" at the end
+                item("Version compatibility testing", owners=("lucasheriques",)),
+                item("Static analysis tooling", owners=("lucasheriques",)),
+                item("Client-side error monitoring", owners=("lucasheriques",)),
+            ),
+            title="PostHog Surveys SDK Bug - October 3, 2025",
+            language="en",
+            why="✅ items, a '**Action item:** … Owner: @x' paragraph, '[[PR](url)]' links, "
+            "'Owner: @x' at the end of bullets",
+        ),
+        "posthog__2025-11-26-shai-hulud-attack.md": Expected(
+            (
+                plain(
+                    "We've significantly tightened our package release workflows", status=UNCHECKED
+                ),
+                plain(
+                    "Increased the scrutiny any PR modifying a workflow file gets", status=UNCHECKED
+                ),
+                plain("Switched to pnpm 10", status=UNCHECKED),
+                plain("Re-worked our Github secrets management", status=UNCHECKED),
+            ),
+            title="Post-mortem of Shai-Hulud attack on November 24th, 2025",
+            language="en",
+            kind="list",
+            why="'How are we preventing it from happening again?' with past-tense bullets; the "
+            "numbered 'What should you do?' advice to customers is a distractor",
+        ),
+        "learningequality__002-cloudflare-incomplete-migration.md": Expected(
+            (
+                plain("Avoid using toplevel wildcards on the DNS level"),
+                plain("Check every subdomain we have and make sure we've migrated every subdomain"),
+                plain("Use an uptime service to monitor"),
+            ),
+            title=None,  # first H1 is "Overview"
+            language="en",
+            kind="list",
+            why="'# Corrective actions' bullets; '## Owner: @x' is the postmortem's owner, not "
+            "the items'; '- [x]'/'- []' notes to the owner are distractors",
+        ),
+        "learningequality__003-instantschools-migrations-not-included.md": Expected(
+            NONE,
+            title=None,  # first H1 is "Metadata"
+            language="en",
+            why="'# Corrective actions' is prose describing the fix already made; checked "
+            "notes-to-owner boxes are distractors",
+        ),
+    }
+)
+
+# --- Chia-Network/post-mortem: improvements written one per line, no list markers ---
+# Rule: a paragraph whose every line is one imperative improvement is a list without
+# markers (each line is an item); narrative prose (chia website outage) is not.
+EXPECTED.update(
+    {
+        "chia__2021-05-09-negative-coin-values.md": Expected(
+            (
+                plain("Add more thorough testing and have strict testing standards"),
+                plain("Minimize the number of different types of data structures used"),
+                plain("Bug bounty in order to get more visibility"),
+                plain("More automated alarms for when issues arise"),
+                plain("Have an incident response plan to notify the most experienced people"),
+                plain("Add an independent status page"),
+                plain("Add a notification in the GUI when a new version is available"),
+            ),
+            title=None,  # no H1
+            language="en",
+            why="'Lessons Learned and Future Improvements': one improvement per line, one paragraph",
+        ),
+        "chia__2021-10-31-employee-compromise.md": Expected(
+            (
+                plain("Develop better techniques in questioning the end-user"),
+                plain("Hire a professional SecOps person"),
+                plain("Add a feature to the Chia Graphical User Interface"),
+            ),
+            title="Suspected Chia Employee Compromise",
+            language="en",
+            why="'Corrective and Preventative Measure' (singular): three lines, no markers",
+        ),
+    }
+)
+
+MB = "jupyterhub/mybinder.org-deploy"
+BH = "jupyterhub/binderhub"
+KS = "jupyterhub/kubespawner"
+R2D = "jupyterhub/repo2docker"
+JH = "jupyterhub/jupyterhub"
+
+
+def linked(
+    text: str, *tickets: str, status: StatusSpec = "open", more: tuple[str, ...] = ()
+) -> Item:
+    """A list item with no owner or due date whose links are its tickets."""
+    return item(text, *more, tickets=tickets, status=status)
+
+
+# --- jupyterhub/mybinder.org-deploy incident reports: "## Action items" split by ###
+# sub-headings, numbered items hard-wrapped, issue/PR links inline, in parentheses, on the
+# continuation line, bare, or reference-style. Links "related to" or "blocking on" an
+# item are context, not its ticket (UNCHECKED).
+EXPECTED.update(
+    {
+        "mybinder__2017-09-27-hub-403.md": Expected(
+            (
+                linked(
+                    "Handle errors on launching servers on the hub more gracefully", f"{BH}#131"
+                ),
+                linked(
+                    "Write end-to-end tests that help validate that a deployment was successful",
+                    f"{MB}#10",
+                    more=("part of marking a deployment green or red",),
+                ),
+                linked(
+                    "Write down the responsibilities of the people doing the deployment", f"{MB}#11"
+                ),
+                linked("Do deployments more often so we don't end up doing one big", f"{MB}#8"),
+                linked(
+                    "Consider figuring out an easy way for people to run a development", f"{BH}#137"
+                ),
+            ),
+            title="2017-09-27, Hub 403",
+            language="en",
+            kind="list",
+            why="numbered items under ### sub-headings; '[Issue](url)' on the wrapped line; "
+            "numbered lists in the timeline and conclusion are distractors",
+        ),
+        "mybinder__2017-09-29-504.md": Expected(
+            (
+                linked(
+                    "Removing the redirect page will get rid of the 504 timeout issue", f"{BH}#135"
+                ),
+                linked("Diagnose the original", f"{BH}#140"),
+                linked("Fix known issue of PodReflector missing events", f"{KS}#81"),
+                linked(
+                    "Investigate further possibilities of reflector failure and recovery",
+                    f"{KS}#85",
+                ),
+                linked("Unrecoverable PodReflector errors should abort the Hub", f"{KS}#86"),
+                linked(
+                    "Implement health monitoring and alerting to respond more quickly", f"{MB}#19"
+                ),
+                plain("Automatic recovery could potentially relaunch the Hub pod"),
+            ),
+            title="2017-09-29, 504",
+            language="en",
+            kind="list",
+            why="'[Pull Request](url)' links; a prose paragraph with a bare PR URL between "
+            "sub-lists is not an item",
+        ),
+        "mybinder__2017-10-17-cluster-full.md": Expected(
+            (
+                linked("If a pod doesn't start in time, kubespawner should kill it", f"{KS}#95"),
+                linked("Make the launch timeout more configurable", f"{BH}#244"),
+                linked("If launch fails, then BinderHub should actually call stop", f"{BH}#245"),
+                linked("We need better alerting for when cluster is full", f"{MB}#125"),
+            ),
+            title="2017-10-17, Cluster Full",
+            language="en",
+            kind="list",
+            why="one-item numbered lists under three sub-headings",
+        ),
+        "mybinder__2017-11-30-oom-proxy.md": Expected(
+            (
+                linked("Limit memory available to build pods", f"{R2D}#159"),
+                linked("Fix configuration so that user pods are not cleaned up", f"{MB}#198"),
+                plain("Should nominate one person to be the driver"),
+                plain("Better alerting for when something is wrong with the cluster"),
+            ),
+            title="2017-11-30 4:23PM PST, OOM (Out of Memory) Proxy",
+            language="en",
+            why="one-paragraph actions under action sub-headings with a bare URL in "
+            "parentheses; the '## Logs' link list after is a distractor",
+        ),
+        "mybinder__2018-01-04-failed-staging-deploy.md": Expected(
+            (
+                plain("Minimize tribal knowledge in the deployment process"),
+                plain("Simplify steps into a checklist"),
+                plain("Minimize copy-paste errors by user"),
+                plain('Add a "deployment to staging" checklist'),
+                plain("Add a better way to self diagnose whether the Travis failure"),
+                plain("Look into generating a commit for bumping without human entry"),
+                plain("Document in the helm chart repo as well as mybinder.org-deploy"),
+            ),
+            title="2018-01-04, Failed deploy to staging",
+            language="en",
+            kind="list",
+            why="plain bullets under three sub-headings",
+        ),
+        "mybinder__2018-01-17-ubuntu-upgrade.md": Expected(
+            (
+                linked(
+                    "Note that Ubuntu non-LTS is on a ~9 month cycle",
+                    f"{R2D}#198",
+                    more=("Keep bumping Ubuntu versions until we hit LTS",),
+                ),
+                linked("Subscribe to the ubuntu-announce mailing list", f"{MB}#296"),
+                linked("Separate python version from distro version", f"{R2D}#185"),
+                linked("Allow users to pin distros", f"{R2D}#148"),
+                linked("Keep our own apt mirror", f"{MB}#295"),
+                linked("Continuous tests should be run against binder", f"{MB}#19"),
+            ),
+            title="2018-01-17, Emergency Aardvark bump",
+            language="en",
+            kind="list",
+            why="'[Issue](url)'/'[PR](url)' at the end of bullets, one on the wrapped line",
+        ),
+        "mybinder__2018-01-18-reddit-hug.md": Expected(
+            (
+                plain("Gather commands used in incident response and add to SRE guide"),
+                plain("Discuss how to know when to call an incident as resolved"),
+                plain("Investigate k8 training"),
+                plain("Consider ways to have a system similar to staging"),
+                plain("Consider creating a script or cheatsheet for running tests"),
+                plain("Run the py.tests constantly and actively alert us when they fail"),
+            ),
+            title="2018-01-18, reddit hugs mybinder",
+            language="en",
+            kind="list",
+            why="plain bullets under Process / Training / Testing sub-headings",
+        ),
+        "mybinder__2018-01-18-ssl-outdated.md": Expected(
+            (
+                plain(
+                    "Do not use a single team member's email address for letsencrypt",
+                    status=UNCHECKED,  # settled only by the next item's sub-bullet
+                ),
+                plain(
+                    "Instead, use a shared google groups email account",
+                    "This has been done",
+                    status="done",  # its sub-bullet: "This has been done: …"
+                ),
+                plain(
+                    "keep an eye on the SSL once the first expiration date comes around",
+                    "this is a correct assumption",
+                ),
+            ),
+            title="2018-01-11, Warning from letsencrypt about outdated SSL certificate",
+            language="en",
+            kind="list",
+            why="status given by a sub-bullet; an email address that is not an owner; a bare "
+            "URL under 'Related Issues / PRs' is not an item",
+        ),
+        "mybinder__2018-02-12-launch-fail.md": Expected(
+            (
+                plain("Improve the team operations around debugging the cluster"),
+                linked("Improve the language around site reliability expectations", f"{MB}#359"),
+                item(
+                    "We should set up some kind of monitoring for the mybinder.org deployment",
+                    "something quick-and-dirty",
+                    tickets=UNCHECKED,  # links both the long-term plan (#19) and its own #358
+                ),
+            ),
+            title="2018-02-12, Hub Launch Fail",
+            language="en",
+            kind="list",
+            why="'([link to issue](url))' after wrapped lines; one item links two issues",
+        ),
+        "mybinder__2018-02-22-nginx-down.md": Expected(
+            (
+                plain(
+                    "Make sure that everybody gets emailed when the site goes down", status="done"
+                ),
+                linked(
+                    "Find a path forward to switch away from NGINX",
+                    "jupyterhub/zero-to-jupyterhub-k8s#528",
+                ),
+            ),
+            title="2018-02-22 NGINX crash",
+            language="en",
+            kind="list",
+            why="'(DONE)' status at the end of the text; '[#528](url)' link",
+        ),
+        "mybinder__2018-03-13-PVC-hub-locked.md": Expected(
+            (
+                # ### Investigation: a paragraph asking for an investigation, with imperatives
+                plain("Why did this outage start in the first place?"),
+                item(
+                    "Make sure we have a non-stackdriver alerting service",
+                    tickets=UNCHECKED,  # "(currently blocking on [#365](…))"
+                ),
+                plain("Document how to check if a PVC hasn't been released"),
+                plain("Document how to manually restart a node"),
+                linked("Document how to delete pods that have entered an", f"{MB}#512"),
+                plain("Store the prometheus data somewhere more stable than its server pod"),
+            ),
+            title="2018-03-13, PVC for hub is locked",
+            language="en",
+            why="a paragraph under '### Investigation'; '## Questions for follow up' holds one "
+            "empty '-' (not an item); numbered lists under Lessons learnt are distractors",
+        ),
+        "mybinder__2018-03-26-no-space-left.md": Expected(
+            (
+                plain('Add log metric for "no space left on device" messages', status="done"),
+                plain('Add log metric for "Error creating user" message', status="done"),
+                plain('Add metrics-based alert for "Error creating user" messages', status="done"),
+                linked("Enable SMTP for alerts from grafana metrics", f"{MB}#365"),
+                plain('Investigate root cause of "no space left on device" messages'),
+                plain("Systematically cordon and cull nodes older than 3-5 days?"),
+            ),
+            title='2018-03-26, "no space left on device"',
+            language="en",
+            kind="list",
+            why="checkbox list, three checked; '[GitHub Issue](url)' link",
+        ),
+        "mybinder__2018-03-31-server-start-fail.md": Expected(
+            (
+                item(
+                    "Improve the alerting so that a majority of the team is notified",
+                    tickets=UNCHECKED,  # "(currently blocking on [#365](…))"
+                ),
+                linked(
+                    'Come up with team guidelines for how "stale" a node can become', f"{MB}#528"
+                ),
+                linked('Document how to "recycle" nodes properly', f"{MB}#528"),
+            ),
+            title="2018-03-31, Server launch failures",
+            language="en",
+            kind="list",
+            why="'### What went wrong' bullets and an Investigation paragraph with no action "
+            "sit inside '## Action items' (distractors)",
+        ),
+        "mybinder__2018-04-18-cull-flood.md": Expected(
+            (
+                linked("Revisit automatic pull requests to encourage keeping", f"{BH}#222"),
+                item(
+                    "Add alarms for sustained high CPU and memory usage",
+                    tickets=UNCHECKED,  # "Related to [this issue](…)"
+                ),
+                linked("Figure out tests for the culler", f"{JH}#1791"),
+                linked("Fix bugs in image-culler preventing it from running", f"{BH}#534"),
+                plain("Allow disabling image culler in helm chart"),
+                linked("Investigate and fix memory leak in kubespawner", f"{KS}#165"),
+                plain("Describe process for deploying jupyterhub image bumps"),
+            ),
+            title="2018-04-18, Culler flood",
+            language="en",
+            kind="list",
+            why="'([Issue](url))' alone on the wrapped line; an '[Issue]' link to a pull request",
+        ),
+        "mybinder__2018-07-08-podsnips-aplenty.md": Expected(
+            (
+                linked("set up notifications of downtime", f"{MB}#611"),
+                linked("automate scale-down", f"{MB}#646"),
+                linked("make sure downtime recovery steps are documented", f"{MB}#655"),
+                linked("Fix failure to delete pods when pod reflector fails", f"{KS}#208"),
+                linked("Make kubespawner more robust to pod-reflector failure", f"{KS}#209"),
+                linked("Refactor event reflector to be a single reflector", f"{KS}#210"),
+                linked("try to auto-detect likely unhealthy Hub state", f"{JH}#2028"),
+            ),
+            title="2018-07-08, too many pods",
+            language="en",
+            kind="list",
+            why="template guidance paragraph left in; links on the last of several wrapped lines",
+        ),
+        "mybinder__2018-07-30-jupyterlab-build-cpu-saturate.md": Expected(
+            (
+                linked("set up notifications of downtime", f"{MB}#611"),
+                linked(
+                    "Find a way to gracefully handle repositories that take a long time",
+                    f"{BH}#624",
+                ),
+                linked("Find a way to avoid overloading the Binder CPU", f"{BH}#624"),
+            ),
+            title="2018-07-30 JupyterLab builds saturate BinderHub CPU",
+            language="en",
+            kind="list",
+            why="'1.' for every item; bare issue URLs in parentheses",
+        ),
+        "mybinder__2019-02-20-no-logs.md": Expected(
+            (
+                linked("test and notify when kubectl logs doesn't work", f"{MB}#900"),
+                linked("add command to retrieve apiserver logs to sre guide", f"{MB}#901"),
+                linked("describe how to identify suspicious networking status", f"{MB}#900"),
+            ),
+            title=None,  # "incident date: 2019-02-20, …": not a postmortem-style prefix to drop
+            language="en",
+            kind="list",
+            why="'[issue](url)' without parentheses; inline code in the action",
+        ),
+        "mybinder__2019-03-24-r2d-upgrade.md": Expected(
+            (
+                plain(
+                    "Need to devise a strategy for wiping the build cache",
+                    "without generating a huge",
+                ),
+                plain("Add a command that can be copy&pasted to add a new node pool"),
+                plain("Change our build thread pool setup so that a single slow to build"),
+            ),
+            title="2019-03-24, repo2docker upgrade and docker image cache wipe",
+            language="en",
+            kind="list",
+            why="hard-wrapped numbered items, no links",
+        ),
+        "mybinder__2019-04-03-ingress-cordoned.md": Expected(
+            (
+                plain("Update SRE guide to include guidance for moving ingress controller pods"),
+                plain("Setup our ingress deployment to be robust against nodes being cordoned"),
+            ),
+            title="2019-04-03, 30min outage during node pool upgrade",
+            language="en",
+            kind="list",
+            why="template guidance paragraph above a two-item numbered list",
+        ),
+        "mybinder__2022-01-27-prime-version.md": Expected(
+            (
+                linked("Implement proactive alerts", f"{MB}#611"),
+                linked(
+                    "Fix bug preventing prime cluster's version from being updated", f"{MB}#2113"
+                ),
+                linked("Add metrics for the federation-redirect service", f"{MB}#2114"),
+                linked(
+                    "Consider allowing the prime cluster to stop accepting traffic", f"{MB}#2115"
+                ),
+            ),
+            title="2022-01-27, stale prime version",
+            language="en",
+            kind="list",
+            why="reference-style ticket links '([issue][alerting-issue])' defined after the list",
+        ),
+        "mybinder__2022-06-02-pod-limit.md": Expected(
+            (linked("Uptime and alerting", f"{MB}#611"),),
+            title="2022-01-27, pod limit reached",  # sic: the document's own H1
+            language="en",
+            kind="list",
+            why="the item is a label and a bare issue URL",
+        ),
+    }
+)
+
+I2C = "2i2c-org/infrastructure"
+
+# --- 2i2c-org/incident-reports: autolinked issues, checkbox lists with URLs and sub-bullets
+EXPECTED.update(
+    {
+        "2i2c__2020-10-28-memory-overload.md": Expected(
+            (
+                linked("Make sure user pods are in a separate pool", f"{I2C}#89"),
+                linked("Set limits on the support infrastructure", f"{I2C}#90"),
+                linked("Document and think about overcommit ratios for memory usage", f"{I2C}#91"),
+                linked("Setup better Grafana dashboards to monitor resource usage", f"{I2C}#92"),
+                linked("Document how folks can get kubectl access to the cluster", f"{I2C}#87"),
+            ),
+            title="2020-08-28 - Memory overload on WER cluster",
+            language="en",
+            kind="list",
+            why="each bullet ends in an autolinked issue URL '<https://…/issues/89>'",
+        ),
+        "2i2c__2025-05-12-earthscope-resource-provisioning-issue.md": Expected(
+            (
+                plain("write an incident report"),
+                linked(
+                    "hold an internal retrospective about the incident",
+                    "2i2c-org/meta#2194",
+                    "2i2c-org/meta#2217",  # bare URLs in sub-bullets belong to the parent
+                    f"{I2C}#6105",
+                    f"{I2C}#6106",
+                ),
+            ),
+            title="Incident report May 12 2025 - Earthscope resource provisioning issue",
+            language="en",
+            kind="list",
+            why="'- [ ]' items; a bare issue URL at the end and three more in sub-bullets; "
+            "dozens of '###' timeline headings before",
+        ),
+        "2i2c__2025-07-21-openscapes-hub-pods-dying.md": Expected(
+            (plain("write an incident report"),),
+            title="Incident report July 21 2025 - Openscapes hub pods dying post-stress-testing",
+            language="en",
+            kind="list",
+            why="one checkbox right under the heading, no blank line",
+        ),
+        "2i2c__2025-08-12-leap-outage.md": Expected(
+            (
+                plain("Write an incident report"),
+                plain("Write a small document for incident response"),
+                item(
+                    "Upgrade jupyterhub-home-nfs, and remove nfs-share-creator job",
+                    tickets=UNCHECKED,  # "(see …/pull/34)": a related change, not said to be it
+                ),
+                linked(
+                    "Update deployer system to add opt-in hardening",
+                    f"{I2C}#6555",
+                    status="done",
+                ),
+                plain("Update primary engineer's shell configuration", status="done"),
+            ),
+            title="Incident report August 12 2025 - LEAP hub outage",
+            language="en",
+            kind="list",
+            why="'- [x]'/'- [ ]'; '— https://…/pull/6555' after an em dash; '[20m]' effort note",
+        ),
+    }
+)
+
+UNIVAF = "usdigitalresponse/univaf"
+
+# --- usdigitalresponse/univaf incident reports: bold status notes, reference-style issue
+# links, lead-in bullets. A bullet that only introduces its sub-bullets ("In the future
+# when …:") is not an item; its sub-bullets are. A bullet that is an action keeps its
+# sub-bullets as its parts (rule 2).
+EXPECTED.update(
+    {
+        "univaf__2021-06-03--database-full.md": Expected(
+            (
+                plain("Set up CloudWatch alarms for database resources", status="done"),
+                plain("Set up Sentry alarms for high error rates"),
+                plain("Set up Slack integrations so alerts are highly visible"),
+                plain("Set up automatic deletion of old logs"),
+            ),
+            title="2021-06-03: Database Full",
+            language="en",
+            kind="list",
+            why="'**(Done during this incident)**' status; a '## Responders' list of @handles "
+            "after the items is a distractor",
+        ),
+        "univaf__2021-06-11--database-low.md": Expected(
+            (plain("Decide whether to shrink the database disk back down"),),
+            title="2021-06-11: Database Storage Low",
+            language="en",
+            kind="list",
+            why="a single long bullet",
+        ),
+        "univaf__2021-06-28--external-id-migration.md": Expected(
+            (
+                plain("Add integration tests that exercise common loader/server interactions"),
+                plain("More carefully test and review code before deploy"),
+                plain("More closely monitor for errors after deploy"),
+                plain("Lower cutoffs in Sentry for API errors"),
+            ),
+            title="2021-06-28: External ID Migration",
+            language="en",
+            kind="list",
+            why="a lead-in bullet ending in ':' whose four sub-bullets are the actions",
+        ),
+        "univaf__2021-06-29--actions-budget-terraform-state.md": Expected(
+            (
+                plain(
+                    "Work with USDR ops team to fund GitHub effectively",
+                    "Turn actions back on for this project",
+                    "Raise need for USDR to develop real budgeting",
+                ),
+                linked("Document how to build manually", f"{UNIVAF}#294"),
+                linked("Document how to reset Terraform Cloud state", f"{UNIVAF}#295"),
+                linked(
+                    "Articulate a process for planning and handling Terraform changes",
+                    f"{UNIVAF}#296",
+                ),
+            ),
+            title="2021-06-29: Broken Deploys with No Actions Budget and Bad Terraform State",
+            language="en",
+            kind="list",
+            why="reference-style '([#294][issue-294])' links defined at the end; one sub-bullet "
+            "'**(Done as of 2021-06-30)**' under an open parent",
+        ),
+    }
+)
+
+Z2JH = "jupyterhub/zero-to-jupyterhub-k8s"
+
+EXPECTED.update(
+    {
+        "mybinder__2018-02-20-jupyterlab-announcement.md": Expected(
+            (
+                # ### JupyterHub
+                linked("Release JupyterHub 0.9 (or backport for 0.8.2)", f"{JH}#1676"),
+                linked("Improve handling of spawners that are slow to stop", f"{JH}#1677"),
+                item(
+                    "Investigating allowing deletion of users whose servers are slow to stop",
+                    tickets=(f"{JH}#1677",),
+                    status=UNCHECKED,  # "Investigating …": under way or planned
+                ),
+                linked("implement API-only mode for use cases like Binder", f"{JH}#1675"),
+                # ### Zero-to-JupyterHub, under the label line "cull_idle_servers:"
+                linked("identify reason why 400 responses cause script to exit", f"{Z2JH}#522"),
+                linked("avoid 400 responses by waiting for servers to stop", f"{Z2JH}#522"),
+                # ### BinderHub
+                linked("ensure pycurl is used", f"{BH}#460"),
+                linked("Investigate timeout issue", f"{BH}#464"),
+                plain(
+                    "separate rejection code/metadata for launch failures",
+                    status=("done", "wont_do"),  # "Note: on investigation, we already do this"
+                ),
+                linked(
+                    "Figure out if there's a way to reduce the number of HTTP requests", f"{BH}#461"
+                ),
+                linked("Make it possible for Binder to launch multiple JupyterHubs", f"{BH}#465"),
+                # ### Deployment
+                linked("Avoid sending requests for stopped pods to the Hub", f"{MB}#444"),
+                linked("Document ways to suspect and identify unhealthy nodes", f"{MB}#468"),
+                linked(
+                    "Come up with group guidelines for deploying changes under heavy loads",
+                    f"{MB}#466",
+                ),
+                linked('Investigate what are "expected" downtimes', f"{MB}#466"),
+                plain(
+                    "Find a way to limit HTTP requests to the JupyterHub in cases", "of high load"
+                ),
+                plain(
+                    "we should also monitor and alert on jupyterhub process > 70% CPU",
+                    status=UNCHECKED,  # "(monitoring done in grafana)": alerting not said
+                ),
+                linked(
+                    "Move Grafana and other support services to an external cluster", f"{MB}#438"
+                ),
+                linked("Document clear processes for requesting limit raises", f"{MB}#438"),
+                linked("Fix cadvisor + prometheus setup", f"{MB}#449"),
+                plain("Make all infrastructure pods be in the Guaranteed QoS"),
+            ),
+            title="2018-02-20, JupyterLab Announcement swamps Binder",
+            language="en",
+            kind="list",
+            why="21 bullets under four sub-headings after ~40 '###' timeline headings; issue "
+            "URLs bare, in parentheses or absent; a label line 'cull_idle_servers:'; a quoted "
+            "item; 'Note: … we already do this'",
+        ),
+    }
+)
+
+
+def dfds(title: str, *items: Item, why: str = "plain bullets under '## Action Items'") -> Expected:
+    """A dfds/postmortems document: its own H1, English, a bullet list."""
+    return Expected(items, title=title, language="en", kind="list", why=why)
+
+
+# --- more dfds/postmortems: plain bullets; Lessons Learned / Attendees lists follow ---
+EXPECTED.update(
+    {
+        "dfds__PM2020-001-inotify-watches.md": dfds(
+            "Inotify file watches exhaustion",
+            plain("Setup monitoring and alerting for file watches usage"),
+            why="a single bullet",
+        ),
+        "dfds__PM2020-003-adsync-migration.md": dfds(
+            "ADSync migration issues",
+            plain("We should have a talk with Rune/Platform about what responsibilities"),
+            plain("We need to streamline our pipelines"),
+            plain("All applications should run in containers"),
+            plain("We need to refactor NUnit -> XUnit test"),
+            why="'We should/need …' sentences; a person named as someone to talk to, not owner",
+        ),
+        "dfds__PM2020-004-coredns-upgrade.md": dfds(
+            "CoreDNS upgrade issue",
+            plain("Action plan for checking release notes from both source and vendor"),
+            plain("We need monitoring of core services with direct health checks"),
+        ),
+        "dfds__PM2020-005-alb-instance-attachment.md": dfds(
+            "ALB instance attachments removed",
+            plain("Implement alerts for ALB healthy/unhealthy targets"),
+            plain("Bring down alert noise even more"),
+            plain("Implement resolve host name for Goldpinger"),
+        ),
+        "dfds__PM2020-007-unhealthy-nodes.md": dfds(
+            "Unhealthy node",
+            plain("Create a query/dashboard/alarm detecting pod restarts grouped by node"),
+            plain("Prioritize upgrading our kubernetes prometheus stack"),
+        ),
+        "dfds__PM2020-008-alcide-admission.md": dfds(
+            "Alcide admission causing Kubernetes timeouts",
+            plain("Monitor Kubernetes deployments for timeouts"),
+            plain("Monitor 5xx status codes for Kube API server"),
+        ),
+        "dfds__PM2021-002-flux-version-bump.md": dfds(
+            "Flux unintended version update",
+            plain("Setup more Fluentd alerts"),
+            plain("Flux metrics and alerts"),
+            plain("Change scheduled deployment pipeline timeslot"),
+            plain("Version lock Flux"),
+            why="terse noun-phrase bullets",
+        ),
+        "dfds__PM2021-003-flux-version-bump.md": dfds(
+            "Flux unintended version update",
+            plain("Flux metrics and alerts"),
+            plain("Version lock Flux"),
+            plain("Disable pipeline until issue fixed"),
+            why="an '## Attendees' list of handles follows (distractor)",
+        ),
+        "dfds__PM2021-004-adfs-outage.md": dfds(
+            "ADFS Outage",
+            plain("Implement monitoring of ADFS"),
+            plain("Identify a clear path for migration away from ADFS"),
+            plain("Ask datacenters to apply monitoring and follow up"),
+            why="an '## Atendees' (sic) line of initials follows",
+        ),
+        "dfds__PM2021-006-503-hotfix-release.md": dfds(
+            "All services returning 503 in Kubernetes",
+            plain("Agree on a sustainable way to release both planned features and hotfixes"),
+            plain("Clear communication if merges breaks the master branch ability"),
+            plain("Ensure that alerting in our sandbox clusters is configured"),
+        ),
+        "dfds__PM2021-007-503-autoscaling-group.md": dfds(
+            "All services returning 503 in Kubernetes",
+            plain("Enhance daily pipeline run with a synthetic monitoring"),
+            plain("If possible observe the next daily run of the pipeline"),
+            why="a Lessons Learned bullet with a bare URL follows (distractor)",
+        ),
+        "dfds__PM2021-008-traefik-v2-config.md": dfds(
+            "Kubernetes ingress controller Traefik v2 configuration caused outage",
+            plain("Reflect on how our critical announcements can become more visible"),
+            plain("Reflect if the ALBs we have tested with should have been communicated"),
+        ),
+        "dfds__PM2021-010-504-limited-services.md": dfds(
+            "A limited amount of services deployed in Kubernetes returning 504",
+            plain("Look into if this is also an issue in Traefik 2.X"),
+            plain("Look into if there is a way of monitoring irregular 504s"),
+            plain("Get in touch with users of Hellman and explain the issue"),
+        ),
+        "dfds__PM2022-001-prometheus-down.md": dfds(
+            "Prometheus is down with connection refused errors",
+            plain("Review if our pods have appropriate resource requests and limits set"),
+            why="one bullet; footnote definitions '[^1]:' at the end",
+        ),
+        "dfds__PM2022-002-logs-not-shipped.md": dfds(
+            "Logs not shipped to CloudWatch",
+            plain("The alert needs a more descriptive name/accompanying text"),
+            why="one bullet phrased as a need",
+        ),
+        "dfds__PM2022-003-two-nodes-down.md": dfds(
+            "Two Kuberneste nodes were down",
+            plain("Assess if the current EC2 instances are sized correctly"),
+            plain("Assess if heavy resource consumers like Prometheus be given dedicated nodes?"),
+        ),
+        "dfds__PM2022-005-node-ipc.md": dfds(
+            "Node IPC Incident Response",
+            plain("We need to have a SCA scanner than can alert us"),
+            plain("We need a Security Operation Centre (SOC)"),
+        ),
+        "dfds__PM2022-006-alb-502.md": dfds(
+            "ALB 502 Errors",
+            plain("Better monitoring of namespaces"),
+            plain("Better monitoring of OOM in pods"),
+            plain("Better governance of excluded namespaces"),
+            plain("Automate the limitranges for namespaces"),
+        ),
+        "dfds__PM2022-008-kyverno-service-crud.md": dfds(
+            "CRUD operations on K8s Service resources unavailable",
+            plain("Implement monitoring on Kyverno"),
+            plain("Create internal documentation on our Kyverno setup"),
+            plain("Investigate the exact issue with certificate in the application"),
+            plain("Consider if we should change the failurePolicy on ClusterPolicy resources"),
+        ),
+        "dfds__PM2023-002-logs-not-shipped.md": dfds(
+            "Logs not being shipped to CloudWatch",
+            plain("Look into liveness probe covering more aspects of the Fluentd process"),
+            plain("Investigate if third-party plugins used for Fluentd is maintained"),
+            plain("Agree as a team what the procedures are for dealing with outages"),
+            plain("Add alarms for Fluentd in case not enough/no log data is being sent"),
+            plain("Remove hardcoded version variable for Fluentd docker image"),
+        ),
+        "dfds__PM2024-003-kube-state-metrics-labels.md": dfds(
+            "Kube state metrics exposing wrong labels",
+            plain("Avoid drift by ensuring production state reflects"),
+            plain("Unstable changes should always be in branch"),
+        ),
+    }
+)
+
+DH = "berkeley-dsep-infra/datahub"
+DATA8 = "data-8/jupyterhub-k8s"
+
+
+def datahub(*items: Item, why: str) -> Expected:
+    """A berkeley-dsep-infra/datahub incident report: YAML front matter, no H1."""
+    return Expected(items, title=None, language="en", kind="list", why=why)
+
+
+# --- berkeley-dsep-infra/datahub incident reports (Quarto): "## Action items ##" closed
+# headings, numbered items under ### sub-headings, "1." for every item, inline and bare
+# issue links, a Jira key in parentheses, template "{{ … }}" wrappers left in.
+EXPECTED.update(
+    {
+        "datahub__2017-02-09-datahub-db-outage.md": datahub(
+            linked("JupyterHub only uses a certain length of the cookie secret", f"{JH}#986"),
+            linked("The cookie_id column in the users table should have UNIQUE", f"{JH}#985"),
+            linked("Support using username hashes in PVC and Pod Names", f"{KS}#21"),
+            linked("Support setting id of user in user table", "jupyterhub/oauthenticator#65"),
+            plain("Switch to using Google Cloud SQL"),
+            plain("Perform regular and tested backups of the database"),
+            plain("Start writing an operational FAQ"),
+            plain("Setup better monitoring and paging systems"),
+            plain("Document escalation procedures explicitly"),
+            why="closed ATX headings '## Action items ##'; upstream bug reports as items",
+        ),
+        "datahub__2017-02-24-autoscaler-incident.md": datahub(
+            item(
+                "The Autoscaler should not be run unless the context is explicitly set",
+                tickets=UNCHECKED,  # "noted in the comments of the [pull request]"
+            ),
+            plain("should be abolished in all the tools we build"),
+            plain("Use a separate billing account for production vs development clusters"),
+            why="a PR link that is where something was noted, not the item's ticket",
+        ),
+        "datahub__2017-02-24-proxy-death-incident.md": datahub(
+            linked("Work on abstracting the proxy interface", f"{JH}#848"),
+            linked("Re-architect the spawner to make a much smaller number", f"{KS}#28"),
+            linked("Tune the HTTP client kubespawner uses", f"{KS}#29"),
+            linked("Set resource requests explicitly for hub and proxy", f"{DATA8}#124"),
+            linked("Reduce the interval at which the hub checks", f"{DATA8}#123"),
+            linked("Speed up the fix for the", "data-8/infrastructure#6"),
+            why="'[Issue](url)'/'[PR](url)' after each item; an item refers to item (1)",
+        ),
+        "datahub__2017-03-06-helm-config-image-mismatch.md": datahub(
+            plain("Make sure we treat any errors in -dev exactly like we would in prod"),
+            plain("Write down actual deployment documentation & a checklist"),
+            plain("Move away from git submodules to a separate versioned chart repository"),
+            why="numbered items under '### Process ###'",
+        ),
+        "datahub__2017-03-20-too-many-volumes.md": datahub(
+            linked("Keep an eye on the status of", "kubernetes/kubernetes#24317"),
+            linked("Track down and fix the 'too many redirects' issue", "data-8/infrastructure#17"),
+            plain("Delete all the older larger nodes that are no longer in use", status="done"),
+            plain("Have alerting for when there are any number of pods in Pending state"),
+            why="'(Done!)' status inside the text; one-item lists under four sub-headings",
+        ),
+        "datahub__2017-03-23-kernel-deaths-incident.md": datahub(
+            plain("Document and formalize the testing process for post-deployment checks"),
+            plain("Set a short timeout (maybe ten minutes?)"),
+            linked("Continue investigating", f"{KS}#31"),
+            why="a bare issue URL inside the sentence",
+        ),
+        "datahub__2017-04-03-cluster-full-incident.md": datahub(
+            plain("When coming back from breaks, pre-scale the cluster back up"),
+            plain("Consider cancelling spring break"),
+            plain("Have monitoring for pods stuck in non-Running states"),
+            why="plain numbered items",
+        ),
+        "datahub__2017-05-09-gce-billing.md": datahub(
+            plain("Identify channels for billing alerts"),
+            plain("Identify billing threshold functions"),
+            plain("Establish off-cloud backups"),
+            plain("Start autoscaler automatically"),
+            plain("Setup scheduled billing reports and threshold alarms"),
+            plain("Setup hub monitoring!"),
+            plain("The slack duplicator runs in one of the GCP clusters"),
+            why="'1.' for every item; the last item states a problem, not an action verb",
+        ),
+        "datahub__2017-10-10-hung-nodes.md": datahub(
+            plain("When there are multiple reports of student servers not starting"),
+            plain("Determine how many nodes are not mounting /var/lib/docker on sdb1"),
+            plain("Look for elevated counts of pods stuck in Terminating state"),
+            why="a shell pipeline in inline code inside a list item",
+        ),
+        "datahub__2017-10-19-course-subscription-canceled.md": datahub(
+            plain("Until there is a per-user backup implemented hub-side"),
+            plain("Always set a billing alert at some conservative amount"),
+            plain("If a subscription is ever canceled, backup user data within 24 hours"),
+            why="conditional sentences as items",
+        ),
+        "datahub__2018-01-25-helm-chart-upgrade.md": datahub(
+            plain("Admins should refamiliarize themselves with the deployment policy"),
+            plain("Determine if there is a way to block merges to production"),
+            plain("Determine if there is a way to contextualize the Travis CI interface"),
+            why="plain numbered items",
+        ),
+        "datahub__2018-01-26-hub-slow-startup.md": datahub(
+            plain("The prepuller should be fixed so that helm does not time out"),
+            plain("The hub route checking should be parallelized"),
+            plain("The staging hub should be seeded with users"),
+            why="passive 'should be' items",
+        ),
+        "datahub__2018-02-06-hub-db-dir.md": datahub(
+            plain("Store the hub db in a cloud database"),
+            plain("Downgrade helm to 2.6.x to see if this fixes the helm upgrades"),
+            why="two items",
+        ),
+        "datahub__2018-02-28-hung-node.md": datahub(
+            plain("Monitor the cluster for non-running pods and send an alert"),
+            why="one item",
+        ),
+        "datahub__2018-06-11-course-subscription-canceled.md": datahub(
+            plain("Do not use subscription portal billing alerts"),
+            plain("Manually check subscription usage via an unattended process"),
+            why="a negative ('Do not …') item",
+        ),
+        "datahub__2019-02-25-k8s-api-server-down.md": datahub(
+            plain("Remotely monitor the API server endpoint and send an alert"),
+            why="an '## Update' section of quoted provider text follows (distractor)",
+        ),
+        "datahub__2019-05-01-service-account-leak.md": datahub(
+            linked(
+                "Don't duplicate service key credentials across multiple", "yuvipanda/hubploy#18"
+            ),
+            linked("Switch to a different secret management strategy", f"{DH}#596"),
+            why="loose numbered list, links on the wrapped second line",
+        ),
+        "datahub__2022-01-20-package-dependency-upgrade-incident.md": datahub(
+            linked("Develop manual testing process", f"{DH}#2953"),
+            plain("Develop a policy around when to create a new hub"),
+            plain("Start writing after action reports for future outages"),
+            plain("Enabling logging mechanism across all hubs"),
+            plain("Adapt 2I2C testing suite to develop automated test cases"),
+            plain("Investigate the reason why pager duty did not throw an alert"),
+            plain("Adding R Studio as part of Repo2Docker"),
+            why="template '{{ … }}' wrappers and '[link to github issue]' stubs left in; a "
+            "leftover '{{ summary }}' row is no item; the '## Actions' checklist about the "
+            "report itself is a distractor",
+        ),
+        "datahub__2024-core-node-incidents.md": datahub(
+            plain("Work with instructors to identify and immediately troubleshoot"),
+            plain("Spin up a dev hub and figure out how to use"),
+            linked(
+                "Continue to track the port leak issue", "jupyterhub/configurable-http-proxy#434"
+            ),
+            linked("Deploy a new core pool with the same RAM and more CPU", "DH-259"),
+            plain("Spin up a dev hub and figure out how to use"),
+            why="'(Jira DH-259)'; a link to a tool's repository is not a ticket; 'None.' "
+            "under a sub-heading; the same item listed twice; a checked '## Actions' list",
+        ),
+    }
+)

@@ -1,34 +1,66 @@
-"""Real documents: every file parses, and yields the items a person reading it lists.
+"""Real documents: every file parses, and what the parser finds is what a reader lists.
 
-Two sets, one set of checks: the shared corpus of public postmortems (read in place from
-SHARED_DIR; skipped without it locally, failing without it in CI) and the project's own
-`examples/postmortems`. Expectations live in `tests/corpus_expectations.py`, written from
-reading the documents; its docstring states the rules for the hard cases.
+Two sets, one set of checks: the corpus of public postmortems vendored in tests/corpus
+(sources and licences in its SOURCES.md) and the project's own `examples/postmortems`.
+Expectations live in `tests/corpus_expectations.py`, written from reading the documents;
+its docstring states the rules for the hard cases.
 
-Each aspect (count, actions, owners, due, status, …) is its own test per file, so a
-parser gap in one field shows up as exactly that. Known gaps are listed in KNOWN_GAPS
-and run as strict xfails: when the parser learns the feature, the xfail turns into a
-failure that asks for the entry to be removed.
+The parser does not read every shape yet, so the checks split in two:
+
+- Precision: every item the parser finds is an item a reader lists (no extras), and
+  each field of a found item (owners, due, status, tickets, priority, type,
+  continuation text, line) is right. Each field is its own test per file.
+- Recall: every expected item is counted, found or not.
+
+Both are held by a ratchet, `tests/corpus/recall_floor.json`, generated from today's
+parser. Per document it records `found` (the expected items the parser finds, by their
+first action substring: the recall floor), `wrong` ("field: item" pairs the parser
+gets wrong today) and `extra` (parsed items no reader lists). A found item missing
+from `found`, or a wrong field or extra item not listed, fails. Listed gaps are the
+parser's known debt, shown by `bench/corpus.py`; everything else is asserted.
+
+Raising the floor after a parser improvement: run
+
+    .venv/bin/python bench/corpus.py --write-floor
+
+which rewrites the file from today's parser (it refuses to record a regression, i.e.
+fewer found items or more wrong fields or extras, unless given --allow-lower), then
+review and commit the diff. `bench/corpus.py` without flags prints recall, precision
+and field accuracy, and lists the items still missed.
+
+A whole aspect of one file can also be listed in KNOWN_GAPS; it runs as a strict
+xfail, so when the parser learns the feature the xfail fails and asks for its removal.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT, SHARED_DIR, unavailable
-from tests.corpus_expectations import EXAMPLES, EXPECTED, UNCHECKED, Expected, Item
+from tests.conftest import CORPUS_DIR, REPO_ROOT
+from tests.corpus_expectations import (
+    EXAMPLES,
+    EXPECTED,
+    FIELDS,
+    UNCHECKED,
+    Expected,
+    Item,
+    extra_key,
+    norm,
+    pair,
+    wrong_key,
+)
 from tracker.model import ActionItem, Postmortem
 from tracker.parse import parse_file
 
-CORPUS_DIR = SHARED_DIR / "corpus" / "postmortems"
 EXAMPLES_DIR = REPO_ROOT / "examples" / "postmortems"
-MISSING = "corpus/<corpus missing>"
+FLOOR_FILE = REPO_ROOT / "tests" / "corpus" / "recall_floor.json"
 
 # case id ("corpus/<file>" or "examples/<file>"), aspect -> what the parser lacks.
 # Each entry runs as xfail(strict=True, reason="parser: …").
@@ -46,9 +78,7 @@ def _expected(case: str) -> Expected:
 
 
 def _corpus_listing() -> list[str]:
-    if not CORPUS_DIR.is_dir():
-        return [MISSING]
-    return [f"corpus/{p.name}" for p in sorted(CORPUS_DIR.iterdir()) if p.is_file()]
+    return [f"corpus/{p.name}" for p in sorted(CORPUS_DIR.glob("*.md"))]
 
 
 def _all_cases() -> list[str]:
@@ -87,66 +117,59 @@ def _cases_asserting(aspect: str, attribute: str) -> list[Any]:
     )
 
 
-def _require_corpus(case: str = "corpus/") -> None:
-    if case.startswith("corpus/") and not CORPUS_DIR.is_dir():
-        unavailable(f"postmortem corpus not found at {CORPUS_DIR}")
-
-
 @cache
 def _parsed(case: str) -> Postmortem:
-    _require_corpus(case)
     folder, name = _split(case)
     return parse_file(folder / name)
 
 
 @cache
 def _source_lines(case: str) -> list[str]:
-    _require_corpus(case)
     folder, name = _split(case)
     return (folder / name).read_text(encoding="utf-8-sig").splitlines()
 
 
-def _norm(text: str) -> str:
-    """Compare text the way a reader does: case, spacing and code ticks don't matter."""
-    return " ".join(text.replace("`", "").split()).casefold()
+_norm = norm
 
 
 def _pairs(case: str) -> list[tuple[Item, ActionItem | None]]:
-    """Pair each expected item with the next parsed item, in order, whose action matches.
-
-    Matching by text rather than by index keeps one extra or missing item from making
-    every later field comparison fail too; the count test reports that separately.
-    """
+    """Each expected item with the parsed item it is (None: the parser missed it)."""
     actual = _parsed(case).items
-    pairs: list[tuple[Item, ActionItem | None]] = []
-    position = 0
-    for expected in _expected(case).items:
-        needle = _norm(expected.action[0])
-        found = next(
-            (i for i in range(position, len(actual)) if needle in _norm(actual[i].action)),
-            None,
-        )
-        pairs.append((expected, None if found is None else actual[found]))
-        if found is not None:
-            position = found + 1
-    return pairs
+    expected = _expected(case).items
+    lines = _source_lines(case)
+    firsts = [lines[it.line - 1] if 1 <= it.line <= len(lines) else "" for it in actual]
+    hits = pair(expected, [it.action for it in actual], firsts)
+    return [
+        (exp, None if hit is None else actual[hit]) for exp, hit in zip(expected, hits, strict=True)
+    ]
 
 
-def _compare_field(
-    case: str,
-    field: str,
-    actual_value: Callable[[ActionItem], Any],
-    same: Callable[[Any, Any], bool],
-) -> None:
+def _found(case: str) -> list[ActionItem]:
+    return [got for _, got in _pairs(case) if got is not None]
+
+
+@cache
+def _floor() -> dict[str, dict[str, list[str]]]:
+    floor: dict[str, dict[str, list[str]]] = json.loads(FLOOR_FILE.read_text(encoding="utf-8"))
+    return floor
+
+
+def _known(case: str, key: str) -> list[str]:
+    return _floor().get(case, {}).get(key, [])
+
+
+def _compare_field(case: str, field: str) -> None:
+    """Compare `field` on every item the parser found; missed items are recall's business."""
+    actual_value, same = FIELDS[field]
     problems = []
     for expected, got in _pairs(case):
         want = getattr(expected, field)
-        if want is UNCHECKED:
+        if want is UNCHECKED or got is None:
             continue
+        if wrong_key(field, expected) in _known(case, "wrong"):
+            continue  # the parser's known debt, listed in the floor file
         label = expected.action[0] or "<blank>"
-        if got is None:
-            problems.append(f"{label!r}: item not found")
-        elif not same(actual_value(got), want):
+        if not same(actual_value(got), want):
             problems.append(f"{label!r} (line {got.line}): {actual_value(got)!r}, want {want!r}")
     assert not problems, f"{field}:\n" + "\n".join(problems)
 
@@ -163,7 +186,6 @@ def test_corpus_file_parses_without_exception(case: str) -> None:
 
 @pytest.mark.parametrize("case", _params("expectations", _corpus_listing()))
 def test_corpus_file_has_written_expectations(case: str) -> None:
-    _require_corpus()
     assert case.split("/", 1)[1] in EXPECTED, (
         f"{case} is new in the corpus: read it and add what a person lists as its "
         "action items to tests/corpus_expectations.py"
@@ -171,29 +193,52 @@ def test_corpus_file_has_written_expectations(case: str) -> None:
 
 
 def test_corpus_expectations_name_only_files_that_exist() -> None:
-    _require_corpus()
     stale = sorted({f"corpus/{n}" for n in EXPECTED} - set(_corpus_listing()))
     assert not stale, f"expectations for files no longer in the corpus: {stale}"
+
+
+def test_every_corpus_file_has_a_source_and_licence_record() -> None:
+    sources = (CORPUS_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    unrecorded = [n for n in EXPECTED if n != "SOURCES.md" and f"| {n} |" not in sources]
+    assert not unrecorded, f"not in tests/corpus/SOURCES.md: {unrecorded}"
 
 
 def test_examples_expectations_cover_every_example() -> None:
     assert sorted(p.name for p in EXAMPLES_DIR.glob("*.md")) == sorted(EXAMPLES)
 
 
+# --- recall floor ----------------------------------------------------------------------
+
+
+def test_recall_floor_names_every_case_and_only_expected_items() -> None:
+    floor = _floor()
+    assert sorted(floor) == sorted(_all_cases()), "regenerate: bench/corpus.py --write-floor"
+    unknown = {
+        case: sorted(
+            Counter(entry.get("found", [])) - Counter(it.action[0] for it in _expected(case).items)
+        )
+        for case, entry in floor.items()
+        if case in _all_cases()
+    }
+    assert not {c: u for c, u in unknown.items() if u}, unknown
+
+
+@pytest.mark.parametrize("case", _params("recall", _all_cases()))
+def test_recall_does_not_fall_below_the_floor(case: str) -> None:
+    found = Counter(exp.action[0] for exp, got in _pairs(case) if got is not None)
+    lost = Counter(_known(case, "found")) - found
+    assert not lost, f"items the parser found before and misses now: {sorted(lost)}"
+
+
 # --- items -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", _params("count", _all_cases()))
-def test_item_count_matches_a_human_reading(case: str) -> None:
-    items = _parsed(case).items
-    listed = "\n".join(f"  {it.line}: {it.action[:70]!r}" for it in items)
-    assert len(items) == len(_expected(case).items), f"parsed items:\n{listed}"
-
-
-@pytest.mark.parametrize("case", _cases_checking("actions", "action"))
-def test_expected_actions_are_found_in_document_order(case: str) -> None:
-    missing = [exp.action[0] for exp, got in _pairs(case) if got is None]
-    assert not missing, f"not found (in order): {missing}"
+@pytest.mark.parametrize("case", _params("precision", _all_cases()))
+def test_every_item_the_parser_finds_is_one_a_reader_lists(case: str) -> None:
+    matched = {id(got) for got in _found(case)}
+    known = Counter(_known(case, "extra"))
+    extra = Counter(extra_key(it) for it in _parsed(case).items if id(it) not in matched)
+    assert not extra - known, f"parsed items no reader lists: {sorted(extra - known)}"
 
 
 @pytest.mark.parametrize(
@@ -254,55 +299,39 @@ def test_item_line_is_the_line_its_text_starts_on(case: str) -> None:
     assert not problems, "\n".join(problems)
 
 
-def _owner_keys(owners: Any) -> list[str]:
-    return [str(o).strip().lstrip("@").casefold() for o in owners]
-
-
 @pytest.mark.parametrize("case", _cases_checking("owners", "owners"))
 def test_owners_match(case: str) -> None:
-    _compare_field(
-        case, "owners", lambda it: it.owners, lambda a, b: _owner_keys(a) == _owner_keys(b)
-    )
+    _compare_field(case, "owners")
 
 
 @pytest.mark.parametrize("case", _cases_checking("due", "due"))
 def test_due_dates_match(case: str) -> None:
-    _compare_field(case, "due", lambda it: it.due, lambda a, b: a == b)
+    _compare_field(case, "due")
 
 
 @pytest.mark.parametrize("case", _cases_checking("status", "status"))
 def test_statuses_match(case: str) -> None:
-    def same(actual: Any, want: Any) -> bool:
-        return str(actual) in ((want,) if isinstance(want, str) else want)
-
-    _compare_field(case, "status", lambda it: it.status.value, same)
+    _compare_field(case, "status")
 
 
 @pytest.mark.parametrize("case", _cases_checking("tickets", "tickets"))
 def test_tickets_match(case: str) -> None:
-    def keys(tickets: Any) -> list[str]:
-        return [str(t).casefold() for t in tickets]
-
-    _compare_field(
-        case, "tickets", lambda it: [t.key for t in it.tickets], lambda a, b: keys(a) == keys(b)
-    )
+    _compare_field(case, "tickets")
 
 
 @pytest.mark.parametrize("case", _cases_checking("priority", "priority"))
 def test_priorities_match(case: str) -> None:
-    _compare_field(case, "priority", lambda it: it.priority, lambda a, b: a == b)
+    _compare_field(case, "priority")
 
 
 @pytest.mark.parametrize("case", _cases_checking("type", "type"))
 def test_types_match(case: str) -> None:
-    _compare_field(
-        case, "type", lambda it: it.type, lambda a, b: (a or "").casefold() == (b or "").casefold()
-    )
+    _compare_field(case, "type")
 
 
 @pytest.mark.parametrize("case", _cases_with("kind", "kind"))
 def test_items_come_from_the_expected_kind_of_block(case: str) -> None:
-    assert {it.kind for it in _parsed(case).items} == {_expected(case).kind}
+    assert {it.kind for it in _parsed(case).items} <= {_expected(case).kind}
 
 
 @pytest.mark.parametrize("case", _params("warnings", [f"examples/{n}" for n in EXAMPLES]))

@@ -1,4 +1,4 @@
-"""The editor on every real postmortem in ../shared/corpus: exact bytes, safe edits.
+"""The editor on every real postmortem in tests/corpus: exact bytes, safe edits.
 
 Each document is copied to a temporary folder (never edited in place), then every item
 gets a ticket and a status written back; re-parsing must find the same items with the
@@ -12,20 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DIR, unavailable
+from tests.conftest import CORPUS_DIR
 from tracker.editor import DocumentEditor
 from tracker.model import Status
 from tracker.parse import parse_file, parse_with_layout
 from tracker.parse.layout import ListItemLayout
 
-CORPUS_DIR = SHARED_DIR / "corpus" / "postmortems"
-NAMES = sorted(p.name for p in CORPUS_DIR.glob("*.md")) if CORPUS_DIR.is_dir() else ["<missing>"]
+NAMES = sorted(p.name for p in CORPUS_DIR.glob("*.md"))
 
 
 @pytest.fixture
 def copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
-    if not CORPUS_DIR.is_dir():
-        unavailable(f"postmortem corpus not found at {CORPUS_DIR}")
     target = tmp_path / request.node.callspec.params["name"]
     shutil.copyfile(CORPUS_DIR / target.name, target)
     return target

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import run_tracker
-from tests.conftest import SHARED_DIR, unavailable
+from tests.conftest import CORPUS_DIR
 from tracker.config import load_config
 from tracker.store import Store, open_store
 from tracker.store.recording import RecordResult, record_paths
@@ -169,10 +169,8 @@ def test_sync_of_a_missing_path_is_exit_2(tmp_path: Path) -> None:
     assert not (tmp_path / ".tracker").exists()
 
 
-def test_the_shared_corpus_records_and_rerecords_as_unchanged(tmp_path: Path) -> None:
-    corpus = SHARED_DIR / "corpus" / "postmortems"
-    if not corpus.is_dir():
-        unavailable(f"{corpus} is missing")
+def test_the_corpus_records_and_rerecords_as_unchanged(tmp_path: Path) -> None:
+    corpus = CORPUS_DIR
     (tmp_path / "tracker.toml").write_text("", encoding="utf-8")
     config = load_config(tmp_path / "tracker.toml", env={})
     store = open_store(config.database_url or "")
