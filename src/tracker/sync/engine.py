@@ -28,6 +28,7 @@ from tracker.sync.local import (
     read_scopes,
     rows_deleted,
 )
+from tracker.sync.moves import carry_over_moved
 from tracker.sync.plan import (
     ItemPlan,
     LocalItem,
@@ -220,6 +221,8 @@ def _plan(
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
     blank = blank_items(documents)
     reworded = carry_over_reworded(locals_, baselines)
+    moved, move_warnings = carry_over_moved(locals_, documents, baselines, store, config)
+    reworded += moved
     scopes = read_scopes(
         locals_,
         baselines,
@@ -236,7 +239,9 @@ def _plan(
     plans += blank
     result = SyncResult(plans, dry_run=True, documents=len(documents))
     result.items = len(locals_) + len(blank)
-    result.warnings = warnings + [f"{plan.path}:{plan.line}: {plan.notes[0]}" for plan in blank]
+    result.warnings = (
+        warnings + move_warnings + [f"{plan.path}:{plan.line}: {plan.notes[0]}" for plan in blank]
+    )
     result.read_errors = dict(reads.errors)
     return _Planned(result, locals_, reworded, reads, scopes)
 
@@ -259,6 +264,7 @@ def _apply(
     plans = result.plans
     steps = sum(1 for p in plans if p.touches_ticket) + len(_paths_to_write(plans))
     progress.start(steps, "syncing")
+    save_baselines(store, planned.reworded, now=now)  # before any write: a crash keeps the moves
     applied = Applier(
         pool,
         store,
@@ -269,7 +275,6 @@ def _apply(
     ).run(plans)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     written = _write_documents(plans, applied, documents, settings, progress, words)
-    save_baselines(store, planned.reworded, now=now)
     _record(store, planned, applied, written, result, settings, now)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)

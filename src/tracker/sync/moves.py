@@ -1,0 +1,262 @@
+"""Links that survive a rename or a reword made before they were written into the row.
+
+An item id hashes the document's path and the action text, so renaming the file or
+rewording the action gives a new id. Once the row names its ticket, the link follows
+the ticket key (`local.carry_over_reworded`). Before that — no Ticket column and none
+added, a crash between create and write-back, an edit before the nightly run — only
+the store's record of the vanished item can say which new row is the same one:
+
+- a *renamed file*: a document that vanished from disk and a new one (none of its
+  items linked) with mostly the same actions (at least half of the larger side) are
+  the same document; its items pair by action text (and order, for repeated actions);
+- a *reworded row*: in the same (or renamed) document, an unlinked row with the same
+  owners, due date, priority and status as the vanished one, at the same line or the
+  same position among the document's items.
+
+A match moves the baseline to the new id, so the ticket is updated (its summary
+follows the reword) and the link is written if it can be. Anything ambiguous (two
+rows that could be it, two documents that could be the renamed one) is not guessed:
+a warning names both, and the rows are treated as new / deleted as before.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import or_, select
+
+from tracker.config import Config
+from tracker.model import Postmortem
+from tracker.parse.identity import normalise_action
+from tracker.store import Store
+from tracker.store.models import ActionItemRow
+from tracker.store.recording import canonical_path
+from tracker.store.routing import Router
+from tracker.sync.plan import LocalItem
+from tracker.sync.state import Baseline
+
+_ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
+RENAME_SHARE = 0.5  # a renamed document keeps at least this share of its actions
+
+RowFields = tuple[tuple[str, ...], date | None, str | None, str]  # owners, due, priority, status
+
+
+@dataclass(frozen=True)
+class _Row:
+    """An item as the store last recorded it, or as this run found it."""
+
+    item_id: str
+    path: str
+    line: int
+    action: str  # normalised
+    fields: RowFields
+    ordinal: int  # position among the document's items
+
+
+@dataclass
+class _Moves:
+    baselines: dict[str, Baseline]
+    orphans: dict[str, Baseline]
+    moved: list[Baseline]
+    warnings: list[str]
+
+    def move(self, old: _Row, new: _Row) -> None:
+        baseline = self.orphans.pop(old.item_id)
+        self.baselines[new.item_id] = replace(baseline, item_id=new.item_id, path=None)
+        del self.baselines[old.item_id]
+        self.moved.append(baseline.retire(f"moved to {new.item_id} ({new.path}:{new.line})"))
+        self.moved.append(self.baselines[new.item_id])
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+
+def carry_over_moved(
+    locals_: list[LocalItem],
+    documents: list[Postmortem],
+    baselines: dict[str, Baseline],
+    store: Store,
+    config: Config,
+) -> tuple[list[Baseline], list[str]]:
+    """Move baselines of vanished items to the rows they became (see the module docs).
+
+    Returns the baselines to store (the old ones retired, the moved ones under their
+    new ids) and warnings about matches not guessed."""
+    present = {local.item.id for local in locals_}
+    orphans = {
+        b.item_id: b
+        for b in baselines.values()
+        if not b.retired and b.item_id not in present and b.path
+    }
+    moves = _Moves(baselines, orphans, [], [])
+    if not orphans:
+        return [], []
+    base_dir = config.base_dir
+    stored = _stored_rows(store, {b.path for b in orphans.values() if b.path}, set(orphans))
+    found = _found_rows(documents, base_dir, Router(config))
+    scanned = {canonical_path(doc.path, base_dir) for doc in documents}
+    linked = {
+        canonical_path(local.item.path, base_dir) for local in locals_ if local.item.id in baselines
+    }
+    named = {local.item.id for local in locals_ if local.named is not None}
+    unlinked = {
+        path: [row for row in rows if row.item_id not in baselines and row.item_id not in named]
+        for path, rows in found.items()
+    }
+    pairs: list[tuple[str, str]] = []
+    vanished = [p for p in stored if p not in scanned and not (base_dir / p).exists()]
+    fresh = [p for p in found if p not in linked and p not in stored]
+    pairs += _renamed_files(vanished, fresh, stored, found, moves)
+    pairs += [(path, path) for path in stored if path in scanned]
+    for old_path, new_path in pairs:
+        olds = [row for row in stored[old_path] if row.item_id in orphans]
+        news = [row for row in unlinked.get(new_path, []) if row.item_id not in moves.baselines]
+        if old_path != new_path:
+            _pair_by_action(olds, news, moves)
+            olds = [row for row in olds if row.item_id in orphans]
+            news = [row for row in news if row.item_id not in moves.baselines]
+        _pair_by_row(olds, news, moves)
+    return moves.moved, moves.warnings
+
+
+def _stored_rows(store: Store, paths: set[str], orphans: set[str]) -> dict[str, list[_Row]]:
+    """Per document path, its items as last recorded (live rows, plus the orphans)."""
+    if not paths:
+        return {}
+    columns = [_ITEM.c[name] for name in ("id", "path", "line", "action", "owners", "due")]
+    columns += [_ITEM.c.priority, _ITEM.c.status]
+    query = select(*columns).where(
+        _ITEM.c.path.in_(sorted(paths)), or_(_ITEM.c.removed_at.is_(None), _ITEM.c.id.in_(orphans))
+    )
+    with store.session() as session:
+        records = sorted(session.execute(query).all(), key=lambda r: (r.path, r.line))
+    by_path: dict[str, list[_Row]] = defaultdict(list)
+    for record in records:
+        rows = by_path[record.path]
+        fields = (tuple(record.owners or ()), record.due, record.priority, record.status)
+        rows.append(
+            _Row(
+                record.id,
+                record.path,
+                record.line,
+                normalise_action(record.action),
+                fields,
+                len(rows),
+            )
+        )
+    return dict(by_path)
+
+
+def _found_rows(
+    documents: list[Postmortem], base_dir: Path, router: Router
+) -> dict[str, list[_Row]]:
+    """Per scanned document, its items as this run read them."""
+    by_path: dict[str, list[_Row]] = {}
+    for doc in documents:
+        path = canonical_path(doc.path, base_dir)
+        rows: list[_Row] = []
+        for item in doc.items:
+            if not item.action.strip():
+                continue
+            owners = tuple(router.canonical_owners(item.owners))
+            fields = (owners, item.due, item.priority, str(item.status))
+            rows.append(
+                _Row(item.id, path, item.line, normalise_action(item.action), fields, len(rows))
+            )
+        by_path[path] = rows
+    return by_path
+
+
+def _action_keys(rows: Iterable[_Row]) -> dict[tuple[str, int], _Row]:
+    """(action, how many earlier rows share it) → row: repeated actions pair in order."""
+    seen: dict[str, int] = defaultdict(int)
+    keys = {}
+    for row in rows:
+        keys[(row.action, seen[row.action])] = row
+        seen[row.action] += 1
+    return keys
+
+
+def _renamed_files(
+    vanished: list[str],
+    fresh: list[str],
+    stored: Mapping[str, list[_Row]],
+    found: Mapping[str, list[_Row]],
+    moves: _Moves,
+) -> list[tuple[str, str]]:
+    """(old path, new path) for each vanished document that one new document resembles."""
+    similar: dict[str, list[str]] = defaultdict(list)
+    for old in vanished:
+        old_keys = set(_action_keys(stored[old]))
+        for new in fresh:
+            new_keys = set(_action_keys(found[new]))
+            shared = len(old_keys & new_keys)
+            if shared and shared >= RENAME_SHARE * max(len(old_keys), len(new_keys)):
+                similar[old].append(new)
+    claims: dict[str, list[str]] = defaultdict(list)
+    for old, news in similar.items():
+        for new in news:
+            claims[new].append(old)
+    pairs = []
+    for old, news in similar.items():
+        if len(news) > 1:
+            moves.warn(
+                f"{old} vanished and {' and '.join(news)} both look like it renamed; "
+                "not guessed: their rows get new tickets unless they name the old ones"
+            )
+        elif len(claims[news[0]]) > 1:
+            moves.warn(
+                f"{news[0]} looks like {' and '.join(claims[news[0]])} renamed; "
+                "not guessed: its rows get new tickets unless they name the old ones"
+            )
+        else:
+            pairs.append((old, news[0]))
+    return pairs
+
+
+def _pair_by_action(olds: list[_Row], news: list[_Row], moves: _Moves) -> None:
+    """A renamed document's items: the same action text (in order) is the same item."""
+    new_keys = _action_keys(news)
+    for key, old in _action_keys(olds).items():
+        new = new_keys.get(key)
+        if new is not None:
+            moves.move(old, new)
+
+
+def _pair_by_row(olds: list[_Row], news: list[_Row], moves: _Moves) -> None:
+    """A reworded row: the one unlinked row with the vanished row's other fields, at its
+    line or its position. Two possible rows (or two vanished rows for one) are warned
+    about and left alone."""
+    fits = {old.item_id: [new for new in news if new.fields == old.fields] for old in olds}
+    claims: dict[str, list[_Row]] = defaultdict(list)
+    for old in olds:
+        for new in fits[old.item_id]:
+            claims[new.item_id].append(old)
+    for old in olds:
+        same = fits[old.item_id]
+        placed = [new for new in same if new.line == old.line or new.ordinal == old.ordinal]
+        if not placed:
+            continue
+        key = moves.orphans[old.item_id].key
+        if len(same) > 1:
+            rows = " and ".join(f"{new.path}:{new.line}" for new in same)
+            moves.warn(
+                f"{rows} could each be {old.path}:{old.line} ({key}) reworded; not guessed: "
+                f"name {key} in the right row to keep it linked"
+            )
+        elif len(claims[same[0].item_id]) > 1:
+            rivals = claims[same[0].item_id]
+            was = " and ".join(
+                f"{row.path}:{row.line} ({moves.orphans[row.item_id].key})" for row in rivals
+            )
+            moves.warn(
+                f"{same[0].path}:{same[0].line} could be {was} reworded; not guessed: "
+                "name the ticket in the row to keep it linked"
+            )
+        else:
+            moves.move(old, same[0])
