@@ -20,6 +20,7 @@ from tracker.model import Postmortem
 from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
 from tracker.sync.connectors import ConnectorPool
+from tracker.sync.git import WrittenLog
 from tracker.sync.local import (
     blank_items,
     build_local_items,
@@ -74,6 +75,7 @@ class SyncResult:
     counts: dict[str, int] = field(default_factory=dict)
     changed_paths: list[str] = field(default_factory=list)
     commit: str | None = None
+    committed: list[str] = field(default_factory=list)  # paths in that commit (earlier runs' too)
     read_errors: dict[str, str] = field(default_factory=dict)
     interrupted: int = 0  # items left for the next run because the run was asked to stop
 
@@ -141,11 +143,12 @@ def run_sync(
             workers=workers,
             should_stop=should_stop,
             now=moment,
+            commit=commit or settings.commit,
         )
-        if (commit or settings.commit) and result.changed_paths:
-            from tracker.sync.git import commit_documents
+        if commit or settings.commit:  # this run's writes and any a killed run left
+            from tracker.sync.git import commit_written
 
-            result.commit = commit_documents(result.changed_paths, result)
+            result.commit = commit_written(store, result)
     except BaseException as error:
         outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         store.finish_run(run_id, outcome, {}, message=type(error).__name__, now=clock())
@@ -258,6 +261,7 @@ def _apply(
     workers: int,
     should_stop: Callable[[], bool] | None,
     now: datetime,
+    commit: bool = False,
 ) -> SyncResult:
     result = planned.result
     result.dry_run = False
@@ -274,7 +278,8 @@ def _apply(
         now=now,
     ).run(plans)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
-    written = _write_documents(plans, applied, documents, settings, progress, words)
+    noted = WrittenLog(store, now).add if commit else None  # see tracker.sync.git
+    written = _write_documents(plans, applied, documents, settings, progress, words, noted)
     _record(store, planned, applied, written, result, settings, now)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
@@ -295,6 +300,7 @@ def _write_documents(
     settings: SyncSettings,
     progress: SyncProgress,
     status_words: Mapping[str, str],
+    before_save: Callable[[str, str | None, str], None] | None = None,
 ) -> WriteOutcome:
     reads = {doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words)) for doc in documents}
     home = {item.id: doc.front_matter.get("github_repo") for doc in documents for item in doc.items}
@@ -307,7 +313,10 @@ def _write_documents(
         edit.home_repo = repo or (str(home[plan.item_id]) if home.get(plan.item_id) else None)
         edits.append((plan.path, reads[plan.path], edit))
     outcome = write_back(
-        edits, style=settings.ticket_link_style, add_missing_columns=settings.add_missing_columns
+        edits,
+        style=settings.ticket_link_style,
+        add_missing_columns=settings.add_missing_columns,
+        before_save=before_save,
     )
     progress.advance(len({path for path, _, _ in edits}), "documents written")
     return outcome

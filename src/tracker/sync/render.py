@@ -100,5 +100,5 @@ def render_summary(result: SyncResult) -> list[str]:
     if result.failed or result.read_errors:
         lines.append("Failed items are retried on the next run.")
     if result.commit:
-        lines.append(f"committed {len(result.changed_paths)} document(s): {result.commit}")
+        lines.append(f"committed {len(result.committed)} document(s): {result.commit}")
     return lines

@@ -8,9 +8,10 @@ next plan asks for the same write again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,8 +94,13 @@ def write_back(
     *,
     style: str,
     add_missing_columns: bool,
+    before_save: Callable[[str, str | None, str], None] | None = None,
 ) -> WriteOutcome:
-    """Apply `(path, how it was read, edit)` triples, one atomic save per document."""
+    """Apply `(path, how it was read, edit)` triples, one atomic save per document.
+
+    `before_save(path, sha256 read, sha256 to write)` is called just before each save
+    that changes a file (`--commit` notes it in the store, so a kill after the save
+    still gets it committed by the next run)."""
     from tracker.editor import DocumentEditor
 
     outcome = WriteOutcome()
@@ -121,6 +127,9 @@ def write_back(
                 )
             ]
             _fill_added_status_columns(editor, items, statuses)
+            if before_save is not None and editor.changed:
+                after = hashlib.sha256(editor.render()).hexdigest()
+                before_save(path, editor.postmortem.sha256, after)
             changed = editor.save()
         except StaleDocumentError:
             for item_id in ids:
