@@ -41,7 +41,14 @@ from tracker.parse.lists import FIELD, FIELD_KEYS
 from tracker.parse.tickets import parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, render_status
 
-__all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
+__all__ = [
+    "EDITABLE_COLUMNS",
+    "DocumentEditor",
+    "UnknownItemError",
+    "escape_cell",
+    "leftover_temp_files",
+    "render_status",
+]
 
 EDITABLE_COLUMNS = frozenset({"ticket", "status", "owner", "due", "priority", "action", "type"})
 _NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
@@ -60,6 +67,26 @@ _LIST_FIELD_NAMES = {
     "en": {"owner": "owner", "due": "due", "priority": "priority", "type": "type"},
     "zh": {"owner": "负责人", "due": "截止", "priority": "优先级", "type": "类型"},
 }
+
+
+# A save writes `.NAME.XXXXXXXX.tmp` beside the document (tempfile's 8 random characters),
+# then renames it over the document; a process killed in between leaves it behind.
+TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+LEFTOVER_AGE_SECONDS = 60.0  # a live save keeps its temporary file for milliseconds
+
+
+def leftover_temp_files(folder: Path, *, now: float) -> list[Path]:
+    """Temporary files of saves that never finished: tracker's own name pattern, beside
+    a document that exists, untouched for a minute (`now` is the wall clock, as mtimes)."""
+    found = []
+    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None or not (folder / match["name"]).is_file() or not entry.is_file():
+            continue
+        if now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS:
+            found.append(entry)
+    return found
 
 
 class UnknownItemError(KeyError):
@@ -230,7 +257,7 @@ class DocumentEditor:
         self._check_unchanged()
         mode = self.path.stat().st_mode & 0o7777
         handle, temporary = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=TEMP_SUFFIX
         )
         try:
             with os.fdopen(handle, "wb") as stream:

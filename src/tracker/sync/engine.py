@@ -46,7 +46,13 @@ from tracker.sync.state import (
     save_baselines,
     save_high_water_marks,
 )
-from tracker.sync.writeback import CellEdit, DocumentRead, WriteOutcome, write_back
+from tracker.sync.writeback import (
+    CellEdit,
+    DocumentRead,
+    WriteOutcome,
+    remove_leftover_temp_files,
+    write_back,
+)
 
 
 class SyncProgress:
@@ -131,6 +137,7 @@ def run_sync(
         return planned.result
     run_id = store.start_run("sync", now=moment)
     try:
+        leftovers = remove_leftover_temp_files(doc.path for doc in documents)  # under the lock
         record_documents(store, documents, config, now=moment, scope=[str(path) for path in paths])
         result = _apply(
             planned,
@@ -145,6 +152,7 @@ def run_sync(
             now=moment,
             commit=commit or settings.commit,
         )
+        result.warnings[:0] = leftovers
         if commit or settings.commit:  # this run's writes and any a killed run left
             from tracker.sync.git import commit_written
 

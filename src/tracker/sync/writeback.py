@@ -146,6 +146,28 @@ def write_back(
     return outcome
 
 
+def remove_leftover_temp_files(paths: Iterable[str]) -> list[str]:
+    """Delete the temporary files killed saves left beside these documents; one message
+    per file removed. Run under the run lock, so no live save's file is touched."""
+    import time
+
+    from tracker.editor import leftover_temp_files
+
+    now = time.time()
+    removed = []
+    for folder in sorted({Path(path).parent for path in paths}):
+        for leftover in leftover_temp_files(folder, now=now):
+            try:
+                leftover.unlink()
+            except OSError as error:
+                removed.append(
+                    f"{leftover}: left by an interrupted save; could not remove: {error}"
+                )
+                continue
+            removed.append(f"{leftover}: removed (left by an interrupted save)")
+    return removed
+
+
 def _fill_added_status_columns(
     editor: object, items: dict[str, ActionItem], written: list[str]
 ) -> None:
