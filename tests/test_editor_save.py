@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.sync_support import EN_DOC, SyncWorld
+from tracker import docsave
+from tracker.editor import DocumentEditor
+from tracker.errors import StaleDocumentError
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
 
@@ -59,3 +62,76 @@ def test_files_that_only_look_like_leftovers_are_kept(world: SyncWorld) -> None:
     result = world.sync()
     assert all(path.exists() for path in kept)
     assert not [w for w in result.warnings if "interrupted save" in w]
+
+
+# ----- an edit landing between the last check and the rename --------------------------
+
+TABLE = """\
+## Action Items
+
+| Action | Owner | Ticket |
+| ------ | ----- | ------ |
+| Alert on pool saturation | @bob | |
+"""
+
+
+def _editor(tmp_path: Path) -> tuple[Path, DocumentEditor]:
+    path = tmp_path / "pm.md"
+    path.write_text(TABLE, encoding="utf-8")
+    editor = DocumentEditor.open(path)
+    editor.set_cell(editor.postmortem.items[0].id, "ticket", "ENG-7")
+    return path, editor
+
+
+def _temporary_files(folder: Path) -> list[str]:
+    return [entry.name for entry in folder.iterdir() if entry.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("how", ["in place", "by rename"])
+def test_an_edit_landing_just_before_the_rename_survives_and_the_save_is_refused(
+    tmp_path: Path, how: str
+) -> None:
+    path, editor = _editor(tmp_path)
+    users = TABLE.replace("@bob", "@carol")
+
+    def edit() -> None:  # the user's editor saves between tracker's last check and rename
+        if how == "in place":
+            with path.open("r+", encoding="utf-8") as stream:
+                stream.write(users)
+        else:
+            (tmp_path / "pm.md~").write_text(users, encoding="utf-8")
+            os.replace(tmp_path / "pm.md~", path)
+
+    with pytest.raises(StaleDocumentError, match="edited while tracker saved it"):
+        editor.save(before_replace=edit)
+    assert path.read_text(encoding="utf-8") == users
+    assert _temporary_files(tmp_path) == []
+
+
+def test_a_document_removed_just_before_the_rename_is_not_recreated(tmp_path: Path) -> None:
+    path, editor = _editor(tmp_path)
+    with pytest.raises(StaleDocumentError):
+        editor.save(before_replace=path.unlink)
+    assert not path.exists()
+    assert _temporary_files(tmp_path) == []
+
+
+def test_an_undisturbed_save_writes_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    path, editor = _editor(tmp_path)
+    path.chmod(0o640)
+    assert editor.save(before_replace=lambda: None)
+    assert "| ENG-7 |" in path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert _temporary_files(tmp_path) == []
+
+
+def test_without_an_atomic_exchange_the_last_check_sits_right_before_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(docsave, "_exchange", lambda first, second: False)
+    path, editor = _editor(tmp_path)
+    users = TABLE.replace("@bob", "@carol")
+    with pytest.raises(StaleDocumentError):
+        editor.save(before_replace=lambda: path.write_text(users, encoding="utf-8"))
+    assert path.read_text(encoding="utf-8") == users
+    assert _temporary_files(tmp_path) == []

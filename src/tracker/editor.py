@@ -24,13 +24,11 @@ Item ids must be computed the same way as the scan that found them: pass `key=`
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from tracker.errors import StaleDocumentError
+from tracker.docsave import save_if_unchanged
 from tracker.model import Postmortem, Status
 from tracker.parse import parse_with_layout
 from tracker.parse.columns import DEFAULT_HEADERS
@@ -41,14 +39,7 @@ from tracker.parse.lists import FIELD, FIELD_KEYS
 from tracker.parse.tickets import parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, render_status
 
-__all__ = [
-    "EDITABLE_COLUMNS",
-    "DocumentEditor",
-    "UnknownItemError",
-    "escape_cell",
-    "leftover_temp_files",
-    "render_status",
-]
+__all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
 
 EDITABLE_COLUMNS = frozenset({"ticket", "status", "owner", "due", "priority", "action", "type"})
 _NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
@@ -67,26 +58,6 @@ _LIST_FIELD_NAMES = {
     "en": {"owner": "owner", "due": "due", "priority": "priority", "type": "type"},
     "zh": {"owner": "负责人", "due": "截止", "priority": "优先级", "type": "类型"},
 }
-
-
-# A save writes `.NAME.XXXXXXXX.tmp` beside the document (tempfile's 8 random characters),
-# then renames it over the document; a process killed in between leaves it behind.
-TEMP_SUFFIX = ".tmp"
-_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
-LEFTOVER_AGE_SECONDS = 60.0  # a live save keeps its temporary file for milliseconds
-
-
-def leftover_temp_files(folder: Path, *, now: float) -> list[Path]:
-    """Temporary files of saves that never finished: tracker's own name pattern, beside
-    a document that exists, untouched for a minute (`now` is the wall clock, as mtimes)."""
-    found = []
-    for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-        match = _TEMP_NAME.match(entry.name)
-        if match is None or not (folder / match["name"]).is_file() or not entry.is_file():
-            continue
-        if now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS:
-            found.append(entry)
-    return found
 
 
 class UnknownItemError(KeyError):
@@ -246,46 +217,22 @@ class DocumentEditor:
     def changed(self) -> bool:
         return self.render() != self._original
 
-    def save(self) -> bool:
+    def save(self, *, before_replace: Callable[[], None] | None = None) -> bool:
         """Write atomically; False (nothing written) when there is no change.
 
-        Raises StaleDocumentError when the file changed on disk since it was read.
+        Raises StaleDocumentError when the file changed on disk since it was read, even
+        by an edit landing during the save (see `tracker.docsave`; `before_replace` is
+        the seam tests use to land one there).
         """
         data = self.render()
         if data == self._original:
             return False
-        self._check_unchanged()
-        mode = self.path.stat().st_mode & 0o7777
-        handle, temporary = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=TEMP_SUFFIX
-        )
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, mode)
-            self._check_unchanged()
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        save_if_unchanged(self.path, data, read_sha256=self._sha256, before_replace=before_replace)
         self._original = data
         self._sha256 = hashlib.sha256(data).hexdigest()
         return True
 
     # ---------------------------------------------------------------- internals
-
-    def _check_unchanged(self) -> None:
-        try:
-            current = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        except FileNotFoundError:
-            current = "<missing>"
-        if current != self._sha256:
-            raise StaleDocumentError(
-                f"{self.path} changed since it was read; not written",
-                hint="re-run to pick up the new content",
-            )
 
     def _place(self, item_id: str) -> TablePlace | ListItemLayout:
         if not self._editable or item_id not in self._layout.places:

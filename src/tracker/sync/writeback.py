@@ -151,7 +151,7 @@ def remove_leftover_temp_files(paths: Iterable[str]) -> list[str]:
     per file removed. Run under the run lock, so no live save's file is touched."""
     import time
 
-    from tracker.editor import leftover_temp_files
+    from tracker.docsave import leftover_temp_files
 
     now = time.time()
     removed = []
