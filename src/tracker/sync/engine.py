@@ -50,6 +50,7 @@ from tracker.sync.writeback import (
     CellEdit,
     DocumentRead,
     WriteOutcome,
+    home_repos,
     remove_leftover_temp_files,
     write_back,
 )
@@ -287,7 +288,8 @@ def _apply(
     ).run(plans)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     noted = WrittenLog(store, now).add if commit else None  # see tracker.sync.git
-    written = _write_documents(plans, applied, documents, settings, progress, words, noted)
+    homes = home_repos(planned.locals_)
+    written = _write_documents(plans, applied, documents, settings, progress, words, homes, noted)
     _record(store, planned, applied, written, result, settings, now)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
@@ -308,17 +310,16 @@ def _write_documents(
     settings: SyncSettings,
     progress: SyncProgress,
     status_words: Mapping[str, str],
+    homes: Mapping[str, str],
     before_save: Callable[[str, str | None, str], None] | None = None,
 ) -> WriteOutcome:
     reads = {doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words)) for doc in documents}
-    home = {item.id: doc.front_matter.get("github_repo") for doc in documents for item in doc.items}
     edits: list[tuple[str, DocumentRead, CellEdit]] = []
     for plan in plans:
         edit = _cell_edit(plan, applied)
         if edit is None:
             continue
-        repo = plan.target.repo if plan.target else None
-        edit.home_repo = repo or (str(home[plan.item_id]) if home.get(plan.item_id) else None)
+        edit.home_repo = homes.get(plan.item_id)  # the document's, whatever wrote the link
         edits.append((plan.path, reads[plan.path], edit))
     outcome = write_back(
         edits,

@@ -14,9 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.errors import StaleDocumentError, TrackerError
 from tracker.model import ActionItem, Status, TicketRef
+
+if TYPE_CHECKING:
+    from tracker.sync.plan import LocalItem
 
 log = logging.getLogger(__name__)
 PLACEHOLDERS = frozenset({"", "-", "—", "n/a", "na", "none", "tbd", "todo", "?", "待定", "无"})
@@ -52,6 +56,22 @@ def link_text(ref: TicketRef, style: str, home_repo: str | None = None) -> str:
     if style == "markdown" and ref.url:
         return f"[{label}]({ref.url})"
     return label
+
+
+def home_repos(locals_: Iterable[LocalItem]) -> dict[str, str]:
+    """Item id → the GitHub repository its document files tickets in (the team's target
+    or the front matter's `github_repo:`), where `#12` names `repo#12`. It comes from the
+    document, never from how this run got the link (created, adopted after a crash,
+    resumed), so a link is written the same way whichever path wrote it."""
+    homes = {}
+    for local in locals_:
+        target = local.target
+        front = local.postmortem.front_matter.get("github_repo")
+        if target is not None and target.system == "github" and target.repo:
+            homes[local.item.id] = target.repo
+        elif isinstance(front, str) and front:
+            homes[local.item.id] = front
+    return homes
 
 
 def ticket_cell(
