@@ -10,6 +10,7 @@ item by the store's record of it, and the ticket is updated, never duplicated.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from tests.sync_support import SyncWorld
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
+from tracker.store.recording import record_paths
 from tracker.sync import SyncProgress
 
 SEVEN_ROWS = """\
@@ -201,3 +203,50 @@ def test_a_file_copied_twice_then_deleted_is_not_guessed(
     result = world.sync()
     assert any("copy-a.md and" in w and "not guessed" in w for w in result.warnings)
     assert result.counts["created"] == 14
+
+
+def _scan(world: SyncWorld) -> None:
+    """`tracker sync` without connectors / `tracker scan` recording the edit first."""
+    record_paths(world.store, world.config, [world.docs], now=datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_rename_recorded_by_a_scan_before_the_sync_still_keeps_the_tickets(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.sync(now=datetime(2026, 11, 30, tzinfo=UTC))
+    (world.docs / "queue.md").rename(world.docs / "renamed.md")
+    _scan(world)
+    result = world.sync(now=datetime(2026, 12, 2, tzinfo=UTC))
+    assert result.counts.get("created", 0) == 0, result.warnings
+    assert len(jira_sandbox.issues()) == 7
+
+
+def test_reword_recorded_by_a_scan_before_the_sync_still_keeps_the_ticket(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    world.sync(now=datetime(2026, 11, 30, tzinfo=UTC))
+    text = world.read("queue.md").replace("Alert on queue depth", "Page on queue depth")
+    world.write("queue.md", text)
+    _scan(world)
+    result = world.sync(now=datetime(2026, 12, 2, tzinfo=UTC))
+    assert result.counts.get("created", 0) == 0, result.warnings
+    assert "Page on queue depth" in _summaries(jira_sandbox)
+
+
+def test_a_row_that_was_already_there_never_inherits_a_deleted_rows_ticket(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    done_row = "| Write the incident summary | @alice | 2026-12-01 | P1 | Done |\n"
+    world.write("queue.md", SEVEN_ROWS.replace("| Open |\n", "| Open |\n" + done_row, 1))
+    world.sync()  # the done row gets no ticket
+    key = next(i["key"] for i in jira_sandbox.issues() if i["summary"].startswith("Cap the"))
+    jira_sandbox.set_status(str(key), "Done")
+    world.sync()  # "Cap the consumer batch size" now says Done, like the row below it
+    cap = "| Cap the consumer batch size | @alice | 2026-12-01 | P1 | Done |\n"
+    assert cap in world.read("queue.md")
+    world.write("queue.md", world.read("queue.md").replace(cap, ""))  # the done row moves up
+    result = world.sync()
+    assert [plan.ref.key for plan in result.plans if plan.kind == "row-deleted" and plan.ref] == [
+        key
+    ]
+    assert not [plan for plan in result.plans if plan.kind in ("update", "link")]

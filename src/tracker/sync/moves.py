@@ -9,9 +9,10 @@ the store's record of the vanished item can say which new row is the same one:
 - a *renamed file*: a document that vanished from disk and a new one (none of its
   items linked) with mostly the same actions (at least half of the larger side) are
   the same document; its items pair by action text (and order, for repeated actions);
-- a *reworded row*: in the same (or renamed) document, an unlinked row with the same
-  owners, due date, priority and status as the vanished one, at the same line or the
-  same position among the document's items.
+- a *reworded row*: in the same (or renamed) document, a new unlinked row (not there
+  when the store last recorded the document) with the same owners, due date, priority
+  and status as the vanished one, at the same line or the same position among the
+  document's items.
 
 A match moves the baseline to the new id, so the ticket is updated (its summary
 follows the reword) and the link is written if it can be. Anything ambiguous (two
@@ -24,10 +25,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from tracker.config import Config
 from tracker.model import Postmortem
@@ -36,6 +37,7 @@ from tracker.store import Store
 from tracker.store.models import ActionItemRow
 from tracker.store.recording import canonical_path
 from tracker.store.routing import Router
+from tracker.store.types import as_utc
 from tracker.sync.plan import LocalItem
 from tracker.sync.state import Baseline
 
@@ -115,7 +117,12 @@ def carry_over_moved(
     pairs += [(path, path) for path in stored if path in scanned]
     for old_path, new_path in pairs:
         olds = [row for row in stored[old_path] if row.item_id in orphans]
-        news = [row for row in unlinked.get(new_path, []) if row.item_id not in moves.baselines]
+        known = {row.item_id for row in stored[old_path]}  # rows that were there already
+        news = [
+            row
+            for row in unlinked.get(new_path, [])
+            if row.item_id not in moves.baselines and row.item_id not in known
+        ]
         if old_path != new_path:
             _pair_by_action(olds, news, moves)
             olds = [row for row in olds if row.item_id in orphans]
@@ -125,30 +132,34 @@ def carry_over_moved(
 
 
 def _stored_rows(store: Store, paths: set[str], orphans: set[str]) -> dict[str, list[_Row]]:
-    """Per document path, its items as last recorded (live rows, plus the orphans)."""
+    """Per document path, its items as recorded just before the orphans vanished: live
+    now, or — when a scan has recorded the edit already — live until that scan."""
     if not paths:
         return {}
-    columns = [_ITEM.c[name] for name in ("id", "path", "line", "action", "owners", "due")]
-    columns += [_ITEM.c.priority, _ITEM.c.status]
-    query = select(*columns).where(
-        _ITEM.c.path.in_(sorted(paths)), or_(_ITEM.c.removed_at.is_(None), _ITEM.c.id.in_(orphans))
-    )
+    names = ("id", "path", "line", "action", "owners", "due", "priority", "status")
+    columns = [_ITEM.c[name] for name in names]
+    columns += [_ITEM.c.first_seen_at, _ITEM.c.removed_at]
     with store.session() as session:
-        records = sorted(session.execute(query).all(), key=lambda r: (r.path, r.line))
-    by_path: dict[str, list[_Row]] = defaultdict(list)
+        records = session.execute(select(*columns).where(_ITEM.c.path.in_(sorted(paths)))).all()
+    cutoff: dict[str, datetime] = {}
     for record in records:
+        if record.id in orphans and record.removed_at is not None:
+            moment = as_utc(record.removed_at)
+            cutoff[record.path] = min(moment, cutoff.get(record.path, moment))
+    by_path: dict[str, list[_Row]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.path, r.line)):
+        until = cutoff.get(record.path)
+        if until is None:
+            live = record.removed_at is None
+        else:
+            removed = as_utc(record.removed_at) if record.removed_at is not None else None
+            live = as_utc(record.first_seen_at) < until and (removed is None or removed >= until)
+        if not live:
+            continue
         rows = by_path[record.path]
         fields = (tuple(record.owners or ()), record.due, record.priority, record.status)
-        rows.append(
-            _Row(
-                record.id,
-                record.path,
-                record.line,
-                normalise_action(record.action),
-                fields,
-                len(rows),
-            )
-        )
+        action = normalise_action(record.action)
+        rows.append(_Row(record.id, record.path, record.line, action, fields, len(rows)))
     return dict(by_path)
 
 
