@@ -68,6 +68,7 @@ def test_renamed_file_before_write_back_makes_no_new_tickets(
     assert len(jira_sandbox.issues()) == 7
     assert result.counts.get("created", 0) == 0
     assert not [plan for plan in result.plans if plan.kind == "row-deleted"]
+    assert "postmortems/queue.md renamed; 7 item(s) keep their tickets" in " ".join(result.warnings)
 
 
 def test_renamed_file_keeps_syncing_its_tickets_afterwards(
@@ -95,6 +96,7 @@ def test_reworded_row_before_write_back_updates_its_ticket(
     assert len(jira_sandbox.issues()) == 7
     assert "Page on queue depth" in _summaries(jira_sandbox)
     assert "Alert on queue depth" not in _summaries(jira_sandbox)
+    assert any("queue.md:12: keeps ENG-2 (reworded" in w for w in result.warnings)
 
 
 def test_reword_plus_two_genuinely_new_rows_makes_exactly_two_tickets(

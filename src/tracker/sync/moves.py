@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from tracker.sync.plan import LocalItem
 from tracker.sync.state import Baseline
 
 _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
+_CHUNK = 500  # paths per query (SQLite's bound-parameter limit)
 RENAME_SHARE = 0.5  # a renamed document keeps at least this share of its actions
 
 RowFields = tuple[tuple[str, ...], date | None, str | None, str]  # owners, due, priority, status
@@ -65,6 +66,7 @@ class _Moves:
     orphans: dict[str, Baseline]
     moved: list[Baseline]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)
 
     def move(self, old: _Row, new: _Row) -> None:
         baseline = self.orphans.pop(old.item_id)
@@ -72,6 +74,10 @@ class _Moves:
         del self.baselines[old.item_id]
         self.moved.append(baseline.retire(f"moved to {new.item_id} ({new.path}:{new.line})"))
         self.moved.append(self.baselines[new.item_id])
+        if old.action != new.action:
+            self.notes.append(
+                f"{new.path}:{new.line}: keeps {baseline.key} (reworded; was {old.path}:{old.line})"
+            )
 
     def warn(self, text: str) -> None:
         if text not in self.warnings:
@@ -88,20 +94,23 @@ def carry_over_moved(
     """Move baselines of vanished items to the rows they became (see the module docs).
 
     Returns the baselines to store (the old ones retired, the moved ones under their
-    new ids) and warnings about matches not guessed."""
+    new ids) and messages: matches not guessed, then each move made."""
+    base_dir = config.base_dir
     present = {local.item.id for local in locals_}
-    orphans = {
+    scanned = {canonical_path(doc.path, base_dir) for doc in documents}
+    orphans = {  # vanished from a document read now, or with their document
         b.item_id: b
         for b in baselines.values()
-        if not b.retired and b.item_id not in present and b.path
+        if not b.retired
+        and b.item_id not in present
+        and b.path
+        and (b.path in scanned or not (base_dir / b.path).exists())
     }
     moves = _Moves(baselines, orphans, [], [])
     if not orphans:
         return [], []
-    base_dir = config.base_dir
     stored = _stored_rows(store, {b.path for b in orphans.values() if b.path}, set(orphans))
     found = _found_rows(documents, base_dir, Router(config))
-    scanned = {canonical_path(doc.path, base_dir) for doc in documents}
     linked = {
         canonical_path(local.item.path, base_dir) for local in locals_ if local.item.id in baselines
     }
@@ -125,10 +134,12 @@ def carry_over_moved(
         ]
         if old_path != new_path:
             _pair_by_action(olds, news, moves)
+            kept = sum(1 for row in olds if row.item_id not in orphans)
+            moves.notes.append(f"{new_path}: {old_path} renamed; {kept} item(s) keep their tickets")
             olds = [row for row in olds if row.item_id in orphans]
             news = [row for row in news if row.item_id not in moves.baselines]
         _pair_by_row(olds, news, moves)
-    return moves.moved, moves.warnings
+    return moves.moved, moves.warnings + moves.notes
 
 
 def _stored_rows(store: Store, paths: set[str], orphans: set[str]) -> dict[str, list[_Row]]:
@@ -139,8 +150,15 @@ def _stored_rows(store: Store, paths: set[str], orphans: set[str]) -> dict[str, 
     names = ("id", "path", "line", "action", "owners", "due", "priority", "status")
     columns = [_ITEM.c[name] for name in names]
     columns += [_ITEM.c.first_seen_at, _ITEM.c.removed_at]
+    ordered = sorted(paths)
     with store.session() as session:
-        records = session.execute(select(*columns).where(_ITEM.c.path.in_(sorted(paths)))).all()
+        records = [
+            record
+            for start in range(0, len(ordered), _CHUNK)
+            for record in session.execute(
+                select(*columns).where(_ITEM.c.path.in_(ordered[start : start + _CHUNK]))
+            )
+        ]
     cutoff: dict[str, datetime] = {}
     for record in records:
         if record.id in orphans and record.removed_at is not None:
