@@ -135,3 +135,18 @@ def test_without_an_atomic_exchange_the_last_check_sits_right_before_the_rename(
         editor.save(before_replace=lambda: path.write_text(users, encoding="utf-8"))
     assert path.read_text(encoding="utf-8") == users
     assert _temporary_files(tmp_path) == []
+
+
+def test_sync_killed_inside_a_save_leaves_a_temporary_file_the_next_run_removes(
+    world: SyncWorld,
+) -> None:
+    killed = world.cli(extra_env={docsave.CRASH_HOOK_ENV: "save"})
+    assert killed.returncode == -9
+    (leftover,) = [world.docs / name for name in _temporary_files(world.docs)]
+    assert "/browse/ENG-" not in world.read("en.md")
+    os.utime(leftover, (leftover.stat().st_mtime - 3600,) * 2)  # the next night
+    again = world.cli()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _temporary_files(world.docs) == []
+    assert "interrupted save" in again.stdout
+    assert world.read("en.md").count("/browse/ENG-") == 3

@@ -27,6 +27,7 @@ import errno
 import hashlib
 import os
 import re
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -39,6 +40,7 @@ TEMP_SUFFIX = ".tmp"
 # tempfile's names: the prefix, 8 random characters from [a-z0-9_], the suffix.
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
 LEFTOVER_AGE_SECONDS = 60.0  # a live save keeps its temporary file for milliseconds
+CRASH_HOOK_ENV = "TRACKER_TEST_CRASH_AFTER"  # "save": killed with the temporary file written
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -65,6 +67,8 @@ def save_if_unchanged(
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
+        if os.environ.get(CRASH_HOOK_ENV) == "save":  # the kill test's hook (README)
+            os.kill(os.getpid(), signal.SIGKILL)
         check_unchanged(path, read_sha256)
         _swap_in(temporary, path, read_sha256, data, before_replace)
     finally:
