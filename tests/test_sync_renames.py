@@ -252,3 +252,46 @@ def test_a_row_that_was_already_there_never_inherits_a_deleted_rows_ticket(
         key
     ]
     assert not [plan for plan in result.plans if plan.kind in ("update", "link")]
+
+
+LIST_DOC = """\
+---
+team: payments
+---
+
+# Postmortem: Cache stampede
+
+## Action Items
+
+- [ ] Add request coalescing — owner: @alice, due: 2026-12-01
+- [ ] Jitter the cache TTLs — owner: @bob, due: 2026-12-02
+"""
+
+
+class _RewordAfterCreate(SyncProgress):
+    """The user rewords an item once its ticket exists, before the run writes the link."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def advance(self, steps: int, what: str) -> None:
+        text = self.path.read_text(encoding="utf-8")
+        if what.startswith("created") and "Jitter the cache TTLs" in text:
+            self.path.write_text(text.replace("Jitter the cache TTLs", "Randomise cache TTLs"))
+
+
+def test_list_item_reworded_while_its_ticket_was_created_keeps_it(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    try:
+        path = world.write("cache.md", LIST_DOC)
+        first = world.sync(progress=_RewordAfterCreate(path))
+        assert first.failed  # the document changed under the write-back: retried
+        again = world.sync()
+        assert again.exit_code == 0, again.failed
+        assert len(jira_sandbox.issues()) == 2
+        assert "Randomise cache TTLs" in _summaries(jira_sandbox)
+        assert world.read("cache.md").count("/browse/ENG-") == 2
+    finally:
+        world.close()
