@@ -295,3 +295,22 @@ def test_list_item_reworded_while_its_ticket_was_created_keeps_it(
         assert world.read("cache.md").count("/browse/ENG-") == 2
     finally:
         world.close()
+
+
+def test_renamed_file_whose_older_rows_name_their_tickets_relinks_the_new_row_too(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    try:
+        source = world.write("queue.md", SEVEN_ROWS)
+        world.sync()  # seven links written (a Ticket column is added)
+        eighth = "| Add consumer lag dashboards | @bob | 2026-12-08 | P2 | | Open |\n"
+        world.write("queue.md", world.read("queue.md") + eighth)
+        world.sync(progress=_RenameAfterCreate(source, world.docs / "moved.md"))
+        assert len(jira_sandbox.issues()) == 8
+        again = world.sync()
+        assert again.exit_code == 0, again.failed
+        assert len(jira_sandbox.issues()) == 8
+        assert world.read("moved.md").count("/browse/ENG-") == 8
+    finally:
+        world.close()

@@ -7,7 +7,7 @@ added, a crash between create and write-back, an edit before the nightly run —
 the store's record of the vanished item can say which new row is the same one:
 
 - a *renamed file*: a document that vanished from disk and a new one (none of its
-  items linked) with mostly the same actions (at least half of the larger side) are
+  items linked at that path; rows naming their ticket have moved with it) with mostly the same actions (at least half of the larger side) are
   the same document; its items pair by action text (and order, for repeated actions);
 - a *reworded row*: in the same (or renamed) document, a new unlinked row (not there
   when the store last recorded the document) with the same owners, due date, priority
@@ -111,9 +111,12 @@ def carry_over_moved(
         return [], []
     stored = _stored_rows(store, {b.path for b in orphans.values() if b.path}, set(orphans))
     found = _found_rows(documents, base_dir, Router(config))
-    linked = {
-        canonical_path(local.item.path, base_dir) for local in locals_ if local.item.id in baselines
-    }
+    linked = set()  # documents with items linked at this very path: not new, not renamed
+    for local in locals_:
+        path = canonical_path(local.item.path, base_dir)
+        baseline = baselines.get(local.item.id)
+        if baseline is not None and baseline.path == path:
+            linked.add(path)
     named = {local.item.id for local in locals_ if local.named is not None}
     unlinked = {
         path: [row for row in rows if row.item_id not in baselines and row.item_id not in named]
