@@ -314,3 +314,32 @@ def test_renamed_file_whose_older_rows_name_their_tickets_relinks_the_new_row_to
         assert world.read("moved.md").count("/browse/ENG-") == 8
     finally:
         world.close()
+
+
+@pytest.mark.postgres
+def test_rename_and_reword_recorded_by_a_scan_keep_their_tickets_on_postgresql(
+    tmp_path: Path, postgres_url: str, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    from tracker.store import upgrade_store
+
+    upgrade_store(postgres_url)
+    world = SyncWorld(
+        tmp_path,
+        jira_sandbox,
+        github_sandbox,
+        database_url=postgres_url,
+        sync={"add_missing_columns": False},
+    )
+    try:
+        world.write("queue.md", SEVEN_ROWS)
+        world.sync(now=datetime(2026, 11, 30, tzinfo=UTC))
+        text = world.read("queue.md").replace("Alert on queue depth", "Page on queue depth")
+        world.write("renamed.md", text)
+        (world.docs / "queue.md").unlink()
+        _scan(world)
+        result = world.sync(now=datetime(2026, 12, 2, tzinfo=UTC))
+        assert result.counts.get("created", 0) == 0, result.warnings
+        assert len(jira_sandbox.issues()) == 7
+        assert "Page on queue depth" in _summaries(jira_sandbox)
+    finally:
+        world.close()
