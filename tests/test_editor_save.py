@@ -150,3 +150,17 @@ def test_sync_killed_inside_a_save_leaves_a_temporary_file_the_next_run_removes(
     assert _temporary_files(world.docs) == []
     assert "interrupted save" in again.stdout
     assert world.read("en.md").count("/browse/ENG-") == 3
+
+
+def test_a_symlinked_document_is_written_through_and_stays_a_symlink(tmp_path: Path) -> None:
+    real_folder = tmp_path / "shared"
+    real_folder.mkdir()
+    path, _ = _editor(real_folder)
+    link = tmp_path / "linked.md"
+    link.symlink_to(path)
+    editor = DocumentEditor.open(link)
+    editor.set_cell(editor.postmortem.items[0].id, "ticket", "ENG-7")
+    assert editor.save(before_replace=lambda: None)
+    assert link.is_symlink()
+    assert "| ENG-7 |" in path.read_text(encoding="utf-8")
+    assert _temporary_files(tmp_path) == [] and _temporary_files(real_folder) == []

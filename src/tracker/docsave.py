@@ -56,7 +56,10 @@ def save_if_unchanged(
 
     Raises StaleDocumentError (and leaves the file as it is) otherwise. `before_replace`
     runs between the last check and the swap: a seam for tests to land an edit there.
+    A symlinked document is written through to the file it names: the link stays a link.
     """
+    if path.is_symlink():
+        path = path.resolve()
     check_unchanged(path, read_sha256)
     mode = path.stat().st_mode & 0o7777
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
