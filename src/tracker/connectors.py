@@ -64,6 +64,10 @@ class RemoteTicket:
     updated_at: datetime  # tz-aware UTC
     deleted: bool = False  # 404/410 when fetched by reference
     moved_to: TicketRef | None = None  # Jira key changed / GitHub issue transferred
+    # Who filed it (Jira creator accountId / Server name, GitHub login): an identity
+    # label or marker only counts on a ticket tracker's own account created.
+    creator: str | None = None
+    pull_request: bool = False  # GitHub lists pull requests as issues: never linked to a row
 
     @classmethod
     def gone(cls, ref: TicketRef) -> RemoteTicket:
@@ -158,6 +162,18 @@ class Connector(Protocol):
     ) -> dict[str, RemoteTicket]: ...
 
     def add_comment(self, ref: TicketRef, body: str) -> None: ...
+
+
+def connector_account(connector: Connector) -> str | None:
+    """The account the connector signs in as, in the form `RemoteTicket.creator` uses.
+
+    An optional connector method (`account()`, one call per connector instance, cached
+    by the connector); a connector without it has no known account, so identity labels
+    or markers on tickets it reads never count alone (see sync/ownership.py).
+    """
+    account = getattr(connector, "account", None)
+    value = account() if callable(account) else None
+    return str(value) if value else None
 
 
 class ConnectorError(TrackerError):

@@ -90,6 +90,27 @@ class GitHubControl:
 
         return self._as_control(action)
 
+    def add_issue(
+        self,
+        repo: str,
+        title: str,
+        *,
+        body: str | None = None,
+        labels: Iterable[str] = (),
+        actor: str = "alice",
+    ) -> int:
+        """An issue someone (`actor`, not the token's bot) filed by hand; its number."""
+
+        def action() -> int:
+            record = self._locate(repo)
+            login = self.state.user(actor).login
+            issue = self.state.create_issue(
+                record, login, self._now(), title=title, body=body, labels=list(labels)
+            )
+            return issue.number
+
+        return self._as_control(action)
+
     def edit_issue(
         self, repo: str, number: int, *, actor: str = "alice", **changes: Any
     ) -> dict[str, Any]:

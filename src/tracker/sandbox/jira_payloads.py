@@ -236,7 +236,7 @@ class JiraPayloads:
             "resolutiondate": lambda: issue.resolutiondate,
             "assignee": lambda: self.user_json(issue.assignee),
             "reporter": lambda: self.user_json(issue.reporter),
-            "creator": lambda: self.user_json(issue.reporter),
+            "creator": lambda: self.user_json(issue.creator or issue.reporter),
             "issuetype": lambda: self.issue_type_json(issue.issuetype),
             "project": lambda: self.project_json(self.state.projects[issue.project]),
             "created": lambda: issue.created,

@@ -217,6 +217,7 @@ class Issue:
     comments: list[Comment] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     histories: list[History] = field(default_factory=list)
+    creator: str | None = None  # account id of who created it (fixed; reporter can change)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Issue:
@@ -379,6 +380,7 @@ class JiraState:
             created=now,
             updated=now,
             reporter=values.pop("reporter", actor) or actor,
+            creator=actor,
         )
         project.next_number += 1
         for name, value in values.items():

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -49,6 +50,7 @@ from tracker_github.mapping import (
     issue_key,
     issue_title,
     label_names,
+    login_of,
     milestone_due_on,
     milestone_title,
     parse_ref,
@@ -143,6 +145,18 @@ class GitHubConnector(GuardedCalls):
     def check(self) -> str:
         me = self._call("check credentials", lambda: self._get_json("/user"))
         return f"ok: signed in to {self.url} as {me.get('login', '?')}"
+
+    def account(self) -> str:
+        """Who tracker signs in as (the token's login, as `RemoteTicket.creator` reads
+        issue authors): one `GET /user` per connector instance."""
+        return self._own_account
+
+    @cached_property
+    def _own_account(self) -> str:
+        return (
+            login_of(self._call("read the signed-in account", lambda: self._get_json("/user")))
+            or ""
+        )
 
     def check_target(self, target: Target) -> None:
         repo = _target_repo(target)

@@ -163,7 +163,15 @@ def ticket_from_issue(raw: Mapping[str, Any], repo: str | None = None) -> Remote
         priority=priority_of(labels),
         labels=labels,
         updated_at=parse_time(raw.get("updated_at")),
+        creator=login_of(raw.get("user")),
+        pull_request=is_pull_request(raw),
     )
+
+
+def login_of(user: Any) -> str | None:
+    """A user object's login (who filed an issue, who `GET /user` is)."""
+    login = user.get("login") if isinstance(user, Mapping) else None
+    return str(login) if login else None
 
 
 def create_labels(draft: TicketDraft) -> list[str]:

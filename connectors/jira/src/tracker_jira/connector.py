@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -51,6 +51,7 @@ from tracker_jira.mapping import (
     identity_label,
     ticket_from_issue,
     transition_takes_resolution,
+    user_id,
 )
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,16 @@ class JiraConnector(GuardedCalls):
         me = self._call("check credentials", self._client.myself)
         who = me.get("displayName") or me.get("name") or me.get("accountId") or "?"
         return f"ok: signed in to {self.url} as {who}"
+
+    def account(self) -> str:
+        """Who tracker signs in as, in the form `RemoteTicket.creator` uses (accountId
+        on Cloud, username on Server): one `myself` call per connector instance."""
+        return self._own_account
+
+    @cached_property
+    def _own_account(self) -> str:
+        me = self._call("read the signed-in account", self._client.myself)
+        return user_id(me, cloud=self.cloud) or ""
 
     def check_target(self, target: Target) -> None:
         if not target.project:

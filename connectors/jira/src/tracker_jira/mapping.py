@@ -48,6 +48,8 @@ SEARCH_FIELDS: tuple[str, ...] = (
     "duedate",
     "labels",
     "updated",
+    "creator",
+    "reporter",
 )
 
 
@@ -168,6 +170,7 @@ def ticket_from_issue(
         priority=priority_level((fields.get("priority") or {}).get("name"), priorities),
         labels=labels,
         updated_at=parse_datetime(fields.get("updated")),
+        creator=user_id(fields.get("creator") or fields.get("reporter"), cloud=cloud),
     )
 
 
