@@ -10,6 +10,7 @@ from tracker.connectors import RemoteTicket, Target, TicketChanges
 from tracker.model import ActionItem, Postmortem, Status, TicketRef, TicketSystem
 from tracker.sync.drafts import build_draft, document_fields
 from tracker.sync.fields import Fields
+from tracker.sync.ownership import Ownership
 from tracker.sync.plan import (
     LocalItem,
     RemoteView,
@@ -67,6 +68,7 @@ def remote(fields: Fields, *, key: str = "ENG-7", deleted: bool = False) -> Remo
         labels=(),
         updated_at=datetime(2026, 3, 2, tzinfo=UTC),
         deleted=deleted,
+        creator="acc-tracker",  # tracker made it (see tests/test_ownership.py for the rest)
     )
 
 
@@ -77,7 +79,9 @@ def baseline_for(action_item: ActionItem) -> Baseline:
 
 def view(*tickets: RemoteTicket, by_identity: dict[str, RemoteTicket] | None = None) -> RemoteView:
     return RemoteView(
-        tickets={f"jira:{t.ref.key}": t for t in tickets}, by_identity=by_identity or {}
+        tickets={f"jira:{t.ref.key}": t for t in tickets},
+        by_identity=by_identity or {},
+        ownership=Ownership(accounts={"jira": "acc-tracker"}, scopes=frozenset({"jira:eng"})),
     )
 
 

@@ -334,6 +334,9 @@ class SyncConfig(_Section):
     on_ticket_deleted: Literal["report", "unlink"] = "report"
     labels: StringList = Field(default_factory=lambda: ["postmortem"])
     commit: Switch = False
+    # Projects / repositories besides the targeted ones whose tickets a row may link
+    # ("OPS", "acme/legacy", "jira:OPS", "github:acme/legacy"; "*" for any).
+    adopt_from: StringList = Field(default_factory=list)
 
 
 # </section:sync>

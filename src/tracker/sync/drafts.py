@@ -18,11 +18,18 @@ from tracker.sync.fields import Fields, iso, summary_text
 from tracker.sync.settings import SyncSettings
 
 _LABEL_UNSAFE = re.compile(r"[^\w.-]+")
+# Labels of this shape carry an item's identity (Jira `tracker-<id>`): a label built
+# from document text (front matter `team:`, `severity:`) must never take it, or a
+# document could put another item's identity on its ticket.
+IDENTITY_LABEL_PREFIX = "tracker-"
 
 
 def label(text: str) -> str:
-    """A label both Jira (no spaces) and GitHub accept."""
-    return _LABEL_UNSAFE.sub("-", text.strip().lower()).strip("-") or "none"
+    """A label both Jira (no spaces) and GitHub accept, never identity-shaped."""
+    name = _LABEL_UNSAFE.sub("-", text.strip().lower()).strip("-") or "none"
+    if name.startswith(IDENTITY_LABEL_PREFIX):
+        name = "tracker_" + name[len(IDENTITY_LABEL_PREFIX) :]
+    return name
 
 
 def assignee_for(owners: list[str], system: str, config: Config) -> tuple[str | None, str | None]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker.config import Config
+from tracker.connectors import connector_account
 from tracker.model import Postmortem
 from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
@@ -30,6 +31,7 @@ from tracker.sync.local import (
     rows_deleted,
 )
 from tracker.sync.moves import carry_over_moved
+from tracker.sync.ownership import Ownership, build_ownership
 from tracker.sync.plan import (
     ItemPlan,
     LocalItem,
@@ -244,9 +246,8 @@ def _plan(
     reads = read_remote(
         pool, scopes, named_to_fetch(locals_, baselines), workers=workers, started=now
     )
-    plans = [
-        plan_item(local, baselines.get(local.item.id), reads.view, settings) for local in locals_
-    ]
+    view = replace(reads.view, ownership=_ownership(baselines, locals_, reads, settings, pool))
+    plans = [plan_item(local, baselines.get(local.item.id), view, settings) for local in locals_]
     plans += rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
     plans += blank
     result = SyncResult(plans, dry_run=True, documents=len(documents))
@@ -254,8 +255,31 @@ def _plan(
     result.warnings = (
         warnings + move_warnings + [f"{plan.path}:{plan.line}: {plan.notes[0]}" for plan in blank]
     )
+    result.warnings += [
+        f"{plan.path}:{plan.line}: {plan.warning}" for plan in plans if plan.warning
+    ]
     result.read_errors = dict(reads.errors)
     return _Planned(result, locals_, reworded, reads, scopes)
+
+
+def _ownership(
+    baselines: Mapping[str, Baseline],
+    locals_: list[LocalItem],
+    reads: ReadResult,
+    settings: SyncSettings,
+    pool: ConnectorPool,
+) -> Ownership:
+    """Who owns which ticket, for the planner (asks a connector who tracker signs in as
+    only when an identity label or marker has to be vouched for)."""
+    view = reads.view
+    return build_ownership(
+        baselines.values(),
+        locals_,
+        view.tickets,
+        view.by_identity,
+        settings,
+        lambda system: connector_account(pool.get(system)),
+    )
 
 
 def _apply(

@@ -24,6 +24,7 @@ from datetime import date
 from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft
 from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.fields import FIELD_NAMES, Fields, ticket_fields
+from tracker.sync.ownership import Ownership, identity_doubt, refusal
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
 
@@ -49,6 +50,7 @@ class RemoteView:
     tickets: Mapping[str, RemoteTicket]  # "system:key" → ticket read this run
     by_identity: Mapping[str, RemoteTicket]  # item id → ticket carrying that identity
     unreadable: frozenset[str] = frozenset()  # "system:scope" whose reads failed
+    ownership: Ownership = field(default_factory=Ownership)  # who owns which ticket
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class ItemPlan:
     previous: Baseline | None = None  # the stored baseline (kept, with `seen`, on failure)
     seen: Fields | None = None  # the ticket's fields as read this run
     unlink: bool = False
+    warning: str | None = None  # for the run's warnings (e.g. a ticket the row may not link)
 
     @property
     def touches_ticket(self) -> bool:
@@ -122,8 +125,10 @@ def plan_item(
     if local.named is not None:
         return _link_named(plan, local, remote, settings, replacing=None)
     found = remote.by_identity.get(item.id)
-    if found is not None:
+    doubt = identity_doubt(item.id, found, remote.ownership) if found is not None else None
+    if found is not None and doubt is None:
         return _adopt(plan, local, found, "found by identity", settings, write_cell=True)
+    plan.notes.extend([doubt] if doubt else [])
     return _plan_create(plan, local, remote, settings)
 
 
@@ -160,6 +165,11 @@ def _link_named(
         return plan
     if ticket.moved_to is not None:
         ticket = replace(ticket, ref=ticket.moved_to, moved_to=None)
+    plan.warning = refusal(local.item.id, ticket, named, remote.ownership)
+    if plan.warning is not None:  # another item's ticket, a pull request, an untargeted place
+        plan.kind = "skip"
+        plan.notes.append(plan.warning)
+        return plan
     reason = "named in row" if replacing is None else f"row now names it instead of {replacing.key}"
     return _adopt(plan, local, ticket, reason, settings, write_cell=False)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.config import Config
+from tracker.config import Config, JiraTarget
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class SyncSettings:
         None  # document paths in tickets are relative to it (the config's folder)
     )
     workers: int = 8  # read/apply threads, one scope (Jira project / GitHub repo) each
+    # Read scopes ("jira:ENG", "github:acme/app") whose tickets a row may link: every
+    # team's target plus `[sync] adopt_from` (the engine adds front-matter targets).
+    adopt_scopes: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -46,4 +49,27 @@ class SyncSettings:
             commit=sync.commit,
             docs_base_url=config.docs_base_url,
             base_dir=config.base_dir,
+            adopt_scopes=adopt_scopes(config),
         )
+
+
+def adopt_scopes(config: Config) -> frozenset[str]:
+    """Every team target's scope and each `adopt_from` entry, in scope form."""
+    scopes: set[str] = set()
+    for team in config.teams:
+        target = team.target
+        if target is not None:
+            name = target.project if isinstance(target, JiraTarget) else target.repo
+            scopes.add(scope_name(target.system, name))
+    for entry in config.sync.adopt_from:
+        system, _, name = entry.rpartition(":")
+        if entry.strip() == "*":
+            scopes.add("*")
+        else:
+            scopes.add(scope_name(system or ("github" if "/" in name else "jira"), name))
+    return frozenset(scopes)
+
+
+def scope_name(system: str, name: str) -> str:
+    """ "jira:ENG" / "github:acme/app", case-folded: how adoptable scopes are compared."""
+    return f"{system}:{name.strip()}".casefold()
