@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
-from tracker.connectors import load_connector
 from tracker.model import Status
 from tracker.parse import parse_file
 from tracker.sandbox.github import GitHubSandbox
@@ -472,31 +471,13 @@ def test_dry_run_a_week_after_a_ticket_was_deleted_reports_it(
 def test_ticket_named_in_a_row_is_adopted_not_created_again(
     world: SyncWorld, jira_sandbox: JiraSandbox
 ) -> None:
-    jira = load_connector(
-        "jira", world.config.connectors["jira"].model_dump(exclude_none=True), world.env
-    )
-    from tracker.connectors import Target, TicketDraft
-
-    made = jira.create(
-        [
-            TicketDraft(
-                "someone-else",
-                Target("jira", project="ENG"),
-                "Existing ticket",
-                "",
-                None,
-                None,
-                None,
-            )
-        ]
-    )[0].ticket
-    assert made is not None
-    jira_sandbox.set_status(made.ref.key, "In Progress")
-    world.write("en.md", EN_DOC.replace("| P3 | |", f"| P3 | {made.ref.key} |"))
+    key = jira_sandbox.add_issue("ENG", "Existing ticket")  # filed by a person
+    jira_sandbox.set_status(key, "In Progress")
+    world.write("en.md", EN_DOC.replace("| P3 | |", f"| P3 | {key} |"))
     result = world.sync()
     assert len(jira_sandbox.issues()) == 3  # the existing one + two new, none for the SDK row
     plan = next(p for p in result.plans if p.kind == "link")
-    assert plan.ref is not None and plan.ref.key == made.ref.key
+    assert plan.ref is not None and plan.ref.key == key
     assert statuses(world, "en.md")["Add an SDK upgrade checklist"] is Status.IN_PROGRESS
 
 
@@ -810,17 +791,9 @@ def test_ticket_source_link_is_relative_to_the_config_folder(
 def test_github_issue_named_in_a_row_is_adopted(
     world: SyncWorld, github_sandbox: GitHubSandbox, style: str
 ) -> None:
-    from tracker.connectors import Target, TicketDraft
-
-    github = load_connector(
-        "github", world.config.connectors["github"].model_dump(exclude_none=True), world.env
-    )
-    made = github.create(
-        [TicketDraft("other", Target("github", repo="acme/app"), "Existing", "", None, None, None)]
-    )[0].ticket
-    assert made is not None and made.ref.url
-    number = made.ref.key.split("#")[1]
-    named = f"#{number}" if style == "bare" else made.ref.url
+    number = github_sandbox.add_issue("acme/app", "Existing")  # filed by a person
+    url = str(github_sandbox.issue("acme/app", number)["html_url"])
+    named = f"#{number}" if style == "bare" else url
     doc = ZH_DOC.replace(
         "| 状态 |\n| ------ | ------ | -------- | ---- |",
         "| 状态 | 工单 |\n| ------ | ------ | -------- | ---- | ---- |",
@@ -831,7 +804,7 @@ def test_github_issue_named_in_a_row_is_adopted(
     assert result.exit_code == 0
     assert len(github_sandbox.issues("acme/app")) == 2  # the existing one + one new
     link = next(p for p in result.plans if p.kind == "link")
-    assert link.ref is not None and link.ref.key == made.ref.key
+    assert link.ref is not None and link.ref.key == f"acme/app#{number}"
 
 
 def test_full_read_notices_a_deleted_ticket_nobody_writes_to(
