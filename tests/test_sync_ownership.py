@@ -17,7 +17,7 @@ from tests.sync_support import SyncWorld
 from tracker.connectors import Target, TicketDraft, load_connector
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
-from tracker.sync import SyncResult
+from tracker.sync import SyncResult, run_sync
 
 A_DOC = """\
 ---
@@ -283,3 +283,22 @@ def test_forged_severity_puts_no_identity_label_on_another_items_ticket(
     identity_labels = [label for label in issue["labels"] if label.startswith("tracker-")]
     assert identity_labels == [f"tracker-{_item_id(world, 'b.md')}"]
     assert f"tracker_{victim}" in issue["labels"]
+
+
+def test_syncing_only_the_other_document_does_not_hand_it_the_ticket(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    """A's row isn't in this run (only b.md is synced): it hasn't vanished, so B's row
+    naming A's ticket is not a reworded A and gets no link."""
+    world.write("a.md", a_doc("jira"))
+    world.sync()
+    key = created_key(world, "jira")
+    before = ticket_state(world, "jira", key)
+    world.write("b.md", b_doc("jira", key))
+    result = run_sync(
+        world.config, world.store, [world.docs / "b.md"], env=world.env, sleep=world.fake_sleep
+    )
+    assert warnings_about(result, key)
+    final = world.sync()
+    assert ticket_state(world, "jira", key) == before
+    assert [plan.kind for plan in final.plans if plan.path.endswith("a.md")] == ["nothing"]

@@ -234,7 +234,8 @@ def _plan(
     baselines = load_baselines(store)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
     blank = blank_items(documents)
-    reworded = carry_over_reworded(locals_, baselines)
+    deleted = rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
+    reworded = carry_over_reworded(locals_, baselines, {plan.item_id for plan in deleted})
     moved, move_warnings = carry_over_moved(locals_, documents, baselines, store, config)
     reworded += moved
     scopes = read_scopes(

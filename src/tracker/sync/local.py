@@ -8,7 +8,7 @@ and the rows that vanished since the last run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -257,14 +257,21 @@ def _guard_mass_closing(plans: list[ItemPlan], *, linked: int) -> list[ItemPlan]
     return plans
 
 
-def carry_over_reworded(locals_: list[LocalItem], baselines: dict[str, Baseline]) -> list[Baseline]:
+def carry_over_reworded(
+    locals_: list[LocalItem],
+    baselines: dict[str, Baseline],
+    vanished: Collection[str] | None = None,
+) -> list[Baseline]:
     """An item whose action was reworded gets a new id; its row still names the linked
     ticket, so the link (and baseline) moves to the new id instead of a new ticket.
+    Only from items whose row really vanished (`vanished`, see rows_deleted): an item
+    merely not in this run (its document not scanned) keeps its ticket.
     Returns the old baselines, retired as "reworded", to store with the run."""
     present = {local.item.id for local in locals_}
     orphans: dict[str, Baseline] = {}
     for baseline in baselines.values():
-        if baseline.item_id not in present and not baseline.retired:
+        gone = vanished is None or baseline.item_id in vanished
+        if baseline.item_id not in present and not baseline.retired and gone:
             orphans[baseline.key] = baseline
             if baseline.url:
                 orphans[baseline.url] = baseline
