@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.sync_support import SyncWorld
-from tracker.connectors import Target, TicketDraft, load_connector
+from tracker.connectors import Target, TicketDraft, connector_account, load_connector
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
 from tracker.sync import SyncResult, run_sync
@@ -302,3 +302,52 @@ def test_syncing_only_the_other_document_does_not_hand_it_the_ticket(
     final = world.sync()
     assert ticket_state(world, "jira", key) == before
     assert [plan.kind for plan in final.plans if plan.path.endswith("a.md")] == ["nothing"]
+
+
+def test_jira_server_account_is_the_username_creators_are_compared_with(
+    tmp_path: Path, jira_server_sandbox: JiraSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_server_sandbox, None)
+    try:
+        world.write("a.md", a_doc("jira"))
+        world.write("b.md", b_doc("jira", "").replace("| Done |", "| Open |"))
+        lost, forged_for = _item_id(world, "a.md"), _item_id(world, "b.md")
+        jira = load_connector(
+            "jira", world.config.connectors["jira"].model_dump(exclude_none=True), world.env
+        )
+        draft = TicketDraft(
+            lost,
+            Target("jira", project="ENG"),
+            "Restore the connection-pool size to 50",
+            "",
+            None,
+            None,
+            None,
+        )
+        [made] = jira.create([draft])
+        assert made.ticket is not None
+        forged = jira_server_sandbox.add_issue(
+            "ENG", "Looks like tracker's", fields={"labels": [f"tracker-{forged_for}"]}
+        )
+        result = world.sync()
+        kinds = {plan.path.rsplit("/", 1)[-1]: plan.kind for plan in result.plans}
+        assert kinds == {"a.md": "link", "b.md": "create"}
+        assert jira_server_sandbox.issue(forged)["summary"] == "Looks like tracker's"
+    finally:
+        world.close()
+
+
+def test_jira_creator_stays_tracker_when_a_person_changes_the_reporter(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    jira = load_connector(
+        "jira", world.config.connectors["jira"].model_dump(exclude_none=True), world.env
+    )
+    draft = TicketDraft("item-1", Target("jira", project="ENG"), "S", "", None, None, None)
+    [made] = jira.create([draft])
+    assert made.ticket is not None
+    alice = jira_sandbox.user_account("alice")
+    jira_sandbox.edit_issue(made.ticket.ref.key, {"reporter": {"accountId": alice}})
+    [read] = jira.fetch([made.ticket.ref])
+    assert read.creator == connector_account(jira) == jira_sandbox.user_account("tracker")
+    assert jira_sandbox.issue(read.ref.key)["reporter"] == alice
