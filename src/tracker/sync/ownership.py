@@ -71,7 +71,8 @@ def refusal(
     for ref in (ticket.ref, named):
         claim = _claim_on(ref, ticket.ref.system.value, ownership) if ref else None
         if claim is not None and claim.item_id != item_id:
-            return f"{key} is not this item's ticket (linked to another item at {claim.where}); {LEFT_ALONE}"
+            owner = f"linked to another item at {claim.where}"
+            return f"{key} is not this item's ticket ({owner}); {LEFT_ALONE}"
     identity = ticket.identity
     if identity and identity != item_id and vouched(ticket, identity, ownership) is not False:
         where = ownership.rows.get(identity)
@@ -144,9 +145,10 @@ def build_ownership(
     linked: dict[str, str] = {}  # item id → "system:key" of its live link
     for baseline in baselines:
         key = f"{baseline.system}:{baseline.key}"
-        recorded[key] = baseline.item_id
         if baseline.retired:
+            recorded.setdefault(key, baseline.item_id)  # a live link's item wins
             continue
+        recorded[key] = baseline.item_id
         linked[baseline.item_id] = key
         claim = Claim(baseline.item_id, here.get(baseline.item_id) or baseline.path or "?")
         claims[key] = claim
