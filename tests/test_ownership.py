@@ -302,3 +302,15 @@ def test_github_creator_is_the_issue_authors_login_and_pull_requests_are_marked(
     assert ticket_from_issue(issue, "acme/app").pull_request is False
     pull = {**issue, "pull_request": {"url": "http://api/pulls/3"}}
     assert ticket_from_issue(pull, "acme/app").pull_request is True
+
+
+@pytest.mark.parametrize("entry", ["ops", "acme/", "github:OPS", "jira:acme/app", ""])
+def test_adopt_from_entry_that_is_no_project_or_repository_is_a_config_error(
+    tmp_path: Path, entry: str
+) -> None:
+    from tracker.errors import ConfigError
+
+    path = tmp_path / "tracker.toml"
+    path.write_text(f'[sync]\nadopt_from = ["{entry}"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="adopt_from"):
+        load_config(path, env={})

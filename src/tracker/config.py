@@ -338,6 +338,28 @@ class SyncConfig(_Section):
     # ("OPS", "acme/legacy", "jira:OPS", "github:acme/legacy"; "*" for any).
     adopt_from: StringList = Field(default_factory=list)
 
+    @field_validator("adopt_from")
+    @classmethod
+    def _project_or_repo(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            system, _, name = entry.rpartition(":")
+            is_repo = "/" in name
+            if entry == "*" or (system not in ("", "jira", "github") and name):
+                continue
+            owner, _, repo = name.partition("/")
+            if (system or ("github" if is_repo else "jira")) == "github":
+                ok = is_repo and all(_GITHUB_NAME.match(part) for part in (owner, repo))
+            else:
+                ok = bool(_JIRA_PROJECT_KEY.match(name))
+            if not ok:
+                raise PydanticCustomError(
+                    "adopt_from",
+                    "'{entry}' is not a Jira project key (OPS) or a GitHub repository "
+                    '(owner/name), or "*"',
+                    {"entry": entry},
+                )
+        return value
+
 
 # </section:sync>
 
