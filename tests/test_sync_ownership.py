@@ -351,3 +351,14 @@ def test_jira_creator_stays_tracker_when_a_person_changes_the_reporter(
     [read] = jira.fetch([made.ticket.ref])
     assert read.creator == connector_account(jira) == jira_sandbox.user_account("tracker")
     assert jira_sandbox.issue(read.ref.key)["reporter"] == alice
+
+
+def test_tracker_sync_prints_the_refusal_as_a_warning_and_exits_0(world: SyncWorld) -> None:
+    world.write("a.md", a_doc("jira"))
+    world.sync()
+    key = created_key(world, "jira")
+    world.write("b.md", b_doc("jira", key))
+    done = world.cli()
+    assert done.returncode == 0, done.stderr
+    output = " ".join(done.stdout.split())  # rich may wrap long lines
+    assert f"warning: {world.docs / 'b.md'}:{B_LINE}: {key} is not this item's ticket" in output
