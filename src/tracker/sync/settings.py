@@ -30,7 +30,7 @@ class SyncSettings:
     )
     workers: int = 8  # read/apply threads, one scope (Jira project / GitHub repo) each
     # Read scopes ("jira:ENG", "github:acme/app") whose tickets a row may link: every
-    # team's target plus `[sync] adopt_from` (the engine adds front-matter targets).
+    # team's target plus `[sync] adopt_from` (build_ownership adds front-matter targets).
     adopt_scopes: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
 
