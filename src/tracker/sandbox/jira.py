@@ -18,9 +18,10 @@ import binascii
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -248,6 +249,7 @@ class JiraSandbox(JiraControl, SandboxService):
             Route(base + "/{key}/edit", self._ctl_edit, methods=["POST"]),
             Route(base + "/{key}/move", self._ctl_move, methods=["POST"]),
             Route("/_sandbox/jira/search-lag", self._ctl_search_lag, methods=["GET", "POST"]),
+            Route("/_sandbox/jira/profile", self._ctl_profile, methods=["POST"]),
         ]
 
     # ----- request helpers -------------------------------------------------------------------
@@ -310,7 +312,9 @@ class JiraSandbox(JiraControl, SandboxService):
 
     async def myself(self, request: Request) -> Response:
         user = self.payloads.user_json(self._actor(request)) or {}
-        return JSONResponse({**user, "locale": "en_US", "groups": {"size": 1, "items": []}})
+        account = self.state.user_by_account(self._actor(request))
+        locale = account.locale if account else "en_US"
+        return JSONResponse({**user, "locale": locale, "groups": {"size": 1, "items": []}})
 
     async def auth_session(self, request: Request) -> Response:
         """What `JIRA(..., validate=True)` reads to check the credentials first."""
@@ -711,13 +715,20 @@ class JiraSandbox(JiraControl, SandboxService):
 
     # ----- search -----------------------------------------------------------------------------
 
+    def _jql_context(self, actor: str) -> JqlContext:
+        """Dates and messages as the searching account's profile says (zone, language)."""
+        user = self.state.user_by_account(actor)
+        zone = ZoneInfo(user.time_zone) if user else UTC
+        locale = user.locale if user else "en_US"
+        return JqlContext(self.state, self.clock.now(), actor, self.cloud, zone, locale)
+
     def _run_jql(
         self, jql: str, actor: str, reconcile: frozenset[str] = frozenset()
     ) -> list[Issue]:
         try:
             query = compile_jql(
                 jql,
-                JqlContext(self.state, self.clock.now(), actor, self.cloud),
+                self._jql_context(actor),
             )
         except JqlError as error:
             raise bad_request(None, str(error)) from error

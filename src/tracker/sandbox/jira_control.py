@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -223,7 +224,34 @@ class JiraControl:
             raise KeyError(f"no such user: {name}")
         return user.account_id
 
+    def set_profile(
+        self, user: str = "tracker", *, time_zone: str | None = None, locale: str | None = None
+    ) -> None:
+        """An account's profile settings: the zone JQL date literals are read in and the
+        language error messages come back in (default: the API account, `tracker`)."""
+        with self.lock:
+            account = self.state.user_by_account(user) or self.state.user_by_name(user)
+            if account is None:
+                raise KeyError(f"no such user: {user}")
+            if time_zone is not None:
+                ZoneInfo(time_zone)  # an unknown zone fails here, not in a later search
+                account.time_zone = time_zone
+            if locale is not None:
+                account.locale = locale
+
     # ----- control plane (HTTP) ------------------------------------------------------------------
+
+    async def _ctl_profile(self, request: Request) -> Response:
+        body = await control_body(request)
+        user = str(body.get("user") or "tracker")
+        zone, locale = body.get("time_zone"), body.get("locale")
+        return _control(
+            lambda: self.set_profile(
+                user,
+                time_zone=str(zone) if zone is not None else None,
+                locale=str(locale) if locale is not None else None,
+            )
+        )
 
     async def _ctl_search_lag(self, request: Request) -> Response:
         if request.method == "POST":

@@ -138,8 +138,9 @@ class User:
     key: str  # Server/DC user key
     display_name: str
     email: str
-    time_zone: str = "UTC"
+    time_zone: str = "UTC"  # profile zone: JQL date literals are read in it
     active: bool = True
+    locale: str = "en_US"  # profile language: error messages come back in it
 
 
 SEED_USERS: tuple[User, ...] = (

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from jira import JIRA, JIRAError
@@ -58,7 +58,6 @@ T = TypeVar("T")
 
 BULK_LIMIT = 50
 PROPERTY_KEY = "tracker.item"
-MISSING_KEY = re.compile(r"key '([A-Z][A-Z0-9_]*-[0-9]+)' does not exist")
 PAGE_SIZE = 100
 
 
@@ -80,7 +79,7 @@ class JiraConnector(GuardedCalls):
         timeout: float = 30.0,
         priorities: Mapping[str, str] | None = None,
         wont_do_resolutions: Sequence[str] = DEFAULT_WONT_DO_RESOLUTIONS,
-        time_zone: tzinfo = UTC,
+        time_zone: tzinfo | None = None,
         overlap: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         entity_property: bool = False,
@@ -93,7 +92,7 @@ class JiraConnector(GuardedCalls):
         self.cloud = flavour == "cloud"
         self.priorities = dict(priorities or DEFAULT_PRIORITIES)
         self.wont_do_resolutions = tuple(wont_do_resolutions)
-        self.time_zone = time_zone
+        self.time_zone = time_zone  # None: the account's own, read once (see _jql_zone)
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
         self.entity_property = entity_property
@@ -152,7 +151,7 @@ class JiraConnector(GuardedCalls):
             timeout=setting_float(settings, "timeout_seconds", 30.0),
             priorities={str(k): str(v) for k, v in (priorities or DEFAULT_PRIORITIES).items()},
             wont_do_resolutions=[str(r) for r in resolutions],
-            time_zone=ZoneInfo(setting_str(settings, "time_zone", "UTC")),
+            time_zone=_zone_setting(settings.get("time_zone")),
             retry=policy,
             entity_property=bool(settings.get("entity_property", False)),
             overlap=timedelta(seconds=setting_float(settings, "overlap_seconds", 120.0)),
@@ -358,8 +357,10 @@ class JiraConnector(GuardedCalls):
 
     def fetch(self, refs: Sequence[TicketRef]) -> list[RemoteTicket]:
         """One `key in (...)` search per 100 keys. Jira refuses the whole search when a key
-        doesn't exist (400 naming it): such keys are dropped and the search repeated, and
-        every key the searches didn't return (deleted, moved) gets its own GET."""
+        doesn't exist (HTTP 400 whose errorMessages name it — worded in the account's
+        language, so only the key itself is looked for): such keys are dropped and the
+        search repeated. A 400 naming none of the keys leaves the batch to per-key GETs,
+        as does every key the searches didn't return (404 = deleted, other key = moved)."""
         keys = list(dict.fromkeys(ref.key for ref in refs if jql.ISSUE_KEY.match(ref.key)))
         found: dict[str, RemoteTicket] = {}
         for start in range(0, len(keys), PAGE_SIZE):
@@ -369,10 +370,13 @@ class JiraConnector(GuardedCalls):
                     found.update((t.ref.key, t) for t in self.fetch_keys(batch))
                     break
                 except ConnectorError as error:
-                    missing = set(MISSING_KEY.findall(error.message)) & set(batch)
-                    if error.status != 400 or not missing:
+                    if error.status != 400:
                         raise
-                    batch = [key for key in batch if key not in missing]
+                    named = _keys_named(error, batch)
+                    if not named:
+                        log.info("Jira refused a key search (%s); reading keys one by one", error)
+                        break
+                    batch = [key for key in batch if key not in named]
         return [found.get(ref.key) or self._fetch_one(ref) for ref in refs]
 
     def fetch_keys(self, keys: Sequence[str]) -> list[RemoteTicket]:
@@ -404,7 +408,23 @@ class JiraConnector(GuardedCalls):
         if not target.project:
             raise ConfigError("a Jira target needs `project`")
         start = since - self.overlap if since is not None else None
-        yield from self._search(jql.updated_since(target.project, start, self.time_zone))
+        zone = self._jql_zone() if start is not None else UTC
+        yield from self._search(jql.updated_since(target.project, start, zone))
+
+    def _jql_zone(self) -> tzinfo:
+        """The zone Jira reads JQL date literals in: the API account's profile time zone
+        (`GET /myself` → `timeZone`), looked up once per connector (one run); the
+        `time_zone` setting overrides it. Writing UTC for an account west of UTC would
+        start the window hours late and lose those edits for good."""
+        if self.time_zone is None:
+            me = self._call("read the account's time zone", self._client.myself)
+            name = str(me.get("timeZone") or "UTC")
+            try:
+                self.time_zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("Jira account time zone %r is unknown here; using UTC", name)
+                self.time_zone = UTC
+        return self.time_zone
 
     def find_by_identity(
         self, target: Target, identities: Sequence[str]
@@ -529,7 +549,43 @@ class JiraConnector(GuardedCalls):
                 unprocessed=status == 503 and retry_after is not None,
                 retry_after=retry_after,
             )
+        if status is not None and 400 <= status < 500:
+            return JiraRefusal(message, status=status, texts=self._error_texts(error))
         return ConnectorError(message, status=status)
+
+    def _error_texts(self, error: JIRAError) -> tuple[str, ...]:
+        """Every errorMessages / errors text of Jira's body, whole and redacted."""
+        try:
+            body = error.response.json() if error.response is not None else {}
+        except ValueError:
+            body = {}
+        if not isinstance(body, Mapping):
+            return (self._redact(str(error.text or "")),)
+        texts = [str(t) for t in body.get("errorMessages") or ()]
+        errors = body.get("errors")
+        if isinstance(errors, Mapping):
+            texts += [str(t) for t in errors.values()]
+        return tuple(self._redact(t) for t in texts)
+
+
+class JiraRefusal(ConnectorError):
+    """A 4xx from Jira with its error texts kept whole (`message` is cut to 300
+    characters), so callers can look for the values Jira names in them."""
+
+    def __init__(self, message: str, *, status: int, texts: tuple[str, ...]) -> None:
+        super().__init__(message, status=status)
+        self.texts = texts
+
+
+def _keys_named(error: ConnectorError, keys: Sequence[str]) -> set[str]:
+    """The requested keys an error text names. Jira words the "issue does not exist"
+    error in the account's profile language (English, German, French, …) but always
+    quotes the key itself, so the key — not the words — is what is matched."""
+    texts = error.texts if isinstance(error, JiraRefusal) else (error.message,)
+    joined = "\n".join(texts)
+    return {
+        key for key in keys if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(key)}(?![0-9])", joined)
+    }
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
@@ -540,6 +596,16 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def _zone_setting(value: object) -> tzinfo | None:
+    """`time_zone` in [connectors.jira]: an override of the account's profile zone."""
+    if value is None or value == "":
+        return None
+    try:
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"jira: unknown `time_zone` {value!r} (an IANA name)") from None
 
 
 def _without_assignee(draft: TicketDraft) -> TicketDraft:
