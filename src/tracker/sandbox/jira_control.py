@@ -28,6 +28,7 @@ from tracker.sandbox.jira_state import (
     STATUSES,
     Issue,
     JiraState,
+    Workflow,
 )
 
 
@@ -38,6 +39,7 @@ class JiraControl:
     lock: threading.RLock
     rules: JiraFieldRules
     search_lag_seconds: float
+    workflow: Workflow
 
     def _now(self) -> str:
         raise NotImplementedError
@@ -223,6 +225,22 @@ class JiraControl:
         if user is None:
             raise KeyError(f"no such user: {name}")
         return user.account_id
+
+    def set_workflow(
+        self,
+        *,
+        done_screen_resolution: bool | None = None,
+        resolution_on_edit: bool | None = None,
+        wont_do_status: bool | None = None,
+    ) -> None:
+        """Reconfigure the workflow and screens (see `Workflow`); None keeps a setting."""
+        with self.lock:
+            if done_screen_resolution is not None:
+                self.workflow.done_screen_resolution = done_screen_resolution
+            if resolution_on_edit is not None:
+                self.workflow.resolution_on_edit = resolution_on_edit
+            if wont_do_status is not None:
+                self.workflow.wont_do_status = wont_do_status
 
     def set_profile(
         self, user: str = "tracker", *, time_zone: str | None = None, locale: str | None = None

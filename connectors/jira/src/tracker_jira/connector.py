@@ -44,13 +44,14 @@ from tracker_jira.mapping import (
     DEFAULT_PRIORITIES,
     DEFAULT_WONT_DO_RESOLUTIONS,
     SEARCH_FIELDS,
-    WONT_DO_RESOLUTION,
     choose_transition,
     create_fields,
     edit_fields,
     identity_label,
+    reads_wont_do,
     ticket_from_issue,
     transition_takes_resolution,
+    wont_do_resolution,
 )
 
 log = logging.getLogger(__name__)
@@ -328,22 +329,87 @@ class JiraConnector(GuardedCalls):
             raise ConnectorError(f"Jira issue {key} no longer exists", status=404)
         if current.status is target:
             return
+        key = current.ref.key
+        if target is Status.WONT_DO and current.status is Status.DONE:
+            resolution = self._editable_wont_do_resolution(key)
+            if resolution is None:
+                raise self._cannot_close_as_wont_do(key, "it is done already")
+            self._put_fields(key, {"resolution": {"name": resolution}})
+            return
         transitions = self._guard(
             f"list transitions of {key}",
-            lambda: self._client.transitions(current.ref.key, expand="transitions.fields"),
+            lambda: self._client.transitions(key, expand="transitions.fields"),
         )
+        if target is Status.WONT_DO:
+            self._close_as_wont_do(key, transitions)
+            return
         transition = choose_transition(transitions, target)
         if transition is None:
-            names = ", ".join(str(t.get("name")) for t in transitions) or "none"
-            raise ConnectorError(
-                f"Jira issue {key}: no transition leads to {target.value} (available: {names})"
-            )
+            raise self._no_transition(key, target, transitions)
+        self._transition(key, transition)
+
+    def _close_as_wont_do(self, key: str, transitions: Sequence[Mapping[str, Any]]) -> None:
+        """Close so that Jira — and tracker reading it back — says won't do, never done.
+
+        Jira teams record "won't do" either as a resolution chosen on the closing
+        transition's screen or as a status of its own ("Won't Do", "Cancelled"), and
+        admins can put Resolution on the edit screen to change it later
+        (https://confluence.atlassian.com/cloudkb/best-practices-on-using-the-resolution-field-968660796.html).
+        In that order: a won't-do transition; a done transition whose screen takes a
+        won't-do resolution; a done transition followed by editing the resolution when
+        the edit screen allows it. Otherwise the ticket is left open and the error says
+        why: closing it would record won't do as done."""
+        closing = choose_transition(transitions, Status.WONT_DO)
+        if closing is None:
+            raise self._no_transition(key, Status.WONT_DO, transitions)
+        fields = closing.get("fields")
+        field = fields.get("resolution") if isinstance(fields, Mapping) else None
+        on_screen = wont_do_resolution(field, self.wont_do_resolutions)
+        if reads_wont_do(closing) or on_screen:
+            self._transition(key, closing, resolution=on_screen)
+            return
+        editable = self._editable_wont_do_resolution(key)
+        if editable is None:
+            raise self._cannot_close_as_wont_do(key, f"its {closing.get('name')!s} transition")
+        self._transition(key, closing)
+        self._put_fields(key, {"resolution": {"name": editable}})
+
+    def _editable_wont_do_resolution(self, key: str) -> str | None:
+        """A won't-do resolution the edit screen lets us set (GET editmeta), or None."""
+        meta = self._call(
+            f"read the edit screen of {key}",
+            lambda: self._client._get_json(f"issue/{key}/editmeta"),
+        )
+        fields = meta.get("fields") if isinstance(meta, Mapping) else None
+        field = fields.get("resolution") if isinstance(fields, Mapping) else None
+        return wont_do_resolution(field, self.wont_do_resolutions)
+
+    def _transition(
+        self, key: str, transition: Mapping[str, Any], *, resolution: str | None = None
+    ) -> None:
         payload: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
-        if target is Status.WONT_DO and transition_takes_resolution(transition):
-            payload["fields"] = {"resolution": {"name": WONT_DO_RESOLUTION}}
-        url = self._client._get_url(f"issue/{current.ref.key}/transitions")
+        if resolution and transition_takes_resolution(transition):
+            payload["fields"] = {"resolution": {"name": resolution}}
+        url = self._client._get_url(f"issue/{key}/transitions")
         self._guard(
             f"transition {key}", lambda: self._client._session.post(url, data=json.dumps(payload))
+        )
+
+    def _no_transition(
+        self, key: str, target: Status, transitions: Sequence[Mapping[str, Any]]
+    ) -> ConnectorError:
+        names = ", ".join(str(t.get("name")) for t in transitions) or "none"
+        return ConnectorError(
+            f"Jira issue {key}: no transition leads to {target.value} (available: {names})"
+        )
+
+    def _cannot_close_as_wont_do(self, key: str, where: str) -> ConnectorError:
+        log.warning("%s: not closed as won't do: no way to set a won't-do resolution", key)
+        return ConnectorError(
+            f"Jira issue {key} left as it is: can't record won't do — {where} sets no "
+            "resolution and Resolution is not on the edit screen (closing it would read as done)",
+            hint="close it by hand with a Won't Do resolution, or add a Won't Do transition "
+            "or the Resolution field to the workflow's screens",
         )
 
     def add_comment(self, ref: TicketRef, body: str) -> None:
