@@ -130,3 +130,15 @@ def test_the_sandbox_words_the_missing_key_error_in_the_accounts_language(
     with pytest.raises(Exception) as raised:
         connector.fetch_keys(["ENG-9999"])
     assert "Schlüssel 'ENG-9999'" in str(raised.value)
+
+
+def test_a_key_is_named_only_as_a_whole_key_in_any_wording() -> None:
+    from tracker_jira.connector import JiraRefusal, _keys_named
+
+    error = JiraRefusal(
+        "HTTP 400",
+        status=400,
+        texts=("Un ticket avec la clé « ENG-12 » n'existe pas pour le champ « key ».",),
+    )
+    assert _keys_named(error, ["ENG-1", "ENG-12", "ENG-120"]) == {"ENG-12"}
+    assert _keys_named(JiraRefusal("HTTP 400", status=400, texts=("Bad JQL",)), ["ENG-1"]) == set()
