@@ -255,6 +255,7 @@ class JiraSandbox(JiraControl, SandboxService):
             Route(base + "/{key}/move", self._ctl_move, methods=["POST"]),
             Route("/_sandbox/jira/search-lag", self._ctl_search_lag, methods=["GET", "POST"]),
             Route("/_sandbox/jira/profile", self._ctl_profile, methods=["POST"]),
+            Route("/_sandbox/jira/workflow", self._ctl_workflow, methods=["GET", "POST"]),
         ]
 
     # ----- request helpers -------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -258,6 +259,16 @@ class JiraControl:
                 account.locale = locale
 
     # ----- control plane (HTTP) ------------------------------------------------------------------
+
+    async def _ctl_workflow(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await control_body(request)
+            known = {"done_screen_resolution", "resolution_on_edit", "wont_do_status"}
+            unknown = set(body) - known
+            if unknown or not all(isinstance(v, bool) for v in body.values()):
+                raise SandboxError(400, f"expected booleans for {sorted(known)}")
+            self.set_workflow(**body)
+        return JSONResponse(asdict(self.workflow))
 
     async def _ctl_profile(self, request: Request) -> Response:
         body = await control_body(request)
