@@ -142,3 +142,18 @@ def test_a_key_is_named_only_as_a_whole_key_in_any_wording() -> None:
     )
     assert _keys_named(error, ["ENG-1", "ENG-12", "ENG-120"]) == {"ENG-12"}
     assert _keys_named(JiraRefusal("HTTP 400", status=400, texts=("Bad JQL",)), ["ENG-1"]) == set()
+
+
+def test_when_the_zone_cannot_be_read_a_wider_window_still_sees_the_edit(
+    jira_sandbox: Any,
+) -> None:
+    jira_sandbox.set_profile(time_zone="America/Los_Angeles")
+    jira_sandbox.clock.set(datetime(2026, 7, 14, 18, 0, tzinfo=UTC))
+    connector = jira(jira_sandbox, max_attempts=2)
+    [key] = created_keys(connector, 1)
+    last_run = jira_sandbox.clock.now()
+    jira_sandbox.clock.advance(300)
+    jira_sandbox.edit_issue(key, {"summary": "still seen"})
+    jira_sandbox.faults.add("500", 2, route=MYSELF)
+    assert [t.ref.key for t in connector.fetch_changed_since(TARGET, last_run)] == [key]
+    assert jira_sandbox.faults.pending() == []

@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -60,6 +60,8 @@ T = TypeVar("T")
 BULK_LIMIT = 50
 PROPERTY_KEY = "tracker.item"
 PAGE_SIZE = 100
+# Wall times in the westernmost zone: read in any zone they mean that instant or earlier.
+EARLIEST_READING = timezone(timedelta(hours=-12), "UTC-12")
 
 
 class JiraConnector(GuardedCalls):
@@ -481,15 +483,24 @@ class JiraConnector(GuardedCalls):
         """The zone Jira reads JQL date literals in: the API account's profile time zone
         (`GET /myself` → `timeZone`), looked up once per connector (one run); the
         `time_zone` setting overrides it. Writing UTC for an account west of UTC would
-        start the window hours late and lose those edits for good."""
+        start the window hours late and lose those edits for good. When the zone can't
+        be learnt, times are written as UTC−12 wall times: read in any zone they mean
+        the same instant or earlier — a wider window, never a missed edit."""
         if self.time_zone is None:
-            me = self._call("read the account's time zone", self._client.myself)
-            name = str(me.get("timeZone") or "UTC")
             try:
-                self.time_zone = ZoneInfo(name)
+                me = self._call("read the account's time zone", self._client.myself)
+            except ConnectorError as error:
+                if error.status == 401:
+                    raise
+                log.warning("Jira account time zone unknown (%s); reading a wider window", error)
+                self.time_zone = EARLIEST_READING
+                return self.time_zone
+            name = str(me.get("timeZone") or "")
+            try:
+                self.time_zone = ZoneInfo(name) if name else EARLIEST_READING
             except (ZoneInfoNotFoundError, ValueError):
-                log.warning("Jira account time zone %r is unknown here; using UTC", name)
-                self.time_zone = UTC
+                log.warning("Jira account time zone %r unknown here; reading a wider window", name)
+                self.time_zone = EARLIEST_READING
         return self.time_zone
 
     def find_by_identity(
