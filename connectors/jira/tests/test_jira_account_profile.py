@@ -157,3 +157,8 @@ def test_when_the_zone_cannot_be_read_a_wider_window_still_sees_the_edit(
     jira_sandbox.faults.add("500", 2, route=MYSELF)
     assert [t.ref.key for t in connector.fetch_changed_since(TARGET, last_run)] == [key]
     assert jira_sandbox.faults.pending() == []
+
+
+def test_doctor_says_which_zone_jql_times_are_read_in(jira_sandbox: Any) -> None:
+    jira_sandbox.set_profile(time_zone="Asia/Tokyo")
+    assert jira(jira_sandbox).check().endswith("(JQL times read in Asia/Tokyo)")

@@ -165,7 +165,8 @@ class JiraConnector(GuardedCalls):
     def check(self) -> str:
         me = self._call("check credentials", self._client.myself)
         who = me.get("displayName") or me.get("name") or me.get("accountId") or "?"
-        return f"ok: signed in to {self.url} as {who}"
+        zone = self.time_zone or me.get("timeZone") or "unknown"
+        return f"ok: signed in to {self.url} as {who} (JQL times read in {zone})"
 
     def check_target(self, target: Target) -> None:
         if not target.project:
