@@ -148,3 +148,10 @@ def test_the_wont_do_resolution_sent_is_one_the_field_allows() -> None:
     assert mapping.wont_do_resolution(field, ["Won't Do", "Won't Fix"]) == "Won't Fix"
     assert mapping.wont_do_resolution({"allowedValues": [{"name": "Done"}]}, ["Won't Do"]) is None
     assert mapping.wont_do_resolution(None, ["Won't Do"]) is None
+
+
+def test_only_a_target_status_named_like_wont_do_counts_as_saying_it() -> None:
+    named_only = {"name": "Won't Do", "to": {"name": "Done"}}
+    dedicated = {"name": "Close", "to": {"name": "Cancelled"}}
+    assert not mapping.status_reads_wont_do(named_only)
+    assert mapping.status_reads_wont_do(dedicated)

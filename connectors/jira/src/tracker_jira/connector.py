@@ -48,7 +48,7 @@ from tracker_jira.mapping import (
     create_fields,
     edit_fields,
     identity_label,
-    reads_wont_do,
+    status_reads_wont_do,
     ticket_from_issue,
     transition_takes_resolution,
     wont_do_resolution,
@@ -358,7 +358,7 @@ class JiraConnector(GuardedCalls):
         transition's screen or as a status of its own ("Won't Do", "Cancelled"), and
         admins can put Resolution on the edit screen to change it later
         (https://confluence.atlassian.com/cloudkb/best-practices-on-using-the-resolution-field-968660796.html).
-        In that order: a won't-do transition; a done transition whose screen takes a
+        In that order: a transition to a won't-do status; one whose screen takes a
         won't-do resolution; a done transition followed by editing the resolution when
         the edit screen allows it. Otherwise the ticket is left open and the error says
         why: closing it would record won't do as done."""
@@ -368,7 +368,7 @@ class JiraConnector(GuardedCalls):
         fields = closing.get("fields")
         field = fields.get("resolution") if isinstance(fields, Mapping) else None
         on_screen = wont_do_resolution(field, self.wont_do_resolutions)
-        if reads_wont_do(closing) or on_screen:
+        if status_reads_wont_do(closing) or on_screen:
             self._transition(key, closing, resolution=on_screen)
             return
         editable = self._editable_wont_do_resolution(key)

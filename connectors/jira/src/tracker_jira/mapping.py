@@ -263,6 +263,12 @@ def reads_wont_do(transition: Mapping[str, Any]) -> bool:
     return bool(_WONT_DO_WORDS.search(_fold(words)))
 
 
+def status_reads_wont_do(transition: Mapping[str, Any]) -> bool:
+    """The transition leads to a status of its own for "closed without doing it"
+    (a transition merely *named* so may still land in Done with resolution Done)."""
+    return bool(_WONT_DO_WORDS.search(_fold(str((transition.get("to") or {}).get("name", "")))))
+
+
 def wont_do_resolution(field: Any, wanted: Sequence[str]) -> str | None:
     """The resolution name to send in a Resolution field (a transition screen's or the
     edit screen's, from `fields` / editmeta) to mean won't do: the first of `wanted`
