@@ -441,8 +441,8 @@ def _compile_clause(clause: Clause, context: JqlContext) -> Predicate:
 
 # "An issue with key 'X' does not exist for field 'key'." in the searching account's
 # profile language (Jira localises errorMessages by the user's locale). The German and
-# French texts follow Jira's language packs' wording; what matters for a client is that
-# only the key and field stay fixed, the words around them don't.
+# French texts are close renderings, not copied from Jira's language packs (unverified);
+# what matters for a client is that only the key stays fixed, the words around it don't.
 _MISSING_KEY = {
     "en": "An issue with key '{key}' does not exist for field '{field}'.",
     "de": "Ein Vorgang mit dem Schlüssel '{key}' ist für das Feld '{field}' nicht vorhanden.",
