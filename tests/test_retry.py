@@ -134,3 +134,49 @@ def test_the_eta_counts_the_remaining_slots() -> None:
     assert pacer.eta(0) == 0.0
     pacer.wait()
     assert pacer.eta(71) == pytest.approx(60.0 + 60 / 70)
+
+
+def test_edits_spend_points_but_no_creation_slot() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, points_per_minute=900, clock=time.clock, sleep=time.sleep)
+    pacer.wait()
+    for _ in range(5):
+        pacer.wait(creation=False)
+    assert time.slept == []  # edits don't wait for the next creation slot
+    pacer.wait()
+    assert time.slept == [1.0]
+
+
+def test_writes_wait_when_the_minutes_points_are_spent() -> None:
+    time = FakeTime()
+    pacer = Pacer(600, points_per_minute=20, clock=time.clock, sleep=time.sleep)
+    for _ in range(4):
+        pacer.wait(creation=False)  # 4 × 5 points: the minute's budget
+    assert time.slept == []
+    pacer.wait(creation=False)
+    assert time.slept == [60.0]  # until the first write's points leave the window
+
+
+def test_creations_wait_when_the_hours_budget_is_spent() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, per_hour=3, clock=time.clock, sleep=time.sleep)
+    for _ in range(4):
+        pacer.wait()
+    assert time.slept == [1.0, 1.0, pytest.approx(3598.0)]
+
+
+def test_a_hold_delays_edits_too() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, points_per_minute=900, clock=time.clock, sleep=time.sleep)
+    pacer.hold(20)
+    pacer.wait(creation=False)
+    assert time.slept == [20.0]
+
+
+def test_a_sleep_that_does_not_move_the_clock_still_moves_the_windows() -> None:
+    """An injected sleep (tests) may not move the clock the pacer reads."""
+    slept: list[float] = []
+    pacer = Pacer(60, points_per_minute=10, clock=lambda: 0.0, sleep=slept.append)
+    for _ in range(5):
+        pacer.wait(creation=False)
+    assert slept == [60.0, 60.0]  # two writes a minute: at 0, 0, 60, 60, 120

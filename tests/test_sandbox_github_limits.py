@@ -308,3 +308,50 @@ def test_search_has_its_own_lower_limit(github_sandbox: GitHubSandbox) -> None:
 def test_search_limit_defaults_to_30_a_minute(github_sandbox: GitHubSandbox) -> None:
     status = github_sandbox.rate_limit_status()["resources"]["search"]
     assert (status["limit"], status["remaining"]) == (30, 30)
+
+
+# ----- secondary limit (points per endpoint; milestones are content) -----------------------------
+
+
+def patch_title(api: requests.Session, sandbox: GitHubSandbox, number: int) -> requests.Response:
+    return api.patch(
+        url(sandbox, f"/repos/acme/app/issues/{number}"), json={"title": "edited"}, timeout=5
+    )
+
+
+def test_writes_cost_five_points_of_an_endpoints_minute(
+    github_sandbox: GitHubSandbox, api: requests.Session
+) -> None:
+    numbers = [create(api, github_sandbox, f"p{n}").json()["number"] for n in range(4)]
+    github_sandbox.set_rate_limits(points_per_minute=15)
+    assert [patch_title(api, github_sandbox, n).status_code for n in numbers[:3]] == [200] * 3
+    refused = patch_title(api, github_sandbox, numbers[3])  # another issue, same endpoint
+    assert refused.status_code == 403
+    assert refused.json()["message"].startswith("You have exceeded a secondary rate limit")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert github_sandbox.limits.secondary_refusals == 1
+
+
+def test_points_are_counted_per_endpoint_and_reads_cost_one(
+    github_sandbox: GitHubSandbox, api: requests.Session
+) -> None:
+    number = create(api, github_sandbox, "p").json()["number"]
+    github_sandbox.set_rate_limits(points_per_minute=5)
+    assert patch_title(api, github_sandbox, number).status_code == 200
+    listing = url(github_sandbox, "/repos/acme/app/issues")
+    assert [api.get(listing, timeout=5).status_code for _ in range(5)] == [200] * 5
+    assert api.get(listing, timeout=5).status_code == 403
+    github_sandbox.clock.advance(61)
+    assert api.get(listing, timeout=5).status_code == 200
+
+
+def test_a_milestone_is_content_creation_like_an_issue(
+    github_sandbox: GitHubSandbox, api: requests.Session
+) -> None:
+    github_sandbox.set_rate_limits(creation_per_minute=2)
+    assert create(api, github_sandbox, "a").status_code == 201
+    milestones = url(github_sandbox, "/repos/acme/app/milestones")
+    assert api.post(milestones, json={"title": "due 2026-08-01"}, timeout=5).status_code == 201
+    refused = api.post(milestones, json={"title": "due 2026-08-02"}, timeout=5)
+    assert refused.status_code == 403 and "retry-after" in refused.headers
+    assert create(api, github_sandbox, "b").status_code == 403

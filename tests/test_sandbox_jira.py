@@ -953,3 +953,18 @@ def test_api_v3_refuses_a_plain_string_description(jira_sandbox: JiraSandbox) ->
     assert response.json()["errors"] == {
         "description": "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
     }
+
+
+def test_the_workflow_and_account_profile_are_set_over_the_control_plane(
+    jira_sandbox: JiraSandbox,
+) -> None:
+    base = f"{jira_sandbox.base_url}/_sandbox/jira"
+    answer = requests.post(f"{base}/workflow", json={"wont_do_status": True}, timeout=5)
+    assert answer.status_code == 200 and answer.json()["wont_do_status"] is True
+    assert requests.post(f"{base}/workflow", json={"x": 1}, timeout=5).status_code == 400
+    answer = requests.post(
+        f"{base}/profile", json={"time_zone": "Asia/Tokyo", "locale": "de_DE"}, timeout=5
+    )
+    assert answer.status_code == 200
+    tracker = jira_sandbox.state.user_by_name("tracker")
+    assert tracker is not None and (tracker.time_zone, tracker.locale) == ("Asia/Tokyo", "de_DE")

@@ -300,8 +300,9 @@ class JiraConnectorConfig(ConnectorConfig):
     priorities: dict[str, str] | None = None
     # Resolutions that make a done ticket read as wont_do.
     wont_do_resolutions: list[str] | None = None
-    # The API user's profile time zone: JQL date literals are read in it.
-    time_zone: str = "UTC"
+    # JQL date literals are read in the API account's profile time zone; unset, the
+    # connector asks Jira (GET /myself) once per run. Set it to override.
+    time_zone: str | None = None
     max_attempts: Attempts = 5
     # Also store the identity as entity property `tracker.item` (one PUT per created issue).
     entity_property: Switch = False
@@ -310,8 +311,8 @@ class JiraConnectorConfig(ConnectorConfig):
 
     @field_validator("time_zone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return check_zone(value)
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone(value)
 
 
 class GitHubConnectorConfig(ConnectorConfig):
@@ -319,6 +320,10 @@ class GitHubConnectorConfig(ConnectorConfig):
 
     # 0 = no pacing (benchmarks)
     creations_per_minute: float = Field(default=70, strict=True, ge=0, le=10_000)
+    # GitHub allows 500 content creations an hour (issues, comments, milestones)
+    creations_per_hour: float = Field(default=450, strict=True, ge=0, le=10_000)
+    # a write costs 5 of the 900 points GitHub allows an endpoint a minute
+    write_points_per_minute: float = Field(default=800, strict=True, ge=0, le=100_000)
     max_attempts: Attempts = 5
     overlap_seconds: Seconds = 60  # incremental reads start this early
 

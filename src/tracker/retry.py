@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -97,60 +98,114 @@ class RetryPolicy:
         return retrying(operation)
 
 
-class Pacer:
-    """Spaces out content-creating requests (GitHub's secondary limit: 80/min).
+WRITE_POINTS = 5  # GitHub's secondary-limit cost of a POST/PATCH/PUT/DELETE (GET: 1)
 
-    `wait()` before each creation blocks until the next slot; `hold(seconds)` pushes the
-    next slot out after the server said "slow down". `per_minute = 0` disables pacing.
+
+class Pacer:
+    """Spaces out a connector's writes under GitHub's secondary limits
+    (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+    #about-secondary-rate-limits): at most 80 content-creating requests a minute and 500
+    an hour — issues, comments *and milestones* alike — and at most 900 points a minute
+    per endpoint, a write costing 5 points.
+
+    Every write waits here first: `wait()` for a content creation (spaced evenly at
+    `per_minute`, at most `per_hour` in any hour, and charged its points), `wait(
+    creation=False)` for an edit (points only). `hold(seconds)` pushes every write out
+    after the server said "slow down". `per_minute = 0` disables pacing (holds still
+    apply); `per_hour` / `points_per_minute` = 0 switch those budgets off.
     """
 
     def __init__(
         self,
         per_minute: float,
         *,
+        per_hour: int = 0,
+        points_per_minute: int = 0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.per_minute = per_minute
+        self.per_hour = per_hour if per_minute > 0 else 0
+        self.points_per_minute = points_per_minute if per_minute > 0 else 0
         self.clock = clock
         self.sleep = sleep
-        self._next_slot: float | None = None
+        self._next_slot: float | None = None  # next evenly spaced creation
+        self._held_until: float | None = None  # the server's Retry-After, for every write
+        self._creations: deque[float] = deque()  # start times, last hour
+        self._points: deque[tuple[float, int]] = deque()  # (start, points), last minute
         self._lock = threading.Lock()
+        self._slept_to = float("-inf")  # the clock can't be behind a sleep we finished
         self.waited = 0.0  # total seconds spent waiting, for the summary
 
     @property
     def interval(self) -> float:
         return 60.0 / self.per_minute if self.per_minute > 0 else 0.0
 
-    def wait(self) -> float:
-        """Block until a creation may be sent; returns the seconds waited."""
+    def _now(self) -> float:
+        """The clock, but never earlier than the end of our last sleep: an injected
+        sleep that doesn't move the clock (tests) still moves the windows on."""
+        return max(self.clock(), self._slept_to)
+
+    def wait(self, *, creation: bool = True, points: int = WRITE_POINTS) -> float:
+        """Block until the write may be sent, then count it; returns the seconds waited."""
         with self._lock:
-            now = self.clock()
-            delay = 0.0
-            if self._next_slot is not None and self._next_slot > now:
-                delay = self._next_slot - now
+            now = self._now()
+            ready = self._ready_at(now, creation, points)
+            delay = max(0.0, ready - now)
             if delay > 0:
                 self.sleep(delay)
                 self.waited += delay
-            start = max(now + delay, self.clock())
-            self._next_slot = start + self.interval if self.interval else self._next_slot
+                self._slept_to = now + delay
+            start = self._now()
+            if creation:
+                if self.interval:
+                    self._next_slot = start + self.interval
+                if self.per_hour:
+                    self._creations.append(start)
+            if self.points_per_minute:
+                self._points.append((start, points))
             return delay
 
+    def _ready_at(self, now: float, creation: bool, points: int) -> float:
+        """The earliest moment every budget admits this write."""
+        while self._creations and self._creations[0] <= now - 3600:
+            self._creations.popleft()
+        while self._points and self._points[0][0] <= now - 60:
+            self._points.popleft()
+        ready = now
+        if self._held_until is not None:
+            ready = max(ready, self._held_until)
+        if creation and self._next_slot is not None and self.interval:
+            ready = max(ready, self._next_slot)
+        if creation and self.per_hour and len(self._creations) >= self.per_hour:
+            ready = max(ready, self._creations[-self.per_hour] + 3600)
+        if self.points_per_minute:
+            used = sum(cost for _, cost in self._points)
+            for moment, cost in self._points:  # oldest first: wait until enough expire
+                if used + points <= self.points_per_minute:
+                    break
+                used -= cost
+                ready = max(ready, moment + 60)
+        return ready
+
     def hold(self, seconds: float) -> None:
-        """The server asked us to wait: no creation before `seconds` from now."""
+        """The server asked us to wait: no write before `seconds` from now."""
         with self._lock:
-            until = self.clock() + max(0.0, seconds)
-            if self._next_slot is None or self._next_slot < until:
-                self._next_slot = until
+            until = self._now() + max(0.0, seconds)
+            if self._held_until is None or self._held_until < until:
+                self._held_until = until
 
     def eta(self, remaining: int) -> float:
-        """Seconds until `remaining` more creations can have been sent."""
+        """Seconds until `remaining` more creations can have been sent (even spacing
+        and holds; the hourly budget only matters past `per_hour` creations)."""
         if remaining <= 0:
             return 0.0
-        pending = 0.0
-        if self._next_slot is not None:
-            pending = max(0.0, self._next_slot - self.clock())
-        return pending + self.interval * (remaining - 1)
+        now = self._now()
+        pending = max(0.0, max(self._next_slot or now, self._held_until or now) - now)
+        spaced = pending + self.interval * (remaining - 1)
+        if self.per_hour and remaining > self.per_hour:
+            spaced = max(spaced, 3600.0 * ((remaining - 1) // self.per_hour))
+        return spaced
 
 
 class GuardedCalls:

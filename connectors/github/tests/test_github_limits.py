@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tracker.connectors import Connector, Target, TicketDraft, load_connector
+from tracker.connectors import Connector, Target, TicketChanges, TicketDraft, load_connector
 
 REPO = "acme/app"
 CREATE_ROUTE = "POST /repos/{owner}/{repo}/issues"
@@ -77,3 +77,48 @@ def test_comments_are_paced_like_creations(github_sandbox: Any) -> None:
     connector.add_comment(result.ticket.ref, "first")
     connector.add_comment(result.ticket.ref, "second")
     assert len(sleeps) == 2 and all(abs(s - 2.0) < 0.5 for s in sleeps)
+
+
+def test_the_pacing_budgets_come_from_the_settings(github_sandbox: Any) -> None:
+    connector = load_connector(
+        "github",
+        {
+            "url": github_sandbox.base_url,
+            "token": "${GITHUB_TOKEN}",
+            "creations_per_minute": 60,
+            "creations_per_hour": 100,
+            "write_points_per_minute": 300,
+        },
+        {"GITHUB_TOKEN": github_sandbox.token},
+    )
+    pacer = connector.pacer  # type: ignore[attr-defined]
+    assert (pacer.per_minute, pacer.per_hour, pacer.points_per_minute) == (60, 100, 300)
+
+
+def test_edits_are_paced_by_points_and_never_refused(github_sandbox: Any) -> None:
+    github_sandbox.set_rate_limits(points_per_minute=50)  # ten writes a minute per endpoint
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        github_sandbox.clock.advance(seconds)
+
+    connector = load_connector(
+        "github",
+        {
+            "url": github_sandbox.base_url,
+            "token": "${GITHUB_TOKEN}",
+            "creations_per_minute": 600,
+            "write_points_per_minute": 45,
+        },
+        {"GITHUB_TOKEN": github_sandbox.token},
+        sleep=sleep,
+        clock=lambda: github_sandbox.clock.now().timestamp(),
+    )
+    results = connector.create(drafts(3))
+    refs = [r.ticket.ref for r in results if r.ticket]
+    for n in range(4):
+        for ref in refs:
+            connector.update(ref, TicketChanges(summary=f"edit {n}"))
+    assert github_sandbox.limits.secondary_refusals == 0
+    assert sum(sleeps) >= 60  # 15 writes at 9 a minute: at least one minute of waiting

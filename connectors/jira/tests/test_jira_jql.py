@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -82,3 +82,13 @@ def test_the_incremental_query_is_bounded_by_project_and_ordered_by_update() -> 
 def test_a_malformed_project_key_is_refused() -> None:
     with pytest.raises(ValueError):
         jql.project_is('ENG" OR project = "OPS')
+
+
+def test_a_time_in_a_repeated_dst_hour_is_written_so_no_reading_of_it_is_late() -> None:
+    pacific = ZoneInfo("America/Los_Angeles")
+    moment = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # 01:30 PDT; 01:30 PST is an hour later
+    text = jql.jql_datetime(moment, pacific)
+    wall = datetime.strptime(text.strip('"'), "%Y/%m/%d %H:%M")
+    readings = [wall.replace(tzinfo=pacific, fold=fold).astimezone(UTC) for fold in (0, 1)]
+    assert max(readings) <= moment
+    assert moment - min(readings) <= timedelta(hours=1)

@@ -228,7 +228,13 @@ class GitHubSandbox(GitHubControl, SandboxService):
     # ----- the request pipeline: limits, errors, ETag ------------------------------------
 
     def _api(
-        self, handler: Handler, docs: str, *, resource: str = "core", creates: bool = False
+        self,
+        handler: Handler,
+        docs: str,
+        *,
+        resource: str = "core",
+        creates: bool = False,
+        route_key: str = "",
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             body = (
@@ -239,8 +245,9 @@ class GitHubSandbox(GitHubControl, SandboxService):
             try:
                 if resource != "free":
                     self.limits.admit(resource)
-                if creates:
-                    self.limits.admit_creation()
+                    self.limits.admit_secondary(
+                        route_key or request.url.path, request.method, creates=creates
+                    )
                 with self.lock, self.state.lock:
                     reply = handler(Call(request, body, self._builder(request)))
             except GitHubError as error:
@@ -305,7 +312,8 @@ class GitHubSandbox(GitHubControl, SandboxService):
         assignee_docs = f"{DOCS}/issues/assignees"
 
         def route(path: str, method: str, handler: Handler, docs: str, **kw: Any) -> Route:
-            return Route(path, self._api(handler, docs, **kw), methods=[method])
+            key = f"{method} {path}"
+            return Route(path, self._api(handler, docs, route_key=key, **kw), methods=[method])
 
         return [
             route("/user", "GET", self._get_user, f"{DOCS}/users/users#get-the-authenticated-user"),

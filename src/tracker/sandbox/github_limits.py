@@ -3,8 +3,11 @@
 https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api:
 - primary: 5,000 requests an hour per user (`core`), 30 a minute for search (`search`);
   `x-ratelimit-*` headers on every response; exhausted → 403 (or 429) with remaining 0;
-- secondary: at most 80 content-creating requests a minute and 500 an hour → 403 with
-  `retry-after`;
+- secondary: at most 900 points a minute per REST endpoint (GET/HEAD/OPTIONS 1 point,
+  POST/PATCH/PUT/DELETE 5) and at most 80 content-creating requests a minute and 500 an
+  hour — issues, comments, labels and milestones alike → 403 (or 429) with
+  `retry-after` and the "secondary rate limit" message. "Endpoint" here is a method and
+  route template (`PATCH /repos/{owner}/{repo}/issues/{number}`), every number alike;
 - a 304 answer to a conditional request does not count; `GET /rate_limit` is free.
 
 Every number is a knob so a test can exhaust a limit in seconds, and `enabled=False` /
@@ -40,6 +43,7 @@ class RateLimitSettings:
     secondary_enabled: bool = True
     creation_per_minute: int = 80
     creation_per_hour: int = 500
+    points_per_minute: int = 900  # per endpoint
     status: int = 403  # GitHub answers limits with 403 or 429
 
     def update(self, **changes: Any) -> None:
@@ -75,6 +79,8 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._windows: dict[str, _Window] = {}
         self._creations: deque[float] = deque()
+        self._points: dict[str, deque[tuple[float, int]]] = {}  # endpoint → (time, points)
+        self.secondary_refusals = 0  # secondary-limit answers given, for assertions
         self.reset()
 
     def reset(self, *, settings: bool = True) -> None:
@@ -83,6 +89,8 @@ class RateLimiter:
                 self.settings = RateLimitSettings()
             self._windows = {"core": _Window(3600), "search": _Window(60)}
             self._creations.clear()
+            self._points = {}
+            self.secondary_refusals = 0
 
     def configure(self, **changes: Any) -> RateLimitSettings:
         with self._lock:
@@ -138,25 +146,55 @@ class RateLimiter:
             window.roll(self._now())
             window.used += 1
 
-    def admit_creation(self) -> None:
-        """Count one content-creating request, or refuse it with 403 + retry-after."""
+    def admit_secondary(self, endpoint: str, method: str, *, creates: bool) -> None:
+        """Count one request against the secondary limits (points per endpoint, content
+        creation), or refuse it — counting nothing — with 403/429 + retry-after."""
         if not (self.settings.enabled and self.settings.secondary_enabled):
             return
+        cost = 1 if method.upper() in ("GET", "HEAD", "OPTIONS") else 5
         with self._lock:
             now = self._now()
-            while self._creations and self._creations[0] <= now - 3600:
-                self._creations.popleft()
-            last_minute = [t for t in self._creations if t > now - 60]
-            wait = 0.0
-            if len(last_minute) >= self.settings.creation_per_minute:
-                wait = last_minute[-self.settings.creation_per_minute] + 60 - now
-            if len(self._creations) >= self.settings.creation_per_hour:
-                oldest = self._creations[-self.settings.creation_per_hour]
-                wait = max(wait, oldest + 3600 - now)
+            wait = self._points_wait(endpoint, cost, now)
+            if creates:
+                wait = max(wait, self._creation_wait(now))
             if wait <= 0:
-                self._creations.append(now)
+                self._points.setdefault(endpoint, deque()).append((now, cost))
+                if creates:
+                    self._creations.append(now)
                 return
-        raise GitHubError(
+            self.secondary_refusals += 1
+        raise self._secondary_refusal(wait)
+
+    def _points_wait(self, endpoint: str, cost: int, now: float) -> float:
+        """Seconds until `cost` more points fit in this endpoint's last minute."""
+        spent = self._points.setdefault(endpoint, deque())
+        while spent and spent[0][0] <= now - 60:
+            spent.popleft()
+        used = sum(points for _, points in spent)
+        wait = 0.0
+        for moment, points in spent:
+            if used + cost <= self.settings.points_per_minute:
+                break
+            used -= points
+            wait = moment + 60 - now
+        return wait
+
+    def _creation_wait(self, now: float) -> float:
+        while self._creations and self._creations[0] <= now - 3600:
+            self._creations.popleft()
+        last_minute = [t for t in self._creations if t > now - 60]
+        wait = 0.0
+        if len(last_minute) >= self.settings.creation_per_minute:
+            wait = last_minute[-self.settings.creation_per_minute] + 60 - now
+        if len(self._creations) >= self.settings.creation_per_hour:
+            oldest = self._creations[-self.settings.creation_per_hour]
+            wait = max(wait, oldest + 3600 - now)
+        return wait
+
+    def _secondary_refusal(self, wait: float) -> GitHubError:
+        """GitHub's secondary-limit answer: the status configured (403 or 429), a
+        `retry-after` in whole seconds and the message PyGithub recognises."""
+        return GitHubError(
             self.settings.status,
             "You have exceeded a secondary rate limit. Please wait a few minutes before you "
             "try again. If you reach out to GitHub Support for help, please include the "

@@ -131,6 +131,25 @@ class RepoRecord:
         return f"{self.owner}/{self.name}"
 
 
+# GitHub refuses label names over 50 characters: creating or renaming a label answers
+# 422 code "custom", "name is too long (maximum is 50 characters)"; an issue create or
+# edit naming such a label answers 422 {"resource": "Label", "field": "name", "code":
+# "invalid", "value": name} (github/docs#32156, semantic-release/github#518).
+MAX_LABEL_NAME = 50
+
+
+def _check_label_name(name: str) -> None:
+    if len(name.strip()) > MAX_LABEL_NAME:
+        raise validation_failed(
+            {
+                "resource": "Label",
+                "code": "custom",
+                "field": "name",
+                "message": f"name is too long (maximum is {MAX_LABEL_NAME} characters)",
+            }
+        )
+
+
 def _label_key(name: str) -> str:
     return name.strip().lower()
 
@@ -270,7 +289,13 @@ class GitHubState:
         return number
 
     def _ensure_labels(self, repo: RepoRecord, names: list[str]) -> list[str]:
-        """Label keys for `names`, creating unknown ones (grey, as GitHub does)."""
+        """Label keys for `names`, creating unknown ones (grey, as GitHub does). A name
+        over 50 characters fails the whole request with GitHub's 422, nothing applied."""
+        for name in names:
+            if len(name.strip()) > MAX_LABEL_NAME:
+                raise validation_failed(
+                    {"value": name, "resource": "Label", "field": "name", "code": "invalid"}
+                )
         keys: list[str] = []
         for name in names:
             key = _label_key(name)
@@ -414,6 +439,7 @@ class GitHubState:
         self, repo: RepoRecord, name: str, color: str, description: str | None
     ) -> LabelRecord:
         with self.lock:
+            _check_label_name(name)
             key = _label_key(name)
             if key in repo.labels:
                 raise validation_failed(
@@ -467,6 +493,8 @@ class GitHubState:
         """Rename / recolour a label; issues follow the rename (they hold the label, not its name)."""
         with self.lock:
             label = self.label(repo, name)
+            if new_name is not None:
+                _check_label_name(new_name)
             old_key = _label_key(label.name)
             if new_name is not None and _label_key(new_name) != old_key:
                 new_key = _label_key(new_name)

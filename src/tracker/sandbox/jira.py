@@ -18,9 +18,10 @@ import binascii
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -40,9 +41,11 @@ from tracker.sandbox.jira_state import (
     STATUS_BY_TRANSITION,
     STATUS_CATEGORIES,
     STATUSES,
+    WONT_DO_STATUS,
     Issue,
     JiraState,
     User,
+    Workflow,
     jira_time,
 )
 from tracker.sandbox.jql import JqlContext, JqlError, compile_jql
@@ -102,6 +105,7 @@ class JiraSandbox(JiraControl, SandboxService):
         self._snapshots: dict[str, list[str]] = {}  # nextPageToken cursors -> issue ids
         # Cloud search index lag (0 = off): see _searchable().
         self.search_lag_seconds = 0.0
+        self.workflow = Workflow()
         self.payloads = JiraPayloads(self)
         self.rules = JiraFieldRules(self)
         super().__init__(
@@ -119,6 +123,7 @@ class JiraSandbox(JiraControl, SandboxService):
         self._accepted.clear()
         self._snapshots.clear()
         self.search_lag_seconds = 0.0
+        self.workflow = Workflow()
 
     def dump_state(self) -> dict[str, Any]:
         return self.state.to_dict()
@@ -199,6 +204,7 @@ class JiraSandbox(JiraControl, SandboxService):
             ("DELETE", "/issue/{issueIdOrKey}", self.delete_issue_route),
             ("POST", "/issue/bulk", self.bulk_create),
             ("GET", "/issue/{issueIdOrKey}/transitions", self.get_transitions),
+            ("GET", "/issue/{issueIdOrKey}/editmeta", self.get_editmeta),
             ("POST", "/issue/{issueIdOrKey}/transitions", self.do_transition),
             ("GET", "/issue/{issueIdOrKey}/comment", self.get_comments),
             ("POST", "/issue/{issueIdOrKey}/comment", self.add_comment),
@@ -248,6 +254,8 @@ class JiraSandbox(JiraControl, SandboxService):
             Route(base + "/{key}/edit", self._ctl_edit, methods=["POST"]),
             Route(base + "/{key}/move", self._ctl_move, methods=["POST"]),
             Route("/_sandbox/jira/search-lag", self._ctl_search_lag, methods=["GET", "POST"]),
+            Route("/_sandbox/jira/profile", self._ctl_profile, methods=["POST"]),
+            Route("/_sandbox/jira/workflow", self._ctl_workflow, methods=["GET", "POST"]),
         ]
 
     # ----- request helpers -------------------------------------------------------------------
@@ -310,7 +318,9 @@ class JiraSandbox(JiraControl, SandboxService):
 
     async def myself(self, request: Request) -> Response:
         user = self.payloads.user_json(self._actor(request)) or {}
-        return JSONResponse({**user, "locale": "en_US", "groups": {"size": 1, "items": []}})
+        account = self.state.user_by_account(self._actor(request))
+        locale = account.locale if account else "en_US"
+        return JSONResponse({**user, "locale": locale, "groups": {"size": 1, "items": []}})
 
     async def auth_session(self, request: Request) -> Response:
         """What `JIRA(..., validate=True)` reads to check the credentials first."""
@@ -371,7 +381,8 @@ class JiraSandbox(JiraControl, SandboxService):
         )
 
     async def statuses(self, request: Request) -> Response:
-        return JSONResponse([self.payloads.status_json(s.id) for s in STATUSES])
+        shown = [*STATUSES, WONT_DO_STATUS] if self.workflow.wont_do_status else STATUSES
+        return JSONResponse([self.payloads.status_json(s.id) for s in shown])
 
     async def status_categories(self, request: Request) -> Response:
         return JSONResponse(
@@ -527,9 +538,20 @@ class JiraSandbox(JiraControl, SandboxService):
         errors: dict[str, str] = {}
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
-            values = self.rules.validate_fields(
-                body.get("fields", {}), creating=False, errors=errors
-            )
+            fields = body.get("fields", {})
+            resolution: str | None = None
+            if (
+                isinstance(fields, dict)
+                and "resolution" in fields
+                and self.workflow.resolution_on_edit
+            ):
+                fields = dict(fields)
+                resolution = self.rules.check_resolution(fields.pop("resolution"), errors)
+            values = self.rules.validate_fields(fields, creating=False, errors=errors)
+            if resolution is not None:
+                values["resolution"] = resolution
+                if issue.resolution is None:
+                    values["resolutiondate"] = self._now()
             comments = self.rules.validate_update(body.get("update"), issue, values, errors)
             for name in body:
                 if name not in ("fields", "update", "properties", "historyMetadata"):
@@ -561,6 +583,12 @@ class JiraSandbox(JiraControl, SandboxService):
                 }
             )
 
+    async def get_editmeta(self, request: Request) -> Response:
+        """The fields on the edit screen (what PUT /issue may set) with their values."""
+        with self.lock:
+            self._issue_or_404(request.path_params["issueIdOrKey"])
+            return JSONResponse({"fields": self.payloads.editmeta_fields()})
+
     async def do_transition(self, request: Request) -> Response:
         body = await self._json_object(request)
         transition = body.get("transition")
@@ -571,13 +599,15 @@ class JiraSandbox(JiraControl, SandboxService):
         with self.lock:
             issue = self._issue_or_404(request.path_params["issueIdOrKey"])
             target = STATUS_BY_TRANSITION.get(str(ident))
+            if target is WONT_DO_STATUS and not self.workflow.wont_do_status:
+                target = None
             if target is None or target.id == issue.status:
                 raise bad_request(None, f"Transition id '{ident}' is not valid for this issue.")
             fields = dict(body.get("fields") or {})
             resolution_id = None
             if "resolution" in fields:
                 value = fields.pop("resolution")
-                if target.category != "done":
+                if not self.payloads.screen_has_resolution(target):
                     errors["resolution"] = CANNOT_SET.format("resolution")
                 else:
                     resolution_id = self.rules.check_resolution(value, errors)
@@ -711,13 +741,20 @@ class JiraSandbox(JiraControl, SandboxService):
 
     # ----- search -----------------------------------------------------------------------------
 
+    def _jql_context(self, actor: str) -> JqlContext:
+        """Dates and messages as the searching account's profile says (zone, language)."""
+        user = self.state.user_by_account(actor)
+        zone = ZoneInfo(user.time_zone) if user else UTC
+        locale = user.locale if user else "en_US"
+        return JqlContext(self.state, self.clock.now(), actor, self.cloud, zone, locale)
+
     def _run_jql(
         self, jql: str, actor: str, reconcile: frozenset[str] = frozenset()
     ) -> list[Issue]:
         try:
             query = compile_jql(
                 jql,
-                JqlContext(self.state, self.clock.now(), actor, self.cloud),
+                self._jql_context(actor),
             )
         except JqlError as error:
             raise bad_request(None, str(error)) from error

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +29,7 @@ from tracker.sandbox.jira_state import (
     STATUSES,
     Issue,
     JiraState,
+    Workflow,
 )
 
 
@@ -37,6 +40,7 @@ class JiraControl:
     lock: threading.RLock
     rules: JiraFieldRules
     search_lag_seconds: float
+    workflow: Workflow
 
     def _now(self) -> str:
         raise NotImplementedError
@@ -223,7 +227,60 @@ class JiraControl:
             raise KeyError(f"no such user: {name}")
         return user.account_id
 
+    def set_workflow(
+        self,
+        *,
+        done_screen_resolution: bool | None = None,
+        resolution_on_edit: bool | None = None,
+        wont_do_status: bool | None = None,
+    ) -> None:
+        """Reconfigure the workflow and screens (see `Workflow`); None keeps a setting."""
+        with self.lock:
+            if done_screen_resolution is not None:
+                self.workflow.done_screen_resolution = done_screen_resolution
+            if resolution_on_edit is not None:
+                self.workflow.resolution_on_edit = resolution_on_edit
+            if wont_do_status is not None:
+                self.workflow.wont_do_status = wont_do_status
+
+    def set_profile(
+        self, user: str = "tracker", *, time_zone: str | None = None, locale: str | None = None
+    ) -> None:
+        """An account's profile settings: the zone JQL date literals are read in and the
+        language error messages come back in (default: the API account, `tracker`)."""
+        with self.lock:
+            account = self.state.user_by_account(user) or self.state.user_by_name(user)
+            if account is None:
+                raise KeyError(f"no such user: {user}")
+            if time_zone is not None:
+                ZoneInfo(time_zone)  # an unknown zone fails here, not in a later search
+                account.time_zone = time_zone
+            if locale is not None:
+                account.locale = locale
+
     # ----- control plane (HTTP) ------------------------------------------------------------------
+
+    async def _ctl_workflow(self, request: Request) -> Response:
+        if request.method == "POST":
+            body = await control_body(request)
+            known = {"done_screen_resolution", "resolution_on_edit", "wont_do_status"}
+            unknown = set(body) - known
+            if unknown or not all(isinstance(v, bool) for v in body.values()):
+                raise SandboxError(400, f"expected booleans for {sorted(known)}")
+            self.set_workflow(**body)
+        return JSONResponse(asdict(self.workflow))
+
+    async def _ctl_profile(self, request: Request) -> Response:
+        body = await control_body(request)
+        user = str(body.get("user") or "tracker")
+        zone, locale = body.get("time_zone"), body.get("locale")
+        return _control(
+            lambda: self.set_profile(
+                user,
+                time_zone=str(zone) if zone is not None else None,
+                locale=str(locale) if locale is not None else None,
+            )
+        )
 
     async def _ctl_search_lag(self, request: Request) -> Response:
         if request.method == "POST":

@@ -19,11 +19,13 @@ from tracker.sandbox.jira_state import (
     STATUS_BY_ID,
     STATUS_CATEGORIES,
     STATUSES,
+    WONT_DO_STATUS,
     Comment,
     History,
     Issue,
     JiraState,
     Project,
+    Status,
 )
 
 if TYPE_CHECKING:
@@ -188,15 +190,17 @@ class JiraPayloads:
         }
 
     def transitions_json(self, issue: Issue, *, with_fields: bool = False) -> list[dict[str, Any]]:
+        workflow = self.sandbox.workflow
+        offered = [*STATUSES, WONT_DO_STATUS] if workflow.wont_do_status else list(STATUSES)
         result = []
-        for status in STATUSES:
+        for status in offered:
             if status.id == issue.status:
                 continue
             transition: dict[str, Any] = {
                 "id": status.transition_id,
                 "name": status.name,
                 "to": self.status_json(status.id),
-                "hasScreen": False,
+                "hasScreen": self.screen_has_resolution(status),
                 "isGlobal": True,
                 "isInitial": False,
                 "isAvailable": True,
@@ -205,21 +209,54 @@ class JiraPayloads:
             }
             if with_fields:
                 transition["fields"] = (
-                    {
-                        "resolution": {
-                            "required": False,
-                            "schema": {"type": "resolution", "system": "resolution"},
-                            "name": "Resolution",
-                            "key": "resolution",
-                            "operations": ["set"],
-                            "allowedValues": [self.resolution_json(r[0]) for r in RESOLUTIONS],
-                        }
-                    }
-                    if status.category == "done"
+                    {"resolution": self._resolution_field()}
+                    if self.screen_has_resolution(status)
                     else {}
                 )
             result.append(transition)
         return result
+
+    def screen_has_resolution(self, status: Status) -> bool:
+        """Whether the transition into `status` has a screen with the Resolution field."""
+        return (
+            status.category == "done"
+            and status is not WONT_DO_STATUS  # its post-function sets Won't Do
+            and self.sandbox.workflow.done_screen_resolution
+        )
+
+    def _resolution_field(self) -> dict[str, Any]:
+        return {
+            "required": False,
+            "schema": {"type": "resolution", "system": "resolution"},
+            "name": "Resolution",
+            "key": "resolution",
+            "operations": ["set"],
+            "allowedValues": [self.resolution_json(r[0]) for r in RESOLUTIONS],
+        }
+
+    def editmeta_fields(self) -> dict[str, Any]:
+        """GET /issue/{key}/editmeta `fields`: what the edit screen lets PUT /issue set."""
+
+        def plain(name: str, kind: str, system: str, operations: list[str]) -> dict[str, Any]:
+            return {
+                "required": name == "Summary",
+                "schema": {"type": kind, "system": system},
+                "name": name,
+                "key": system,
+                "operations": operations,
+            }
+
+        fields = {
+            "summary": plain("Summary", "string", "summary", ["set"]),
+            "description": plain("Description", "string", "description", ["set"]),
+            "labels": plain("Labels", "array", "labels", ["add", "set", "remove"]),
+            "duedate": plain("Due date", "date", "duedate", ["set"]),
+            "priority": plain("Priority", "priority", "priority", ["set"]),
+            "assignee": plain("Assignee", "user", "assignee", ["set"]),
+        }
+        if self.sandbox.workflow.resolution_on_edit:
+            fields["resolution"] = self._resolution_field()
+        return fields
 
     def issue_json(
         self, issue: Issue, wanted: tuple[str, ...] | None = None, expand: set[str] | None = None

@@ -36,9 +36,12 @@ STATUSES: tuple[Status, ...] = (
     Status("3", "In Progress", "indeterminate", "21", "This issue is being actively worked on."),
     Status("10001", "Done", "done", "31", "Work has been completed on this issue."),
 )
-STATUS_BY_ID = {s.id: s for s in STATUSES}
-STATUS_BY_NAME = {s.name.lower(): s for s in STATUSES}
-STATUS_BY_TRANSITION = {s.transition_id: s for s in STATUSES}
+# A dedicated "closed, not done" status some teams add (category done, its transition's
+# post-function sets resolution Won't Do); offered only with `Workflow.wont_do_status`.
+WONT_DO_STATUS = Status("10002", "Won't Do", "done", "41", "This issue won't be actioned.")
+STATUS_BY_ID = {s.id: s for s in (*STATUSES, WONT_DO_STATUS)}
+STATUS_BY_NAME = {s.name.lower(): s for s in (*STATUSES, WONT_DO_STATUS)}
+STATUS_BY_TRANSITION = {s.transition_id: s for s in (*STATUSES, WONT_DO_STATUS)}
 INITIAL_STATUS = STATUSES[0]
 
 # (id, name, description)
@@ -128,6 +131,24 @@ FIELDS: tuple[tuple[str, str, tuple[str, ...], dict[str, Any]], ...] = (
 NAVIGABLE_FIELDS = tuple(f[0] for f in FIELDS if f[0] not in {"issuekey", "comment"})
 ALL_FIELDS = (*NAVIGABLE_FIELDS, "comment")
 
+
+@dataclass
+class Workflow:
+    """How the sandbox project's workflow and screens are set up (real Jira admins vary
+    these; "Won't Do" handling depends on them):
+
+    - `done_screen_resolution`: the Done transition has a screen with the Resolution
+      field (else it takes none and its post-function sets resolution Done);
+    - `resolution_on_edit`: Resolution is on the edit screen (settable by PUT /issue,
+      listed in GET /issue/{key}/editmeta);
+    - `wont_do_status`: a separate "Won't Do" status (category done) and transition.
+    """
+
+    done_screen_resolution: bool = True
+    resolution_on_edit: bool = False
+    wont_do_status: bool = False
+
+
 # --- people and projects --------------------------------------------------------------
 
 
@@ -138,8 +159,9 @@ class User:
     key: str  # Server/DC user key
     display_name: str
     email: str
-    time_zone: str = "UTC"
+    time_zone: str = "UTC"  # profile zone: JQL date literals are read in it
     active: bool = True
+    locale: str = "en_US"  # profile language: error messages come back in it
 
 
 SEED_USERS: tuple[User, ...] = (
@@ -396,7 +418,8 @@ class JiraState:
         status = STATUS_BY_ID[status_id]
         values: dict[str, Any] = {"status": status.id}
         if status.category == "done":
-            values["resolution"] = resolution_id or RESOLUTION_BY_NAME["done"][0]
+            default = "won't do" if status is WONT_DO_STATUS else "done"
+            values["resolution"] = resolution_id or RESOLUTION_BY_NAME[default][0]
             if issue.resolution is None:
                 values["resolutiondate"] = now
         else:

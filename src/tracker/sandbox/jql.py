@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from tracker.sandbox.jira_state import (
@@ -69,6 +69,8 @@ class JqlContext:
     now: datetime
     current_user: str  # account id
     cloud: bool
+    zone: tzinfo = UTC  # the searching account's profile time zone
+    locale: str = "en_US"  # the searching account's profile language
 
 
 _TOKEN = re.compile(
@@ -437,6 +439,22 @@ def _compile_clause(clause: Clause, context: JqlContext) -> Predicate:
     return lambda issue: getter(issue) not in wanted
 
 
+# "An issue with key 'X' does not exist for field 'key'." in the searching account's
+# profile language (Jira localises errorMessages by the user's locale). The German and
+# French texts are close renderings, not copied from Jira's language packs (unverified);
+# what matters for a client is that only the key stays fixed, the words around it don't.
+_MISSING_KEY = {
+    "en": "An issue with key '{key}' does not exist for field '{field}'.",
+    "de": "Ein Vorgang mit dem Schlüssel '{key}' ist für das Feld '{field}' nicht vorhanden.",
+    "fr": "Un ticket avec la clé « {key} » n'existe pas pour le champ « {field} ».",
+}
+
+
+def missing_key_message(key: str, field: str, locale: str = "en_US") -> str:
+    template = _MISSING_KEY.get(locale.split("_")[0].lower(), _MISSING_KEY["en"])
+    return template.format(key=key, field=field)
+
+
 _GETTERS: dict[str, Callable[[Issue], Any]] = {
     "project": lambda i: i.project,
     "key": lambda i: i.id,
@@ -490,10 +508,10 @@ def _resolve(field_name: str, written: str, value: Value, context: JqlContext) -
         issue = state.issue(text)
         if issue is None:
             if text.isdigit():
-                raise JqlError(f"An issue with key '{text}' does not exist for field 'id'.")
+                raise JqlError(missing_key_message(text, "id", context.locale))
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-\d+", text):
                 raise JqlError(f"The issue key '{text}' for field '{written}' is invalid.")
-            raise JqlError(f"An issue with key '{text}' does not exist for field '{written}'.")
+            raise JqlError(missing_key_message(text, written, context.locale))
         return issue.id
     if field_name == "labels":
         return text
@@ -562,11 +580,14 @@ _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
 
 def parse_date_literal(value: Value, written: str, context: JqlContext) -> datetime:
-    """A JQL date value as an instant in UTC (the sandbox user's profile time zone)."""
+    """A JQL date value as an instant. Literals are wall times in the searching
+    account's profile time zone, as Jira reads them (a repeated DST hour means its
+    first occurrence, fold 0)."""
     if value.function == "now":
         return context.now
     if value.function == "startofday":
-        return context.now.replace(hour=0, minute=0, second=0, microsecond=0)
+        local = context.now.astimezone(context.zone)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     if value.function is not None:
         raise JqlError(
             f"A value provided by the function '{value.text}' is invalid for the field '{written}'."
@@ -574,7 +595,8 @@ def parse_date_literal(value: Value, written: str, context: JqlContext) -> datet
     text = value.text.strip()
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+            wall = datetime.strptime(text, fmt).replace(tzinfo=context.zone)
+            return wall.astimezone(UTC)
         except ValueError:
             continue
     if re.fullmatch(r"\d{9,}", text):

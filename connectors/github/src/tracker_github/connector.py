@@ -3,9 +3,12 @@
 - `retry=None` on the client: PyGithub's default retry re-POSTs a create on a 5xx (a
   duplicate issue); our policy retries idempotent calls and resolves an unclear create
   by looking for its identity marker first.
-- Creations (issues, comments) are serial and paced under GitHub's secondary limit
-  (`creations_per_minute`, default 70 of the 80 allowed); a 403 secondary-limit answer
-  makes the pacer hold for Retry-After, then the create continues.
+- Every write goes through one pacer under GitHub's secondary limits: content creation
+  (issues, comments and due-date milestones: `creations_per_minute`, default 70 of the
+  80 allowed, and `creations_per_hour`, 450 of 500) and points (a write costs 5 of the
+  900 an endpoint allows a minute: `write_points_per_minute`, default 800, edits
+  included); a 403/429 secondary-limit answer holds every write for Retry-After, then
+  the same request is sent again (nothing was done).
 - Lazy objects and raw JSON: no GET before a write, no per-item completion calls when
   reading listings; single-issue GETs are conditional (ETag) so unchanged issues cost
   a 304.
@@ -67,6 +70,8 @@ T = TypeVar("T")
 LISTING_THRESHOLD = 20  # more refs than this in one repo: one listing beats N GETs
 RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
+CREATIONS_PER_HOUR = 450  # GitHub allows 500 content creations an hour
+WRITE_POINTS_PER_MINUTE = 800  # GitHub allows 900 points a minute per endpoint; a write is 5
 
 
 class GitHubConnector(GuardedCalls):
@@ -89,7 +94,11 @@ class GitHubConnector(GuardedCalls):
         self.url = url.rstrip("/")
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
-        self.pacer = pacer or Pacer(creations_per_minute)
+        self.pacer = pacer or Pacer(
+            creations_per_minute,
+            per_hour=CREATIONS_PER_HOUR,
+            points_per_minute=WRITE_POINTS_PER_MINUTE,
+        )
         self.capabilities = replace(self.capabilities, paced_creations=self.pacer.per_minute > 0)
         self._redact = Redactor([token])
         self._gh = Github(
@@ -122,12 +131,17 @@ class GitHubConnector(GuardedCalls):
         clock: Callable[[], float] | None = None,
     ) -> GitHubConnector:
         """Build from `[connectors.github]`: url, token = "${ENV}", timeout_seconds,
-        creations_per_minute (0 = no pacing), max_attempts, overlap_seconds."""
+        creations_per_minute (0 = no pacing), creations_per_hour, write_points_per_minute,
+        max_attempts, overlap_seconds."""
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
         if sleep is not None:
             policy.sleep = sleep
         pacer = Pacer(
             setting_float(settings, "creations_per_minute", 70.0),
+            per_hour=int(setting_float(settings, "creations_per_hour", CREATIONS_PER_HOUR)),
+            points_per_minute=int(
+                setting_float(settings, "write_points_per_minute", WRITE_POINTS_PER_MINUTE)
+            ),
             clock=clock or time.monotonic,
             sleep=sleep or time.sleep,
         )
@@ -264,34 +278,60 @@ class GitHubConnector(GuardedCalls):
         return [login]
 
     def _milestone_number(self, repo: str, due: Any) -> int:
-        """The `due YYYY-MM-DD` milestone, listed once per run and created on demand."""
-        if repo not in self._milestones:
-            listing = self._call(
-                f"list milestones of {repo}",
-                lambda: list(self._paged(f"/repos/{repo}/milestones", {"state": "all"})),
-            )
-            self._milestones[repo] = {str(m["title"]): int(m["number"]) for m in listing}
+        """The `due YYYY-MM-DD` milestone, listed once per run and created on demand.
+
+        A milestone title is unique per repository (a second POST answers 422
+        already_exists), so an unclear create — 5xx, timeout, lost response — is
+        resolved by listing the milestones again before sending it again: it can never
+        make two, and a transient fault doesn't fail the items due that day."""
         title = milestone_title(due)
-        known = self._milestones[repo]
-        if title not in known:
-            body = {
-                "title": title,
-                "due_on": milestone_due_on(due).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "description": "Due date of postmortem action items (managed by tracker).",
-            }
+        known = self._milestones.get(repo)
+        if known is None:
+            known = self._list_milestones(repo)
+        if title in known:
+            return known[title]
+        body = {
+            "title": title,
+            "due_on": milestone_due_on(due).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "description": "Due date of postmortem action items (managed by tracker).",
+        }
+        url = f"/repos/{repo}/milestones"
+        failures = 0
+        while True:
             try:
-                created = self._call(
-                    f"create milestone {title}",
-                    lambda: self._post_json(f"/repos/{repo}/milestones", body),
-                    idempotent=False,
+                created = self._paced(
+                    f"create milestone {title}", lambda: self._post_json(url, body)
                 )
-                known[title] = int(created["number"])
+                number = int(created["number"])
+                self._milestones.setdefault(repo, {})[title] = number
+                return number
             except ConnectorError as error:
-                if error.status != 422:  # 422 already_exists: someone made it meanwhile
+                if not (error.transient or error.status == 422):
                     raise
-                self._milestones.pop(repo)
-                return self._milestone_number(repo, due)
-        return known[title]
+                failures += 1
+                found = self._relisted_milestone(repo, title)
+                if found is not None:
+                    return found
+                # 422 with no such milestone listed is a real refusal; else try again
+                if error.status == 422 or failures >= self.retry.attempts:
+                    raise
+                self.retry.pause(error, failures)
+
+    def _list_milestones(self, repo: str) -> dict[str, int]:
+        listing = self._call(
+            f"list milestones of {repo}",
+            lambda: list(self._paged(f"/repos/{repo}/milestones", {"state": "all"})),
+        )
+        self._milestones[repo] = {str(m["title"]): int(m["number"]) for m in listing}
+        return self._milestones[repo]
+
+    def _relisted_milestone(self, repo: str, title: str) -> int | None:
+        """After an unclear create: the milestone's number if it exists now. A listing
+        that fails too says nothing; the create is sent again (it can't duplicate)."""
+        try:
+            return self._list_milestones(repo).get(title)
+        except ConnectorError:
+            return None
 
     # ----- update ---------------------------------------------------------------------
 
@@ -339,8 +379,10 @@ class GitHubConnector(GuardedCalls):
         if not payload:
             return ticket_from_issue(current, repo)
         url = f"/repos/{repo}/issues/{number}"
-        raw = self._guard(
-            f"update {issue_key(repo, number)}", lambda: self._patch_json(url, payload)
+        raw = self._paced(
+            f"update {issue_key(repo, number)}",
+            lambda: self._patch_json(url, payload),
+            creation=False,
         )
         ticket = ticket_from_issue(raw, repo)
         self._remember(repo, ticket)
@@ -349,16 +391,25 @@ class GitHubConnector(GuardedCalls):
     def add_comment(self, ref: TicketRef, body: str) -> None:
         repo, number = self._locate(ref)
         url = f"/repos/{repo}/issues/{number}/comments"
+        self._call(
+            f"comment on {ref.key}",
+            lambda: self._paced("comment", lambda: self._post_json(url, {"body": body})),
+            idempotent=False,
+        )
 
-        def post() -> None:
-            self.pacer.wait()
+    def _paced(self, what: str, write: Callable[[], T], *, creation: bool = True) -> T:
+        """One write through the pacer. A secondary-limit answer (nothing was done)
+        holds every write for its Retry-After and sends the same request again."""
+        holds = 0
+        while True:
+            self.pacer.wait(creation=creation)
             try:
-                self._guard("comment", lambda: self._post_json(url, {"body": body}))
+                return self._guard(what, write)
             except RateLimited as error:
+                holds += 1
+                if holds > RATE_LIMIT_WAITS:
+                    raise
                 self.pacer.hold(error.retry_after)
-                raise
-
-        self._call(f"comment on {ref.key}", post, idempotent=False)
 
     # ----- reads ----------------------------------------------------------------------
 

@@ -11,6 +11,9 @@ Choices (documented in the connector README):
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -21,7 +24,10 @@ from tracker.connectors import RemoteTicket, TicketDraft
 from tracker.model import PRIORITIES, Status, TicketRef, TicketSystem
 from tracker_github.marker import identity_in
 
+log = logging.getLogger(__name__)
+
 TRACKER_LABEL = "tracker"
+MAX_LABEL = 50  # characters in a GitHub label name
 IN_PROGRESS_LABEL = "in-progress"
 _IN_PROGRESS_NAMES = {"in progress", "in-progress"}
 PRIORITY_PREFIX = "priority:"
@@ -174,22 +180,45 @@ def login_of(user: Any) -> str | None:
     return str(login) if login else None
 
 
+def fit_label(name: str) -> str:
+    """A label name GitHub accepts: at most 50 characters (longer ones are refused with
+    422 "name is too long (maximum is 50 characters)", github/docs#32156). A longer name
+    is cut to 41 characters + `~` + 8 hex digits of its SHA-256: the same name always
+    gives the same label (no churn between runs) and two long names sharing a prefix
+    stay apart. Identity never depends on it (body marker + the short `tracker` label)."""
+    name = name.strip()
+    if len(name) <= MAX_LABEL:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    short = f"{name[: MAX_LABEL - 9].rstrip()}~{digest}"
+    _warn_shortened(name, short)
+    return short
+
+
+@functools.cache
+def _warn_shortened(name: str, short: str) -> None:
+    """Once per label and process: every ticket of a team would repeat it otherwise."""
+    log.warning("GitHub label %r is over %d characters; sent as %r", name, MAX_LABEL, short)
+
+
 def create_labels(draft: TicketDraft) -> list[str]:
     """The `tracker` label (finds every tracker issue in one listing), the priority and
     the engine's labels (postmortem, team, severity); commas are not allowed in names
-    because GitHub's label filter is comma-separated."""
+    because GitHub's label filter is comma-separated, and long names are shortened
+    (`fit_label`) so one long team name can't fail every create."""
     names = [TRACKER_LABEL]
     level = priority_label(draft.priority)
     if level:
         names.append(level)
-    names += [label.replace(",", " ").strip() for label in draft.labels if label.strip()]
+    names += [fit_label(label.replace(",", " ")) for label in draft.labels if label.strip()]
     return list(dict.fromkeys(names))
 
 
 def relabel(
     current: Iterable[str], *, priority: str | None = None, status: Status | None = None
 ) -> list[str]:
-    """The label set after a priority and/or status change; other labels untouched."""
+    """The label set after a priority and/or status change; other labels untouched
+    (but each within GitHub's 50-character limit, like every label tracker sends)."""
     names = list(current)
     if priority is not None:
         names = [n for n in names if not n.casefold().startswith(PRIORITY_PREFIX)]
@@ -200,4 +229,4 @@ def relabel(
         names = [n for n in names if not is_in_progress_label(n)]
         if status is Status.IN_PROGRESS:
             names.append(IN_PROGRESS_LABEL)
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(fit_label(n) for n in names))

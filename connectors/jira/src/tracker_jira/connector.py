@@ -13,11 +13,11 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cached_property, partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from jira import JIRA, JIRAError
@@ -44,14 +44,15 @@ from tracker_jira.mapping import (
     DEFAULT_PRIORITIES,
     DEFAULT_WONT_DO_RESOLUTIONS,
     SEARCH_FIELDS,
-    WONT_DO_RESOLUTION,
     choose_transition,
     create_fields,
     edit_fields,
     identity_label,
+    status_reads_wont_do,
     ticket_from_issue,
     transition_takes_resolution,
     user_id,
+    wont_do_resolution,
 )
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ T = TypeVar("T")
 
 BULK_LIMIT = 50
 PROPERTY_KEY = "tracker.item"
-MISSING_KEY = re.compile(r"key '([A-Z][A-Z0-9_]*-[0-9]+)' does not exist")
 PAGE_SIZE = 100
+# Wall times in the westernmost zone: read in any zone they mean that instant or earlier.
+EARLIEST_READING = timezone(timedelta(hours=-12), "UTC-12")
 
 
 class JiraConnector(GuardedCalls):
@@ -81,7 +83,7 @@ class JiraConnector(GuardedCalls):
         timeout: float = 30.0,
         priorities: Mapping[str, str] | None = None,
         wont_do_resolutions: Sequence[str] = DEFAULT_WONT_DO_RESOLUTIONS,
-        time_zone: tzinfo = UTC,
+        time_zone: tzinfo | None = None,
         overlap: timedelta = timedelta(minutes=2),
         retry: RetryPolicy | None = None,
         entity_property: bool = False,
@@ -94,13 +96,14 @@ class JiraConnector(GuardedCalls):
         self.cloud = flavour == "cloud"
         self.priorities = dict(priorities or DEFAULT_PRIORITIES)
         self.wont_do_resolutions = tuple(wont_do_resolutions)
-        self.time_zone = time_zone
+        self.time_zone = time_zone  # None: the account's own, read once (see _jql_zone)
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
         self.entity_property = entity_property
         if entity_property:
             self.capabilities = replace(self.capabilities, entity_properties=True)
         self._redact = Redactor([token])
+        self._me: Mapping[str, Any] | None = None
         if email:
             self._redact.add_basic_auth(email, token)
         auth: dict[str, Any] = (
@@ -153,7 +156,7 @@ class JiraConnector(GuardedCalls):
             timeout=setting_float(settings, "timeout_seconds", 30.0),
             priorities={str(k): str(v) for k, v in (priorities or DEFAULT_PRIORITIES).items()},
             wont_do_resolutions=[str(r) for r in resolutions],
-            time_zone=ZoneInfo(setting_str(settings, "time_zone", "UTC")),
+            time_zone=_zone_setting(settings.get("time_zone")),
             retry=policy,
             entity_property=bool(settings.get("entity_property", False)),
             overlap=timedelta(seconds=setting_float(settings, "overlap_seconds", 120.0)),
@@ -164,7 +167,8 @@ class JiraConnector(GuardedCalls):
     def check(self) -> str:
         me = self._call("check credentials", self._client.myself)
         who = me.get("displayName") or me.get("name") or me.get("accountId") or "?"
-        return f"ok: signed in to {self.url} as {who}"
+        zone = self.time_zone or me.get("timeZone") or "unknown"
+        return f"ok: signed in to {self.url} as {who} (JQL times read in {zone})"
 
     def account(self) -> str:
         """Who tracker signs in as, in the form `RemoteTicket.creator` uses (accountId
@@ -173,8 +177,14 @@ class JiraConnector(GuardedCalls):
 
     @cached_property
     def _own_account(self) -> str:
-        me = self._call("read the signed-in account", self._client.myself)
-        return user_id(me, cloud=self.cloud) or ""
+        return user_id(self._myself("read the signed-in account"), cloud=self.cloud) or ""
+
+    def _myself(self, what: str) -> Mapping[str, Any]:
+        """`GET /myself`, at most once per connector (one run): who tracker signs in as
+        and the account's time zone both come from it."""
+        if self._me is None:
+            self._me = self._call(what, self._client.myself)
+        return self._me
 
     def check_target(self, target: Target) -> None:
         if not target.project:
@@ -340,22 +350,87 @@ class JiraConnector(GuardedCalls):
             raise ConnectorError(f"Jira issue {key} no longer exists", status=404)
         if current.status is target:
             return
+        key = current.ref.key
+        if target is Status.WONT_DO and current.status is Status.DONE:
+            resolution = self._editable_wont_do_resolution(key)
+            if resolution is None:
+                raise self._cannot_close_as_wont_do(key, "it is done already")
+            self._put_fields(key, {"resolution": {"name": resolution}})
+            return
         transitions = self._guard(
             f"list transitions of {key}",
-            lambda: self._client.transitions(current.ref.key, expand="transitions.fields"),
+            lambda: self._client.transitions(key, expand="transitions.fields"),
         )
+        if target is Status.WONT_DO:
+            self._close_as_wont_do(key, transitions)
+            return
         transition = choose_transition(transitions, target)
         if transition is None:
-            names = ", ".join(str(t.get("name")) for t in transitions) or "none"
-            raise ConnectorError(
-                f"Jira issue {key}: no transition leads to {target.value} (available: {names})"
-            )
+            raise self._no_transition(key, target, transitions)
+        self._transition(key, transition)
+
+    def _close_as_wont_do(self, key: str, transitions: Sequence[Mapping[str, Any]]) -> None:
+        """Close so that Jira — and tracker reading it back — says won't do, never done.
+
+        Jira teams record "won't do" either as a resolution chosen on the closing
+        transition's screen or as a status of its own ("Won't Do", "Cancelled"), and
+        admins can put Resolution on the edit screen to change it later
+        (https://confluence.atlassian.com/cloudkb/best-practices-on-using-the-resolution-field-968660796.html).
+        In that order: a transition to a won't-do status; one whose screen takes a
+        won't-do resolution; a done transition followed by editing the resolution when
+        the edit screen allows it. Otherwise the ticket is left open and the error says
+        why: closing it would record won't do as done."""
+        closing = choose_transition(transitions, Status.WONT_DO)
+        if closing is None:
+            raise self._no_transition(key, Status.WONT_DO, transitions)
+        fields = closing.get("fields")
+        field = fields.get("resolution") if isinstance(fields, Mapping) else None
+        on_screen = wont_do_resolution(field, self.wont_do_resolutions)
+        if status_reads_wont_do(closing) or on_screen:
+            self._transition(key, closing, resolution=on_screen)
+            return
+        editable = self._editable_wont_do_resolution(key)
+        if editable is None:
+            raise self._cannot_close_as_wont_do(key, f"its {closing.get('name')!s} transition")
+        self._transition(key, closing)
+        self._put_fields(key, {"resolution": {"name": editable}})
+
+    def _editable_wont_do_resolution(self, key: str) -> str | None:
+        """A won't-do resolution the edit screen lets us set (GET editmeta), or None."""
+        meta = self._call(
+            f"read the edit screen of {key}",
+            lambda: self._client._get_json(f"issue/{key}/editmeta"),
+        )
+        fields = meta.get("fields") if isinstance(meta, Mapping) else None
+        field = fields.get("resolution") if isinstance(fields, Mapping) else None
+        return wont_do_resolution(field, self.wont_do_resolutions)
+
+    def _transition(
+        self, key: str, transition: Mapping[str, Any], *, resolution: str | None = None
+    ) -> None:
         payload: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
-        if target is Status.WONT_DO and transition_takes_resolution(transition):
-            payload["fields"] = {"resolution": {"name": WONT_DO_RESOLUTION}}
-        url = self._client._get_url(f"issue/{current.ref.key}/transitions")
+        if resolution and transition_takes_resolution(transition):
+            payload["fields"] = {"resolution": {"name": resolution}}
+        url = self._client._get_url(f"issue/{key}/transitions")
         self._guard(
             f"transition {key}", lambda: self._client._session.post(url, data=json.dumps(payload))
+        )
+
+    def _no_transition(
+        self, key: str, target: Status, transitions: Sequence[Mapping[str, Any]]
+    ) -> ConnectorError:
+        names = ", ".join(str(t.get("name")) for t in transitions) or "none"
+        return ConnectorError(
+            f"Jira issue {key}: no transition leads to {target.value} (available: {names})"
+        )
+
+    def _cannot_close_as_wont_do(self, key: str, where: str) -> ConnectorError:
+        log.warning("%s: not closed as won't do: no way to set a won't-do resolution", key)
+        return ConnectorError(
+            f"Jira issue {key} left as it is: can't record won't do — {where} sets no "
+            "resolution and Resolution is not on the edit screen (closing it would read as done)",
+            hint="close it by hand with a Won't Do resolution, or add a Won't Do transition "
+            "or the Resolution field to the workflow's screens",
         )
 
     def add_comment(self, ref: TicketRef, body: str) -> None:
@@ -369,8 +444,10 @@ class JiraConnector(GuardedCalls):
 
     def fetch(self, refs: Sequence[TicketRef]) -> list[RemoteTicket]:
         """One `key in (...)` search per 100 keys. Jira refuses the whole search when a key
-        doesn't exist (400 naming it): such keys are dropped and the search repeated, and
-        every key the searches didn't return (deleted, moved) gets its own GET."""
+        doesn't exist (HTTP 400 whose errorMessages name it — worded in the account's
+        language, so only the key itself is looked for): such keys are dropped and the
+        search repeated. A 400 naming none of the keys leaves the batch to per-key GETs,
+        as does every key the searches didn't return (404 = deleted, other key = moved)."""
         keys = list(dict.fromkeys(ref.key for ref in refs if jql.ISSUE_KEY.match(ref.key)))
         found: dict[str, RemoteTicket] = {}
         for start in range(0, len(keys), PAGE_SIZE):
@@ -380,10 +457,13 @@ class JiraConnector(GuardedCalls):
                     found.update((t.ref.key, t) for t in self.fetch_keys(batch))
                     break
                 except ConnectorError as error:
-                    missing = set(MISSING_KEY.findall(error.message)) & set(batch)
-                    if error.status != 400 or not missing:
+                    if error.status != 400:
                         raise
-                    batch = [key for key in batch if key not in missing]
+                    named = _keys_named(error, batch)
+                    if not named:
+                        log.info("Jira refused a key search (%s); reading keys one by one", error)
+                        break
+                    batch = [key for key in batch if key not in named]
         return [found.get(ref.key) or self._fetch_one(ref) for ref in refs]
 
     def fetch_keys(self, keys: Sequence[str]) -> list[RemoteTicket]:
@@ -415,7 +495,32 @@ class JiraConnector(GuardedCalls):
         if not target.project:
             raise ConfigError("a Jira target needs `project`")
         start = since - self.overlap if since is not None else None
-        yield from self._search(jql.updated_since(target.project, start, self.time_zone))
+        zone = self._jql_zone() if start is not None else UTC
+        yield from self._search(jql.updated_since(target.project, start, zone))
+
+    def _jql_zone(self) -> tzinfo:
+        """The zone Jira reads JQL date literals in: the API account's profile time zone
+        (`GET /myself` → `timeZone`), looked up once per connector (one run); the
+        `time_zone` setting overrides it. Writing UTC for an account west of UTC would
+        start the window hours late and lose those edits for good. When the zone can't
+        be learnt, times are written as UTC−12 wall times: read in any zone they mean
+        the same instant or earlier — a wider window, never a missed edit."""
+        if self.time_zone is None:
+            try:
+                me = self._myself("read the account's time zone")
+            except ConnectorError as error:
+                if error.status == 401:
+                    raise
+                log.warning("Jira account time zone unknown (%s); reading a wider window", error)
+                self.time_zone = EARLIEST_READING
+                return self.time_zone
+            name = str(me.get("timeZone") or "")
+            try:
+                self.time_zone = ZoneInfo(name) if name else EARLIEST_READING
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("Jira account time zone %r unknown here; reading a wider window", name)
+                self.time_zone = EARLIEST_READING
+        return self.time_zone
 
     def find_by_identity(
         self, target: Target, identities: Sequence[str]
@@ -540,7 +645,43 @@ class JiraConnector(GuardedCalls):
                 unprocessed=status == 503 and retry_after is not None,
                 retry_after=retry_after,
             )
+        if status is not None and 400 <= status < 500:
+            return JiraRefusal(message, status=status, texts=self._error_texts(error))
         return ConnectorError(message, status=status)
+
+    def _error_texts(self, error: JIRAError) -> tuple[str, ...]:
+        """Every errorMessages / errors text of Jira's body, whole and redacted."""
+        try:
+            body = error.response.json() if error.response is not None else {}
+        except ValueError:
+            body = {}
+        if not isinstance(body, Mapping):
+            return (self._redact(str(error.text or "")),)
+        texts = [str(t) for t in body.get("errorMessages") or ()]
+        errors = body.get("errors")
+        if isinstance(errors, Mapping):
+            texts += [str(t) for t in errors.values()]
+        return tuple(self._redact(t) for t in texts)
+
+
+class JiraRefusal(ConnectorError):
+    """A 4xx from Jira with its error texts kept whole (`message` is cut to 300
+    characters), so callers can look for the values Jira names in them."""
+
+    def __init__(self, message: str, *, status: int, texts: tuple[str, ...]) -> None:
+        super().__init__(message, status=status)
+        self.texts = texts
+
+
+def _keys_named(error: ConnectorError, keys: Sequence[str]) -> set[str]:
+    """The requested keys an error text names. Jira words the "issue does not exist"
+    error in the account's profile language (English, German, French, …) but always
+    quotes the key itself, so the key — not the words — is what is matched."""
+    texts = error.texts if isinstance(error, JiraRefusal) else (error.message,)
+    joined = "\n".join(texts)
+    return {
+        key for key in keys if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(key)}(?![0-9])", joined)
+    }
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
@@ -551,6 +692,16 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def _zone_setting(value: object) -> tzinfo | None:
+    """`time_zone` in [connectors.jira]: an override of the account's profile zone."""
+    if value is None or value == "":
+        return None
+    try:
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"jira: unknown `time_zone` {value!r} (an IANA name)") from None
 
 
 def _without_assignee(draft: TicketDraft) -> TicketDraft:

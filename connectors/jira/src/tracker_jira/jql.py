@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$")
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -47,11 +47,24 @@ def project_is(project: str) -> str:
 
 def jql_datetime(moment: datetime, zone: tzinfo = UTC) -> str:
     """`"yyyy/MM/dd HH:mm"` in the Jira user's time zone, floored to the minute (JQL's
-    precision) — so the window may start earlier than asked, never later."""
+    precision) — so the window may start earlier than asked, never later.
+
+    Jira reads JQL date literals in the *searching account's profile time zone*
+    (https://confluence.atlassian.com/spaces/JIRA052/pages/314448708/__JQL+Date+Time+Formats;
+    `GET /rest/api/2/myself` → `timeZone`). In the hour a DST change repeats, a wall
+    time names two instants; the text is moved back until every reading of it is at or
+    before `moment`, whichever one Jira picks."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(zone)
+    local = moment.astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
+    while _latest_reading(local, zone) > moment:
+        local -= timedelta(minutes=1)
     return quote(local.strftime("%Y/%m/%d %H:%M"))
+
+
+def _latest_reading(wall: datetime, zone: tzinfo) -> datetime:
+    """The later of the instants a naive wall time can mean in `zone` (fold 0 and 1)."""
+    return max(wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
 
 
 def updated_since(project: str, since: datetime | None, zone: tzinfo = UTC) -> str:

@@ -89,6 +89,8 @@ def status_of(
         resolution_name = _fold(str((resolution or {}).get("name") or ""))
         if resolution_name and resolution_name in {_fold(r) for r in wont_do_resolutions}:
             return Status.WONT_DO, name
+        if _WONT_DO_WORDS.search(_fold(name)):  # a dedicated "Won't Do"/"Cancelled" status
+            return Status.WONT_DO, name
         return Status.DONE, name
     if category == "indeterminate":
         return Status.IN_PROGRESS, name
@@ -254,12 +256,37 @@ def choose_transition(
     if category != "done":
         return candidates[0]
 
-    def reads_wont_do(transition: Mapping[str, Any]) -> bool:
-        words = f"{transition.get('name', '')} {(transition.get('to') or {}).get('name', '')}"
-        return bool(_WONT_DO_WORDS.search(_fold(words)))
-
     preferred = [t for t in candidates if reads_wont_do(t) == (target is Status.WONT_DO)]
     return (preferred or candidates)[0]
+
+
+def reads_wont_do(transition: Mapping[str, Any]) -> bool:
+    """A transition whose name or target status says "closed without doing it"."""
+    words = f"{transition.get('name', '')} {(transition.get('to') or {}).get('name', '')}"
+    return bool(_WONT_DO_WORDS.search(_fold(words)))
+
+
+def status_reads_wont_do(transition: Mapping[str, Any]) -> bool:
+    """The transition leads to a status of its own for "closed without doing it"
+    (a transition merely *named* so may still land in Done with resolution Done)."""
+    return bool(_WONT_DO_WORDS.search(_fold(str((transition.get("to") or {}).get("name", "")))))
+
+
+def wont_do_resolution(field: Any, wanted: Sequence[str]) -> str | None:
+    """The resolution name to send in a Resolution field (a transition screen's or the
+    edit screen's, from `fields` / editmeta) to mean won't do: the first of `wanted`
+    the field allows. None if there is no such field or it allows none of them."""
+    if not isinstance(field, Mapping):
+        return None
+    allowed = field.get("allowedValues")
+    if not isinstance(allowed, list) or not allowed:
+        return wanted[0] if wanted else None
+    names = {
+        _fold(str(v.get("name") or "")): str(v.get("name"))
+        for v in allowed
+        if isinstance(v, Mapping)
+    }
+    return next((names[_fold(w)] for w in wanted if _fold(w) in names), None)
 
 
 def transition_takes_resolution(transition: Mapping[str, Any]) -> bool:

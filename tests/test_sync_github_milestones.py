@@ -1,0 +1,80 @@
+"""Due-date milestones survive faults: an unclear create is looked up, never doubled.
+
+A fault on `POST /milestones` (5xx, timeout, dropped connection, or the milestone made
+and its response lost) must not fail the items due that day, and must not leave two
+milestones for one date: tracker lists the milestones again before re-sending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.sync_support import ZH_DOC, SyncWorld
+from tracker.sandbox.github import GitHubSandbox
+
+MILESTONE_CREATE = "POST /repos/{owner}/{repo}/milestones"
+DUE_TITLES = ["due 2026-06-01", "due 2026-06-15"]
+
+
+@pytest.fixture
+def world(tmp_path: Path, github_sandbox: GitHubSandbox) -> Iterator[SyncWorld]:
+    github_sandbox.timeout_hold_seconds = 4
+    created = SyncWorld(tmp_path, None, github_sandbox, timeout=2)
+    yield created
+    created.close()
+
+
+def milestone_titles(sandbox: GitHubSandbox) -> list[str]:
+    response = requests.get(
+        f"{sandbox.base_url}/repos/acme/app/milestones",
+        params={"state": "all"},
+        headers={"Authorization": f"token {sandbox.token}"},
+        timeout=5,
+    )
+    return sorted(m["title"] for m in response.json())
+
+
+def issue_due_titles(sandbox: GitHubSandbox) -> list[str]:
+    return sorted(i["milestone"]["title"] for i in sandbox.issues("acme/app") if i["milestone"])
+
+
+@pytest.mark.parametrize("kind", ["500", "502", "503", "timeout", "drop", "429"])
+def test_a_failed_milestone_create_is_retried_and_the_items_are_created(
+    world: SyncWorld, github_sandbox: GitHubSandbox, kind: str
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    github_sandbox.faults.add(kind, route=MILESTONE_CREATE)
+    result = world.sync()
+    assert result.exit_code == 0, result.failed
+    assert milestone_titles(github_sandbox) == DUE_TITLES
+    assert issue_due_titles(github_sandbox) == DUE_TITLES
+    assert github_sandbox.faults.pending() == []
+
+
+@pytest.mark.parametrize("kind", ["drop-after", "timeout-after"])
+def test_a_milestone_made_but_its_answer_lost_is_found_not_made_twice(
+    world: SyncWorld, github_sandbox: GitHubSandbox, kind: str
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    github_sandbox.faults.add(kind, route=MILESTONE_CREATE)
+    result = world.sync()
+    assert result.exit_code == 0, result.failed
+    assert milestone_titles(github_sandbox) == DUE_TITLES  # one per date, no duplicate
+    assert issue_due_titles(github_sandbox) == DUE_TITLES
+    routes = github_sandbox.requests.snapshot()["by_route"]
+    assert routes[MILESTONE_CREATE] == 2  # the lost one was looked up, not re-sent
+
+
+def test_repeated_server_errors_on_milestones_still_end_in_one_milestone_per_date(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("zh.md", ZH_DOC)
+    github_sandbox.faults.add("500", 3, route=MILESTONE_CREATE)
+    result = world.sync()
+    assert result.exit_code == 0, result.failed
+    assert milestone_titles(github_sandbox) == DUE_TITLES
+    assert issue_due_titles(github_sandbox) == DUE_TITLES
