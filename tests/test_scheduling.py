@@ -58,22 +58,23 @@ def test_run_missed_while_down_is_detected() -> None:
     slot = Slot.parse("02:00", "UTC")
     last_night_run = utc("2026-11-24T02:00:05")
     # Process was down over 2026-11-25 02:00; now it is 08:00.
-    assert missed(slot, utc("2026-11-25T08:00:00"), last_night_run)
+    assert missed(slot, utc("2026-11-25T08:00:00"), last_night_run) == utc("2026-11-25T02:00:00")
 
 
 def test_run_that_happened_is_not_missed() -> None:
     slot = Slot.parse("02:00", "UTC")
-    assert not missed(slot, utc("2026-11-25T08:00:00"), utc("2026-11-25T02:00:03"))
+    assert missed(slot, utc("2026-11-25T08:00:00"), utc("2026-11-25T02:00:03")) is None
 
 
-def test_never_run_store_counts_as_missed() -> None:
-    assert missed(Slot.parse("02:00", "UTC"), utc("2026-11-25T08:00:00"), None)
+def test_never_run_store_has_missed_nothing() -> None:
+    # A fresh install waits for its first slot instead of running last Monday's digest.
+    assert missed(Slot.parse("monday 09:00", "UTC"), utc("2026-12-02T08:00:00"), None) is None
 
 
 def test_next_runs_names_each_jobs_earliest_slot() -> None:
     jobs = [
-        Job("sync", [Slot.parse("02:00", "UTC"), Slot.parse("14:00", "UTC")], lambda: None),
-        Job("digest", [Slot.parse("monday 09:00", "UTC")], lambda: None),
+        Job("sync", [Slot.parse("02:00", "UTC"), Slot.parse("14:00", "UTC")], lambda slot: None),
+        Job("digest", [Slot.parse("monday 09:00", "UTC")], lambda slot: None),
     ]
     assert next_runs(jobs, utc("2026-11-25T08:00:00")) == {
         "sync": utc("2026-11-25T14:00:00"),
@@ -81,26 +82,26 @@ def test_next_runs_names_each_jobs_earliest_slot() -> None:
     }
 
 
-def test_job_runs_when_the_clock_reaches_its_slot() -> None:
-    ran: list[str] = []
-    job = Job("sync", [Slot.parse("02:00", "UTC")], lambda: ran.append("sync"))
+def test_job_runs_when_the_clock_reaches_its_slot_and_is_told_that_slot() -> None:
+    ran: list[datetime] = []
+    job = Job("sync", [Slot.parse("02:00", "UTC")], ran.append)
     with time_machine.travel(utc("2026-11-25T01:59:00"), tick=False) as clock:
         scheduler = build_scheduler([job])
         scheduler.run_pending()
         assert ran == []
         clock.move_to(utc("2026-11-25T02:00:01"))
         scheduler.run_pending()
-        assert ran == ["sync"]
+        assert ran == [utc("2026-11-25T02:00:00")]
         scheduler.run_pending()
-        assert ran == ["sync"]
+        assert ran == [utc("2026-11-25T02:00:00")]
 
 
-def test_missed_run_runs_once_at_start_then_waits_for_its_slot() -> None:
+def test_missed_slot_runs_once_at_start_when_catch_up_is_on() -> None:
     stop = StopFlag()
-    ran: list[str] = []
+    ran: list[datetime] = []
 
-    def sync() -> None:
-        ran.append("sync")
+    def sync(slot: datetime) -> None:
+        ran.append(slot)
         stop.set()  # end the loop after the catch-up run
 
     job = Job("sync", [Slot.parse("02:00", "UTC")], sync)
@@ -110,13 +111,36 @@ def test_missed_run_runs_once_at_start_then_waits_for_its_slot() -> None:
             last_started=lambda name: utc("2026-11-24T02:00:00"),
             now=lambda: datetime.now(UTC),
             stop=stop,
+            catch_up_missed=True,
         )
-    assert ran == ["sync"]
+    assert ran == [utc("2026-11-25T02:00:00")]
+
+
+def test_missed_slot_is_only_reported_when_catch_up_is_off() -> None:
+    stop = StopFlag()
+    ran: list[datetime] = []
+    skipped: list[tuple[str, datetime]] = []
+
+    def not_caught_up(job: Job, slot: datetime) -> None:
+        skipped.append((job.name, slot))
+        stop.set()  # end the loop before it waits for the next slot
+
+    job = Job("sync", [Slot.parse("02:00", "UTC")], ran.append)
+    with time_machine.travel(utc("2026-11-25T08:00:00"), tick=False):
+        run_forever(
+            [job],
+            last_started=lambda name: utc("2026-11-24T02:00:00"),
+            now=lambda: datetime.now(UTC),
+            stop=stop,
+            on_not_caught_up=not_caught_up,
+        )
+    assert ran == []
+    assert skipped == [("sync", utc("2026-11-25T02:00:00"))]
 
 
 def test_nothing_runs_at_start_when_no_slot_was_missed() -> None:
     ran: list[str] = []
-    job = Job("sync", [Slot.parse("02:00", "UTC")], lambda: ran.append("sync"))
+    job = Job("sync", [Slot.parse("02:00", "UTC")], lambda slot: ran.append("sync"))
     caught_up = catch_up(
         [job],
         last_started=lambda name: utc("2026-11-25T02:00:01"),
@@ -130,8 +154,8 @@ def test_nothing_runs_at_start_when_no_slot_was_missed() -> None:
 def test_only_the_job_that_missed_its_slot_catches_up() -> None:
     ran: list[str] = []
     jobs = [
-        Job("sync", [Slot.parse("02:00", "UTC")], lambda: ran.append("sync")),
-        Job("digest", [Slot.parse("monday 09:00", "UTC")], lambda: ran.append("digest")),
+        Job("sync", [Slot.parse("02:00", "UTC")], lambda slot: ran.append("sync")),
+        Job("digest", [Slot.parse("monday 09:00", "UTC")], lambda slot: ran.append("digest")),
     ]
     last = {"sync": utc("2026-11-24T02:00:00"), "digest": utc("2026-11-23T09:00:00")}
     caught_up = catch_up(

@@ -376,6 +376,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 class ScheduleConfig(_Section):
     sync_at: StringList = Field(default_factory=lambda: ["02:00"])
     digest_at: str = "monday 09:00"
+    catch_up: bool = False  # run a slot missed while `tracker schedule` was down, at start
 
     @field_validator("sync_at")
     @classmethod

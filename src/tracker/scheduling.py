@@ -2,8 +2,8 @@
 
 The slot arithmetic is pure (it takes `now`), so the decisions are testable without
 waiting; the loop hands the timing to the `schedule` library and only adds what it
-lacks: time zones from config, catching up a run missed while the process was down,
-and a graceful stop on SIGTERM/SIGINT.
+lacks: time zones from config, catching up a run missed while the process was down
+(only when asked to), and a graceful stop on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -70,12 +70,16 @@ class Slot:
         return min(when for when in self._candidates(now) if when > now)
 
 
-def missed(slot: Slot, now: datetime, last_started: datetime | None) -> bool:
-    """True when the most recent slot passed without a run starting at or after it.
+def missed(slot: Slot, now: datetime, last_started: datetime | None) -> datetime | None:
+    """The most recent slot if it passed without a run starting at or after it, else None.
 
-    A store that never ran counts as missed, so a fresh install does its first run at once.
+    A store that never ran has missed nothing: a fresh install waits for its first slot
+    instead of, say, posting last Monday's reminders the moment it starts.
     """
-    return last_started is None or last_started < slot.previous(now)
+    if last_started is None:
+        return None
+    previous = slot.previous(now)
+    return previous if last_started < previous else None
 
 
 @dataclass
@@ -84,7 +88,7 @@ class Job:
 
     name: str
     slots: Sequence[Slot]
-    run: Callable[[], None]
+    run: Callable[[datetime], None]  # called with the slot time it runs for
 
 
 class StopFlag:
@@ -118,20 +122,45 @@ def stop_on_signals(flag: StopFlag) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def build_scheduler(jobs: Sequence[Job]) -> schedule.Scheduler:
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_scheduler(
+    jobs: Sequence[Job], now: Callable[[], datetime] = _utc_now
+) -> schedule.Scheduler:
     """Register every job's slots with the `schedule` library."""
     scheduler = schedule.Scheduler()
     for job in jobs:
         for slot in job.slots:
             every = scheduler.every()
             unit = every.day if slot.weekday is None else getattr(every, WEEKDAYS[slot.weekday])
-            unit.at(slot.at.strftime("%H:%M"), slot.zone.key).do(job.run).tag(job.name)
+            unit.at(slot.at.strftime("%H:%M"), slot.zone.key).do(_at_slot, job, slot, now).tag(
+                job.name
+            )
     return scheduler
+
+
+def _at_slot(job: Job, slot: Slot, now: Callable[[], datetime]) -> None:
+    job.run(slot.previous(now()))
 
 
 def next_runs(jobs: Sequence[Job], now: datetime) -> dict[str, datetime]:
     """Each job's next slot after `now` (for `tracker status`)."""
     return {job.name: min(slot.next(now) for slot in job.slots) for job in jobs if job.slots}
+
+
+def missed_runs(
+    jobs: Sequence[Job], *, last_started: Callable[[str], datetime | None], now: datetime
+) -> list[tuple[Job, datetime]]:
+    """Each job whose latest slot passed while nothing ran it, with that slot."""
+    found = []
+    for job in jobs:
+        slots = [missed(slot, now, last_started(job.name)) for slot in job.slots]
+        latest = max((when for when in slots if when is not None), default=None)
+        if latest is not None:
+            found.append((job, latest))
+    return found
 
 
 def catch_up(
@@ -143,12 +172,11 @@ def catch_up(
 ) -> list[str]:
     """Run, once each, the jobs whose latest slot passed while nothing ran them."""
     ran: list[str] = []
-    for job in jobs:
+    for job, slot_time in missed_runs(jobs, last_started=last_started, now=now()):
         if stop.is_set():
             break
-        if any(missed(slot, now(), last_started(job.name)) for slot in job.slots):
-            job.run()
-            ran.append(job.name)
+        job.run(slot_time)
+        ran.append(job.name)
     return ran
 
 
@@ -158,11 +186,21 @@ def run_forever(
     last_started: Callable[[str], datetime | None],
     now: Callable[[], datetime],
     stop: StopFlag,
+    catch_up_missed: bool = False,
+    on_not_caught_up: Callable[[Job, datetime], None] | None = None,
     max_wait_seconds: float = 60.0,
 ) -> None:
-    """Catch up missed runs once, then run jobs at their slots until `stop` is set."""
-    catch_up(jobs, last_started=last_started, now=now, stop=stop)
-    scheduler = build_scheduler(jobs)
+    """Run jobs at their slots until `stop` is set.
+
+    A slot missed while the process was down runs once at start only when
+    `catch_up_missed` (`[schedule].catch_up`); otherwise `on_not_caught_up` hears of it.
+    """
+    if catch_up_missed:
+        catch_up(jobs, last_started=last_started, now=now, stop=stop)
+    elif on_not_caught_up is not None:
+        for job, slot_time in missed_runs(jobs, last_started=last_started, now=now()):
+            on_not_caught_up(job, slot_time)
+    scheduler = build_scheduler(jobs, now)
     while not stop.is_set():
         scheduler.run_pending()
         idle = scheduler.idle_seconds

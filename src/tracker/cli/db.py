@@ -7,8 +7,6 @@ from rich.console import Console
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
-from tracker.store import current_schema, upgrade_store
-from tracker.store.db import describe_url, newer_schema_error, parse_url
 
 db_app = typer.Typer(help="The store's schema: show it or upgrade it.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -23,6 +21,9 @@ def _database_url(config_path: ConfigOption) -> str:
 @db_app.command()
 def upgrade(config: ConfigOption = None) -> None:
     """Migrate the store (SQLite or PostgreSQL) to this tracker's schema."""
+    from tracker.store import upgrade_store
+    from tracker.store.db import describe_url, parse_url
+
     url = _database_url(config)
     before, after = upgrade_store(url)
     where = describe_url(parse_url(url))
@@ -38,6 +39,9 @@ def current(config: ConfigOption = None) -> None:
 
     Exit 2 when the store's schema is newer than this tracker knows.
     """
+    from tracker.store import current_schema
+    from tracker.store.db import describe_url, newer_schema_error, parse_url
+
     url = _database_url(config)
     state = current_schema(url)
     where = describe_url(parse_url(url))

@@ -8,7 +8,6 @@ from rich.markup import escape
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption
-from tracker.doctor import run_checks
 
 
 @app.command()
@@ -17,6 +16,8 @@ def doctor(config: ConfigOption = None) -> None:
 
     Exit 0 when everything is ready, 1 when something needs fixing.
     """
+    from tracker.doctor import run_checks
+
     console = Console(highlight=False)
     checks = run_checks(config)
     for check in checks:

@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 
 from tracker.cli.app import app
-from tracker.config import CONFIG_FILE_NAME
 from tracker.errors import ConfigError
 
 STARTER_CONFIG = """\
@@ -140,7 +139,7 @@ def init(
 ) -> None:
     """Write a commented starter tracker.toml and a .env.example, create the postmortems/
     folder it scans, and add .tracker/ and .env to .gitignore."""
-    files = {directory / CONFIG_FILE_NAME: STARTER_CONFIG, directory / ".env.example": STARTER_ENV}
+    files = {directory / "tracker.toml": STARTER_CONFIG, directory / ".env.example": STARTER_ENV}
     existing = [path for path in files if path.exists()]
     if existing and not force:
         names = ", ".join(str(path) for path in existing)

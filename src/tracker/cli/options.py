@@ -1,15 +1,23 @@
-"""Options several commands share, so they read and behave the same everywhere."""
+"""Options several commands share, so they read and behave the same everywhere.
+
+Command modules import only this, typer and the standard library at module level:
+`tracker --help` must not pay for pydantic, SQLAlchemy or the connectors.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tracker.config import CONFIG_ENV, Config, load_config
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from tracker.config import Config
+
+CONFIG_ENV = "TRACKER_CONFIG"  # == tracker.config.CONFIG_ENV (a test keeps them equal)
 
 ConfigOption = Annotated[
     Path | None,
@@ -19,6 +27,7 @@ ConfigOption = Annotated[
         envvar=CONFIG_ENV,
         dir_okay=False,
         show_default=False,
+        metavar="FILE",
         help="Configuration file (default: ./tracker.toml if present, else built-in defaults).",
     ),
 ]
@@ -29,6 +38,8 @@ def load_config_or_default(path: Path | None) -> Config:
 
     Errors are ConfigError (one line, exit 2), which the CLI's `main` prints.
     """
+    from tracker.config import load_config
+
     return load_config(path)
 
 

@@ -5,37 +5,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default, parse_day
-from tracker.config import Config
 from tracker.errors import TrackerError
-from tracker.lock import run_lock
-from tracker.reminders import (
-    RemindResult,
-    post_webhook,
-    send_reminders,
-    slack_payload,
-    write_digests,
-)
-from tracker.report.render_table import ByWidth, action_with_location, new_table, output_console
-from tracker.store import Store, open_store
-from tracker.store.db import store_exists
-from tracker.sync.connectors import ConnectorPool
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tracker.config import Config
+    from tracker.reminders import RemindResult
+    from tracker.report.render_table import ByWidth
+    from tracker.store import Store
+    from tracker.sync.connectors import ConnectorPool
 
 
 def _connector_lookup(config: Config, env: Mapping[str, str] | None) -> ConnectorPool | None:
+    from tracker.sync.connectors import ConnectorPool
+
     return ConnectorPool(config, env=env) if len(config.connectors) else None
 
 
 def _nudge_table(result: RemindResult, dry_run: bool) -> ByWidth:
     """Who was (or would be) nudged; compact on a narrow terminal: action over location."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from tracker.report.render_table import ByWidth, action_with_location, new_table
+
     verb = "would comment" if dry_run else "commented"
     rows = [(n, verb) for n in result.commented]
     rows += [
@@ -67,6 +67,34 @@ def _nudge_table(result: RemindResult, dry_run: bool) -> ByWidth:
     return ByWidth(build)
 
 
+def preview_reminders(
+    config: Config, *, now: datetime, env: Mapping[str, str] | None = None
+) -> tuple[int, int]:
+    """(comments, digests) a reminder run would post and write now; reads only."""
+    from tracker.reminders import send_reminders
+    from tracker.report import build_report
+    from tracker.report.options import options_from_config
+    from tracker.store import open_store
+    from tracker.store.db import store_exists
+
+    assert config.database_url is not None
+    if not store_exists(config.database_url):
+        return 0, 0
+    day = now.astimezone(config.tz).date()
+    store = open_store(config.database_url, create=False)
+    try:
+        comments = 0
+        if config.reminders.enabled:
+            pool = _connector_lookup(config, env)
+            result = send_reminders(store, config, pool, as_of=day, now=now, dry_run=True)
+            comments = len(result.commented)
+        report = build_report(store.engine, options_from_config(config, as_of=day))
+        digests = sum(1 for team in report.teams if team.total)
+    finally:
+        store.close()
+    return comments, digests
+
+
 def run_reminders(
     config: Config,
     *,
@@ -78,6 +106,12 @@ def run_reminders(
     env: Mapping[str, str] | None = None,
 ) -> RemindResult:
     """The whole reminder run, shared by `tracker remind` and the scheduler's digest job."""
+    from tracker.lock import run_lock
+    from tracker.reminders import RemindResult
+    from tracker.report.render_table import output_console
+    from tracker.store import open_store
+    from tracker.store.db import store_exists
+
     console = console or output_console()
     assert config.database_url is not None
     now = datetime.now(UTC)
@@ -131,6 +165,8 @@ def _remind(
     dry_run: bool,
 ) -> None:
     """Comments, then digests and the webhook; `result` holds whatever was done so far."""
+    from tracker.reminders import post_webhook, send_reminders, slack_payload, write_digests
+
     pool = _connector_lookup(config, env) if comments else None
     if config.reminders.enabled:
         send_reminders(store, config, pool, as_of=day, now=now, dry_run=dry_run, into=result)

@@ -5,24 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default, parse_day
 from tracker.errors import TrackerError
-from tracker.report import ReportData, build_report
-from tracker.report.options import options_from_config
-from tracker.report.output import write_atomically
-from tracker.report.render_csv import render_csv
-from tracker.report.render_html import render_html
-from tracker.report.render_json import render_json
-from tracker.report.render_markdown import render_markdown
-from tracker.report.render_table import output_console, render_table, report_renderable
-from tracker.store import open_store
+
+if TYPE_CHECKING:
+    from tracker.report import ReportData
 
 
 class ReportFormat(StrEnum):
@@ -38,13 +32,20 @@ class Gate(StrEnum):
     UNOWNED = "unowned"
 
 
-RENDERERS: dict[ReportFormat, Callable[[ReportData], str]] = {
-    ReportFormat.TABLE: render_table,
-    ReportFormat.MARKDOWN: render_markdown,
-    ReportFormat.JSON: render_json,
-    ReportFormat.CSV: render_csv,
-    ReportFormat.HTML: render_html,
+RENDERERS: dict[ReportFormat, str] = {  # imported when used: jinja2 and pygal are slow
+    ReportFormat.TABLE: "tracker.report.render_table:render_table",
+    ReportFormat.MARKDOWN: "tracker.report.render_markdown:render_markdown",
+    ReportFormat.JSON: "tracker.report.render_json:render_json",
+    ReportFormat.CSV: "tracker.report.render_csv:render_csv",
+    ReportFormat.HTML: "tracker.report.render_html:render_html",
 }
+
+
+def renderer(output_format: ReportFormat) -> Callable[[ReportData], str]:
+    """The function that renders a report in `output_format`."""
+    module, name = RENDERERS[output_format].split(":")
+    function: Callable[[ReportData], str] = getattr(import_module(module), name)
+    return function
 
 
 def _tripped(report: ReportData, gates: list[Gate]) -> list[str]:
@@ -97,6 +98,14 @@ def report(
 
     Example: tracker report --format html --output report.html --fail-on overdue
     """
+    from rich.console import Console
+
+    from tracker.report import build_report
+    from tracker.report.options import options_from_config
+    from tracker.report.output import write_atomically
+    from tracker.report.render_table import output_console, report_renderable
+    from tracker.store import open_store
+
     settings = load_config_or_default(config)
     options = options_from_config(settings, team=team, as_of=parse_day(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"
@@ -106,14 +115,14 @@ def report(
     finally:
         store.close()
     if output is not None:
-        write_atomically(output, RENDERERS[output_format](data))
+        write_atomically(output, renderer(output_format)(data))
         Console(stderr=True, highlight=False).print(
             f"wrote {output_format.value} report to {output}"
         )
     elif output_format is ReportFormat.TABLE:
         output_console().print(report_renderable(data))
     else:
-        sys.stdout.write(RENDERERS[output_format](data))
+        sys.stdout.write(renderer(output_format)(data))
         sys.stdout.flush()
     tripped = _tripped(data, fail_on or [])
     if tripped:

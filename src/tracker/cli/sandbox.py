@@ -7,13 +7,15 @@ import threading
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.cli.app import app
 from tracker.errors import ConfigError
-from tracker.sandbox.core import SandboxService, StateFileError
+
+if TYPE_CHECKING:
+    from tracker.sandbox.core import SandboxService
 
 
 class JiraFlavour(StrEnum):
@@ -74,6 +76,7 @@ def sandbox(
     The real `jira` and PyGithub clients can't tell them from the real services;
     nothing leaves this machine.
     """
+    from tracker.sandbox.core import StateFileError
     from tracker.sandbox.jira import JiraSandbox
 
     if latency_ms < 0:

@@ -15,18 +15,18 @@ import sys
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
 from tracker.errors import TrackerError
-from tracker.model import ActionItem, Postmortem
-from tracker.parse import iter_documents
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tracker.model import ActionItem, Postmortem
 
 
 class OutputFormat(StrEnum):
@@ -80,6 +80,9 @@ def write_json(documents: Iterable[Postmortem], out: TextIO) -> int:
 
 def write_table(documents: Iterable[Postmortem], console: Console) -> int:
     """A rich table of items, then the warnings; return the number of warnings."""
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(show_lines=False, header_style="bold")
     for header in ("file:line", "action", "owners", "due", "status", "tickets"):
         table.add_column(header, overflow="fold")
@@ -136,6 +139,8 @@ def scan(
     config: ConfigOption = None,
 ) -> None:
     """List the action items in postmortems, and what is wrong with them."""
+    from tracker.parse import iter_documents
+
     loaded = load_config_or_default(config)
     documents_config = loaded.documents
     targets: list[Path | str] = list(paths or [loaded.base_dir / p for p in documents_config.paths])
@@ -154,6 +159,8 @@ def scan(
     if output is OutputFormat.JSON:
         warnings = write_json(documents, sys.stdout)
     else:
+        from rich.console import Console
+
         console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
         warnings = write_table(documents, console)
     if strict and warnings:

@@ -6,19 +6,19 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
-from tracker.config import Config
 from tracker.errors import ConfigError
-from tracker.lock import run_lock
-from tracker.store import open_store
-from tracker.store.recording import RecordResult, record_paths
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tracker.config import Config
+    from tracker.store.recording import RecordResult
 
 
 def document_paths(paths: list[Path] | None, config: Config) -> list[Path]:
@@ -35,6 +35,8 @@ def document_paths(paths: list[Path] | None, config: Config) -> list[Path]:
 
 
 def print_summary(console: Console, result: RecordResult, where: str) -> None:
+    from rich.markup import escape
+
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(
@@ -80,6 +82,12 @@ def run_sync_once(
 
     Shared by `tracker sync` and the scheduler. A dry run only reads, so it takes no lock.
     """
+    from rich.console import Console
+
+    from tracker.lock import run_lock
+    from tracker.store import open_store
+    from tracker.store.recording import record_paths
+
     assert config.database_url is not None, "load_config always resolves the URL"
     targets = document_paths(paths, config)
     missing = [str(path) for path in targets if not path.exists()]
@@ -110,6 +118,8 @@ def run_sync_once(
 
 def _scan_only(config: Config, targets: list[Path]) -> int:
     """--dry-run without ticket systems: say what would be recorded, record nothing."""
+    from rich.console import Console
+
     from tracker.documents import configured_documents
 
     documents = items = warnings = 0
