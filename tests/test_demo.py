@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,50 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not empty" in result.stderr
     assert (tmp_path / "keep.md").read_text() == "mine"
+
+
+def _teams_table(output: str) -> list[str]:
+    """The report's first table ("Teams as of …" to its bottom border)."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Teams as of"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("└"))
+    return [line.rstrip() for line in lines[start : end + 1]]
+
+
+def _in_demo_folder(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**env, "COLUMNS": "200"},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_report_in_the_demo_folder_afterwards_shows_what_the_demo_printed(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, folder = demo_run
+    report = _in_demo_folder(folder, "report")
+    assert report.returncode == 0, report.stderr
+    assert _teams_table(report.stdout) == _teams_table(result.stdout.split("5. The report")[1])
+
+
+def test_status_in_the_demo_folder_shows_the_two_syncs_a_week_apart_ending_today(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, folder = demo_run
+    status = _in_demo_folder(folder, "status")
+    assert status.returncode == 0, status.stderr
+    started = [
+        datetime.fromisoformat(match)
+        for match in re.findall(r"│ sync +│ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", status.stdout)
+    ]
+    assert len(started) == 2
+    last, first = started  # newest first
+    assert timedelta(days=7) <= last - first < timedelta(days=7, minutes=5)
+    as_of = re.search(r"Teams as of (\d{4}-\d\d-\d\d)", result.stdout)
+    assert as_of is not None and last.date().isoformat() == as_of.group(1)

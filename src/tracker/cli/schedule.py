@@ -312,6 +312,8 @@ def status(
         console.print("no runs recorded yet")
     jobs = scheduled_jobs(loaded, sync=lambda slot: None, digest=lambda slot: None)
     if not jobs:
-        console.print("nothing scheduled (no [schedule] sync_at or digest_at in the configuration)")
+        console.print(
+            "nothing scheduled (no \\[schedule] sync_at or digest_at in the configuration)"
+        )
     for name, when in next_runs(jobs, datetime.now(UTC)).items():
         console.print(f"next {name}: {when.astimezone(loaded.tz):{SLOT_FORMAT}}")

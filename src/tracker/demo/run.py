@@ -135,15 +135,18 @@ def prepare_folder(folder: Path | None) -> Path:
 
 
 @contextmanager
-def demo_world(folder: Path) -> Iterator[DemoWorld]:
-    """Start both sandboxes and write the documents and config into `folder`."""
+def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
+    """Start both sandboxes with their clocks at `start` and write the documents (dated
+    from `start`) and config into `folder`."""
     with (
         JiraSandbox(token=secrets.token_urlsafe(16)) as jira,
         GitHubSandbox(token=secrets.token_urlsafe(16), repos=(DEMO_REPO,)) as github,
     ):
+        for sandbox in (jira, github):
+            sandbox.clock.set(start)
         world = DemoWorld(folder, jira, github)
         world.documents.mkdir(parents=True, exist_ok=True)
-        for name, text in render_documents(datetime.now(UTC).date()).items():
+        for name, text in render_documents(start.date()).items():
             (world.documents / name).write_text(text, encoding="utf-8")
         config = CONFIG_TEMPLATE.format(
             repo=DEMO_REPO,
@@ -215,18 +218,24 @@ def show_diff(console: Console, before: dict[str, str], after: dict[str, str]) -
             console.print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
 
 
-def run_demo(folder: Path | None, console: Console) -> Path:
-    """The whole demo; returns the folder it worked in (kept for a look afterwards)."""
+def run_demo(folder: Path | None, console: Console, *, now: datetime | None = None) -> Path:
+    """The whole demo; returns the folder it worked in (kept for a look afterwards).
+
+    The story starts a week before `now` (default: the real time) and ends at `now`, so
+    nothing is stored with a future time: `tracker report` and `tracker status` in the
+    folder afterwards agree with what the demo printed.
+    """
+    end = now or datetime.now(UTC)
+    start = end - WEEK
     where = prepare_folder(folder)
     console.print(f"demo folder: [bold]{where}[/bold]")
-    with demo_world(where) as world:
+    with demo_world(where, start) as world:
         console.print(f"Jira sandbox {world.jira.base_url}, GitHub sandbox {world.github.base_url}")
         before = snapshot(world.documents)
         config = world.config()
         assert config.database_url is not None
         store = open_store(config.database_url)
         try:
-            start = datetime.now(UTC)
             console.print(Rule("1. First sync: file a ticket for every action item"))
             _print_result(console, sync_once(world, store, now=start))
             console.print(_ticket_counts(world))
@@ -236,13 +245,13 @@ def run_demo(folder: Path | None, console: Console) -> Path:
                 console.print(f"  • {line}")
 
             console.print(Rule("3. Sync again: statuses and edits flow both ways"))
-            _print_result(console, sync_once(world, store, now=start + WEEK))
+            _print_result(console, sync_once(world, store, now=end))
 
             console.print(Rule("4. What changed in the documents"))
             show_diff(console, before, snapshot(world.documents))
 
             console.print(Rule("5. The report, a week later"))
-            as_of = (start + WEEK).date()
+            as_of = end.astimezone(config.tz).date()
             report = build_report(store.engine, options_from_config(config, as_of=as_of))
             console.print(report_renderable(report))
             html = where / "report.html"
