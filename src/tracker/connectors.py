@@ -12,6 +12,8 @@ import base64
 import importlib.metadata
 import os
 import re
+import socket
+import ssl
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -202,6 +204,37 @@ class ConnectorError(TrackerError):
         self.transient = transient
         self.unprocessed = unprocessed
         self.retry_after = retry_after
+        # Why the system can't be reached at all ("connection refused", "DNS lookup
+        # failed", "TLS handshake failed", "timed out"), or None: see `connection_failure`.
+        self.unreachable: str | None = None
+
+
+def connection_failure(error: BaseException | None) -> str | None:
+    """The category of a client library's connection-level failure, or None.
+
+    Walks the exception's chain (and urllib3's `reason`, and exceptions passed as
+    arguments) for the standard library's own error types; only the category is kept,
+    never the text, which may hold request headers.
+    """
+    seen: set[int] = set()
+    pending = [error] if error is not None else []
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, socket.gaierror):
+            return "DNS lookup failed"
+        if isinstance(current, ssl.SSLError | ssl.CertificateError):
+            return "TLS handshake failed"
+        if isinstance(current, TimeoutError):
+            return "timed out"
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked += list(current.args)
+        pending += [item for item in linked if isinstance(item, BaseException)]
+    return None
 
 
 class RateLimited(ConnectorError):

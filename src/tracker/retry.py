@@ -27,7 +27,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from tracker.connectors import ConnectorError
+from tracker.connectors import ConnectorError, connection_failure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -232,5 +232,7 @@ class GuardedCalls:
             return self._translate_errors(what, operation)
         except ConnectorError as error:
             failure = error
+        if failure.unreachable is None:  # the category survives, the client's text doesn't
+            failure.unreachable = connection_failure(failure.__context__)
         failure.__context__ = failure.__cause__ = None
         raise failure

@@ -87,6 +87,7 @@ class SyncResult:
     committed: list[str] = field(default_factory=list)  # paths in that commit (earlier runs' too)
     read_errors: dict[str, str] = field(default_factory=dict)
     interrupted: int = 0  # items left for the next run because the run was asked to stop
+    unreachable: dict[str, str] = field(default_factory=dict)  # system → why (the pool's)
 
     @property
     def exit_code(self) -> int:
@@ -135,6 +136,7 @@ def run_sync(
     planned = _plan(
         config, settings, store, pool, documents, paths, workers=workers, now=moment, full=full
     )
+    planned.result.unreachable = pool.unreachable  # the same dict: apply adds to it
     if dry_run:
         planned.result.counts = plan_counts(planned.result.plans)
         return planned.result

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.markup import escape
 
 from tracker.sync.engine import SyncResult
-from tracker.sync.plan import ItemPlan
+from tracker.sync.plan import ItemPlan, ref_scope
 
 _HEADINGS = (
     ("create", "Tickets to create"),
@@ -58,16 +60,65 @@ def render_plan(result: SyncResult) -> list[str]:
     """The dry-run printout: every non-trivial action grouped by kind, then a summary."""
     lines: list[str] = []
     for kind, heading in _HEADINGS:
-        group = [plan for plan in result.plans if plan.kind == kind]
+        group = [plan for plan in result.plans if plan.kind == kind and not _stopped(plan, result)]
         if not group:
             continue
         lines.append(f"[bold]{heading}[/bold] ({len(group)})")
         lines.extend(f"  {escape(describe(plan))}" for plan in group)
     if not result.actions:
         lines.append("Nothing to do: documents and tickets are in step.")
+    lines.extend(_unreachable_lines(result))
     for scope, message in result.read_errors.items():
-        lines.append(f"[red]could not read {escape(scope)}[/red]: {escape(message)}")
+        if _unreachable_system(scope, result) is None:
+            lines.append(f"[red]could not read {escape(scope)}[/red]: {escape(message)}")
     return lines
+
+
+# The engine's words for an item that failed because a read failed (see sync/plan.py).
+_READ_SCOPE = re.compile(r"could not look up existing tickets in (\S+?);")
+_READ_KEY = re.compile(r"could not read (\S+?);")
+
+
+def _unreachable_system(text: str, result: SyncResult) -> str | None:
+    """The unreachable system a read-error scope or an item's failure is down to, if any."""
+    for system in result.unreachable:
+        if text.startswith(f"{system}:") or f"{system} unreachable (" in text:
+            return system
+        scope = _READ_SCOPE.search(text)
+        if scope and scope.group(1).startswith(f"{system}:"):
+            return system
+        key = _READ_KEY.search(text)
+        if key and (
+            ref_scope(system, key.group(1)) in result.read_errors
+            or f"{system}:{key.group(1)}" in result.read_errors
+        ):
+            return system
+    return None
+
+
+def _stopped(plan: ItemPlan, result: SyncResult) -> bool:
+    """Did this item fail only because its ticket system was unreachable?"""
+    return plan.kind == "failed" and _unreachable_system("; ".join(plan.notes), result) is not None
+
+
+def _unreachable_lines(result: SyncResult) -> list[str]:
+    """One line per ticket system that could not be reached, with the cause and how many
+    items wait for the next run because of it."""
+    waiting: dict[str, int] = dict.fromkeys(result.unreachable, 0)
+    failures = (
+        ["; ".join(plan.notes) for plan in result.plans if plan.kind == "failed"]
+        if result.dry_run
+        else list(result.failed.values())
+    )
+    for message in failures:
+        system = _unreachable_system(message, result)
+        if system is not None:
+            waiting[system] += 1
+    return [
+        f"  [red]{escape(system)} unreachable[/red] ({escape(why)}); its work stopped for "
+        f"this run, {waiting[system]} item(s) left for the next run"
+        for system, why in result.unreachable.items()
+    ]
 
 
 def render_summary(result: SyncResult) -> list[str]:
@@ -91,8 +142,13 @@ def render_summary(result: SyncResult) -> list[str]:
     for plan in result.plans:
         if plan.kind in ("conflict", "row-deleted", "ticket-gone"):
             lines.append(f"  [yellow]{plan.kind}[/yellow]: {escape(describe(plan))}")
+    lines.extend(_unreachable_lines(result))
     for where, message in result.failed.items():
-        lines.append(f"  [red]failed[/red] {escape(where)}: {escape(message)}")
+        if _unreachable_system(message, result) is None:
+            lines.append(f"  [red]failed[/red] {escape(where)}: {escape(message)}")
+    for scope, message in result.read_errors.items():
+        if _unreachable_system(scope, result) is None:
+            lines.append(f"  [red]could not read {escape(scope)}[/red]: {escape(message)}")
     for warning in result.warnings:
         lines.append(f"  [yellow]warning[/yellow]: {escape(warning)}")
     if result.interrupted:
