@@ -256,6 +256,17 @@ def available_connectors() -> dict[str, str]:
     return {entry.name: entry.value for entry in sorted(found, key=lambda e: e.name)}
 
 
+def install_hint(name: str) -> str:
+    """How to get the connector `name`: by convention it is the distribution
+    `tracker-<name>`, which tracker's repository keeps in `connectors/<name>`."""
+    distribution = f"tracker-{name}"
+    return (
+        f"install the {distribution} distribution: `pip install {distribution}`, or "
+        f"`pip install ./connectors/{name}` from tracker's repository; any distribution "
+        f"registering {name!r} in the {ENTRY_POINT_GROUP!r} entry-point group works"
+    )
+
+
 def load_connector(
     name: str,
     settings: Mapping[str, object] | Any = None,
@@ -276,8 +287,7 @@ def load_connector(
         known = ", ".join(available_connectors()) or "none"
         raise ConfigError(
             f"no connector named {name!r} is installed (installed: {known})",
-            hint=f"install the distribution that provides the {name!r} entry point "
-            f"in group {ENTRY_POINT_GROUP!r}",
+            hint=install_hint(name),
         )
     try:
         cls = matches[0].load()

@@ -7,10 +7,9 @@ importing the modules here is what makes them appear.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from tracker.cli.app import app
 from tracker.errors import TrackerError
@@ -43,7 +42,50 @@ def usage_error_line(error: typer.TyperException) -> str:
     return message
 
 
+# How a value's type reads in --help: typer shows Python's (`<list[str]>`, `<bool>`).
+_TYPE_WORDS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "date": "DATE"}
+
+
+def _readable_type(label: str) -> str:
+    """`<list[Path]>` → `PATH`, `<str>` → `TEXT`, `<bool>` → `` (a flag takes no value)."""
+    label = label.strip("<>")
+    if label.startswith("list[") and label.endswith("]"):
+        label = label[5:-1]
+    if label == "bool":
+        return ""
+    if "|" in label:  # choices: shown as they are typed
+        return label
+    return _TYPE_WORDS.get(label, label.upper())
+
+
+def readable_help(command: Any, ctx: Any = None) -> Any:
+    """Give every parameter of `command` (and its subcommands) a metavar in words."""
+    from typer._click.core import Context
+    from typer.core import TyperOption
+
+    context = ctx or Context(command, info_name=command.name)
+    help_option = command.get_help_option(context)
+    params = [*getattr(command, "params", []), *([help_option] if help_option else [])]
+    for param in params:
+        if getattr(param, "metavar", None) is not None:
+            continue
+        try:
+            words = _readable_type(str(param.display_type(context)))
+        except (AttributeError, TypeError):
+            continue
+        if isinstance(param, TyperOption):
+            param.metavar = words
+        else:  # an argument keeps its name; only its type column changes
+            param.display_type_rich = lambda ctx, words=words: words
+    for sub in getattr(command, "commands", {}).values():
+        readable_help(sub, Context(sub, info_name=sub.name, parent=context))
+    return command
+
+
 def _print_error(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(f"[red]error:[/red] {escape(message)}")  # "[sync]" in a message is text
 
@@ -52,7 +94,8 @@ def main() -> None:
     """Run the CLI; a TrackerError or a usage error becomes one line on stderr and its
     exit code (usage errors: 2). Anything else is a bug and keeps its traceback."""
     try:
-        code = app(standalone_mode=False, prog_name="tracker")
+        command = readable_help(typer.main.get_command(app))
+        code = command.main(prog_name="tracker", standalone_mode=False)
     except TrackerError as error:
         _print_error(str(error))
         sys.exit(error.exit_code)

@@ -51,7 +51,7 @@ def print_summary(console: Console, result: RecordResult, where: str) -> None:
 def sync(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Postmortem files or folders (default: [documents].paths)."),
+        typer.Argument(help="Postmortem files or folders (default: \\[documents].paths)."),
     ] = None,
     config: ConfigOption = None,
     dry_run: Annotated[
