@@ -91,3 +91,28 @@ def test_init_files_are_readable_by_others_as_the_umask_allows(tmp_path: Path) -
         os.umask(previous)
 
     assert (tmp_path / "tracker.toml").stat().st_mode & 0o044 == 0o044
+
+
+def test_config_example_prints_the_reference_and_it_loads(tmp_path: Path) -> None:
+    result = run_tracker("config", "example")
+    assert result.returncode == 0, result.stderr
+    reference = Path(__file__).resolve().parent.parent / "config.example.toml"
+    assert result.stdout == reference.read_text(encoding="utf-8")
+    (tmp_path / "tracker.toml").write_text(result.stdout, encoding="utf-8")
+    assert load_config(tmp_path / "tracker.toml", env={}).schedule.catch_up is False
+
+
+def test_the_starter_config_points_to_a_reference_every_install_has(tmp_path: Path) -> None:
+    assert run_tracker("init", "--dir", str(tmp_path)).returncode == 0
+    starter = (tmp_path / "tracker.toml").read_text(encoding="utf-8")
+    assert "`tracker config example`" in starter
+    assert "repository" not in starter
+
+
+def test_the_env_example_does_not_promise_that_tracker_reads_a_dotenv_file(
+    tmp_path: Path,
+) -> None:
+    assert run_tracker("init", "--dir", str(tmp_path)).returncode == 0
+    text = (tmp_path / ".env.example").read_text(encoding="utf-8")
+    assert "never from a file" in text
+    assert "Copy to .env" not in text

@@ -24,6 +24,7 @@ from tracker.cli import remind as _remind  # noqa: F401  isort: skip
 from tracker.cli import doctor as _doctor  # noqa: F401  isort: skip
 from tracker.cli import demo as _demo  # noqa: F401  isort: skip
 from tracker.cli import schedule as _schedule  # noqa: F401  isort: skip
+from tracker.cli import config_cmd as _config  # noqa: F401  isort: skip
 
 
 def usage_error_line(error: typer.TyperException) -> str:

@@ -14,7 +14,7 @@ from tracker.cli.app import app
 from tracker.errors import ConfigError
 
 STARTER_CONFIG = """\
-# tracker configuration. Full reference: config.example.toml in tracker's repository.
+# tracker configuration. Every key, commented: `tracker config example`.
 # Secrets never go in this file: write ${ENV_VAR} references (see .env.example).
 
 # Where tracker keeps what it knows. Default: .tracker/tracker.db beside this file
@@ -73,9 +73,11 @@ conflict_policy = "report"       # "report" | "document-wins" | "ticket-wins"
 close_ticket_when_done = false
 labels = ["postmortem"]
 
+# `tracker schedule` runs only the jobs named here (and refuses to start without them).
 [schedule]
 sync_at = ["02:00"]              # daily, in `timezone`
-digest_at = "monday 09:00"       # weekly
+digest_at = "monday 09:00"       # weekly: comments on overdue items' tickets, team digests
+catch_up = false                 # true: a slot missed while it was down runs at start
 
 [reminders]
 enabled = true
@@ -84,7 +86,10 @@ interval_days = 7
 """
 
 STARTER_ENV = """\
-# Environment variables tracker reads. Copy to .env (never commit it) and fill in.
+# Environment variables tracker reads. tracker reads them from its environment only,
+# never from a file: keep them in .env (never commit it) and load it yourself, e.g.
+#   set -a; . ./.env; set +a            (a shell)
+#   EnvironmentFile=/srv/postmortems/.env   (a systemd unit)
 # JIRA_API_TOKEN=
 # GITHUB_TOKEN=
 # SLACK_WEBHOOK_URL=
