@@ -137,6 +137,19 @@ def test_output_file_is_written_whole_and_nothing_else_is_left(
     assert os.listdir(target.parent) == ["report.html"]
 
 
+def test_output_into_a_folder_that_does_not_exist_is_a_usage_error(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    target = config_file.parent / "typo" / "report.html"
+    result = tracker(config_file, "-f", "html", "-o", str(target))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: --output: folder {target.parent} does not exist "
+        "(create it first, or write somewhere else)"
+    ]
+    assert not target.parent.exists()
+
+
 def test_bad_as_of_date_is_a_usage_error(
     config_file: Path, tracker: Callable[..., Outcome]
 ) -> None:

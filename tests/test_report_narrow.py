@@ -35,7 +35,18 @@ def test_nothing_is_cut_short_at_80_columns(report: ReportData) -> None:
 def test_team_rows_keep_the_name_and_figures_at_80_columns(report: ReportData) -> None:
     text = render_table(report, width=80)
     payments = next(line for line in text.splitlines() if line.strip().startswith("payments"))
-    assert payments.split() == ["payments", "7", "3", "1", "2", "33.3%", "3", "1", "2"]
+    assert payments.split() == ["payments", "7", "3", "1", "2", "1", "33.3%", "3", "1", "2"]
+
+
+def test_team_status_columns_add_up_to_the_total_at_80_columns(report: ReportData) -> None:
+    lines = render_table(report, width=80).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Teams as of"))
+    for team in [*(t.team for t in report.teams), "all teams"]:
+        row = next(line for line in lines[start:] if line.strip().startswith(team))
+        total, open_, in_progress, done, wont_do = (
+            int(cell) for cell in row.strip().removeprefix(team).split()[:5]
+        )
+        assert open_ + in_progress + done + wont_do == total, team
 
 
 def test_paths_and_actions_are_folded_not_truncated_at_80_columns(report: ReportData) -> None:

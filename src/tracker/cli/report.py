@@ -106,6 +106,11 @@ def report(
     from tracker.report.render_table import output_console, report_renderable
     from tracker.store import open_store
 
+    if output is not None and not output.parent.is_dir():
+        raise TrackerError(
+            f"--output: folder {output.parent} does not exist",
+            hint="create it first, or write somewhere else",
+        )
     settings = load_config_or_default(config)
     options = options_from_config(settings, team=team, as_of=parse_day(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from tracker.config import Config
     from tracker.store.recording import RecordResult
+    from tracker.sync.connectors import ConnectorPool
 
 
 def document_paths(paths: list[Path] | None, config: Config) -> list[Path]:
@@ -94,9 +95,13 @@ def run_sync_once(
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
     if len(config.connectors):
+        from tracker.store.db import store_exists
         from tracker.sync.connectors import ConnectorPool
 
-        ConnectorPool(config).validate()  # a token variable not set: exit 2, nothing written
+        pool = ConnectorPool(config)
+        pool.validate()  # a token variable not set: exit 2, nothing written
+        if not dry_run and not store_exists(config.database_url):
+            _check_credentials(pool)  # a first run with a rejected token creates no store
     lock = nullcontext() if dry_run else run_lock(config.database_url, purpose="sync")
     with lock:
         if len(config.connectors):
@@ -114,6 +119,20 @@ def run_sync_once(
         finally:
             store.close()
     return 0
+
+
+def _check_credentials(pool: ConnectorPool) -> None:
+    """One read-only call per system; rejected credentials are a ConfigError (exit 2).
+    Other failures (e.g. a system that is down) are left for the run to report."""
+    from tracker.connectors import ConnectorError
+    from tracker.sync.reads import credentials_rejected
+
+    for name in pool.names:
+        try:
+            pool.get(name).check()
+        except ConnectorError as error:
+            if credentials_rejected(error):
+                raise ConfigError(error.message, hint=error.hint) from None
 
 
 def _scan_only(config: Config, targets: list[Path]) -> int:

@@ -76,9 +76,8 @@ def _team_row(team: TeamSummary, narrow: bool) -> list[RenderableType]:
         str(team.open),
         str(team.in_progress),
         str(team.done),
+        str(team.wont_do),  # kept when narrow: open + in progress + done + won't do = total
     ]
-    if not narrow:
-        row.append(str(team.wont_do))
     row += [
         fmt.percent(team.completion_rate),
         Text(str(team.overdue), style=overdue_style),
@@ -92,9 +91,10 @@ def _team_row(team: TeamSummary, narrow: bool) -> list[RenderableType]:
 
 def _teams(report: ReportData, narrow: bool) -> Table:
     table = new_table(f"Teams as of {report.as_of.isoformat()}", narrow=narrow)
+    table.collapse_padding = narrow  # ten figures must fit in 80 columns
     add_name_column(table, "Team", [t.team for t in [*report.teams, report.totals]])
     if narrow:
-        headers = ["Total", "Open", "Prog.", "Done", "Compl.", "Overdue"]
+        headers = ["Total", "Open", "Prog.", "Done", "Won't", "Compl.", "Overdue"]
         headers += [f"≤{report.due_soon_days}d", "Unowned"]
     else:
         headers = ["Total", "Open", "In progr.", "Done", "Won't do", "Compl.", "Overdue"]
