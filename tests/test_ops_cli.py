@@ -316,3 +316,20 @@ def test_digest_job_first_says_its_slot_and_what_it_will_post(workspace: Path) -
     assert "digest for slot Mon 2026-11-30 09:00 UTC: 1 comment on tickets, 1 digest" in printed
     assert ran == ["ran"]
     assert printed.index("digest for slot") < printed.index("digest finished")
+
+
+def test_status_without_a_schedule_section_says_nothing_is_scheduled(workspace: Path) -> None:
+    (workspace / "tracker.toml").write_text('[documents]\npaths = ["postmortems"]\n')
+    result = tracker(workspace, "status")
+    assert result.returncode == 0, result.stderr
+    assert "nothing scheduled (no [schedule] sync_at or digest_at" in result.stdout
+    assert "next " not in result.stdout
+
+
+def test_run_counts_read_as_words_without_the_plan_kinds_an_outcome_repeats() -> None:
+    from tracker.cli.schedule import plain_counts
+
+    counts = {"create": 14, "created": 14, "documents_written": 4, "nothing": 2, "skip": 1}
+    assert plain_counts(counts) == (
+        "14 tickets created, 4 documents written, 1 skipped, 2 already in step"
+    )
