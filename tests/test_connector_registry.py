@@ -24,7 +24,7 @@ from tracker.connectors import (
 from tracker.errors import ConfigError
 
 PLUGIN_MODULE = '''
-from tracker.connectors import Capabilities, resolve_secret
+from tracker.connectors import Capabilities, ServerIdentity, resolve_secret
 
 
 class FakeTrackerConnector:
@@ -67,6 +67,9 @@ class FakeTrackerConnector:
 
     def add_comment(self, ref, body):
         return None
+
+    def server_identity(self):
+        return ServerIdentity("faketracker:" + self.url, self.url)
 '''
 
 

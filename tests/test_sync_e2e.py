@@ -161,8 +161,11 @@ def test_second_sync_without_changes_plans_nothing_writes_no_file_and_only_reads
     }
     assert all(route.startswith("GET ") for route in routes)
     # one incremental read per project / repository, plus the Jira account's time zone
-    # (GET /myself, once per run: JQL times are read in it)
+    # (GET /myself, once per run: JQL times are read in it) and one server-identity
+    # check per connector
     assert routes.pop("GET /rest/api/2/myself") == 1
+    assert routes.pop("GET /_edge/tenant_info") == 1
+    assert routes.pop("GET /user") == 1
     assert sum(routes.values()) == 2
 
 

@@ -130,6 +130,31 @@ class Capabilities:
     paced_creations: bool = False
 
 
+@dataclass(frozen=True)
+class ServerIdentity:
+    """Which server a connector reaches, so a store is never trusted for another one.
+
+    `id` is what a store compares: the service's stable instance id where it has one
+    (Jira Cloud's cloudId), else the server's canonical URL. `url` and `deployment`
+    are for people reading the message when they differ.
+    """
+
+    id: str
+    url: str
+    deployment: str = ""
+
+    def describe(self) -> str:
+        where = f"{self.url} ({self.deployment})" if self.deployment else self.url
+        return where if self.id in (self.url, "") else f"{where}, id {self.id}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "url": self.url, "deployment": self.deployment}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ServerIdentity:
+        return cls(str(data["id"]), str(data.get("url", "")), str(data.get("deployment", "")))
+
+
 @runtime_checkable
 class Connector(Protocol):
     """What every ticket system offers the engine. All calls have timeouts and their
@@ -164,6 +189,10 @@ class Connector(Protocol):
     ) -> dict[str, RemoteTicket]: ...
 
     def add_comment(self, ref: TicketRef, body: str) -> None: ...
+
+    def server_identity(self) -> ServerIdentity:
+        """The server this connector reaches (at most one request, then cached)."""
+        ...
 
 
 def connector_account(connector: Connector) -> str | None:

@@ -1,6 +1,8 @@
-"""`tracker db upgrade` and `tracker db current`: the store's schema version."""
+"""`tracker db upgrade|current|forget-server`: the store's schema and linked servers."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -8,7 +10,9 @@ from rich.console import Console
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
 
-db_app = typer.Typer(help="The store's schema: show it or upgrade it.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The store: its schema and the servers it is linked to.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 
@@ -51,3 +55,36 @@ def current(config: ConfigOption = None) -> None:
     Console(highlight=False).print(
         f"{where}: schema {state.current or 'empty'} (tracker needs {state.head}): {verdict}"
     )
+
+
+@db_app.command("forget-server")
+def forget_server_command(
+    connector: Annotated[str, typer.Argument(help="The connector, e.g. jira or github.")],
+    config: ConfigOption = None,
+) -> None:
+    """Forget which server CONNECTOR's tickets live on; the next sync records the one it reaches.
+
+    For re-linking a store on purpose (e.g. Jira Server migrated to Cloud with the same
+    keys). Trying tracker on another server wants a fresh store instead (`database_url`).
+    """
+    from tracker.lock import run_lock
+    from tracker.store import open_store
+    from tracker.store.db import describe_url, parse_url
+    from tracker.sync.servers import forget_server
+
+    url = _database_url(config)
+    with run_lock(url, purpose="db forget-server"):
+        store = open_store(url, create=False)
+        try:
+            known = forget_server(store, connector)
+        finally:
+            store.close()
+    where = describe_url(parse_url(url))
+    console = Console(highlight=False)
+    if known is None:
+        console.print(f"{where}: no {connector} server recorded; nothing to forget")
+    else:
+        console.print(
+            f"{where}: forgot {connector} server {known.describe()}; "
+            "the next `tracker sync` records the server it reaches"
+        )

@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -63,6 +64,7 @@ SEARCH_REMOVED = (
     "https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
 MAX_PROPERTY_BYTES = 32768
+TENANT_INFO = "/_edge/tenant_info"
 MAX_SNAPSHOTS = 256  # open search cursors kept (oldest dropped: "expired" token)
 
 
@@ -106,6 +108,9 @@ class JiraSandbox(JiraControl, SandboxService):
         # Cloud search index lag (0 = off): see _searchable().
         self.search_lag_seconds = 0.0
         self.workflow = Workflow()
+        # The Cloud site's id (`/_edge/tenant_info`): one per sandbox, kept by reset()
+        # and the --state file, so a second sandbox is another site.
+        self.cloud_id = str(uuid.uuid4())
         self.payloads = JiraPayloads(self)
         self.rules = JiraFieldRules(self)
         super().__init__(
@@ -126,10 +131,11 @@ class JiraSandbox(JiraControl, SandboxService):
         self.workflow = Workflow()
 
     def dump_state(self) -> dict[str, Any]:
-        return self.state.to_dict()
+        return {**self.state.to_dict(), "cloud_id": self.cloud_id}
 
     def load_state(self, data: dict[str, Any]) -> None:
         self.state = JiraState.from_dict(data)
+        self.cloud_id = str(data.get("cloud_id") or self.cloud_id)
         self._accepted.clear()
         self._snapshots.clear()
         for key in self.project_keys:  # projects asked for on the command line
@@ -174,8 +180,8 @@ class JiraSandbox(JiraControl, SandboxService):
         elif scheme.lower() == "bearer" and not self.cloud:
             if secrets.compare_digest(credentials.encode(), self.token.encode()):
                 actor = self.state.users[0]
-        elif not header and request.url.path.endswith("/serverInfo"):
-            actor = self.state.users[0]  # serverInfo is public, as on a real site
+        elif not header and request.url.path.endswith(("/serverInfo", TENANT_INFO)):
+            actor = self.state.users[0]  # public, as on a real site
         if actor is None:
             return JSONResponse(
                 jira_errors(messages=[NOT_AUTHENTICATED]),
@@ -241,6 +247,8 @@ class JiraSandbox(JiraControl, SandboxService):
             for method, path, handler in table
         ]
         routes.append(Route("/rest/auth/1/session", self.auth_session, methods=["GET"]))
+        if self.cloud:  # Cloud only: Data Center answers 404 here
+            routes.append(Route(TENANT_INFO, self.tenant_info, methods=["GET"]))
         return routes
 
     def control_routes(self) -> list[BaseRoute]:
@@ -315,6 +323,10 @@ class JiraSandbox(JiraControl, SandboxService):
                 "serverTimeZone": "Etc/UTC",
             }
         )
+
+    async def tenant_info(self, request: Request) -> Response:
+        """Cloud's site id, as `https://SITE.atlassian.net/_edge/tenant_info` answers."""
+        return JSONResponse({"cloudId": self.cloud_id})
 
     async def myself(self, request: Request) -> Response:
         user = self.payloads.user_json(self._actor(request)) or {}

@@ -38,6 +38,7 @@ from tracker.sync.plan import (
     plan_item,
 )
 from tracker.sync.reads import ReadResult, ScopeRead, read_remote
+from tracker.sync.servers import check_servers
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import (
     FULL_READ_PREFIX,
@@ -130,6 +131,7 @@ def run_sync(
     settings = SyncSettings.from_config(config)
     pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, sleep))
     pool.validate()  # every configured connector's settings and secrets, before any I/O
+    check_servers(store, pool, record=not dry_run, now=moment)  # exit 2 on another server
     documents = list(configured_documents(config, paths))
     # Planning only reads (store and ticket systems): a configuration problem found on
     # the way (credentials rejected, a connector missing) stops the run before it writes.

@@ -36,6 +36,7 @@ from tracker.connectors import (
     RateLimited,
     Redactor,
     RemoteTicket,
+    ServerIdentity,
     Target,
     TicketChanges,
     TicketDraft,
@@ -195,6 +196,29 @@ class GitHubConnector(GuardedCalls):
         api = urlsplit(self.url).netloc.lower()
         web = api.removeprefix("api.")
         return urlsplit(ref.url).netloc.lower() in (api, web) and parse_ref(ref) is not None
+
+    # ----- server identity --------------------------------------------------------------
+
+    _server: ServerIdentity | None = None
+
+    def server_identity(self) -> ServerIdentity:
+        """Which GitHub this is, so a store is never used against another one. GitHub has
+        no public instance id; the token's account knows its instance: the origin of
+        `html_url` from GET /user (github.com whatever the API URL; the host of a GitHub
+        Enterprise Server or GHE.com tenant). A token that may not read /user (a GitHub
+        App installation: 403) falls back to the origin the API URL implies. One
+        request, cached."""
+        if self._server is None:
+            try:
+                me = self._call("read the token's account", lambda: self._get_json("/user"))
+                web = _origin(str(me.get("html_url") or "")) or _web_origin(self.url)
+            except ConnectorError as error:
+                if error.status != 403:
+                    raise
+                web = _web_origin(self.url)
+            kind = "github.com" if web == "https://github.com" else "GitHub Enterprise"
+            self._server = ServerIdentity(f"github:{web}", web, kind)
+        return self._server
 
     # ----- create ---------------------------------------------------------------------
 
@@ -687,3 +711,16 @@ def _next_link(link: str | None) -> str | None:
         if len(section) >= 2 and section[1].strip() == 'rel="next"':
             return section[0].strip().strip("<>")
     return None
+
+
+def _origin(url: str) -> str:
+    """`scheme://host[:port]`, lower-cased; "" for something that isn't a URL."""
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}" if parts.netloc else ""
+
+
+def _web_origin(api_url: str) -> str:
+    """The web origin an API URL belongs to: api.github.com → github.com,
+    https://HOST/api/v3 → https://HOST."""
+    origin = _origin(api_url)
+    return origin.replace("://api.", "://", 1) if "://api." in origin else origin

@@ -29,6 +29,7 @@ from tracker.connectors import (
     RateLimited,
     Redactor,
     RemoteTicket,
+    ServerIdentity,
     Target,
     TicketChanges,
     TicketDraft,
@@ -209,6 +210,39 @@ class JiraConnector(GuardedCalls):
             ours, theirs = urlsplit(self.url), urlsplit(ref.url)
             return ours.netloc.lower() == theirs.netloc.lower() and "/browse/" in theirs.path
         return False
+
+    # ----- server identity --------------------------------------------------------------
+
+    _server: ServerIdentity | None = None
+
+    def server_identity(self) -> ServerIdentity:
+        """Which Jira this is, so a store is never used against another one. Cloud: the
+        site's cloudId from `/_edge/tenant_info` (a site's URL can change, its cloudId
+        doesn't). Server/Data Center has no public instance id: serverInfo's `baseUrl`
+        (the server's own idea of its URL) and `deploymentType`. One request, cached."""
+        if self._server is None:
+            self._server = self._read_server_identity()
+        return self._server
+
+    def _read_server_identity(self) -> ServerIdentity:
+        if self.cloud:
+            tenant = f"{self.url}/_edge/tenant_info"
+            try:
+                response = self._call(
+                    "read the site's cloudId", lambda: self._client._session.get(tenant)
+                )
+                cloud_id = str(response.json().get("cloudId") or "")
+                if cloud_id:
+                    return ServerIdentity(f"jira-cloud:{cloud_id}", self.url, "Cloud")
+            except ConnectorError as error:
+                if error.status != 404:  # not a Cloud site after all: ask serverInfo
+                    raise
+            except ValueError:  # not JSON: not a Cloud site's answer either
+                pass
+        info = self._call("read serverInfo", self._client.server_info)
+        base = _canonical_url(str(info.get("baseUrl") or self.url))
+        kind = str(info.get("deploymentType") or ("Cloud" if self.cloud else "Server"))
+        return ServerIdentity(f"jira:{base}", base, kind)
 
     # ----- create ---------------------------------------------------------------------
 
@@ -722,3 +756,9 @@ def _stub(key: str, server: str, identity: str) -> RemoteTicket:
         labels=(),
         updated_at=datetime.now(UTC),
     )
+
+
+def _canonical_url(url: str) -> str:
+    """Scheme and host lower-cased, no trailing slash: one server, one spelling."""
+    parts = urlsplit(url.strip().rstrip("/"))
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
