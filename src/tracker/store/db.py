@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, inspect, update
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
@@ -119,6 +120,54 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> 
         cursor.close()
 
 
+DAMAGED_HINT = (
+    "restore it from a backup, or move it aside and run `tracker sync` again: tracker "
+    "re-links tickets by the item id each one carries"
+)
+# SQLite errors that say the file is busy or out of reach, not damaged.
+_NOT_DAMAGE = ("database is locked", "database table is locked", "unable to open", "readonly")
+
+
+def damaged_store_error(url: URL, error: Exception) -> StoreError:
+    """One line for a SQLite store whose file is damaged (or otherwise unusable)."""
+    return StoreError(
+        f"the SQLite store {describe_url(url)} is damaged ({_first_line(error, url)})",
+        hint=DAMAGED_HINT,
+    )
+
+
+def _is_damage(error: BaseException) -> bool:
+    original = getattr(error, "orig", None) or error
+    if not isinstance(original, sqlite3.DatabaseError):
+        return False
+    text = str(original).lower()
+    return not any(part in text for part in _NOT_DAMAGE)
+
+
+def _sqlite_damage_as_store_error(context: ExceptionContext) -> None:
+    """Any SQLite error that means a damaged file, wherever a command meets it, becomes
+    the one StoreError with advice (the CLI prints it, exit 2) instead of a traceback."""
+    error = context.original_exception
+    engine = context.engine
+    if engine is not None and isinstance(error, Exception) and _is_damage(error):
+        raise damaged_store_error(engine.url, error) from error
+
+
+def quick_check(engine: Engine) -> None:
+    """`PRAGMA quick_check` (b-tree structure, free list, record formats; not index
+    contents): a page overwritten by a crash or a disk fault is found on open, before a
+    command reads wrong data from it or writes on top of it."""
+    try:
+        with engine.connect() as connection:
+            rows = [str(row[0]) for row in connection.exec_driver_sql("PRAGMA quick_check")]
+    except StoreError:
+        raise
+    except (OperationalError, DatabaseError) as error:
+        raise connection_error(engine.url, error) from error
+    if rows != ["ok"]:
+        raise damaged_store_error(engine.url, RuntimeError(rows[0] if rows else "no answer"))
+
+
 def create_store_engine(url: URL) -> Engine:
     """An engine with tracker's connection settings for the URL's backend."""
     if url.get_backend_name() == "sqlite":
@@ -133,6 +182,7 @@ def create_store_engine(url: URL) -> Engine:
                 ) from error
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "handle_error", _sqlite_damage_as_store_error)
         return engine
     return create_engine(
         url,
@@ -147,7 +197,7 @@ def connection_error(url: URL, error: Exception) -> StoreError:
     if url.get_backend_name() == "sqlite":
         return StoreError(
             f"{where} is not a usable SQLite database ({_first_line(error, url)})",
-            hint="move the file aside and run again to start a fresh store, or restore a backup",
+            hint=DAMAGED_HINT,
         )
     return StoreError(
         f"cannot connect to PostgreSQL at {where} ({_first_line(error, url)})",
@@ -325,9 +375,12 @@ def open_store(url: str, *, upgrade: bool = True, create: bool = True) -> Store:
     file = sqlite_file(parsed)
     if not create and file is not None and not file.exists():
         raise StoreError(f"no store yet at {file}; run `tracker sync` first")
+    existed = file is not None and file.exists()
     engine = create_store_engine(parsed)
     self_upgrading = upgrade and engine.dialect.name == "sqlite"
     try:
+        if existed:
+            quick_check(engine)
         try:
             state = read_schema_state(engine)
         except StoreError:
