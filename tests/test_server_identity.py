@@ -6,19 +6,24 @@ its GitHub another web origin, though its tickets have the same keys (ENG-1, acm
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
+from rich.console import Console
 
 from tests.cli_helpers import run_tracker
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
+from tracker.cli.remind import run_reminders
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
 from tracker.store import open_store
-from tracker.sync.servers import known_servers
+from tracker.sync.servers import ServerMismatchError, known_servers
 
 
 @pytest.fixture
@@ -193,3 +198,28 @@ def test_forget_server_with_nothing_recorded_says_so(world: SyncWorld) -> None:
     outcome = tracker(world, "db", "forget-server", "jira")
     assert outcome.returncode == 0, outcome.stderr
     assert "no jira server recorded" in outcome.stdout
+
+
+def test_reminders_refuse_to_comment_on_another_server(
+    world: SyncWorld,
+    jira_sandbox: JiraSandbox,
+    github_sandbox: GitHubSandbox,
+    other_jira: JiraSandbox,
+) -> None:
+    with time_machine.travel(datetime(2026, 11, 25, 9, 0, tzinfo=UTC), tick=True):
+        assert world.sync().exit_code == 0
+        migrated = {k: v for k, v in jira_sandbox.dump_state().items() if k != "cloud_id"}
+        other_jira.load_state(migrated)  # the same keys: comments would land on them
+        moved = pointed_at(world, other_jira, github_sandbox)
+        rows_before = store_rows(world)
+
+        with pytest.raises(ServerMismatchError):
+            run_reminders(
+                moved.config,
+                as_of=date(2026, 11, 25),
+                console=Console(file=io.StringIO()),
+                env=moved.env,
+            )
+
+    assert all(not issue["comments"] for issue in other_jira.issues())
+    assert store_rows(world) == rows_before

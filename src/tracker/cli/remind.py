@@ -125,6 +125,8 @@ def run_reminders(
     try:
         # a dry run only reads: no lock file, no run recorded
         with nullcontext() if dry_run else run_lock(config.database_url, purpose="remind"):
+            if comments and config.reminders.enabled and not dry_run and len(config.connectors):
+                _check_servers(store, config, env)
             run_id = None if dry_run else store.start_run("digest", now=now)
             try:
                 _remind(
@@ -150,6 +152,14 @@ def run_reminders(
     if failure is not None:
         raise failure
     return result
+
+
+def _check_servers(store: Store, config: Config, env: Mapping[str, str] | None) -> None:
+    """Comments go to the tickets the store names: only on the servers it was synced with."""
+    from tracker.sync.connectors import ConnectorPool
+    from tracker.sync.servers import check_servers
+
+    check_servers(store, ConnectorPool(config, env=env), record=False)
 
 
 def _remind(
