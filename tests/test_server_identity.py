@@ -20,6 +20,7 @@ from rich.console import Console
 from tests.cli_helpers import run_tracker
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
+from tracker.connectors import load_connector
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
 from tracker.store import open_store
@@ -223,3 +224,24 @@ def test_reminders_refuse_to_comment_on_another_server(
 
     assert all(not issue["comments"] for issue in other_jira.issues())
     assert store_rows(world) == rows_before
+
+
+def test_jira_data_center_is_known_by_its_server_info_base_url_in_one_request(
+    jira_server_sandbox: JiraSandbox,
+) -> None:
+    connector = load_connector(
+        "jira",
+        {"url": jira_server_sandbox.base_url, "flavour": "server", "token": "${T}"},
+        env={"T": jira_server_sandbox.token},
+    )
+    jira_server_sandbox.requests.reset()
+
+    first, again = connector.server_identity(), connector.server_identity()
+
+    assert first == again
+    assert (first.id, first.url, first.deployment) == (
+        f"jira:{jira_server_sandbox.base_url}",
+        jira_server_sandbox.base_url,
+        "Server",
+    )
+    assert jira_server_sandbox.requests.snapshot()["by_route"] == {"GET /rest/api/2/serverInfo": 1}

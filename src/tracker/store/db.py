@@ -125,7 +125,7 @@ DAMAGED_HINT = (
     "re-links tickets by the item id each one carries"
 )
 # SQLite errors that say the file is busy or out of reach, not damaged.
-_NOT_DAMAGE = ("database is locked", "database table is locked", "unable to open", "readonly")
+_NOT_DAMAGE = ("is locked", "unable to open", "readonly", "disk is full", "interrupted")
 
 
 def damaged_store_error(url: URL, error: Exception) -> StoreError:
