@@ -145,7 +145,7 @@ class ServerIdentity:
 
     def describe(self) -> str:
         where = f"{self.url} ({self.deployment})" if self.deployment else self.url
-        return where if self.id in (self.url, "") else f"{where}, id {self.id}"
+        return where if not self.id or self.url in self.id else f"{where}, id {self.id}"
 
     def to_json(self) -> dict[str, str]:
         return {"id": self.id, "url": self.url, "deployment": self.deployment}

@@ -216,7 +216,7 @@ class GitHubConnector(GuardedCalls):
                 if error.status != 403:
                     raise
                 web = _web_origin(self.url)
-            kind = "github.com" if web == "https://github.com" else "GitHub Enterprise"
+            kind = "GitHub" if web == "https://github.com" else "GitHub Enterprise"
             self._server = ServerIdentity(f"github:{web}", web, kind)
         return self._server
 
