@@ -245,3 +245,11 @@ def test_jira_data_center_is_known_by_its_server_info_base_url_in_one_request(
         "Server",
     )
     assert jira_server_sandbox.requests.snapshot()["by_route"] == {"GET /rest/api/2/serverInfo": 1}
+
+
+def test_a_sandbox_state_file_keeps_the_site_id_across_restarts(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.json"
+    with JiraSandbox(state_file=state) as first:
+        site = first.cloud_id
+    with JiraSandbox(state_file=state) as restarted:
+        assert restarted.cloud_id == site
