@@ -489,7 +489,7 @@ def main() -> None:
     parser.add_argument("--search-lag", type=float, default=30.0, help="Jira search lag, s")
     parser.add_argument("--latency-ms", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=20261206)
-    parser.add_argument("--lanes", type=int, default=2, help="kill points run this many at once")
+    parser.add_argument("--lanes", type=int, default=3, help="kill points run this many at once")
     parser.add_argument("--skip-kills", action="store_true")
     parser.add_argument("--skip-faults", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the run folders (printed)")
