@@ -168,10 +168,13 @@ class GitHubConnector(GuardedCalls):
 
     @cached_property
     def _own_account(self) -> str:
-        return (
-            login_of(self._call("read the signed-in account", lambda: self._get_json("/user")))
-            or ""
-        )
+        return login_of(self._user) or ""
+
+    @cached_property
+    def _user(self) -> dict[str, Any]:
+        """`GET /user`, once per connector: the account's login and the instance it lives on
+        (`account()` and `server_identity()` share it)."""
+        return self._call("read the signed-in account", lambda: self._get_json("/user"))
 
     def check_target(self, target: Target) -> None:
         repo = _target_repo(target)
@@ -210,8 +213,7 @@ class GitHubConnector(GuardedCalls):
         request, cached."""
         if self._server is None:
             try:
-                me = self._call("read the token's account", lambda: self._get_json("/user"))
-                web = _origin(str(me.get("html_url") or "")) or _web_origin(self.url)
+                web = _origin(str(self._user.get("html_url") or "")) or _web_origin(self.url)
             except ConnectorError as error:
                 if error.status != 403:
                     raise
