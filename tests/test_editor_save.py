@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,28 @@ def test_a_killed_saves_temporary_file_is_removed_by_the_next_run_which_says_so(
     result = world.sync()
     assert not leftover.exists()
     assert any(LEFTOVER in w and "interrupted save" in w for w in result.warnings)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_fresh_temporary_file_of_a_dead_process_is_removed_by_an_immediate_rerun(
+    world: SyncWorld,
+) -> None:
+    name = f".en.md.p{_dead_pid()}.k3x9_q2a.tmp"
+    leftover = _leave(world, name, age=0)
+    result = world.sync()
+    assert not leftover.exists()
+    assert any(name in w for w in result.warnings)
+
+
+def test_a_fresh_temporary_file_of_a_live_process_is_kept(world: SyncWorld) -> None:
+    kept = _leave(world, f".en.md.p{os.getppid()}.k3x9_q2a.tmp", age=0)
+    world.sync()
+    assert kept.exists()
 
 
 def test_a_dry_run_leaves_temporary_files_alone(world: SyncWorld) -> None:

@@ -1,7 +1,7 @@
 """Saving a document without ever overwriting someone else's edit.
 
 `save_if_unchanged` writes the new bytes to a hidden temporary file beside the document
-(`.NAME.XXXXXXXX.tmp`, fsynced, the document's mode), then puts it in place. A plain
+(`.NAME.p<pid>.XXXXXXXX.tmp`, fsynced, the document's mode), then puts it in place. A plain
 check-then-rename leaves a window: an edit landing between the last check and the
 rename is silently replaced. So on Linux the two names are *exchanged*
 (`renameat2(RENAME_EXCHANGE)`, atomic): afterwards the temporary name holds exactly
@@ -16,8 +16,9 @@ last check sits right before the rename: the window shrinks to microseconds but 
 not closed.
 
 A process killed mid-save leaves its temporary file behind; `leftover_temp_files`
-finds those (tracker's own name pattern, beside an existing document, a minute old)
-for the next sync run to remove under its run lock.
+finds those (tracker's own name pattern, beside an existing document, written by a
+process that no longer runs — or, without that, a minute old) for the next sync run to
+remove under its run lock.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ from pathlib import Path
 from tracker.errors import StaleDocumentError
 
 TEMP_SUFFIX = ".tmp"
-# tempfile's names: the prefix, 8 random characters from [a-z0-9_], the suffix.
-_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+# tempfile's names: the prefix (`.NAME.p<pid>.`), 8 random characters from [a-z0-9_], the
+# suffix. The saving process's id says at once whether a save can still be live.
+_TEMP_NAME = re.compile(
+    r"^\.(?P<name>.+?)(?:\.p(?P<pid>[0-9]+))?\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$"
+)
 LEFTOVER_AGE_SECONDS = 60.0  # a live save keeps its temporary file for milliseconds
 CRASH_HOOK_ENV = "TRACKER_TEST_CRASH_AFTER"  # "save": killed with the temporary file written
 _AT_FDCWD = -100
@@ -62,7 +66,9 @@ def save_if_unchanged(
         path = path.resolve()
     check_unchanged(path, read_sha256)
     mode = path.stat().st_mode & 0o7777
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    handle, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.p{os.getpid()}.", suffix=TEMP_SUFFIX
+    )
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -160,12 +166,26 @@ def _digest(path: Path) -> str | None:
 
 def leftover_temp_files(folder: Path, *, now: float) -> list[Path]:
     """Temporary files of saves that never finished: tracker's own name pattern, beside
-    a document that exists, untouched for a minute (`now` is the wall clock, as mtimes)."""
+    a document that exists, and either saved by a process that is gone or (names without
+    a process id, or an id now reused) untouched for a minute (`now`: the wall clock)."""
     found = []
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         match = _TEMP_NAME.match(entry.name)
         if match is None or not (folder / match["name"]).is_file() or not entry.is_file():
             continue
-        if now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS:
+        saver = int(match["pid"]) if match["pid"] else None
+        if saver is not None and saver != os.getpid() and not _alive(saver):
+            found.append(entry)
+        elif now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS:
             found.append(entry)
     return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process (or a number no process can have: keep it)
+    return True
