@@ -231,3 +231,18 @@ def test_opening_an_existing_sqlite_store_without_create_reads_it(tmp_path: Path
         assert current_schema(url).up_to_date
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_a_missing_postgresql_database_says_to_create_it(postgres_url: str) -> None:
+    missing = postgres_url.rsplit("/", 1)[0] + "/tracker_no_such_database"
+    with pytest.raises(StoreError) as caught:
+        open_store(missing)
+    assert "does not exist" in str(caught.value)
+    assert caught.value.hint is not None and caught.value.hint.startswith("create the database")
+
+
+def test_an_unreachable_postgresql_server_says_to_start_it() -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql+psycopg://nobody@127.0.0.1:9/db")
+    assert caught.value.hint is not None and caught.value.hint.startswith("start the server")

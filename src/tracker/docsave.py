@@ -173,12 +173,16 @@ def leftover_temp_files(folder: Path, *, now: float) -> list[Path]:
         match = _TEMP_NAME.match(entry.name)
         if match is None or not (folder / match["name"]).is_file() or not entry.is_file():
             continue
-        saver = int(match["pid"]) if match["pid"] else None
-        if saver is not None and saver != os.getpid() and not _alive(saver):
-            found.append(entry)
-        elif now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS:
+        if _abandoned(entry, match["pid"], now=now):
             found.append(entry)
     return found
+
+
+def _abandoned(entry: Path, pid: str | None, *, now: float) -> bool:
+    saver = int(pid) if pid else None
+    if saver is not None and saver != os.getpid() and not _alive(saver):
+        return True
+    return now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS
 
 
 def _alive(pid: int) -> bool:

@@ -199,10 +199,19 @@ def connection_error(url: URL, error: Exception) -> StoreError:
             f"{where} is not a usable SQLite database ({_first_line(error, url)})",
             hint=DAMAGED_HINT,
         )
-    return StoreError(
-        f"cannot connect to PostgreSQL at {where} ({_first_line(error, url)})",
-        hint="start the server or fix database_url / TRACKER_DATABASE_URL",
-    )
+    cause = _first_line(error, url)
+    return StoreError(f"cannot connect to PostgreSQL at {where} ({cause})", hint=_pg_hint(cause))
+
+
+def _pg_hint(cause: str) -> str:
+    """What to do, by what PostgreSQL said (its English messages; else the general advice)."""
+    fix = "fix database_url / TRACKER_DATABASE_URL"
+    lowered = cause.lower()
+    if "does not exist" in lowered and "database" in lowered:
+        return f"create the database (createdb NAME) or {fix}"
+    if "password" in lowered or "authentication" in lowered:
+        return f"check the user's password (PGPASSWORD or ~/.pgpass) or {fix}"
+    return f"start the server or {fix}"
 
 
 def _first_line(error: Exception, url: URL) -> str:
