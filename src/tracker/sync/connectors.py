@@ -24,18 +24,9 @@ from tracker.errors import ConfigError
 from tracker.model import TicketRef, TicketSystem
 
 # The connector calls that talk to the ticket system (the rest are pure).
-_REMOTE_CALLS = frozenset(
-    {
-        "check",
-        "check_target",
-        "create",
-        "update",
-        "fetch",
-        "fetch_changed_since",
-        "find_by_identity",
-        "add_comment",
-    }
-)
+# The protocol's methods that answer without a request; every other public method may
+# reach the system, so it is guarded (a new protocol method is guarded by default).
+_LOCAL_CALLS = frozenset({"owns", "from_settings"})
 
 
 class SystemUnreachable(ConnectorError):
@@ -70,7 +61,7 @@ class _Guarded:
 
     def __getattr__(self, attribute: str) -> Any:
         value = getattr(self._connector, attribute)
-        if attribute in _REMOTE_CALLS and callable(value):
+        if callable(value) and not attribute.startswith("_") and attribute not in _LOCAL_CALLS:
             return partial(self._call, value)
         return value
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
-from tracker.connectors import ServerIdentity
+from tracker.connectors import ConnectorError, ServerIdentity
 from tracker.errors import TrackerError
 from tracker.store import Store
 from tracker.store.models import SyncState
@@ -50,7 +50,15 @@ def check_servers(
     by the connector) and refuse a store synced with another. With `record`, a server
     seen for the first time (or at a new URL with the same id) is written down."""
     known = known_servers(store)
-    seen = {name: pool.get(name).server_identity() for name in pool.names}
+    seen: dict[str, ServerIdentity] = {}
+    for name in pool.names:
+        try:
+            seen[name] = pool.get(name).server_identity()
+        except ConnectorError:
+            if name not in pool.unreachable:
+                raise
+            # Unreachable: the pool now refuses every call to it this run, so nothing is
+            # written there; the run names the cause once (and checks again next time).
     mismatched = [name for name, server in seen.items() if _differs(known.get(name), server)]
     if mismatched:
         raise mismatch_error(store, {name: (known[name], seen[name]) for name in mismatched})
