@@ -42,8 +42,8 @@ from tracker.parse.values import STATUS_EMOJI, render_status
 __all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
 
 EDITABLE_COLUMNS = frozenset({"ticket", "status", "owner", "due", "priority", "action", "type"})
-_NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
-_MARKER = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)]))([ \t]+|$)")
+_SPACE_RUN = re.compile(r"\s+")
+_MARKER = re.compile(r"^([ \t]*+(?:>[ \t]?+)*+[ \t]*+(?:[-*+]|\d{1,9}[.)]))([ \t]+|$)")
 _CHECKBOX_AFTER_MARKER = re.compile(r"\[([ xX]?)\]")
 _STATUS_EMOJI = re.compile("[" + "".join(STATUS_EMOJI) + "]\ufe0f?")
 _SPACES_AFTER = re.compile(r"[ \t]*")
@@ -66,7 +66,13 @@ class UnknownItemError(KeyError):
 
 def escape_cell(value: str) -> str:
     """Text that stays inside one table cell: newlines become spaces, `|` is escaped."""
-    return _NEWLINES.sub(" ", value).strip().replace("|", "\\|")
+    return _SPACE_RUN.sub(_one_line, value).strip().replace("|", "\\|")
+
+
+def _one_line(space: re.Match[str]) -> str:
+    """A run of whitespace holding a line break becomes one space; others stay."""
+    run = space[0]
+    return " " if "\n" in run or "\r" in run else run
 
 
 def _fit(old: str, text: str, *, opened: bool, closed: bool) -> str:

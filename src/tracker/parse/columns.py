@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tracker.parse.scan import closing_brackets
 from tracker.parse.values import plain
 
 CANONICAL_COLUMNS = ("action", "owner", "due", "ticket", "status", "priority", "type")
@@ -107,13 +108,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "type": ("type", "category", "kind", "类型", "分类", "类别"),
 }
 _BY_ALIAS = {alias: column for column, aliases in _ALIASES.items() for alias in aliases}
-_HINT = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
 _SPACES = re.compile(r"\s+")
 
 
 def normalise_header(text: str) -> str:
     header = _SPACES.sub(" ", plain(text)).casefold().strip(" :：")
-    header = _HINT.sub("", header).strip()
+    hint = closing_brackets(header, len(header))
+    if hint is not None and hint[0]:  # a trailing `(hint)`: from its first opening bracket
+        header = header[: hint[0][0]].strip()
     return header.rstrip(" #").strip()
 
 
