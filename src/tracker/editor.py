@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tracker.docsave import save_if_unchanged
 from tracker.model import Postmortem, Status
-from tracker.parse import parse_with_layout
+from tracker.parse import DEFAULT_LIMITS, Limits, parse_with_layout
 from tracker.parse.columns import DEFAULT_HEADERS
 from tracker.parse.identity import document_key
 from tracker.parse.layout import Layout, ListItemLayout, TableLayout, TablePlace
@@ -133,13 +133,17 @@ class DocumentEditor:
         key: str | None = None,
         root: Path | str | None = None,
         status_words: Mapping[str, str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> DocumentEditor:
-        """Read the file's bytes once, parse them, remember their sha256."""
+        """Read the file's bytes once, parse them, remember their sha256.
+
+        A document over `limits` opens with no items (and the parser's warning).
+        """
         file = Path(path)
         data = file.read_bytes()
         doc_key = key if key is not None else document_key(file, root)
         postmortem, layout = parse_with_layout(
-            data, str(path), key=doc_key, status_words=status_words
+            data, str(path), key=doc_key, status_words=status_words, limits=limits
         )
         return cls(file, data, postmortem, layout)
 
