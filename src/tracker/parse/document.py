@@ -397,7 +397,9 @@ class _Walker:
             warnings.append(("bad-date", f"due date {fields.raw.get('due', '')!r} is not a date"))
         item.status = status or section.label_status or section.status or Status.OPEN
         text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
-        place = ListItemLayout(marker_line, text_map[0], text_map[1], section.language)
+        place = ListItemLayout(
+            marker_line, text_map[0], text_map[1], section.language, paragraph=first is not None
+        )
         tracked = (
             fields.checkbox is not None
             or fields.emoji
