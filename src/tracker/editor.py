@@ -266,8 +266,8 @@ class DocumentEditor:
 
         `|x|\t|prevent|\t|Kim|` under a three-column header is read from its filled
         cells only, a rule that holds while the filled cells number the header's columns.
-        A new empty cell would break it and shift the row's reading, so the row keeps
-        just the cells it is read from (each byte for byte) before the cell is added.
+        A new empty cell (or a cleared one) would break it and shift the row's reading,
+        so the row first keeps just the cells it is read from, each byte for byte.
         """
         line = self._lines[row.line]
         spans = row_cells(line, quoted=quoted)
@@ -413,6 +413,8 @@ class DocumentEditor:
             self._add_column(table, column, None, {row.line: escape_cell(text)})
             return
         logical = table.columns[column]
+        if status is None and not escape_cell(value):  # a cleared cell: see _keep_read_cells
+            self._keep_read_cells(row, table.quoted)
         if row.cells[logical] < 0:
             self._pad_row(row.line, logical + 1, table.quoted)
             row.cells[logical] = logical
