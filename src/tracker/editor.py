@@ -528,7 +528,7 @@ class DocumentEditor:
             return
         has_field = self._set_status_field(place, status)
         line = self._lines[place.marker_line]
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line_body(line))
         if marker is None:
             raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
         rest = marker.end()
@@ -573,7 +573,7 @@ class DocumentEditor:
         the block stays the item's detail, so the item reads as before plus `text`.
         """
         line = self._lines[place.marker_line]
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line_body(line))
         if marker is None:
             raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
         body = line_body(line)
@@ -623,7 +623,7 @@ class DocumentEditor:
             self._open_paragraph(place, "[x]" if checked else "[ ]")
             return
         line = self._lines[place.marker_line]
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line_body(line))
         if marker is None:
             raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
         mark = "[x]" if checked else "[ ]"

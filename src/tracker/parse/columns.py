@@ -136,20 +136,22 @@ def map_columns(headers: list[str]) -> dict[str, int]:
     An `Issue`/`问题` column before the action column describes the problem, not a
     ticket, so it stays an extra.
     """
+    found = [canonical_column(header) for header in headers]
+    action = found.index("action") if "action" in found else -1
     columns: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        column = canonical_column(header)
+    for index, column in enumerate(found):
+        if (
+            column == "ticket"
+            and index < action
+            and normalise_header(headers[index])
+            in (
+                "issue",
+                "issues",
+            )
+        ):
+            continue  # the problem, not a ticket: a later Ticket column is the ticket
         if column is not None and column not in columns:
             columns[column] = index
-    ticket = columns.get("ticket")
-    action = columns.get("action")
-    if (
-        ticket is not None
-        and action is not None
-        and ticket < action
-        and normalise_header(headers[ticket]) in ("issue", "issues")
-    ):
-        del columns["ticket"]
     return columns
 
 

@@ -74,24 +74,26 @@ def differences(
 ) -> list[str]:
     """Fields that read differently, except `allowed` ones.
 
-    A raw cell that is new and empty (a column added to the item's table) is no change;
-    `edited_raw` is the one raw cell the edit writes.
+    A cell that is new and empty (a column added to the item's table, or a short row
+    padded to reach the written cell) is no change; `edited_raw` is the one raw cell the
+    edit writes.
     """
     skip = set(allowed)
     changed = [
         name
         for name in FIELDS
-        if name not in skip and name != "raw" and before[name] != after[name]
+        if name not in skip and name not in ("raw", "extras") and before[name] != after[name]
     ]
-    if "raw" not in skip:
-        old, new = before["raw"], after["raw"]
+    for name in ("raw", "extras"):
+        if name in skip:
+            continue
+        old, new = before[name], after[name]
         assert isinstance(old, dict) and isinstance(new, dict)
-        keys = (set(old) | set(new)) - {edited_raw}
-        for key in sorted(keys):
+        for key in sorted((set(old) | set(new)) - ({edited_raw} if name == "raw" else set())):
             if key not in old and new.get(key) == "":
                 continue
             if old.get(key) != new.get(key):
-                changed.append(f"raw {key}")
+                changed.append(f"{name} {key}")
     return changed
 
 
