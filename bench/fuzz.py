@@ -305,10 +305,16 @@ WEIGHTS = {"run": 2, "surplus": 4, "clear-cell": 2, "lead": 2, "list-opening": 3
 
 
 def reads(item: ActionItem) -> tuple[object, ...]:
-    """What a reader sees of an item, but its raw cells and line."""
+    """What a reader sees of an item, but its cells as written and its line."""
     tickets = [(ref.system, ref.key, ref.url) for ref in item.tickets]
     fields = (item.id, item.kind, item.action, item.owners, item.due, item.priority)
-    return (*fields, item.status, tickets, item.type, item.extras, item.table_index, item.row_index)
+    return (*fields, item.status, tickets, item.type, item.table_index, item.row_index)
+
+
+def same_cells(old: dict[str, str], new: dict[str, str]) -> bool:
+    """Cells as written are unchanged; a cell that is new and blank (a column added, a
+    short row padded to reach it) reads as the missing cell it was."""
+    return {key: text for key, text in new.items() if key in old or text} == old
 
 
 def other_change(before: list[ActionItem], after: list[ActionItem], edited: int) -> str | None:
@@ -322,9 +328,8 @@ def other_change(before: list[ActionItem], after: list[ActionItem], edited: int)
             return (
                 f"item at line {old.line} ({old.action[:40]!r}) read {reads(old)} then {reads(new)}"
             )
-        raw = {key: text for key, text in new.raw.items() if key in old.raw or text}
-        if raw != old.raw:
-            return f"item at line {old.line} raw {old.raw} became {new.raw}"
+        if not same_cells(old.raw, new.raw) or not same_cells(old.extras, new.extras):
+            return f"item at line {old.line} cells {old.raw} {old.extras} became {new.raw} {new.extras}"
     return None
 
 

@@ -5,7 +5,14 @@ ever replaces text inside one line: a table cell between its pipes, a checkbox, 
 `key: value` field of a list item. Adding a column inserts one cell into each row of
 that table. So rendering without edits gives back the exact bytes read (BOM, CRLF,
 trailing spaces, alignment rows, wide characters), and after an edit every other line
-is byte-identical.
+is byte-identical. Two edits reshape one line: a row read from its filled cells
+(`|x|\t|prevent|\t|Kim|`) keeps only those when an empty cell is added or one is
+cleared, and a list item whose marker line opens another block (`- 1. Add X`) gets its
+checkbox or field on a new line before that block.
+
+Every edit is checked: the document is re-parsed, and unless every other item reads
+exactly as before and the edited item reads as intended, the edit is undone and
+UnsafeEditError (naming file:line) is raised.
 
 Saving is atomic (temporary file in the same folder, fsync, rename, original mode kept)
 and refused with StaleDocumentError when the file on disk no longer has the bytes that
