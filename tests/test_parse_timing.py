@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.cli_helpers import invoke_tracker
 from tracker.editor import DocumentEditor, escape_cell
 from tracker.parse import Limits, iter_documents, parse_file, parse_text
 from tracker.parse.columns import normalise_header
@@ -181,3 +182,20 @@ def test_the_editor_refuses_to_edit_a_document_it_skipped(tmp_path: Path) -> Non
 
     assert editor.postmortem.items == []
     assert [w.code for w in editor.postmortem.warnings] == ["too-large"]
+
+
+def test_scan_takes_the_size_limit_from_the_documents_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "tracker.toml").write_text(
+        '[documents]\npaths = ["pm"]\nmax_document_bytes = 1000\n', encoding="utf-8"
+    )
+    (tmp_path / "pm").mkdir()
+    (tmp_path / "pm" / "big.md").write_text(_document(_run("a", 5_000)), encoding="utf-8")
+
+    outcome = invoke_tracker(
+        "scan", "--strict", capsys=capsys, monkeypatch=monkeypatch, cwd=tmp_path
+    )
+
+    assert outcome.returncode == 1
+    assert "big.md:1: too-large" in outcome.stdout + outcome.stderr
