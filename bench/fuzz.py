@@ -1,7 +1,7 @@
 """Fuzz the parser and the editor's write-back round trip.
 
 Takes real postmortems (examples/, the documents embedded in tests/test_parse_*.py and
-tests/test_editor.py, and the shared corpus when it is there) and generated ones (the
+tests/test_editor.py, and the corpus vendored in tests/corpus/) and generated ones (the
 generator of bench/parse.py), mutates them the ways fuzzing found to hurt (runs of `[`,
 `(`, `*`, capitals …; surplus and missing cells; NBSP and spaces before table lines;
 list texts starting `1. `, `# `, `- `; line endings, BOM, truncation, random markup),
@@ -62,7 +62,7 @@ def _test_documents(path: Path) -> list[str]:
 
 
 def seed_documents(
-    corpus: Path = REPO.parent / "shared" / "corpus" / "postmortems",
+    corpus: Path = REPO / "tests" / "corpus",
 ) -> list[tuple[str, str]]:
     """(name, text) of every real document the harness mutates."""
     docs: list[tuple[str, str]] = []
@@ -462,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--corpus",
         type=Path,
-        default=REPO.parent / "shared" / "corpus" / "postmortems",
+        default=REPO / "tests" / "corpus",
         help="more real postmortems to mutate, when the folder exists",
     )
     args = parser.parse_args(argv)
