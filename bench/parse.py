@@ -417,11 +417,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.rss_child:
         rss_child(Path(args.rss_child), args.n)
         return 0
-    rss_sizes: tuple[int, ...] = (args.n,) if args.quick else RSS_SIZES
+    rss_sizes: tuple[int, ...] = () if args.no_rss else (args.n,) if args.quick else RSS_SIZES
     with tempfile.TemporaryDirectory(prefix="tracker-bench-") as tmp:
         directory = Path(args.dir) if args.dir else Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
-        needed = max(args.n, *rss_sizes)
+        needed = max(args.n, *rss_sizes) if rss_sizes else args.n
         existing = len(corpus_files(directory, needed))
         started = time.perf_counter()
         if existing < needed or not (directory / MANIFEST).exists():
@@ -450,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         written = items_written(directory, len(files))
         print(f"action items found / written : {items:,} / {written:,}")
         print(f"ratio scan / bare            : {scan / bare:.2f}x   (aim <= 1.5x)")
-        print("peak RSS, scan only, fresh process per size:")
+        if rss_sizes:
+            print("peak RSS, scan only, fresh process per size:")
         for size in rss_sizes:
             rss = measure_rss(directory, size)
             print(
@@ -467,6 +468,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=2_000, help="documents to time (default 2000)")
     parser.add_argument("--quick", action="store_true", help="smoke run: one pass, RSS at --n only")
     parser.add_argument("--repeat", type=int, default=3, help="timing passes; best is reported")
+    parser.add_argument("--no-rss", action="store_true", help="time only; skip the RSS runs")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--dir", help="generate into (and keep) this folder; reused if filled")
     parser.add_argument("--rss-child", help=argparse.SUPPRESS)

@@ -257,3 +257,14 @@ def test_blank_template_row_is_an_item_with_empty_fields() -> None:
 def test_html_around_an_owner_does_not_split_it() -> None:
     doc = parse_text("| Action | Owner |\n|---|---|\n| Add alert | <b>@eve</b> |\n", "pm.md")
     assert doc.items[0].owners == ["@eve"]
+
+
+def test_a_ticket_column_after_an_issue_column_holds_the_tickets() -> None:
+    doc = parse(
+        "| Issue | Action | Owner | Ticket |\n|---|---|---|---|\n"
+        "| Slow DB | Add index | @kim | ENG-4 |\n"
+    )
+
+    item = doc.items[0]
+    assert [ref.key for ref in item.tickets] == ["ENG-4"]
+    assert item.extras == {"Issue": "Slow DB"}

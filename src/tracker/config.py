@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +33,9 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from tracker.errors import ConfigError
 from tracker.model import Status
+
+if TYPE_CHECKING:
+    from tracker.parse.budget import Limits
 
 CONFIG_FILE_NAME = "tracker.toml"
 CONFIG_ENV = "TRACKER_CONFIG"
@@ -135,6 +138,14 @@ class DocumentsConfig(_Section):
     include: StringList = Field(default_factory=lambda: ["**/*.md", "**/*.markdown"])
     exclude: StringList = Field(default_factory=list)
     status_words: dict[str, Status] = Field(default_factory=dict)
+    # A bigger document, or one whose parse takes longer, is skipped with a warning.
+    max_document_bytes: int = Field(default=2_000_000, ge=0)  # 0: no limit
+    parse_timeout_seconds: float = Field(default=10.0, ge=0)  # 0: no limit
+
+    def limits(self) -> Limits:
+        from tracker.parse.budget import Limits
+
+        return Limits(self.max_document_bytes, self.parse_timeout_seconds)
 
 
 # </section:documents>

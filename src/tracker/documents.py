@@ -23,4 +23,5 @@ def configured_documents(config: Config, paths: Iterable[Path | str]) -> Iterato
         exclude=config.documents.exclude,
         status_words=dict(config.documents.status_words),
         root=config.base_dir,
+        limits=config.documents.limits(),
     )

@@ -5,7 +5,14 @@ ever replaces text inside one line: a table cell between its pipes, a checkbox, 
 `key: value` field of a list item. Adding a column inserts one cell into each row of
 that table. So rendering without edits gives back the exact bytes read (BOM, CRLF,
 trailing spaces, alignment rows, wide characters), and after an edit every other line
-is byte-identical.
+is byte-identical. Two edits reshape one line: a row read from its filled cells
+(`|x|\t|prevent|\t|Kim|`) keeps only those when an empty cell is added or one is
+cleared, and a list item whose marker line opens another block (`- 1. Add X`) gets its
+checkbox or field on a new line before that block.
+
+Every edit is checked: the document is re-parsed, and unless every other item reads
+exactly as before and the edited item reads as intended, the edit is undone and
+UnsafeEditError (naming file:line) is raised.
 
 Saving is atomic (temporary file in the same folder, fsync, rename, original mode kept)
 and refused with StaleDocumentError when the file on disk no longer has the bytes that
@@ -23,27 +30,42 @@ Item ids must be computed the same way as the scan that found them: pass `key=`
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tracker.docsave import save_if_unchanged
-from tracker.model import Postmortem, Status
-from tracker.parse import parse_with_layout
+from tracker.model import ActionItem, Postmortem, Status
+from tracker.parse import DEFAULT_LIMITS, Limits, parse_with_layout
 from tracker.parse.columns import DEFAULT_HEADERS
 from tracker.parse.identity import document_key
-from tracker.parse.layout import Layout, ListItemLayout, TableLayout, TablePlace
-from tracker.parse.lines import BOM, display_width, line_body, row_cells, split_lines
+from tracker.parse.layout import Layout, ListItemLayout, RowLayout, TableLayout, TablePlace
+from tracker.parse.lines import BOM, ROW_TRIM, display_width, line_body, row_cells, split_lines
 from tracker.parse.lists import FIELD, FIELD_KEYS
+from tracker.parse.reading import LIST_FEEDS, TABLE_FEEDS, describe_change, differences, reading
 from tracker.parse.tickets import parse_ticket_refs
-from tracker.parse.values import STATUS_EMOJI, render_status
+from tracker.parse.values import (
+    STATUS_EMOJI,
+    parse_due,
+    parse_owners,
+    parse_priority,
+    render_status,
+)
 
-__all__ = ["EDITABLE_COLUMNS", "DocumentEditor", "UnknownItemError", "escape_cell", "render_status"]
+__all__ = [
+    "EDITABLE_COLUMNS",
+    "DocumentEditor",
+    "UnknownItemError",
+    "UnsafeEditError",
+    "escape_cell",
+    "render_status",
+]
 
 EDITABLE_COLUMNS = frozenset({"ticket", "status", "owner", "due", "priority", "action", "type"})
-_NEWLINES = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
-_MARKER = re.compile(r"^([ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)]))([ \t]+|$)")
+_SPACE_RUN = re.compile(r"\s+")
+_MARKER = re.compile(r"^([ \t]*+(?:>[ \t]?+)*+[ \t]*+(?:[-*+]|\d{1,9}[.)]))([ \t]+|$)")
 _CHECKBOX_AFTER_MARKER = re.compile(r"\[([ xX]?)\]")
 _STATUS_EMOJI = re.compile("[" + "".join(STATUS_EMOJI) + "]\ufe0f?")
 _SPACES_AFTER = re.compile(r"[ \t]*")
@@ -64,9 +86,23 @@ class UnknownItemError(KeyError):
     """No item with that id in the document (it was reworded or removed)."""
 
 
+class UnsafeEditError(ValueError):
+    """An edit would change how another item reads (or not say what it should): the
+    editor undid it. The message names the file and line."""
+
+
+Intent = Callable[[ActionItem], str | None]  # what the edited item must read: None if it does
+
+
 def escape_cell(value: str) -> str:
     """Text that stays inside one table cell: newlines become spaces, `|` is escaped."""
-    return _NEWLINES.sub(" ", value).strip().replace("|", "\\|")
+    return _SPACE_RUN.sub(_one_line, value).strip().replace("|", "\\|")
+
+
+def _one_line(space: re.Match[str]) -> str:
+    """A run of whitespace holding a line break becomes one space; others stay."""
+    run = space[0]
+    return " " if "\n" in run or "\r" in run else run
 
 
 def _fit(old: str, text: str, *, opened: bool, closed: bool) -> str:
@@ -104,10 +140,23 @@ class DocumentEditor:
     one that rewords the action), so a caller can apply all its edits, then save once.
     """
 
-    def __init__(self, path: Path, data: bytes, postmortem: Postmortem, layout: Layout) -> None:
+    def __init__(
+        self,
+        path: Path,
+        data: bytes,
+        postmortem: Postmortem,
+        layout: Layout,
+        *,
+        status_words: Mapping[str, str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self.path = path
         self.postmortem = postmortem
         self._layout = layout
+        self._status_words = status_words
+        self._limits = limits
+        self._readings = [reading(item) for item in postmortem.items]
+        self._positions = {item.id: index for index, item in enumerate(postmortem.items)}
         self._original = data
         self._sha256 = hashlib.sha256(data).hexdigest()
         try:
@@ -127,15 +176,19 @@ class DocumentEditor:
         key: str | None = None,
         root: Path | str | None = None,
         status_words: Mapping[str, str] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> DocumentEditor:
-        """Read the file's bytes once, parse them, remember their sha256."""
+        """Read the file's bytes once, parse them, remember their sha256.
+
+        A document over `limits` opens with no items (and the parser's warning).
+        """
         file = Path(path)
         data = file.read_bytes()
         doc_key = key if key is not None else document_key(file, root)
         postmortem, layout = parse_with_layout(
-            data, str(path), key=doc_key, status_words=status_words
+            data, str(path), key=doc_key, status_words=status_words, limits=limits
         )
-        return cls(file, data, postmortem, layout)
+        return cls(file, data, postmortem, layout, status_words=status_words, limits=limits)
 
     # ---------------------------------------------------------------- edits
 
@@ -151,10 +204,26 @@ class DocumentEditor:
                 f"unknown column {column!r}; expected one of {sorted(EDITABLE_COLUMNS)}"
             )
         place = self._place(item_id)
+        index = self._positions[item_id]
         if isinstance(place, TablePlace):
-            self._set_table_cell(place, column, value)
+            table_place = place
+            self._guarded(
+                f"writing its {column}",
+                lambda: self._set_table_cell(table_place, column, value),
+                edited=index,
+                intent=_table_intent(column, value),
+                allowed=TABLE_FEEDS[column],
+                edited_raw=column,
+            )
         else:
-            self._set_list_field(place, column, value)
+            list_place = place
+            self._guarded(
+                f"writing its {column}",
+                lambda: self._set_list_field(list_place, column, value),
+                edited=index,
+                intent=_list_intent(column, value),
+                allowed=LIST_FEEDS.get(column, frozenset({"raw"})),
+            )
 
     def ensure_column(self, table_index: int, column: str, header: str | None = None) -> None:
         """Add `column` to a table (header, delimiter row, every row) unless it has it.
@@ -163,7 +232,11 @@ class DocumentEditor:
         """
         table = self._table(table_index)
         if column not in table.columns:
-            self._add_column(table, column, header, {})
+            self._guarded(
+                f"adding a {column} column",
+                lambda: self._add_column(table, column, header, {}),
+                edited=None,
+            )
 
     def _add_column(
         self, table: TableLayout, column: str, header: str | None, fill: dict[int, str]
@@ -183,6 +256,8 @@ class DocumentEditor:
                 text = "-" * width
             else:
                 text = fill.get(line, "")
+            if row is not None and not text and row.cells != list(range(len(row.cells))):
+                self._keep_read_cells(row, table.quoted)
             after = row.cells[last] if row is not None and row.cells[last] >= 0 else last
             self._pad_row(line, after + 1, table.quoted)
             position = self._insert_cell(line, after, text, width, table.quoted)
@@ -193,6 +268,23 @@ class DocumentEditor:
         table.headers.append(title)
         table.columns[column] = last + 1
 
+    def _keep_read_cells(self, row: RowLayout, quoted: bool) -> None:
+        """Drop the blank cells a row with surplus cells is read without.
+
+        `|x|\t|prevent|\t|Kim|` under a three-column header is read from its filled
+        cells only, a rule that holds while the filled cells number the header's columns.
+        A new empty cell (or a cleared one) would break it and shift the row's reading,
+        so the row first keeps just the cells it is read from, each byte for byte.
+        """
+        line = self._lines[row.line]
+        spans = row_cells(line, quoted=quoted)
+        kept = [spans[index] for index in row.cells if index >= 0]
+        if len(kept) == len(spans):
+            return
+        cells = "|".join(line[start:end] for start, end in kept)
+        self._lines[row.line] = line[: spans[0][0]] + cells + line[spans[-1][1] :]
+        row.cells = [position if index >= 0 else -1 for position, index in enumerate(row.cells)]
+
     def set_checkbox(self, item_id: str, checked: bool) -> None:
         """Tick or untick a list item's `[ ]`; a bullet without one gets one.
 
@@ -202,7 +294,19 @@ class DocumentEditor:
         place = self._place(item_id)
         if not isinstance(place, ListItemLayout):
             raise ValueError(f"item {item_id} is a table row, not a list item")
-        self._tick(place, checked)
+
+        def ticked(item: ActionItem) -> str | None:
+            if (item.status is Status.DONE) == checked:
+                return None
+            return f"it would read {item.status.value}"
+
+        self._guarded(
+            "ticking it" if checked else "unticking it",
+            lambda: self._tick(place, checked),
+            edited=self._positions[item_id],
+            intent=ticked,
+            allowed={"status", "raw"},
+        )
 
     # ---------------------------------------------------------------- output
 
@@ -232,6 +336,68 @@ class DocumentEditor:
         self._sha256 = hashlib.sha256(data).hexdigest()
         return True
 
+    # ---------------------------------------------------------------- checking edits
+
+    def _guarded(
+        self,
+        what: str,
+        apply: Callable[[], None],
+        *,
+        edited: int | None,
+        intent: Intent | None = None,
+        allowed: frozenset[str] | set[str] = frozenset(),
+        edited_raw: str | None = None,
+    ) -> None:
+        """Make an edit, re-parse, and undo it unless every other item reads as before
+        and the edited one reads as intended (raising UnsafeEditError, naming file:line)."""
+        lines, layout = list(self._lines), copy.deepcopy(self._layout)
+        try:
+            apply()
+            problem = self._verify(edited, intent, allowed, edited_raw)
+        except BaseException:
+            self._lines, self._layout = lines, layout
+            raise
+        if problem is not None:
+            self._lines, self._layout = lines, layout
+            subject = self.postmortem.items[edited] if edited is not None else None
+            where = f"{self.path}:{subject.line}" if subject else str(self.path)
+            name = f" of {subject.action[:60]!r}" if subject else ""
+            raise UnsafeEditError(f"{where}: {what}{name} {problem}; not written")
+
+    def _verify(
+        self,
+        edited: int | None,
+        intent: Intent | None,
+        allowed: frozenset[str] | set[str],
+        edited_raw: str | None,
+    ) -> str | None:
+        """Why the edited document is unsafe to write, or None (and remember its reading)."""
+        postmortem, _ = parse_with_layout(
+            self.render(),
+            str(self.path),
+            key=self.postmortem.key,
+            status_words=self._status_words,
+            limits=Limits(max_bytes=0, timeout=self._limits.timeout),
+        )
+        after = postmortem.items
+        change = describe_change(self._readings, after, edited=edited)
+        if change is not None:
+            index, fields = change
+            where = f"{self.path}:{after[index].line}" if index < len(after) else "the document"
+            return f"would change how the item at {where} reads ({fields})"
+        if edited is not None:
+            item = after[edited]
+            changed = differences(
+                self._readings[edited], reading(item), allowed=allowed, edited_raw=edited_raw
+            )
+            if changed:
+                return f"would change its own {', '.join(changed)}"
+            wrong = intent(item) if intent is not None else None
+            if wrong is not None:
+                return f"does not read back: {wrong}"
+        self._readings = [reading(item) for item in after]
+        return None
+
     # ---------------------------------------------------------------- internals
 
     def _place(self, item_id: str) -> TablePlace | ListItemLayout:
@@ -254,6 +420,8 @@ class DocumentEditor:
             self._add_column(table, column, None, {row.line: escape_cell(text)})
             return
         logical = table.columns[column]
+        if status is None and not escape_cell(value):  # a cleared cell: see _keep_read_cells
+            self._keep_read_cells(row, table.quoted)
         if row.cells[logical] < 0:
             self._pad_row(row.line, logical + 1, table.quoted)
             row.cells[logical] = logical
@@ -294,7 +462,7 @@ class DocumentEditor:
             if len(spans) >= count:
                 return
             body = line_body(line)
-            content_end = len(body.rstrip(" \t"))
+            content_end = len(body.rstrip(ROW_TRIM))
             trailing_pipe = bool(spans) and content_end > 0 and body[content_end - 1] == "|"
             insert = "  |" if trailing_pipe else " |  |"
             self._lines[line_no] = line[:content_end] + insert + line[content_end:]
@@ -329,7 +497,7 @@ class DocumentEditor:
             return
         if column == "action":
             raise ValueError("a list item's action text is not rewritten")
-        for line_no in range(place.text_start, place.text_end):
+        for line_no in range(place.text_start, place.text_end) if place.paragraph else ():
             line = self._lines[line_no]
             for match in FIELD.finditer(line):
                 if FIELD_KEYS.get(match["key"].casefold()) == column:
@@ -354,13 +522,20 @@ class DocumentEditor:
             joiner = "，" if place.language == "zh" else ", "
             separator = joiner if " — " in paragraph or FIELD.search(paragraph) else " — "
             addition = f"{separator}{name}{colon}{text}"
+        if not place.paragraph:
+            self._open_paragraph(place, addition.strip(" ,，"))
+            return
         self._lines[last] = line[:content_end] + addition + line[content_end:]
 
     def _set_list_status(self, place: ListItemLayout, status: Status) -> None:
         """Write `status` so that parsing the item gives it back (see the module docstring)."""
+        if not place.paragraph:
+            mark, symbol = _LIST_STATUS_MARK[status]
+            self._open_paragraph(place, mark + (" " + symbol if symbol else ""))
+            return
         has_field = self._set_status_field(place, status)
         line = self._lines[place.marker_line]
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line_body(line))
         if marker is None:
             raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
         rest = marker.end()
@@ -396,6 +571,45 @@ class DocumentEditor:
         prefix = mark + (gap + symbol if symbol else "") + (gap if body.strip() else "")
         self._lines[place.marker_line] = line[:start] + prefix + body
 
+    def _open_paragraph(self, place: ListItemLayout, text: str) -> None:
+        """Give an item whose marker line opens another block (`- 1. Add X`, `- # Add X`)
+        a first line of its own holding `text`, the block moving to the next line.
+
+        Written after the marker, `[ ]` would turn that block into the item's text and
+        reword it; on a line of its own it is the item's (otherwise empty) paragraph and
+        the block stays the item's detail, so the item reads as before plus `text`.
+        """
+        line = self._lines[place.marker_line]
+        marker = _MARKER.match(line_body(line))
+        if marker is None:
+            raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
+        body = line_body(line)
+        ending = line[len(body) :]
+        head = line[: marker.end(1)] + " " + text + (ending or "\n")
+        block = body[marker.end() :]
+        self._lines[place.marker_line] = head
+        if block.strip():
+            indent = re.sub(r"[^\t>]", " ", line[: marker.end()])
+            self._lines.insert(place.marker_line + 1, indent + block + ending)
+            self._shift_lines(after=place.marker_line)
+        elif not ending:
+            self._lines[place.marker_line] = head[:-1]
+        place.paragraph = True
+        place.text_start, place.text_end = place.marker_line, place.marker_line + 1
+
+    def _shift_lines(self, after: int) -> None:
+        """Move every place below line `after` one line down (a line was inserted)."""
+        for table in self._layout.tables:
+            table.start += table.start > after
+            table.end += table.end > after
+            for row in table.rows:
+                row.line += row.line > after
+        for place in self._layout.places.values():
+            if isinstance(place, ListItemLayout):
+                place.marker_line += place.marker_line > after
+                place.text_start += place.text_start > after
+                place.text_end += place.text_end > after
+
     def _set_status_field(self, place: ListItemLayout, status: Status) -> bool:
         """Rewrite an inline `status: …` field in its own words; False when there is none."""
         for line_no in range(place.text_start, place.text_end):
@@ -412,8 +626,11 @@ class DocumentEditor:
         return False
 
     def _tick(self, place: ListItemLayout, checked: bool) -> None:
+        if not place.paragraph:
+            self._open_paragraph(place, "[x]" if checked else "[ ]")
+            return
         line = self._lines[place.marker_line]
-        marker = _MARKER.match(line)
+        marker = _MARKER.match(line_body(line))
         if marker is None:
             raise ValueError(f"{self.path}:{place.marker_line + 1}: no list marker")
         mark = "[x]" if checked else "[ ]"
@@ -437,6 +654,49 @@ class DocumentEditor:
             self._lines[place.marker_line] = line[:rest] + mark + " " + line[rest:]
         else:
             self._lines[place.marker_line] = line[: marker.end(1)] + " " + mark + line[rest:]
+
+
+def _table_intent(column: str, value: str) -> Intent:
+    """The edited row must hold the written text (or, for a Status, read that status)."""
+    status = _as_status(value) if column == "status" else None
+
+    def check(item: ActionItem) -> str | None:
+        if status is not None:
+            return None if item.status is status else f"its status reads {item.status.value}"
+        wanted = escape_cell(value)
+        got = item.raw.get(column)
+        return None if got == wanted else f"its {column} cell reads {got!r}, not {wanted!r}"
+
+    return check
+
+
+def _list_intent(column: str, value: str) -> Intent | None:
+    """The edited list item must read the field as written."""
+    text = escape_cell(value).replace("\\|", "|")
+    if column == "status":
+        status = _as_status(value)
+        return lambda item: (
+            None if item.status is status else f"its status reads {item.status.value}"
+        )
+    if column == "ticket":
+        wanted = {ref.key for ref in parse_ticket_refs(text)}
+        return lambda item: (
+            None
+            if wanted <= {ref.key for ref in item.tickets}
+            else "its tickets lack the one written"
+        )
+    if column == "owner":
+        owners = parse_owners(text)
+        return lambda item: None if item.owners == owners else f"its owners read {item.owners}"
+    if column == "due":
+        due = parse_due(text)[0]
+        return lambda item: None if item.due == due else f"its due date reads {item.due}"
+    if column == "priority":
+        priority = parse_priority(text)
+        return lambda item: (
+            None if item.priority == priority else f"its priority reads {item.priority}"
+        )
+    return None
 
 
 def _gap(line: str, start: int) -> str:

@@ -155,6 +155,7 @@ def scan(
         exclude=[*documents_config.exclude, *(exclude or [])],
         status_words=documents_config.status_words or None,
         root=loaded.base_dir,  # the config's folder, or the current one: ids match `sync`
+        limits=documents_config.limits(),
     )
     if output is OutputFormat.JSON:
         warnings = write_json(documents, sys.stdout)

@@ -4,7 +4,8 @@ Public API (other packages import only from here):
 - `parse_text`, `parse_file`, `iter_documents`: whole documents;
 - `parse_ticket_refs`, `parse_status`, `parse_due`, `parse_owners`, `parse_priority`:
   single values, as the config loader, sync engine and report need them;
-- `render_status`: a Status in a document's own vocabulary (for writing back).
+- `render_status`: a Status in a document's own vocabulary (for writing back);
+- `Limits`: the per-document size limit and parse-time budget (`tracker.parse.budget`).
 
 Item ids are explained in `tracker.parse.identity`.
 """
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from tracker.model import ParseWarning, Postmortem
+from tracker.parse.budget import DEFAULT_LIMITS, Limits, too_large_message
 from tracker.parse.discover import DEFAULT_INCLUDE, discover
 from tracker.parse.document import parse_document
 from tracker.parse.identity import document_key, item_id
@@ -30,6 +32,8 @@ from tracker.parse.values import (
 )
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
     "decode",
     "document_key",
     "item_id",
@@ -66,10 +70,16 @@ def parse_with_layout(
     *,
     key: str | None = None,
     status_words: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Postmortem, Layout]:
     """`parse_text` plus where each item sits in the source, for the editor."""
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
     digest = hashlib.sha256(raw).hexdigest()
+    if 0 < limits.max_bytes < len(raw):
+        doc = Postmortem(path=path, sha256=digest, key=key or path)
+        message = too_large_message(len(raw), limits)
+        doc.warnings.append(ParseWarning(path, 1, "too-large", message))
+        return doc, Layout()
     if isinstance(data, bytes):
         text, problem = decode(data, path)
         if text is None:
@@ -79,7 +89,7 @@ def parse_with_layout(
             return doc, Layout()
     else:
         text = data
-    doc, layout = parse_document(text, path, key=key, status_words=status_words)
+    doc, layout = parse_document(text, path, key=key, status_words=status_words, limits=limits)
     doc.sha256 = digest
     return doc, layout
 
@@ -90,10 +100,12 @@ def parse_text(
     *,
     status_words: Mapping[str, str] | None = None,
     key: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Postmortem:
     """Parse one document. `path` is reported in items and warnings and, unless `key`
-    or front matter `id:` is given, seeds the item ids."""
-    return parse_with_layout(text, path, key=key, status_words=status_words)[0]
+    or front matter `id:` is given, seeds the item ids. A document over `limits` gives
+    no items and one `too-large` / `parse-timeout` warning (see `tracker.parse.budget`)."""
+    return parse_with_layout(text, path, key=key, status_words=status_words, limits=limits)[0]
 
 
 def parse_file(
@@ -101,14 +113,25 @@ def parse_file(
     *,
     status_words: Mapping[str, str] | None = None,
     root: Path | str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Postmortem:
     """Read and parse one file; never raises on bad content (one warning instead).
 
-    Ids are keyed on the path relative to `root` (the file name without one).
+    Ids are keyed on the path relative to `root` (the file name without one). A file
+    over `limits.max_bytes` is not read past that size.
     """
     file = Path(path)
-    data = file.read_bytes()
-    return parse_text(data, str(path), status_words=status_words, key=document_key(file, root))
+    with file.open("rb") as stream:
+        data = stream.read(limits.max_bytes + 1) if limits.max_bytes > 0 else stream.read()
+    if 0 < limits.max_bytes < len(data):
+        size = file.stat().st_size
+        doc = Postmortem(path=str(path), key=document_key(file, root))
+        doc.warnings.append(
+            ParseWarning(str(path), 1, "too-large", too_large_message(size, limits))
+        )
+        return doc
+    key = document_key(file, root)
+    return parse_text(data, str(path), status_words=status_words, key=key, limits=limits)
 
 
 def iter_documents(
@@ -118,6 +141,7 @@ def iter_documents(
     exclude: Sequence[str] = (),
     status_words: Mapping[str, str] | None = None,
     root: Path | str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[Postmortem]:
     """Parse files and folders (recursively, sorted) one document at a time.
 
@@ -131,7 +155,7 @@ def iter_documents(
     for file, found_in in discover(list(paths), include=include, exclude=exclude):
         key_root = root if root is not None else found_in
         try:
-            yield parse_file(file, status_words=status_words, root=key_root)
+            yield parse_file(file, status_words=status_words, root=key_root, limits=limits)
         except OSError as error:  # unreadable (permissions, vanished): report, keep going
             doc = Postmortem(path=str(file), key=document_key(file, key_root))
             reason = error.strerror or type(error).__name__

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tracker.parse.scan import closing_brackets
 from tracker.parse.values import plain
 
 CANONICAL_COLUMNS = ("action", "owner", "due", "ticket", "status", "priority", "type")
@@ -107,13 +108,14 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "type": ("type", "category", "kind", "类型", "分类", "类别"),
 }
 _BY_ALIAS = {alias: column for column, aliases in _ALIASES.items() for alias in aliases}
-_HINT = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
 _SPACES = re.compile(r"\s+")
 
 
 def normalise_header(text: str) -> str:
     header = _SPACES.sub(" ", plain(text)).casefold().strip(" :：")
-    header = _HINT.sub("", header).strip()
+    hint = closing_brackets(header, len(header))
+    if hint is not None and hint[0]:  # a trailing `(hint)`: from its first opening bracket
+        header = header[: hint[0][0]].strip()
     return header.rstrip(" #").strip()
 
 
@@ -134,20 +136,22 @@ def map_columns(headers: list[str]) -> dict[str, int]:
     An `Issue`/`问题` column before the action column describes the problem, not a
     ticket, so it stays an extra.
     """
+    found = [canonical_column(header) for header in headers]
+    action = found.index("action") if "action" in found else -1
     columns: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        column = canonical_column(header)
+    for index, column in enumerate(found):
+        if (
+            column == "ticket"
+            and index < action
+            and normalise_header(headers[index])
+            in (
+                "issue",
+                "issues",
+            )
+        ):
+            continue  # the problem, not a ticket: a later Ticket column is the ticket
         if column is not None and column not in columns:
             columns[column] = index
-    ticket = columns.get("ticket")
-    action = columns.get("action")
-    if (
-        ticket is not None
-        and action is not None
-        and ticket < action
-        and normalise_header(headers[ticket]) in ("issue", "issues")
-    ):
-        del columns["ticket"]
     return columns
 
 

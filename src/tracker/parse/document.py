@@ -21,6 +21,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from tracker.model import ActionItem, ParseWarning, Postmortem, Status
 from tracker.parse import metadata
+from tracker.parse.budget import DEFAULT_LIMITS, BudgetExceeded, Clock, Limits, timeout_message
 from tracker.parse.columns import is_action_table, map_columns
 from tracker.parse.identity import item_id, normalise_action
 from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
@@ -33,7 +34,7 @@ from tracker.parse.values import parse_status, plain
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*[:：]?\s*$")
+_BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
 
 
 @cache
@@ -103,7 +104,10 @@ class _Draft:
 
 
 class _Walker:
-    def __init__(self, text: str, path: str, status_words: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, text: str, path: str, status_words: Mapping[str, str] | None, clock: Clock
+    ) -> None:
+        self.clock = clock
         self.text = text
         self.path = path
         self.status_words = status_words
@@ -127,6 +131,7 @@ class _Walker:
     def text_of(self, token: Token) -> str:
         """An inline token's text with Markdown undone, tokenizing its inline content first."""
         if not token.children and token.content:
+            self.clock.check(token.map[0] + 1 if token.map else 1)
             token.children = []
             self.md.inline.parse(token.content, self.md, self.env, token.children)
         return inline_text(token)
@@ -139,6 +144,8 @@ class _Walker:
         while index < count:
             token = tokens[index]
             kind = token.type
+            if token.map is not None:
+                self.clock.check(token.map[0] + 1)
             if kind == "heading_open":
                 self._heading(token, tokens[index + 1])
                 index += 3
@@ -295,6 +302,7 @@ class _Walker:
         tokens: list[Token],
         section: _Section | None,
     ) -> None:
+        self.clock.check(line + 1)
         source = self.lines[line]
         cells = map_row(source, len(table.headers), quoted=table.quoted)
         row = RowLayout(line=line, cells=cells.physical)
@@ -352,6 +360,7 @@ class _Walker:
     def _list_item(self, token: Token, inner: list[Token], section: _Section) -> bool:
         """Add one item; True when it is a `1. **Title**` item whose details may follow."""
         marker_line = token.map[0] if token.map else 0
+        self.clock.check(marker_line + 1)
         first: Token | None = None
         if len(inner) >= 2 and inner[0].type == "paragraph_open" and inner[1].type == "inline":
             first = inner[1]
@@ -388,7 +397,9 @@ class _Walker:
             warnings.append(("bad-date", f"due date {fields.raw.get('due', '')!r} is not a date"))
         item.status = status or section.label_status or section.status or Status.OPEN
         text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
-        place = ListItemLayout(marker_line, text_map[0], text_map[1], section.language)
+        place = ListItemLayout(
+            marker_line, text_map[0], text_map[1], section.language, paragraph=first is not None
+        )
         tracked = (
             fields.checkbox is not None
             or fields.emoji
@@ -482,12 +493,25 @@ def parse_document(
     *,
     key: str | None = None,
     status_words: Mapping[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Postmortem, Layout]:
-    """Parse decoded text; `key` seeds item ids (front matter `id:` wins over it)."""
+    """Parse decoded text; `key` seeds item ids (front matter `id:` wins over it).
+
+    A parse that runs past `limits.timeout` gives a document with no items and one
+    `parse-timeout` warning at the line it had reached.
+    """
     if text.startswith(BOM):
         text = text[1:]
-    walker = _Walker(text, path, status_words)
-    walker.walk()
+    walker = _Walker(text, path, status_words, Clock(limits.timeout))
+    try:
+        walker.walk()
+        walker.clock.check(walker.text.count("\n") + 1)
+    except BudgetExceeded as stop:
+        doc = Postmortem(path=path, key=key or path)
+        doc.warnings.append(
+            ParseWarning(path, stop.line, "parse-timeout", timeout_message(stop.line, limits))
+        )
+        return doc, Layout()
     front_id = walker.doc.front_matter.get("id")
     document_key = str(front_id) if front_id not in (None, "") else (key or path)
     return walker.finish(document_key)

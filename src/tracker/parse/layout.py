@@ -37,6 +37,7 @@ class ListItemLayout:
     text_start: int  # first and one-past-last line of the item's first paragraph
     text_end: int
     language: str
+    paragraph: bool = True  # False: the marker line opens another block (`- 1. X`, `- # X`)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from markdown_it.common.utils import MD_TRIM_CHARS
+
 BOM = "\ufeff"
+# What markdown-it trims off a table line: spaces, tabs and Unicode spaces (NBSP …).
+ROW_TRIM = MD_TRIM_CHARS
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -40,12 +44,13 @@ def row_cells(line: str, *, quoted: bool = False) -> list[tuple[int, int]]:
     """Spans (start, end) of each cell's raw text (padding included) in one table row.
 
     Mirrors markdown-it's `escapedSplit`: a `|` right after a backslash is content, and
-    one leading and one trailing pipe are row delimiters, not empty cells. `quoted` skips
-    blockquote markers in front of the row.
+    one leading and one trailing pipe are row delimiters, not empty cells. The line is
+    trimmed as markdown-it trims it (a non-breaking space before the first pipe is not a
+    cell). `quoted` skips blockquote markers in front of the row.
     """
     body = line_body(line)
-    start = len(body) - len(body.lstrip(" \t>" if quoted else " \t"))
-    end = len(body.rstrip(" \t"))
+    start = len(body) - len(body.lstrip(ROW_TRIM + ">" if quoted else ROW_TRIM))
+    end = len(body.rstrip(ROW_TRIM))
     if start >= end:
         return []
     spans: list[tuple[int, int]] = []

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.model import Status, TicketRef
+from tracker.parse.scan import closing_brackets
 from tracker.parse.tickets import add_refs, parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_priority
 
 CHECKBOX = re.compile(r"^\[([ xX]?)\]\s*")
 _STATUS_PREFIX = re.compile("^([" + "".join(STATUS_EMOJI) + "])\ufe0f?\\s*")
-_PRIORITY_PREFIX = re.compile(r"^\[?(P[0-4])\]?\s*[:：\-–—]?\s+", re.IGNORECASE)
+_PRIORITY_PREFIX = re.compile(r"^\[?(P[0-4])\]?(?:\s*+[:：\-–—])?\s++", re.IGNORECASE)
 FIELD_KEYS = {
     "owner": "owner",
     "owners": "owner",
@@ -59,7 +60,7 @@ _OWNER_KEYS = "|".join(
     sorted((re.escape(k) for k, v in FIELD_KEYS.items() if v == "owner"), key=len, reverse=True)
 )
 _SEGMENT = r"[^,;，；()（）\[\n]*"
-_TICKET_WORD = r"(?:[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?\#\d+|https?://[^\s()]+)"
+_TICKET_WORD = r"(?:[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?\#\d+|https?://[^\s()（）]+)"
 # One more owner after `,`/`;`: a mention, an e-mail or a short capitalised name
 # (`@kim, @bob`, `Jane Doe; QA Team`), never the next `key:` field or a ticket.
 _MORE_OWNERS = (
@@ -73,20 +74,19 @@ FIELD = re.compile(
     r"(?P<value>" + _SEGMENT + r"(?(owner_key)(?:" + _MORE_OWNERS + r")*|))",
     re.IGNORECASE,
 )
-_SEPARATOR = re.compile(r"\s+(?:—|–|--)\s+|\s*——\s*")
+# Tried only where a whitespace run starts: from inside one it retried quadratically.
+_SEPARATOR = re.compile(r"(?<!\s)(?:\s++(?:—|–|--)\s|\s*+——)")
 # `(@lee)` or `(ENG-5, #12)` closing the text: owner / tickets, not part of the action,
 # so writing a ticket back into an item never changes its action (and so its id).
-_TRAILING_TAG = re.compile(
-    r"\s*[(（]\s*(?:@[^)）]*|"
-    + _TICKET_WORD
-    + r"(?:\s*[,;，、]\s*"
-    + _TICKET_WORD
-    + r")*)\s*[)）]\s*$"
+# What a `(…)` tag closing the action holds: tickets only (its opening bracket is found
+# by `scan.closing_brackets`, not by a search that retried from every bracket).
+_TICKET_TAG = re.compile(
+    r"\s*+" + _TICKET_WORD + r"(?:\s*+[,;，、]\s*+" + _TICKET_WORD + r")*+\s*+"
 )
 _MENTION = re.compile(r"(?<![\w.@/])@[\w.-]*\w(?:/@?[\w-]+)*")
-_BOLD_LINE = re.compile(r"^\*\*([^*\n]+)\*\*\s*[:：]?\s*$")
+_BOLD_LINE = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
 # `**Title**`, possibly followed by what write-back adds: `(ENG-5)`, ` — owner: @sam`.
-_BOLD_TITLE = re.compile(r"^\*\*[^*\n]+\*\*\s*[:：]?(?:\s*[(（].*|\s+(?:—|–|--)\s.*)?$")
+_BOLD_TITLE = re.compile(r"^\*\*[^*\n]+\*\*(?:\s*+[:：])?(?:\s*+[(（].*|\s++(?:—|–|--)\s.*|\s*+)$")
 
 
 @dataclass(slots=True)
@@ -135,10 +135,29 @@ def _action_text(text: str) -> str:
         match = pattern.search(text)
         if match and match.start() < cut:
             cut = match.start()
-    action = text[:cut]
-    while (tag := _TRAILING_TAG.search(action)) is not None:
-        action = action[: tag.start()]
+    action = text[: _untagged_end(text, cut)]
     return " ".join(action.rstrip(" ,;:，；：(（—–-").split())
+
+
+def _untagged_end(text: str, end: int) -> int:
+    """Where text[:end] ends without its trailing `(@lee)` / `(ENG-5, #12)` tags."""
+    while (found := closing_brackets(text, end)) is not None:
+        openings, final = found
+        tag = next((o for o in openings if _mention_tag(text, o, final)), None)
+        if tag is None and openings and _TICKET_TAG.fullmatch(text, openings[-1] + 1, final):
+            tag = openings[-1]
+        if tag is None:
+            break
+        end = tag
+    return end
+
+
+def _mention_tag(text: str, opening: int, final: int) -> bool:
+    """`(@lee)`: the bracket's text starts with an @mention."""
+    start = opening + 1
+    while start < final and text[start].isspace():
+        start += 1
+    return start < final and text[start] == "@"
 
 
 def parse_list_item(raw: str, text: str) -> ListFields:

@@ -32,7 +32,9 @@ _SEVERITY_PLACEHOLDER = re.compile(
 )
 _SEVERITY_LEVEL = re.compile(r"\b(?:sev|p)[-\s]?\d\b", re.IGNORECASE)
 _LEADING_BOLD = re.compile(r"^\*\*([^*\n]+)\*\*")
-_BOLD_FIELD = re.compile(r"\*\*([^*\n]{1,40}?)\s*[:：]?\s*\*\*\s*[:：]?\s*([^|\n]*)")
+# The label ends on a non-space so the spaces after it are read once, not once per
+# label length (quadratic on a long run of spaces).
+_BOLD_FIELD = re.compile(r"\*\*([^*\n]{0,39}?[^*\s])\s*+[:：]?\s*+\*\*\s*+[:：]?\s*+([^|\n]*)")
 
 # Label (case-folded, as written in bold or in front matter) → metadata field.
 _FIELDS = {

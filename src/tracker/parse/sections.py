@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 
 from tracker.model import Status
+from tracker.parse.scan import drop_parenthesised
 from tracker.parse.values import plain
 
 _NUMBERING = re.compile(
     r"^(?:\d+(?:\.\d+)*[.)、]?|[一二三四五六七八九十]+[、.)]|[ivx]+\.|[a-z]\))\s*", re.IGNORECASE
 )
 _SYMBOLS = re.compile(r"[^\w\s()（）&'’/:,.-]")
-_PARENS = re.compile(r"[(（]([^)）]*)[)）]")
 
 _ACTION_EN = re.compile(
     r"""^(?:
@@ -49,8 +49,8 @@ _NOT_ACTION = re.compile(
 # whose bullets are what to discuss, not action items. Minutes only: "Immediate actions
 # (24 hours)" is a deadline for real actions.
 _DURATION = re.compile(
-    r"[(（]\s*(?:~|约|大约)?\s*\d+\s*(?:[-–~]\s*\d+\s*)?"
-    r"(?:min(?:ute)?s?\.?|分钟)\s*[)）]",
+    r"[(（]\s*+(?:(?:~|约|大约)\s*+)?\d++\s*+(?:[-–~]\s*+\d++\s*+)?"
+    r"(?:min(?:ute)?s?\.?|分钟)\s*+[)）]",
     re.IGNORECASE,
 )
 _DONE_HINT = re.compile(r"\bcompleted?\b|\bdone\b|已完成")
@@ -71,7 +71,7 @@ def is_action_heading(text: str) -> bool:
         return False
     if _ACTION_ZH.search(heading):
         return True
-    main = _PARENS.sub("", heading).strip()
+    main = drop_parenthesised(heading, space_before=False).strip()
     return bool(main) and _ACTION_EN.match(main) is not None
 
 

@@ -1,22 +1,29 @@
 """Ticket references in free text: Jira keys, GitHub refs, issue URLs, Markdown links.
 
-One combined regex scans the text left to right, so a Markdown link is read once
-(its target decides the system) and the key inside its label is not counted again.
+The text is read left to right: Markdown links by a linear scanner (a regex retried
+from every `[` of a long run), the rest by one regex between them, so a link is read
+once (its target decides the system) and the key inside its label is not counted again.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from tracker.model import TicketRef, TicketSystem
+from tracker.parse.scan import Link, markdown_links
 
+# Everything but Markdown links (found by `scan.markdown_links`, which stays linear on
+# runs of `[`). No match of these contains `[`, so reading the text between links gives
+# what one combined left-to-right regex would. The Jira key's project is read
+# possessively (`*+`): `[A-Z][A-Z0-9_]*[A-Z][A-Z0-9_]*` backtracked quadratically over a
+# long run of capitals; `_is_jira_key` checks its second capital instead.
 _REFERENCE = re.compile(
     r"""
-    \[(?P<label>[^\]\n]*)\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+"[^"]*")?\s*\)   # [label](url)
-  | (?P<url>https?://[^\s<>()\[\]|`"']+)                                        # bare URL
-  | (?<![\w/.-])(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)\#(?P<repo_number>\d+)\b     # owner/repo#12
-  | (?<![\w/&#])\#(?P<number>\d+)\b                                              # #12
-  | \b(?P<jira>[A-Z][A-Z0-9_]*[A-Z][A-Z0-9_]*-\d+)\b(?![-.]?\d)                # ENG-1234
+    (?P<url>https?://[^\s<>()\[\]|`"']+)                                         # bare URL
+  | (?<![\w/.-])(?P<repo>[A-Za-z0-9][\w.-]*+/[\w.-]++)\#(?P<repo_number>\d++)\b  # owner/repo#12
+  | (?<![\w/&#])\#(?P<number>\d++)\b                                             # #12
+  | \b(?P<jira>[A-Z][A-Z0-9_]*+-\d++)\b(?![-.]?\d)                              # ENG-1234
     """,
     re.VERBOSE,
 )
@@ -57,6 +64,8 @@ _YEAR_LIKE = re.compile(r"\d{4}")
 def _is_jira_key(key: str) -> bool:
     """Upper-case key shapes that are not versions, CVEs, years (`PM2021-011`) or encodings."""
     project = key.rsplit("-", 1)[0]
+    if not any("A" <= char <= "Z" for char in project[1:]):
+        return False  # a project names at least two capitals: `A1-2` is no key
     letters = re.match(r"[A-Z]+", project)
     return not ((letters is not None and letters[0] in _NOT_JIRA) or _YEAR_LIKE.search(project))
 
@@ -92,29 +101,45 @@ def parse_ticket_refs(text: str) -> list[TicketRef]:
     """
     refs: list[TicketRef] = []
     seen: set[str] = set()
-    for match in _REFERENCE.finditer(text):
-        ref: TicketRef | None
-        if match["target"] is not None:
-            target = match["target"]
-            if target.startswith(("http://", "https://")):
-                ref = classify_url(target)
-                if ref.system is TicketSystem.URL:
-                    ref = _label_ref(match["label"], target) or ref
-            else:
-                ref = _label_ref(match["label"], target)
-        elif match["url"] is not None:
-            ref = classify_url(match["url"])
-        elif match["repo"] is not None:
-            ref = TicketRef(TicketSystem.GITHUB, f"{match['repo']}#{match['repo_number']}")
-        elif match["number"] is not None:
-            ref = TicketRef(TicketSystem.GITHUB, f"#{match['number']}")
-        else:
-            key = match["jira"]
-            ref = TicketRef(TicketSystem.JIRA, key) if _is_jira_key(key) else None
+    for found in _references(text):
+        if found is None:
+            continue
+        ref: TicketRef | None = found if isinstance(found, TicketRef) else _plain_ref(found)
         if ref is not None and ref.key not in seen:
             seen.add(ref.key)
             refs.append(ref)
     return refs
+
+
+def _references(text: str) -> Iterator[TicketRef | re.Match[str] | None]:
+    """Links (as refs) and other reference matches, left to right."""
+    done = 0
+    for link in markdown_links(text) if "[" in text else ():
+        yield from _REFERENCE.finditer(text, done, link.start)
+        yield _link_ref(link)
+        done = link.end
+    yield from _REFERENCE.finditer(text, done)
+
+
+def _link_ref(link: Link) -> TicketRef | None:
+    target = link.target
+    if target.startswith(("http://", "https://")):
+        ref = classify_url(target)
+        if ref.system is TicketSystem.URL:
+            return _label_ref(link.label, target) or ref
+        return ref
+    return _label_ref(link.label, target)
+
+
+def _plain_ref(match: re.Match[str]) -> TicketRef | None:
+    if match["url"] is not None:
+        return classify_url(match["url"])
+    if match["repo"] is not None:
+        return TicketRef(TicketSystem.GITHUB, f"{match['repo']}#{match['repo_number']}")
+    if match["number"] is not None:
+        return TicketRef(TicketSystem.GITHUB, f"#{match['number']}")
+    key = match["jira"]
+    return TicketRef(TicketSystem.JIRA, key) if _is_jira_key(key) else None
 
 
 def add_refs(refs: list[TicketRef], more: list[TicketRef], *, known_only: bool = False) -> None:

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from datetime import date
 
 from tracker.model import Status
+from tracker.parse.scan import drop_parenthesised, unlink
 
 # ---------------------------------------------------------------- markdown stripping
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|~~|[*`]")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -25,7 +25,7 @@ _SPACES = re.compile(r"\s+")
 def plain(text: str) -> str:
     """Markdown cell text without links' targets, emphasis markers and `<br>`s."""
     if "[" in text:
-        text = _LINK.sub(r"\1", text)
+        text = unlink(text)
     if "<" in text:
         text = _HTML_BREAK.sub(" ", text)
     text = _EMPHASIS.sub("", text).replace("\\", "")
@@ -395,9 +395,7 @@ _NOBODY = frozenset(
     }
 )
 _PLACEHOLDER = re.compile(r"^(\[[^\]]*\]|\{\{.*\}\}|<[^>]*>)$")
-_PARENTHETICAL = re.compile(r"\s*[(（][^)）]*[)）]")
 _OWNER_SEPARATOR = re.compile(r"\s*(?:[,;，；、/&+\n]|\band\b|和)\s*")
-_EMAIL_LINK = re.compile(r"\[([^\]]*)\]\(mailto:[^)]*\)")
 # `<b>@eve</b>`: inline HTML around a name; its `/` must not split the name in two.
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 
@@ -409,13 +407,13 @@ def parse_owners(text: str) -> list[str]:
     nobody owns the item. Parenthesised roles are dropped.
     """
     if "mailto:" in text:
-        text = _EMAIL_LINK.sub(r"\1", text)
+        text = unlink(text, images=False, target_prefix="mailto:")
     if "<" in text:
         text = _HTML_TAG.sub(lambda tag: " / " if tag[0][:3].lower() == "<br" else "", text)
     cleaned = plain(text)
     if cleaned.casefold() in _NOBODY or _PLACEHOLDER.match(cleaned):
         return []
-    cleaned = _PARENTHETICAL.sub("", cleaned)
+    cleaned = drop_parenthesised(cleaned)
     owners: list[str] = []
     for part in _OWNER_SEPARATOR.split(cleaned):
         name = part.strip(" .:")
