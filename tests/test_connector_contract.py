@@ -333,7 +333,10 @@ class TestConnectorContract:
         creates = harness.sandbox.requests.snapshot()["by_route"][harness.create_route]
         expected = 1 if connector.capabilities.bulk_create >= 5 else 5
         assert creates == expected
-        assert harness.requests_total() - before <= expected + 1  # + one read-back
+        # + one read-back, + the creation hint (once per scope and run; Jira only)
+        assert harness.requests_total() - before <= expected + 2
+        connector.create([harness.draft("bulk-more")])
+        assert harness.requests_total() - before <= expected + 2 + 2  # the hint is cached
 
     def test_a_refused_draft_fails_alone(self, harness: Harness, connector: Connector) -> None:
         drafts = [harness.draft("ok-1"), harness.draft("empty", summary=""), harness.draft("ok-2")]
