@@ -269,3 +269,25 @@ def test_adopting_our_own_ticket_pushes_the_rows_in_progress_instead_of_writing_
     assert result.exit_code == 0, result.failed
     assert [plan.link_reason for plan in result.plans] == ["found by identity"]
     system.assert_one_ticket_per_item_and_statuses_intact()
+
+
+def test_a_lost_answer_to_a_big_bulk_create_makes_no_duplicate_under_a_long_lag(
+    tmp_path: Path, jira_sandbox: JiraSandbox
+) -> None:
+    """The fault sweep's case: 30 rows in one bulk POST whose answer is lost while
+    Cloud's search shows none of them (it made 22 duplicates before intents)."""
+    jira_sandbox.search_lag_seconds = 600
+    jira_sandbox.timeout_hold_seconds = 4
+    rows = "".join(f"| Follow-up number {n} | @alice | | P2 | | Open |\n" for n in range(30))
+    world = SyncWorld(tmp_path, jira_sandbox, None, timeout=2)
+    world.write("pm.md", SINGLE_EN.replace("| Alert on pool saturation", rows + "| Alert"))
+    jira_sandbox.faults.add("timeout-after", route="POST /rest/api/2/issue/bulk")
+    first = world.sync()
+    again = world.sync()
+    world.close()
+    assert first.exit_code == 0 and again.exit_code == 0
+    assert first.counts["adopted"] == 31
+    labels = [label for issue in jira_sandbox.issues() for label in issue["labels"]]
+    identities = [label for label in labels if label.startswith("tracker-")]
+    assert len(identities) == len(set(identities)) == 31
+    assert world.read("pm.md").count("/browse/ENG-") == 31
