@@ -25,6 +25,7 @@ from tracker.model import ActionItem, Status
 from tracker.parse import parse_file
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
+from tracker.sync import SyncProgress
 
 LAG_SECONDS = 120  # far longer than any test takes: only trusted reads can see new tickets
 
@@ -291,3 +292,31 @@ def test_a_lost_answer_to_a_big_bulk_create_makes_no_duplicate_under_a_long_lag(
     identities = [label for label in labels if label.startswith("tracker-")]
     assert len(identities) == len(set(identities)) == 31
     assert world.read("pm.md").count("/browse/ENG-") == 31
+
+
+class _BeforeWrites(SyncProgress):
+    """Runs `action` when the run starts writing (its reads are done)."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self.action = action
+
+    def start(self, total: int, label: str) -> None:
+        self.action()
+
+
+def test_no_create_is_sent_when_its_issue_number_floor_cannot_be_read(
+    tmp_path: Path, jira_sandbox: JiraSandbox
+) -> None:
+    """Without the floor a lost answer could never be settled: fail now, create next run."""
+    world = SyncWorld(tmp_path, jira_sandbox, None, timeout=2)
+    world.write("pm.md", SINGLE_EN)
+    search = "GET /rest/api/2/search/jql"
+    first = world.sync(
+        progress=_BeforeWrites(lambda: jira_sandbox.faults.add("500", 50, route=search))
+    )
+    assert first.exit_code == 1 and len(first.failed) == 1
+    assert jira_sandbox.issues() == []
+    jira_sandbox.faults.clear()
+    assert world.sync().exit_code == 0
+    world.close()
+    assert len(jira_sandbox.issues()) == 1

@@ -137,7 +137,15 @@ class Applier:
     def _create_batch(self, target: Target, plans: list[ItemPlan]) -> None:
         connector = self.pool.get(target.system)
         drafts = [plan.draft for plan in plans if plan.draft is not None]
-        hint = self._creation_hint(target)
+        try:
+            hint = connector.creation_hint(target)
+        except ConnectorError as error:
+            # No create without a way to find it again: a lost answer could then never
+            # be settled. Nothing was sent; the next run tries again.
+            for plan in plans:
+                self._fail(plan.item_id, f"not created (retried next run): {error.message}")
+                self.progress(f"failed {plan.item_id}", 1)
+            return
         intents = {plan.item_id: self._intent(plan, target, hint) for plan in plans}
         record_intents(self.store, intents.values(), now=self.now)
         try:
@@ -154,14 +162,6 @@ class Applier:
             intent = intents[plan.item_id]
             if ticket is not None and not intent.satisfied_by(ticket_fields(ticket).status):
                 self._follow_up_status(plan, ticket, intent)
-
-    def _creation_hint(self, target: Target) -> dict[str, object]:
-        """What the connector needs to find a lost create later; {} if it can't be read
-        (a lost create then stays deferred rather than risk a duplicate)."""
-        try:
-            return self.pool.get(target.system).creation_hint(target)
-        except ConnectorError:
-            return {}
 
     def _intent(self, plan: ItemPlan, target: Target, hint: dict[str, object]) -> Intent:
         status = plan.status_after_create.value if plan.status_after_create else None
