@@ -600,6 +600,23 @@ class TestConnectorContract:
         # listing has no lag, so it can say "absent" without a hint.
         assert absent == ({"never-made"} if harness.system == "github" else set())
 
+    def test_find_created_past_its_read_budget_says_unknown_not_absent(
+        self, harness: Harness, connector: Connector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        if harness.system == "github":
+            pytest.skip("GitHub's listing is read whole: it has no read budget")
+        import tracker_jira.connector
+
+        hint = connector.creation_hint(harness.target)
+        connector.create([harness.draft(f"busy-{n}") for n in range(6)])
+        monkeypatch.setattr(tracker_jira.connector, "PROBE_BUDGET", 3)
+        found, absent = harness.connector().find_created(
+            harness.target, ["busy-5", "never-made"], {"busy-5": hint, "never-made": hint}
+        )
+        if harness.system == "jira":  # Server's search has no lag: it finds busy-5 at once
+            assert found == {}
+        assert absent == set()
+
     def test_a_lost_create_whose_lookup_fails_is_unresolved_and_not_sent_again(
         self, harness: Harness
     ) -> None:

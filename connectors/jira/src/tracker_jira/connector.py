@@ -65,7 +65,7 @@ PROPERTY_KEY = "tracker.item"
 PAGE_SIZE = 100
 # Wall times in the westernmost zone: read in any zone they mean that instant or earlier.
 EARLIEST_READING = timezone(timedelta(hours=-12), "UTC-12")
-PROBE_BUDGET = 200  # issue reads find_created may spend before calling the rest unknown
+PROBE_BUDGET = 1000  # issue reads one find_created may spend before calling the rest unknown
 MISSING_RUN = 10  # consecutive missing keys that mean "no issue beyond here"
 
 
