@@ -320,3 +320,31 @@ def test_no_create_is_sent_when_its_issue_number_floor_cannot_be_read(
     assert world.sync().exit_code == 0
     world.close()
     assert len(jira_sandbox.issues()) == 1
+
+
+def test_a_create_found_never_made_is_settled_when_its_row_is_done_meanwhile(
+    system: System,
+) -> None:
+    from tracker.sync.intents import load_intents
+
+    system.write("single")
+    system.sandbox.faults.add("timeout", route=system.create_route)  # never reaches the server
+
+    def lookups_fail() -> None:
+        for route in system.lookup_routes:
+            system.sandbox.faults.add("500", count=50, route=route)
+
+    watcher = when_requested(system.sandbox, system.create_route, lookups_fail)
+    assert system.world.sync().exit_code == 1  # deferred: nobody can tell yet
+    watcher.join()
+    assert len(load_intents(system.world.store)) == 1
+    system.sandbox.faults.clear()
+    done = (
+        system.world.read("pm.md")
+        .replace("| In Progress |", "| Done |")
+        .replace("进行中", "已完成")
+    )
+    system.world.write("pm.md", done)
+    assert system.world.sync().exit_code == 0
+    assert system.tickets() == []  # it was never made, and a done row gets none
+    assert load_intents(system.world.store) == {}

@@ -489,6 +489,11 @@ def _record(
                 events.append(
                     (plan.item_id, before, plan.doc_status.value, plan.system or "ticket")
                 )
+    # A pending create found never made is settled, unless this run created it anew
+    # (that create recorded its own intent).
+    settled += [
+        plan.item_id for plan in plans if plan.item_id in reads.absent and plan.draft is None
+    ]
     save_baselines(store, keep, unlink=unlink, now=now, settled=settled)
     if events:
         record_status_events(store, events, now=now)

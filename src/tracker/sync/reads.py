@@ -46,6 +46,7 @@ class ReadResult:
     view: RemoteView
     marks: dict[str, datetime]  # scope → the high-water mark to keep if this run succeeds
     errors: dict[str, str]  # scope or "system:key" → message
+    absent: frozenset[str] = frozenset()  # pending creates certainly never made
 
 
 def read_remote(
@@ -96,14 +97,14 @@ def read_remote(
         )
     for key, ticket in named_found.items():
         tickets.setdefault(key, ticket)
-    unsettled = _settle_intents(pool, intents or {}, identities, workers=workers)
+    unsettled, absent = _settle_intents(pool, intents or {}, identities, workers=workers)
     view = RemoteView(
         tickets=tickets,
         by_identity=identities,
         unreadable=frozenset(errors),
         unsettled=frozenset(unsettled),
     )
-    return ReadResult(view=view, marks=marks, errors=errors)
+    return ReadResult(view=view, marks=marks, errors=errors, absent=frozenset(absent))
 
 
 def _settle_intents(
@@ -112,11 +113,13 @@ def _settle_intents(
     identities: dict[str, RemoteTicket],
     *,
     workers: int,
-) -> set[str]:
+) -> tuple[set[str], set[str]]:
     """Pending creates not already found: one `find_created` per scope (in parallel).
-    Found tickets join `identities`; returns the item ids still unknown."""
+    Found tickets join `identities`; returns the item ids still unknown, and those
+    certainly never made."""
     waiting = {i: intent for i, intent in intents.items() if i not in identities}
     unknown: set[str] = set()
+    never: set[str] = set()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
         futures = {
             scope: (group, executor.submit(_find_created, pool, group))
@@ -128,7 +131,8 @@ def _settle_intents(
             unknown.update(
                 i.item_id for i in group if i.item_id not in found and i.item_id not in absent
             )
-    return unknown
+            never.update(i.item_id for i in group if i.item_id in absent)
+    return unknown, never
 
 
 def _find_created(
