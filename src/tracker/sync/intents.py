@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from tracker.connectors import Target
 from tracker.store import Store
@@ -83,16 +83,8 @@ def record_intents(store: Store, intents: Iterable[Intent], *, now: datetime | N
             _put_state(session, INTENT_PREFIX + intent.item_id, intent.to_json(), moment)
 
 
-def clear_intents(store: Store, item_ids: Iterable[str]) -> None:
-    ids = [INTENT_PREFIX + item_id for item_id in item_ids]
-    if not ids:
-        return
-    with _WRITE_LOCK, store.session() as session:
-        session.execute(delete(_STATE).where(_STATE.c.key.in_(ids)))
-
-
 def load_intents(store: Store) -> dict[str, Intent]:
-    """Every pending intent, by item id (an unreadable one is dropped, never trusted)."""
+    """Every pending intent, by item id (a row that can't be read is skipped)."""
     with store.session() as session:
         rows = session.execute(
             select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(INTENT_PREFIX))
