@@ -24,8 +24,8 @@ from datetime import date
 from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft
 from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.fields import FIELD_NAMES, Fields, ticket_fields
-from tracker.sync.ownership import Ownership, identity_doubt, refusal
 from tracker.sync.intents import DEFERRED_NOTE
+from tracker.sync.ownership import Ownership, identity_doubt, refusal
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
 
