@@ -361,3 +361,15 @@ def test_a_ticket_moved_by_someone_since_wins_over_a_pending_follow_up() -> None
     plan = plan_item(local(doing), base, view(ticket), DEFAULTS, intended="in_progress")
     assert plan.doc_status is Status.DONE
     assert plan.changes is None
+
+
+def test_a_pending_creates_ticket_nobody_can_vouch_for_waits_instead_of_a_new_one() -> None:
+    from dataclasses import replace as with_fields
+
+    found = with_fields(remote(document_fields(item(), "acc-alice")), creator="acc-tracker")
+    remote_view = RemoteView(
+        tickets={}, by_identity={"item-1": found}, pending=frozenset({"item-1"})
+    )  # tracker's own account could not be read: nothing vouches for the ticket
+    plan = plan_item(local(item()), None, remote_view, DEFAULTS)
+    assert plan.kind == "deferred"
+    assert plan.draft is None

@@ -25,7 +25,7 @@ from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft
 from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.fields import FIELD_NAMES, Fields, ticket_fields
 from tracker.sync.intents import DEFERRED_NOTE
-from tracker.sync.ownership import Ownership, identity_doubt, refusal
+from tracker.sync.ownership import Ownership, identity_doubt, refusal, vouched
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
 
@@ -53,6 +53,7 @@ class RemoteView:
     unreadable: frozenset[str] = frozenset()  # "system:scope" whose reads failed
     ownership: Ownership = field(default_factory=Ownership)  # who owns which ticket
     unsettled: frozenset[str] = frozenset()  # item ids whose earlier create is unclear
+    pending: frozenset[str] = frozenset()  # item ids with a pending create intent
 
 
 @dataclass(frozen=True)
@@ -135,11 +136,20 @@ def plan_item(
     if found is not None and doubt is None:
         return _adopt(plan, local, found, "found by identity", settings, write_cell=True, ours=True)
     plan.notes.extend([doubt] if doubt else [])
-    if item.id in remote.unsettled:
+    if item.id in remote.unsettled or _maybe_ours(item.id, found, remote):
         plan.kind = "deferred"
         plan.notes.append(DEFERRED_NOTE)
         return plan
     return _plan_create(plan, local, remote, settings)
+
+
+def _maybe_ours(item_id: str, found: RemoteTicket | None, remote: RemoteView) -> bool:
+    """A ticket carrying the identity of an item whose create is pending, when tracker's
+    account can't be read to vouch for it: likely the lost create's own ticket, so the
+    item waits rather than risk a duplicate."""
+    if found is None or item_id not in remote.pending:
+        return False
+    return vouched(found, item_id, remote.ownership) is None
 
 
 def ticket_cell_writable(local: LocalItem, settings: SyncSettings) -> bool:

@@ -103,6 +103,7 @@ def read_remote(
         by_identity=identities,
         unreadable=frozenset(errors),
         unsettled=frozenset(unsettled),
+        pending=frozenset(intents or {}),
     )
     return ReadResult(view=view, marks=marks, errors=errors, absent=frozenset(absent))
 
