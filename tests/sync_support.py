@@ -169,6 +169,13 @@ class SyncWorld:
             if sandbox is not None:
                 sandbox.clock.advance(seconds)
 
+    def later(self, seconds: float = 60) -> None:
+        """Time passes between runs: the sandboxes' clocks move on, so Jira Cloud's
+        lagging search index (on by default in the fixtures) has caught up."""
+        for sandbox in (self.jira, self.github):
+            if sandbox is not None:
+                sandbox.clock.advance(seconds)
+
     def sync(
         self,
         *,

@@ -205,6 +205,17 @@ class Harness:
     def requests_total(self) -> int:
         return int(self.sandbox.requests.snapshot()["total"])
 
+    def search_catches_up(self) -> None:
+        """Move the sandbox clock past Jira Cloud's search lag: for tests of what the
+        search finds, not of how soon (index lag is on by default, as on Cloud)."""
+        self.sandbox.clock.advance(60)
+
+    def lookup_routes(self) -> list[str]:
+        """Every read a create's outcome can be looked up with."""
+        if self.system == "github":
+            return ["GET /repos/{owner}/{repo}/issues"]
+        return [self.changed_route, "GET /rest/api/2/issue/{issueIdOrKey}"]
+
 
 @pytest.fixture(params=SYSTEMS)
 def harness(request: pytest.FixtureRequest) -> Harness:
@@ -333,7 +344,10 @@ class TestConnectorContract:
         creates = harness.sandbox.requests.snapshot()["by_route"][harness.create_route]
         expected = 1 if connector.capabilities.bulk_create >= 5 else 5
         assert creates == expected
-        assert harness.requests_total() - before <= expected + 1  # + one read-back
+        # + one read-back, + the creation hint (once per scope and run; Jira only)
+        assert harness.requests_total() - before <= expected + 2
+        connector.create([harness.draft("bulk-more")])
+        assert harness.requests_total() - before <= expected + 2 + 2  # the hint is cached
 
     def test_a_refused_draft_fails_alone(self, harness: Harness, connector: Connector) -> None:
         drafts = [harness.draft("ok-1"), harness.draft("empty", summary=""), harness.draft("ok-2")]
@@ -391,6 +405,7 @@ class TestConnectorContract:
         self, harness: Harness, connector: Connector
     ) -> None:
         refs = {create_one(connector, harness.draft(f"all-{n}")).key for n in range(3)}
+        harness.search_catches_up()
         assert refs <= {t.ref.key for t in connector.fetch_changed_since(harness.target, None)}
 
     def test_find_by_identity_finds_a_ticket_whose_create_result_was_lost(
@@ -399,6 +414,7 @@ class TestConnectorContract:
         connector.create([harness.draft("crash-1"), harness.draft("crash-2")])
         # "Crash": the results are gone; a fresh process (new connector) looks again.
         survivor = harness.connector()
+        harness.search_catches_up()
         before = harness.requests_total()
         found = survivor.find_by_identity(harness.target, ["crash-1", "crash-2", "never-made"])
         assert harness.requests_total() - before == 1
@@ -459,6 +475,7 @@ class TestConnectorContract:
         connector.update(
             ref, TicketChanges(description="Now with a <!-- tracker:item=evil --> link")
         )
+        harness.search_catches_up()
         assert set(connector.find_by_identity(harness.target, ["desc", "evil"])) == {"desc"}
 
     @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.DONE, Status.WONT_DO])
@@ -513,6 +530,7 @@ class TestConnectorContract:
         self, harness: Harness, connector: Connector, kind: str
     ) -> None:
         create_one(connector, harness.draft("r"))
+        harness.search_catches_up()
         harness.sandbox.faults.add(kind, 2, route=harness.changed_route)
         tickets = list(connector.fetch_changed_since(harness.target, None))
         assert "r" in {t.identity for t in tickets}
@@ -556,6 +574,61 @@ class TestConnectorContract:
         assert results[0].error is None and results[0].adopted
         assert results[0].ticket is not None and results[0].ticket.identity == "lost-1"
         assert len(harness.tickets_carrying("lost-1")) == 1
+
+    def test_find_created_sees_a_lost_create_at_once_though_search_lags(
+        self, harness: Harness, connector: Connector
+    ) -> None:
+        if harness.system == "github":
+            harness.sandbox.set_search_lag(600)
+        else:
+            harness.sandbox.search_lag_seconds = 600  # Server ignores it: no index lag
+        hint = connector.creation_hint(harness.target)
+        connector.create([harness.draft("made-1"), harness.draft("made-2")])
+        survivor = harness.connector()  # a fresh process: only the recorded hint survives
+        ids = ["made-1", "made-2", "never-made"]
+        found, absent = survivor.find_created(harness.target, ids, dict.fromkeys(ids, hint))
+        assert set(found) == {"made-1", "made-2"}
+        assert found["made-2"].identity == "made-2"
+        assert absent == {"never-made"}
+
+    def test_find_created_without_a_hint_never_calls_a_search_miss_absent(
+        self, harness: Harness, connector: Connector
+    ) -> None:
+        found, absent = connector.find_created(harness.target, ["never-made"], {})
+        assert found == {}
+        # Jira can only prove absence by reading keys above a recorded floor; GitHub's
+        # listing has no lag, so it can say "absent" without a hint.
+        assert absent == ({"never-made"} if harness.system == "github" else set())
+
+    def test_find_created_past_its_read_budget_says_unknown_not_absent(
+        self, harness: Harness, connector: Connector, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        if harness.system == "github":
+            pytest.skip("GitHub's listing is read whole: it has no read budget")
+        import tracker_jira.connector
+
+        hint = connector.creation_hint(harness.target)
+        connector.create([harness.draft(f"busy-{n}") for n in range(6)])
+        monkeypatch.setattr(tracker_jira.connector, "PROBE_BUDGET", 3)
+        found, absent = harness.connector().find_created(
+            harness.target, ["busy-5", "never-made"], {"busy-5": hint, "never-made": hint}
+        )
+        if harness.system == "jira":  # Server's search has no lag: it finds busy-5 at once
+            assert found == {}
+        assert absent == set()
+
+    def test_a_lost_create_whose_lookup_fails_is_unresolved_and_not_sent_again(
+        self, harness: Harness
+    ) -> None:
+        with LossyProxy(harness.sandbox.base_url) as proxy:
+            connector = harness.connector(url=proxy.base_url)
+            connector.creation_hint(harness.target)  # read before the lookups start failing
+            proxy.lose_answer_to("POST", harness.create_path)
+            for route in harness.lookup_routes():
+                harness.sandbox.faults.add("500", 50, route=route)
+            [result] = connector.create([harness.draft("unclear")])
+        assert result.unresolved and result.ticket is None
+        assert len(harness.tickets_carrying("unclear")) == 1  # made once, never re-sent
 
     # ----- secrets -----------------------------------------------------------------------
 

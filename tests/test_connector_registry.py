@@ -65,6 +65,12 @@ class FakeTrackerConnector:
     def find_by_identity(self, target, identities):
         return {}
 
+    def creation_hint(self, target):
+        return {}
+
+    def find_created(self, target, identities, hints):
+        return {}, set(identities)
+
     def add_comment(self, ref, body):
         return None
 

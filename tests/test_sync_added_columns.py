@@ -42,6 +42,7 @@ def test_every_row_gets_a_status_when_the_column_is_added(world: SyncWorld) -> N
     assert not world.sync().failed
     assert world.jira is not None
     key = next(i["key"] for i in world.jira.issues() if i["summary"] == "Rotate logs hourly")
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     world.jira.set_status(str(key), "Done")
     assert not world.sync().failed
     rows = [line for line in world.read("disk.md").splitlines() if line.startswith("| ")]

@@ -255,6 +255,7 @@ def test_full_sync_on_postgresql(
         assert first.exit_code == 0
         assert len(jira_sandbox.issues()) == 3 and len(github_sandbox.issues("acme/app")) == 2
         key = str(next(i["key"] for i in jira_sandbox.issues() if "pool size" in i["summary"]))
+        world.later()  # someone edits the ticket later: Cloud search has indexed it
         jira_sandbox.set_status(key, "Done")
         second = world.sync()
         assert [p.kind for p in second.actions] == ["update"]

@@ -186,6 +186,7 @@ def test_dry_run_prints_the_plan_and_touches_nothing(
     world.sync()
     world.write("zh.md", ZH_DOC)
     key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "Done")
     en_before, store_before = world.read("en.md"), _store_dump(world)
     issues_before = (jira_sandbox.issues(), github_sandbox.issues("acme/app"))
@@ -225,6 +226,7 @@ def test_jira_status_change_is_written_into_the_english_row(
     world.write("en.md", EN_DOC)
     world.sync()
     key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, status, resolution)
     result = world.sync()
     assert result.exit_code == 0
@@ -240,8 +242,10 @@ def test_jira_ticket_reopened_sets_the_row_back_to_open(
     world.write("en.md", EN_DOC)
     world.sync()
     key = str(jira_issue(jira_sandbox, "Alert on pool saturation")["key"])
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "Done")
     world.sync()
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "To Do")
     world.sync()
     assert statuses(world, "en.md")["Alert on pool saturation"] is Status.OPEN
@@ -295,6 +299,7 @@ def test_emoji_status_style_is_kept_when_the_ticket_closes(
     world.write("en.md", EN_DOC.replace("| Open |", "| 📋 Planned |"))
     world.sync()
     key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "Done")
     world.sync()
     assert "| ✅ Done" in row(world, "en.md", "Restore the connection-pool")
@@ -376,6 +381,7 @@ def test_both_sides_changing_the_due_date_is_reported_and_neither_is_overwritten
     world.write("en.md", EN_DOC)
     world.sync()
     key = str(jira_issue(jira_sandbox, "Restore the connection-pool size to 50")["key"])
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.edit_issue(key, {"duedate": "2026-05-05"})
     world.write("en.md", world.read("en.md").replace("2026-03-20", "2026-04-04"))
     result = world.sync()
@@ -719,6 +725,7 @@ def test_checkbox_list_items_get_tickets_and_are_ticked_when_done(
     assert len(jira_sandbox.issues()) == 2
     key = str(jira_issue(jira_sandbox, "Add a disk-usage alert")["key"])
     assert f"([{key}](" in row(world, "list.md", "disk-usage")
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "Done")
     world.sync()
     assert row(world, "list.md", "disk-usage").startswith("- [x] Add a disk-usage alert")
@@ -732,6 +739,7 @@ def _close_or_move(
     (state, state_reason)."""
     if system == "jira":
         assert world.jira is not None
+        world.later()  # someone edits the ticket later: Cloud search has indexed it
         world.jira.set_status(str(jira_issue(world.jira, summary)["key"]), *change)
         return
     assert world.github is not None

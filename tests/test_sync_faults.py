@@ -58,6 +58,7 @@ def test_jira_search_fault_recovers(world: SyncWorld, jira_sandbox: JiraSandbox,
     world.write("en.md", EN_DOC)
     world.sync()
     key = next(i["key"] for i in jira_sandbox.issues() if "pool saturation" in i["summary"])
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(str(key), "Done")
     jira_sandbox.faults.add(kind, route=JIRA_SEARCH)
     result = world.sync()

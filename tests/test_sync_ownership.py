@@ -213,6 +213,7 @@ def test_forged_jira_identity_label_on_a_persons_ticket_is_not_adopted(
     forged = jira_sandbox.add_issue(
         "ENG", "Looks like tracker's", fields={"labels": [f"tracker-{identity}", "postmortem"]}
     )
+    world.later()  # filed earlier: Cloud search has indexed it
     result = world.sync()
     assert result.exit_code == 0
     [made] = [i for i in jira_sandbox.issues() if i["key"] != forged]
@@ -265,6 +266,7 @@ def test_ticket_tracker_made_for_the_item_is_still_adopted_by_identity(
     )
     [made] = jira.create([draft])
     assert made.ticket is not None
+    world.later()  # made by an earlier run: Cloud search has indexed it
     result = world.sync()
     assert [plan.kind for plan in result.plans] == ["link"]
     assert len(jira_sandbox.issues()) == 1

@@ -291,3 +291,85 @@ def test_many_rows_vanishing_at_once_close_no_ticket() -> None:
     guarded = _guard_mass_closing(plans, linked=10)
     assert all(plan.changes is None for plan in guarded)
     assert all("not closed" in plan.notes[-1] for plan in guarded)
+
+
+# ----- pending creates (tracker.sync.intents) -----------------------------------------------
+
+
+def test_our_ticket_found_by_identity_gets_the_rows_in_progress_not_open_written_back() -> None:
+    doing = item(status=Status.IN_PROGRESS)
+    found = remote(document_fields(doing, "acc-alice").with_value("status", "open"))
+    plan = plan_item(local(doing), None, view(by_identity={"item-1": found}), DEFAULTS)
+    assert plan.kind == "link"
+    assert plan.doc_status is None
+    assert plan.changes == TicketChanges(status=Status.IN_PROGRESS)
+    assert plan.baseline is not None and plan.baseline.ticket.status == "in_progress"
+
+
+def test_our_ticket_moved_on_by_someone_keeps_the_ownership_rule() -> None:
+    found = remote(document_fields(item(), "acc-alice").with_value("status", "done"))
+    plan = plan_item(local(item()), None, view(by_identity={"item-1": found}), DEFAULTS)
+    assert plan.doc_status is Status.DONE
+    assert plan.changes is None
+
+
+def test_a_named_ticket_still_open_writes_open_into_the_row_as_before() -> None:
+    ticket = remote(document_fields(item(), "acc-alice").with_value("status", "open"))
+    doing = item(status=Status.IN_PROGRESS, tickets=[REF])
+    plan = plan_item(local(doing, named=REF), None, view(ticket), DEFAULTS)
+    assert plan.doc_status is Status.OPEN
+    assert plan.changes is None
+
+
+def test_an_unsettled_create_is_deferred_never_created_again() -> None:
+    remote_view = RemoteView(tickets={}, by_identity={}, unsettled=frozenset({"item-1"}))
+    plan = plan_item(local(item()), None, remote_view, DEFAULTS)
+    assert plan.kind == "deferred"
+    assert plan.draft is None and not plan.touches_ticket
+    assert "resolved on the next run" in plan.notes[-1]
+
+
+def _created_but_not_moved(doing: ActionItem) -> Baseline:
+    """What a create whose follow-up transition failed records: doc in progress, ticket open."""
+    doc = document_fields(doing, "acc-alice")
+    ticket = doc.with_value("status", "open")
+    return Baseline("item-1", "jira", "ENG-7", REF.url, doc=doc, ticket=ticket, seen=ticket)
+
+
+def test_a_follow_up_status_that_never_reached_the_ticket_is_pushed_next_run() -> None:
+    doing = item(status=Status.IN_PROGRESS)
+    base = _created_but_not_moved(doing)
+    ticket = remote(base.ticket)
+    plan = plan_item(local(doing), base, view(ticket), DEFAULTS, intended="in_progress")
+    assert plan.kind == "update"
+    assert plan.changes == TicketChanges(status=Status.IN_PROGRESS)
+    assert plan.doc_status is None
+
+
+def test_without_a_pending_intent_the_same_state_pushes_no_status() -> None:
+    doing = item(status=Status.IN_PROGRESS, tickets=[REF])
+    base = _created_but_not_moved(doing)
+    plan = plan_item(local(doing), base, view(remote(base.ticket)), DEFAULTS)
+    assert plan.kind == "nothing"
+    assert plan.changes is None
+
+
+def test_a_ticket_moved_by_someone_since_wins_over_a_pending_follow_up() -> None:
+    doing = item(status=Status.IN_PROGRESS)
+    base = _created_but_not_moved(doing)
+    ticket = remote(base.ticket.with_value("status", "done"))
+    plan = plan_item(local(doing), base, view(ticket), DEFAULTS, intended="in_progress")
+    assert plan.doc_status is Status.DONE
+    assert plan.changes is None
+
+
+def test_a_pending_creates_ticket_nobody_can_vouch_for_waits_instead_of_a_new_one() -> None:
+    from dataclasses import replace as with_fields
+
+    found = with_fields(remote(document_fields(item(), "acc-alice")), creator="acc-tracker")
+    remote_view = RemoteView(
+        tickets={}, by_identity={"item-1": found}, pending=frozenset({"item-1"})
+    )  # tracker's own account could not be read: nothing vouches for the ticket
+    plan = plan_item(local(item()), None, remote_view, DEFAULTS)
+    assert plan.kind == "deferred"
+    assert plan.draft is None

@@ -78,6 +78,7 @@ def test_renamed_file_keeps_syncing_its_tickets_afterwards(
     (world.docs / "queue.md").rename(world.docs / "renamed.md")
     world.sync()
     key = next(i["key"] for i in jira_sandbox.issues() if i["summary"] == "Alert on queue depth")
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(str(key), "Done")
     assert world.sync().exit_code == 0
     assert "| Alert on queue depth | @bob | 2026-12-02 | P2 | Done |" in world.read("renamed.md")
@@ -242,6 +243,7 @@ def test_a_row_that_was_already_there_never_inherits_a_deleted_rows_ticket(
     world.write("queue.md", SEVEN_ROWS.replace("| Open |\n", "| Open |\n" + done_row, 1))
     world.sync()  # the done row gets no ticket
     key = next(i["key"] for i in jira_sandbox.issues() if i["summary"].startswith("Cap the"))
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(str(key), "Done")
     world.sync()  # "Cap the consumer batch size" now says Done, like the row below it
     cap = "| Cap the consumer batch size | @alice | 2026-12-01 | P1 | Done |\n"

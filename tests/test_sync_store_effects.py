@@ -59,6 +59,7 @@ def test_item_closed_by_its_ticket_gets_closed_at_and_a_median_days_to_close(
     start = jira_sandbox.clock.now()
     world.write("en.md", EN_DOC)
     world.sync(now=start)
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(_key(jira_sandbox, "Alert on pool saturation"), "Done")
     closed = start + timedelta(days=7)
     world.sync(now=closed)
@@ -77,9 +78,11 @@ def test_ticket_reopened_clears_closed_at(world: SyncWorld, jira_sandbox: JiraSa
     world.write("en.md", EN_DOC)
     world.sync()
     key = _key(jira_sandbox, "Alert on pool saturation")
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "Done", "Won't Do")
     world.sync()
     assert _item(world, "Alert on pool saturation")["closed_at"] is not None
+    world.later()  # someone edits the ticket later: Cloud search has indexed it
     jira_sandbox.set_status(key, "To Do")
     world.sync()
     item = _item(world, "Alert on pool saturation")

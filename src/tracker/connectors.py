@@ -118,6 +118,10 @@ class CreateResult:
     # be assigned: the ticket is created unassigned and the run goes on).
     warnings: tuple[str, ...] = ()
     adopted: bool = False  # found by identity after a failed/unclear create, not made anew
+    # The connector could not establish whether the ticket was made (the create's answer
+    # was lost and no trusted read could tell): it must not be created again until a
+    # later `find_created` says it is absent.
+    unresolved: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,23 @@ class Connector(Protocol):
 
     def server_identity(self) -> ServerIdentity:
         """The server this connector reaches (at most one request, then cached)."""
+        ...
+
+    def creation_hint(self, target: Target) -> dict[str, object]:
+        """Something cheap, recorded with a create intent before the create call, that
+        lets `find_created` later find what a lost create made (Jira: the highest issue
+        number known in the project). JSON-serialisable; {} when nothing is needed."""
+        ...
+
+    def find_created(
+        self,
+        target: Target,
+        identities: Sequence[str],
+        hints: Mapping[str, Mapping[str, object]],
+    ) -> tuple[dict[str, RemoteTicket], set[str]]:
+        """Which identities have a ticket, by reads that can be trusted (no search-index
+        lag): (found, absent). An identity in neither is unknown — the caller must not
+        create it. `hints` are the `creation_hint`s recorded per identity."""
         ...
 
 

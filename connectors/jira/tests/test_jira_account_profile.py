@@ -112,6 +112,7 @@ def test_a_deleted_key_is_recognised_whatever_the_accounts_language(
     keys = created_keys(connector, 5)
     jira_sandbox.delete_issue(keys[1])
     jira_sandbox.delete_issue(keys[3])
+    jira_sandbox.clock.advance(60)  # created earlier: Cloud search has indexed them
     before = routes(jira_sandbox)
     tickets = connector.fetch([TicketRef(TicketSystem.JIRA, k) for k in keys])
     after = routes(jira_sandbox)

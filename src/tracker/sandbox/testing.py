@@ -3,6 +3,11 @@
 One server per service per test session (starting uvicorn per test is slow-ish);
 each test gets it reset to the seeded state, with an empty request log, no pending
 faults, no latency and real time. Enabled with `-p tracker.sandbox.testing`.
+
+The Cloud-flavour Jira sandbox lags its search index by `CLOUD_SEARCH_LAG_SECONDS`
+(of the sandbox clock), as Jira Cloud does: new issues take seconds to show in JQL
+search. A test that must see a just-created issue in search opts out with
+`@pytest.mark.no_search_lag`, saying why; most should advance `sandbox.clock` instead.
 """
 
 from __future__ import annotations
@@ -17,6 +22,17 @@ if TYPE_CHECKING:
 
     from tracker.sandbox.github import GitHubSandbox
     from tracker.sandbox.jira import JiraSandbox
+
+
+CLOUD_SEARCH_LAG_SECONDS = 5.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "no_search_lag: the Jira Cloud sandbox's search index is up to date at once "
+        "(real Cloud lags a few seconds; say in a comment why the test can't live with it)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +63,11 @@ def github_sandbox_server() -> Iterator[GitHubSandbox]:
 
 
 @pytest.fixture
-def jira_sandbox(jira_sandbox_server: JiraSandbox) -> JiraSandbox:
-    """A Jira Cloud sandbox in its freshly seeded state."""
+def jira_sandbox(jira_sandbox_server: JiraSandbox, request: pytest.FixtureRequest) -> JiraSandbox:
+    """A Jira Cloud sandbox in its freshly seeded state, search lagging as on Cloud."""
     jira_sandbox_server.reset()
+    if request.node.get_closest_marker("no_search_lag") is None:
+        jira_sandbox_server.search_lag_seconds = CLOUD_SEARCH_LAG_SECONDS
     return jira_sandbox_server
 
 

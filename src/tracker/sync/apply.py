@@ -5,9 +5,10 @@ of GitHub while its creations are paced (the secondary limit counts per user). I
 lane calls are serial. One failed item never stops the others: its error is kept, its
 baseline stays as it was, and the next run plans it again.
 
-Every create is recorded in the store as soon as the create call returns (before any
-other call), so a crash after that point can't lose the ticket; a crash before it is
-caught by the identity lookup of the next run (see `TRACKER_TEST_CRASH_AFTER`).
+Before every create call the batch's intents are recorded (`tracker.sync.intents`), and
+every create is recorded as soon as the call returns (before any other call): a crash
+in between is settled by the next run's trusted lookup (see `TRACKER_TEST_CRASH_AFTER`).
+A create whose outcome no trusted read could establish is *deferred*, never re-sent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tracker.model import Status
 from tracker.store import Store
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.fields import Fields, ticket_fields
+from tracker.sync.intents import DEFERRED_NOTE, Intent, record_intents
 from tracker.sync.plan import ItemPlan, target_scope
 from tracker.sync.state import Baseline, save_baselines
 
@@ -49,6 +51,7 @@ class ApplyOutcome:
 
     tickets: dict[str, RemoteTicket] = field(default_factory=dict)  # item id → ticket now
     failed: dict[str, str] = field(default_factory=dict)  # item id → message
+    deferred: dict[str, str] = field(default_factory=dict)  # create outcome unclear → why
     warnings: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     created: set[str] = field(default_factory=set)
     adopted: set[str] = field(default_factory=set)
@@ -135,47 +138,80 @@ class Applier:
         connector = self.pool.get(target.system)
         drafts = [plan.draft for plan in plans if plan.draft is not None]
         try:
+            hint = connector.creation_hint(target)
+        except ConnectorError as error:
+            # No create without a way to find it again: a lost answer could then never
+            # be settled. Nothing was sent; the next run tries again.
+            for plan in plans:
+                self._fail(plan.item_id, f"not created (retried next run): {error.message}")
+                self.progress(f"failed {plan.item_id}", 1)
+            return
+        intents = {plan.item_id: self._intent(plan, target, hint) for plan in plans}
+        record_intents(self.store, intents.values(), now=self.now)
+        try:
             results = connector.create(drafts)
         except ConnectorError as error:
-            results = self._resolve_failed_create(target, plans, error)
+            results = self._resolve_failed_create(target, plans, error, hint)
         if os.environ.get(CRASH_HOOK_ENV) == "create":
             os.kill(os.getpid(), signal.SIGKILL)
-        self._record_creates(target, plans, results)
+        self._record_creates(plans, results, intents)
         for plan in plans:
             self.progress(f"created {plan.item_id}", 1)
         for plan in plans:
             ticket = self.outcome.tickets.get(plan.item_id)
-            if ticket is not None and plan.status_after_create is not None:
-                self._follow_up_status(plan, ticket, plan.status_after_create)
+            intent = intents[plan.item_id]
+            if ticket is not None and not intent.satisfied_by(ticket_fields(ticket).status):
+                self._follow_up_status(plan, ticket, intent)
+
+    def _intent(self, plan: ItemPlan, target: Target, hint: dict[str, object]) -> Intent:
+        status = plan.status_after_create.value if plan.status_after_create else None
+        return Intent(plan.item_id, target, status, hint, self.now)
 
     def _resolve_failed_create(
-        self, target: Target, plans: list[ItemPlan], error: ConnectorError
+        self,
+        target: Target,
+        plans: list[ItemPlan],
+        error: ConnectorError,
+        hint: dict[str, object],
     ) -> list[CreateResult]:
-        """A create call that failed as a whole may still have made tickets: look them up
-        by identity before calling anything a failure (never re-sent blindly here)."""
-        connector = self.pool.get(target.system)
+        """A create call that failed as a whole may still have made tickets: only a
+        trusted read (`find_created`) decides. A failed or inconclusive one leaves the
+        items unresolved — never "not created"."""
         ids = [plan.item_id for plan in plans]
+        if error.unprocessed or not error.transient:  # certainly nothing was made
+            return [CreateResult(i, None, error.message) for i in ids]
         try:
-            found = connector.find_by_identity(target, ids)
+            found, absent = self.pool.get(target.system).find_created(
+                target, ids, {i: hint for i in ids}
+            )
         except ConnectorError:
-            found = {}
+            found, absent = {}, set()
         return [
             CreateResult(i, found[i], None, adopted=True)
             if i in found
-            else CreateResult(i, None, error.message)
+            else CreateResult(i, None, error.message, unresolved=i not in absent)
             for i in ids
         ]
 
     def _record_creates(
-        self, target: Target, plans: list[ItemPlan], results: list[CreateResult]
+        self, plans: list[ItemPlan], results: list[CreateResult], intents: dict[str, Intent]
     ) -> None:
+        """Baselines of what was made, in one transaction with the intents settled: those
+        whose ticket shows the intended status, and those certainly not made."""
         by_id = {result.identity: result for result in results}
         baselines = []
+        settled = []
         for plan in plans:
             result = by_id.get(plan.item_id)
+            if result is not None and result.ticket is None and result.unresolved:
+                with self.outcome._lock:
+                    self.outcome.deferred[plan.item_id] = f"{DEFERRED_NOTE} ({result.error})"
+                continue
             if result is None or result.ticket is None:
                 message = result.error if result and result.error else "create returned nothing"
                 self._fail(plan.item_id, message)
+                if result is not None:
+                    settled.append(plan.item_id)
                 continue
             ticket = result.ticket
             self.outcome.tickets[plan.item_id] = ticket
@@ -183,8 +219,10 @@ class Applier:
             (self.outcome.adopted if result.adopted else self.outcome.created).add(plan.item_id)
             plan.ref = ticket.ref
             baselines.append(self._created_baseline(plan, ticket))
-        if baselines:
-            save_baselines(self.store, baselines, now=self.now)
+            if intents[plan.item_id].satisfied_by(ticket_fields(ticket).status):
+                settled.append(plan.item_id)
+        if baselines or settled:
+            save_baselines(self.store, baselines, now=self.now, settled=settled)
 
     def _created_baseline(self, plan: ItemPlan, ticket: RemoteTicket) -> Baseline:
         doc = plan.doc or ticket_fields(ticket)
@@ -201,19 +239,25 @@ class Applier:
             remote_updated_at=ticket.updated_at,
         )
 
-    def _follow_up_status(self, plan: ItemPlan, ticket: RemoteTicket, status: Status) -> None:
-        """A new ticket for an item already in progress is moved there right away."""
+    def _follow_up_status(self, plan: ItemPlan, ticket: RemoteTicket, intent: Intent) -> None:
+        """A new ticket for an item already in progress is moved there right away. If
+        that fails (or the process dies first) the intent stays: the next run does it."""
+        status = Status(intent.status or Status.OPEN.value)
         try:
             after = self.pool.get(plan.system or "").update(
                 ticket.ref, TicketChanges(status=status)
             )
         except ConnectorError as error:
             self.outcome.warnings[plan.item_id].append(
-                f"created {ticket.ref.key} but could not set it {status.value}: {error.message}"
+                f"created {ticket.ref.key} but could not set it {status.value} "
+                f"(retried next run): {error.message}"
             )
             return
         self.outcome.tickets[plan.item_id] = after
-        save_baselines(self.store, [self._created_baseline(plan, after)], now=self.now)
+        settled = [plan.item_id] if intent.satisfied_by(ticket_fields(after).status) else []
+        save_baselines(
+            self.store, [self._created_baseline(plan, after)], now=self.now, settled=settled
+        )
 
     # ----- updates ----------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.git import WrittenLog
+from tracker.sync.intents import Intent, load_intents
 from tracker.sync.local import (
     blank_items,
     build_local_items,
@@ -89,10 +90,13 @@ class SyncResult:
     read_errors: dict[str, str] = field(default_factory=dict)
     interrupted: int = 0  # items left for the next run because the run was asked to stop
     unreachable: dict[str, str] = field(default_factory=dict)  # system → why (the pool's)
+    # "path:line (id)" → why: a create's outcome is unclear, so the item is neither
+    # failed nor created again; the next run settles it with a trusted read.
+    deferred: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.read_errors else 0
+        return 1 if self.failed or self.read_errors or self.deferred else 0
 
     @property
     def actions(self) -> list[ItemPlan]:
@@ -207,9 +211,12 @@ def _due_for_full_read(store: Store, now: datetime) -> frozenset[str]:
 
 
 def _failure_summary(result: SyncResult) -> str | None:
-    if not result.failed and not result.read_errors:
+    if not result.failed and not result.read_errors and not result.deferred:
         return None
-    return f"{len(result.failed)} item(s) failed, {len(result.read_errors)} read error(s)"
+    return (
+        f"{len(result.failed)} item(s) failed, {len(result.read_errors)} read error(s), "
+        f"{len(result.deferred)} deferred"
+    )
 
 
 @dataclass
@@ -221,6 +228,7 @@ class _Planned:
     reworded: list[Baseline]
     reads: ReadResult
     scopes: dict[str, ScopeRead]
+    intents: dict[str, Intent] = field(default_factory=dict)  # pending creates, by item id
 
 
 def _plan(
@@ -248,11 +256,29 @@ def _plan(
         load_high_water_marks(store),
         full=full or _due_for_full_read(store, now),
     )
+    intents = load_intents(store)
+    unlinked = {
+        local.item.id for local in locals_ if local.named is None and local.item.id not in baselines
+    }
     reads = read_remote(
-        pool, scopes, named_to_fetch(locals_, baselines), workers=workers, started=now
+        pool,
+        scopes,
+        named_to_fetch(locals_, baselines),
+        workers=workers,
+        started=now,
+        intents={i: intent for i, intent in intents.items() if i in unlinked},
     )
     view = replace(reads.view, ownership=_ownership(baselines, locals_, reads, settings, pool))
-    plans = [plan_item(local, baselines.get(local.item.id), view, settings) for local in locals_]
+    plans = [
+        plan_item(
+            local,
+            baselines.get(local.item.id),
+            view,
+            settings,
+            intended=_intended_status(intents, baselines, local.item.id),
+        )
+        for local in locals_
+    ]
     plans += rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
     plans += blank
     result = SyncResult(plans, dry_run=True, documents=len(documents))
@@ -264,7 +290,15 @@ def _plan(
         f"{plan.path}:{plan.line}: {plan.warning}" for plan in plans if plan.warning
     ]
     result.read_errors = dict(reads.errors)
-    return _Planned(result, locals_, reworded, reads, scopes)
+    return _Planned(result, locals_, reworded, reads, scopes, intents)
+
+
+def _intended_status(
+    intents: Mapping[str, Intent], baselines: Mapping[str, Baseline], item_id: str
+) -> str | None:
+    """The status a linked item's pending intent still wants on its ticket."""
+    intent = intents.get(item_id)
+    return intent.status if intent is not None and item_id in baselines else None
 
 
 def _ownership(
@@ -363,6 +397,8 @@ def _write_documents(
 def _cell_edit(plan: ItemPlan, applied: ApplyOutcome) -> CellEdit | None:
     if plan.item_id in applied.failed or plan.item_id in applied.skipped:
         return None
+    if plan.item_id in applied.deferred:
+        return None
     if plan.kind == "row-deleted":
         return None
     ref = plan.ref
@@ -398,9 +434,16 @@ def _record(
     keep: list[Baseline] = []
     unlink: list[str] = []
     events: list[tuple[str, str, str, str]] = []
+    settled: list[str] = []
     for plan in plans:
         if plan.item_id in applied.skipped:
             result.interrupted += 1
+            continue
+        deferred = applied.deferred.get(plan.item_id)
+        if plan.kind == "deferred":
+            deferred = "; ".join(plan.notes)
+        if deferred:
+            result.deferred[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = deferred
             continue
         if plan.item_id in applied.gone and plan.previous is not None:
             # The update found the ticket deleted: reported as a full listing would
@@ -423,7 +466,12 @@ def _record(
         if plan.kind == "create":
             place = where.get(plan.item_id, plan.path)
             result.warnings.extend(f"{place}: {note}" for note in plan.notes)
-        if plan.kind == "create" or plan.baseline is None:
+        if plan.kind == "create":
+            continue
+        intent = planned.intents.get(plan.item_id)
+        if intent is not None and _intent_done(intent, plan.baseline or plan.previous):
+            settled.append(plan.item_id)
+        if plan.baseline is None:
             continue
         baseline = plan.baseline
         if plan.doc_status is not None and plan.item_id not in written.status_written:
@@ -441,13 +489,26 @@ def _record(
                 events.append(
                     (plan.item_id, before, plan.doc_status.value, plan.system or "ticket")
                 )
-    save_baselines(store, keep, unlink=unlink, now=now)
+    # A pending create found never made is settled, unless this run created it anew
+    # (that create recorded its own intent).
+    settled += [
+        plan.item_id for plan in plans if plan.item_id in reads.absent and plan.draft is None
+    ]
+    save_baselines(store, keep, unlink=unlink, now=now, settled=settled)
     if events:
         record_status_events(store, events, now=now)
     marks = {scope: mark for scope, mark in reads.marks.items() if scope not in reads.errors}
     save_high_water_marks(store, marks, now=now)
     whole = {scope: mark for scope, mark in marks.items() if scopes[scope].since is None}
     save_high_water_marks(store, whole, prefix=FULL_READ_PREFIX, now=now)
+
+
+def _intent_done(intent: Intent, baseline: Baseline | None) -> bool:
+    """A pending create is settled once its ticket is linked and shows the intended
+    status — or the row has moved on to another status (the ordinary sync takes over)."""
+    if baseline is None or baseline.retired:
+        return False
+    return intent.satisfied_by(baseline.ticket.status) or baseline.doc.status != intent.status
 
 
 def _report_gone(plan: ItemPlan, previous: Baseline, settings: SyncSettings) -> None:
@@ -478,5 +539,6 @@ def _done_counts(
         tickets_updated=len(applied.updated),
         documents_written=len(written.changed_paths),
         failed=len(set(applied.failed) - applied.gone) + len(written.failed),
+        deferred=len(applied.deferred) + counts.get("deferred", 0),
     )
     return counts

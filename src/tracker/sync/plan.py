@@ -24,7 +24,8 @@ from datetime import date
 from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft
 from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.fields import FIELD_NAMES, Fields, ticket_fields
-from tracker.sync.ownership import Ownership, identity_doubt, refusal
+from tracker.sync.intents import DEFERRED_NOTE
+from tracker.sync.ownership import Ownership, identity_doubt, refusal, vouched
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
 
@@ -51,6 +52,8 @@ class RemoteView:
     by_identity: Mapping[str, RemoteTicket]  # item id → ticket carrying that identity
     unreadable: frozenset[str] = frozenset()  # "system:scope" whose reads failed
     ownership: Ownership = field(default_factory=Ownership)  # who owns which ticket
+    unsettled: frozenset[str] = frozenset()  # item ids whose earlier create is unclear
+    pending: frozenset[str] = frozenset()  # item ids with a pending create intent
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ class ItemPlan:
     item_id: str
     path: str
     line: int
-    kind: str  # create | link | update | conflict | row-deleted | ticket-gone | skip | failed | nothing
+    # create | link | update | conflict | row-deleted | ticket-gone | skip | failed |
+    # deferred | nothing
+    kind: str
     system: str | None = None
     ref: TicketRef | None = None
     target: Target | None = None
@@ -111,8 +116,10 @@ def plan_item(
     baseline: Baseline | None,
     remote: RemoteView,
     settings: SyncSettings,
+    intended: str | None = None,
 ) -> ItemPlan:
-    """The decision for one item present in a document."""
+    """The decision for one item present in a document. `intended` is the status a
+    pending create intent says the item's ticket must reach (see `tracker.sync.intents`)."""
     item = local.item
     plan = ItemPlan(item.id, item.path, item.line, "nothing", notes=list(local.notes))
     if baseline is not None and baseline.retired:
@@ -121,15 +128,28 @@ def plan_item(
     if baseline is not None:
         if local.named is not None and not _same_ticket(local.named, baseline):
             return _link_named(plan, local, remote, settings, replacing=baseline)
-        return _plan_linked(plan, local, baseline, remote, settings)
+        return _plan_linked(plan, local, baseline, remote, settings, intended)
     if local.named is not None:
         return _link_named(plan, local, remote, settings, replacing=None)
     found = remote.by_identity.get(item.id)
     doubt = identity_doubt(item.id, found, remote.ownership) if found is not None else None
     if found is not None and doubt is None:
-        return _adopt(plan, local, found, "found by identity", settings, write_cell=True)
+        return _adopt(plan, local, found, "found by identity", settings, write_cell=True, ours=True)
     plan.notes.extend([doubt] if doubt else [])
+    if item.id in remote.unsettled or _maybe_ours(item.id, found, remote):
+        plan.kind = "deferred"
+        plan.notes.append(DEFERRED_NOTE)
+        return plan
     return _plan_create(plan, local, remote, settings)
+
+
+def _maybe_ours(item_id: str, found: RemoteTicket | None, remote: RemoteView) -> bool:
+    """A ticket carrying the identity of an item whose create is pending, when tracker's
+    account can't be read to vouch for it: likely the lost create's own ticket, so the
+    item waits rather than risk a duplicate."""
+    if found is None or item_id not in remote.pending:
+        return False
+    return vouched(found, item_id, remote.ownership) is None
 
 
 def ticket_cell_writable(local: LocalItem, settings: SyncSettings) -> bool:
@@ -182,11 +202,15 @@ def _adopt(
     settings: SyncSettings,
     *,
     write_cell: bool,
+    ours: bool = False,
 ) -> ItemPlan:
     """Link an existing ticket; from now on it is in step with the row.
 
-    There is no baseline to tell who changed what, so ownership decides status alone:
-    with the ticket owning status, its status is written into the row.
+    There is no baseline to tell who changed what. A ticket tracker made for this item
+    (`ours`: found by its identity) that still shows the status every new ticket starts
+    in has just not caught up with the row — a lost create, a crash before the
+    follow-up transition — so the row's status is pushed to it. Otherwise ownership
+    decides status alone: with the ticket owning status, its status goes into the row.
     """
     plan.kind = "link"
     plan.link = ticket
@@ -195,8 +219,13 @@ def _adopt(
     plan.system = ticket.ref.system.value
     plan.ticket_cell = write_cell and ticket_cell_writable(local, settings)
     now_ticket = ticket_fields(ticket)
+    agreed = now_ticket
     doc = local.doc
-    if settings.status_owner == "ticket" and now_ticket.status != doc.status:
+    if ours and now_ticket.status == Status.OPEN.value and doc.status != now_ticket.status:
+        plan.changes = TicketChanges(status=Status(doc.status))
+        plan.changed_fields = ("status",)
+        agreed = now_ticket.with_value("status", doc.status)
+    elif settings.status_owner == "ticket" and now_ticket.status != doc.status:
         plan.doc_status = Status(now_ticket.status)
         doc = doc.with_value("status", now_ticket.status)
     plan.baseline = Baseline(
@@ -205,8 +234,9 @@ def _adopt(
         key=ticket.ref.key,
         url=ticket.ref.url,
         doc=doc,
-        ticket=now_ticket,
+        ticket=agreed,
         seen=now_ticket,
+        created_by_tracker=ours,
     )
     return plan
 
@@ -257,6 +287,7 @@ def _plan_linked(
     baseline: Baseline,
     remote: RemoteView,
     settings: SyncSettings,
+    intended: str | None = None,
 ) -> ItemPlan:
     plan.system = baseline.system
     plan.ref = baseline.ref
@@ -272,16 +303,38 @@ def _plan_linked(
     plan.seen = now_ticket
     plan.ticket_cell = not _row_names(local, baseline) and ticket_cell_writable(local, settings)
     if (
-        not plan.ticket_cell
+        intended is None
+        and not plan.ticket_cell
         and local.doc == baseline.doc
         and now_ticket == baseline.ticket
         and baseline.seen in (None, baseline.ticket)
     ):
         return plan  # the common nightly case: nothing moved on either side
     _plan_fields(plan, local.doc, now_ticket, baseline, settings)
+    if intended is not None:
+        _resume_intended_status(plan, local.doc, now_ticket, baseline, intended)
     if plan.kind == "nothing" and plan.ticket_cell:
         plan.kind = "update"
     return plan
+
+
+def _resume_intended_status(
+    plan: ItemPlan, doc: Fields, ticket: Fields, baseline: Baseline, intended: str
+) -> None:
+    """A create's follow-up status never reached the ticket (it failed, or the process
+    died first): push it now — unless either side moved the status since, in which
+    case the ordinary rules above already decided."""
+    if "status" in plan.changed_fields or plan.doc_status is not None or plan.conflicts:
+        return
+    if ticket.status == intended or doc.status != intended:
+        return
+    if ticket.status != baseline.ticket.status or doc.status != baseline.doc.status:
+        return
+    plan.changes = replace(plan.changes or TicketChanges(), status=Status(intended))
+    plan.changed_fields = (*plan.changed_fields, "status")
+    base = plan.baseline or baseline.with_sides(baseline.doc, baseline.ticket, ticket)
+    plan.baseline = replace(base, ticket=base.ticket.with_value("status", intended))
+    plan.kind = "update"
 
 
 def _row_names(local: LocalItem, baseline: Baseline) -> bool:

@@ -4,6 +4,9 @@ Per read scope (a Jira project or a GitHub repository), one incremental listing 
 what changed since the scope's high-water mark (the whole scope the first time), then
 one identity lookup per batch of new items the listing can't vouch for, plus a batched
 fetch of tickets named in rows that tracker hasn't linked yet. Never one call per item.
+Items with a pending create intent and no ticket are settled per scope by the
+connector's trusted `find_created` (a search miss is not "absent"): what it can't
+settle is reported as unsettled, and the plan defers it.
 A scope whose reads fail is reported as unreadable: nothing in it is planned, and a
 failed read is never taken to mean "deleted".
 """
@@ -21,6 +24,7 @@ from tracker.connectors import Connector, ConnectorError, RemoteTicket, Target
 from tracker.errors import ConfigError
 from tracker.model import TicketRef
 from tracker.sync.connectors import ConnectorPool
+from tracker.sync.intents import Intent, intents_by_scope
 from tracker.sync.plan import RemoteView, remote_key
 
 log = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ class ReadResult:
     view: RemoteView
     marks: dict[str, datetime]  # scope → the high-water mark to keep if this run succeeds
     errors: dict[str, str]  # scope or "system:key" → message
+    absent: frozenset[str] = frozenset()  # pending creates certainly never made
 
 
 def read_remote(
@@ -51,6 +56,7 @@ def read_remote(
     *,
     workers: int = 8,
     started: datetime | None = None,
+    intents: Mapping[str, Intent] | None = None,
 ) -> ReadResult:
     """Run every scope's reads (in parallel, one thread per scope) and the named fetches.
 
@@ -91,8 +97,56 @@ def read_remote(
         )
     for key, ticket in named_found.items():
         tickets.setdefault(key, ticket)
-    view = RemoteView(tickets=tickets, by_identity=identities, unreadable=frozenset(errors))
-    return ReadResult(view=view, marks=marks, errors=errors)
+    unsettled, absent = _settle_intents(pool, intents or {}, identities, workers=workers)
+    view = RemoteView(
+        tickets=tickets,
+        by_identity=identities,
+        unreadable=frozenset(errors),
+        unsettled=frozenset(unsettled),
+        pending=frozenset(intents or {}),
+    )
+    return ReadResult(view=view, marks=marks, errors=errors, absent=frozenset(absent))
+
+
+def _settle_intents(
+    pool: ConnectorPool,
+    intents: Mapping[str, Intent],
+    identities: dict[str, RemoteTicket],
+    *,
+    workers: int,
+) -> tuple[set[str], set[str]]:
+    """Pending creates not already found: one `find_created` per scope (in parallel).
+    Found tickets join `identities`; returns the item ids still unknown, and those
+    certainly never made."""
+    waiting = {i: intent for i, intent in intents.items() if i not in identities}
+    unknown: set[str] = set()
+    never: set[str] = set()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
+        futures = {
+            scope: (group, executor.submit(_find_created, pool, group))
+            for scope, group in intents_by_scope(waiting).items()
+        }
+        for group, future in futures.values():
+            found, absent = future.result()
+            identities.update(found)
+            unknown.update(
+                i.item_id for i in group if i.item_id not in found and i.item_id not in absent
+            )
+            never.update(i.item_id for i in group if i.item_id in absent)
+    return unknown, never
+
+
+def _find_created(
+    pool: ConnectorPool, group: list[Intent]
+) -> tuple[dict[str, RemoteTicket], set[str]]:
+    target = group[0].target
+    try:
+        return pool.get(target.system).find_created(
+            target, [i.item_id for i in group], {i.item_id: i.hint for i in group}
+        )
+    except (ConnectorError, ConfigError) as error:
+        log.warning("could not settle pending creates in %s: %s", target, error)
+        return {}, set()
 
 
 def credentials_rejected(error: ConnectorError) -> bool:

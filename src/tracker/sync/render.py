@@ -17,6 +17,7 @@ _HEADINGS = (
     ("row-deleted", "Rows deleted from documents"),
     ("ticket-gone", "Tickets deleted or moved"),
     ("failed", "Could not be planned (retried next run)"),
+    ("deferred", "Deferred: a create's outcome is unclear (settled next run)"),
     ("skip", "Skipped"),
 )
 
@@ -149,6 +150,13 @@ def render_summary(result: SyncResult) -> list[str]:
     for scope, message in result.read_errors.items():
         if _unreachable_system(scope, result) is None:
             lines.append(f"  [red]could not read {escape(scope)}[/red]: {escape(message)}")
+    if result.deferred:
+        lines.append(
+            f"{len(result.deferred)} deferred: a create's outcome is unclear; "
+            "resolved on the next run (never created twice)."
+        )
+        for where, message in result.deferred.items():
+            lines.append(f"  [yellow]deferred[/yellow] {escape(where)}: {escape(message)}")
     for warning in result.warnings:
         lines.append(f"  [yellow]warning[/yellow]: {escape(warning)}")
     if result.interrupted:

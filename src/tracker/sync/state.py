@@ -31,6 +31,7 @@ _LINK = TicketLink.__table__  # type: ignore[attr-defined]
 ITEM_PREFIX = "sync.item:"
 HWM_PREFIX = "sync.hwm:"
 FULL_READ_PREFIX = "sync.full:"
+INTENT_PREFIX = "sync.intent:"  # see tracker.sync.intents
 _WRITE_LOCK = threading.Lock()  # SQLite allows one writer; apply threads take turns
 
 
@@ -120,8 +121,10 @@ def save_baselines(
     *,
     now: datetime | None = None,
     unlink: Iterable[str] = (),
+    settled: Iterable[str] = (),
 ) -> None:
-    """Store baselines and their ticket links in one transaction."""
+    """Store baselines and their ticket links in one transaction; the create intents of
+    `settled` items are cleared in the same one (their ticket is recorded)."""
     moment = now or datetime.now(UTC)
     with _WRITE_LOCK, store.session() as session:
         for baseline in baselines:
@@ -129,6 +132,8 @@ def save_baselines(
             _put_link(session, baseline, moment)
         for item_id in unlink:
             session.execute(delete(_LINK).where(_LINK.c.item_id == item_id))
+        for item_id in settled:
+            session.execute(delete(_STATE).where(_STATE.c.key == INTENT_PREFIX + item_id))
 
 
 def _put_state(session: Session, key: str, value: str, now: datetime) -> None:

@@ -268,22 +268,44 @@ class GitHubConnector(GuardedCalls):
                 self._identity_index.pop(repo_name, None)  # outcome unclear: list afresh
                 if not error.transient:
                     return CreateResult(draft.identity, None, error.message)
-                adopted = self._lookup_after_failure(draft)
-                if adopted is not None:
-                    return CreateResult(
-                        draft.identity, adopted, warnings=tuple(warnings), adopted=True
-                    )
+                if not error.unprocessed:  # it may have worked: a trusted read decides
+                    found, absent = self.find_created(draft.target, [draft.identity], {})
+                    if draft.identity in found:
+                        return CreateResult(
+                            draft.identity,
+                            found[draft.identity],
+                            warnings=tuple(warnings),
+                            adopted=True,
+                        )
+                    if draft.identity not in absent:
+                        return CreateResult(
+                            draft.identity,
+                            None,
+                            f"create outcome unclear ({error.message})",
+                            unresolved=True,
+                        )
                 if failures >= self.retry.attempts:
                     return CreateResult(draft.identity, None, error.message)
                 self.retry.pause(error, failures)
 
-    def _lookup_after_failure(self, draft: TicketDraft) -> RemoteTicket | None:
-        """Did the unclear create happen after all? Look before sending it again."""
+    def creation_hint(self, target: Target) -> dict[str, object]:
+        """Nothing: the issue listing `find_created` reads has no index lag."""
+        return {}
+
+    def find_created(
+        self,
+        target: Target,
+        identities: Sequence[str],
+        hints: Mapping[str, Mapping[str, object]],
+    ) -> tuple[dict[str, RemoteTicket], set[str]]:
+        """The repo's `tracker`-labelled issues (state=all), listed afresh: a listing is
+        consistent with writes, so what it lacks was not made. A failed listing leaves
+        every identity unknown."""
         try:
-            found = self.find_by_identity(draft.target, [draft.identity], fresh=True)
-            return found.get(draft.identity)
+            found = self.find_by_identity(target, identities, fresh=True)
         except ConnectorError:
-            return None
+            return {}, set()
+        return found, {identity for identity in identities if identity not in found}
 
     def _assignees_for(self, repo: str, login: str | None, warnings: list[str]) -> list[str]:
         """[login] if GitHub will accept it, else [] and a warning (never a failure).

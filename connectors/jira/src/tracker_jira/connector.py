@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -64,6 +65,8 @@ PROPERTY_KEY = "tracker.item"
 PAGE_SIZE = 100
 # Wall times in the westernmost zone: read in any zone they mean that instant or earlier.
 EARLIEST_READING = timezone(timedelta(hours=-12), "UTC-12")
+PROBE_BUDGET = 1000  # issue reads one find_created may spend before calling the rest unknown
+MISSING_RUN = 10  # consecutive missing keys that mean "no issue beyond here"
 
 
 class JiraConnector(GuardedCalls):
@@ -123,6 +126,8 @@ class JiraConnector(GuardedCalls):
         self._client.deploymentType = "Cloud" if self.cloud else "Server"
         # Searches translate field names through GET /field; our names are already ids.
         self._client._fields_cache_value = {name: name for name in SEARCH_FIELDS}
+        self._floors: dict[str, int] = {}  # project → highest issue number known (per run)
+        self._floor_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"JiraConnector(url={self.url!r}, flavour={'cloud' if self.cloud else 'server'!r})"
@@ -247,10 +252,15 @@ class JiraConnector(GuardedCalls):
     # ----- create ---------------------------------------------------------------------
 
     def create(self, drafts: Sequence[TicketDraft]) -> list[CreateResult]:
-        """Bulk create (≤50). A failed or unclear POST is resolved by identity before it
-        is sent again, so a lost response never becomes a duplicate."""
+        """Bulk create (≤50). An unclear POST (its answer lost) is resolved by
+        `find_created` — reads by key, not the lagging search — before anything is sent
+        again; what that can't settle comes back `unresolved`, never re-sent."""
         if len(drafts) > BULK_LIMIT:
             raise ValueError(f"at most {BULK_LIMIT} drafts per create() call")
+        if not drafts:
+            return []
+        target = drafts[0].target
+        hints = self._hints_for(target, drafts)
         results: dict[str, CreateResult] = {}
         pending = list(drafts)
         attempt = 0
@@ -260,12 +270,13 @@ class JiraConnector(GuardedCalls):
                 results.update(self._bulk_create(pending))
                 break
             except ConnectorError as error:
-                if error.transient:  # the POST may have worked: look before re-sending
-                    found = self._lookup_after_failure(pending)
-                    for identity, ticket in found.items():
-                        results[identity] = CreateResult(identity, ticket, adopted=True)
-                    pending = [d for d in pending if d.identity not in found]
-                if pending and (not error.transient or attempt >= self.retry.attempts):
+                if not error.transient:  # refused as a whole: nothing was made
+                    for draft in pending:
+                        results[draft.identity] = CreateResult(draft.identity, None, error.message)
+                    break
+                if not error.unprocessed:  # the POST may have worked: look before re-sending
+                    pending = self._settle_unclear(target, pending, hints, error, results)
+                if pending and attempt >= self.retry.attempts:
                     for draft in pending:
                         results[draft.identity] = CreateResult(draft.identity, None, error.message)
                     break
@@ -273,11 +284,124 @@ class JiraConnector(GuardedCalls):
                     self.retry.pause(error, attempt)
         return [results[d.identity] for d in drafts]
 
-    def _lookup_after_failure(self, drafts: Sequence[TicketDraft]) -> dict[str, RemoteTicket]:
+    def _hints_for(
+        self, target: Target, drafts: Sequence[TicketDraft]
+    ) -> dict[str, Mapping[str, object]]:
         try:
-            return self.find_by_identity(drafts[0].target, [d.identity for d in drafts])
+            hint = self.creation_hint(target)
         except ConnectorError:
-            return {}  # can't tell yet; the next round looks again before re-sending
+            hint = {}  # no floor: an unclear outcome then stays unresolved, never re-sent
+        return {draft.identity: hint for draft in drafts}
+
+    def _settle_unclear(
+        self,
+        target: Target,
+        pending: list[TicketDraft],
+        hints: Mapping[str, Mapping[str, object]],
+        error: ConnectorError,
+        results: dict[str, CreateResult],
+    ) -> list[TicketDraft]:
+        """Adopt what the lost POST made, mark what no trusted read could settle as
+        unresolved, and return the drafts certainly not made (safe to send again)."""
+        try:
+            found, absent = self.find_created(target, [d.identity for d in pending], hints)
+        except ConnectorError:
+            found, absent = {}, set()
+        for identity, ticket in found.items():
+            results[identity] = CreateResult(identity, ticket, adopted=True)
+        for draft in pending:
+            if draft.identity not in found and draft.identity not in absent:
+                results[draft.identity] = CreateResult(
+                    draft.identity,
+                    None,
+                    f"create outcome unclear ({error.message})",
+                    unresolved=True,
+                )
+        return [draft for draft in pending if draft.identity in absent]
+
+    def creation_hint(self, target: Target) -> dict[str, object]:
+        """{"floor": n}: every issue created after this call gets a number above n (keys
+        are sequential per project). One `ORDER BY key DESC` search per project and run,
+        then raised with the keys we create; a lagging index only lowers the floor."""
+        project = target.project or ""
+        with self._floor_lock:
+            known = self._floors.get(project)
+        if known is None:
+            known = self._highest_key_number(project)
+            with self._floor_lock:
+                known = max(known, self._floors.get(project, 0))
+                self._floors[project] = known
+        return {"floor": known}
+
+    def _highest_key_number(self, project: str) -> int:
+        query = jql.project_is(project) + " ORDER BY key DESC"
+
+        def page() -> dict[str, Any]:
+            if self.cloud:
+                answer = self._client.enhanced_search_issues(
+                    query, maxResults=1, fields=["summary"], json_result=True
+                )
+                assert isinstance(answer, dict)
+                return answer
+            return self._client.search_issues(
+                query, maxResults=1, fields=["summary"], json_result=True
+            )
+
+        issues = self._call(f"highest key in {project}", page).get("issues") or []
+        return _key_number(str(issues[0]["key"])) if issues else 0
+
+    def _raise_floor(self, key: str) -> None:
+        project, _, _ = key.rpartition("-")
+        with self._floor_lock:
+            if project in self._floors:
+                self._floors[project] = max(self._floors[project], _key_number(key))
+
+    def find_created(
+        self,
+        target: Target,
+        identities: Sequence[str],
+        hints: Mapping[str, Mapping[str, object]],
+    ) -> tuple[dict[str, RemoteTicket], set[str]]:
+        """Trusted: a label search hit, or reading issues by key (immediate, unlike the
+        search index) upwards from the lowest recorded floor until a run of missing keys
+        lies past both the last existing key and the search's highest key. A search miss
+        alone never means absent; without a floor, or past the probe budget, the rest
+        stay unknown."""
+        wanted = list(dict.fromkeys(identities))
+        try:
+            found = self.find_by_identity(target, wanted)
+        except ConnectorError:
+            found = {}  # the search is only a shortcut: reading by key still decides
+        rest = {i for i in wanted if i not in found}
+        floors = [_floor_of(hints.get(i)) for i in rest]
+        if not rest or any(floor is None for floor in floors) or not target.project:
+            return found, set()
+        number = min(f for f in floors if f is not None)
+        try:
+            ceiling = self._highest_key_number(target.project)
+        except ConnectorError:
+            ceiling = number
+        last_seen = number
+        probes = 0
+        while rest and probes < PROBE_BUDGET:
+            number += 1
+            probes += 1
+            ref = TicketRef(TicketSystem.JIRA, f"{target.project}-{number}")
+            try:
+                ticket = self._fetch_one(ref)
+            except ConnectorError:
+                return found, set()  # can't read on: what isn't found stays unknown
+            if ticket.deleted:
+                if number > ceiling and number - last_seen >= MISSING_RUN:
+                    return found, rest  # past every issue there is: the rest were not made
+                continue
+            last_seen = number
+            if ticket.moved_to is not None:
+                ticket = replace(ticket, ref=ticket.moved_to, moved_to=None)
+            if ticket.identity in rest:
+                found[ticket.identity] = ticket
+                rest.discard(ticket.identity)
+        return found, set()
 
     def _bulk_create(self, drafts: Sequence[TicketDraft]) -> dict[str, CreateResult]:
         """One POST /issue/bulk; per-item errors come back as results, not exceptions.
@@ -287,11 +411,13 @@ class JiraConnector(GuardedCalls):
             "bulk create", lambda: self._client.create_issues(fields, prefetch=False)
         )
         created: dict[str, str] = {}
+        ids: list[int] = []
         results: dict[str, CreateResult] = {}
         unassignable: list[TicketDraft] = []
         for draft, item in zip(drafts, outcome, strict=True):
             if item["status"] == "Success":
                 created[draft.identity] = str(item["issue"].key)
+                ids.append(int(item["issue"].id))
                 continue
             errors: dict[str, Any] = item.get("error") or {}
             if draft.assignee and set(errors) == {"assignee"}:
@@ -317,9 +443,11 @@ class JiraConnector(GuardedCalls):
                     *result.warnings,
                 )
                 if result.ticket:
-                    created[identity] = result.ticket.ref.key
+                    results[identity] = replace(result, warnings=warnings[identity])
         if created:
-            tickets = {t.ref.key: t for t in self.fetch_keys(list(created.values()))}
+            for key in created.values():
+                self._raise_floor(key)
+            tickets = {t.ref.key: t for t in self._read_back(list(created.values()), ids)}
             for identity, key in created.items():
                 results[identity] = CreateResult(
                     identity,
@@ -327,6 +455,26 @@ class JiraConnector(GuardedCalls):
                     warnings=warnings.get(identity, ()),
                 )
         return results
+
+    def _read_back(self, keys: list[str], ids: list[int]) -> list[RemoteTicket]:
+        """The new issues as Jira reports them. On Cloud the search names them in
+        `reconcileIssues`, so its index lag can't hide them."""
+        if not self.cloud or not ids:
+            return self.fetch_keys(keys)
+        query = jql.keys_in(keys)
+
+        def page() -> dict[str, Any]:
+            answer = self._client.enhanced_search_issues(
+                query,
+                maxResults=PAGE_SIZE,
+                fields=list(SEARCH_FIELDS),
+                reconcileIssues=ids[:BULK_LIMIT],
+                json_result=True,
+            )
+            assert isinstance(answer, dict)
+            return answer
+
+        return [self._ticket(raw) for raw in self._call("read back", page).get("issues") or []]
 
     def _set_identity_property(self, key: str, identity: str) -> str | None:
         """Entity property `tracker.item` = {"id": ...}: invisible to people, so it survives
@@ -736,6 +884,15 @@ def _zone_setting(value: object) -> tzinfo | None:
         return ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"jira: unknown `time_zone` {value!r} (an IANA name)") from None
+
+
+def _key_number(key: str) -> int:
+    return int(key.rsplit("-", 1)[1])
+
+
+def _floor_of(hint: Mapping[str, object] | None) -> int | None:
+    value = (hint or {}).get("floor")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _without_assignee(draft: TicketDraft) -> TicketDraft:
