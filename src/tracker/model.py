@@ -50,6 +50,10 @@ class TicketRef:
         return self.key
 
 
+# Warning codes that mean a document's content was not read (so it has no items).
+UNREAD_CODES = frozenset({"binary", "not-utf8", "too-large", "parse-timeout", "unreadable"})
+
+
 @dataclass(frozen=True, slots=True)
 class ParseWarning:
     """A problem in a document: reported with file:line, never raised."""
@@ -113,3 +117,9 @@ class Postmortem:
     @property
     def file(self) -> Path:
         return Path(self.path)
+
+    @property
+    def unread(self) -> bool:
+        """Not read whole this time (binary, not UTF-8, over the size or time budget,
+        unreadable): its missing items are unknown, never to be taken as removed."""
+        return any(warning.code in UNREAD_CODES for warning in self.warnings)

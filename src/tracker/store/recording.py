@@ -155,6 +155,8 @@ class _Recorder:
         self.now = as_utc(now)
         self.source = source
         self.result = RecordResult()
+        self._unread: set[str] = set()  # canonical paths of documents not read whole
+        self._unread_doc_ids: set[int] = set()
 
     def record(self, postmortems: Iterable[Postmortem], scope: Sequence[str] | None) -> None:
         base_dir = self.router.config.base_dir
@@ -163,9 +165,14 @@ class _Recorder:
             scope = [canonical_path(root, base_dir) for root in scope]
         self.result.documents = len(documents)
         teams = {doc.path: self._route(doc) for doc in documents}
+        # A document not read whole this time keeps what was recorded of it: its row and
+        # items stay as they were (a too-large or unreadable file is no deleted file).
+        self._unread = {doc.path for doc in documents if doc.unread}
         doc_ids = self._record_postmortems(documents, teams, scope)
+        self._unread_doc_ids = {doc_ids[path] for path in self._unread}
         scanned = self._scanned_items(documents, teams, doc_ids)
-        self._record_items(scanned, set(doc_ids.values()), scope)
+        read_ids = {doc_id for path, doc_id in doc_ids.items() if path not in self._unread}
+        self._record_items(scanned, read_ids, scope)
 
     def _route(self, doc: Postmortem) -> str:
         owners = [
@@ -201,6 +208,8 @@ class _Recorder:
                 "sha256": doc.sha256,
             }
             row = existing.get(doc.path)
+            if row is not None and doc.path in self._unread:
+                continue
             if row is None:
                 inserts.append({"path": doc.path, "last_scanned_at": self.now, **values})
             elif row.removed_at is not None or any(
@@ -340,6 +349,7 @@ class _Recorder:
             for item_id, row in existing.items()
             if item_id not in scanned
             and row.removed_at is None
+            and row.postmortem_id not in self._unread_doc_ids
             and (
                 row.postmortem_id in scanned_doc_ids
                 or row.postmortem_id in self._vanished_doc_ids

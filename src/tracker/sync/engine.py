@@ -18,6 +18,7 @@ from pathlib import Path
 from tracker.config import Config
 from tracker.connectors import connector_account
 from tracker.model import Postmortem
+from tracker.parse.budget import Limits
 from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
 from tracker.sync.connectors import ConnectorPool
@@ -352,7 +353,17 @@ def _apply(
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     noted = WrittenLog(store, now).add if commit else None  # see tracker.sync.git
     homes = home_repos(planned.locals_)
-    written = _write_documents(plans, applied, documents, settings, progress, words, homes, noted)
+    written = _write_documents(
+        plans,
+        applied,
+        documents,
+        settings,
+        progress,
+        words,
+        homes,
+        noted,
+        limits=config.documents.limits(),
+    )
     _record(store, planned, applied, written, result, settings, now)
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
@@ -375,8 +386,12 @@ def _write_documents(
     status_words: Mapping[str, str],
     homes: Mapping[str, str],
     before_save: Callable[[str, str | None, str], None] | None = None,
+    *,
+    limits: Limits,
 ) -> WriteOutcome:
-    reads = {doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words)) for doc in documents}
+    reads = {
+        doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words), limits) for doc in documents
+    }
     edits: list[tuple[str, DocumentRead, CellEdit]] = []
     for plan in plans:
         edit = _cell_edit(plan, applied)

@@ -225,7 +225,8 @@ def rows_deleted(
     from tracker.store.recording import canonical_path
 
     present = {local.item.id for local in locals_}
-    scanned = {canonical_path(doc.path, base_dir) for doc in documents}
+    # Only documents read whole can say a row is gone (see Postmortem.unread).
+    scanned = {canonical_path(doc.path, base_dir) for doc in documents if not doc.unread}
     roots = [canonical_path(path, base_dir).rstrip("/") for path in paths]
     plans = []
     for baseline in baselines.values():

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tracker.errors import StaleDocumentError, TrackerError
 from tracker.model import ActionItem, Status, TicketRef
+from tracker.parse.budget import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from tracker.sync.plan import LocalItem
@@ -107,6 +108,7 @@ class DocumentRead:
     sha256: str | None
     key: str | None
     status_words: dict[str, str] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS  # the scan's limits: the editor must read it the same way
 
 
 def write_back(
@@ -134,7 +136,10 @@ def write_back(
         read = reads[path]
         try:
             editor = DocumentEditor.open(
-                Path(path), key=read.key, status_words=read.status_words or None
+                Path(path),
+                key=read.key,
+                status_words=read.status_words or None,
+                limits=read.limits,
             )
             if read.sha256 and editor.postmortem.sha256 != read.sha256:
                 raise StaleDocumentError(f"{path} changed since it was read")
