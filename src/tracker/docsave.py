@@ -164,25 +164,36 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def leftover_temp_files(folder: Path, *, now: float) -> list[Path]:
+def leftover_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
     """Temporary files of saves that never finished: tracker's own name pattern, beside
     a document that exists, and either saved by a process that is gone or (names without
-    a process id, or an id now reused) untouched for a minute (`now`: the wall clock)."""
+    a process id, or an id now reused) untouched for a minute. Ages are measured on the
+    filesystem's clock (`now`, else a probe file's mtime), the clock mtimes come from."""
     found = []
+    clock: list[float] = [] if now is None else [now]
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         match = _TEMP_NAME.match(entry.name)
         if match is None or not (folder / match["name"]).is_file() or not entry.is_file():
             continue
-        if _abandoned(entry, match["pid"], now=now):
+        if _abandoned(entry, match["pid"], clock=clock):
             found.append(entry)
     return found
 
 
-def _abandoned(entry: Path, pid: str | None, *, now: float) -> bool:
+def _abandoned(entry: Path, pid: str | None, *, clock: list[float]) -> bool:
     saver = int(pid) if pid else None
     if saver is not None and saver != os.getpid() and not _alive(saver):
         return True
-    return now - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS
+    if not clock:
+        clock.append(_filesystem_now(entry.parent))
+    return clock[0] - entry.stat().st_mtime >= LEFTOVER_AGE_SECONDS
+
+
+def _filesystem_now(folder: Path) -> float:
+    """The time the filesystem stamps on a file written now (a network share's clock
+    may not be this machine's)."""
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".tracker-clock.") as probe:
+        return os.fstat(probe.fileno()).st_mtime
 
 
 def _alive(pid: int) -> bool:

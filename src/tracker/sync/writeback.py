@@ -174,14 +174,11 @@ def write_back(
 def remove_leftover_temp_files(paths: Iterable[str]) -> list[str]:
     """Delete the temporary files killed saves left beside these documents; one message
     per file removed. Run under the run lock, so no live save's file is touched."""
-    import time
-
     from tracker.docsave import leftover_temp_files
 
-    now = time.time()
     removed = []
     for folder in sorted({Path(path).parent for path in paths}):
-        for leftover in leftover_temp_files(folder, now=now):
+        for leftover in leftover_temp_files(folder):
             try:
                 leftover.unlink()
             except OSError as error:
