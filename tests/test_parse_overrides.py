@@ -119,6 +119,23 @@ def test_write_back_never_edits_an_ignored_row(tmp_path: Path) -> None:
     assert "OPS-1" in lines[3]
 
 
+def test_a_column_added_for_write_back_gives_an_ignored_row_only_an_empty_cell(
+    tmp_path: Path,
+) -> None:
+    text = TABLE.replace("| Add disk alert | |", "| Add disk alert <!-- tracker:ignore --> | |")
+    file = tmp_path / "pm.md"
+    file.write_text(text, encoding="utf-8")
+    editor = DocumentEditor.open(file)
+    editor.set_cell(editor.postmortem.items[0].id, "ticket", "OPS-1")
+    rendered = editor.render().decode("utf-8")
+    assert rendered.splitlines()[2] == "| Add disk alert <!-- tracker:ignore --> | |        |"
+    doc = parse_text(rendered, "pm.md")
+    assert [(item.action, [ref.key for ref in item.tickets]) for item in doc.items] == [
+        ("Rotate keys", ["OPS-1"])
+    ]
+    assert doc.warnings == []
+
+
 def test_an_ignored_row_has_no_id_to_write_to(tmp_path: Path) -> None:
     text = TABLE.replace("| Add disk alert | |", "| Add disk alert <!-- tracker:ignore --> | |")
     file = tmp_path / "pm.md"
