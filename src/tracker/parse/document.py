@@ -2,9 +2,10 @@
 
 The text is tokenized once by a shared markdown-it-py instance (CommonMark + GFM tables
 + strikethrough + front matter); the walk below only looks at headings, top-level
-paragraphs, tables and top-level lists, so code fences, HTML blocks and everything else
-are skipped without being looked at. Cell and list text comes from the inline children
-markdown-it already built: nothing is parsed twice.
+paragraphs, tables and top-level lists, so code fences and everything else are skipped
+without being looked at; HTML blocks only in documents that mention `tracker:`, for the
+writers' markers (`tracker.parse.rules`). Cell and list text comes from the inline
+children markdown-it already built: nothing is parsed twice.
 """
 
 from __future__ import annotations
