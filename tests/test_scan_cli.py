@@ -84,6 +84,7 @@ def test_json_output_follows_the_documented_schema(docs: Path) -> None:
                             "ticket": "[OPS-88](https://acme.atlassian.net/browse/OPS-88)",
                             "status": "✅ Done",
                         },
+                        "found_by": "action-table",
                     }
                 ],
                 "warnings": [],

@@ -73,6 +73,7 @@ class ActionItem:
 
     `raw` maps each canonical column (action, owner, due, ticket, status, priority,
     type) to the cell text as written; `extras` keeps columns we don't understand.
+    `found_by` names the parser rule that made it an item (`tracker scan --explain`).
     """
 
     id: str
@@ -90,6 +91,7 @@ class ActionItem:
     kind: str = "table"  # "table" or "list"
     table_index: int | None = None
     row_index: int | None = None
+    found_by: str = ""  # e.g. "action-table", "checkbox-list"; see tracker.parse.rules
 
     @property
     def is_unowned(self) -> bool:

@@ -3,7 +3,8 @@
 The JSON output is a stable schema (documented in README, section `scan`):
 {"documents": [{"path", "title", "date", "severity", "team",
                 "items": [{"id", "line", "action", "owners", "due", "priority", "status",
-                           "tickets": [{"system", "key", "url"}], "type", "raw"}],
+                           "tickets": [{"system", "key", "url"}], "type", "raw",
+                           "found_by"}],
                 "warnings": [{"line", "code", "message"}]}]}
 Documents are written one at a time as they are parsed, so a large scan streams.
 """
@@ -48,6 +49,7 @@ def item_json(item: ActionItem) -> dict[str, Any]:
         ],
         "type": item.type,
         "raw": dict(item.raw),
+        "found_by": item.found_by,
     }
 
 
@@ -78,13 +80,17 @@ def write_json(documents: Iterable[Postmortem], out: TextIO) -> int:
     return warnings
 
 
-def write_table(documents: Iterable[Postmortem], console: Console) -> int:
-    """A rich table of items, then the warnings; return the number of warnings."""
+def write_table(documents: Iterable[Postmortem], console: Console, *, explain: bool = False) -> int:
+    """A rich table of items, then the warnings; return the number of warnings.
+
+    `explain` adds a `found by` column: the parser rule that made each line an item.
+    """
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_lines=False, header_style="bold")
-    for header in ("file:line", "action", "owners", "due", "status", "tickets"):
+    headers = ["file:line", "action", "owners", "due", "status", "tickets"]
+    for header in [*headers, "found by"] if explain else headers:
         table.add_column(header, overflow="fold")
     problems: list[str] = []
     items = documents_seen = 0
@@ -92,14 +98,17 @@ def write_table(documents: Iterable[Postmortem], console: Console) -> int:
         documents_seen += 1
         for item in doc.items:
             items += 1
-            table.add_row(
+            cells = [
                 escape(f"{doc.path}:{item.line}"),
                 escape(item.action[:120]),
                 escape(", ".join(item.owners)) or "[dim]—[/dim]",
                 item.due.isoformat() if item.due else "",
                 item.status.value,
                 escape(", ".join(ref.key for ref in item.tickets)),
-            )
+            ]
+            if explain:
+                cells.append(escape(item.found_by))
+            table.add_row(*cells)
         problems.extend(escape(str(warning)) for warning in doc.warnings)
     if items:
         console.print(table)
@@ -125,6 +134,10 @@ def scan(
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="table (for people) or json.")
     ] = OutputFormat.TABLE,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Show which rule found each item (table output)."),
+    ] = False,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when any document has a warning.")
     ] = False,
@@ -163,6 +176,6 @@ def scan(
         from rich.console import Console
 
         console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-        warnings = write_table(documents, console)
+        warnings = write_table(documents, console, explain=explain)
     if strict and warnings:
         raise typer.Exit(1)

@@ -2,9 +2,10 @@
 
 The text is tokenized once by a shared markdown-it-py instance (CommonMark + GFM tables
 + strikethrough + front matter); the walk below only looks at headings, top-level
-paragraphs, tables and top-level lists, so code fences, HTML blocks and everything else
-are skipped without being looked at. Cell and list text comes from the inline children
-markdown-it already built: nothing is parsed twice.
+paragraphs, tables and top-level lists, so code fences and everything else are skipped
+without being looked at; HTML blocks only in documents that mention `tracker:`, for the
+writers' markers (`tracker.parse.rules`). Cell and list text comes from the inline
+children markdown-it already built: nothing is parsed twice.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ from tracker.parse.identity import item_id, normalise_action
 from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, has_cjk, split_lines
 from tracker.parse.lists import parse_list_item
+from tracker.parse.rules import (
+    ACTIONS,
+    IGNORE,
+    MARKER_HINT,
+    block_marker,
+    ignores_line,
+    list_rule,
+    table_rule,
+)
 from tracker.parse.sections import heading_status, is_action_heading, is_non_action_heading
 from tracker.parse.tables import TIME_HEADER, cell_texts, map_row, read_values
 from tracker.parse.tickets import add_refs, parse_ticket_refs
@@ -92,6 +102,8 @@ class _Section:
     suspended: bool = False  # inside a "Timeline"/"Notes" sub-heading
     bold_numbered: bool = False  # last list was `1. **Title**` items (PostHog style)
     has_table: bool = False  # a section with an action table: its plain lists explain it
+    origin: str = "heading"  # or "label" (`**Follow-ups:**`), "marker" (tracker:actions)
+    parent: _Section | None = None  # the action section a marked sub-section sits in
 
 
 @dataclass(slots=True)
@@ -120,6 +132,8 @@ class _Walker:
         self.table_count = 0
         self.md = _block_markdown()
         self.env: dict[str, object] = {}
+        self.markers = MARKER_HINT in text  # only then look for writers' markers
+        self.heading: tuple[int, str] | None = None  # the last heading: level, text
 
     @cached_property
     def lines(self) -> list[str]:
@@ -141,17 +155,31 @@ class _Walker:
         count = len(tokens)
         quoted = 0
         index = 0
+        ignore = False  # a `<!-- tracker:ignore -->` block came just before this token
         while index < count:
             token = tokens[index]
             kind = token.type
             if token.map is not None:
                 self.clock.check(token.map[0] + 1)
+            if ignore and kind != "blockquote_open":
+                ignore = False
+                if kind in ("table_open", "bullet_list_open", "ordered_list_open"):
+                    self.table_count += kind == "table_open"  # later tables keep their index
+                    index = _close(tokens, index, kind.replace("_open", "_close")) + 1
+                    continue
             if kind == "heading_open":
                 self._heading(token, tokens[index + 1])
                 index += 3
                 continue
             if kind != "paragraph_open":
                 self.meta_heading = None
+            if kind == "html_block" and self.markers:
+                marker = block_marker(token.content)
+                ignore = marker == IGNORE
+                if marker == ACTIONS:
+                    self._opt_in()
+                index += 1
+                continue
             if kind == "table_open":
                 end = _close(tokens, index, "table_close")
                 self._table(tokens[index:end], quoted > 0)
@@ -191,11 +219,14 @@ class _Walker:
     def _heading(self, token: Token, inline: Token) -> None:
         text = self.text_of(inline)
         level = int(token.tag[1:])
+        self.heading = (level, text)
         if level == 1 and self.doc.title is None:
             self.doc.title = metadata.strip_title_prefix(text) or None
         elif not self.drafts:  # metadata sits above the action items
             self.meta_heading = metadata.label_field(text)
         section = self.section
+        while section is not None and section.parent is not None and level <= section.level:
+            section = self.section = section.parent  # a marked sub-section ends
         if section is not None and level > section.level:
             section.suspended = not is_action_heading(text) and is_non_action_heading(text)
             section.status = heading_status(text) or section.base_status
@@ -228,7 +259,18 @@ class _Walker:
             if is_action_heading(label):
                 language = "zh" if has_cjk(label) else "en"
                 status = heading_status(label)
-                self.section = _Section(7, language, status, status)
+                self.section = _Section(7, language, status, status, origin="label")
+
+    def _opt_in(self) -> None:
+        """`<!-- tracker:actions -->`: the current heading's section is an action section."""
+        section = self.section
+        if section is not None and not section.suspended:
+            return  # already one
+        level, text = self.heading or (7, "")
+        parent = section if section is not None and section.level < level else None
+        language = "zh" if has_cjk(text) else "en"
+        status = heading_status(text) if text else None
+        self.section = _Section(level, language, status, status, origin="marker", parent=parent)
 
     def _table(self, tokens: list[Token], quoted: bool) -> None:
         table_index = self.table_count
@@ -251,7 +293,8 @@ class _Walker:
             self._metadata_table(rows)
         section = self.section
         in_section = section is not None and not section.suspended
-        if not is_action_table(columns):
+        action_headers = is_action_table(columns)
+        if not action_headers:
             if not in_section or not headers:
                 return
             if TIME_HEADER.match(headers[0]):
@@ -274,11 +317,16 @@ class _Walker:
         self.layout.tables.append(table)
         if section is not None and in_section:
             section.has_table = True
+        rule = table_rule(action_headers, section.origin if section and in_section else None)
         for row_index, (line, cells) in enumerate(rows[1:]):
             source = self.lines[line]
             if "|" not in source:
                 continue  # a line a reader does not see as a row (e.g. "##Heading")
-            self._table_row(table, row_index, line, cells, section if in_section else None)
+            if self.markers and ignores_line(source):
+                cells_of = map_row(source, len(headers), quoted=quoted).physical
+                table.rows.append(RowLayout(line=line, cells=cells_of))  # shape only, no item
+                continue
+            self._table_row(table, row_index, line, cells, section if in_section else None, rule)
 
     def _metadata_table(self, rows: list[tuple[int, list[Token]]]) -> None:
         """`| Date | 2022-04-20 |` rows of a key/value table above the action items.
@@ -301,6 +349,7 @@ class _Walker:
         line: int,
         tokens: list[Token],
         section: _Section | None,
+        rule: str,
     ) -> None:
         self.clock.check(line + 1)
         source = self.lines[line]
@@ -323,6 +372,7 @@ class _Walker:
             kind="table",
             table_index=table.index,
             row_index=row_index,
+            found_by=rule,
         )
         status, warnings = read_values(item, self.status_words)
         if status is None and section is not None:
@@ -345,6 +395,9 @@ class _Walker:
             token = tokens[index]
             if token.type == "list_item_open" and token.level == item_level:
                 end = _close(tokens, index, "list_item_close")
+                if self.markers and self._ignored_item(tokens, index, end):
+                    index = end + 1
+                    continue
                 bold_numbered = self._list_item(token, tokens[index + 1 : end], section) or (
                     bold_numbered
                 )
@@ -356,6 +409,19 @@ class _Walker:
         if any(draft.tracked for draft in drafts):  # one tracked item makes it a to-do list
             for draft in drafts:
                 draft.tracked = True
+
+    def _ignored_item(self, tokens: list[Token], start: int, end: int) -> bool:
+        """Marked in its first line, or by a marker block ending the item before it."""
+        if start >= 2 and tokens[start - 1].type == "list_item_close":
+            before = tokens[start - 2]
+            if before.type == "html_block" and block_marker(before.content) == IGNORE:
+                return True
+        first = tokens[start + 1] if start + 1 < end else None
+        if first is not None and first.type == "paragraph_open":
+            first = tokens[start + 2]
+        if first is not None and first.type in ("inline", "html_block"):
+            return ignores_line(first.content.split("\n", 1)[0])
+        return False
 
     def _list_item(self, token: Token, inner: list[Token], section: _Section) -> bool:
         """Add one item; True when it is a `1. **Title**` item whose details may follow."""
@@ -380,6 +446,7 @@ class _Walker:
             tickets=fields.tickets,
             raw={"action": raw, **fields.raw},
             kind="list",
+            found_by=list_rule(section.origin, fields.checkbox is not None),
         )
         if detail_raw:
             add_refs(item.tickets, parse_ticket_refs(detail_raw), known_only=True)
