@@ -6,7 +6,19 @@ a session: each `$ command` line runs in bash, in a scratch copy of the reposito
 `tracker` first on PATH, and the lines up to the next `$` are its expected output. Before
 comparing, ports, process ids, temporary folders and clock times are normalised, trailing
 spaces are dropped, and an expected line `…` stands for any number of lines. Blocks not
-marked are left alone (they show configurations or output that needs a real server).
+marked are left alone (they show configurations or output that needs a real server); a
+block that can't run says why in a `<!-- not-run: reason -->` comment above it.
+
+Options (`<!-- runnable key=value ... -->`):
+- `cwd=DIR`: where the commands run, relative to the scratch folder.
+- `columns=N`: the terminal width rich sees (default 200).
+- `session=NAME`: blocks with the same name run in README order as one test, in one
+  scratch folder with one set of sandboxes (a story told across paragraphs).
+- `sandbox=jira:8080,github:8081` (first block of a session): the Jira (Cloud) and GitHub
+  sandboxes run for the session on free ports; wherever the README or a file in
+  `examples/` says `127.0.0.1:8080` (or the other port named) the harness substitutes the
+  real address, in commands and in the scratch copy's files, before the first command.
+  The sandbox token is exported as `JIRA_API_TOKEN` and `GITHUB_TOKEN`.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +37,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 MARK = re.compile(r"^<!--\s*runnable(?P<options>(?:\s+\w+=\S+)*)\s*-->\s*$")
+NOT_RUN = re.compile(r"^<!--\s*not-run:\s*\S.*-->\s*$")
+SANDBOX_TOKEN = "readme-demo-token"
 NORMALISE = [
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
     (re.compile(r"\b[\w.-]+/\d+\b(?= *│)"), "HOST/PID"),
@@ -97,23 +112,75 @@ def strip_comment(command: str) -> str:
     return re.sub(r"\s+#\s[^'\"]*$", "", command)
 
 
-README_SESSIONS = sessions(README.read_text(encoding="utf-8"))
+def grouped(found: list[Session]) -> list[list[Session]]:
+    """Blocks sharing a `session=` name form one story; every other block stands alone."""
+    groups: dict[str, list[Session]] = {}
+    for session in found:
+        groups.setdefault(session.options.get("session", f"line {session.line}"), []).append(
+            session
+        )
+    return list(groups.values())
 
 
-def test_the_readme_marks_some_examples_as_runnable() -> None:
-    assert README_SESSIONS, "no <!-- runnable --> console block in README.md"
+def unmarked_console_blocks(text: str) -> list[int]:
+    """Lines of console blocks with neither a `runnable` nor a `not-run:` comment above."""
+    lines = text.splitlines()
+    return [
+        index + 1
+        for index, line in enumerate(lines)
+        if line.strip() == "```console"
+        and not (
+            index
+            and (MARK.match(lines[index - 1].strip()) or NOT_RUN.match(lines[index - 1].strip()))
+        )
+    ]
 
 
-@pytest.mark.parametrize("session", README_SESSIONS, ids=lambda s: s.name)
-def test_readme_example_prints_what_the_readme_shows(session: Session, tmp_path: Path) -> None:
-    shutil.copytree(REPO / "examples", tmp_path / "examples")
-    cwd = tmp_path / session.options.get("cwd", "")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "COLUMNS"))}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["COLUMNS"] = session.options.get("columns", "200")
+def sandbox_ports(spec: str) -> dict[str, int]:
+    """`jira:8080,github:8081` → {"jira": 8080, "github": 8081}."""
+    ports = {}
+    for part in spec.split(","):
+        system, _, port = part.partition(":")
+        assert system in ("jira", "github") and port.isdigit(), f"bad sandbox option {spec!r}"
+        ports[system] = int(port)
+    return ports
+
+
+def start_sandboxes(spec: str, stack: ExitStack) -> dict[str, str]:
+    """Start the sandboxes named; README address → the address they really listen on."""
+    from tracker.sandbox.github import GitHubSandbox
+    from tracker.sandbox.jira import JiraSandbox
+
+    addresses = {}
+    for system, readme_port in sandbox_ports(spec).items():
+        service = JiraSandbox if system == "jira" else GitHubSandbox
+        sandbox = stack.enter_context(service(token=SANDBOX_TOKEN))
+        addresses[f"127.0.0.1:{readme_port}"] = sandbox.base_url.removeprefix("http://")
+    return addresses
+
+
+def substitute(text: str, addresses: dict[str, str]) -> str:
+    for readme_address, real in addresses.items():
+        text = re.sub(re.escape(readme_address) + r"\b", real, text)
+    return text
+
+
+def substitute_in_files(folder: Path, addresses: dict[str, str]) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix in (".toml", ".md", ".txt", ".yaml", ".yml"):
+            text = path.read_text(encoding="utf-8")
+            if (new := substitute(text, addresses)) != text:
+                path.write_text(new, encoding="utf-8")
+
+
+def run_steps(
+    session: Session, scratch: Path, env: dict[str, str], addresses: dict[str, str]
+) -> None:
+    cwd = scratch / session.options.get("cwd", "")
+    env = {**env, "COLUMNS": session.options.get("columns", "200")}
     for step in session.steps:
         result = subprocess.run(
-            ["bash", "-c", strip_comment(step.command)],
+            ["bash", "-c", substitute(strip_comment(step.command), addresses)],
             cwd=cwd,
             env=env,
             capture_output=True,
@@ -124,11 +191,62 @@ def test_readme_example_prints_what_the_readme_shows(session: Session, tmp_path:
         actual = normalise((result.stdout + result.stderr).splitlines())
         expected = normalise(step.expected)
         assert matches(expected, actual), (
-            f"$ {step.command}\n--- README\n"
+            f"README.md:{session.line}: $ {step.command}\n--- README\n"
             + "\n".join(expected)
             + "\n--- printed\n"
             + "\n".join(actual)
         )
+
+
+README_TEXT = README.read_text(encoding="utf-8")
+README_SESSIONS = sessions(README_TEXT)
+
+
+def test_the_readme_marks_some_examples_as_runnable() -> None:
+    assert README_SESSIONS, "no <!-- runnable --> console block in README.md"
+
+
+def test_every_console_block_is_run_or_says_why_not() -> None:
+    assert unmarked_console_blocks(README_TEXT) == []
+
+
+@pytest.mark.parametrize("group", grouped(README_SESSIONS), ids=lambda g: g[0].name)
+def test_readme_example_prints_what_the_readme_shows(group: list[Session], tmp_path: Path) -> None:
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "COLUMNS"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["JIRA_API_TOKEN"] = env["GITHUB_TOKEN"] = SANDBOX_TOKEN
+    with ExitStack() as stack:
+        addresses: dict[str, str] = {}
+        if spec := group[0].options.get("sandbox"):
+            addresses = start_sandboxes(spec, stack)
+            substitute_in_files(tmp_path, addresses)
+        for session in group:
+            run_steps(session, tmp_path, env, addresses)
+
+
+def test_a_session_groups_its_blocks_in_readme_order() -> None:
+    text = "\n".join(
+        [
+            "<!-- runnable session=a -->", "```console", "$ one", "```",
+            "<!-- runnable -->", "```console", "$ alone", "```",
+            "<!-- runnable session=a -->", "```console", "$ two", "```",
+        ]
+    )  # fmt: skip
+    groups = grouped(sessions(text))
+    assert [[s.steps[0].command for s in g] for g in groups] == [["one", "two"], ["alone"]]
+
+
+def test_a_console_block_without_a_mark_is_reported() -> None:
+    text = "<!-- not-run: needs a real Jira -->\n```console\n$ a\n```\n\n```console\n$ b\n```"
+    assert unmarked_console_blocks(text) == [6]
+
+
+def test_the_readme_sandbox_address_becomes_the_real_one() -> None:
+    addresses = {"127.0.0.1:8080": "127.0.0.1:40123"}
+    assert substitute("url = http://127.0.0.1:8080/x 127.0.0.1:80801", addresses) == (
+        "url = http://127.0.0.1:40123/x 127.0.0.1:80801"
+    )
 
 
 def test_an_ellipsis_line_stands_for_any_lines() -> None:
