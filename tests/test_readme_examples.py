@@ -4,8 +4,8 @@ A fenced `console` block right after a `<!-- runnable -->` comment (invisible on
 a session: each `$ command` line runs in bash, in a scratch copy of the repository's
 `examples/` (or `<!-- runnable cwd=examples/postmortems -->`), with this interpreter's
 `tracker` first on PATH, and the lines up to the next `$` are its expected output. Before
-comparing, ports, process ids, temporary folders and clock times are normalised, trailing
-spaces are dropped, and an expected line `…` stands for any number of lines. Blocks not
+comparing, ports, process ids, temporary folders, clock times and table column widths
+are normalised, trailing spaces are dropped, and an expected line `…` stands for any number of lines. Blocks not
 marked are left alone (they show configurations or output that needs a real server); a
 block that can't run says why in a `<!-- not-run: reason -->` comment above it.
 
@@ -19,6 +19,10 @@ Options (`<!-- runnable key=value ... -->`):
   `examples/` says `127.0.0.1:8080` (or the other port named) the harness substitutes the
   real address, in commands and in the scratch copy's files, before the first command.
   The sandbox token is exported as `JIRA_API_TOKEN` and `GITHUB_TOKEN`.
+- `clock=2026-11-25T09:00:00Z`: every `tracker` the block runs starts at that instant
+  (ticking; time_machine, started by a `sitecustomize` the harness puts on PYTHONPATH),
+  so output with today's date in it is the README's on any day. In a session a block
+  without `clock=` keeps the first block's. The sandboxes run in this process, on real time.
 """
 
 from __future__ import annotations
@@ -39,12 +43,25 @@ README = REPO / "README.md"
 MARK = re.compile(r"^<!--\s*runnable(?P<options>(?:\s+\w+=\S+)*)\s*-->\s*$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*\S.*-->\s*$")
 SANDBOX_TOKEN = "readme-demo-token"
+CLOCK_ENV = "README_EXAMPLE_CLOCK"
+SITECUSTOMIZE = f"""\
+import os
+
+if os.environ.get("{CLOCK_ENV}"):
+    import time_machine
+
+    time_machine.travel(os.environ["{CLOCK_ENV}"], tick=True).start()
+"""
 NORMALISE = [
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
     (re.compile(r"\b[\w.-]+/\d+\b(?= *│)"), "HOST/PID"),
     (re.compile(r"/tmp/[\w./-]+"), "/TMP"),
     (re.compile(r"\b\d\d:\d\d:\d\d\b"), "HH:MM:SS"),
     (re.compile(r"\bin \d+\.\d+s\b"), "in N.Ns"),
+    # Column widths follow the widest cell (a host name, a pid): compare cells, not padding.
+    (re.compile(r"━+"), "━"),
+    (re.compile(r"─+"), "─"),
+    (re.compile(r" +(?=[│┃])"), " "),
 ]
 
 
@@ -95,6 +112,8 @@ def normalise(lines: list[str]) -> list[str]:
         result.append(line.rstrip())
     while result and not result[-1]:
         result.pop()
+    while result and not result[0]:  # a progress bar on a pipe leaves a blank line
+        result.pop(0)
     return result
 
 
@@ -178,17 +197,20 @@ def run_steps(
 ) -> None:
     cwd = scratch / session.options.get("cwd", "")
     env = {**env, "COLUMNS": session.options.get("columns", "200")}
+    if clock := session.options.get("clock", env.get(CLOCK_ENV)):
+        env[CLOCK_ENV] = clock
     for step in session.steps:
         result = subprocess.run(
             ["bash", "-c", substitute(strip_comment(step.command), addresses)],
             cwd=cwd,
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # interleaved as a terminal shows them
             text=True,
             timeout=120,
             check=False,
         )
-        actual = normalise((result.stdout + result.stderr).splitlines())
+        actual = normalise(result.stdout.splitlines())
         expected = normalise(step.expected)
         assert matches(expected, actual), (
             f"README.md:{session.line}: $ {step.command}\n--- README\n"
@@ -216,6 +238,11 @@ def test_readme_example_prints_what_the_readme_shows(group: list[Session], tmp_p
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "COLUMNS"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["JIRA_API_TOKEN"] = env["GITHUB_TOKEN"] = SANDBOX_TOKEN
+    (tmp_path / "clock").mkdir()
+    (tmp_path / "clock" / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    env["PYTHONPATH"] = str(tmp_path / "clock")
+    if "clock" in group[0].options:
+        env[CLOCK_ENV] = group[0].options["clock"]
     with ExitStack() as stack:
         addresses: dict[str, str] = {}
         if spec := group[0].options.get("sandbox"):
