@@ -20,8 +20,9 @@ Options (`<!-- runnable key=value ... -->`):
   real address, in commands and in the scratch copy's files, before the first command.
   The sandbox token is exported as `JIRA_API_TOKEN` and `GITHUB_TOKEN`.
 - `clock=2026-11-25T09:00:00Z`: every `tracker` the block runs starts at that instant
-  (ticking; time_machine, started by a `sitecustomize` the harness puts on PYTHONPATH),
-  so output with today's date in it is the README's on any day. In a session a block
+  (ticking; time_machine, started by a `sitecustomize` the harness puts on PYTHONPATH);
+  each later command starts as much later as real time has passed since the first, so
+  runs keep their order. Output with today's date in it is the README's on any day. In a session a block
   without `clock=` keeps the first block's. The sandboxes run in this process, on real time.
 """
 
@@ -32,8 +33,10 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -197,9 +200,12 @@ def run_steps(
 ) -> None:
     cwd = scratch / session.options.get("cwd", "")
     env = {**env, "COLUMNS": session.options.get("columns", "200")}
-    if clock := session.options.get("clock", env.get(CLOCK_ENV)):
-        env[CLOCK_ENV] = clock
+    clock = session.options.get("clock", env.get(CLOCK_ENV))
+    started = time.monotonic()
     for step in session.steps:
+        if clock:  # each command starts where the block's clock has got to, not all at once
+            elapsed = timedelta(seconds=time.monotonic() - started)
+            env[CLOCK_ENV] = (datetime.fromisoformat(clock) + elapsed).isoformat()
         result = subprocess.run(
             ["bash", "-c", substitute(strip_comment(step.command), addresses)],
             cwd=cwd,
