@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
 MARK = re.compile(r"^<!--\s*runnable(?P<options>(?:\s+\w+=\S+)*)\s*-->\s*$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*\S.*-->\s*$")
-SANDBOX_TOKEN = "readme-demo-token"
+SANDBOX_TOKEN = "demo-token"  # what the README's sandbox examples use
 CLOCK_ENV = "README_EXAMPLE_CLOCK"
 SITECUSTOMIZE = f"""\
 import os
@@ -59,7 +59,8 @@ NORMALISE = [
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
     (re.compile(r"\b[\w.-]+/\d+\b(?= *│)"), "HOST/PID"),
     (re.compile(r"/tmp/[\w./-]+"), "/TMP"),
-    (re.compile(r"\b\d\d:\d\d:\d\d\b"), "HH:MM:SS"),
+    (re.compile(r"^date: \w{3}, \d\d \w{3} \d{4} .* GMT$"), "date: HTTP-DATE"),
+    (re.compile(r"(?<!\d)\d\d:\d\d:\d\d(?:\.\d+)?(?!\d)"), "HH:MM:SS"),
     (re.compile(r"\bin \d+\.\d+s\b"), "in N.Ns"),
     # Column widths follow the widest cell (a host name, a pid): compare cells, not padding.
     (re.compile(r"━+"), "━"),
@@ -99,7 +100,9 @@ def sessions(text: str) -> list[Session]:
         for body in lines[index + 2 :]:
             if body.strip() == "```":
                 break
-            if body.startswith("$ "):
+            if steps and not steps[-1].expected and steps[-1].command.endswith("\\"):
+                steps[-1].command += "\n" + body  # a command continued with `\`
+            elif body.startswith("$ "):
                 steps.append(Step(body[2:]))
             elif steps:
                 steps[-1].expected.append(body)
@@ -268,6 +271,12 @@ def test_a_session_groups_its_blocks_in_readme_order() -> None:
     )  # fmt: skip
     groups = grouped(sessions(text))
     assert [[s.steps[0].command for s in g] for g in groups] == [["one", "two"], ["alone"]]
+
+
+def test_a_command_continued_with_a_backslash_is_one_step() -> None:
+    text = "<!-- runnable -->\n```console\n$ echo a \\\n    b\na b\n```"
+    (step,) = sessions(text)[0].steps
+    assert (step.command, step.expected) == ("echo a \\\n    b", ["a b"])
 
 
 def test_a_console_block_without_a_mark_is_reported() -> None:
