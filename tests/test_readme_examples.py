@@ -1,13 +1,14 @@
 """The README's console examples, run: what it shows is what tracker prints.
 
 A fenced `console` block right after a `<!-- runnable -->` comment (invisible on GitHub) is
-a session: each `$ command` line runs in bash, in a scratch copy of the repository's
-`examples/` (or `<!-- runnable cwd=examples/postmortems -->`), with this interpreter's
-`tracker` first on PATH, and the lines up to the next `$` are its expected output. Before
-comparing, ports, process ids, temporary folders, clock times and table column widths
-are normalised, trailing spaces are dropped, and an expected line `…` stands for any number of lines. Blocks not
-marked are left alone (they show configurations or output that needs a real server); a
-block that can't run says why in a `<!-- not-run: reason -->` comment above it.
+a session: its `$ command` lines run in order in one bash (so `cd`, `export` and `$?`
+carry over), in a scratch folder holding a copy of the repository's `examples/`, with this
+interpreter's `tracker` first on PATH; the lines up to the next `$` are a command's
+expected output (stdout and stderr interleaved). Before comparing, ports, process ids,
+temporary folders, clock times, HTTP dates and table column widths are normalised,
+leading and trailing blank lines and trailing spaces are dropped, and an expected line `…`
+stands for any number of lines. Every other console block must say why it can't run in a
+`<!-- not-run: reason -->` comment above it (a usage synopsis, a real Jira, a scheduler).
 
 Options (`<!-- runnable key=value ... -->`):
 - `cwd=DIR`: where the commands run, relative to the scratch folder.
@@ -36,7 +37,6 @@ import sys
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,14 +47,21 @@ MARK = re.compile(r"^<!--\s*runnable(?P<options>(?:\s+\w+=\S+)*)\s*-->\s*$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*\S.*-->\s*$")
 SANDBOX_TOKEN = "demo-token"  # what the README's sandbox examples use
 CLOCK_ENV = "README_EXAMPLE_CLOCK"
+CLOCK_SET_ENV = "README_EXAMPLE_CLOCK_SET"  # the real time.time() when the block began
 SITECUSTOMIZE = f"""\
 import os
 
 if os.environ.get("{CLOCK_ENV}"):
+    import time
+    from datetime import datetime, timedelta
+
     import time_machine
 
-    time_machine.travel(os.environ["{CLOCK_ENV}"], tick=True).start()
+    elapsed = time.time() - float(os.environ["{CLOCK_SET_ENV}"])
+    start = datetime.fromisoformat(os.environ["{CLOCK_ENV}"]) + timedelta(seconds=elapsed)
+    time_machine.travel(start, tick=True).start()
 """
+STEP_MARK = "@@readme-step@@"
 NORMALISE = [
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
     (re.compile(r"\b[\w.-]+/\d+\b(?= *│)"), "HOST/PID"),
@@ -203,23 +210,28 @@ def run_steps(
 ) -> None:
     cwd = scratch / session.options.get("cwd", "")
     env = {**env, "COLUMNS": session.options.get("columns", "200")}
-    clock = session.options.get("clock", env.get(CLOCK_ENV))
-    started = time.monotonic()
-    for step in session.steps:
-        if clock:  # each command starts where the block's clock has got to, not all at once
-            elapsed = timedelta(seconds=time.monotonic() - started)
-            env[CLOCK_ENV] = (datetime.fromisoformat(clock) + elapsed).isoformat()
-        result = subprocess.run(
-            ["bash", "-c", substitute(strip_comment(step.command), addresses)],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,  # interleaved as a terminal shows them
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        actual = normalise(result.stdout.splitlines())
+    if clock := session.options.get("clock", env.get(CLOCK_ENV)):
+        # Each command starts where the block's clock has got to, not all at once.
+        env[CLOCK_ENV], env[CLOCK_SET_ENV] = clock, repr(time.time())
+    # One shell for the block, as in a terminal: `cd`, `export` and `$?` carry over.
+    script = "".join(
+        f"printf '%s\\n' '{STEP_MARK}'\n{substitute(strip_comment(step.command), addresses)}\n"
+        for step in session.steps
+    )
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # interleaved as a terminal shows them
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    outputs = result.stdout.split(STEP_MARK + "\n")[1:]
+    for index, step in enumerate(session.steps):
+        printed = outputs[index] if index < len(outputs) else "(the shell stopped before this)"
+        actual = normalise(printed.splitlines())
         expected = normalise(step.expected)
         assert matches(expected, actual), (
             f"README.md:{session.line}: $ {step.command}\n--- README\n"
