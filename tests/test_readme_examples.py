@@ -20,6 +20,9 @@ Options (`<!-- runnable key=value ... -->`):
   `examples/` says `127.0.0.1:8080` (or the other port named) the harness substitutes the
   real address, in commands and in the scratch copy's files, before the first command.
   The sandbox token is exported as `JIRA_API_TOKEN` and `GITHUB_TOKEN`.
+- `postgres=NAME` (first block of a session): an empty database NAME on the local
+  PostgreSQL (127.0.0.1:5432, user postgres) for the session, dropped afterwards; the test
+  is skipped when PostgreSQL is down (it fails instead with `CI=true`).
 - `clock=2026-11-25T09:00:00Z`: every `tracker` the block runs starts at that instant
   (ticking; time_machine, started by a `sitecustomize` the harness puts on PYTHONPATH);
   each later command starts as much later as real time has passed since the first, so
@@ -35,7 +38,8 @@ import shutil
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,6 +195,30 @@ def start_sandboxes(spec: str, stack: ExitStack) -> dict[str, str]:
     return addresses
 
 
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def fresh_postgres_database(name: str) -> Iterator[None]:
+    """An empty database for one session; dropped afterwards, also when the session fails."""
+    import psycopg
+
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name), f"bad database name {name!r}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"PostgreSQL is not reachable: {error}")
+    with admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def substitute(text: str, addresses: dict[str, str]) -> str:
     for readme_address, real in addresses.items():
         text = re.sub(re.escape(readme_address) + r"\b", real, text)
@@ -269,6 +297,8 @@ def test_readme_example_prints_what_the_readme_shows(group: list[Session], tmp_p
         if spec := group[0].options.get("sandbox"):
             addresses = start_sandboxes(spec, stack)
             substitute_in_files(tmp_path, addresses)
+        if database := group[0].options.get("postgres"):
+            stack.enter_context(fresh_postgres_database(database))
         for session in group:
             run_steps(session, tmp_path, env, addresses)
 
