@@ -26,8 +26,9 @@ Options (`<!-- runnable key=value ... -->`):
 - `clock=2026-11-25T09:00:00Z`: every `tracker` the block runs starts at that instant
   (ticking; time_machine, started by a `sitecustomize` the harness puts on PYTHONPATH);
   each later command starts as much later as real time has passed since the first, so
-  runs keep their order. Output with today's date in it is the README's on any day. In a session a block
-  without `clock=` keeps the first block's. The sandboxes run in this process, on real time.
+  runs keep their order. Output with today's date in it is the README's on any day. In a
+  session a block without `clock=` goes on from the one before; the session's sandboxes
+  start there too.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -51,7 +53,9 @@ MARK = re.compile(r"^<!--\s*runnable(?P<options>(?:\s+\w+=\S+)*)\s*-->\s*$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*\S.*-->\s*$")
 SANDBOX_TOKEN = "demo-token"  # what the README's sandbox examples use
 CLOCK_ENV = "README_EXAMPLE_CLOCK"
-CLOCK_SET_ENV = "README_EXAMPLE_CLOCK_SET"  # the real time.time() when the block began
+# time.monotonic() when that clock was set: system-wide on Linux and never moved by
+# time_machine, so a subprocess can tell how much real time has passed since.
+CLOCK_SET_ENV = "README_EXAMPLE_CLOCK_SET"
 SITECUSTOMIZE = f"""\
 import os
 
@@ -61,7 +65,7 @@ if os.environ.get("{CLOCK_ENV}"):
 
     import time_machine
 
-    elapsed = time.time() - float(os.environ["{CLOCK_SET_ENV}"])
+    elapsed = time.monotonic() - float(os.environ["{CLOCK_SET_ENV}"])
     start = datetime.fromisoformat(os.environ["{CLOCK_ENV}"]) + timedelta(seconds=elapsed)
     time_machine.travel(start, tick=True).start()
 """
@@ -182,8 +186,16 @@ def sandbox_ports(spec: str) -> dict[str, int]:
     return ports
 
 
-def start_sandboxes(spec: str, stack: ExitStack) -> dict[str, str]:
-    """Start the sandboxes named; README address → the address they really listen on."""
+def set_clock(env: dict[str, str], clock: str) -> None:
+    """Every `tracker` started from now on begins at `clock` plus the real time since."""
+    env[CLOCK_ENV], env[CLOCK_SET_ENV] = clock, repr(time.monotonic())
+
+
+def start_sandboxes(spec: str, stack: ExitStack, clock: str | None) -> dict[str, str]:
+    """Start the sandboxes named; README address → the address they really listen on.
+
+    With a session clock the sandboxes' clocks start there too, so the tickets' times and
+    tracker's agree (whatever clock this test process itself runs on)."""
     from tracker.sandbox.github import GitHubSandbox
     from tracker.sandbox.jira import JiraSandbox
 
@@ -191,6 +203,8 @@ def start_sandboxes(spec: str, stack: ExitStack) -> dict[str, str]:
     for system, readme_port in sandbox_ports(spec).items():
         service = JiraSandbox if system == "jira" else GitHubSandbox
         sandbox = stack.enter_context(service(token=SANDBOX_TOKEN))
+        if clock:
+            sandbox.clock.set(datetime.fromisoformat(clock))
         addresses[f"127.0.0.1:{readme_port}"] = sandbox.base_url.removeprefix("http://")
     return addresses
 
@@ -238,9 +252,8 @@ def run_steps(
 ) -> None:
     cwd = scratch / session.options.get("cwd", "")
     env = {**env, "COLUMNS": session.options.get("columns", "200")}
-    if clock := session.options.get("clock", env.get(CLOCK_ENV)):
-        # Each command starts where the block's clock has got to, not all at once.
-        env[CLOCK_ENV], env[CLOCK_SET_ENV] = clock, repr(time.time())
+    if (clock := session.options.get("clock")) and clock != env.get(CLOCK_ENV):
+        set_clock(env, clock)  # a later block of a session moves to its own day
     # One shell for the block, as in a terminal: `cd`, `export` and `$?` carry over.
     script = "".join(
         f"printf '%s\\n' '{STEP_MARK}'\n{substitute(strip_comment(step.command), addresses)}\n"
@@ -290,12 +303,13 @@ def test_readme_example_prints_what_the_readme_shows(group: list[Session], tmp_p
     (tmp_path / "clock").mkdir()
     (tmp_path / "clock" / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     env["PYTHONPATH"] = str(tmp_path / "clock")
-    if "clock" in group[0].options:
-        env[CLOCK_ENV] = group[0].options["clock"]
+    clock = group[0].options.get("clock")
+    if clock:
+        set_clock(env, clock)
     with ExitStack() as stack:
         addresses: dict[str, str] = {}
         if spec := group[0].options.get("sandbox"):
-            addresses = start_sandboxes(spec, stack)
+            addresses = start_sandboxes(spec, stack, clock)
             substitute_in_files(tmp_path, addresses)
         if database := group[0].options.get("postgres"):
             stack.enter_context(fresh_postgres_database(database))
