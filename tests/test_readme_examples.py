@@ -71,6 +71,7 @@ if os.environ.get("{CLOCK_ENV}"):
 """
 STEP_MARK = "@@readme-step@@"
 NORMALISE = [
+    (re.compile(r"\b(tracker_readme)_\d+\b"), r"\1"),  # the session's own database name
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
     (re.compile(r"\b[\w.-]+/\d+\b(?= *│)"), "HOST/PID"),
     (re.compile(r"/tmp/[\w./-]+"), "/TMP"),
@@ -312,7 +313,11 @@ def test_readme_example_prints_what_the_readme_shows(group: list[Session], tmp_p
             addresses = start_sandboxes(spec, stack, clock)
             substitute_in_files(tmp_path, addresses)
         if database := group[0].options.get("postgres"):
-            stack.enter_context(fresh_postgres_database(database))
+            # A name of this run's own, so two checkouts testing at once never share it;
+            # commands get it in place of the README's, and output is read back (NORMALISE).
+            own = f"{database}_{os.getpid()}"
+            addresses[f"127.0.0.1:5432/{database}"] = f"127.0.0.1:5432/{own}"
+            stack.enter_context(fresh_postgres_database(own))
         for session in group:
             run_steps(session, tmp_path, env, addresses)
 
