@@ -24,20 +24,17 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
-
 from tracker.errors import TrackerError
 from tracker.store import Store
-from tracker.store.models import SyncState
+from tracker.sync.state import delete_state, read_state, write_state
 
 if TYPE_CHECKING:
     from tracker.sync.engine import SyncResult
 
-_STATE = SyncState.__table__  # type: ignore[attr-defined]
 WRITTEN_PREFIX = "sync.written:"
 # With TRACKER_TEST_CRASH_AFTER=write-back the process kills itself after the documents
 # are written and before the commit (the same test hook as apply's "create").
@@ -63,31 +60,18 @@ class WrittenLog:
     def add(self, path: str, before: str | None, after: str) -> None:
         absolute = os.path.abspath(path)
         value = json.dumps({"path": absolute, "before": before, "after": after})
-        with self.store.session() as session:
-            row = session.get(SyncState, _key(absolute))
-            moment = self.now or datetime.now(UTC)
-            if row is None:
-                session.add(SyncState(key=_key(absolute), value=value, updated_at=moment))
-            else:
-                row.value, row.updated_at = value, moment
+        write_state(self.store, WRITTEN_PREFIX, {_name(absolute): value}, now=self.now)
 
     def pending(self) -> list[Written]:
-        with self.store.session() as session:
-            values = session.execute(
-                select(_STATE.c.value).where(_STATE.c.key.startswith(WRITTEN_PREFIX))
-            ).scalars()
-            entries = [json.loads(value) for value in values]
+        entries = [json.loads(value) for value in read_state(self.store, WRITTEN_PREFIX).values()]
         return [Written(e["path"], e.get("before"), e["after"]) for e in entries]
 
     def clear(self, paths: Sequence[str]) -> None:
-        if not paths:
-            return
-        with self.store.session() as session:
-            session.execute(delete(_STATE).where(_STATE.c.key.in_([_key(p) for p in paths])))
+        delete_state(self.store, WRITTEN_PREFIX, [_name(p) for p in paths])
 
 
-def _key(path: str) -> str:
-    return WRITTEN_PREFIX + hashlib.sha1(path.encode("utf-8")).hexdigest()
+def _name(path: str) -> str:
+    return hashlib.sha1(path.encode("utf-8")).hexdigest()
 
 
 def _git(args: Sequence[str], cwd: Path, *, strip: bool = True) -> str:

@@ -18,14 +18,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-from sqlalchemy import select
+from datetime import datetime
 
 from tracker.connectors import Target
 from tracker.store import Store
 from tracker.store.types import as_utc
-from tracker.sync.state import _STATE, _WRITE_LOCK, INTENT_PREFIX, _put_state
+from tracker.sync.state import INTENT_PREFIX, read_state, write_state
 
 DEFERRED_NOTE = "a create's outcome is unclear; resolved on the next run"
 
@@ -77,21 +75,14 @@ class Intent:
 
 def record_intents(store: Store, intents: Iterable[Intent], *, now: datetime | None = None) -> None:
     """One transaction per batch, before its create call."""
-    moment = now or datetime.now(UTC)
-    with _WRITE_LOCK, store.session() as session:
-        for intent in intents:
-            _put_state(session, INTENT_PREFIX + intent.item_id, intent.to_json(), moment)
+    values = {intent.item_id: intent.to_json() for intent in intents}
+    write_state(store, INTENT_PREFIX, values, now=now)
 
 
 def load_intents(store: Store) -> dict[str, Intent]:
     """Every pending intent, by item id (a row that can't be read is skipped)."""
-    with store.session() as session:
-        rows = session.execute(
-            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(INTENT_PREFIX))
-        ).all()
     intents: dict[str, Intent] = {}
-    for key, value in rows:
-        item_id = key[len(INTENT_PREFIX) :]
+    for item_id, value in read_state(store, INTENT_PREFIX).items():
         try:
             intents[item_id] = Intent.from_json(item_id, value)
         except (ValueError, KeyError, TypeError):

@@ -11,18 +11,15 @@ forget-server NAME` drops the record on purpose (a migration that kept the keys)
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-
-from sqlalchemy import delete, select
+from datetime import datetime
 
 from tracker.connectors import ConnectorError, ServerIdentity
 from tracker.errors import TrackerError
 from tracker.store import Store
-from tracker.store.models import SyncState
 from tracker.sync.connectors import ConnectorPool
+from tracker.sync.state import delete_state, read_state, write_state
 
 SERVER_PREFIX = "sync.server:"
-_STATE = SyncState.__table__  # type: ignore[attr-defined]
 
 
 class ServerMismatchError(TrackerError):
@@ -33,13 +30,9 @@ class ServerMismatchError(TrackerError):
 
 def known_servers(store: Store) -> dict[str, ServerIdentity]:
     """Connector name → the server the store was synced with."""
-    with store.session() as session:
-        rows = session.execute(
-            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(SERVER_PREFIX))
-        ).all()
     return {
-        key[len(SERVER_PREFIX) :]: ServerIdentity.from_json(json.loads(value))
-        for key, value in rows
+        name: ServerIdentity.from_json(json.loads(value))
+        for name, value in read_state(store, SERVER_PREFIX).items()
     }
 
 
@@ -91,21 +84,15 @@ def mismatch_error(
 def save_servers(
     store: Store, servers: dict[str, ServerIdentity], *, now: datetime | None = None
 ) -> None:
-    moment = now or datetime.now(UTC)
-    with store.session() as session:
-        for name, server in servers.items():
-            value = json.dumps(server.to_json(), sort_keys=True)
-            row = session.get(SyncState, SERVER_PREFIX + name)
-            if row is None:
-                session.add(SyncState(key=SERVER_PREFIX + name, value=value, updated_at=moment))
-            else:
-                row.value, row.updated_at = value, moment
+    values = {
+        name: json.dumps(server.to_json(), sort_keys=True) for name, server in servers.items()
+    }
+    write_state(store, SERVER_PREFIX, values, now=now)
 
 
 def forget_server(store: Store, name: str) -> ServerIdentity | None:
     """Drop the record of connector `name`'s server; returns what was recorded."""
     known = known_servers(store).get(name)
     if known is not None:
-        with store.session() as session:
-            session.execute(delete(_STATE).where(_STATE.c.key == SERVER_PREFIX + name))
+        delete_state(store, SERVER_PREFIX, [name])
     return known

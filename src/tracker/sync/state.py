@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -136,6 +136,32 @@ def save_baselines(
             session.execute(delete(_STATE).where(_STATE.c.key == INTENT_PREFIX + item_id))
 
 
+def read_state(store: Store, prefix: str) -> dict[str, str]:
+    """The `sync_state` values under `prefix`, keyed by the rest of their key."""
+    with store.session() as session:
+        rows = session.execute(
+            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(prefix))
+        ).all()
+    return {key[len(prefix) :]: value for key, value in rows}
+
+
+def write_state(
+    store: Store, prefix: str, values: Mapping[str, str], *, now: datetime | None = None
+) -> None:
+    """Insert or replace `prefix + name` → value, in one transaction."""
+    moment = now or datetime.now(UTC)
+    with _WRITE_LOCK, store.session() as session:
+        for name, value in values.items():
+            _put_state(session, prefix + name, value, moment)
+
+
+def delete_state(store: Store, prefix: str, names: Iterable[str]) -> None:
+    keys = [prefix + name for name in names]
+    if keys:
+        with _WRITE_LOCK, store.session() as session:
+            session.execute(delete(_STATE).where(_STATE.c.key.in_(keys)))
+
+
 def _put_state(session: Session, key: str, value: str, now: datetime) -> None:
     row = session.get(SyncState, key)
     if row is None:
@@ -204,11 +230,9 @@ def record_status_events(
 def load_high_water_marks(store: Store, prefix: str = HWM_PREFIX) -> dict[str, datetime]:
     """Per read scope ("jira:ENG"), where the next incremental read starts (or, with
     `FULL_READ_PREFIX`, when the scope was last listed whole)."""
-    with store.session() as session:
-        rows = session.execute(
-            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(prefix))
-        ).all()
-    return {key[len(prefix) :]: datetime.fromisoformat(value) for key, value in rows}
+    return {
+        scope: datetime.fromisoformat(value) for scope, value in read_state(store, prefix).items()
+    }
 
 
 def save_high_water_marks(
@@ -218,7 +242,5 @@ def save_high_water_marks(
     *,
     now: datetime | None = None,
 ) -> None:
-    written = now or datetime.now(UTC)
-    with _WRITE_LOCK, store.session() as session:
-        for scope, moment in marks.items():
-            _put_state(session, prefix + scope, as_utc(moment).isoformat(), written)
+    values = {scope: as_utc(moment).isoformat() for scope, moment in marks.items()}
+    write_state(store, prefix, values, now=now)
