@@ -160,6 +160,70 @@ class ReportConfig(_Section):
 # </section:report>
 
 
+# <section:lint>
+LintCode = Literal[
+    "vague-action", "team-owner", "urgent-without-due", "due-before-incident", "long-action"
+]
+
+
+class LintConfig(_Section):
+    """`tracker scan --strict`'s quality checks (see tracker.lint): what reads as vague,
+    who is a group rather than a person, how long an action may be."""
+
+    vague_words: StringList = Field(
+        default_factory=lambda: [
+            "investigate",
+            "look into",
+            "look at",
+            "monitor",
+            "improve",
+            "follow up",
+            "follow-up",
+            "consider",
+            "explore",
+            "think about",
+            "research",
+            "调查",
+            "研究",
+            "优化",
+            "关注",
+            "持续关注",
+            "跟进",
+            "加强",
+            "完善",
+        ]
+    )
+    group_owners: StringList = Field(
+        default_factory=lambda: [
+            "everyone",
+            "all",
+            "all hands",
+            "engineering",
+            "ops",
+            "devops",
+            "sre",
+            "on-call",
+            "oncall",
+            "大家",
+            "全员",
+            "所有人",
+            "运维",
+        ]
+    )
+    urgent_priorities: StringList = Field(default_factory=lambda: ["P0", "P1"])
+    max_sentences: int = Field(default=2, strict=True, ge=1, le=100)
+    max_chars: int = Field(default=300, strict=True, ge=20, le=100_000)
+    disable: list[LintCode] = Field(default_factory=list)
+
+    @field_validator("group_owners")
+    @classmethod
+    def _compared_as_names(cls, value: list[str]) -> list[str]:
+        return [identity_key(name) for name in value]
+
+
+# </section:lint>
+
+
 _JIRA_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
 _GITHUB_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
@@ -489,6 +553,7 @@ class Config(_Section):
     docs_base_url: str | None = None
     documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    lint: LintConfig = Field(default_factory=LintConfig)
     teams: list[TeamConfig] = Field(default_factory=list)
     people: People = Field(default_factory=lambda: People([]))
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)

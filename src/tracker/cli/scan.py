@@ -139,7 +139,12 @@ def scan(
         typer.Option("--explain", help="Show which rule found each item (table output)."),
     ] = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when any document has a warning.")
+        bool,
+        typer.Option(
+            "--strict",
+            help="Also check each item's quality (vague action, team as owner, urgent "
+            "with no date …; see \\[lint]) and exit 1 when any document has a warning.",
+        ),
     ] = False,
     include: Annotated[
         list[str] | None,
@@ -170,6 +175,15 @@ def scan(
         root=loaded.base_dir,  # the config's folder, or the current one: ids match `sync`
         limits=documents_config.limits(),
     )
+    if strict:
+        from tracker.lint import make_linter, with_quality_warnings
+
+        linter = make_linter(
+            loaded.lint,
+            team_names=(team.name for team in loaded.teams),
+            people=(identity for person in loaded.people for identity in person.identities()),
+        )
+        documents = with_quality_warnings(documents, linter)
     if output is OutputFormat.JSON:
         warnings = write_json(documents, sys.stdout)
     else:
