@@ -273,6 +273,7 @@ class TeamConfig(_Section):
     members: StringList = Field(default_factory=list)
     paths: StringList = Field(default_factory=list)
     target: TeamTarget | None = None
+    lead: str | None = Field(default=None, min_length=1)  # who escalations go to
 
 
 def identity_key(text: str) -> str:
@@ -470,12 +471,52 @@ class ScheduleConfig(_Section):
         return value
 
 
+class EscalationConfig(_Section):
+    """The escalation ladder: when an item's nudge goes past its owner to the team lead."""
+
+    owner_after_days: Days = 0  # overdue by this many days: the owner (ticket comment)
+    lead_after_days: Days = 14  # overdue by this many days: the team lead too
+    unowned_lead_after_days: Days = 7  # unowned this long since first seen: the team lead
+    comment_on_ticket: Switch = False  # also say so on the ticket (the lead by name)
+    lead_comment: str = (
+        "Escalated to {lead} (lead of {team}): this postmortem action item is {detail}."
+    )
+    people_digests: Switch = True  # one digest per person across all postmortems
+
+    @model_validator(mode="after")
+    def _lead_after_owner(self) -> EscalationConfig:
+        if self.lead_after_days < self.owner_after_days:
+            raise PydanticCustomError(
+                "ladder_order",
+                "lead_after_days ({lead}) comes before owner_after_days ({owner}): the lead "
+                "hears of an item after its owner",
+                {"lead": self.lead_after_days, "owner": self.owner_after_days},
+            )
+        return self
+
+    @field_validator("lead_comment")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        sample = {"lead": "dana", "team": "payments", "detail": "x", "action": "x", "owner": "x"}
+        try:
+            value.format_map(sample)
+        except (KeyError, ValueError, IndexError, AttributeError, TypeError) as error:
+            raise PydanticCustomError(
+                "placeholder",
+                "bad placeholder {problem} (use {{lead}}, {{team}}, {{detail}}, {{action}}, "
+                "{{owner}})",
+                {"problem": str(error)},
+            ) from None
+        return value
+
+
 class RemindersConfig(_Section):
     enabled: Switch = True
     interval_days: int = Field(default=7, strict=True, ge=1, le=36_500)
     comment: str = "Reminder: this postmortem action item is {reason} (due {due}). Owner: {owner}."
     digest_dir: str = ".tracker/digests"
     webhook_url: Secret | None = None
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
 
     @field_validator("comment")
     @classmethod

@@ -1,5 +1,8 @@
 """Nudges for overdue and unowned items: a ticket comment, and a weekly digest per team.
 
+Past the owner, the escalation ladder (`escalation.py`) takes an item to its team lead
+and writes one digest per person.
+
 Which items need a nudge comes from the report's own queries, so a reminder never
 disagrees with the report. Each comment is recorded in the store the moment it is
 posted, so a restart (or tomorrow's run) does not repeat it within the interval.
@@ -20,6 +23,13 @@ from sqlmodel import col, select
 from tracker.config import Config
 from tracker.connectors import ConnectorError
 from tracker.errors import ConfigError, TrackerError
+from tracker.escalation import (
+    Escalation,
+    digest_path,
+    find_escalations,
+    person_digests,
+    render_person_digest,
+)
 from tracker.model import TicketRef, TicketSystem
 from tracker.report import ReportData, build_report
 from tracker.report.model import ItemRow
@@ -62,26 +72,34 @@ class RemindResult:
     """What a reminder run did (or, with --dry-run, would do)."""
 
     commented: list[Nudge] = field(default_factory=list)
+    escalated: list[tuple[Escalation, bool]] = field(default_factory=list)  # (step, commented)
     without_ticket: list[Nudge] = field(default_factory=list)
     failed: list[tuple[Nudge, str]] = field(default_factory=list)
     recently_reminded: int = 0
     digests: list[Path] = field(default_factory=list)
+    person_digests: list[Path] = field(default_factory=list)
     webhook_posted: bool = False
     webhook_unset: str | None = None  # the webhook's environment variable, when unset
 
     def counts(self) -> dict[str, int]:
         return {
             "commented": len(self.commented),
+            "escalated": len(self.escalated),
             "without_ticket": len(self.without_ticket),
             "failed": len(self.failed),
             "recently_reminded": self.recently_reminded,
             "digests": len(self.digests),
+            "person_digests": len(self.person_digests),
         }
 
 
 def find_nudges(store: Store, config: Config, *, as_of: date) -> list[Nudge]:
     """Overdue and unowned items from the report as of `as_of` (both lists hold open items only)."""
     report = build_report(store.engine, options_from_config(config, as_of=as_of))
+    return _nudges(report)
+
+
+def _nudges(report: ReportData) -> list[Nudge]:
     return [Nudge(item, "overdue") for item in report.overdue] + [
         Nudge(item, "unowned") for item in report.unowned
     ]
@@ -139,7 +157,11 @@ def send_reminders(
     result = into if into is not None else RemindResult()
     interval = timedelta(days=config.reminders.interval_days)
     skip = recently_reminded(store, since=now - interval)
-    for nudge in find_nudges(store, config, as_of=as_of):
+    ladder = config.reminders.escalation
+    report = build_report(store.engine, options_from_config(config, as_of=as_of))
+    for nudge in _nudges(report):
+        if nudge.reason == "overdue" and (nudge.item.days_overdue or 0) < ladder.owner_after_days:
+            continue  # not yet on the owner's rung of the ladder
         if (nudge.item.id, nudge.reason) in skip:
             result.recently_reminded += 1
             continue
@@ -155,14 +177,57 @@ def send_reminders(
             except ConnectorError as error:
                 result.failed.append((nudge, str(error)))
                 continue
-            _record_sent(store, nudge, now)
+            _record_sent(store, nudge.item.id, nudge.reason, now)
         result.commented.append(nudge)
+    escalations = find_escalations(store, config, report.overdue, report.unowned, as_of=as_of)
+    for escalation in escalations:
+        _escalate(store, config, pool, escalation, skip, now=now, dry_run=dry_run, into=result)
     return result
 
 
-def _record_sent(store: Store, nudge: Nudge, now: datetime) -> None:
+def _escalate(
+    store: Store,
+    config: Config,
+    pool: ConnectorPool | None,
+    escalation: Escalation,
+    skip: set[tuple[str, str]],
+    *,
+    now: datetime,
+    dry_run: bool,
+    into: RemindResult,
+) -> None:
+    """One rung above the owner: recorded once per interval, and said on the ticket if asked."""
+    item = escalation.item
+    if (item.id, escalation.reason) in skip:
+        into.recently_reminded += 1
+        return
+    nudge = Nudge(item, escalation.reason)
+    ref = nudge.ticket
+    system = pool.owner_of(ref) if pool is not None and ref is not None else None
+    ladder = config.reminders.escalation
+    comment = ladder.comment_on_ticket and pool is not None and ref is not None and system
+    if comment and not dry_run:
+        assert pool is not None and ref is not None and system is not None
+        values: dict[str, object] = {
+            "lead": escalation.lead,
+            "team": item.team,
+            "detail": escalation.detail,
+            "action": item.action,
+            "owner": nudge.people(),
+        }
+        try:
+            pool.get(system).add_comment(ref, fill_comment(ladder.lead_comment, values))
+        except ConnectorError as error:
+            into.failed.append((nudge, str(error)))
+            return
+    if not dry_run:
+        _record_sent(store, item.id, escalation.reason, now)
+    into.escalated.append((escalation, bool(comment)))
+
+
+def _record_sent(store: Store, item_id: str, kind: str, now: datetime) -> None:
     with store.session() as session:
-        session.merge(Reminder(item_id=nudge.item.id, kind=nudge.reason, last_sent_at=now))
+        session.merge(Reminder(item_id=item_id, kind=kind, last_sent_at=now))
 
 
 def write_digests(
@@ -179,6 +244,28 @@ def write_digests(
         folder.mkdir(parents=True, exist_ok=True)
         write_atomically(path, render_markdown(report))
         written.append((team, report, path))
+    return written
+
+
+def write_person_digests(
+    store: Store, config: Config, *, as_of: date, report: ReportData | None = None
+) -> list[Path]:
+    """One Markdown digest per person ([reminders.escalation] people_digests), across all
+    postmortems: the overdue items they own, and what was escalated to them as a lead."""
+    ladder = config.reminders.escalation
+    if not ladder.people_digests:
+        return []
+    report = report or build_report(store.engine, options_from_config(config, as_of=as_of))
+    escalations = find_escalations(store, config, report.overdue, report.unowned, as_of=as_of)
+    folder = config.base_dir / config.reminders.digest_dir
+    written = []
+    for digest in person_digests(
+        report.overdue, escalations, owner_after_days=ladder.owner_after_days
+    ):
+        path = digest_path(folder, digest.person, as_of)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, render_person_digest(digest, as_of=as_of))
+        written.append(path)
     return written
 
 

@@ -34,6 +34,7 @@ def _nudge_table(result: RemindResult, dry_run: bool) -> ByWidth:
     from rich.table import Table
     from rich.text import Text
 
+    from tracker.reminders import Nudge
     from tracker.report.render_table import ByWidth, action_with_location, new_table
 
     verb = "would comment" if dry_run else "commented"
@@ -42,6 +43,14 @@ def _nudge_table(result: RemindResult, dry_run: bool) -> ByWidth:
         (n, "digest only" if n.ticket else "digest only (no ticket)") for n in result.without_ticket
     ]
     rows += [(n, f"failed: {message}") for n, message in result.failed]
+    rows += [
+        (
+            Nudge(step.item, step.reason),
+            f"{'would escalate' if dry_run else 'escalated'} to {step.lead} ({step.detail})"
+            + (", on the ticket" if commented else ""),
+        )
+        for step, commented in result.escalated
+    ]
 
     def build(narrow: bool) -> Table:
         table = new_table("Reminders", narrow=narrow, leading=int(narrow))
@@ -175,7 +184,13 @@ def _remind(
     dry_run: bool,
 ) -> None:
     """Comments, then digests and the webhook; `result` holds whatever was done so far."""
-    from tracker.reminders import post_webhook, send_reminders, slack_payload, write_digests
+    from tracker.reminders import (
+        post_webhook,
+        send_reminders,
+        slack_payload,
+        write_digests,
+        write_person_digests,
+    )
 
     pool = _connector_lookup(config, env) if comments else None
     if config.reminders.enabled:
@@ -184,6 +199,7 @@ def _remind(
         return
     written = write_digests(store, config, as_of=day)
     result.digests = [path for _, _, path in written]
+    result.person_digests = write_person_digests(store, config, as_of=day)
     webhook = config.reminders.webhook_url
     if webhook is None:
         return
@@ -201,12 +217,18 @@ def _failure_message(failure: Exception) -> str:
 
 def _print_result(console: Console, result: RemindResult, dry_run: bool) -> None:
     """What was done (also after a failure part-way: comments already posted are listed)."""
-    if result.commented or result.without_ticket or result.failed:
+    if result.commented or result.without_ticket or result.failed or result.escalated:
         console.print(_nudge_table(result, dry_run))
     else:
         console.print("nothing to remind")
     for path in result.digests:
         console.print(f"digest written: {path}")
+    if result.person_digests:
+        count = len(result.person_digests)
+        console.print(
+            f"{count} personal digest{'s' * (count != 1)} written in "
+            f"{result.person_digests[0].parent}"
+        )
     if result.webhook_posted:
         console.print("digest posted to the webhook")
     if result.webhook_unset:

@@ -222,9 +222,11 @@ _PLAIN_COUNTS = {
     "restored": "restored",
     "unchanged": "unchanged",
     "commented": "comments",
+    "escalated": "escalated to leads",
     "without_ticket": "without a ticket",
     "recently_reminded": "already reminded",
     "digests": "digests",
+    "person_digests": "personal digests",
 }
 _REPEATED_BY = {"create": "created", "update": "tickets_updated"}
 
