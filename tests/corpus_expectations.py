@@ -2078,3 +2078,65 @@ EXPECTED.update(
         ),
     }
 )
+
+
+def dsh(*items: Item, why: str) -> Expected:
+    """A DeepSeek Harness postmortem (Chinese): safeguards already added, listed as bullets."""
+    return Expected(
+        items,
+        title=None,  # "事故复盘（postmortem）000N：…" – whether the numbered prefix goes is open
+        language="zh",
+        kind="list",
+        why=why,
+        date=None,  # no date stated; "状态：已解决" only
+    )
+
+
+def added(text: str, *more: str) -> Item:
+    """A safeguard under '已添加的防护措施' / '新增的防护措施' (added = done, rule 3)."""
+    return item(text, *more, status="done")
+
+
+# --- DeepSeek Harness (docs/postmortem/*.zh.md): Chinese incident postmortems whose follow-ups
+# stand under "## 新增的防护措施" / "## 已添加的防护措施" (safeguards added: done). Timeline
+# bullets, lessons (经验教训 / 教训) and "为什么所有测试都没有捕获" bullets are not items.
+EXPECTED.update(
+    {
+        "deepseek-harness__0001-acp-default-export-drops-inject.zh.md": dsh(
+            added("删除 export default apply"),
+            added("AgentLoop.resume 使用"),
+            added("无需 key 的 session/new e2e"),
+            added("e2e spawn 中设置 TSX_TSCONFIG_PATH"),
+            added("测试真实入口路径"),
+            why="bold-led bullets under '## 新增的防护措施'; a link to docs/testing.md is no "
+            "ticket; the status line names PR #41 for the whole fix, not for one bullet",
+        ),
+        "deepseek-harness__0002-js-expression-disabled-filesystem-tools.zh.md": dsh(
+            added("文件系统场景启动 fs.cordis.yml"),
+            added("明确说明 !!js 仅在插件 config 内有效"),
+            added("verify-cordis-config 解析仓库中的 Cordis YAML"),
+            added("dsh-acp-snapshot 在全新运行和已提交的会话 fixture 中拒绝"),
+            why="'## 已添加的防护措施' bullets opening with links to docs; 'PR #261' sits in "
+            "the timeline",
+        ),
+        "deepseek-harness__0003-web-agent-gui-feedback-loop.zh.md": dsh(
+            added("Web 启动器在记录到日志的 app:web-surface 提示词区段"),
+            added("生产模式指南要求重新构建产物"),
+            added("apps/web 的独立 Vite 服务模式会在配置阶段拒绝启动"),
+            added("分层的真实路径测试覆盖"),
+            added("PR（Pull Request）证据保留了原始 3081 会话的截图"),
+            why="long one-line bullets with full-width slashes and parentheses; 'PR（Pull "
+            "Request）' names no number, so no ticket",
+        ),
+        "deepseek-harness__0004-landlock-partial-notice-misclassified-child-failures.zh.md": dsh(
+            added("携带可选的允许退出码"),
+            added("把 Landlock 映射为退出码 125"),
+            added("直接 spawn 提供方 argv"),
+            added("通过 ctx.subprocess 运行打包的 ripgrep"),
+            added("原生边界回归用例位于"),
+            added("组装后的产品路径由"),
+            why="bullets that open with a code-formatted link to a package; 'Status: resolved' "
+            "in English above a Chinese body",
+        ),
+    }
+)
