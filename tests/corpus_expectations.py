@@ -1967,3 +1967,176 @@ EXPECTED.update(
         ),
     }
 )
+
+
+def paddle(title: str, *items: Item, why: str) -> Expected:
+    """A PaddlePaddle/community project wrap-up ("…顺利结项"): H1 title, plan under 下一步计划."""
+    return Expected(items, title=title, language="zh", why=why)
+
+
+def pfcc(*items: Item, why: str) -> Expected:
+    """A PFCCLab/blog retrospective: YAML front matter, no H1 (title not asserted)."""
+    return Expected(items, title=None, language="zh", why=why)
+
+
+# --- PaddlePaddle/community project wrap-ups and PFCCLab/blog retrospectives (Chinese) ---
+# Retrospectives of community projects and events, not incident postmortems. Follow-ups
+# stand under 下一步计划 / 未来规划 / 未来计划 (heading or bold paragraph label), as bullets
+# or as one hard-wrapped paragraph; plans mentioned in passing prose are not items (rule 12).
+EXPECTED.update(
+    {
+        "paddle-community__CINN_milestone_summary.md": paddle(
+            "深度学习编译器CINN任务顺利结项",
+            plain("后续会考虑和社区开发者一起进行更多的算子、Pass、模型、测试相关开发"),
+            why="one paragraph under '### 3. 下一步计划' is the plan; 致谢 mentions are not",
+        ),
+        "paddle-community__Dy2St_project_milestone_summary.md": paddle(
+            "动转静社区任务顺利结项",
+            why="no plan section; '后续动转静方向也持续参与…' closes the results prose",
+        ),
+        "paddle-community__code_style_compiler_warning_milestone_summary.md": paddle(
+            "飞桨开源社区编译 warning 明面消除顺利结项",
+            item("未打开的编译 warning 消除", owners=("Galaxy1458",)),
+            item("更高版本 GCC 的编译 warning 消除", owners=("Galaxy1458",)),
+            item(
+                "和社区开发者一起引入 clang-tidy",
+                owners=UNCHECKED,  # "已收到 RFC 设计文档（来自 @GreatV）" names the RFC author
+                tickets=UNCHECKED,  # the contest issue the task belongs to, and a doc link
+            ),
+            why="bullets under '### 4. 下一步计划' with a trailing '@owner' mention",
+        ),
+        "paddle-community__code_style_flake8_milestone_summary.md": paddle(
+            "Flake8 代码风格检查工具的引入任务顺利结项",
+            item(
+                "后续会考虑和社区开发者一起升级&引入更多的代码风格检查工具",
+                "进一步提升飞桨代码阅读与开发的便利性",
+                tickets=UNCHECKED,  # one sub-part links an issue, another a PR comment
+            ),
+            why="one plan paragraph hard-wrapped over five lines after '、' (Chinese wrap)",
+        ),
+        "paddle-community__legacy_python_milestone_summary.md": paddle(
+            "Python 2.7/3.5/3.6 旧版本退场任务顺利结项",
+            item(
+                "后续会考虑和社区开发者一起引入",
+                "可自动对旧版本遗留代码进行升级",
+                tickets=UNCHECKED,  # a PR comment linked as 前期调研 (prior research)
+            ),
+            why="one hard-wrapped plan paragraph under '### 下一步计划'",
+        ),
+        "paddle-community__Call_For_Tutorials_summary.md": paddle(
+            "建设更多的tutorials任务顺利结项",
+            why="announces 后续计划 in its opening but has no plan section; link lists only",
+        ),
+        "paddle-community__paddle_trt_optimization_milestone_summary.md": paddle(
+            "Paddle-TRT算子开发任务顺利结项",
+            item(
+                "Paddle-TRT方向会持续参与",
+                tickets=UNCHECKED,  # the hackathon's issue is the event, not this item's ticket
+            ),
+            why="'**3. 下一步计划**' bold paragraph as the heading, then one plan paragraph",
+        ),
+        "pfcc-blog__xdoctest-project.md": pfcc(
+            plain("合入 Paddle、发布到 PyPI，回馈开源社区"),
+            plain("思考是否有工具可以取代 xdoctest"),
+            why="'### 02 - 未来规划' then a '#### `>>>` CONVERT_DOCTEST' sub-heading over the "
+            "bullets; many other bullet lists (results, lessons, contributions) are not items",
+        ),
+        "pfcc-blog__type-hints-project.md": pfcc(
+            why="future plans only in closing prose ('如果说未来有什么计划，…'); code blocks",
+        ),
+        "pfcc-blog__hackathon-5th-episode03.md": pfcc(
+            why="event wrap-up: results and rankings, no plan",
+        ),
+        "pfcc-blog__hackathon-6th-summary.md": pfcc(
+            plain("个人贡献挑战赛"),
+            plain("护航计划集训营"),
+            plain("Fundable Projects"),
+            why="'### 未来计划' bullets with bold lead labels; the last bullet '**其他（待定）**' "
+            "('others, to be decided') names no action",
+        ),
+        "pfcc-blog__hackathon-7th-summary.md": pfcc(
+            plain("个人贡献挑战赛"),
+            plain("护航计划集训营"),
+            plain("Fundable Projects"),
+            why="'### 未来计划' bullets with bold lead labels",
+        ),
+        "pfcc-blog__hackathon-9th-summary.md": pfcc(
+            why="event wrap-up with emoji headings; no plan",
+        ),
+        "pfcc-blog__starter-camp.md": pfcc(
+            why="camp retrospective: lessons ('活动后续缺少延续性') but no follow-up list; "
+            "'参与者需要做什么' numbered headings describe the programme",
+        ),
+        "pfcc-blog__starter-camp-5th.md": pfcc(
+            why="camp wrap-up: quotes, a schedule table, no plan",
+        ),
+        "pfcc-blog__starter-camp-6th.md": pfcc(
+            why="camp wrap-up: quotes, a schedule table, no plan",
+        ),
+        "pfcc-blog__starter-horse-year.md": pfcc(
+            why="camp wrap-up: awards table and schedule, no plan",
+        ),
+    }
+)
+
+
+def dsh(*items: Item, why: str) -> Expected:
+    """A DeepSeek Harness postmortem (Chinese): safeguards already added, listed as bullets."""
+    return Expected(
+        items,
+        title=None,  # "事故复盘（postmortem）000N：…" – whether the numbered prefix goes is open
+        language="zh",
+        kind="list",
+        why=why,
+        date=None,  # no date stated; "状态：已解决" only
+    )
+
+
+def added(text: str, *more: str) -> Item:
+    """A safeguard under '已添加的防护措施' / '新增的防护措施' (added = done, rule 3)."""
+    return item(text, *more, status="done")
+
+
+# --- DeepSeek Harness (docs/postmortem/*.zh.md): Chinese incident postmortems whose follow-ups
+# stand under "## 新增的防护措施" / "## 已添加的防护措施" (safeguards added: done). Timeline
+# bullets, lessons (经验教训 / 教训) and "为什么所有测试都没有捕获" bullets are not items.
+EXPECTED.update(
+    {
+        "deepseek-harness__0001-acp-default-export-drops-inject.zh.md": dsh(
+            added("删除 export default apply"),
+            added("AgentLoop.resume 使用"),
+            added("无需 key 的 session/new e2e"),
+            added("e2e spawn 中设置 TSX_TSCONFIG_PATH"),
+            added("测试真实入口路径"),
+            why="bold-led bullets under '## 新增的防护措施'; a link to docs/testing.md is no "
+            "ticket; the status line names PR #41 for the whole fix, not for one bullet",
+        ),
+        "deepseek-harness__0002-js-expression-disabled-filesystem-tools.zh.md": dsh(
+            added("文件系统场景启动 fs.cordis.yml"),
+            added("明确说明 !!js 仅在插件 config 内有效"),
+            added("verify-cordis-config 解析仓库中的 Cordis YAML"),
+            added("dsh-acp-snapshot 在全新运行和已提交的会话 fixture 中拒绝"),
+            why="'## 已添加的防护措施' bullets opening with links to docs; 'PR #261' sits in "
+            "the timeline",
+        ),
+        "deepseek-harness__0003-web-agent-gui-feedback-loop.zh.md": dsh(
+            added("Web 启动器在记录到日志的 app:web-surface 提示词区段"),
+            added("生产模式指南要求重新构建产物"),
+            added("apps/web 的独立 Vite 服务模式会在配置阶段拒绝启动"),
+            added("分层的真实路径测试覆盖"),
+            added("PR（Pull Request）证据保留了原始 3081 会话的截图"),
+            why="long one-line bullets with full-width slashes and parentheses; 'PR（Pull "
+            "Request）' names no number, so no ticket",
+        ),
+        "deepseek-harness__0004-landlock-partial-notice-misclassified-child-failures.zh.md": dsh(
+            added("携带可选的允许退出码"),
+            added("把 Landlock 映射为退出码 125"),
+            added("直接 spawn 提供方 argv"),
+            added("通过 ctx.subprocess 运行打包的 ripgrep"),
+            added("原生边界回归用例位于"),
+            added("组装后的产品路径由"),
+            why="bullets that open with a code-formatted link to a package; 'Status: resolved' "
+            "in English above a Chinese body",
+        ),
+    }
+)
