@@ -23,7 +23,7 @@ TEAM_KEYS = {
 }  # fmt: skip
 ITEM_KEYS = {
     "id", "team", "path", "line", "location", "action", "owners", "status", "priority",
-    "due", "days_overdue", "doc_url", "tickets",
+    "due", "due_derived", "days_overdue", "doc_url", "tickets",
 }  # fmt: skip
 
 

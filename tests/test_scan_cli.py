@@ -67,6 +67,7 @@ def test_json_output_follows_the_documented_schema(docs: Path) -> None:
                         "action": "Add disk alert",
                         "owners": ["@kim"],
                         "due": "2024-03-08",
+                        "derived_due": None,
                         "priority": None,
                         "status": "done",
                         "tickets": [

@@ -224,6 +224,36 @@ class LintConfig(_Section):
 # </section:lint>
 
 
+# <section:policy>
+class PolicyConfig(_Section):
+    """Service-level objectives for follow-ups: how long an item may take, by priority and
+    by the postmortem's severity (the shorter applies), from the postmortem's date (else
+    the day tracker first saw the item). An item with no written due date gets the SLO's
+    date as a derived due date; it is never written into the document."""
+
+    slo_days_by_priority: dict[str, Days] = Field(
+        default_factory=lambda: {"P0": 28, "P1": 28, "P2": 56}
+    )
+    slo_days_by_severity: dict[str, Days] = Field(default_factory=dict)
+
+    def slo_days(self, priority: str | None, severity: str | None) -> int | None:
+        """The SLO in days for an item (None: no SLO applies)."""
+        found = [
+            days
+            for table, key in (
+                (self.slo_days_by_priority, priority),
+                (self.slo_days_by_severity, severity),
+            )
+            if key is not None
+            for name, days in table.items()
+            if name.casefold() == key.casefold()
+        ]
+        return min(found) if found else None
+
+
+# </section:policy>
+
+
 _JIRA_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
 _GITHUB_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
@@ -595,6 +625,7 @@ class Config(_Section):
     documents: DocumentsConfig = Field(default_factory=DocumentsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     lint: LintConfig = Field(default_factory=LintConfig)
+    policy: PolicyConfig | None = None  # no [policy]: no SLOs, no derived due dates
     teams: list[TeamConfig] = Field(default_factory=list)
     people: People = Field(default_factory=lambda: People([]))
     connectors: ConnectorsConfig = Field(default_factory=ConnectorsConfig)

@@ -30,6 +30,7 @@ class ReportFormat(StrEnum):
 class Gate(StrEnum):
     OVERDUE = "overdue"
     UNOWNED = "unowned"
+    SLO = "slo"  # open items past their SLO deadline ([policy])
 
 
 RENDERERS: dict[ReportFormat, str] = {  # imported when used: jinja2 and pygal are slow
@@ -49,8 +50,14 @@ def renderer(output_format: ReportFormat) -> Callable[[ReportData], str]:
 
 
 def _tripped(report: ReportData, gates: list[Gate]) -> list[str]:
-    counts = {Gate.OVERDUE: report.totals.overdue, Gate.UNOWNED: report.totals.unowned}
-    return [f"{counts[gate]} {gate.value}" for gate in gates if counts[gate]]
+    past_slo = sum(f.past_now for f in report.slo_teams or [] if f.team != "all teams")
+    counts = {
+        Gate.OVERDUE: report.totals.overdue,
+        Gate.UNOWNED: report.totals.unowned,
+        Gate.SLO: past_slo,
+    }
+    names = {Gate.SLO: "past-SLO"}
+    return [f"{counts[gate]} {names.get(gate, gate.value)}" for gate in gates if counts[gate]]
 
 
 @app.command()
@@ -112,6 +119,11 @@ def report(
             hint="create it first, or write somewhere else",
         )
     settings = load_config_or_default(config)
+    if Gate.SLO in (fail_on or []) and settings.policy is None:
+        raise TrackerError(
+            "--fail-on slo needs SLOs: add a [policy] table to the configuration",
+            hint="see config.example.toml, section policy",
+        )
     options = options_from_config(settings, team=team, as_of=parse_day(as_of))
     assert settings.database_url is not None, "load_config always resolves the URL"
     store = open_store(settings.database_url, create=False)  # reading never creates a store

@@ -2,7 +2,8 @@
 
 The JSON output is a stable schema (documented in README, section `scan`):
 {"documents": [{"path", "title", "date", "severity", "team",
-                "items": [{"id", "line", "action", "owners", "due", "priority", "status",
+                "items": [{"id", "line", "action", "owners", "due", "derived_due",
+                           "priority", "status",
                            "tickets": [{"system", "key", "url"}], "type", "raw",
                            "found_by"}],
                 "warnings": [{"line", "code", "message"}]}]}
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
@@ -27,6 +29,7 @@ from tracker.errors import TrackerError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from tracker.config import PolicyConfig
     from tracker.model import ActionItem, Postmortem
 
 
@@ -35,13 +38,14 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def item_json(item: ActionItem) -> dict[str, Any]:
+def item_json(item: ActionItem, derived_due: date | None = None) -> dict[str, Any]:
     return {
         "id": item.id,
         "line": item.line,
         "action": item.action,
         "owners": list(item.owners),
         "due": item.due.isoformat() if item.due else None,
+        "derived_due": derived_due.isoformat() if derived_due else None,
         "priority": item.priority,
         "status": item.status.value,
         "tickets": [
@@ -53,14 +57,24 @@ def item_json(item: ActionItem) -> dict[str, Any]:
     }
 
 
-def document_json(doc: Postmortem) -> dict[str, Any]:
+def derived_due(doc: Postmortem, item: ActionItem, policy: PolicyConfig | None) -> date | None:
+    """The [policy] SLO's date for an item with no written due date (scan counts from the
+    postmortem's date; `sync` records the first-seen day for undated documents)."""
+    if item.due is not None:
+        return None
+    from tracker.policy import slo_deadline
+
+    return slo_deadline(policy, item.priority, doc.severity, doc.date)
+
+
+def document_json(doc: Postmortem, policy: PolicyConfig | None = None) -> dict[str, Any]:
     return {
         "path": doc.path,
         "title": doc.title,
         "date": doc.date.isoformat() if doc.date else None,
         "severity": doc.severity,
         "team": doc.team,
-        "items": [item_json(item) for item in doc.items],
+        "items": [item_json(item, derived_due(doc, item, policy)) for item in doc.items],
         "warnings": [
             {"line": warning.line, "code": warning.code, "message": warning.message}
             for warning in doc.warnings
@@ -68,19 +82,27 @@ def document_json(doc: Postmortem) -> dict[str, Any]:
     }
 
 
-def write_json(documents: Iterable[Postmortem], out: TextIO) -> int:
+def write_json(
+    documents: Iterable[Postmortem], out: TextIO, policy: PolicyConfig | None = None
+) -> int:
     """Stream `{"documents": [...]}`; return the number of warnings seen."""
     warnings = 0
     out.write('{"documents": [')
     for index, doc in enumerate(documents):
         warnings += len(doc.warnings)
         out.write(",\n  " if index else "\n  ")
-        out.write(json.dumps(document_json(doc), ensure_ascii=False))
+        out.write(json.dumps(document_json(doc, policy), ensure_ascii=False))
     out.write("\n]}\n")
     return warnings
 
 
-def write_table(documents: Iterable[Postmortem], console: Console, *, explain: bool = False) -> int:
+def write_table(
+    documents: Iterable[Postmortem],
+    console: Console,
+    *,
+    explain: bool = False,
+    policy: PolicyConfig | None = None,
+) -> int:
     """A rich table of items, then the warnings; return the number of warnings.
 
     `explain` adds a `found by` column: the parser rule that made each line an item.
@@ -102,7 +124,7 @@ def write_table(documents: Iterable[Postmortem], console: Console, *, explain: b
                 escape(f"{doc.path}:{item.line}"),
                 escape(item.action[:120]),
                 escape(", ".join(item.owners)) or "[dim]—[/dim]",
-                item.due.isoformat() if item.due else "",
+                _due_cell(doc, item, policy),
                 item.status.value,
                 escape(", ".join(ref.key for ref in item.tickets)),
             ]
@@ -120,6 +142,13 @@ def write_table(documents: Iterable[Postmortem], console: Console, *, explain: b
         f"warning{'s' * (len(problems) != 1)}"
     )
     return len(problems)
+
+
+def _due_cell(doc: Postmortem, item: ActionItem, policy: PolicyConfig | None) -> str:
+    if item.due is not None:
+        return item.due.isoformat()
+    derived = derived_due(doc, item, policy)
+    return f"{derived.isoformat()} (SLO)" if derived else ""
 
 
 @app.command()
@@ -185,11 +214,11 @@ def scan(
         )
         documents = with_quality_warnings(documents, linter)
     if output is OutputFormat.JSON:
-        warnings = write_json(documents, sys.stdout)
+        warnings = write_json(documents, sys.stdout, loaded.policy)
     else:
         from rich.console import Console
 
         console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-        warnings = write_table(documents, console, explain=explain)
+        warnings = write_table(documents, console, explain=explain, policy=loaded.policy)
     if strict and warnings:
         raise typer.Exit(1)

@@ -20,5 +20,10 @@ def iso(value: date | None) -> str:
     return NONE_MARK if value is None else value.isoformat()
 
 
+def due(value: date | None, derived: bool) -> str:
+    """A due date; one derived from the [policy] SLO (not written) is marked `(SLO)`."""
+    return f"{iso(value)} (SLO)" if derived and value is not None else iso(value)
+
+
 def owners(names: tuple[str, ...]) -> str:
     return ", ".join(names) if names else NONE_MARK

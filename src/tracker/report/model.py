@@ -81,10 +81,32 @@ class ItemRow:
     days_overdue: int | None
     doc_url: str | None
     tickets: tuple[TicketLink, ...] = ()
+    due_derived: bool = False  # `due` comes from the [policy] SLO, not the document
 
     @property
     def location(self) -> str:
         return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class SloFigures:
+    """SLO attainment for a team (and a quarter of the deadline, or None for all time).
+
+    met: closed by the deadline; missed: closed after it, or open past it (`past_now` of
+    them); pending: open, deadline not reached — not counted in the attainment.
+    """
+
+    team: str
+    quarter: str | None
+    met: int
+    missed: int
+    pending: int
+    past_now: int
+
+    @property
+    def attainment(self) -> float | None:
+        judged = self.met + self.missed
+        return self.met / judged if judged else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +138,5 @@ class ReportData:
     team_filter: str | None = None
     due_soon_days: int = 7
     timezone: str = "UTC"
+    slo_teams: list[SloFigures] | None = None  # None: no [policy]
+    slo_quarters: list[SloFigures] | None = None

@@ -22,4 +22,5 @@ def options_from_config(
         team=team,
         teams=tuple(t.name for t in config.teams),
         docs_base_url=config.docs_base_url,
+        slo=config.policy is not None,
     )

@@ -52,6 +52,7 @@ from tracker.report.model import (
     TicketLink,
     TrendPoint,
 )
+from tracker.report.slo import slo_attainment
 from tracker.store.models import ActionItemRow, ItemOwner, StatusEvent
 from tracker.store.models import TicketLink as TicketLinkRow
 from tracker.store.types import UTCDateTime
@@ -97,6 +98,7 @@ class ReportOptions:
     team: str | None = None
     teams: Sequence[str] = ()
     docs_base_url: str | None = None
+    slo: bool = False  # a [policy] is configured: report SLO attainment
 
 
 def end_of_day(day: date, zone: tzinfo) -> datetime:
@@ -176,13 +178,19 @@ def _items_as_of(
     query = query.add_columns(
         ITEM.c.team,
         ITEM.c.due,
+        ITEM.c.slo_due,
         ITEM.c.first_seen_at,
         status.label("status"),
         closed.label("closed"),
     ).where(_present(cutoff))
     if detail:
         query = query.add_columns(
-            ITEM.c.path, ITEM.c.line, ITEM.c.action, ITEM.c.owners, ITEM.c.priority
+            ITEM.c.path,
+            ITEM.c.line,
+            ITEM.c.action,
+            ITEM.c.owners,
+            ITEM.c.priority,
+            ITEM.c.due_derived,
         )
     if options.team is not None:
         query = query.where(ITEM.c.team == options.team)
@@ -312,6 +320,7 @@ def _listed_items(
             items.c.priority,
             items.c.due,
             items.c.status,
+            items.c.due_derived,
             cond.overdue.label("is_overdue"),
             cond.unowned.label("is_unowned"),
             TICKET.c.system,
@@ -327,8 +336,8 @@ def _listed_items(
     unowned: list[ItemRow] = []
     previous: ItemRow | None = None
     for row in connection.execute(query):
-        item_id, team, path, line, action, owners, priority, due, status = row[:9]
-        is_overdue, is_unowned, system, key, url = row[9:]
+        item_id, team, path, line, action, owners, priority, due, status, derived = row[:10]
+        is_overdue, is_unowned, system, key, url = row[10:]
         if previous is not None and previous.id == item_id:  # another ticket of the same item
             previous.tickets += (TicketLink(system, key, url),)
             continue
@@ -345,6 +354,7 @@ def _listed_items(
             days_overdue=(options.as_of - due).days if is_overdue else None,
             doc_url=_doc_url(options.docs_base_url, path, line),
             tickets=(TicketLink(system, key, url),) if key is not None else (),
+            due_derived=bool(derived),
         )
         if is_overdue:
             overdue.append(previous)
@@ -553,6 +563,11 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
             connection, detailed, _Conditions(detailed, options), options
         )
         trend = _trend(connection, options)
+        slo_teams = slo_quarters = None
+        if options.slo:
+            slo_teams, slo_quarters = slo_attainment(
+                connection, narrow, days_between, options.as_of
+            )
     return ReportData(
         as_of=options.as_of,
         totals=_totals(teams, medians.get(TOTAL_TEAM)),
@@ -564,4 +579,6 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
         team_filter=options.team,
         due_soon_days=options.due_soon_days,
         timezone=options.timezone_name,
+        slo_teams=slo_teams,
+        slo_quarters=slo_quarters,
     )

@@ -10,7 +10,14 @@ import json
 from datetime import date
 from typing import Any
 
-from tracker.report.model import ItemRow, OwnerSummary, ReportData, TeamSummary, TrendPoint
+from tracker.report.model import (
+    ItemRow,
+    OwnerSummary,
+    ReportData,
+    SloFigures,
+    TeamSummary,
+    TrendPoint,
+)
 
 
 def _rate(value: float | None) -> float | None:
@@ -52,6 +59,7 @@ def item_object(item: ItemRow) -> dict[str, Any]:
         "status": item.status,
         "priority": item.priority,
         "due": _date(item.due),
+        "due_derived": item.due_derived,
         "days_overdue": item.days_overdue,
         "doc_url": item.doc_url,
         "tickets": [{"system": t.system, "key": t.key, "url": t.url} for t in item.tickets],
@@ -82,7 +90,31 @@ def trend_object(point: TrendPoint) -> dict[str, Any]:
     }
 
 
+def slo_object(figures: SloFigures) -> dict[str, Any]:
+    found: dict[str, Any] = {"team": figures.team}
+    if figures.quarter is not None:
+        found["quarter"] = figures.quarter
+    return {
+        **found,
+        "met": figures.met,
+        "missed": figures.missed,
+        "past_slo_now": figures.past_now,
+        "pending": figures.pending,
+        "attainment": _rate(figures.attainment),
+    }
+
+
 def report_object(report: ReportData) -> dict[str, Any]:
+    found = _base_object(report)
+    if report.slo_teams is not None:
+        found["slo"] = {
+            "teams": [slo_object(f) for f in report.slo_teams],
+            "quarters": [slo_object(f) for f in report.slo_quarters or []],
+        }
+    return found
+
+
+def _base_object(report: ReportData) -> dict[str, Any]:
     return {
         "as_of": report.as_of.isoformat(),
         "teams": [team_object(t) for t in report.teams],

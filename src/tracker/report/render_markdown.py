@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 from tracker.report import formatting as fmt
-from tracker.report.model import ItemRow, ReportData, TeamSummary
+from tracker.report.model import ItemRow, ReportData, SloFigures, TeamSummary
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
@@ -61,7 +61,7 @@ def _item_cells(item: ItemRow) -> list[str]:
         escape(item.team),
         escape(item.action),
         escape(fmt.owners(item.owners)),
-        fmt.iso(item.due),
+        fmt.due(item.due, item.due_derived),
         fmt.NONE_MARK if item.days_overdue is None else str(item.days_overdue),
         escape(item.status.replace("_", " ")),
         tickets,
@@ -69,6 +69,34 @@ def _item_cells(item: ItemRow) -> list[str]:
 
 
 _ITEM_HEADER = ["Where", "Team", "Action", "Owners", "Due", "Days overdue", "Status", "Ticket"]
+
+
+_SLO_HEADER = ["Met", "Missed", "Past SLO now", "Pending", "Attainment"]
+
+
+def _slo_cells(figures: SloFigures) -> list[str]:
+    return [
+        str(figures.met),
+        str(figures.missed),
+        str(figures.past_now),
+        str(figures.pending),
+        fmt.percent(figures.attainment),
+    ]
+
+
+def _slo_section(report: ReportData) -> list[str]:
+    """SLO attainment per team, then per team and quarter of the deadline."""
+    lines = ["## SLO attainment", ""]
+    teams = report.slo_teams or []
+    if not teams:
+        return [*lines, "No item has an SLO.", ""]
+    rows = [[escape(f.team), *_slo_cells(f)] for f in teams]
+    lines += [*_table(["Team", *_SLO_HEADER], rows), ""]
+    quarters = report.slo_quarters or []
+    lines += ["### By quarter of the SLO deadline", ""]
+    rows = [[escape(f.team), f.quarter or "", *_slo_cells(f)] for f in quarters]
+    lines += [*_table(["Team", "Quarter", *_SLO_HEADER], rows), ""]
+    return lines
 
 
 def render_markdown(report: ReportData) -> str:
@@ -117,6 +145,9 @@ def render_markdown(report: ReportData) -> str:
         else:
             lines.append(f"No {title.lower()} items.")
         lines.append("")
+
+    if report.slo_teams is not None:
+        lines += _slo_section(report)
 
     lines += ["## 12-week trend", ""]
     trend_rows = [

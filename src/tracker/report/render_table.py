@@ -163,7 +163,7 @@ def _items(title: str, items: list[ItemRow], limit: int, narrow: bool) -> Table:
     table.add_column("Ticket", overflow="fold")
     for item in shown:
         owners = Text(fmt.owners(item.owners))
-        due = fmt.iso(item.due)
+        due = fmt.due(item.due, item.due_derived)
         if narrow:
             where = action_with_location(item.action, item.location)
             table.add_row(where, Text(item.team), owners, due, _tickets(item))
@@ -189,6 +189,19 @@ def _trend(report: ReportData, narrow: bool) -> Table:
     return table
 
 
+def _slo(report: ReportData, narrow: bool) -> Table:
+    table = new_table("SLO attainment", narrow=narrow)
+    figures = report.slo_teams or []
+    add_name_column(table, "Team", [f.team for f in figures])
+    add_number_columns(table, ("Met", "Missed", "Past SLO now", "Pending", "Attainment"))
+    for f in figures:
+        table.add_row(
+            Text(f.team), str(f.met), str(f.missed), str(f.past_now), str(f.pending),
+            fmt.percent(f.attainment),
+        )  # fmt: skip
+    return table
+
+
 def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -> ByWidth:
     """All tables; each item list shows its first `limit` items (overdue: oldest first).
 
@@ -196,13 +209,15 @@ def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -
     """
 
     def build(narrow: bool) -> Group:
-        return Group(
+        parts: list[RenderableType] = [
             _teams(report, narrow),
             _owners(report, narrow),
             _items("Overdue", report.overdue, limit, narrow),
             _items("Unowned", report.unowned, limit, narrow),
-            _trend(report, narrow),
-        )
+        ]
+        if report.slo_teams is not None:
+            parts.append(_slo(report, narrow))
+        return Group(*parts, _trend(report, narrow))
 
     return ByWidth(build)
 

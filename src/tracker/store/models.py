@@ -14,7 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from tracker.store.types import UTCDateTime
@@ -71,6 +81,9 @@ class ActionItemRow(SQLModel, table=True):
     owners: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     team: str = Field(max_length=200)
     due: dt.date | None = Field(default=None, index=True)
+    # True when `due` is not written in the document but derived from the [policy] SLO.
+    due_derived: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    slo_due: dt.date | None = Field(default=None)  # start + the item's SLO ([policy])
     priority: str | None = Field(default=None, max_length=16)
     status: str = Field(max_length=16)
     type: str | None = Field(default=None, max_length=100)

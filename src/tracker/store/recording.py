@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ _ITEM_FIELDS = (
     "owners",
     "team",
     "due",
+    "due_derived",
+    "slo_due",
     "priority",
     "status",
     "type",
@@ -144,6 +146,19 @@ def _in_scope(path: str, scope: Sequence[str] | None) -> bool:
 class _ScannedItem:
     item: ActionItem
     values: dict[str, Any]
+    slo_days: int | None = None  # [policy]: the SLO for its priority / document severity
+    start: date | None = None  # the postmortem's date: where the SLO counts from
+
+
+def _with_slo(values: dict[str, Any], entry: _ScannedItem, first_seen: datetime) -> None:
+    """Fill slo_due (start + SLO; start is the postmortem's date, else the first-seen day)
+    and, when the document gives no due date, the derived one."""
+    slo_due = None
+    if entry.slo_days is not None:
+        slo_due = (entry.start or as_utc(first_seen).date()) + timedelta(days=entry.slo_days)
+    values["slo_due"] = slo_due
+    values["due_derived"] = entry.item.due is None and slo_due is not None
+    values["due"] = entry.item.due or slo_due
 
 
 class _Recorder:
@@ -266,6 +281,7 @@ class _Recorder:
                     )
                     continue
                 owners = self.router.canonical_owners(item.owners)
+                policy = self.router.config.policy
                 scanned[item.id] = _ScannedItem(
                     item,
                     {
@@ -281,6 +297,8 @@ class _Recorder:
                         "type": item.type,
                         "doc_hash": item_doc_hash(item, owners),
                     },
+                    slo_days=policy.slo_days(item.priority, doc.severity) if policy else None,
+                    start=doc.date,
                 )
         return scanned
 
@@ -294,6 +312,7 @@ class _Recorder:
             _ITEM.c.id,
             _ITEM.c.closed_at,
             _ITEM.c.removed_at,
+            _ITEM.c.first_seen_at,
             *(_ITEM.c[name] for name in _ITEM_FIELDS),
         ]
         existing = {row.id: row for row in self.connection.execute(select(*columns))}
@@ -304,6 +323,7 @@ class _Recorder:
         for item_id, entry in scanned.items():
             values = entry.values
             row = existing.get(item_id)
+            _with_slo(values, entry, row.first_seen_at if row is not None else self.now)
             status = Status(values["status"])
             if row is None:
                 inserts.append(

@@ -1,0 +1,77 @@
+"""SLO attainment: of the items whose SLO deadline has come (or that closed), how many
+closed within it — per team and per quarter of the deadline — and how many are past it now.
+
+The deadline (`action_item.slo_due`) is recorded with each item from `[policy]`; the
+database groups items by team, deadline and outcome (a few thousand groups at most), and
+the quarters are folded here, so no dialect-specific date function is needed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import FromClause
+
+from tracker.report.model import SloFigures
+
+CLOSED = ("done", "wont_do")
+TOTAL_TEAM = "all teams"
+
+
+@dataclass
+class _Tally:
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
+    past_now: int = 0
+
+    def figures(self, team: str, quarter: str | None) -> SloFigures:
+        return SloFigures(team, quarter, self.met, self.missed, self.pending, self.past_now)
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def slo_attainment(
+    connection: Connection, items: FromClause, days_between: Any, as_of: date
+) -> tuple[list[SloFigures], list[SloFigures]]:
+    """(per team with an "all teams" total, per team and quarter of the deadline)."""
+    today = literal(as_of, Date())
+    closed = items.c.status.in_(CLOSED)
+    # Closed before the end of the deadline's day (UTC) counts as within the SLO.
+    met = and_(closed, days_between(items.c.slo_due, items.c.closed) < 1)
+    outcome = case(
+        (met, "met"),
+        (closed, "missed"),
+        (items.c.slo_due < today, "past"),
+        else_="pending",
+    ).label("outcome")
+    query = (
+        select(items.c.team, items.c.slo_due, outcome, func.count().label("n"))
+        .where(items.c.slo_due.is_not(None))
+        .group_by(items.c.team, items.c.slo_due, outcome)
+    )
+    teams: dict[str, _Tally] = defaultdict(_Tally)
+    quarters: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    for team, deadline, result, count in connection.execute(query):
+        for tally in (teams[team], teams[TOTAL_TEAM], quarters[(team, quarter_of(deadline))]):
+            if result == "met":
+                tally.met += count
+            elif result == "pending":
+                tally.pending += count
+            else:  # closed late, or open and past its deadline now
+                tally.missed += count
+                tally.past_now += count if result == "past" else 0
+    per_team = [teams[name].figures(name, None) for name in sorted(teams) if name != TOTAL_TEAM]
+    if teams:
+        per_team.append(teams[TOTAL_TEAM].figures(TOTAL_TEAM, None))
+    per_quarter = [
+        tally.figures(team, quarter) for (team, quarter), tally in sorted(quarters.items())
+    ]
+    return per_team, per_quarter
