@@ -149,6 +149,30 @@ def reads_as_action(text: str) -> bool:
     return _SUBJECT_VERB.match(text) is None
 
 
+def _without_tags(line: str) -> str:
+    """The line without the `(ENG-5)` / `([ENG-5](url))` tags write-back adds at its end.
+
+    Each tag is found by walking back from its closing bracket (nesting counted), so a
+    line is read at most once per tag; at most three tags are peeled.
+    """
+    body = line.rstrip()
+    for _ in range(3):
+        if not body.endswith((")", "）")):
+            break
+        depth, index = 0, len(body) - 1
+        while index >= 0:
+            char = body[index]
+            depth += char in ")）"
+            depth -= char in "(（"
+            if depth == 0:
+                break
+            index -= 1
+        if index < 0:
+            break
+        body = body[:index].rstrip()
+    return body
+
+
 def line_items(content: str) -> list[str] | None:
     """The lines of a paragraph written as a list without markers, else None.
 
@@ -161,7 +185,7 @@ def line_items(content: str) -> list[str] | None:
     if len(lines) < 2:
         return None
     for line in lines:
-        body = line.strip()
+        body = _without_tags(line.split(" — ", 1)[0]).strip()
         if not body or not body[0].isupper() or body[-1] not in _SENTENCE_END:
             return None
         if not reads_as_action(body):
