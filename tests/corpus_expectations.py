@@ -1615,6 +1615,59 @@ EXPECTED.update(
     }
 )
 
+# --- ethereum-optimism/optimism: follow-ups under bold lead labels, not action headings ---
+EXPECTED.update(
+    {
+        "optimism__2022-02-02-inflation-vuln.md": Expected(
+            (
+                # "**Actions planned:**" under "#### Conclusion regarding …" (Lessons learned)
+                plain("Our forthcoming network upgrade", "fresh fork of Geth"),
+                plain("We will ensure the common Ethereum tests are run against Bedrock"),
+                # its numbered sub-lists are the parts of one item (rule 2)
+                plain("We are redesigning our code review process", "encourage reviewers to"),
+                plain("We will build out a threat model"),
+                plain("We will make it a hard requirement not to deploy high risk code"),
+                # "**Actions taken:**" then a numbered list: taken = done
+                plain("We have extended the scope of the Immunefi program", status="done"),
+                # "**Actions planned:**" then a numbered list
+                plain("Ensure that instructions for reporting a vulnerability"),
+                plain("We will set up automated alerts for new reports"),
+                plain("We will review who has access to both the email and Immunefi"),
+                # "**Action taken:**" alone, then one paragraph (twice)
+                plain("Our incident response documentation is now easier to locate", status="done"),
+                plain("Our incident response process now requires establishing", status="done"),
+                plain("We have established an internal database of users", status="done"),
+                plain("We will create internal documentation for building a patched client"),
+                # "**Action taken:** This disclosure …" on one line; the link is to a policy
+                plain("This disclosure process is now documented in our", status="done"),
+                # a paragraph ending in ':' whose bullets are the criteria, not more items
+                plain("We've established guiding criteria for disabling the system", status="done"),
+                # "**Action planned:** We will expand …" on one line
+                plain("We will expand the set of monitoring and alerting checks"),
+            ),
+            title="Self-Destruct Inflation Vulnerability Postmortem",
+            language="en",
+            why="'**Actions planned:**' / '**Actions taken:**' / '**Action taken:** text' "
+            "labels under 'Lessons learned' sub-headings, no action heading at all; timeline "
+            "bullets and the reasoning's numbered lists are not items",
+        ),
+        "optimism__2023-04-26-transaction-delays.md": Expected(
+            (
+                # "Going forward, we will do the following …:" then bullets
+                plain("We will add monitoring for replica lag"),
+                plain("we will increase rate limits so that node operators can poll"),
+                # a commitment in the paragraph after the list; the bullets after it describe
+                # what Bedrock changes, not work the team lists
+                plain("we will upgrade mainnet to Bedrock later this year"),
+            ),
+            title=None,  # "[Public] 4/26 …": the bracketed prefix is another helper's work
+            language="en",
+            why="a lead-in sentence ('we will do the following …:') introduces the list, "
+            "under 'Recovery and Lessons Learned'",
+        ),
+    }
+)
+
 Z2JH = "jupyterhub/zero-to-jupyterhub-k8s"
 
 EXPECTED.update(

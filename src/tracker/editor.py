@@ -77,9 +77,24 @@ _LIST_STATUS_MARK = {
     Status.WONT_DO: ("[x]", "❌"),
 }
 _LIST_FIELD_NAMES = {
-    "en": {"owner": "owner", "due": "due", "priority": "priority", "type": "type"},
-    "zh": {"owner": "负责人", "due": "截止", "priority": "优先级", "type": "类型"},
+    "en": {
+        "owner": "owner",
+        "due": "due",
+        "priority": "priority",
+        "type": "type",
+        "status": "status",
+    },
+    "zh": {
+        "owner": "负责人",
+        "due": "截止",
+        "priority": "优先级",
+        "type": "类型",
+        "status": "状态",
+    },
 }
+# A paragraph item's opening status word (`**TODO** Add X`, `DONE: Add X`, `[DONE] Add X`).
+_OPENING_WORD = re.compile(r"(\*\*|\[)?(?i:todo|to-do|done|doing|wip)(?=\*\*|\]|\s*+[:：])")
+_OPENING_TEXT = {Status.OPEN: "TODO", Status.IN_PROGRESS: "DOING", Status.DONE: "DONE"}
 
 
 class UnknownItemError(KeyError):
@@ -506,6 +521,10 @@ class DocumentEditor:
                     trail = old[len(old.rstrip()) :]
                     self._lines[line_no] = line[:start] + text + trail + line[end:]
                     return
+        self._append_list_field(place, column, text)
+
+    def _append_list_field(self, place: ListItemLayout, column: str, text: str) -> None:
+        """Add `(TICKET)` or `— owner: x` (`, due: …` after other fields) to the item's text."""
         last = place.text_end - 1
         line = self._lines[last]
         body = line_body(line)
@@ -527,8 +546,27 @@ class DocumentEditor:
             return
         self._lines[last] = line[:content_end] + addition + line[content_end:]
 
+    def _set_paragraph_status(self, place: ListItemLayout, status: Status) -> None:
+        """A paragraph item (no list marker): its opening status word, else a `status:` field."""
+        if self._set_status_field(place, status):
+            return
+        line = self._lines[place.text_start]
+        indent = len(line) - len(line.lstrip(" "))
+        word = _OPENING_WORD.match(line, indent)
+        if word is not None and status in _OPENING_TEXT:
+            start = word.start() + len(word[1] or "")
+            self._lines[place.text_start] = (
+                line[:start] + _OPENING_TEXT[status] + line[word.end() :]
+            )
+            return
+        text = render_status(status, like=None, language=place.language)
+        self._append_list_field(place, "status", text)
+
     def _set_list_status(self, place: ListItemLayout, status: Status) -> None:
         """Write `status` so that parsing the item gives it back (see the module docstring)."""
+        if not place.marker:
+            self._set_paragraph_status(place, status)
+            return
         if not place.paragraph:
             mark, symbol = _LIST_STATUS_MARK[status]
             self._open_paragraph(place, mark + (" " + symbol if symbol else ""))
@@ -626,6 +664,9 @@ class DocumentEditor:
         return False
 
     def _tick(self, place: ListItemLayout, checked: bool) -> None:
+        if not place.marker:
+            self._set_paragraph_status(place, Status.DONE if checked else Status.OPEN)
+            return
         if not place.paragraph:
             self._open_paragraph(place, "[x]" if checked else "[ ]")
             return

@@ -21,17 +21,20 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from tracker.model import ActionItem, ParseWarning, Postmortem, Status
-from tracker.parse import metadata
+from tracker.parse import blocks, metadata
 from tracker.parse.budget import DEFAULT_LIMITS, BudgetExceeded, Clock, Limits, timeout_message
 from tracker.parse.columns import is_action_table, map_columns
 from tracker.parse.identity import item_id, normalise_action
 from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, has_cjk, split_lines
-from tracker.parse.lists import parse_list_item
+from tracker.parse.lists import ListFields, parse_list_item
 from tracker.parse.rules import (
     ACTIONS,
+    BOLD_LABEL,
     IGNORE,
     MARKER_HINT,
+    SECTION_PARAGRAPH,
+    STATUS_WORD,
     block_marker,
     ignores_line,
     list_rule,
@@ -103,7 +106,13 @@ class _Section:
     bold_numbered: bool = False  # last list was `1. **Title**` items (PostHog style)
     has_table: bool = False  # a section with an action table: its plain lists explain it
     origin: str = "heading"  # or "label" (`**Follow-ups:**`), "marker" (tracker:actions)
-    parent: _Section | None = None  # the action section a marked sub-section sits in
+    parent: _Section | None = None  # the section a marked sub-section or a label sits in
+    once: bool = False  # a label's scope: only the next block (list or paragraph)
+    pending: bool = False  # after a label alone on its line: the next paragraph is an item
+    sub: bool = False  # under one of its sub-headings
+    sub_blocks: bool = False  # the current sub-heading already has a list or table
+    tentative: list[_Draft] = field(default_factory=list)  # sub-heading paragraphs so far
+    opened_at: int = 0  # the block number of the label that opened its scope
 
 
 @dataclass(slots=True)
@@ -113,6 +122,7 @@ class _Draft:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     section: _Section | None = None
     tracked: bool = False  # a list item with a checkbox, status emoji or owner/due field
+    dropped: bool = False  # a sub-heading paragraph whose sub-section turned out to hold a list
 
 
 class _Walker:
@@ -134,6 +144,7 @@ class _Walker:
         self.env: dict[str, object] = {}
         self.markers = MARKER_HINT in text  # only then look for writers' markers
         self.heading: tuple[int, str] | None = None  # the last heading: level, text
+        self.blocks = 0  # lists, tables and paragraphs seen: a label's scope is the next one
 
     @cached_property
     def lines(self) -> list[str]:
@@ -182,17 +193,25 @@ class _Walker:
                 continue
             if kind == "table_open":
                 end = _close(tokens, index, "table_close")
+                before = self._block_starts()
                 self._table(tokens[index:end], quoted > 0)
+                self._block_ends(before)
                 index = end + 1
                 continue
             if kind in ("bullet_list_open", "ordered_list_open"):
                 end = _close(tokens, index, kind.replace("_open", "_close"))
+                before = self._block_starts()
                 if self.section is not None and not self.section.suspended:
                     self._list(tokens[index:end], kind == "ordered_list_open")
+                else:
+                    self._status_list(tokens[index:end])
+                self._block_ends(before)
                 index = end + 1
                 continue
             if kind == "paragraph_open":
+                before = self._block_starts()
                 self._paragraph(tokens[index + 1])
+                self._block_ends(before)
                 index += 3
                 continue
             if kind == "front_matter":
@@ -232,6 +251,8 @@ class _Walker:
             section.status = heading_status(text) or section.base_status
             section.label_status = None
             section.bold_numbered = False
+            section.sub, section.sub_blocks, section.pending = True, False, False
+            section.tentative = []
             return
         self.section = None
         if is_action_heading(text):
@@ -250,16 +271,187 @@ class _Walker:
             for name, value in metadata.bold_fields(content).items():
                 self.meta.setdefault(name, value)
         section = self.section
+        active = section is not None and not section.suspended
+        opening = blocks.status_opening(content)
+        if opening is not None:
+            self._paragraph_item(inline, opening.status, STATUS_WORD, opening=True)
+            return
+        label = blocks.action_label(
+            content, inline="\n" in content or not _BOLD_ONLY.match(content)
+        )
+        if label is not None and label.end < len(content):  # `**Action taken:** Fixed X`
+            status = label.status or (section.label_status if active and section else None)
+            self._paragraph_item(inline, status, BOLD_LABEL, label=True)
+            return
+        if label is not None:  # `**Actions planned:**` alone: the next list or paragraph
+            self._open_label(label.status, content)
+            return
         bold = _BOLD_ONLY.match(content)
         if section is not None and bold:
             section.label_status = parse_status(bold[1], self.status_words)
             return
+        if active and section is not None and self._section_paragraph(inline, section):
+            return
+        if blocks.is_lead_in(content):
+            self._open_label(None, content)
+            return
         if len(content) <= 60 and "\n" not in content:
-            label = plain(content).rstrip(":：")
-            if is_action_heading(label):
-                language = "zh" if has_cjk(label) else "en"
-                status = heading_status(label)
+            words = plain(content).rstrip(":：")
+            if is_action_heading(words):
+                language = "zh" if has_cjk(words) else "en"
+                status = heading_status(words)
                 self.section = _Section(7, language, status, status, origin="label")
+
+    def _block_starts(self) -> int:
+        self.blocks += 1
+        return self.blocks
+
+    def _block_ends(self, number: int) -> None:
+        """A label's scope was the block just read (unless that block was the label)."""
+        section = self.section
+        if section is None or section.opened_at == number:
+            return
+        section.pending = False
+        if section.once:
+            self.section = section.parent
+
+    def _open_label(self, status: Status | None, text: str) -> None:
+        """`**Actions planned:**` alone: the next list or paragraph holds items with `status`."""
+        section = self.section
+        if section is not None and not section.suspended:
+            section.label_status = status
+        else:
+            language = "zh" if has_cjk(text) else "en"
+            section = _Section(7, language, status, status, origin="label", parent=section)
+            section.once = True
+            self.section = section
+        section.pending = True
+        section.opened_at = self.blocks
+
+    def _section_paragraph(self, inline: Token, section: _Section) -> bool:
+        """A paragraph that is an item because of where it stands in an action section."""
+        content = inline.content
+        status = section.label_status or section.status
+        if section.pending:  # right after a label on its own line
+            self._paragraph_item(inline, status, BOLD_LABEL)
+            return True
+        if section.origin == "label":
+            return False
+        if (
+            section.sub
+            and not section.sub_blocks
+            and not content.rstrip().endswith((":", "："))
+            and blocks.reads_as_action(content)
+        ):
+            draft = self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section)
+            section.tentative.append(draft)
+            return True
+        lines = blocks.line_items(content)
+        if lines is None:
+            return False
+        for number in range(len(lines)):
+            self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section, line=number)
+        return True
+
+    def _sub_block(self, section: _Section) -> None:
+        """A list or table under a sub-heading: its paragraphs were prose around it."""
+        for draft in section.tentative:
+            draft.dropped = True
+        section.tentative = []
+        section.sub_blocks = section.sub
+
+    def _paragraph_item(
+        self,
+        inline: Token,
+        status: Status | None,
+        rule: str,
+        *,
+        opening: bool = False,
+        label: bool = False,
+        section: _Section | None = None,
+        line: int | None = None,
+    ) -> _Draft:
+        """A paragraph (or one of its lines) as an item, read like a list item's text."""
+        start, end = inline.map if inline.map else (0, 1)
+        raw = inline.content
+        if line is not None:
+            raw = raw.split("\n")[line]
+            start, end = start + line, start + line + 1
+            text = plain(raw)
+        else:
+            text = self.text_of(inline)
+        self.clock.check(start + 1)
+        body, body_text = raw, text
+        if opening:
+            found = blocks.status_opening(raw)
+            if found is not None:
+                status, body = found.status, raw[found.end :]
+                body_text = blocks.without_opening(text)
+        if label:
+            lead = blocks.action_label(raw, inline=True)
+            if lead is not None:
+                body, body_text = raw[lead.end :], blocks.without_label(text)
+        fields = parse_list_item(body, body_text)
+        own, warnings = self._own_status(fields)
+        item = ActionItem(
+            id="",
+            path=self.path,
+            line=start + 1,
+            action=fields.action,
+            owners=fields.owners,
+            due=fields.due,
+            priority=fields.priority,
+            tickets=fields.tickets,
+            raw={"action": raw, **fields.raw},
+            kind="list",
+            found_by=rule,
+        )
+        item.status = own or status or Status.OPEN
+        language = section.language if section is not None else ("zh" if has_cjk(raw) else "en")
+        place = ListItemLayout(start, start, end, language, marker=False)
+        draft = _Draft(item, place, warnings, section, True)
+        self.drafts.append(draft)
+        return draft
+
+    def _own_status(self, fields: ListFields) -> tuple[Status | None, list[tuple[str, str]]]:
+        """The status an item's own text gives (emoji, `status:` field, checkbox) + warnings."""
+        warnings: list[tuple[str, str]] = []
+        status = fields.status
+        if status is None and fields.status_raw:
+            status = parse_status(fields.status_raw, self.status_words)
+            if status is None:
+                warnings.append(
+                    ("unknown-status", f"status {fields.status_raw!r} is not a known word")
+                )
+        if status is None and fields.checkbox is not None:
+            status = Status.DONE if fields.checkbox else Status.OPEN
+        if not fields.due_recognised:
+            warnings.append(("bad-date", f"due date {fields.raw.get('due', '')!r} is not a date"))
+        return status, warnings
+
+    def _status_list(self, tokens: list[Token]) -> None:
+        """Outside action sections, only bullets opening with a status word are items."""
+        item_level = tokens[0].level + 1
+        section: _Section | None = None
+        count = len(tokens)
+        index = 1
+        while index < count:
+            token = tokens[index]
+            if token.type != "list_item_open" or token.level != item_level:
+                index += 1
+                continue
+            end = _close(tokens, index, "list_item_close")
+            first = tokens[index + 2] if index + 2 < end else None
+            opens = (
+                first is not None
+                and tokens[index + 1].type == "paragraph_open"
+                and blocks.status_opening(first.content) is not None
+            )
+            if opens and not (self.markers and self._ignored_item(tokens, index, end)):
+                if section is None:
+                    section = _Section(7, "en", None, None, origin="status")
+                self._list_item(token, tokens[index + 1 : end], section)
+            index = end + 1
 
     def _opt_in(self) -> None:
         """`<!-- tracker:actions -->`: the current heading's section is an action section."""
@@ -317,6 +509,7 @@ class _Walker:
         self.layout.tables.append(table)
         if section is not None and in_section:
             section.has_table = True
+            self._sub_block(section)
         rule = table_rule(action_headers, section.origin if section and in_section else None)
         for row_index, (line, cells) in enumerate(rows[1:]):
             source = self.lines[line]
@@ -383,6 +576,7 @@ class _Walker:
     def _list(self, tokens: list[Token], ordered: bool) -> None:
         section = self.section
         assert section is not None
+        self._sub_block(section)
         item_level = tokens[0].level + 1
         if not ordered and section.bold_numbered and self.drafts:
             self._attach_detail(self.drafts[-1], tokens)
@@ -406,6 +600,9 @@ class _Walker:
             index += 1
         section.bold_numbered = ordered and bold_numbered
         drafts = self.drafts[first_draft:]
+        if blocks.is_report_checklist([draft.item.action for draft in drafts]):
+            for draft in drafts:  # "Sections above are filled out": the template's own list
+                draft.dropped = True
         if any(draft.tracked for draft in drafts):  # one tracked item makes it a to-do list
             for draft in drafts:
                 draft.tracked = True
@@ -432,7 +629,15 @@ class _Walker:
             first = inner[1]
         raw = first.content if first is not None else ""
         text = self.text_of(first) if first is not None else ""
-        fields = parse_list_item(raw, text)
+        if blocks.introduces_list(text) and self._list_under(inner, section):
+            return False  # "In the future when …:": its sub-bullets are the items
+        opening = blocks.status_opening(raw)
+        if opening is not None:  # `- **DONE**: Add X`
+            fields = parse_list_item(raw[opening.end :], blocks.without_opening(text))
+        else:
+            fields = parse_list_item(raw, text)
+        if blocks.is_placeholder(fields.action):
+            return False  # `{{ summary }}`: a template's slot
         detail_text, detail_raw = self._detail(inner[3:] if first is not None else inner)
         action = f"{fields.action} {detail_text}".strip() if detail_text else fields.action
         item = ActionItem(
@@ -450,18 +655,9 @@ class _Walker:
         )
         if detail_raw:
             add_refs(item.tickets, parse_ticket_refs(detail_raw), known_only=True)
-        warnings: list[tuple[str, str]] = []
-        status = fields.status
-        if status is None and fields.status_raw:
-            status = parse_status(fields.status_raw, self.status_words)
-            if status is None:
-                warnings.append(
-                    ("unknown-status", f"status {fields.status_raw!r} is not a known word")
-                )
-        if status is None and fields.checkbox is not None:
-            status = Status.DONE if fields.checkbox else Status.OPEN
-        if not fields.due_recognised:
-            warnings.append(("bad-date", f"due date {fields.raw.get('due', '')!r} is not a date"))
+        status, warnings = self._own_status(fields)
+        if opening is not None and not fields.status_raw:
+            status = opening.status
         item.status = status or section.label_status or section.status or Status.OPEN
         text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
         place = ListItemLayout(
@@ -474,6 +670,15 @@ class _Walker:
         )
         self.drafts.append(_Draft(item, place, warnings, section, bool(tracked)))
         return fields.bold_title
+
+    def _list_under(self, inner: list[Token], section: _Section) -> bool:
+        """Read the first list nested in an item as the section's items; False if none."""
+        for index, token in enumerate(inner):
+            if token.type in ("bullet_list_open", "ordered_list_open"):
+                end = _close(inner, index, token.type.replace("_open", "_close"))
+                self._list(inner[index:end], token.type == "ordered_list_open")
+                return True
+        return False
 
     def _detail(self, tokens: list[Token]) -> tuple[str, str]:
         """Plain and raw text of everything nested in an item after its first paragraph."""
@@ -501,6 +706,8 @@ class _Walker:
         doc.language = self._language()
         seen: Counter[str] = Counter()
         for draft in self.drafts:
+            if draft.dropped:
+                continue
             if draft.section is not None and draft.section.has_table and not draft.tracked:
                 continue  # plain bullets explaining the section's action table
             item = draft.item

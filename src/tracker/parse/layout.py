@@ -38,6 +38,7 @@ class ListItemLayout:
     text_end: int
     language: str
     paragraph: bool = True  # False: the marker line opens another block (`- 1. X`, `- # X`)
+    marker: bool = True  # False: a paragraph item (`**Action taken:** X`, `TODO: X`), no `-`/`1.`
 
 
 @dataclass(slots=True)

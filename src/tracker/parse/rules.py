@@ -7,7 +7,15 @@ Rules, as `tracker scan --explain` shows them:
   column or the first column no other header claims);
 - `checkbox-list`: a `- [ ]` item in a list under an action heading or label;
 - `action-list`: a list item under an action heading (`## Action items`, `## 行动项`);
-- `label-list`: a list item under a short action label paragraph (`**Follow-ups:**`);
+- `label-list`: a list item under an action label: a short paragraph (`**Follow-ups:**`,
+  `**Actions planned:**`, `Action Items`) or a lead-in sentence ("we will do the
+  following:"), anywhere in the document;
+- `bold-label`: a paragraph led by an action label (`**Action taken:** Documented X`,
+  `Action point: …`), or the paragraph right after a label on its own line;
+- `status-word`: a paragraph or bullet opening with a status word (`**TODO**`,
+  `**DONE**:`, `TODO:`, `[DONE]`), anywhere in the document;
+- `section-paragraph`: a plain paragraph in an action section: the only text under one
+  of its sub-headings, or one line of a paragraph whose every line is one sentence;
 - `marked-table` / `marked-list`: a table / list item in a section a writer opted in
   with `<!-- tracker:actions -->`.
 
@@ -29,6 +37,9 @@ CHECKBOX_LIST = "checkbox-list"
 ACTION_LIST = "action-list"
 LABEL_LIST = "label-list"
 MARKED_LIST = "marked-list"
+BOLD_LABEL = "bold-label"
+STATUS_WORD = "status-word"
+SECTION_PARAGRAPH = "section-paragraph"
 
 IGNORE = "ignore"
 ACTIONS = "actions"
@@ -52,6 +63,8 @@ def list_rule(origin: str, checkbox: bool) -> str:
     """The rule for a list item, by how its section became an action section."""
     if origin == "marker":
         return MARKED_LIST
+    if origin == "status":
+        return STATUS_WORD
     if checkbox:
         return CHECKBOX_LIST
     return LABEL_LIST if origin == "label" else ACTION_LIST

@@ -34,11 +34,16 @@ _ACTION_EN = re.compile(
       | (?:immediate|planned|short[- ]term|medium[- ]term|long[- ]term|future)\s+(?:actions?|fix(?:es)?|improvements?|items?)
       | how\s+are\s+we\s+preventing\s+it\s+from\s+happening\s+again
       | to[- ]?dos?
+      | future\s+work | (?:lessons\s+learned\s+and\s+)?future\s+improvements?
+      | improvements? | remediations | follow[- ]?up\s+items?
+      | what\s+we(?:'ll|’ll|\s+will|\s+are\s+going\s+to|\s+are)?\s+(?:do|doing)
+        (?:\s+(?:about\s+it|next|to\s+prevent\s+(?:it|this|recurrence)))?
     )$""",
     re.VERBOSE,
 )
 _ACTION_ZH = re.compile(
-    r"行动项|改进措施|后续行动|改进行动|改进项|整改|行动计划|待办事项|预防措施|跟进事项|后续计划|改进计划"
+    r"行动项|改进措施|后续行动|改进行动|改进项|整改|行动计划|待办|预防措施|跟进事项|后续计划|改进计划"
+    r"|后续改进|后续跟进|改进方案|优化措施|跟进项|下一步(?:计划|行动)"
 )
 _NOT_ACTION = re.compile(
     r"timeline|lessons?|what went|went well|went wrong|got lucky|impact|root cause|summary|"
