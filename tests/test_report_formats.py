@@ -35,7 +35,9 @@ def report(store: Store) -> ReportData:
 
 def test_json_has_exactly_the_documented_top_level_keys(report: ReportData) -> None:
     document = json.loads(render_json(report))
-    assert set(document) == {"as_of", "teams", "overdue", "unowned", "trend", "owners"}
+    assert set(document) == {
+        "as_of", "teams", "overdue", "unowned", "trend", "owners", "postmortems",
+    }  # fmt: skip
     assert document["as_of"] == "2026-03-31"
 
 

@@ -110,6 +110,31 @@ class SloFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenPostmortem:
+    """A postmortem with open items: how old it is and which open item is oldest."""
+
+    path: str
+    title: str | None
+    team: str
+    start: date  # its date, else when its first item was seen
+    age_days: int
+    open_items: int
+    oldest_open: str
+    oldest_open_location: str
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """Postmortems closed (every item done or won't do) and open, and time to close."""
+
+    open_postmortems: list[OpenPostmortem]
+    closed: int
+    buckets: dict[str, int]  # aging bucket of the open ones → count
+    median_days_to_close: float | None
+    p90_days_to_close: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class TrendPoint:
     """The state at the end of one week's last day, rebuilt from the status events."""
 
@@ -138,5 +163,6 @@ class ReportData:
     team_filter: str | None = None
     due_soon_days: int = 7
     timezone: str = "UTC"
+    closure: Closure | None = None
     slo_teams: list[SloFigures] | None = None  # None: no [policy]
     slo_quarters: list[SloFigures] | None = None

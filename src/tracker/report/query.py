@@ -44,6 +44,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 
 from tracker.errors import TrackerError
+from tracker.report.closure import postmortem_closure
 from tracker.report.model import (
     ItemRow,
     OwnerSummary,
@@ -191,6 +192,7 @@ def _items_as_of(
             ITEM.c.owners,
             ITEM.c.priority,
             ITEM.c.due_derived,
+            ITEM.c.postmortem_id,
         )
     if options.team is not None:
         query = query.where(ITEM.c.team == options.team)
@@ -563,6 +565,7 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
             connection, detailed, _Conditions(detailed, options), options
         )
         trend = _trend(connection, options)
+        closure = postmortem_closure(connection, detailed, options.as_of)
         slo_teams = slo_quarters = None
         if options.slo:
             slo_teams, slo_quarters = slo_attainment(
@@ -579,6 +582,7 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
         team_filter=options.team,
         due_soon_days=options.due_soon_days,
         timezone=options.timezone_name,
+        closure=closure,
         slo_teams=slo_teams,
         slo_quarters=slo_quarters,
     )

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from tracker.report.model import (
+    Closure,
     ItemRow,
     OwnerSummary,
     ReportData,
@@ -104,8 +105,32 @@ def slo_object(figures: SloFigures) -> dict[str, Any]:
     }
 
 
+def closure_object(closure: Closure) -> dict[str, Any]:
+    return {
+        "closed": closure.closed,
+        "open": [
+            {
+                "path": pm.path,
+                "title": pm.title,
+                "team": pm.team,
+                "start": pm.start.isoformat(),
+                "age_days": pm.age_days,
+                "open_items": pm.open_items,
+                "oldest_open": pm.oldest_open,
+                "oldest_open_location": pm.oldest_open_location,
+            }
+            for pm in closure.open_postmortems
+        ],
+        "aging": closure.buckets,
+        "median_days_to_close": closure.median_days_to_close,
+        "p90_days_to_close": closure.p90_days_to_close,
+    }
+
+
 def report_object(report: ReportData) -> dict[str, Any]:
     found = _base_object(report)
+    if report.closure is not None:
+        found["postmortems"] = closure_object(report.closure)
     if report.slo_teams is not None:
         found["slo"] = {
             "teams": [slo_object(f) for f in report.slo_teams],

@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 from tracker.report import formatting as fmt
-from tracker.report.model import ItemRow, ReportData, SloFigures, TeamSummary
+from tracker.report.model import Closure, ItemRow, ReportData, SloFigures, TeamSummary
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
 
@@ -84,6 +84,33 @@ def _slo_cells(figures: SloFigures) -> list[str]:
     ]
 
 
+def _closure_section(closure: Closure) -> list[str]:
+    """Open postmortems, oldest first, with aging buckets and time to close."""
+    open_count = len(closure.open_postmortems)
+    lines = [f"## Open postmortems ({open_count})", ""]
+    aging = ", ".join(f"{label}: {count}" for label, count in closure.buckets.items())
+    lines += [
+        f"{closure.closed} closed (every item done or won't do); median "
+        f"{fmt.days(closure.median_days_to_close)} and p90 {fmt.days(closure.p90_days_to_close)} "
+        f"days to close. Open by age: {aging}.",
+        "",
+    ]
+    if closure.open_postmortems:
+        header = ["Postmortem", "Team", "Age (days)", "Open items", "Oldest open item"]
+        rows = [
+            [
+                escape(pm.title or pm.path),
+                escape(pm.team),
+                str(pm.age_days),
+                str(pm.open_items),
+                f"{escape(pm.oldest_open)} ({escape(pm.oldest_open_location)})",
+            ]
+            for pm in closure.open_postmortems
+        ]
+        lines += [*_table(header, rows, numeric=False), ""]
+    return lines
+
+
 def _slo_section(report: ReportData) -> list[str]:
     """SLO attainment per team, then per team and quarter of the deadline."""
     lines = ["## SLO attainment", ""]
@@ -146,6 +173,8 @@ def render_markdown(report: ReportData) -> str:
             lines.append(f"No {title.lower()} items.")
         lines.append("")
 
+    if report.closure is not None:
+        lines += _closure_section(report.closure)
     if report.slo_teams is not None:
         lines += _slo_section(report)
 

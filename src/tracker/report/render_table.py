@@ -189,6 +189,32 @@ def _trend(report: ReportData, narrow: bool) -> Table:
     return table
 
 
+def _open_postmortems(report: ReportData, limit: int, narrow: bool) -> Table:
+    closure = report.closure
+    assert closure is not None
+    shown = closure.open_postmortems[:limit]
+    hidden = len(closure.open_postmortems) - len(shown)
+    aging = ", ".join(f"{label}: {count}" for label, count in closure.buckets.items())
+    caption = (
+        f"{closure.closed} closed; median {fmt.days(closure.median_days_to_close)}, p90 "
+        f"{fmt.days(closure.p90_days_to_close)} days to close · open by age: {aging}"
+        + (f" · … and {hidden} more (all of them in --format markdown/json/html)" if hidden else "")
+    )
+    table = new_table(
+        f"Open postmortems ({len(closure.open_postmortems)})", narrow=narrow, caption=caption
+    )
+    table.add_column("Postmortem", overflow="fold", ratio=2)
+    add_name_column(table, "Team", [pm.team for pm in shown])
+    add_number_columns(table, ("Age (days)", "Open"))
+    table.add_column("Oldest open item", overflow="fold", ratio=2)
+    for pm in shown:
+        table.add_row(
+            Text(pm.title or pm.path), Text(pm.team), str(pm.age_days), str(pm.open_items),
+            Text(f"{pm.oldest_open} ({pm.oldest_open_location})"),
+        )  # fmt: skip
+    return table
+
+
 def _slo(report: ReportData, narrow: bool) -> Table:
     table = new_table("SLO attainment", narrow=narrow)
     figures = report.slo_teams or []
@@ -215,6 +241,8 @@ def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -
             _items("Overdue", report.overdue, limit, narrow),
             _items("Unowned", report.unowned, limit, narrow),
         ]
+        if report.closure is not None:
+            parts.append(_open_postmortems(report, limit, narrow))
         if report.slo_teams is not None:
             parts.append(_slo(report, narrow))
         return Group(*parts, _trend(report, narrow))
