@@ -68,6 +68,7 @@ def write_config(
     sync: Mapping[str, Any] | None = None,
     github_pacing: float = 0,
     timeout: float = 5,
+    github_settings: Mapping[str, Any] | None = None,
 ) -> Path:
     """A tracker.toml: payments → Jira ENG, search → GitHub acme/app, people mapped."""
     lines = [f'database_url = "{database_url or "sqlite:///.tracker/tracker.db"}"', ""]
@@ -90,6 +91,8 @@ def write_config(
         lines += ["[connectors.github]", f'url = "{github.base_url}"']
         lines += ['token = "${TEST_GITHUB_TOKEN}"', f"timeout_seconds = {timeout}"]
         lines.append(f"creations_per_minute = {github_pacing}")  # 0: no pacing
+        for key, value in (github_settings or {}).items():
+            lines.append(f"{key} = {value!r}" if isinstance(value, str) else f"{key} = {value}")
         lines.append("")
     if sync:
         lines.append("[sync]")
@@ -123,6 +126,7 @@ class SyncWorld:
         sync: Mapping[str, Any] | None = None,
         github_pacing: float = 0,
         timeout: float = 5,
+        github_settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.folder = folder
         self.docs = folder / "postmortems"
@@ -138,6 +142,7 @@ class SyncWorld:
             sync=sync,
             github_pacing=github_pacing,
             timeout=timeout,
+            github_settings=github_settings,
         )
         self._store: Store | None = None
         self.waits: list[float] = []

@@ -1,8 +1,9 @@
 """Due-date milestones survive faults: an unclear create is looked up, never doubled.
 
 A fault on `POST /milestones` (5xx, timeout, dropped connection, or the milestone made
-and its response lost) must not fail the items due that day, and must not leave two
-milestones for one date: tracker lists the milestones again before re-sending.
+and its response lost) must not fail the items due that month, and must not leave two
+milestones for one month: tracker lists the milestones again before re-sending. Each
+issue's exact date is its `- Due:` body line, read back as the ticket's due date.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from tests.sync_support import ZH_DOC, SyncWorld
 from tracker.sandbox.github import GitHubSandbox
 
 MILESTONE_CREATE = "POST /repos/{owner}/{repo}/milestones"
-DUE_TITLES = ["due 2026-06-01", "due 2026-06-15"]
+MONTH_TITLES = ["due 2026-06"]  # ZH_DOC's items are due 2026-06-01 and 2026-06-15
+ISSUE_TITLES = ["due 2026-06", "due 2026-06"]
+DUE_LINES = ["2026-06-01", "2026-06-15"]
 
 
 @pytest.fixture
@@ -42,6 +45,16 @@ def issue_due_titles(sandbox: GitHubSandbox) -> list[str]:
     return sorted(i["milestone"]["title"] for i in sandbox.issues("acme/app") if i["milestone"])
 
 
+def due_lines(sandbox: GitHubSandbox) -> list[str]:
+    issues = sandbox.issues("acme/app")
+    return sorted(
+        line[len("- Due: ") :]
+        for i in issues
+        for line in i["body"].splitlines()
+        if line.startswith("- Due: ")
+    )
+
+
 @pytest.mark.parametrize("kind", ["500", "502", "503", "timeout", "drop", "429"])
 def test_a_failed_milestone_create_is_retried_and_the_items_are_created(
     world: SyncWorld, github_sandbox: GitHubSandbox, kind: str
@@ -50,8 +63,9 @@ def test_a_failed_milestone_create_is_retried_and_the_items_are_created(
     github_sandbox.faults.add(kind, route=MILESTONE_CREATE)
     result = world.sync()
     assert result.exit_code == 0, result.failed
-    assert milestone_titles(github_sandbox) == DUE_TITLES
-    assert issue_due_titles(github_sandbox) == DUE_TITLES
+    assert milestone_titles(github_sandbox) == MONTH_TITLES
+    assert issue_due_titles(github_sandbox) == ISSUE_TITLES
+    assert due_lines(github_sandbox) == DUE_LINES
     assert github_sandbox.faults.pending() == []
 
 
@@ -63,10 +77,10 @@ def test_a_milestone_made_but_its_answer_lost_is_found_not_made_twice(
     github_sandbox.faults.add(kind, route=MILESTONE_CREATE)
     result = world.sync()
     assert result.exit_code == 0, result.failed
-    assert milestone_titles(github_sandbox) == DUE_TITLES  # one per date, no duplicate
-    assert issue_due_titles(github_sandbox) == DUE_TITLES
+    assert milestone_titles(github_sandbox) == MONTH_TITLES  # one per month, no duplicate
+    assert issue_due_titles(github_sandbox) == ISSUE_TITLES
     routes = github_sandbox.requests.snapshot()["by_route"]
-    assert routes[MILESTONE_CREATE] == 2  # the lost one was looked up, not re-sent
+    assert routes[MILESTONE_CREATE] == 1  # the lost one was looked up, not re-sent
 
 
 def test_repeated_server_errors_on_milestones_still_end_in_one_milestone_per_date(
@@ -76,5 +90,6 @@ def test_repeated_server_errors_on_milestones_still_end_in_one_milestone_per_dat
     github_sandbox.faults.add("500", 3, route=MILESTONE_CREATE)
     result = world.sync()
     assert result.exit_code == 0, result.failed
-    assert milestone_titles(github_sandbox) == DUE_TITLES
-    assert issue_due_titles(github_sandbox) == DUE_TITLES
+    assert milestone_titles(github_sandbox) == MONTH_TITLES
+    assert issue_due_titles(github_sandbox) == ISSUE_TITLES
+    assert due_lines(github_sandbox) == DUE_LINES

@@ -17,7 +17,8 @@ from tests.sync_support import SyncWorld
 from tracker.sandbox.github import GitHubSandbox
 
 ITEMS = 200
-DAYS = 100  # two items due on each day: 100 due-date milestones
+DAYS = 100  # two items due on each day, 2026-08-01 to 2026-11-08
+MONTHS = 4  # one due-date milestone per month, not per day
 
 
 def big_document() -> str:
@@ -62,7 +63,7 @@ def test_a_200_item_first_sync_with_due_dates_gets_no_secondary_limit_refusal(
     assert result.failed == {}
     assert len(github_sandbox.issues("acme/app")) >= ITEMS
     routes = github_sandbox.requests.snapshot()["by_route"]
-    assert routes["POST /repos/{owner}/{repo}/milestones"] == DAYS
+    assert routes["POST /repos/{owner}/{repo}/milestones"] == MONTHS
     assert routes["POST /repos/{owner}/{repo}/issues"] == ITEMS
     assert github_sandbox.limits.secondary_refusals == 0
-    assert sum(world.waits) >= (ITEMS + DAYS - 1) * 60 / 70 - 1  # paced, on the fake clock
+    assert sum(world.waits) >= (ITEMS + MONTHS - 1) * 60 / 70 - 1  # paced, on the fake clock

@@ -432,6 +432,9 @@ class GitHubConnectorConfig(ConnectorConfig):
     write_points_per_minute: float = Field(default=800, strict=True, ge=0, le=100_000)
     max_attempts: Attempts = 5
     overlap_seconds: Seconds = 60  # incremental reads start this early
+    # The exact due date is a `- Due:` body line; milestones only group issues by period
+    # (a milestone per date would cost a content creation per date).
+    due_milestones: Literal["month", "week", "day", "none"] = "month"
 
 
 # <section:sync>

@@ -58,20 +58,6 @@ def test_priority_is_read_from_its_label() -> None:
     assert mapping.priority_of(["priority:urgent"]) is None
 
 
-def test_the_due_date_is_the_milestone_title_even_when_due_on_was_shifted() -> None:
-    milestone = {"title": "due 2026-12-01", "due_on": "2026-11-30T08:00:00Z"}
-    assert mapping.due_of(milestone) == date(2026, 12, 1)
-
-
-def test_a_foreign_milestone_gives_its_due_on_date() -> None:
-    assert mapping.due_of({"title": "v2.0", "due_on": "2026-12-01T08:00:00Z"}) == date(2026, 12, 1)
-    assert mapping.due_of({"title": "v2.0", "due_on": None}) is None
-
-
-def test_milestones_are_due_at_noon_utc_so_pacific_midnight_keeps_the_date() -> None:
-    assert mapping.milestone_due_on(date(2026, 12, 1)).isoformat() == "2026-12-01T12:00:00+00:00"
-
-
 @pytest.mark.parametrize(
     ("ref", "expected"),
     [

@@ -1,5 +1,6 @@
-"""Due-date milestones: titles are unique per repository, so a create that collides is
-resolved by listing again (the connector lists milestones only once per run)."""
+"""Due-date milestones group issues by month: titles are unique per repository, so a
+create that collides is resolved by listing again (the connector lists milestones only
+once per run); the exact date is the issue's `- Due:` body line."""
 
 from __future__ import annotations
 
@@ -43,20 +44,22 @@ def test_a_milestone_someone_made_since_the_listing_is_adopted_not_failed(
     connector = github(github_sandbox)
     [first] = connector.create([draft("m-1", date(2026, 9, 1))])  # lists the milestones
     assert first.error is None
-    made = api(github_sandbox, "POST", MILESTONES, json={"title": "due 2026-09-02"}).json()
-    [second] = connector.create([draft("m-2", date(2026, 9, 2))])
+    made = api(github_sandbox, "POST", MILESTONES, json={"title": "due 2026-10"}).json()
+    [second] = connector.create([draft("m-2", date(2026, 10, 2))])
     assert second.error is None and second.ticket is not None
-    assert second.ticket.due == date(2026, 9, 2)
+    assert second.ticket.due == date(2026, 10, 2)
     issue = github_sandbox.issue("acme/app", int(second.ticket.ref.key.split("#")[1]))
     assert issue["milestone"]["number"] == made["number"]
     titles = [m["title"] for m in api(github_sandbox, "GET", MILESTONES).json()]
-    assert sorted(titles) == ["due 2026-09-01", "due 2026-09-02"]
+    assert sorted(titles) == ["due 2026-09", "due 2026-10"]
 
 
-def test_items_due_the_same_day_share_one_milestone_made_once(github_sandbox: Any) -> None:
+def test_items_due_in_the_same_month_share_one_milestone_made_once(github_sandbox: Any) -> None:
     connector = github(github_sandbox)
-    results = connector.create([draft(f"s-{n}", date(2026, 9, 5)) for n in range(3)])
+    days = (date(2026, 9, 5), date(2026, 9, 17), date(2026, 9, 30))
+    results = connector.create([draft(f"s-{n}", day) for n, day in enumerate(days)])
     assert all(r.error is None for r in results)
+    assert [r.ticket.due for r in results if r.ticket] == list(days)
     routes = github_sandbox.requests.snapshot()["by_route"]
     assert routes["POST /repos/{owner}/{repo}/milestones"] == 1
     assert routes["GET /repos/{owner}/{repo}/milestones"] == 1

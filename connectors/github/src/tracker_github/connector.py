@@ -47,6 +47,15 @@ from tracker.connectors import (
 from tracker.errors import ConfigError
 from tracker.model import TicketRef, TicketSystem
 from tracker.retry import GuardedCalls, Pacer, RetryPolicy
+from tracker_github.due import (
+    GROUPINGS,
+    MILESTONE_PREFIX,
+    Grouping,
+    due_in_body,
+    milestone_due_on,
+    milestone_for,
+    with_due,
+)
 from tracker_github.mapping import (
     TRACKER_LABEL,
     create_labels,
@@ -55,15 +64,13 @@ from tracker_github.mapping import (
     issue_title,
     label_names,
     login_of,
-    milestone_due_on,
-    milestone_title,
     parse_ref,
     relabel,
     repo_of,
     state_payload,
     ticket_from_issue,
 )
-from tracker_github.marker import identity_in, with_marker
+from tracker_github.marker import identity_in, strip_markers, with_marker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -91,8 +98,10 @@ class GitHubConnector(GuardedCalls):
         overlap: timedelta = timedelta(seconds=60),
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
+        due_milestones: Grouping = "month",
     ) -> None:
         self.url = url.rstrip("/")
+        self.due_milestones = due_milestones
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer(
@@ -133,7 +142,7 @@ class GitHubConnector(GuardedCalls):
     ) -> GitHubConnector:
         """Build from `[connectors.github]`: url, token = "${ENV}", timeout_seconds,
         creations_per_minute (0 = no pacing), creations_per_hour, write_points_per_minute,
-        max_attempts, overlap_seconds."""
+        max_attempts, overlap_seconds, due_milestones (month | week | day | none)."""
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
         if sleep is not None:
             policy.sleep = sleep
@@ -153,6 +162,7 @@ class GitHubConnector(GuardedCalls):
             retry=policy,
             pacer=pacer,
             overlap=timedelta(seconds=setting_float(settings, "overlap_seconds", 60.0)),
+            due_milestones=_grouping(setting_str(settings, "due_milestones", "month")),
         )
 
     # ----- doctor ---------------------------------------------------------------------
@@ -238,7 +248,7 @@ class GitHubConnector(GuardedCalls):
             return CreateResult(draft.identity, None, error.message)
         payload: dict[str, Any] = {
             "title": issue_title(draft.summary),
-            "body": with_marker(draft.description, draft.identity),
+            "body": with_marker(with_due(draft.description, draft.due), draft.identity),
             "labels": create_labels(draft),
         }
         if assignees:
@@ -325,14 +335,18 @@ class GitHubConnector(GuardedCalls):
             return []
         return [login]
 
-    def _milestone_number(self, repo: str, due: Any) -> int:
-        """The `due YYYY-MM-DD` milestone, listed once per run and created on demand.
+    def _milestone_number(self, repo: str, due: Any) -> int | None:
+        """The milestone grouping `due` (`due 2026-06` by default; None with
+        `due_milestones = "none"`), listed once per run and created on demand.
 
         A milestone title is unique per repository (a second POST answers 422
         already_exists), so an unclear create — 5xx, timeout, lost response — is
         resolved by listing the milestones again before sending it again: it can never
         make two, and a transient fault doesn't fail the items due that day."""
-        title = milestone_title(due)
+        group = milestone_for(due, self.due_milestones)
+        if group is None:
+            return None
+        title, last_day = group
         known = self._milestones.get(repo)
         if known is None:
             known = self._list_milestones(repo)
@@ -340,8 +354,11 @@ class GitHubConnector(GuardedCalls):
             return known[title]
         body = {
             "title": title,
-            "due_on": milestone_due_on(due).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "description": "Due date of postmortem action items (managed by tracker).",
+            "due_on": milestone_due_on(last_day).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "description": (
+                "Postmortem action items due in this period (managed by tracker); "
+                "each issue's exact date is its `Due:` line."
+            ),
         }
         url = f"/repos/{repo}/milestones"
         failures = 0
@@ -400,19 +417,18 @@ class GitHubConnector(GuardedCalls):
         payload: dict[str, Any] = {}
         if changes.summary is not None:
             payload["title"] = issue_title(changes.summary)
-        if changes.description is not None:
-            identity = identity_in(current.get("body"))
-            payload["body"] = (
-                with_marker(changes.description, identity) if identity else changes.description
-            )
+        body = _new_body(current.get("body"), changes)
+        if body is not None:
+            payload["body"] = body
         labels = label_names(current.get("labels") or ())
         new_labels = relabel(labels, priority=changes.priority, status=changes.status)
         if new_labels != list(labels):
             payload["labels"] = new_labels
-        if changes.clear_due:
-            payload["milestone"] = None
-        elif changes.due is not None:
-            payload["milestone"] = self._milestone_number(repo, changes.due)
+        milestone = self._milestone_number(repo, changes.due) if changes.due else None
+        if milestone is not None:
+            payload["milestone"] = milestone
+        elif (changes.clear_due or changes.due) and _is_ours(current.get("milestone")):
+            payload["milestone"] = None  # a person's milestone (a release) stays
         if changes.clear_assignee:
             payload["assignees"] = []
         elif changes.assignee is not None:
@@ -692,6 +708,35 @@ class GitHubConnector(GuardedCalls):
                 retry_after=retry_after,
             )
         return ConnectorError(message, status=status)
+
+
+def _new_body(current: str | None, changes: TicketChanges) -> str | None:
+    """The issue body after `changes` (None: unchanged): a new description keeps the
+    identity marker and the due line; a due change rewrites the due line."""
+    due_changed = changes.clear_due or changes.due is not None
+    if changes.description is None and not due_changed:
+        return None
+    identity = identity_in(current)
+    text = strip_markers(current) if changes.description is None else changes.description
+    if due_changed:
+        text = with_due(text, None if changes.clear_due else changes.due)
+    elif due_in_body(current)[0]:
+        text = with_due(text, due_in_body(current)[1])
+    return with_marker(text, identity) if identity else text
+
+
+def _is_ours(milestone: Any) -> bool:
+    """A milestone tracker made for due dates (`due …`), not one a person set."""
+    return isinstance(milestone, dict) and str(milestone.get("title") or "").startswith(
+        MILESTONE_PREFIX
+    )
+
+
+def _grouping(value: str) -> Grouping:
+    for grouping in GROUPINGS:
+        if value == grouping:
+            return grouping
+    raise ConfigError(f"due_milestones must be one of {', '.join(GROUPINGS)}, not {value!r}")
 
 
 def _target_repo(target: Target) -> str:

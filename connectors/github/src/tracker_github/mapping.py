@@ -4,8 +4,8 @@ Choices (documented in the connector README):
 - status: open → open, or in_progress when the issue has an `in progress`/`in-progress`
   label; closed + completed → done; closed + not_planned/duplicate → wont_do;
 - priority: a `priority:P0`..`priority:P4` label;
-- due date: a milestone titled `due YYYY-MM-DD` (GitHub issues have no due field; the
-  title is authoritative because `due_on` is shifted to US-Pacific midnight);
+- due date: a `- Due: YYYY-MM-DD` body line, grouped under a monthly milestone
+  (`tracker_github.due`);
 - identity: the hidden body marker plus the `tracker` label (so one listing finds all).
 """
 
@@ -16,12 +16,13 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.connectors import RemoteTicket, TicketDraft
 from tracker.model import PRIORITIES, Status, TicketRef, TicketSystem
+from tracker_github.due import issue_due
 from tracker_github.marker import identity_in
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ MAX_LABEL = 50  # characters in a GitHub label name
 IN_PROGRESS_LABEL = "in-progress"
 _IN_PROGRESS_NAMES = {"in progress", "in-progress"}
 PRIORITY_PREFIX = "priority:"
-MILESTONE_PREFIX = "due "
 _KEY = re.compile(r"^(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)#(?P<number>[1-9][0-9]*)$")
 _ISSUE_PATH = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/(?:issues|pull)/(?P<number>[1-9][0-9]*)/?$")
 
@@ -105,30 +105,6 @@ def priority_of(labels: Iterable[str]) -> str | None:
     return None
 
 
-def milestone_title(due: date) -> str:
-    return f"{MILESTONE_PREFIX}{due.isoformat()}"
-
-
-def milestone_due_on(due: date) -> datetime:
-    """Noon UTC, so GitHub's Pacific-midnight normalisation keeps the same date."""
-    return datetime(due.year, due.month, due.day, 12, tzinfo=UTC)
-
-
-def due_of(milestone: Mapping[str, Any] | None) -> date | None:
-    """The due date a milestone stands for: its `due …` title, else its due_on date."""
-    if not milestone:
-        return None
-    title = str(milestone.get("title") or "")
-    if title.startswith(MILESTONE_PREFIX):
-        try:
-            return date.fromisoformat(title[len(MILESTONE_PREFIX) :].strip())
-        except ValueError:
-            pass
-    due_on = milestone.get("due_on")
-    # GitHub stores Pacific midnight (07:00/08:00 UTC) of the date: the UTC date is right.
-    return parse_time(str(due_on)).date() if due_on else None
-
-
 def parse_time(text: str | None) -> datetime:
     if not text:
         return datetime(1970, 1, 1, tzinfo=UTC)
@@ -165,7 +141,7 @@ def ticket_from_issue(raw: Mapping[str, Any], repo: str | None = None) -> Remote
         remote_status=remote_status,
         summary=str(raw.get("title") or ""),
         assignee=str(assignees[0]["login"]) if assignees else None,
-        due=due_of(raw.get("milestone")),
+        due=issue_due(raw),
         priority=priority_of(labels),
         labels=labels,
         updated_at=parse_time(raw.get("updated_at")),
