@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.connectors import ConnectorError, RateLimited
+from tracker.connectors import ConnectorError, Postponed, RateLimited
 from tracker.retry import Pacer, RetryPolicy
 
 
@@ -163,6 +163,26 @@ def test_creations_wait_when_the_hours_budget_is_spent() -> None:
     for _ in range(4):
         pacer.wait()
     assert time.slept == [1.0, 1.0, pytest.approx(3598.0)]
+
+
+def test_a_creation_that_would_wait_past_max_wait_is_postponed_not_slept() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, per_hour=3, clock=time.clock, sleep=time.sleep, max_wait=300)
+    for _ in range(3):
+        pacer.wait()
+    with pytest.raises(Postponed) as raised:
+        pacer.wait()
+    assert raised.value.retry_after == pytest.approx(3598.0)
+    assert time.slept == [1.0, 1.0]  # nothing slept for the hour
+    pacer.wait(creation=False)  # edits are not creations: they go on
+
+
+def test_a_long_server_hold_postpones_creations_too() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, clock=time.clock, sleep=time.sleep, max_wait=300)
+    pacer.hold(1800)
+    with pytest.raises(Postponed):
+        pacer.wait()
 
 
 def test_a_hold_delays_edits_too() -> None:

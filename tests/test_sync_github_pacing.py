@@ -15,6 +15,7 @@ import pytest
 
 from tests.sync_support import SyncWorld
 from tracker.sandbox.github import GitHubSandbox
+from tracker.sync.render import render_summary
 
 ITEMS = 200
 DAYS = 100  # two items due on each day, 2026-08-01 to 2026-11-08
@@ -67,3 +68,77 @@ def test_a_200_item_first_sync_with_due_dates_gets_no_secondary_limit_refusal(
     assert routes["POST /repos/{owner}/{repo}/issues"] == ITEMS
     assert github_sandbox.limits.secondary_refusals == 0
     assert sum(world.waits) >= (ITEMS + MONTHS - 1) * 60 / 70 - 1  # paced, on the fake clock
+
+
+HOURLY = 20  # GitHub's 500 an hour, scaled down: the sandbox refuses the 21st creation
+BIG = 30  # items, all due in August: one milestone + 30 issues = 31 creations
+
+
+def bigger_than_an_hour() -> str:
+    rows = [f"| Rotate key {n} | @chen | 2026-08-{1 + n % 28:02d} | Open |" for n in range(BIG)]
+    return big_document().split("| ------ | ----- | --- | ------ |")[0] + "\n".join(
+        ["| ------ | ----- | --- | ------ |", *rows, ""]
+    )
+
+
+@pytest.fixture
+def hourly_world(tmp_path: Path, github_sandbox: GitHubSandbox) -> Iterator[SyncWorld]:
+    github_sandbox.clock.set(datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+    github_sandbox.set_rate_limits(creation_per_hour=HOURLY)
+    created = SyncWorld(
+        tmp_path,
+        None,
+        github_sandbox,
+        github_pacing=70,
+        github_settings={"creations_per_hour": HOURLY},
+    )
+    created.write("2026-07-20-keys.md", bigger_than_an_hour())
+    yield created
+    created.close()
+
+
+def tracker_issues(sandbox: GitHubSandbox) -> list[dict]:
+    return [i for i in sandbox.issues("acme/app") if "tracker:item=" in (i["body"] or "")]
+
+
+def test_a_sync_over_the_hourly_budget_stops_creating_and_says_when_it_will_be_done(
+    hourly_world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    result = hourly_world.sync(now=datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+    assert result.exit_code == 1 and result.failed == {}
+    assert len(tracker_issues(github_sandbox)) == HOURLY - 1  # + the August milestone
+    assert len(result.postponed) == BIG - (HOURLY - 1)
+    assert github_sandbox.limits.secondary_refusals == 0
+    assert max(hourly_world.waits) < 300  # no hour-long sleep inside the run
+    [later] = result.postponements
+    assert later.system == "github" and later.items == BIG - (HOURLY - 1)
+    assert later.resume_at > datetime(2026, 7, 21, 9, 59, tzinfo=UTC)  # an hour after 09:00
+    assert later.runs == 1
+    summary = "\n".join(render_summary(result))
+    assert "11 github item(s) postponed" in summary and "1 more run(s)" in summary
+
+
+def test_a_run_before_the_pause_ends_sends_no_creation(
+    hourly_world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    hourly_world.sync(now=datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+    github_sandbox.requests.reset()
+    hourly_world.later(600)
+    again = hourly_world.sync(now=datetime(2026, 7, 21, 9, 10, tzinfo=UTC))
+    assert len(again.postponed) == BIG - (HOURLY - 1)
+    routes = github_sandbox.requests.snapshot()["by_route"]
+    assert "POST /repos/{owner}/{repo}/issues" not in routes
+    assert github_sandbox.limits.secondary_refusals == 0
+
+
+def test_the_next_run_after_the_hour_finishes_without_a_duplicate(
+    hourly_world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    hourly_world.sync(now=datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+    hourly_world.later(3660)
+    result = hourly_world.sync(now=datetime(2026, 7, 21, 10, 1, tzinfo=UTC))
+    assert result.exit_code == 0, result.postponed
+    identities = [i["body"].rsplit("tracker:item=", 1)[1] for i in tracker_issues(github_sandbox)]
+    assert len(identities) == BIG and len(set(identities)) == BIG
+    assert github_sandbox.limits.secondary_refusals == 0
+    assert hourly_world.read("2026-07-20-keys.md").count("| [#") == BIG  # every row linked

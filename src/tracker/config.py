@@ -435,6 +435,9 @@ class GitHubConnectorConfig(ConnectorConfig):
     # The exact due date is a `- Due:` body line; milestones only group issues by period
     # (a milestone per date would cost a content creation per date).
     due_milestones: Literal["month", "week", "day", "none"] = "month"
+    # The hour's creations spent: "stop" postpones the rest to the next run (exit 1 with
+    # an ETA); "wait" keeps the run going, sleeping until GitHub's window frees up.
+    on_hourly_limit: Literal["stop", "wait"] = "stop"
 
 
 # <section:sync>

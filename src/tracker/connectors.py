@@ -122,6 +122,9 @@ class CreateResult:
     # was lost and no trusted read could tell): it must not be created again until a
     # later `find_created` says it is absent.
     unresolved: bool = False
+    # Not sent: the connector's creation budget is spent (GitHub's 500 an hour). Nothing
+    # was made; the item is created by a later run, `postponed` seconds from now or after.
+    postponed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ class Capabilities:
     # Creations are paced per account (GitHub's secondary limit): the engine then sends
     # all of this system's writes through one lane instead of one per project.
     paced_creations: bool = False
+    creations_per_hour: int = 0  # the paced budget an hour (0: none), for ETAs
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,16 @@ class RateLimited(ConnectorError):
         super().__init__(
             message, status=status, transient=True, unprocessed=True, retry_after=retry_after
         )
+        self.retry_after: float = retry_after
+
+
+class Postponed(ConnectorError):
+    """Not sent: waiting for the creation budget would take longer than a run should
+    (GitHub's 500 creations an hour). Nothing was done; `retry_after` seconds from now
+    creations may go on."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, transient=False, unprocessed=True, retry_after=retry_after)
         self.retry_after: float = retry_after
 
 

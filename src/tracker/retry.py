@@ -27,7 +27,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from tracker.connectors import ConnectorError, connection_failure
+from tracker.connectors import ConnectorError, Postponed, connection_failure
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -113,6 +113,10 @@ class Pacer:
     creation=False)` for an edit (points only). `hold(seconds)` pushes every write out
     after the server said "slow down". `per_minute = 0` disables pacing (holds still
     apply); `per_hour` / `points_per_minute` = 0 switch those budgets off.
+
+    `max_wait`: a creation that would wait longer than this (the hour's budget spent,
+    or a long Retry-After) raises `Postponed` instead of sleeping, so a first sync
+    larger than an hour's budget stops creating and the next run goes on (None: wait).
     """
 
     def __init__(
@@ -123,8 +127,10 @@ class Pacer:
         points_per_minute: int = 0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float | None = None,
     ) -> None:
         self.per_minute = per_minute
+        self.max_wait = max_wait
         self.per_hour = per_hour if per_minute > 0 else 0
         self.points_per_minute = points_per_minute if per_minute > 0 else 0
         self.clock = clock
@@ -152,6 +158,12 @@ class Pacer:
             now = self._now()
             ready = self._ready_at(now, creation, points)
             delay = max(0.0, ready - now)
+            if creation and self.max_wait is not None and delay > self.max_wait:
+                raise Postponed(
+                    f"not sent: the creation budget ({self.per_hour} an hour) is spent; "
+                    f"creations resume in {delay / 60:.0f} min",
+                    retry_after=delay,
+                )
             if delay > 0:
                 self.sleep(delay)
                 self.waited += delay

@@ -9,6 +9,9 @@ Before every create call the batch's intents are recorded (`tracker.sync.intents
 every create is recorded as soon as the call returns (before any other call): a crash
 in between is settled by the next run's trusted lookup (see `TRACKER_TEST_CRASH_AFTER`).
 A create whose outcome no trusted read could establish is *deferred*, never re-sent.
+A create the connector *postponed* (its hourly budget spent, see `tracker.sync.budget`)
+was never sent: its intent is settled and every later create of that system in this
+run is postponed too, without a call.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from tracker.connectors import (
     ConnectorError,
@@ -58,6 +62,8 @@ class ApplyOutcome:
     updated: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)  # update found the ticket deleted
     skipped: set[str] = field(default_factory=set)  # not started: the run was asked to stop
+    postponed: dict[str, str] = field(default_factory=dict)  # not sent: budget spent → why
+    resume_at: dict[str, datetime] = field(default_factory=dict)  # system → creations resume
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -73,9 +79,12 @@ class Applier:
         progress: Progress | None = None,
         should_stop: Callable[[], bool] | None = None,
         now: datetime | None = None,
+        paused: Mapping[str, datetime] | None = None,
     ) -> None:
         self.pool = pool
         self.now = now
+        self.paused = dict(paused or {})  # system → no creation before (an earlier run's)
+        self._started = time.monotonic()
         self.store = store
         self.workers = workers
         self.progress = progress or (lambda what, steps: None)
@@ -132,7 +141,31 @@ class Applier:
                 with self.outcome._lock:
                     self.outcome.skipped.update(plan.item_id for plan in batch)
                 continue
+            if self._postponing(target.system, batch):
+                continue
             self._create_batch(target, batch)
+
+    def _clock(self) -> datetime:
+        elapsed = timedelta(seconds=time.monotonic() - self._started)
+        return (self.now or datetime.now(UTC)) + elapsed
+
+    def _postponing(self, system: str, plans: list[ItemPlan]) -> bool:
+        """Leave `plans` for a later run without a call: this run's budget for the
+        system is spent, or an earlier run's pause hasn't ended yet."""
+        until = self.paused.get(system)
+        with self.outcome._lock:
+            if system not in self.outcome.resume_at:
+                if until is None or until <= self._clock():
+                    return False
+                self.outcome.resume_at[system] = until
+            for plan in plans:
+                self.outcome.postponed[plan.item_id] = (
+                    f"postponed: {system}'s creation budget is spent until "
+                    f"{self.outcome.resume_at[system]:%H:%M} UTC"
+                )
+        for plan in plans:
+            self.progress(f"postponed {plan.item_id}", 1)
+        return True
 
     def _create_batch(self, target: Target, plans: list[ItemPlan]) -> None:
         connector = self.pool.get(target.system)
@@ -203,6 +236,13 @@ class Applier:
         settled = []
         for plan in plans:
             result = by_id.get(plan.item_id)
+            if result is not None and result.ticket is None and result.postponed is not None:
+                with self.outcome._lock:  # never sent: the next runs create it
+                    self.outcome.postponed[plan.item_id] = result.error or "postponed"
+                    resume = self._clock() + timedelta(seconds=result.postponed)
+                    self.outcome.resume_at.setdefault(plan.system or "", resume)
+                settled.append(plan.item_id)
+                continue
             if result is not None and result.ticket is None and result.unresolved:
                 with self.outcome._lock:
                     self.outcome.deferred[plan.item_id] = f"{DEFERRED_NOTE} ({result.error})"

@@ -21,6 +21,7 @@ from tracker.model import Postmortem
 from tracker.parse.budget import Limits
 from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
+from tracker.sync.budget import Postponement, load_pauses, save_pauses
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.git import WrittenLog
 from tracker.sync.intents import Intent, load_intents
@@ -94,10 +95,14 @@ class SyncResult:
     # "path:line (id)" → why: a create's outcome is unclear, so the item is neither
     # failed nor created again; the next run settles it with a trusted read.
     deferred: dict[str, str] = field(default_factory=dict)
+    # "path:line (id)" → why: a create not sent because the system's hourly creation
+    # budget was spent; later runs create it (see tracker.sync.budget).
+    postponed: dict[str, str] = field(default_factory=dict)
+    postponements: list[Postponement] = field(default_factory=list)  # one per system
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.read_errors or self.deferred else 0
+        return 1 if self.failed or self.read_errors or self.deferred or self.postponed else 0
 
     @property
     def actions(self) -> list[ItemPlan]:
@@ -213,10 +218,12 @@ def _due_for_full_read(store: Store, now: datetime) -> frozenset[str]:
 
 def _failure_summary(result: SyncResult) -> str | None:
     if not result.failed and not result.read_errors and not result.deferred:
+        if result.postponed:
+            return f"{len(result.postponed)} postponed (creation budget spent)"
         return None
     return (
         f"{len(result.failed)} item(s) failed, {len(result.read_errors)} read error(s), "
-        f"{len(result.deferred)} deferred"
+        f"{len(result.deferred)} deferred, {len(result.postponed)} postponed"
     )
 
 
@@ -349,7 +356,11 @@ def _apply(
         progress=lambda what, n: progress.advance(n, what),
         should_stop=should_stop,
         now=now,
+        paused=load_pauses(store),
     ).run(plans)
+    result.postponements = _postponements(applied, plans, pool)
+    if applied.resume_at:
+        save_pauses(store, applied.resume_at, now=now)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     noted = WrittenLog(store, now).add if commit else None  # see tracker.sync.git
     homes = home_repos(planned.locals_)
@@ -368,6 +379,26 @@ def _apply(
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
     return result
+
+
+def _postponements(
+    applied: ApplyOutcome, plans: list[ItemPlan], pool: ConnectorPool
+) -> list[Postponement]:
+    """Per system: how many creates wait, from when, at what hourly pace."""
+    counts: dict[str, int] = {}
+    for plan in plans:
+        if plan.item_id in applied.postponed:
+            counts[plan.system or ""] = counts.get(plan.system or "", 0) + 1
+    return [
+        Postponement(
+            system,
+            items,
+            applied.resume_at[system],
+            pool.get(system).capabilities.creations_per_hour,
+        )
+        for system, items in sorted(counts.items())
+        if system in applied.resume_at
+    ]
 
 
 # ----- write back -------------------------------------------------------------------------
@@ -412,7 +443,7 @@ def _write_documents(
 def _cell_edit(plan: ItemPlan, applied: ApplyOutcome) -> CellEdit | None:
     if plan.item_id in applied.failed or plan.item_id in applied.skipped:
         return None
-    if plan.item_id in applied.deferred:
+    if plan.item_id in applied.deferred or plan.item_id in applied.postponed:
         return None
     if plan.kind == "row-deleted":
         return None
@@ -459,6 +490,10 @@ def _record(
             deferred = "; ".join(plan.notes)
         if deferred:
             result.deferred[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = deferred
+            continue
+        postponed = applied.postponed.get(plan.item_id)
+        if postponed:
+            result.postponed[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = postponed
             continue
         if plan.item_id in applied.gone and plan.previous is not None:
             # The update found the ticket deleted: reported as a full listing would
@@ -555,5 +590,6 @@ def _done_counts(
         documents_written=len(written.changed_paths),
         failed=len(set(applied.failed) - applied.gone) + len(written.failed),
         deferred=len(applied.deferred) + counts.get("deferred", 0),
+        postponed=len(applied.postponed),
     )
     return counts

@@ -159,6 +159,8 @@ def render_summary(result: SyncResult) -> list[str]:
             lines.append(f"  [yellow]deferred[/yellow] {escape(where)}: {escape(message)}")
     for warning in result.warnings:
         lines.append(f"  [yellow]warning[/yellow]: {escape(warning)}")
+    for postponement in result.postponements:
+        lines.append(f"[yellow]{escape(postponement.describe())}[/yellow]")
     if result.interrupted:
         lines.append(f"Stopped early: {result.interrupted} item(s) left for the next run.")
     if result.failed or result.read_errors:

@@ -8,7 +8,9 @@
   80 allowed, and `creations_per_hour`, 450 of 500) and points (a write costs 5 of the
   900 an endpoint allows a minute: `write_points_per_minute`, default 800, edits
   included); a 403/429 secondary-limit answer holds every write for Retry-After, then
-  the same request is sent again (nothing was done).
+  the same request is sent again (nothing was done). A creation that would wait longer
+  than `POSTPONE_AFTER` (the hour's budget spent) is not sent: its item is postponed
+  to a later run (`on_hourly_limit = "wait"` sleeps instead).
 - Lazy objects and raw JSON: no GET before a write, no per-item completion calls when
   reading listings; single-issue GETs are conditional (ETag) so unchanged issues cost
   a 304.
@@ -33,6 +35,7 @@ from tracker.connectors import (
     Capabilities,
     ConnectorError,
     CreateResult,
+    Postponed,
     RateLimited,
     Redactor,
     RemoteTicket,
@@ -80,6 +83,7 @@ RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
 CREATIONS_PER_HOUR = 450  # GitHub allows 500 content creations an hour
 WRITE_POINTS_PER_MINUTE = 800  # GitHub allows 900 points a minute per endpoint; a write is 5
+POSTPONE_AFTER = 300.0  # seconds: a creation that would wait longer goes to the next run
 
 
 class GitHubConnector(GuardedCalls):
@@ -108,8 +112,13 @@ class GitHubConnector(GuardedCalls):
             creations_per_minute,
             per_hour=CREATIONS_PER_HOUR,
             points_per_minute=WRITE_POINTS_PER_MINUTE,
+            max_wait=POSTPONE_AFTER,
         )
-        self.capabilities = replace(self.capabilities, paced_creations=self.pacer.per_minute > 0)
+        self.capabilities = replace(
+            self.capabilities,
+            paced_creations=self.pacer.per_minute > 0,
+            creations_per_hour=self.pacer.per_hour,
+        )
         self._redact = Redactor([token])
         self._gh = Github(
             base_url=self.url,
@@ -142,7 +151,8 @@ class GitHubConnector(GuardedCalls):
     ) -> GitHubConnector:
         """Build from `[connectors.github]`: url, token = "${ENV}", timeout_seconds,
         creations_per_minute (0 = no pacing), creations_per_hour, write_points_per_minute,
-        max_attempts, overlap_seconds, due_milestones (month | week | day | none)."""
+        max_attempts, overlap_seconds, due_milestones (month | week | day | none),
+        on_hourly_limit (stop: postpone the rest to the next run | wait)."""
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
         if sleep is not None:
             policy.sleep = sleep
@@ -154,6 +164,7 @@ class GitHubConnector(GuardedCalls):
             ),
             clock=clock or time.monotonic,
             sleep=sleep or time.sleep,
+            max_wait=_max_wait(setting_str(settings, "on_hourly_limit", "stop")),
         )
         return cls(
             setting_str(settings, "url", "https://api.github.com"),
@@ -244,6 +255,8 @@ class GitHubConnector(GuardedCalls):
         try:
             assignees = self._assignees_for(repo_name, draft.assignee, warnings)
             milestone = self._milestone_number(repo_name, draft.due) if draft.due else None
+        except Postponed as error:
+            return CreateResult(draft.identity, None, error.message, postponed=error.retry_after)
         except ConnectorError as error:
             return CreateResult(draft.identity, None, error.message)
         payload: dict[str, Any] = {
@@ -258,7 +271,12 @@ class GitHubConnector(GuardedCalls):
         url = f"/repos/{repo_name}/issues"
         failures = holds = 0
         while True:
-            self.pacer.wait()
+            try:
+                self.pacer.wait()
+            except Postponed as error:
+                return CreateResult(
+                    draft.identity, None, error.message, postponed=error.retry_after
+                )
             try:
                 raw = self._guard("create issue", lambda: self._post_json(url, payload))
                 ticket = ticket_from_issue(raw, repo_name)
@@ -730,6 +748,12 @@ def _is_ours(milestone: Any) -> bool:
     return isinstance(milestone, dict) and str(milestone.get("title") or "").startswith(
         MILESTONE_PREFIX
     )
+
+
+def _max_wait(policy: str) -> float | None:
+    if policy not in ("stop", "wait"):
+        raise ConfigError(f'on_hourly_limit must be "stop" or "wait", not {policy!r}')
+    return None if policy == "wait" else POSTPONE_AFTER
 
 
 def _grouping(value: str) -> Grouping:
