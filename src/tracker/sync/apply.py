@@ -80,11 +80,13 @@ class Applier:
         should_stop: Callable[[], bool] | None = None,
         now: datetime | None = None,
         paused: Mapping[str, datetime] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.pool = pool
         self.now = now
         self.paused = dict(paused or {})  # system → no creation before (an earlier run's)
         self._started = time.monotonic()
+        self._run_clock = clock
         self.store = store
         self.workers = workers
         self.progress = progress or (lambda what, steps: None)
@@ -146,6 +148,8 @@ class Applier:
             self._create_batch(target, batch)
 
     def _clock(self) -> datetime:
+        if self._run_clock is not None:
+            return self._run_clock()
         elapsed = timedelta(seconds=time.monotonic() - self._started)
         return (self.now or datetime.now(UTC)) + elapsed
 

@@ -137,9 +137,10 @@ def run_sync(
 
     progress = progress or SyncProgress()
     moment = now or datetime.now(UTC)
-    clock = _run_clock(moment)
+    injected = _InjectedSleep(sleep)
+    clock = _run_clock(moment, injected)
     settings = SyncSettings.from_config(config)
-    pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, sleep))
+    pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, injected))
     pool.validate()  # every configured connector's settings and secrets, before any I/O
     check_servers(store, pool, record=not dry_run, now=moment)  # exit 2 on another server
     documents = list(configured_documents(config, paths))
@@ -168,6 +169,7 @@ def run_sync(
             should_stop=should_stop,
             now=moment,
             commit=commit or settings.commit,
+            clock=clock,
         )
         result.warnings[:0] = leftovers
         if commit or settings.commit:  # this run's writes and any a killed run left
@@ -183,23 +185,38 @@ def run_sync(
     return result
 
 
-def _run_clock(moment: datetime) -> Callable[[], datetime]:
-    """The run's own clock: `now` (given or real) plus the real time elapsed since, so a
-    run started at a given `now` also finishes after it, never at the machine's date."""
+class _InjectedSleep:
+    """The sleep connectors wait with: `time.sleep`, or the caller's (tests and benches
+    move a sandbox clock instead of waiting), whose seconds the run clock then adds."""
+
+    def __init__(self, sleeper: Callable[[float], None] | None) -> None:
+        self.sleeper = sleeper
+        self.slept = 0.0  # seconds of injected sleep, not seen by the real clock
+
+    def __call__(self, seconds: float) -> None:
+        import time
+
+        if self.sleeper is None:
+            time.sleep(seconds)
+            return
+        self.sleeper(seconds)
+        self.slept += seconds
+
+
+def _run_clock(moment: datetime, injected: _InjectedSleep) -> Callable[[], datetime]:
+    """The run's own clock: `now` (given or real) plus the time elapsed since (real, and
+    any injected sleep), so a run started at a given `now` also finishes after it, and
+    a pause it records (tracker.sync.budget) ends when the pacer's window does."""
     import time
 
     started = time.monotonic()
-    return lambda: moment + timedelta(seconds=time.monotonic() - started)
+    return lambda: moment + timedelta(seconds=time.monotonic() - started + injected.slept)
 
 
-def _pacing_sleep(
-    progress: SyncProgress, sleeper: Callable[[float], None] | None
-) -> Callable[[float], None]:
-    import time
-
+def _pacing_sleep(progress: SyncProgress, sleeper: _InjectedSleep) -> Callable[[float], None]:
     def sleep(seconds: float) -> None:
         progress.waiting(seconds)
-        (sleeper or time.sleep)(seconds)
+        sleeper(seconds)
 
     return sleep
 
@@ -342,6 +359,7 @@ def _apply(
     should_stop: Callable[[], bool] | None,
     now: datetime,
     commit: bool = False,
+    clock: Callable[[], datetime] | None = None,
 ) -> SyncResult:
     result = planned.result
     result.dry_run = False
@@ -357,6 +375,7 @@ def _apply(
         should_stop=should_stop,
         now=now,
         paused=load_pauses(store),
+        clock=clock,
     ).run(plans)
     result.postponements = _postponements(applied, plans, pool)
     if applied.resume_at:
