@@ -140,6 +140,8 @@ def first_sync(items: int, settings: dict[str, object], seed: int, *, until_done
                 sleep=sandbox.clock.advance,
             )
             if until_done:
+                for line in result.forecasts:
+                    print(f"  before run {runs}: {line}")
                 print(f"  run {runs}: {render_summary(result)[0]}")
                 for postponement in result.postponements:
                     print(f"    {postponement.describe()}")

@@ -200,3 +200,25 @@ def test_a_sleep_that_does_not_move_the_clock_still_moves_the_windows() -> None:
     for _ in range(5):
         pacer.wait(creation=False)
     assert slept == [60.0, 60.0]  # two writes a minute: at 0, 0, 60, 60, 120
+
+
+def test_an_earlier_runs_creations_count_against_the_hour() -> None:
+    earlier = FakeTime()
+    first = Pacer(60, per_hour=3, clock=earlier.clock, sleep=earlier.sleep, max_wait=300)
+    for _ in range(3):
+        first.wait()
+    times = first.history(wall_now=50_000.0)  # the wall clock said 50,000 s at the end
+    later = FakeTime()
+    later.now = 7.0  # another process: its own monotonic clock
+    second = Pacer(60, per_hour=3, clock=later.clock, sleep=later.sleep, max_wait=300)
+    second.restore(times, wall_now=50_060.0)  # a minute later
+    with pytest.raises(Postponed) as raised:
+        second.wait()
+    assert raised.value.retry_after == pytest.approx(3600 - 60 - 2)
+
+
+def test_creations_older_than_an_hour_are_forgotten() -> None:
+    time = FakeTime()
+    pacer = Pacer(60, per_hour=1, clock=time.clock, sleep=time.sleep, max_wait=300)
+    pacer.restore([1_000.0], wall_now=1_000.0 + 3_601)
+    assert pacer.wait() == 0.0

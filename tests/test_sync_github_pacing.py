@@ -15,7 +15,7 @@ import pytest
 
 from tests.sync_support import SyncWorld
 from tracker.sandbox.github import GitHubSandbox
-from tracker.sync.render import render_summary
+from tracker.sync.render import render_plan, render_summary
 
 ITEMS = 200
 DAYS = 100  # two items due on each day, 2026-08-01 to 2026-11-08
@@ -74,8 +74,11 @@ HOURLY = 20  # GitHub's 500 an hour, scaled down: the sandbox refuses the 21st c
 BIG = 30  # items, all due in August: one milestone + 30 issues = 31 creations
 
 
-def bigger_than_an_hour() -> str:
-    rows = [f"| Rotate key {n} | @chen | 2026-08-{1 + n % 28:02d} | Open |" for n in range(BIG)]
+def bigger_than_an_hour(count: int = BIG, first: int = 0) -> str:
+    rows = [
+        f"| Rotate key {n} | @chen | 2026-08-{1 + n % 28:02d} | Open |"
+        for n in range(first, first + count)
+    ]
     return big_document().split("| ------ | ----- | --- | ------ |")[0] + "\n".join(
         ["| ------ | ----- | --- | ------ |", *rows, ""]
     )
@@ -142,3 +145,41 @@ def test_the_next_run_after_the_hour_finishes_without_a_duplicate(
     assert len(identities) == BIG and len(set(identities)) == BIG
     assert github_sandbox.limits.secondary_refusals == 0
     assert hourly_world.read("2026-07-20-keys.md").count("| [#") == BIG  # every row linked
+
+
+def test_a_dry_run_says_beforehand_that_the_creates_take_several_runs(
+    hourly_world: SyncWorld,
+) -> None:
+    plan = hourly_world.sync(dry_run=True, now=datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+    assert plan.forecasts == [
+        "30 github tickets to create at 20 creations an hour: this takes 2 runs an hour "
+        "apart. This run creates up to 20, the rest are postponed (exit 1) and created by "
+        "the next runs, the last from about 2026-07-21 10:00 UTC."
+    ]
+    assert any(plan.forecasts[0] in line for line in render_plan(plan))
+
+
+def test_a_second_run_within_the_hour_counts_what_the_first_one_made(
+    tmp_path: Path, github_sandbox: GitHubSandbox
+) -> None:
+    github_sandbox.clock.set(datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+    github_sandbox.set_rate_limits(creation_per_hour=HOURLY)
+    world = SyncWorld(
+        tmp_path,
+        None,
+        github_sandbox,
+        github_pacing=70,
+        github_settings={"creations_per_hour": HOURLY},
+    )
+    try:
+        world.write("a.md", bigger_than_an_hour(10))
+        first = world.sync(now=datetime(2026, 7, 21, 9, 0, tzinfo=UTC))
+        assert first.exit_code == 0  # 1 milestone + 10 issues: within the hour's 20
+        world.later(600)
+        world.write("b.md", bigger_than_an_hour(15, first=100))
+        second = world.sync(now=datetime(2026, 7, 21, 9, 10, tzinfo=UTC))
+        assert len(tracker_issues(github_sandbox)) == HOURLY - 1  # 9 more fit in the hour
+        assert len(second.postponed) == 6
+        assert github_sandbox.limits.secondary_refusals == 0  # GitHub never had to say no
+    finally:
+        world.close()

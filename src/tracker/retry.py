@@ -207,6 +207,28 @@ class Pacer:
             if self._held_until is None or self._held_until < until:
                 self._held_until = until
 
+    def history(self, wall_now: float) -> list[float]:
+        """The last hour's creations as wall-clock times (`wall_now` is what the wall
+        clock says now), so the next run's pacer can start where this one left off."""
+        with self._lock:
+            now = self._now()
+            return [wall_now - (now - t) for t in self._creations if t > now - 3600]
+
+    def restore(self, times: list[float], wall_now: float) -> None:
+        """Count an earlier run's creations (wall-clock `times`) against this pacer's
+        hour and minute: GitHub counts them, whoever sent them."""
+        with self._lock:
+            now = self._now()
+            moments = sorted(now - (wall_now - wall) for wall in times)
+            recent = [t for t in moments if now - 3600 < t <= now]
+            if self.per_hour:
+                self._creations.extendleft(reversed(recent))
+                ordered = sorted(self._creations)
+                self._creations.clear()
+                self._creations.extend(ordered)
+            if recent and self.interval:
+                self._next_slot = max(self._next_slot or recent[-1], recent[-1] + self.interval)
+
     def eta(self, remaining: int) -> float:
         """Seconds until `remaining` more creations can have been sent (even spacing
         and holds; the hourly budget only matters past `per_hour` creations)."""

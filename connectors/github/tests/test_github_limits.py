@@ -122,3 +122,41 @@ def test_edits_are_paced_by_points_and_never_refused(github_sandbox: Any) -> Non
             connector.update(ref, TicketChanges(summary=f"edit {n}"))
     assert github_sandbox.limits.secondary_refusals == 0
     assert sum(sleeps) >= 60  # 15 writes at 9 a minute: at least one minute of waiting
+
+
+def hourly_connector(sandbox: Any, sleeps: list[float], policy: str) -> Connector:
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        sandbox.clock.advance(seconds)
+
+    return load_connector(
+        "github",
+        {
+            "url": sandbox.base_url,
+            "token": "${GITHUB_TOKEN}",
+            "creations_per_minute": 60,
+            "creations_per_hour": 3,
+            "on_hourly_limit": policy,
+        },
+        {"GITHUB_TOKEN": sandbox.token},
+        sleep=sleep,
+        clock=lambda: sandbox.clock.now().timestamp(),
+    )
+
+
+def test_creates_past_the_hours_budget_are_postponed_without_a_request(
+    github_sandbox: Any,
+) -> None:
+    sleeps: list[float] = []
+    results = hourly_connector(github_sandbox, sleeps, "stop").create(drafts(5))
+    assert [r.ticket is not None for r in results] == [True, True, True, False, False]
+    assert all(r.postponed == pytest.approx(3600 - 2, abs=5) for r in results[3:])
+    assert github_sandbox.requests.snapshot()["by_route"][CREATE_ROUTE] == 3
+    assert max(sleeps) < 300
+
+
+def test_on_hourly_limit_wait_sleeps_through_the_hour_instead(github_sandbox: Any) -> None:
+    sleeps: list[float] = []
+    results = hourly_connector(github_sandbox, sleeps, "wait").create(drafts(4))
+    assert all(r.ticket is not None for r in results)
+    assert max(sleeps) == pytest.approx(3600 - 2, abs=5)

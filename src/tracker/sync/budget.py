@@ -6,12 +6,15 @@ is spent (`Postponed`); the engine leaves those items unlinked — no intent, no
 made — says how many wait and when they will be done, and exits 1. The time creations
 may resume is kept in the store (`sync.pause:<system>`): a run started before it sends
 no creation at all (GitHub would refuse it with a secondary-limit 403), and the first
-run after it carries on where the last one stopped. Nothing is created twice: a
+run after it carries on where the last one stopped. The last hour's creation times are
+kept too (`sync.creations:<system>`), so a run soon after one that did *not* use up
+the budget still counts what that one made (GitHub does). Nothing is created twice: a
 postponed item has no ticket and no pending intent, so it is simply planned again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +23,7 @@ from tracker.store import Store
 from tracker.sync.state import read_state, write_state
 
 PAUSE_PREFIX = "sync.pause:"
+HISTORY_PREFIX = "sync.creations:"  # a paced system's creations of the last hour
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,29 @@ class Postponement:
         return self.resume_at + timedelta(hours=self.runs - 1)
 
     def describe(self) -> str:
-        budget = f"{self.per_hour} creations an hour" if self.per_hour else "its creation budget"
+        budget = f" ({self.per_hour} an hour)" if self.per_hour else ""
         return (
-            f"{self.items} {self.system} item(s) postponed: {self.system} allows {budget}, "
-            f"spent by this run. Run `tracker sync` again from "
+            f"{self.items} {self.system} item(s) postponed: this run spent the hour's "
+            f"{self.system} creation budget{budget}. Run `tracker sync` again from "
             f"{self.resume_at:%Y-%m-%d %H:%M} UTC; they need {self.runs} more run(s) an "
             f"hour apart, the last from about {self.last_run_at:%Y-%m-%d %H:%M} UTC. "
             "Nothing is created twice."
         )
+
+
+def forecast(creates: int, system: str, per_hour: int, now: datetime) -> str | None:
+    """Said before a run creates anything: a first sync bigger than an hour's budget
+    takes several runs (None when it fits in one)."""
+    if per_hour <= 0 or creates <= per_hour:
+        return None
+    runs = -(-creates // per_hour)
+    last = now + timedelta(hours=runs - 1)
+    return (
+        f"{creates} {system} tickets to create at {per_hour} creations an hour: this takes "
+        f"{runs} runs an hour apart. This run creates up to {per_hour}, "
+        f"the rest are postponed (exit 1) and created by the next runs, the last from "
+        f"about {last:%Y-%m-%d %H:%M} UTC."
+    )
 
 
 def load_pauses(store: Store) -> dict[str, datetime]:
@@ -65,3 +84,19 @@ def load_pauses(store: Store) -> dict[str, datetime]:
 
 def save_pauses(store: Store, pauses: Mapping[str, datetime], *, now: datetime) -> None:
     write_state(store, PAUSE_PREFIX, {s: t.isoformat() for s, t in pauses.items()}, now=now)
+
+
+def load_history(store: Store) -> dict[str, list[float]]:
+    """system → wall-clock times (epoch seconds) of its last hour's creations."""
+    history: dict[str, list[float]] = {}
+    for system, value in read_state(store, HISTORY_PREFIX).items():
+        try:
+            history[system] = [float(t) for t in json.loads(value)]
+        except (ValueError, TypeError):
+            continue
+    return history
+
+
+def save_history(store: Store, history: Mapping[str, list[float]], *, now: datetime) -> None:
+    values = {system: json.dumps([round(t, 3) for t in times]) for system, times in history.items()}
+    write_state(store, HISTORY_PREFIX, values, now=now)

@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -61,6 +62,9 @@ class RichProgress(SyncProgress):
             self.progress.update(
                 self.task, description=f"{self.label} (waiting {seconds:.0f}s: rate limit)"
             )
+
+    def notice(self, message: str) -> None:
+        self.progress.console.print(f"[yellow]{escape(message)}[/yellow]")
 
     def stop(self) -> None:
         self.progress.stop()

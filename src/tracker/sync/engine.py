@@ -21,7 +21,14 @@ from tracker.model import Postmortem
 from tracker.parse.budget import Limits
 from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
-from tracker.sync.budget import Postponement, load_pauses, save_pauses
+from tracker.sync.budget import (
+    Postponement,
+    forecast,
+    load_history,
+    load_pauses,
+    save_history,
+    save_pauses,
+)
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.git import WrittenLog
 from tracker.sync.intents import Intent, load_intents
@@ -74,6 +81,9 @@ class SyncProgress:
     def waiting(self, seconds: float) -> None:
         """A connector is about to wait (rate limit / pacing) this long."""
 
+    def notice(self, message: str) -> None:
+        """Something the person running the sync should know now, not at the end."""
+
 
 @dataclass
 class SyncResult:
@@ -99,6 +109,7 @@ class SyncResult:
     # budget was spent; later runs create it (see tracker.sync.budget).
     postponed: dict[str, str] = field(default_factory=dict)
     postponements: list[Postponement] = field(default_factory=list)  # one per system
+    forecasts: list[str] = field(default_factory=list)  # creates that take several runs
 
     @property
     def exit_code(self) -> int:
@@ -150,6 +161,9 @@ def run_sync(
         config, settings, store, pool, documents, paths, workers=workers, now=moment, full=full
     )
     planned.result.unreachable = pool.unreachable  # the same dict: apply adds to it
+    planned.result.forecasts = _forecasts(planned.result.plans, pool, moment)
+    for line in planned.result.forecasts:
+        progress.notice(line)
     if dry_run:
         planned.result.counts = plan_counts(planned.result.plans)
         return planned.result
@@ -376,7 +390,10 @@ def _apply(
         now=now,
         paused=load_pauses(store),
         clock=clock,
+        history=load_history(store),
     ).run(plans)
+    if applied.history:
+        save_history(store, applied.history, now=now)
     result.postponements = _postponements(applied, plans, pool)
     if applied.resume_at:
         save_pauses(store, applied.resume_at, now=now)
@@ -398,6 +415,21 @@ def _apply(
     result.changed_paths = written.changed_paths
     result.counts = _done_counts(plans, applied, written)
     return result
+
+
+def _forecasts(plans: list[ItemPlan], pool: ConnectorPool, now: datetime) -> list[str]:
+    """Per paced system: will its creates take more than one run's budget?"""
+    creates: dict[str, int] = {}
+    for plan in plans:
+        if plan.kind == "create" and plan.system:
+            creates[plan.system] = creates.get(plan.system, 0) + 1
+    lines = []
+    for system, count in sorted(creates.items()):
+        per_hour = pool.get(system).capabilities.creations_per_hour
+        line = forecast(count, system, per_hour, now)
+        if line is not None:
+            lines.append(line)
+    return lines
 
 
 def _postponements(

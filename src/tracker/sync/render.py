@@ -68,6 +68,7 @@ def render_plan(result: SyncResult) -> list[str]:
         lines.extend(f"  {escape(describe(plan))}" for plan in group)
     if not result.actions:
         lines.append("Nothing to do: documents and tickets are in step.")
+    lines.extend(f"[yellow]{escape(line)}[/yellow]" for line in result.forecasts)
     lines.extend(_unreachable_lines(result))
     for scope, message in result.read_errors.items():
         if _unreachable_system(scope, result) is None:

@@ -316,6 +316,14 @@ class GitHubConnector(GuardedCalls):
                     return CreateResult(draft.identity, None, error.message)
                 self.retry.pause(error, failures)
 
+    def creation_history(self, wall_now: float) -> list[float]:
+        """The last hour's content creations (epoch seconds): GitHub counts them per
+        account across runs, so the engine keeps them for the next run."""
+        return self.pacer.history(wall_now)
+
+    def restore_creation_history(self, times: list[float], wall_now: float) -> None:
+        self.pacer.restore(times, wall_now)
+
     def creation_hint(self, target: Target) -> dict[str, object]:
         """Nothing: the issue listing `find_created` reads has no index lag."""
         return {}
