@@ -58,9 +58,12 @@ def due_in_body(body: str | None) -> tuple[bool, date | None]:
 
 
 def with_due(text: str, due: date | None) -> str:
-    """`text` with its last due line saying `due` (its bullet kept), or one appended."""
+    """`text` with its last due line saying `due` (its bullet kept), or one appended
+    (none for no date: a body without a line already reads as no date)."""
     found = list(_LINE.finditer(text))
     if not found:
+        if due is None:
+            return text
         line = due_line(due)
         return f"{text.rstrip()}\n\n{line}" if text.strip() else line
     last = found[-1]
