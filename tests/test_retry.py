@@ -222,3 +222,12 @@ def test_creations_older_than_an_hour_are_forgotten() -> None:
     pacer = Pacer(60, per_hour=1, clock=time.clock, sleep=time.sleep, max_wait=300)
     pacer.restore([1_000.0], wall_now=1_000.0 + 3_601)
     assert pacer.wait() == 0.0
+
+
+def test_a_restored_creation_stamped_after_now_counts_as_now() -> None:
+    """Two processes' clocks may disagree by a little: never count fewer creations."""
+    time = FakeTime()
+    pacer = Pacer(60, per_hour=1, clock=time.clock, sleep=time.sleep, max_wait=300)
+    pacer.restore([2_005.0], wall_now=2_000.0)
+    with pytest.raises(Postponed):
+        pacer.wait()

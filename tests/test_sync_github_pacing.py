@@ -7,13 +7,17 @@ so the minutes of pacing take no real time.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
+from rich.console import Console
 
-from tests.sync_support import SyncWorld
+from tests.sync_support import ZH_DOC, SyncWorld
+from tracker.cli.remind import run_reminders
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sync.render import render_plan, render_summary
 
@@ -183,3 +187,36 @@ def test_a_second_run_within_the_hour_counts_what_the_first_one_made(
         assert github_sandbox.limits.secondary_refusals == 0  # GitHub never had to say no
     finally:
         world.close()
+
+
+def test_reminder_comments_count_the_creations_sync_just_made(
+    tmp_path: Path, github_sandbox: GitHubSandbox
+) -> None:
+    """Comments are content creations too: `tracker remind` right after a sync that
+    spent the hour's budget posts none (they wait for the next run), and GitHub never
+    has to refuse one."""
+    clock = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    with time_machine.travel(clock, tick=True):
+        github_sandbox.set_rate_limits(creation_per_hour=3)
+        world = SyncWorld(
+            tmp_path,
+            None,
+            github_sandbox,
+            github_pacing=70,
+            github_settings={"creations_per_hour": 3},
+        )
+        try:
+            world.write("zh.md", ZH_DOC)  # 2 items due in June: 1 milestone + 2 issues
+            assert world.sync().exit_code == 0
+            result = run_reminders(
+                world.config,
+                as_of=clock.date(),
+                console=Console(file=io.StringIO(), width=200),
+                env=world.env,
+                digest=False,
+            )
+            assert len(result.failed) == 2 and not result.commented
+            assert all("creation budget" in why for _, why in result.failed)
+            assert github_sandbox.limits.secondary_refusals == 0
+        finally:
+            world.close()

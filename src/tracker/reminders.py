@@ -11,6 +11,7 @@ posted, so a restart (or tomorrow's run) does not repeat it within the interval.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,6 +39,7 @@ from tracker.report.output import write_atomically
 from tracker.report.render_markdown import render_markdown
 from tracker.store import Store
 from tracker.store.models import Reminder
+from tracker.sync.budget import CreationHistory
 from tracker.sync.connectors import ConnectorPool
 
 REASONS = ("overdue", "unowned")
@@ -155,6 +157,53 @@ def send_reminders(
     caller still knows what was posted when a later step fails.
     """
     result = into if into is not None else RemindResult()
+    if pool is None or dry_run:
+        return _send(store, config, _Writers(pool, None), as_of, now, dry_run, result)
+    started = time.monotonic()
+    history = CreationHistory(store, lambda: now + timedelta(seconds=time.monotonic() - started))
+    writers = _Writers(pool, history)
+    try:
+        return _send(store, config, writers, as_of, now, dry_run, result)
+    finally:
+        writers.give_back()
+        history.save(now=now)
+
+
+class _Writers:
+    """The pool's connectors for posting comments; a paced one (GitHub) first counts
+    the last hour's creations sync made, and its own are kept for the next run."""
+
+    def __init__(self, pool: ConnectorPool | None, history: CreationHistory | None) -> None:
+        self.pool = pool
+        self.history = history
+        self._lent: dict[str, object] = {}
+
+    def owner_of(self, ref: TicketRef | None) -> str | None:
+        return self.pool.owner_of(ref) if self.pool is not None and ref is not None else None
+
+    def comment(self, system: str, ref: TicketRef, text: str) -> None:
+        assert self.pool is not None
+        connector = self.pool.get(system)
+        if self.history is not None and system not in self._lent:
+            self._lent[system] = connector
+            self.history.lend(system, connector)
+        connector.add_comment(ref, text)
+
+    def give_back(self) -> None:
+        if self.history is not None:
+            for system, connector in self._lent.items():
+                self.history.take_back(system, connector)
+
+
+def _send(
+    store: Store,
+    config: Config,
+    writers: _Writers,
+    as_of: date,
+    now: datetime,
+    dry_run: bool,
+    result: RemindResult,
+) -> RemindResult:
     interval = timedelta(days=config.reminders.interval_days)
     skip = recently_reminded(store, since=now - interval)
     ladder = config.reminders.escalation
@@ -166,14 +215,14 @@ def send_reminders(
             result.recently_reminded += 1
             continue
         ref = nudge.ticket
-        system = pool.owner_of(ref) if pool is not None and ref is not None else None
-        if pool is None or ref is None or system is None:
+        system = writers.owner_of(ref)
+        if writers.pool is None or ref is None or system is None:
             result.without_ticket.append(nudge)
             continue
         text = comment_text(config.reminders.comment, nudge)  # a dry run checks it too
         if not dry_run:
             try:
-                pool.get(system).add_comment(ref, text)
+                writers.comment(system, ref, text)
             except ConnectorError as error:
                 result.failed.append((nudge, str(error)))
                 continue
@@ -181,14 +230,14 @@ def send_reminders(
         result.commented.append(nudge)
     escalations = find_escalations(store, config, report.overdue, report.unowned, as_of=as_of)
     for escalation in escalations:
-        _escalate(store, config, pool, escalation, skip, now=now, dry_run=dry_run, into=result)
+        _escalate(store, config, writers, escalation, skip, now=now, dry_run=dry_run, into=result)
     return result
 
 
 def _escalate(
     store: Store,
     config: Config,
-    pool: ConnectorPool | None,
+    writers: _Writers,
     escalation: Escalation,
     skip: set[tuple[str, str]],
     *,
@@ -203,11 +252,11 @@ def _escalate(
         return
     nudge = Nudge(item, escalation.reason)
     ref = nudge.ticket
-    system = pool.owner_of(ref) if pool is not None and ref is not None else None
+    system = writers.owner_of(ref)
     ladder = config.reminders.escalation
-    comment = ladder.comment_on_ticket and pool is not None and ref is not None and system
+    comment = ladder.comment_on_ticket and writers.pool is not None and ref is not None and system
     if comment and not dry_run:
-        assert pool is not None and ref is not None and system is not None
+        assert ref is not None and system is not None
         values: dict[str, object] = {
             "lead": escalation.lead,
             "team": item.team,
@@ -216,7 +265,7 @@ def _escalate(
             "owner": nudge.people(),
         }
         try:
-            pool.get(system).add_comment(ref, fill_comment(ladder.lead_comment, values))
+            writers.comment(system, ref, fill_comment(ladder.lead_comment, values))
         except ConnectorError as error:
             into.failed.append((nudge, str(error)))
             return

@@ -219,8 +219,9 @@ class Pacer:
         hour and minute: GitHub counts them, whoever sent them."""
         with self._lock:
             now = self._now()
-            moments = sorted(now - (wall_now - wall) for wall in times)
-            recent = [t for t in moments if now - 3600 < t <= now]
+            # A time "in the future" (clocks that disagree) counts as now: never less.
+            moments = sorted(min(now, now - (wall_now - wall)) for wall in times)
+            recent = [t for t in moments if t > now - 3600]
             if self.per_hour:
                 self._creations.extendleft(reversed(recent))
                 ordered = sorted(self._creations)

@@ -35,6 +35,7 @@ from tracker.connectors import (
 )
 from tracker.model import Status
 from tracker.store import Store
+from tracker.sync.budget import CreationHistory
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.fields import Fields, ticket_fields
 from tracker.sync.intents import DEFERRED_NOTE, Intent, record_intents
@@ -64,7 +65,6 @@ class ApplyOutcome:
     skipped: set[str] = field(default_factory=set)  # not started: the run was asked to stop
     postponed: dict[str, str] = field(default_factory=dict)  # not sent: budget spent → why
     resume_at: dict[str, datetime] = field(default_factory=dict)  # system → creations resume
-    history: dict[str, list[float]] = field(default_factory=dict)  # system → last hour's
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -82,14 +82,14 @@ class Applier:
         now: datetime | None = None,
         paused: Mapping[str, datetime] | None = None,
         clock: Callable[[], datetime] | None = None,
-        history: Mapping[str, list[float]] | None = None,
+        history: CreationHistory | None = None,
     ) -> None:
         self.pool = pool
         self.now = now
         self.paused = dict(paused or {})  # system → no creation before (an earlier run's)
         self._started = time.monotonic()
         self._run_clock = clock
-        self.history = dict(history or {})  # system → earlier runs' creation times
+        self.history = history  # earlier runs' creations, lent to the paced lanes
         self.store = store
         self.workers = workers
         self.progress = progress or (lambda what, steps: None)
@@ -120,16 +120,13 @@ class Applier:
             self._run_lane_writes(plans)
             return
         connector = self.pool.get(system)  # this thread's: the one that will write
-        restore = getattr(connector, "restore_creation_history", None)
-        if restore is not None and self.history.get(system):
-            restore(self.history[system], self._clock().timestamp())
+        if self.history is not None:
+            self.history.lend(system, connector)
         try:
             self._run_lane_writes(plans)
         finally:
-            export = getattr(connector, "creation_history", None)
-            if export is not None:
-                with self.outcome._lock:
-                    self.outcome.history[system] = export(self._clock().timestamp())
+            if self.history is not None:
+                self.history.take_back(system, connector)
 
     def _run_lane_writes(self, plans: list[ItemPlan]) -> None:
         creates: dict[Target, list[ItemPlan]] = defaultdict(list)

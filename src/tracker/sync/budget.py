@@ -15,7 +15,8 @@ postponed item has no ticket and no pending intent, so it is simply planned agai
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,3 +101,33 @@ def load_history(store: Store) -> dict[str, list[float]]:
 def save_history(store: Store, history: Mapping[str, list[float]], *, now: datetime) -> None:
     values = {system: json.dumps([round(t, 3) for t in times]) for system, times in history.items()}
     write_state(store, HISTORY_PREFIX, values, now=now)
+
+
+class CreationHistory:
+    """The store's record of each paced system's last-hour creations, lent to the
+    connector that writes before its first write and taken back after its last (sync
+    lanes and reminders alike): GitHub counts creations per account, whichever run or
+    command sent them."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+        self.times = load_history(store)
+        self.kept: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def lend(self, system: str, connector: object) -> None:
+        restore = getattr(connector, "restore_creation_history", None)
+        if restore is not None and self.times.get(system):
+            restore(self.times[system], self.clock().timestamp())
+
+    def take_back(self, system: str, connector: object) -> None:
+        export = getattr(connector, "creation_history", None)
+        if export is not None:
+            times = export(self.clock().timestamp())
+            with self._lock:
+                self.kept[system] = times
+
+    def save(self, *, now: datetime) -> None:
+        if self.kept:
+            save_history(self.store, self.kept, now=now)

@@ -22,11 +22,10 @@ from tracker.parse.budget import Limits
 from tracker.store import Store
 from tracker.sync.apply import Applier, ApplyOutcome
 from tracker.sync.budget import (
+    CreationHistory,
     Postponement,
     forecast,
-    load_history,
     load_pauses,
-    save_history,
     save_pauses,
 )
 from tracker.sync.connectors import ConnectorPool
@@ -381,6 +380,7 @@ def _apply(
     steps = sum(1 for p in plans if p.touches_ticket) + len(_paths_to_write(plans))
     progress.start(steps, "syncing")
     save_baselines(store, planned.reworded, now=now)  # before any write: a crash keeps the moves
+    history = CreationHistory(store, clock or (lambda: now))
     applied = Applier(
         pool,
         store,
@@ -390,10 +390,9 @@ def _apply(
         now=now,
         paused=load_pauses(store),
         clock=clock,
-        history=load_history(store),
+        history=history,
     ).run(plans)
-    if applied.history:
-        save_history(store, applied.history, now=now)
+    history.save(now=now)
     result.postponements = _postponements(applied, plans, pool)
     if applied.resume_at:
         save_pauses(store, applied.resume_at, now=now)
