@@ -49,6 +49,7 @@ from tracker.sandbox.github_input import (
 )
 from tracker.sandbox.github_limits import RATE_DOCS, RateLimiter
 from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps, iso
+from tracker.sandbox.github_pulls import SandboxPulls
 from tracker.sandbox.github_search import matches, parse_query
 from tracker.sandbox.github_state import (
     DEFAULT_USERS,
@@ -151,6 +152,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
         self.state = GitHubState(repos, users, seed_pull_request=seed_pull_request)
         self.limits = RateLimiter(self.clock, user_id=1)
         self.search_lag_seconds = 0.0
+        self.pulls = SandboxPulls(self.state, self._now)  # pull requests: github_pulls.py
 
     # ----- core hooks -------------------------------------------------------------------
 
@@ -168,6 +170,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
         self.state.reset(datetime.now(UTC).replace(microsecond=0))
         self.limits.reset()
         self.search_lag_seconds = 0.0
+        self.pulls.reset()
 
     def dump_state(self) -> dict[str, Any]:
         return self.state.dump()
@@ -348,6 +351,7 @@ class GitHubSandbox(GitHubControl, SandboxService):
             route(repo + "/milestones/{number}", "DELETE", self._delete_milestone, f"{ms_docs}#delete-a-milestone"),
             route(repo + "/assignees", "GET", self._list_assignees, f"{assignee_docs}#list-assignees"),
             route(repo + "/assignees/{login}", "GET", self._check_assignee, f"{assignee_docs}#check-if-a-user-can-be-assigned"),
+            *self.pulls.routes(route, self._repo),
             # The `html_url` of issues and pull requests, so links written into documents open.
             Route("/{owner}/{repo}/{kind}/{number}", self._web_page, methods=["GET"]),
         ]  # fmt: skip
@@ -751,7 +755,11 @@ class GitHubSandbox(GitHubControl, SandboxService):
         )
 
     def control_routes(self) -> list[BaseRoute]:
-        return [*super().control_routes(), *self.github_control_routes()]
+        return [
+            *super().control_routes(),
+            *self.github_control_routes(),
+            *self.pulls.control_routes(),
+        ]
 
 
 # ----- helpers ---------------------------------------------------------------------------
