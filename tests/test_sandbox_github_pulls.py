@@ -77,9 +77,7 @@ def test_a_pull_request_is_created_with_githubs_shape_and_the_branch_tips(
     assert repo.get_issue(2).pull_request is not None
 
 
-def test_listing_filters_by_head_owner_and_branch_and_state(
-    remote: Path, repo: Repository
-) -> None:
+def test_listing_filters_by_head_owner_and_branch_and_state(remote: Path, repo: Repository) -> None:
     pull = repo.create_pull(base="main", head="fix", title="Fix", body="")
     listed = list(repo.get_pulls(state="open", head="acme:fix"))
     assert [p.number for p in listed] == [pull.number]

@@ -451,9 +451,31 @@ class SyncConfig(_Section):
     on_ticket_deleted: Literal["report", "unlink"] = "report"
     labels: StringList = Field(default_factory=lambda: ["postmortem"])
     commit: Switch = False
+    # How written documents reach the repository: "files" (saved, nothing more),
+    # "commit" (as commit = true) or "pull-request" (as --pull-request: a branch and a
+    # pull request; the working tree is left alone, see tracker.sync.proposal).
+    write_back: Literal["files", "commit", "pull-request"] = "files"
+    pull_request_target: str | None = None  # "github:owner/name": where the PR is opened
+    pull_request_remote: str = "origin"  # the documents repository's remote to push to
+    pull_request_base: str | None = None  # default: the remote's default branch (HEAD)
+    pull_request_branch: str = "tracker/write-back"
     # Projects / repositories besides the targeted ones whose tickets a row may link
     # ("OPS", "acme/legacy", "jira:OPS", "github:acme/legacy"; "*" for any).
     adopt_from: StringList = Field(default_factory=list)
+
+    @field_validator("pull_request_target")
+    @classmethod
+    def _system_and_repo(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        system, sep, name = value.partition(":")
+        if not sep or not system.strip() or not name.strip():
+            raise PydanticCustomError(
+                "pull_request_target",
+                "'{value}' is not SYSTEM:REPOSITORY (e.g. \"github:acme/postmortems\")",
+                {"value": value},
+            )
+        return value
 
     @field_validator("adopt_from")
     @classmethod

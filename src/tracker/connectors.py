@@ -232,6 +232,35 @@ def connector_account(connector: Connector) -> str | None:
     return str(value) if value else None
 
 
+@dataclass(frozen=True)
+class ChangeRequest:
+    """A proposed change to a documents repository (on GitHub: a pull request)."""
+
+    number: int
+    url: str
+    action: str  # "opened" | "updated" | "unchanged"
+
+
+class ChangeRequests(Protocol):
+    """An optional connector capability: open a change request from a pushed branch.
+
+    `open_change_request(repo, branch, base, title, body)` opens one for `branch` into
+    `base` in `repo` (the system's own repository name), or — when one is already open
+    for that branch — sets its title and body; it never opens a second one. Used by
+    `tracker sync --pull-request` (see tracker.sync.proposal).
+    """
+
+    def open_change_request(
+        self, repo: str, branch: str, base: str, title: str, body: str
+    ) -> ChangeRequest: ...
+
+
+def change_requests(connector: Connector) -> ChangeRequests | None:
+    """The connector as a `ChangeRequests`, or None when it cannot open them."""
+    method = getattr(connector, "open_change_request", None)
+    return connector if callable(method) else None  # type: ignore[return-value]
+
+
 class ConnectorError(TrackerError):
     """A ticket system refused or failed a call. The message is already sanitised.
 

@@ -61,14 +61,25 @@ def sync(
     commit: Annotated[
         bool, typer.Option("--commit", help="Make one git commit of the documents written.")
     ] = False,
+    pull_request: Annotated[
+        bool,
+        typer.Option(
+            "--pull-request",
+            help="Leave the documents alone; push their changes on a branch and open "
+            "(or update) one pull request.",
+        ),
+    ] = False,
 ) -> None:
     """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
 
     Without \\[connectors] it records action items and status changes in the store.
-    Exit 0 all done, 1 some items failed (retried next run), 2 configuration error.
+    Exit 0 all done, 1 some items failed or the pull request could not be updated
+    (retried next run), 2 configuration error.
     """
     loaded = load_config_or_default(config)
-    raise typer.Exit(run_sync_once(loaded, paths, dry_run=dry_run, commit=commit))
+    raise typer.Exit(
+        run_sync_once(loaded, paths, dry_run=dry_run, commit=commit, pull_request=pull_request)
+    )
 
 
 def run_sync_once(
@@ -78,6 +89,7 @@ def run_sync_once(
     dry_run: bool = False,
     commit: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    pull_request: bool = False,
 ) -> int:
     """One sync (or recording) run under the store's run lock; returns the exit code.
 
@@ -108,7 +120,12 @@ def run_sync_once(
             from tracker.sync.console import sync_with_connectors
 
             return sync_with_connectors(
-                config, targets, dry_run=dry_run, commit=commit, should_stop=should_stop
+                config,
+                targets,
+                dry_run=dry_run,
+                commit=commit,
+                should_stop=should_stop,
+                pull_request=pull_request,
             )
         if dry_run:
             return _scan_only(config, targets)

@@ -77,6 +77,7 @@ def sync_with_connectors(
     dry_run: bool,
     commit: bool,
     should_stop: Callable[[], bool] | None = None,
+    pull_request: bool = False,
 ) -> int:
     """Run the sync, print the plan (dry run) or the summary; returns the exit code.
 
@@ -94,6 +95,7 @@ def sync_with_connectors(
             paths,
             dry_run=dry_run,
             commit=commit,
+            pull_request=pull_request,
             progress=progress,
             should_stop=should_stop,
         )

@@ -10,6 +10,7 @@ records comes from one clock: `now` (or the real start) plus the time elapsed si
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from tracker.config import Config
 from tracker.connectors import connector_account
+from tracker.errors import ConfigError
 from tracker.model import Postmortem
 from tracker.parse.budget import Limits
 from tracker.store import Store
@@ -29,6 +31,7 @@ from tracker.sync.budget import (
     save_pauses,
 )
 from tracker.sync.connectors import ConnectorPool
+from tracker.sync.copies import document_changes, private_copies
 from tracker.sync.git import WrittenLog
 from tracker.sync.intents import Intent, load_intents
 from tracker.sync.local import (
@@ -46,6 +49,7 @@ from tracker.sync.plan import (
     LocalItem,
     plan_item,
 )
+from tracker.sync.proposal import DocumentChange, ProposalOutcome, ProposalSettings
 from tracker.sync.reads import ReadResult, ScopeRead, read_remote
 from tracker.sync.servers import check_servers
 from tracker.sync.settings import SyncSettings
@@ -98,6 +102,9 @@ class SyncResult:
     changed_paths: list[str] = field(default_factory=list)
     commit: str | None = None
     committed: list[str] = field(default_factory=list)  # paths in that commit (earlier runs' too)
+    proposing: ProposalSettings | None = None  # --pull-request (see tracker.sync.proposal)
+    proposals: list[ProposalOutcome] = field(default_factory=list)
+    proposed: list[DocumentChange] = field(default_factory=list)  # what the copies gained
     read_errors: dict[str, str] = field(default_factory=dict)
     interrupted: int = 0  # items left for the next run because the run was asked to stop
     unreachable: dict[str, str] = field(default_factory=dict)  # system → why (the pool's)
@@ -112,7 +119,10 @@ class SyncResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.read_errors or self.deferred or self.postponed else 0
+        stuck = any(outcome.problem for outcome in self.proposals)
+        return (
+            1 if self.failed or self.read_errors or self.deferred or self.postponed or stuck else 0
+        )
 
     @property
     def actions(self) -> list[ItemPlan]:
@@ -126,6 +136,7 @@ def run_sync(
     *,
     dry_run: bool = False,
     commit: bool = False,
+    pull_request: bool = False,
     progress: SyncProgress | None = None,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
@@ -140,7 +151,9 @@ def run_sync(
     moves the sandbox clock instead of sleeping. `should_stop` (the scheduler's SIGTERM
     flag) is checked before each ticket write: work not started is left for the next run.
     `full` lists every scope whole (as happens by itself once a week), which is what
-    notices linked tickets deleted or moved with nothing else to write.
+    notices linked tickets deleted or moved with nothing else to write. `pull_request`
+    (or `write_back = "pull-request"`) leaves the documents alone and proposes their
+    changes as a pull request instead (tracker.sync.proposal).
     """
     from tracker.documents import configured_documents
     from tracker.store.recording import record_documents
@@ -150,6 +163,7 @@ def run_sync(
     injected = _InjectedSleep(sleep)
     clock = _run_clock(moment, injected)
     settings = SyncSettings.from_config(config)
+    proposing = _proposal_settings(config, pull_request=pull_request, commit=commit)
     pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, injected))
     pool.validate()  # every configured connector's settings and secrets, before any I/O
     check_servers(store, pool, record=not dry_run, now=moment)  # exit 2 on another server
@@ -163,6 +177,7 @@ def run_sync(
     planned.result.forecasts = _forecasts(planned.result.plans, pool, moment)
     for line in planned.result.forecasts:
         progress.notice(line)
+    planned.result.proposing = proposing
     if dry_run:
         planned.result.counts = plan_counts(planned.result.plans)
         return planned.result
@@ -185,6 +200,10 @@ def run_sync(
             clock=clock,
         )
         result.warnings[:0] = leftovers
+        if proposing is not None and result.proposed:
+            from tracker.sync.proposal import propose
+
+            result.proposals = propose(result.proposed, proposing, pool.get)
         if commit or settings.commit:  # this run's writes and any a killed run left
             from tracker.sync.git import commit_written
 
@@ -214,6 +233,30 @@ class _InjectedSleep:
             return
         self.sleeper(seconds)
         self.slept += seconds
+
+
+def _proposal_settings(
+    config: Config, *, pull_request: bool, commit: bool
+) -> ProposalSettings | None:
+    """--pull-request / write_back = "pull-request": where and how to propose; a
+    missing target is a configuration error (exit 2) before anything is written."""
+    from tracker.sync.proposal import parse_target
+
+    sync = config.sync
+    if not pull_request and sync.write_back != "pull-request":
+        return None
+    if commit or sync.commit:
+        raise ConfigError(
+            "--pull-request and --commit (or [sync] commit = true) exclude each other",
+            hint="a pull request leaves the working tree alone; --commit commits to it",
+        )
+    parse_target(sync.pull_request_target)
+    return ProposalSettings(
+        sync.pull_request_target,
+        remote=sync.pull_request_remote,
+        base=sync.pull_request_base,
+        branch=sync.pull_request_branch,
+    )
 
 
 def _run_clock(moment: datetime, injected: _InjectedSleep) -> Callable[[], datetime]:
@@ -399,19 +442,27 @@ def _apply(
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     noted = WrittenLog(store, now).add if commit else None  # see tracker.sync.git
     homes = home_repos(planned.locals_)
-    written = _write_documents(
-        plans,
-        applied,
-        documents,
-        settings,
-        progress,
-        words,
-        homes,
-        noted,
-        limits=config.documents.limits(),
-    )
+    with tempfile.TemporaryDirectory(prefix="tracker-write-back-") as scratch:
+        # --pull-request: the edits go into private copies (tracker.sync.copies)
+        copies = private_copies(_paths_to_write(plans), Path(scratch)) if result.proposing else None
+        written = _write_documents(
+            plans,
+            applied,
+            documents,
+            settings,
+            progress,
+            words,
+            homes,
+            noted,
+            limits=config.documents.limits(),
+            copies=copies,
+        )
+        if copies is not None:
+            result.proposed = document_changes(
+                copies, written.changed_paths, documents, plans, words, config.documents.limits()
+            )
     _record(store, planned, applied, written, result, settings, now)
-    result.changed_paths = written.changed_paths
+    result.changed_paths = [] if copies is not None else written.changed_paths
     result.counts = _done_counts(plans, applied, written)
     return result
 
@@ -469,6 +520,7 @@ def _write_documents(
     before_save: Callable[[str, str | None, str], None] | None = None,
     *,
     limits: Limits,
+    copies: Mapping[str, Path] | None = None,
 ) -> WriteOutcome:
     reads = {
         doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words), limits) for doc in documents
@@ -479,13 +531,21 @@ def _write_documents(
         if edit is None:
             continue
         edit.home_repo = homes.get(plan.item_id)  # the document's, whatever wrote the link
-        edits.append((plan.path, reads[plan.path], edit))
+        where = str(copies[plan.path]) if copies is not None else plan.path
+        edits.append((where, reads[plan.path], edit))
     outcome = write_back(
         edits,
         style=settings.ticket_link_style,
         add_missing_columns=settings.add_missing_columns,
         before_save=before_save,
     )
+    if copies is not None:  # back to the documents' own paths
+        originals = {str(copy): path for path, copy in copies.items()}
+        outcome.changed_paths = [originals[path] for path in outcome.changed_paths]
+        for item_id, why in outcome.failed.items():
+            for copy, path in originals.items():
+                why = why.replace(copy, path)
+            outcome.failed[item_id] = why
     progress.advance(len({path for path, _, _ in edits}), "documents written")
     return outcome
 
@@ -525,6 +585,7 @@ def _record(
     now: datetime,
 ) -> None:
     plans, locals_, reads, scopes = result.plans, planned.locals_, planned.reads, planned.scopes
+    proposing = result.proposing is not None
     where = {local.item.id: f"{local.item.path}:{local.item.line}" for local in locals_}
     status_before = {local.item.id: local.item.status.value for local in locals_}
     keep: list[Baseline] = []
@@ -580,10 +641,20 @@ def _record(
                 baseline,
                 doc=baseline.doc.with_value("status", status_before.get(plan.item_id)),
             )
+        elif plan.doc_status is not None and proposing:
+            # Only proposed: the row still says the old status, and so does the baseline's
+            # ticket side, so every run proposes it again until the pull request is merged
+            # (then both sides agree and the baseline moves on).
+            old = status_before.get(plan.item_id)
+            baseline = replace(
+                baseline,
+                doc=baseline.doc.with_value("status", old),
+                ticket=baseline.ticket.with_value("status", old),
+            )
         keep.append(baseline)
         if plan.unlink:
             unlink.append(plan.item_id)
-        if plan.doc_status is not None and plan.item_id in written.status_written:
+        if plan.doc_status is not None and plan.item_id in written.status_written and not proposing:
             before = status_before.get(plan.item_id)
             if before and before != plan.doc_status.value:
                 events.append(

@@ -132,7 +132,8 @@ def render_summary(result: SyncResult) -> list[str]:
         )
         return [
             f"dry run: {result.items} items in {result.documents} documents; "
-            f"planned: {planned or 'nothing'}. Nothing was written."
+            f"planned: {planned or 'nothing'}. Nothing was written.",
+            *proposal_plan_lines(result),
         ]
     lines = [
         f"{result.items} items in {result.documents} documents: "
@@ -168,4 +169,54 @@ def render_summary(result: SyncResult) -> list[str]:
         lines.append("Failed items are retried on the next run.")
     if result.commit:
         lines.append(f"committed {len(result.committed)} document(s): {result.commit}")
+    lines.extend(proposal_lines(result))
+    return lines
+
+
+def proposal_plan_lines(result: SyncResult) -> list[str]:
+    """--pull-request --dry-run: the cells that would be proposed, and where."""
+    proposing = result.proposing
+    if proposing is None:
+        return []
+    cells = [plan for plan in result.plans if plan.touches_document and not plan.is_noop]
+    if not cells:
+        return ["pull request: nothing to propose (no document would change)."]
+    lines = [
+        f"pull request: would push {escape(proposing.branch)} to {escape(proposing.remote)} and "
+        f"open or update one pull request in {escape(proposing.target or '?')} with:"
+    ]
+    for plan in cells:
+        parts = []
+        if plan.ticket_cell:
+            parts.append(f"ticket ← {plan.ref.key if plan.ref else 'the new ticket'}")
+        if plan.doc_status is not None:
+            parts.append(f"status ← {plan.doc_status.value}")
+        lines.append(f"  {escape(plan.path)}:{plan.line} ({plan.item_id}): {', '.join(parts)}")
+    return lines
+
+
+def proposal_lines(result: SyncResult) -> list[str]:
+    """What --pull-request did per repository."""
+    lines = []
+    if result.proposing is not None and not result.proposed:
+        lines.append("pull request: nothing to propose (no document would change).")
+    for outcome in result.proposals:
+        where = escape(outcome.repository)
+        if outcome.problem:
+            lines.append(
+                f"  [red]pull request not updated[/red] ({where}): {escape(outcome.problem)}"
+            )
+            continue
+        if outcome.request is None:
+            lines.append(
+                f"pull request: nothing to propose in {where} (already on {escape(outcome.base)})."
+            )
+            continue
+        how = "rebased on the newest " + escape(outcome.base) + ", " if outcome.rebased else ""
+        pushed = "pushed" if outcome.pushed else "unchanged"
+        lines.append(
+            f"pull request #{outcome.request.number} {outcome.request.action}: "
+            f"{escape(outcome.request.url)} ({escape(outcome.branch)} {how}{pushed}; "
+            f"{len(outcome.documents)} document(s))"
+        )
     return lines

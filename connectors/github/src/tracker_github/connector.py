@@ -33,6 +33,7 @@ from github.Repository import Repository
 
 from tracker.connectors import (
     Capabilities,
+    ChangeRequest,
     ConnectorError,
     CreateResult,
     Postponed,
@@ -486,6 +487,14 @@ class GitHubConnector(GuardedCalls):
             lambda: self._paced("comment", lambda: self._post_json(url, {"body": body})),
             idempotent=False,
         )
+
+    def open_change_request(
+        self, repo: str, branch: str, base: str, title: str, body: str
+    ) -> ChangeRequest:
+        """The pull request for `branch` into `base`, opened or updated (pulls.py)."""
+        from tracker_github.pulls import open_pull_request
+
+        return open_pull_request(self, repo, branch, base, title, body)
 
     def _paced(self, what: str, write: Callable[[], T], *, creation: bool = True) -> T:
         """One write through the pacer. A secondary-limit answer (nothing was done)

@@ -1,0 +1,255 @@
+"""`tracker sync --pull-request`: write-back proposed as one pull request, end to end.
+
+The CLI runs as a separate process against the sandboxes (PyGithub and `jira` over real
+HTTP); the documents live in a real git repository whose `origin` is a bare repository
+in tmp_path, which the GitHub sandbox also serves as `acme/app`'s branches.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
+from tracker.sandbox.github import GitHubSandbox
+from tracker.sandbox.jira import JiraSandbox
+
+BRANCH = "tracker/write-back"
+PROPOSE = {"pull_request_target": "github:acme/app"}
+
+
+def git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+class Docs:
+    """The user's clone (`world.folder`), its bare `origin`, and a second clone that
+    stands for other people pushing to `main`."""
+
+    def __init__(self, tmp_path: Path, world: SyncWorld) -> None:
+        self.world = world
+        self.tree = world.folder
+        self.origin = tmp_path / "origin.git"
+        git(tmp_path, "init", "-q", "--bare", "-b", "main", str(self.origin))
+        git(self.tree, "init", "-q", "-b", "main")
+        self._identity(self.tree)
+        (self.tree / ".gitignore").write_text(".tracker/\ntracker.toml\n")
+        git(self.tree, "add", ".gitignore", "postmortems")
+        git(self.tree, "commit", "-q", "-m", "postmortems")
+        git(self.tree, "remote", "add", "origin", str(self.origin))
+        git(self.tree, "push", "-q", "origin", "main")
+        self.other = tmp_path / "colleague"
+        git(tmp_path, "clone", "-q", str(self.origin), str(self.other))
+        self._identity(self.other)
+
+    @staticmethod
+    def _identity(folder: Path) -> None:
+        git(folder, "config", "user.email", "t@example.com")
+        git(folder, "config", "user.name", "Test")
+
+    def on_branch(self, path: str) -> str:
+        return git(self.origin, "show", f"{BRANCH}:{path}")
+
+    def has_branch(self) -> bool:
+        return bool(git(self.origin, "branch", "--list", BRANCH))
+
+    def colleague_pushes(self, path: str, edit: str, old: str | None = None) -> None:
+        """Someone else edits `path` on main: replaces `old` by `edit`, or appends `edit`."""
+        git(self.other, "pull", "-q", "origin", "main")
+        file = self.other / path
+        text = file.read_text(encoding="utf-8")
+        file.write_text(text.replace(old, edit) if old else text + edit, encoding="utf-8")
+        git(self.other, "commit", "-q", "-am", "colleague's edit")
+        git(self.other, "push", "-q", "origin", "main")
+
+    def snapshot(self) -> tuple[str, str, str, dict[str, bytes]]:
+        """Everything the user owns: branch, HEAD, status and the documents' bytes."""
+        files = {p.name: p.read_bytes() for p in sorted(self.world.docs.iterdir())}
+        return (
+            git(self.tree, "branch", "--show-current"),
+            git(self.tree, "rev-parse", "HEAD"),
+            git(self.tree, "status", "--porcelain"),
+            files,
+        )
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> Iterator[SyncWorld]:
+    created = SyncWorld(tmp_path / "work", jira_sandbox, github_sandbox, sync=PROPOSE)
+    created.write("en.md", EN_DOC)
+    created.write("zh.md", ZH_DOC)
+    yield created
+    created.close()
+
+
+@pytest.fixture
+def docs(tmp_path: Path, world: SyncWorld, github_sandbox: GitHubSandbox) -> Docs:
+    made = Docs(tmp_path, world)
+    github_sandbox.pulls.set_git_remote("acme/app", made.origin)
+    return made
+
+
+def pulls(github_sandbox: GitHubSandbox, state: str = "all") -> list[dict[str, object]]:
+    return github_sandbox.pulls.pull_requests("acme/app", state=state)
+
+
+def run(world: SyncWorld, *args: str) -> subprocess.CompletedProcess[str]:
+    done = world.cli("--pull-request", *args)
+    world.later(120)  # the sandboxes' clocks move on between runs
+    return done
+
+
+def close_first_github_issue(github_sandbox: GitHubSandbox) -> None:
+    issue = next(i for i in github_sandbox.issues("acme/app") if "pull_request" not in i)
+    github_sandbox.set_state("acme/app", int(str(issue["number"])), "closed")
+
+
+def test_a_pull_request_is_opened_with_the_changes_listed_cell_by_cell(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [pull] = pulls(github_sandbox)
+    assert (pull["head"], pull["base"], pull["state"]) == (BRANCH, "main", "open")
+    assert pull["title"] == "tracker: ticket links and statuses in 2 postmortems"
+    body = str(pull["body"])
+    assert "- postmortems/en.md:14 (" in body
+    assert "ticket: (empty) → `[ENG-" in body and "— the item's ticket" in body
+    assert "postmortems/zh.md:" in body
+    assert "/browse/ENG-" in docs.on_branch("postmortems/en.md")
+    assert f"pull request #{pull['number']} opened" in done.stdout
+
+
+def test_the_working_tree_and_the_current_branch_are_left_as_they_were(
+    docs: Docs, world: SyncWorld
+) -> None:
+    git(docs.tree, "checkout", "-q", "-b", "my-work")
+    (docs.tree / "notes.txt").write_text("draft\n")
+    git(docs.tree, "add", "notes.txt")  # staged, uncommitted: the user's business
+    before = docs.snapshot()
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert docs.snapshot() == before
+    assert git(docs.tree, "worktree", "list").count("\n") == 0  # the temporary one is gone
+
+
+def test_uncommitted_edits_to_a_document_stay_out_of_the_pull_request(
+    docs: Docs, world: SyncWorld
+) -> None:
+    edited = world.read("en.md") + "\nA private draft paragraph.\n"
+    world.write("en.md", edited)
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert world.read("en.md") == edited
+    proposed = docs.on_branch("postmortems/en.md")
+    assert "/browse/ENG-" in proposed and "private draft" not in proposed
+
+
+def test_a_second_run_updates_the_same_pull_request(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    run(world)
+    [first] = pulls(github_sandbox)
+    close_first_github_issue(github_sandbox)
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [again] = pulls(github_sandbox)
+    assert again["number"] == first["number"]
+    assert "status: `进行中` → `已完成`" in str(again["body"])  # the closed issue's row
+    assert "ticket: (empty) → `[ENG-" in str(again["body"])  # the first run's still listed
+    assert "已完成" in docs.on_branch("postmortems/zh.md")
+    assert f"pull request #{first['number']} updated" in done.stdout
+    assert git(docs.origin, "rev-list", "--count", f"main..{BRANCH}") == "1"  # rebuilt on main
+
+
+def test_a_run_with_nothing_new_pushes_nothing_and_leaves_the_pull_request_alone(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    run(world)
+    tip = git(docs.origin, "rev-parse", BRANCH)
+    [first] = pulls(github_sandbox)
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(docs.origin, "rev-parse", BRANCH) == tip
+    assert pulls(github_sandbox) == [first]
+    assert f"pull request #{first['number']} unchanged" in done.stdout
+
+
+def test_nothing_to_write_back_opens_no_pull_request(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    plain = world.cli("--config", str(world.config_path))  # write-back in place first…
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    git(docs.tree, "commit", "-q", "-am", "links")
+    git(docs.tree, "push", "-q", "origin", "main")  # …and merged by hand
+    world.later(120)
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing to propose" in done.stdout
+    assert pulls(github_sandbox) == []
+    assert not docs.has_branch()
+
+
+def test_a_base_that_moved_on_without_conflict_is_rebased_onto(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    run(world)
+    docs.colleague_pushes("postmortems/en.md", "\n## Timeline\n\nAdded later.\n")
+    close_first_github_issue(github_sandbox)
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rebased on the newest main" in done.stdout
+    main = git(docs.origin, "rev-parse", "main")
+    assert git(docs.origin, "merge-base", "main", BRANCH) == main
+    proposed = docs.on_branch("postmortems/en.md")
+    assert "Added later." in proposed and "/browse/ENG-" in proposed
+    assert len(pulls(github_sandbox)) == 1
+
+
+def test_a_conflicting_base_is_reported_with_exit_1_and_nothing_forced(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    run(world)
+    tip = git(docs.origin, "rev-parse", BRANCH)
+    row = "| Restore the connection-pool size to 50 | @alice | 2026-03-20 | P1 | | Open |"
+    docs.colleague_pushes(
+        "postmortems/en.md",
+        "| Restore the connection-pool size to 50 | @alice | 2026-03-20 | P1 | OPS-1 | Open |",
+        old=row,
+    )
+    main = git(docs.origin, "rev-parse", "main")
+    done = run(world)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "pull request not updated" in done.stdout
+    assert "the ticket cell on main now says 'OPS-1'" in done.stdout
+    assert git(docs.origin, "rev-parse", BRANCH) == tip
+    assert git(docs.origin, "rev-parse", "main") == main
+    assert len(pulls(github_sandbox)) == 1
+
+
+def test_dry_run_shows_what_would_be_proposed_and_pushes_nothing(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    done = run(world, "--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"would push {BRANCH} to origin" in done.stdout
+    assert "postmortems/en.md:14" in done.stdout and "ticket ← the new ticket" in done.stdout
+    assert not docs.has_branch()
+    assert pulls(github_sandbox) == []
+
+
+def test_pull_request_without_a_target_is_a_configuration_error(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    world.write("en.md", EN_DOC)
+    done = world.cli("--pull-request")
+    assert done.returncode == 2
+    assert "pull_request_target" in done.stdout + done.stderr
