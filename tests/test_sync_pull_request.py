@@ -253,3 +253,36 @@ def test_pull_request_without_a_target_is_a_configuration_error(
     done = world.cli("--pull-request")
     assert done.returncode == 2
     assert "pull_request_target" in done.stdout + done.stderr
+
+
+def test_the_write_back_setting_proposes_without_the_flag(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world = SyncWorld(
+        tmp_path / "work",
+        jira_sandbox,
+        github_sandbox,
+        sync={**PROPOSE, "write_back": "pull-request"},
+    )
+    world.write("en.md", EN_DOC)
+    docs = Docs(tmp_path, world)
+    github_sandbox.pulls.set_git_remote("acme/app", docs.origin)
+    done = world.cli()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "/browse/ENG-" not in world.read("en.md")
+    assert "/browse/ENG-" in docs.on_branch("postmortems/en.md")
+    assert len(pulls(github_sandbox)) == 1
+    world.close()
+
+
+def test_a_target_whose_connector_cannot_open_pull_requests_is_a_configuration_error(
+    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+) -> None:
+    world = SyncWorld(
+        tmp_path, jira_sandbox, github_sandbox, sync={"pull_request_target": "jira:ENG"}
+    )
+    world.write("en.md", EN_DOC)
+    done = world.cli("--pull-request")
+    assert done.returncode == 2
+    assert "the jira connector cannot open pull requests" in done.stdout + done.stderr
+    assert jira_sandbox.issues() == []  # stopped before anything was written

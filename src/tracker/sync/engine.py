@@ -166,6 +166,8 @@ def run_sync(
     proposing = _proposal_settings(config, pull_request=pull_request, commit=commit)
     pool = ConnectorPool(config, env=env, sleep=_pacing_sleep(progress, injected))
     pool.validate()  # every configured connector's settings and secrets, before any I/O
+    if proposing is not None:
+        _check_proposal_target(pool, proposing)
     check_servers(store, pool, record=not dry_run, now=moment)  # exit 2 on another server
     documents = list(configured_documents(config, paths))
     # Planning only reads (store and ticket systems): a configuration problem found on
@@ -257,6 +259,19 @@ def _proposal_settings(
         base=sync.pull_request_base,
         branch=sync.pull_request_branch,
     )
+
+
+def _check_proposal_target(pool: ConnectorPool, proposing: ProposalSettings) -> None:
+    """The target's connector must be configured and able to open pull requests."""
+    from tracker.connectors import change_requests
+    from tracker.sync.proposal import parse_target
+
+    system, _ = parse_target(proposing.target)
+    if change_requests(pool.get(system)) is None:
+        raise ConfigError(
+            f"the {system} connector cannot open pull requests",
+            hint="set [sync] pull_request_target to a system that can (github:OWNER/REPO)",
+        )
 
 
 def _run_clock(moment: datetime, injected: _InjectedSleep) -> Callable[[], datetime]:

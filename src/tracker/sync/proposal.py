@@ -34,6 +34,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 from tracker.connectors import ChangeRequest, Connector, change_requests
@@ -294,6 +295,7 @@ def _is_ancestor(tree: Path, ancestor: str, descendant: str) -> bool:
     return _run(["merge-base", "--is-ancestor", ancestor, descendant], tree).returncode == 0
 
 
+@cache
 def _env(cwd: Path) -> Mapping[str, str]:
     """No prompts; a fallback identity only where git has none configured."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}

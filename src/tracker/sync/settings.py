@@ -46,7 +46,7 @@ class SyncSettings:
             on_row_deleted=sync.on_row_deleted,
             on_ticket_deleted=sync.on_ticket_deleted,
             labels=tuple(sync.labels),
-            commit=sync.commit,
+            commit=sync.commit or sync.write_back == "commit",
             docs_base_url=config.docs_base_url,
             base_dir=config.base_dir,
             adopt_scopes=adopt_scopes(config),

@@ -29,7 +29,7 @@ def open_pull_request(
     found = _open_for(connector, repo, owner, branch, base)
     if found is not None:
         return _update(connector, repo, found, title, body)
-    project = connector._gh.get_repo(repo, lazy=True)
+    project = connector._gh.get_repo(repo)  # the client is lazy: no GET
     what = f"open a pull request in {repo}"
     try:
         created: PullRequest = connector._call(
@@ -55,7 +55,7 @@ def open_pull_request(
 def _open_for(
     connector: GitHubConnector, repo: str, owner: str, branch: str, base: str
 ) -> PullRequest | None:
-    project = connector._gh.get_repo(repo, lazy=True)
+    project = connector._gh.get_repo(repo)  # the client is lazy: no GET
     listed = connector._call(
         f"list pull requests in {repo}",
         lambda: list(project.get_pulls(state="open", head=f"{owner}:{branch}", base=base)),
