@@ -8,6 +8,7 @@ in tmp_path, which the GitHub sandbox also serves as `acme/app`'s branches.
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -286,3 +287,20 @@ def test_a_target_whose_connector_cannot_open_pull_requests_is_a_configuration_e
     assert done.returncode == 2
     assert "the jira connector cannot open pull requests" in done.stdout + done.stderr
     assert jira_sandbox.issues() == []  # stopped before anything was written
+
+
+def test_pull_request_without_any_connector_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "en.md").write_text(EN_DOC, encoding="utf-8")
+    (tmp_path / "tracker.toml").write_text('database_url = "sqlite:///t.db"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "sync", "postmortems", "--pull-request"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "needs a connector that opens pull requests" in done.stdout + done.stderr
+    assert not (tmp_path / "t.db").exists()

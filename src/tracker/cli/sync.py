@@ -106,6 +106,12 @@ def run_sync_once(
     missing = [str(path) for path in targets if not path.exists()]
     if missing:
         raise ConfigError(f"no such file or folder: {', '.join(missing)}")
+    wants_pull_request = pull_request or config.sync.write_back == "pull-request"
+    if wants_pull_request and not len(config.connectors):
+        raise ConfigError(
+            "--pull-request needs a connector that opens pull requests",
+            hint="add [connectors.github] and [sync] pull_request_target",
+        )
     if len(config.connectors):
         from tracker.store.db import store_exists
         from tracker.sync.connectors import ConnectorPool
