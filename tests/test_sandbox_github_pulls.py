@@ -167,3 +167,21 @@ def test_the_control_plane_sets_the_git_repository_and_lists_pull_requests(
     assert [(p["head"], p["base"], p["state"], p["title"]) for p in listed] == [
         ("fix", "main", "open", "Fix")
     ]
+
+
+def test_the_state_file_keeps_pull_requests_and_the_git_repository(
+    tmp_path: Path, remote: Path
+) -> None:
+    state = tmp_path / "sandbox.json"
+    with GitHubSandbox(state_file=state, token="t0k") as first:
+        first.pulls.set_git_remote("acme/app", remote)
+        gh = Github(base_url=first.base_url, auth=Auth.Token("t0k"))
+        number = gh.get_repo("acme/app").create_pull(base="main", head="fix", title="Fix").number
+    with GitHubSandbox(state_file=state, token="t0k") as second:
+        gh = Github(base_url=second.base_url, auth=Auth.Token("t0k"))
+        again = gh.get_repo("acme/app").get_pull(number)
+        assert (again.title, again.head.ref, again.head.sha) == (
+            "Fix",
+            "fix",
+            git(remote, "rev-parse", "fix"),
+        )

@@ -173,10 +173,11 @@ class GitHubSandbox(GitHubControl, SandboxService):
         self.pulls.reset()
 
     def dump_state(self) -> dict[str, Any]:
-        return self.state.dump()
+        return {**self.state.dump(), "pulls": self.pulls.dump()}
 
     def load_state(self, data: dict[str, Any]) -> None:
         self.state.load(data)
+        self.pulls.load(data.get("pulls") or {})
 
     def error_response(self, status: int, message: str) -> Response:
         return self._error(status, message, f"{DOCS}")

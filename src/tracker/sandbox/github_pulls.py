@@ -9,15 +9,15 @@ for owner:branch."), none without commits between them, and `head.sha` / `base.s
 are the branches' tips at the time of the request. A pull request takes the next issue
 number and shows in issue listings with the `pull_request` key, as on GitHub.
 
-Pull requests are not part of the saved state (`state_file`): a restarted sandbox has
-none.
+Pull requests and the git repositories' paths are saved with the rest of the state
+(`state_file`, key "pulls").
 """
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,6 +75,22 @@ class SandboxPulls:
     def reset(self) -> None:
         self.git_dirs.clear()
         self.pulls.clear()
+
+    def dump(self) -> dict[str, Any]:
+        """The state file's "pulls" section."""
+        with self.state.lock:
+            return {
+                "git_dirs": {name: str(path) for name, path in self.git_dirs.items()},
+                "pulls": [{"repo": name, **asdict(pull)} for (name, _), pull in self.pulls.items()],
+            }
+
+    def load(self, data: dict[str, Any]) -> None:
+        with self.state.lock:
+            self.git_dirs = {name: Path(path) for name, path in data.get("git_dirs", {}).items()}
+            self.pulls = {}
+            for raw in data.get("pulls", []):
+                fields = {key: value for key, value in raw.items() if key != "repo"}
+                self.pulls[(str(raw["repo"]), int(raw["number"]))] = PullRecord(**fields)
 
     # ----- control plane --------------------------------------------------------------
 
