@@ -165,7 +165,11 @@ def _propose_in(
     base_tip, branch_tip = tips.get(base), tips.get(branch)
     if base_tip is None:
         raise TrackerError(f"{remote} has no branch {base!r}")
-    _git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, *tips.values()], top)
+    refs = [f"refs/heads/{name}" for name in tips]  # by name: servers may refuse bare SHAs
+    _git(["fetch", "-q", "--no-tags", "--no-write-fetch-head", remote, *refs], top)
+    for sha in tips.values():
+        if _run(["cat-file", "-e", f"{sha}^{{commit}}"], top).returncode != 0:
+            raise TrackerError(f"{remote} changed while tracker read it; retried next run")
     _git(["worktree", "prune"], top)
     with tempfile.TemporaryDirectory(prefix="tracker-proposal-") as scratch:
         tree = Path(scratch) / "tree"
