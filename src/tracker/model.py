@@ -74,6 +74,7 @@ class ActionItem:
     `raw` maps each canonical column (action, owner, due, ticket, status, priority,
     type) to the cell text as written; `extras` keeps columns we don't understand.
     `found_by` names the parser rule that made it an item (`tracker scan --explain`).
+    `earlier_id`: the id before the action text was cleaned (see tracker.parse.text).
     """
 
     id: str
@@ -92,6 +93,9 @@ class ActionItem:
     table_index: int | None = None
     row_index: int | None = None
     found_by: str = ""  # e.g. "action-table", "checkbox-list"; see tracker.parse.rules
+    # The id the previous release's parser gave this item, when its text cleaning has
+    # changed the action since (tracker.store.earlier_ids re-keys stored items to `id`).
+    earlier_id: str | None = None
 
     @property
     def is_unowned(self) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -27,7 +28,7 @@ from tracker.parse.columns import is_action_table, map_columns
 from tracker.parse.identity import item_id, normalise_action
 from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, has_cjk, split_lines
-from tracker.parse.lists import ListFields, parse_list_item
+from tracker.parse.lists import ListFields, list_action, parse_list_item
 from tracker.parse.rules import (
     ACTIONS,
     BOLD_LABEL,
@@ -42,12 +43,15 @@ from tracker.parse.rules import (
 )
 from tracker.parse.sections import heading_status, is_action_heading, is_non_action_heading
 from tracker.parse.tables import TIME_HEADER, cell_texts, map_row, read_values
+from tracker.parse.text import clean_inline_text, status_in_prose, status_in_text, tidy
 from tracker.parse.tickets import add_refs, parse_ticket_refs
 from tracker.parse.values import parse_status, plain
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
+# `[label][ref]` / `[label][]`: a reference-style link (its definition is in `env`).
+_REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*+)\]\[([^\[\]\n]*+)\]")
 
 
 @cache
@@ -123,6 +127,7 @@ class _Draft:
     section: _Section | None = None
     tracked: bool = False  # a list item with a checkbox, status emoji or owner/due field
     dropped: bool = False  # a sub-heading paragraph whose sub-section turned out to hold a list
+    legacy_action: str | None = None  # the action as the previous release read it
 
 
 class _Walker:
@@ -160,6 +165,27 @@ class _Walker:
             token.children = []
             self.md.inline.parse(token.content, self.md, self.env, token.children)
         return inline_text(token)
+
+    def clean_of(self, token: Token) -> str:
+        """An inline token's action text: link words, URLs, alt text left out (parse.text)."""
+        self.text_of(token)
+        return clean_inline_text(token.children or ())
+
+    def resolved(self, raw: str) -> str:
+        """`raw` with reference-style links written inline, from markdown-it's definitions,
+        so ticket parsing sees `[#294](https://…/issues/294)`, not a bare `#294`."""
+        references = self.env.get("references")
+        if not references or "][" not in raw:
+            return raw
+        assert isinstance(references, dict)
+
+        def inline(match: re.Match[str]) -> str:
+            definition = references.get(normalizeReference(match[2] or match[1]))
+            if not isinstance(definition, dict) or not definition.get("href"):
+                return match[0]
+            return f"[{match[1]}]({definition['href']})"
+
+        return _REFERENCE_LINK.sub(inline, raw)
 
     def walk(self) -> None:
         tokens = self.md.parse(self.text, self.env)
@@ -377,22 +403,25 @@ class _Walker:
         if line is not None:
             raw = raw.split("\n")[line]
             start, end = start + line, start + line + 1
-            text = plain(raw)
+            text = tidy(plain(raw))
         else:
-            text = self.text_of(inline)
+            text = self.clean_of(inline)
         self.clock.check(start + 1)
         body, body_text = raw, text
+        stated = False  # a status word opens the paragraph: it beats notes in the text
         if opening:
             found = blocks.status_opening(raw)
             if found is not None:
-                status, body = found.status, raw[found.end :]
+                status, body, stated = found.status, raw[found.end :], True
                 body_text = blocks.without_opening(text)
         if label:
             lead = blocks.action_label(raw, inline=True)
             if lead is not None:
                 body, body_text = raw[lead.end :], blocks.without_label(text)
-        fields = parse_list_item(body, body_text)
+        fields = parse_list_item(self.resolved(body), body_text)
         own, warnings = self._own_status(fields)
+        if own is None and not stated:  # `(Done)`, "This has been done" (tracker.parse.text)
+            own = fields.note_status or status_in_prose(fields.action)
         item = ActionItem(
             id="",
             path=self.path,
@@ -552,9 +581,12 @@ class _Walker:
         raw, extras = cell_texts(source, cells, table.columns, table.headers)
         action_col = table.columns["action"]
         if cells.physical[action_col] == action_col and action_col < len(tokens):
-            action = self.text_of(tokens[action_col])
+            legacy = self.text_of(tokens[action_col])
+            clean = self.clean_of(tokens[action_col])
         else:
-            action = plain(raw["action"])
+            legacy = plain(raw["action"])
+            clean = tidy(legacy)
+        action, note = status_in_text(clean)
         item = ActionItem(
             id="",
             path=self.path,
@@ -567,11 +599,15 @@ class _Walker:
             row_index=row_index,
             found_by=rule,
         )
-        status, warnings = read_values(item, self.status_words)
+        status, warnings = read_values(item, self.status_words, resolve=self.resolved)
+        if status is None:
+            status = note
         if status is None and section is not None:
             status = section.label_status or section.status
         item.status = status or Status.OPEN
-        self.drafts.append(_Draft(item, TablePlace(table, row), cells.warnings + warnings))
+        self.drafts.append(
+            _Draft(item, TablePlace(table, row), cells.warnings + warnings, legacy_action=legacy)
+        )
 
     def _list(self, tokens: list[Token], ordered: bool) -> None:
         section = self.section
@@ -628,18 +664,24 @@ class _Walker:
         if len(inner) >= 2 and inner[0].type == "paragraph_open" and inner[1].type == "inline":
             first = inner[1]
         raw = first.content if first is not None else ""
-        text = self.text_of(first) if first is not None else ""
+        text = self.clean_of(first) if first is not None else ""
         if blocks.introduces_list(text) and self._list_under(inner, section):
             return False  # "In the future when …:": its sub-bullets are the items
         opening = blocks.status_opening(raw)
         if opening is not None:  # `- **DONE**: Add X`
-            fields = parse_list_item(raw[opening.end :], blocks.without_opening(text))
+            fields = parse_list_item(
+                self.resolved(raw[opening.end :]), blocks.without_opening(text)
+            )
         else:
-            fields = parse_list_item(raw, text)
+            fields = parse_list_item(self.resolved(raw), text)
         if blocks.is_placeholder(fields.action):
             return False  # `{{ summary }}`: a template's slot
-        detail_text, detail_raw = self._detail(inner[3:] if first is not None else inner)
+        detail_text, detail_raw, detail_legacy = self._detail(
+            inner[3:] if first is not None else inner
+        )
         action = f"{fields.action} {detail_text}".strip() if detail_text else fields.action
+        legacy = list_action(self.text_of(first)) if first is not None else ""
+        legacy = f"{legacy} {detail_legacy}".strip() if detail_legacy else legacy
         item = ActionItem(
             id="",
             path=self.path,
@@ -658,6 +700,8 @@ class _Walker:
         status, warnings = self._own_status(fields)
         if opening is not None and not fields.status_raw:
             status = opening.status
+        if status is None:  # `(Done)`, `— done`, "This has been done" (tracker.parse.text)
+            status = fields.note_status or status_in_prose(action)
         item.status = status or section.label_status or section.status or Status.OPEN
         text_map = first.map if first is not None and first.map else [marker_line, marker_line + 1]
         place = ListItemLayout(
@@ -668,7 +712,8 @@ class _Walker:
             or fields.emoji
             or bool({"owner", "due"} & fields.raw.keys())
         )
-        self.drafts.append(_Draft(item, place, warnings, section, bool(tracked)))
+        draft = _Draft(item, place, warnings, section, bool(tracked), legacy_action=legacy)
+        self.drafts.append(draft)
         return fields.bold_title
 
     def _list_under(self, inner: list[Token], section: _Section) -> bool:
@@ -680,17 +725,22 @@ class _Walker:
                 return True
         return False
 
-    def _detail(self, tokens: list[Token]) -> tuple[str, str]:
-        """Plain and raw text of everything nested in an item after its first paragraph."""
+    def _detail(self, tokens: list[Token]) -> tuple[str, str, str]:
+        """Clean text, raw text and the previous release's text of everything nested in
+        an item after its first paragraph."""
         inline = [token for token in tokens if token.type == "inline"]
-        texts = [self.text_of(token) for token in inline]
-        return " ".join(text for text in texts if text), "\n".join(t.content for t in inline)
+        legacy = " ".join(text for token in inline if (text := self.text_of(token)))
+        clean = " ".join(text for token in inline if (text := self.clean_of(token)))
+        raw = "\n".join(self.resolved(token.content) for token in inline)
+        return clean, raw, legacy
 
     def _attach_detail(self, draft: _Draft, tokens: list[Token]) -> None:
         """Column-0 bullets after a `1. **Title**` item are that item's detail, not items."""
-        detail_text, detail_raw = self._detail(tokens)
+        detail_text, detail_raw, detail_legacy = self._detail(tokens)
         if detail_text:
             draft.item.action = f"{draft.item.action} {detail_text}".strip()
+        if detail_legacy and draft.legacy_action is not None:
+            draft.legacy_action = f"{draft.legacy_action} {detail_legacy}".strip()
         if detail_raw:
             add_refs(draft.item.tickets, parse_ticket_refs(detail_raw), known_only=True)
 
@@ -705,6 +755,7 @@ class _Walker:
         doc.key = key
         doc.language = self._language()
         seen: Counter[str] = Counter()
+        seen_before: Counter[str] = Counter()
         for draft in self.drafts:
             if draft.dropped:
                 continue
@@ -715,6 +766,10 @@ class _Walker:
             occurrence = seen[norm]
             seen[norm] += 1
             item.id = item_id(key, item.action, occurrence)
+            legacy = normalise_action(draft.legacy_action or item.action)
+            earlier = item_id(key, legacy, seen_before[legacy])
+            seen_before[legacy] += 1
+            item.earlier_id = earlier if earlier != item.id else None
             self.layout.places[item.id] = draft.place
             doc.items.append(item)
             for code, message in draft.warnings:

@@ -18,6 +18,7 @@ from datetime import date
 
 from tracker.model import Status, TicketRef
 from tracker.parse.scan import closing_brackets
+from tracker.parse.text import status_in_text
 from tracker.parse.tickets import add_refs, parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_priority
 
@@ -103,6 +104,7 @@ class ListFields:
     tickets: list[TicketRef] = field(default_factory=list)
     raw: dict[str, str] = field(default_factory=dict)
     bold_title: bool = False  # first line is only `**Title**`: details may follow the list
+    note_status: Status | None = None  # `(Done)`, `— done` … in the text (tracker.parse.text)
 
 
 def _strip_prefixes(text: str) -> tuple[str, bool | None, str, str]:
@@ -160,11 +162,17 @@ def _mention_tag(text: str, opening: int, final: int) -> bool:
     return start < final and text[start] == "@"
 
 
+def list_action(text: str) -> str:
+    """The action as the previous release read it from the item's text (no status notes)."""
+    return _action_text(_strip_prefixes(text)[0])
+
+
 def parse_list_item(raw: str, text: str) -> ListFields:
     """`raw` is the first paragraph as written, `text` the same with Markdown undone."""
     raw_body, checkbox, emoji, priority = _strip_prefixes(raw)
-    text_body = _strip_prefixes(text)[0]
-    fields = ListFields(action=_action_text(text_body), checkbox=checkbox)
+    text_body, note = status_in_text(_strip_prefixes(text)[0])
+    action, note_after = status_in_text(_action_text(text_body))
+    fields = ListFields(action=action, checkbox=checkbox, note_status=note or note_after)
     fields.bold_title = _BOLD_TITLE.match(raw_body.split("\n", 1)[0].strip()) is not None
     fields.priority = priority or None
     found = {FIELD_KEYS[m["key"].casefold()]: m["value"].strip() for m in FIELD.finditer(raw_body)}

@@ -9,7 +9,7 @@ mapping (logical column → physical cell) is kept so the editor writes the same
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from tracker.model import ActionItem, Status
@@ -65,12 +65,15 @@ def cell_texts(
 
 
 def read_values(
-    item: ActionItem, status_words: Mapping[str, str] | None
+    item: ActionItem,
+    status_words: Mapping[str, str] | None,
+    resolve: Callable[[str], str] = str,
 ) -> tuple[Status | None, list[tuple[str, str]]]:
     """Fill owners, due, priority, tickets, type from `item.raw`; return the cell's status.
 
     A status word in bold inside the ticket cell (`[#5](…) **TODO**`, Google SRE style)
     counts when there is no status cell; links in the status cell are tickets too.
+    `resolve` writes reference-style links (`[#5][ref]`) inline before tickets are read.
     """
     raw = item.raw
     warnings: list[tuple[str, str]] = []
@@ -84,12 +87,12 @@ def read_values(
     if item.priority is None and plain(priority_text):
         warnings.append(("unknown-priority", f"priority {priority_text!r} is not P0-P4"))
     ticket_text, status_text = raw.get("ticket", ""), raw.get("status", "")
-    item.tickets = parse_ticket_refs(ticket_text)
+    item.tickets = parse_ticket_refs(resolve(ticket_text))
     status = parse_status(status_text, status_words) if status_text else None
     if status is None and plain(status_text):
         warnings.append(("unknown-status", f"status {status_text!r} is not a known word"))
     if status_text:
-        add_refs(item.tickets, parse_ticket_refs(status_text), known_only=True)
+        add_refs(item.tickets, parse_ticket_refs(resolve(status_text)), known_only=True)
     if status is None:
         for bold in _BOLD_SPAN.findall(ticket_text):
             status = parse_status(bold, status_words)

@@ -124,6 +124,7 @@ for _status, _words in {
         "new",
         "deferred",
         "blocked",
+        "failed",
         "on hold",
         "[ ]",
         "[]",
@@ -156,6 +157,7 @@ for _status, _words in {
         "obsolete",
         "declined",
         "abandoned",
+        "superseded",
         "不做",
         "不修复",
         "取消",
@@ -200,6 +202,12 @@ def parse_status(text: str, status_words: Mapping[str, str] | None = None) -> St
         if char in STATUS_EMOJI:
             return STATUS_EMOJI[char]
     return None
+
+
+def status_word(text: str) -> Status | None:
+    """The status `text` names when it is one status word or phrase as a whole (`DONE`,
+    `in progress`, `won't fix`); None for anything longer (`active monitoring`)."""
+    return _STATUS_WORDS.get(_normalise_word(text))
 
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
