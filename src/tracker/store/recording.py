@@ -27,6 +27,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from tracker.config import Config
 from tracker.model import ActionItem, Postmortem, Status
 from tracker.store.db import Store
+from tracker.store.earlier_ids import rekey_items
 from tracker.store.models import ActionItemRow, ItemOwner, PostmortemRow, StatusEvent, TicketLink
 from tracker.store.routing import Router
 from tracker.store.types import as_utc
@@ -67,6 +68,7 @@ class RecordResult:
     removed: int = 0
     unchanged: int = 0
     restored: int = 0  # also counted in `changed`
+    renamed: int = 0  # stored under the id an earlier parser gave them (store.earlier_ids)
     documents: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -179,6 +181,8 @@ class _Recorder:
         if scope is not None:
             scope = [canonical_path(root, base_dir) for root in scope]
         self.result.documents = len(documents)
+        pairs = ((item, doc.path) for doc in documents for item in doc.items)
+        self.result.renamed = rekey_items(self.connection, pairs)
         teams = {doc.path: self._route(doc) for doc in documents}
         # A document not read whole this time keeps what was recorded of it: its row and
         # items stay as they were (a too-large or unreadable file is no deleted file).

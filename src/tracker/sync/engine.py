@@ -42,7 +42,7 @@ from tracker.sync.local import (
     read_scopes,
     rows_deleted,
 )
-from tracker.sync.moves import carry_over_moved
+from tracker.sync.moves import adopt_earlier_ids, carry_over_moved
 from tracker.sync.ownership import Ownership, build_ownership
 from tracker.sync.plan import (
     ItemPlan,
@@ -340,6 +340,7 @@ def _plan(
     full: bool,
 ) -> _Planned:
     baselines = load_baselines(store)
+    adopt_earlier_ids(baselines, documents, config.base_dir)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
     blank = blank_items(documents)
     deleted = rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)

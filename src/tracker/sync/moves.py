@@ -34,6 +34,7 @@ from tracker.config import Config
 from tracker.model import Postmortem
 from tracker.parse.identity import normalise_action
 from tracker.store import Store
+from tracker.store.earlier_ids import earlier_renames
 from tracker.store.models import ActionItemRow
 from tracker.store.recording import canonical_path
 from tracker.store.routing import Router
@@ -82,6 +83,26 @@ class _Moves:
     def warn(self, text: str) -> None:
         if text not in self.warnings:
             self.warnings.append(text)
+
+
+def adopt_earlier_ids(
+    baselines: dict[str, Baseline], documents: list[Postmortem], base_dir: Path
+) -> None:
+    """Baselines stored under the id the previous parser gave an item move to its id now.
+
+    The store's own rows are renamed when this run is recorded (`store.earlier_ids`);
+    this makes the plan (a dry run too) see those items as linked already."""
+    pairs = [
+        (item, canonical_path(doc.path, base_dir))
+        for doc in documents
+        for item in doc.items
+        if item.earlier_id is not None
+    ]
+    if not pairs:
+        return
+    stored = {baseline.item_id: baseline.path for baseline in baselines.values()}
+    for old, new in earlier_renames(pairs, stored).items():
+        baselines[new] = replace(baselines.pop(old), item_id=new)
 
 
 def carry_over_moved(
