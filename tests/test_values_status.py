@@ -42,6 +42,22 @@ def test_status_word_maps_to_canonical_status(text: str, expected: Status) -> No
     assert parse_status(text) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An attempt that failed leaves the follow-up to do; blocked and deferred work is
+        # still planned; superseded and abandoned work will not be done as written.
+        ("FAILED", Status.OPEN),
+        ("Blocked", Status.OPEN),
+        ("Deferred", Status.OPEN),
+        ("Superseded", Status.WONT_DO),
+        ("Abandoned", Status.WONT_DO),
+    ],
+)
+def test_table_status_words_for_work_that_did_not_finish(text: str, expected: Status) -> None:
+    assert parse_status(text) is expected
+
+
 def test_status_followed_by_a_link_reads_the_leading_word() -> None:
     assert parse_status("Open ([#53](https://github.com/o/r/issues/53))") is Status.OPEN
 

@@ -38,6 +38,15 @@ _OPEN, _CLOSE = "\x02", "\x03"  # around a link label that may be left out: kind
 _URL_TEXT = r"https?://[^\s<>()\[\]（）|`\"'\x00-\x03]+"
 _URL = re.compile(_URL_TEXT)
 _CANDIDATE = re.compile(_OPEN + r"([wt])([^\x03]*)" + _CLOSE + "|" + _URL_TEXT)
+# Only `(ENG-5)` / `([ENG-5](…))` / `(@lee)` tags left: what write-back adds closes the
+# text as far as a link before it is concerned, so writing a ticket keeps the action.
+_TAG = (
+    _OPEN + r"[wt][^\x03]*" + _CLOSE + r"|[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?#\d+"
+    r"|@[\w.-]+|" + _URL_TEXT
+)
+_TAGS_ONLY = re.compile(
+    r"(?:[\s.!?]*[(（]\s*(?:" + _TAG + r")(?:\s*[,;，、]\s*(?:" + _TAG + r"))*\s*[)）])*[\s.!?]*"
+)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # Labels that only say "this is a link": the link is the ticket, not part of the action.
 _LINK_WORDS = frozenset(
@@ -180,8 +189,8 @@ def _candidate(match: re.Match[str], text: str) -> str:
     they close the text or fill a bracket alone; inside a sentence ("the [pull request]
     for X", "blocking on [#365]") they stay, a ticket URL as its key.
     """
-    after = text[match.end() : match.end() + 80].lstrip(" ")
-    closes_text = not after.strip(" .!?") or after[0] in (_OPEN, _DROPPED) or _URL.match(after)
+    after = text[match.end() : match.end() + 200].lstrip(" ")
+    closes_text = after[:1] in (_OPEN, _DROPPED) or _URL.match(after) or _TAGS_ONLY.fullmatch(after)
     closes_bracket = after[:1] in (")", "）", "]")
     if match[1] is not None:
         kind, label = match[1], match[2]
