@@ -25,6 +25,7 @@ from tracker.parse.columns import normalise_header
 from tracker.parse.lists import parse_list_item
 from tracker.parse.metadata import bold_fields
 from tracker.parse.sections import is_action_heading, is_non_action_heading
+from tracker.parse.text import status_in_text
 from tracker.parse.tickets import parse_ticket_refs
 from tracker.parse.values import parse_due, parse_owners, parse_priority, parse_status, plain
 
@@ -77,6 +78,7 @@ ENTRY_POINTS: dict[str, Callable[[str], object]] = {
     "parse_priority": parse_priority,
     "parse_ticket_refs": parse_ticket_refs,
     "parse_list_item": lambda run: parse_list_item(run, run),
+    "status_in_text": status_in_text,
     "normalise_header": normalise_header,
     "headings": lambda run: (is_action_heading(run), is_non_action_heading(run)),
     "bold_fields": bold_fields,

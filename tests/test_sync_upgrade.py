@@ -137,3 +137,21 @@ def test_upgrade_keeps_every_status_event_and_adds_those_the_text_states(
         "dfds__PM2023-001-total-node-failure.md",
         "univaf__2021-06-03--database-full.md",
     }
+
+
+def test_the_schema_upgrade_keeps_ticket_links_and_status_history(tmp_path: Path) -> None:
+    """Opening the release's store migrates it (SQLite rebuilds `action_item` for a new
+    column); with foreign keys on, that rebuild cascade-deleted every link and event."""
+    database = tmp_path / "tracker.db"
+    shutil.copy(FIXTURE / "tracker.db", database)
+
+    def counts() -> list[int]:
+        with sqlite3.connect(database) as connection:
+            return [
+                connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("action_item", "ticket_link", "status_event")
+            ]
+
+    before = counts()
+    open_store(f"sqlite:///{database}").close()
+    assert counts() == before

@@ -161,13 +161,14 @@ def tidy(text: str) -> str:
         text = _join_breaks(text)
     if "://" in text or _OPEN in text:
         text = _CANDIDATE.sub(lambda match: _candidate(match, text), text)
-    if _DROPPED in text:
+    dropped = _DROPPED in text
+    if dropped:
         text = _LEFTOVER.sub(_DROPPED, text)
         text = _EMPTY_BRACKETS.sub("", text.replace(_DROPPED, ""))
     text = _SPACES.sub(" ", text).strip()
-    if " " in text:
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-    return text.rstrip(" ,;:，；：")
+    if dropped and " " in text:
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # "address ." once the link went
+    return text.rstrip(" ,;:，；：") if dropped else text
 
 
 def _join_breaks(text: str) -> str:

@@ -252,9 +252,22 @@ def newer_schema_error(url: URL, state: SchemaState) -> StoreError:
 
 
 def _run_upgrade(engine: Engine) -> None:
+    """Migrate in one transaction. On SQLite, foreign keys are off meanwhile: a batch
+    migration rebuilds a table (copy, drop, rename), and dropping `action_item` with them
+    on would cascade-delete every ticket link, owner and status event."""
     try:
-        with engine.begin() as connection:
-            command.upgrade(_alembic_config(connection), "head")
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # a PRAGMA outside any transaction: inside one it does nothing
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    command.upgrade(_alembic_config(connection), "head")
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
     except (OperationalError, DatabaseError) as error:
         raise connection_error(engine.url, error) from error
     except CommandError as error:
