@@ -43,13 +43,14 @@ class Upgrade:
         with sqlite3.connect(self.folder / "tracker.db") as connection:
             return list(connection.execute(query))
 
-    def sync(self) -> SyncResult:
+    def sync(self, *, dry_run: bool = False) -> SyncResult:
         env = {"TEST_JIRA_TOKEN": self.jira.token}
         config = load_config(self.folder / "tracker.toml", env=env)
         store = open_store(str(config.database_url))
         try:
             self.jira.clock.set(LATER)
-            return run_sync(config, store, [self.folder / "postmortems"], env=env, now=LATER)
+            docs = [self.folder / "postmortems"]
+            return run_sync(config, store, docs, env=env, now=LATER, dry_run=dry_run)
         finally:
             store.close()
 
@@ -71,8 +72,8 @@ _WRITTEN_LINK = re.compile(r" \(\[ENG-\d+\]\([^)]*\)\)")
 
 
 @pytest.fixture(params=["links written back", "links not written"])
-def upgrade(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Upgrade]:
-    """The fixture synced once more; in the second variant the rows do not name their
+def team(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Upgrade]:
+    """The fixture, not synced yet; in the second variant the rows do not name their
     tickets (a crash before write-back, or links kept out of the documents): only the
     store can say which ticket each cleaned row has."""
     folder = tmp_path / "team"
@@ -92,8 +93,14 @@ def upgrade(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Upgrade]
             "events": _by_place(created, EVENTS),
             "rows": sorted(created.table("SELECT path, line FROM action_item")),
         }
-        created.result = created.sync()
         yield created
+
+
+@pytest.fixture
+def upgrade(team: Upgrade) -> Upgrade:
+    """The fixture synced once more with the current parser."""
+    team.result = team.sync()
+    return team
 
 
 def test_the_fixture_has_items_whose_ids_the_cleaning_changes() -> None:
@@ -111,6 +118,11 @@ def test_upgrade_creates_no_ticket(upgrade: Upgrade) -> None:
     kinds = {plan.kind for plan in upgrade.result.plans}
     assert "create" not in kinds
     assert len(upgrade.jira.issues()) == upgrade.issues_before
+
+
+def test_a_dry_run_of_the_upgrade_plans_no_ticket_and_no_deleted_row(team: Upgrade) -> None:
+    kinds = {plan.kind for plan in team.sync(dry_run=True).plans}
+    assert {"create", "row-deleted", "ticket-gone"}.isdisjoint(kinds)
 
 
 def test_upgrade_reports_no_removed_or_new_rows(upgrade: Upgrade) -> None:
