@@ -219,15 +219,19 @@ def is_placeholder(text: str) -> bool:
 
 # A checklist about writing the report: "Sections above are filled out", "Incident has
 # been dealt with or is over", "All actionable items above have linked GitHub Issues".
+# "Above" counts only after what it points back to ("Sections above are …"), never as a
+# preposition ("Add an alert on X above the agreed threshold" is a real follow-up).
 _ABOUT_REPORT = re.compile(
-    r"(?i)\babove\b|\bfilled (?:out|in)\b|\bafter-action report\b|\bpost-?mortem\b"
+    r"(?i)\babove(?:\s++(?:are|is|have|has|were|was)\b|\s*+[.:]?\s*+$)"
+    r"|\bfilled (?:out|in)\b|\bafter-action report\b|\bpost-?mortem\b"
     r"|\bthis (?:document|report|doc)\b|^incident (?:has|is|title)\b"
 )
 
 
 def is_report_checklist(texts: list[str]) -> bool:
-    """Two or more items, at least half about the report itself: the template's checklist."""
+    """At least two items, and half the list, about the report itself: the template's
+    checklist. One item that mentions a postmortem does not drop the list around it."""
     if len(texts) < 2:
         return False
     about = sum(1 for text in texts if _ABOUT_REPORT.search(text))
-    return about * 2 >= len(texts)
+    return about >= 2 and about * 2 >= len(texts)
