@@ -40,6 +40,14 @@ _BOLD_LEAD = re.compile(r"^(\*\*|__)([^*_\n]{1,40}?)\s*+(?:[:：]\s*+)?\1\s*+([:
 _PLAIN_LEAD = re.compile(r"^([A-Za-z][A-Za-z -]{1,30}?)\s*+[:：]\s*+")
 
 
+_BOLD_FIRST = ("*", "_")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _has_colon(text: str) -> bool:
+    return ":" in text or "：" in text
+
+
 class Label(NamedTuple):
     status: Status | None  # what the label says of its items ("taken" → done)
     end: int  # where the text after the label starts (len(text): nothing follows)
@@ -52,6 +60,9 @@ def action_label(text: str, *, inline: bool) -> Label | None:
     a label alone on its line may also be any action heading's wording (`**Follow-ups**`,
     `**后续改进：**`).
     """
+    first = text[:1]
+    if first not in _BOLD_FIRST and not (first in _ASCII_LETTERS and _has_colon(text)):
+        return None  # cheap test first: most paragraphs are prose
     match = _BOLD_LEAD.match(text)
     if match is not None:
         words, colon = match[2], bool(match[3]) or ":" in match[0] or "：" in match[0]
@@ -86,6 +97,7 @@ _OPENING = re.compile(
     r"^(?:\*\*(?i:(?P<bold>todo|to-do|done|doing|wip))\*\*|\[(?i:(?P<box>todo|to-do|done|doing|wip))\]"
     r"|(?P<bare>TODO|DONE|DOING|WIP)(?=\s*+[:：]))(?:\s*+[:：-])?\s++(?=\S)"
 )
+_OPENING_FIRST = frozenset("*[TDW")  # the characters `_OPENING` can start with
 _PLAIN_OPENING = re.compile(r"^\[?(?i:todo|to-do|done|doing|wip)\]?(?:\s*+[:：-])?\s++")
 
 
@@ -96,6 +108,8 @@ class Opening(NamedTuple):
 
 def status_opening(raw: str) -> Opening | None:
     """`**DONE**: Add X` → (done, index of `Add`); None when no status word opens it."""
+    if raw[:1] not in _OPENING_FIRST:
+        return None  # cheap test first: most paragraphs and bullets open otherwise
     match = _OPENING.match(raw)
     if match is None:
         return None
@@ -124,7 +138,10 @@ _LEAD_IN = re.compile(
 
 def is_lead_in(text: str) -> bool:
     """A paragraph whose last sentence promises the list that follows (`…the following:`)."""
-    return _LEAD_IN.search(text[-300:]) is not None
+    tail = text[-300:]
+    if tail.rstrip()[-1:] not in (":", "："):
+        return False  # cheap test first: a lead-in ends with a colon
+    return _LEAD_IN.search(tail) is not None
 
 
 _SENTENCE_END = ".!?。！？"

@@ -48,6 +48,9 @@ from tracker.parse.values import parse_status, plain
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
+# No character any enabled inline rule starts at (escape, code, emphasis, strikethrough,
+# link, image, autolink, HTML, entity): the inline pass would give one text token.
+_INLINE_PLAIN = re.compile(r"[^\\`*_~\[\]!<&]*+\Z")
 
 
 @cache
@@ -154,8 +157,15 @@ class _Walker:
     # ---------------------------------------------------------------- driver
 
     def text_of(self, token: Token) -> str:
-        """An inline token's text with Markdown undone, tokenizing its inline content first."""
-        if not token.children and token.content:
+        """An inline token's text with Markdown undone, tokenizing its inline content first.
+
+        Text without any character an inline rule starts at (most table cells and
+        headings) would come back as one text token: its words are the answer as is.
+        """
+        content = token.content
+        if not token.children and _INLINE_PLAIN.match(content) is not None:
+            return " ".join(content.split())
+        if not token.children and content:
             self.clock.check(token.map[0] + 1 if token.map else 1)
             token.children = []
             self.md.inline.parse(token.content, self.md, self.env, token.children)
@@ -276,9 +286,8 @@ class _Walker:
         if opening is not None:
             self._paragraph_item(inline, opening.status, STATUS_WORD, opening=True)
             return
-        label = blocks.action_label(
-            content, inline="\n" in content or not _BOLD_ONLY.match(content)
-        )
+        bold = _BOLD_ONLY.match(content) if content.startswith("**") else None
+        label = blocks.action_label(content, inline="\n" in content or not bold)
         if label is not None and label.end < len(content):  # `**Action taken:** Fixed X`
             status = label.status or (section.label_status if active and section else None)
             self._paragraph_item(inline, status, BOLD_LABEL, label=True)
@@ -286,7 +295,6 @@ class _Walker:
         if label is not None:  # `**Actions planned:**` alone: the next list or paragraph
             self._open_label(label.status, content)
             return
-        bold = _BOLD_ONLY.match(content)
         if section is not None and bold:
             section.label_status = parse_status(bold[1], self.status_words)
             return
