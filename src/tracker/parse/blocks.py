@@ -23,6 +23,7 @@ import re
 from typing import NamedTuple
 
 from tracker.model import Status
+from tracker.parse.lines import has_cjk
 from tracker.parse.sections import is_action_heading
 
 # The words of an action label, after `**`/`__` and the colon are taken off.
@@ -158,8 +159,18 @@ _SUBJECT_VERB = re.compile(
 )
 
 
+# Chinese narrative openings: "本次事故…", "由于…", "目前…" report, they do not plan.
+_CJK_NARRATIVE = re.compile(r"^(?:本次|此次|这次|这|该|由于|因为|目前|当时)")
+
+
 def reads_as_action(text: str) -> bool:
-    """A sentence a reader lists as a follow-up: imperative or a question, not narrative."""
+    """A sentence a reader lists as a follow-up: imperative or a question, not narrative.
+
+    Chinese has no word spaces to read a subject from: a sentence that opens with a
+    Chinese character is an action unless it opens like a report ("本次…", "由于…").
+    """
+    if has_cjk(text[:1]):
+        return _CJK_NARRATIVE.match(text) is None
     words = text.split(None, 2)
     if len(words) < 2 or words[0].strip(",.:").casefold() in _NARRATIVE_START:
         return False
@@ -226,11 +237,23 @@ def introduces_list(text: str) -> bool:
     return first in _INTRO_WORDS
 
 
-_PLACEHOLDER = re.compile(r"^\{\{\s*+[\w-]++(?:\s++[\w-]++)?\s*+\}\}(?:\s*+\[[^\]\n]*\])*\s*$")
+# `{{ summary }} [link to github issue]`, or a whole `<Include any agreed … here.>` slot.
+_PLACEHOLDER = re.compile(
+    r"^(?:\{\{\s*+[\w-]++(?:\s++[\w-]++)?\s*+\}\}(?:\s*+\[[^\]\n]*\])*|<[^<>\n]{3,}>)\s*$"
+)
+# "其他（待定）", "Others (TBD)", "etc.": a slot left for later, naming no action.
+_NO_ACTION = re.compile(
+    r"(?i)^(?:其他|其它|others?|more|etc\.?|…|\.\.\.)\s*+"
+    r"(?:[(（]\s*+(?:待定|待补充|tbd|tba|to be decided)\s*+[)）]|待定|待补充|tbd|tba)?[.。:：]?$"
+)
 
 
 def is_placeholder(text: str) -> bool:
-    """A template's slot such as `{{ summary }} [link to github issue]`: not an action yet."""
+    """A template's slot such as `{{ summary }} [link to github issue]`, or a bullet that
+    only keeps a place ("其他（待定）", "Others (TBD)"): not an action yet."""
+    body = text.strip()
+    if body and _NO_ACTION.match(body) is not None:
+        return True
     return _PLACEHOLDER.match(text) is not None
 
 

@@ -50,7 +50,8 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
 # No character any enabled inline rule starts at (escape, code, emphasis, strikethrough,
 # link, image, autolink, HTML, entity): the inline pass would give one text token.
-_INLINE_PLAIN = re.compile(r"[^\\`*_~\[\]!<&]*+\Z")
+# One line only: a line break may be a hard break or a CJK join (see `inline_text`).
+_INLINE_PLAIN = re.compile(r"[^\\`*_~\[\]!<&\n]*+\Z")
 
 
 @cache
@@ -82,20 +83,39 @@ def _block_markdown() -> MarkdownIt:
     )
 
 
+# Where a hard-wrapped line break is no space (CSS Text 3 segment-break rule): between
+# two East Asian wide characters (Han, kana, fullwidth forms; not Hangul, whose words
+# are spaced), and after fullwidth punctuation (`、`, `，`, `。`), which never takes one.
+_WIDE = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_WIDE_PUNCT = "\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_CJK_BREAK = re.compile(f"(?:(?<=[{_WIDE}])\n(?=[{_WIDE}])|(?<=[{_WIDE_PUNCT}])\n)")
+
+
 def inline_text(token: Token) -> str:
-    """An inline token's text with Markdown undone (escapes, emphasis, link targets)."""
+    """An inline token's text with Markdown undone (escapes, emphasis, link targets).
+
+    A soft line break reads as a space, except inside Chinese or Japanese text
+    (`_CJK_BREAK`): "…工具、\n解决…" is one phrase, "…工具、解决…".
+    """
     parts: list[str] = []
+    breaks = False
     for child in token.children or ():
         kind = child.type
         if kind in ("text", "code_inline", "text_special"):
             parts.append(child.content)
-        elif kind in ("softbreak", "hardbreak"):
+        elif kind == "softbreak":
+            parts.append("\n")
+            breaks = True
+        elif kind == "hardbreak":
             parts.append(" ")
         elif kind == "image":
             parts.append(child.content)
         elif kind == "html_inline" and child.content[:3].lower() == "<br":
             parts.append(" ")
-    return " ".join("".join(parts).split())
+    text = "".join(parts)
+    if breaks:
+        text = _CJK_BREAK.sub("", text)
+    return " ".join(text.split())
 
 
 @dataclass(slots=True)
@@ -114,6 +134,8 @@ class _Section:
     pending: bool = False  # after a label alone on its line: the next paragraph is an item
     sub: bool = False  # under one of its sub-headings
     sub_blocks: bool = False  # the current sub-heading already has a list or table
+    body: int = 0  # paragraphs read in the section's own text, before any sub-heading
+    body_blocks: bool = False  # the section's own text has a list or table
     tentative: list[_Draft] = field(default_factory=list)  # sub-heading paragraphs so far
     opened_at: int = 0  # the block number of the label that opened its scope
 
@@ -345,28 +367,42 @@ class _Walker:
             return True
         if section.origin == "label":
             return False
+        if section.sub:
+            alone = not section.sub_blocks
+        else:  # the section's own text: its one paragraph, if nothing else is there
+            section.body += 1
+            if section.body > 1:
+                self._drop_tentative(section)
+            alone = section.body == 1 and not section.body_blocks
+        lines = blocks.line_items(content)
+        if lines is not None:  # a list written without markers
+            for number in range(len(lines)):
+                self._paragraph_item(
+                    inline, status, SECTION_PARAGRAPH, section=section, line=number
+                )
+            return True
         if (
-            section.sub
-            and not section.sub_blocks
+            alone
             and not content.rstrip().endswith((":", "："))
             and blocks.reads_as_action(content)
+            and not blocks.is_placeholder(content)
         ):
             draft = self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section)
             section.tentative.append(draft)
             return True
-        lines = blocks.line_items(content)
-        if lines is None:
-            return False
-        for number in range(len(lines)):
-            self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section, line=number)
-        return True
+        return False
 
     def _sub_block(self, section: _Section) -> None:
         """A list or table under a sub-heading: its paragraphs were prose around it."""
+        self._drop_tentative(section)
+        section.sub_blocks = section.sub
+        section.body_blocks = section.body_blocks or not section.sub
+
+    @staticmethod
+    def _drop_tentative(section: _Section) -> None:
         for draft in section.tentative:
             draft.dropped = True
         section.tentative = []
-        section.sub_blocks = section.sub
 
     def _paragraph_item(
         self,
