@@ -50,7 +50,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
 # No character any enabled inline rule starts at (escape, code, emphasis, strikethrough,
 # link, image, autolink, HTML, entity): the inline pass would give one text token.
-# One line only: a line break may be a hard break or a CJK join (see `inline_text`).
+# One line only: a line break may be a hard break.
 _INLINE_PLAIN = re.compile(r"[^\\`*_~\[\]!<&\n]*+\Z")
 
 
@@ -83,39 +83,20 @@ def _block_markdown() -> MarkdownIt:
     )
 
 
-# Where a hard-wrapped line break is no space (CSS Text 3 segment-break rule): between
-# two East Asian wide characters (Han, kana, fullwidth forms; not Hangul, whose words
-# are spaced), and after fullwidth punctuation (`、`, `，`, `。`), which never takes one.
-_WIDE = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_WIDE_PUNCT = "\u3000-\u303f\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-_CJK_BREAK = re.compile(f"(?:(?<=[{_WIDE}])\n(?=[{_WIDE}])|(?<=[{_WIDE_PUNCT}])\n)")
-
-
 def inline_text(token: Token) -> str:
-    """An inline token's text with Markdown undone (escapes, emphasis, link targets).
-
-    A soft line break reads as a space, except inside Chinese or Japanese text
-    (`_CJK_BREAK`): "…工具、\n解决…" is one phrase, "…工具、解决…".
-    """
+    """An inline token's text with Markdown undone (escapes, emphasis, link targets)."""
     parts: list[str] = []
-    breaks = False
     for child in token.children or ():
         kind = child.type
         if kind in ("text", "code_inline", "text_special"):
             parts.append(child.content)
-        elif kind == "softbreak":
-            parts.append("\n")
-            breaks = True
-        elif kind == "hardbreak":
+        elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif kind == "image":
             parts.append(child.content)
         elif kind == "html_inline" and child.content[:3].lower() == "<br":
             parts.append(" ")
-    text = "".join(parts)
-    if breaks:
-        text = _CJK_BREAK.sub("", text)
-    return " ".join(text.split())
+    return " ".join("".join(parts).split())
 
 
 @dataclass(slots=True)
@@ -185,7 +166,8 @@ class _Walker:
         headings) would come back as one text token: its words are the answer as is.
         """
         content = token.content
-        if not token.children and _INLINE_PLAIN.match(content) is not None:
+        if not token.children and content and _INLINE_PLAIN.match(content) is not None:
+            token.children = [Token("text", "", 0, content=content)]  # what the pass would give
             return " ".join(content.split())
         if not token.children and content:
             self.clock.check(token.map[0] + 1 if token.map else 1)
