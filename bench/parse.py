@@ -8,7 +8,8 @@ with a fixed seed, then in the same process times
       and inline, with the MarkdownIt configuration the parser uses), and
   (b) a full scan through `tracker.parse.iter_documents`,
 
-and prints documents/s, MB/s and the ratio (b)/(a). Peak memory is measured per corpus
+and prints documents/s, MB/s and the ratio (b)/(a), in wall time and in CPU time (on a
+shared, loaded machine wall time swings from run to run; CPU time much less). Peak memory is measured per corpus
 size in a fresh subprocess (ru_maxrss covers the whole life of a process, so each size
 needs its own), to show that scanning streams document by document.
 
@@ -353,20 +354,22 @@ def bare_markdown() -> Callable[[str], object]:
     return markdown().parse
 
 
-def time_bare(files: list[Path]) -> float:
+def time_bare(files: list[Path]) -> tuple[float, float]:
+    """Wall and CPU seconds."""
     parse = bare_markdown()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for path in files:
         parse(path.read_bytes().decode("utf-8"))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def time_scan(files: list[Path]) -> tuple[float, int]:
+def time_scan(files: list[Path]) -> tuple[float, float, int]:
+    """Wall and CPU seconds, and the items found."""
     from tracker.parse import iter_documents
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     items = sum(len(doc.items) for doc in iter_documents(files))
-    return time.perf_counter() - start, items
+    return time.perf_counter() - start, time.process_time() - cpu, items
 
 
 def current_rss_kb() -> int:
@@ -437,19 +440,26 @@ def main(argv: list[str] | None = None) -> int:
         repeat = 1 if args.quick else args.repeat
         bare_times: list[float] = []
         scan_times: list[float] = []
+        bare_cpu: list[float] = []
+        scan_cpu: list[float] = []
         items = 0
         for _ in range(repeat):  # alternate, so load from other processes hits both alike
             gc.collect()
-            bare_times.append(time_bare(files))
+            seconds, cpu = time_bare(files)
+            bare_times.append(seconds)
+            bare_cpu.append(cpu)
             gc.collect()
-            seconds, items = time_scan(files)
+            seconds, cpu, items = time_scan(files)
             scan_times.append(seconds)
+            scan_cpu.append(cpu)
         bare, scan = min(bare_times), min(scan_times)
         print(f"bare markdown-it-py tokenize : {_rate(len(files), nbytes, bare)}")
         print(f"tracker scan (iter_documents): {_rate(len(files), nbytes, scan)}")
         written = items_written(directory, len(files))
         print(f"action items found / written : {items:,} / {written:,}")
         print(f"ratio scan / bare            : {scan / bare:.2f}x   (aim <= 1.5x)")
+        # CPU time: on a shared, loaded machine wall time swings run to run; this does not
+        print(f"ratio scan / bare, CPU time  : {min(scan_cpu) / min(bare_cpu):.2f}x")
         if rss_sizes:
             print("peak RSS, scan only, fresh process per size:")
         for size in rss_sizes:

@@ -149,3 +149,22 @@ def test_a_template_slot_is_not_an_item() -> None:
     doc = parse("datahub__2022-01-20-package-dependency-upgrade-incident.md")
     assert not [item for item in doc.items if "{{ summary }}" in item.action]
     starting(doc, "{{ Start writing after action reports")  # a slot with real words is one
+
+
+def test_above_as_a_preposition_does_not_make_a_report_checklist() -> None:
+    # bench/parse.py's follow-up lists: one "above the agreed threshold" item dropped them all
+    text = (
+        "## Follow-ups\n\n"
+        "- [x] Add an alert on ledger above the agreed threshold — owner: @chen.wei, due: TBD\n"
+        "- [ ] Load-test ledger before every dependency upgrade — owner: @chen.wei\n"
+    )
+    doc = parse_text(text, "follow-ups.md")
+    assert [item.action[:20] for item in doc.items] == [
+        "Add an alert on ledg",
+        "Load-test ledger bef",
+    ]
+
+
+def test_one_item_about_the_postmortem_does_not_drop_its_list() -> None:
+    text = "## Action items\n\n- Share the postmortem with support\n- Add a retry budget\n"
+    assert len(parse_text(text, "actions.md").items) == 2

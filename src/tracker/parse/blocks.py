@@ -23,6 +23,7 @@ import re
 from typing import NamedTuple
 
 from tracker.model import Status
+from tracker.parse.lines import has_cjk
 from tracker.parse.sections import is_action_heading
 
 # The words of an action label, after `**`/`__` and the colon are taken off.
@@ -40,6 +41,14 @@ _BOLD_LEAD = re.compile(r"^(\*\*|__)([^*_\n]{1,40}?)\s*+(?:[:：]\s*+)?\1\s*+([:
 _PLAIN_LEAD = re.compile(r"^([A-Za-z][A-Za-z -]{1,30}?)\s*+[:：]\s*+")
 
 
+_BOLD_FIRST = ("*", "_")
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _has_colon(text: str) -> bool:
+    return ":" in text or "：" in text
+
+
 class Label(NamedTuple):
     status: Status | None  # what the label says of its items ("taken" → done)
     end: int  # where the text after the label starts (len(text): nothing follows)
@@ -52,6 +61,9 @@ def action_label(text: str, *, inline: bool) -> Label | None:
     a label alone on its line may also be any action heading's wording (`**Follow-ups**`,
     `**后续改进：**`).
     """
+    first = text[:1]
+    if first not in _BOLD_FIRST and not (first in _ASCII_LETTERS and _has_colon(text)):
+        return None  # cheap test first: most paragraphs are prose
     match = _BOLD_LEAD.match(text)
     if match is not None:
         words, colon = match[2], bool(match[3]) or ":" in match[0] or "：" in match[0]
@@ -86,6 +98,7 @@ _OPENING = re.compile(
     r"^(?:\*\*(?i:(?P<bold>todo|to-do|done|doing|wip))\*\*|\[(?i:(?P<box>todo|to-do|done|doing|wip))\]"
     r"|(?P<bare>TODO|DONE|DOING|WIP)(?=\s*+[:：]))(?:\s*+[:：-])?\s++(?=\S)"
 )
+_OPENING_FIRST = frozenset("*[TDW")  # the characters `_OPENING` can start with
 _PLAIN_OPENING = re.compile(r"^\[?(?i:todo|to-do|done|doing|wip)\]?(?:\s*+[:：-])?\s++")
 
 
@@ -96,6 +109,8 @@ class Opening(NamedTuple):
 
 def status_opening(raw: str) -> Opening | None:
     """`**DONE**: Add X` → (done, index of `Add`); None when no status word opens it."""
+    if raw[:1] not in _OPENING_FIRST:
+        return None  # cheap test first: most paragraphs and bullets open otherwise
     match = _OPENING.match(raw)
     if match is None:
         return None
@@ -124,7 +139,10 @@ _LEAD_IN = re.compile(
 
 def is_lead_in(text: str) -> bool:
     """A paragraph whose last sentence promises the list that follows (`…the following:`)."""
-    return _LEAD_IN.search(text[-300:]) is not None
+    tail = text[-300:]
+    if tail.rstrip()[-1:] not in (":", "："):
+        return False  # cheap test first: a lead-in ends with a colon
+    return _LEAD_IN.search(tail) is not None
 
 
 _SENTENCE_END = ".!?。！？"
@@ -141,8 +159,18 @@ _SUBJECT_VERB = re.compile(
 )
 
 
+# Chinese narrative openings: "本次事故…", "由于…", "目前…" report, they do not plan.
+_CJK_NARRATIVE = re.compile(r"^(?:本次|此次|这次|这|该|由于|因为|目前|当时)")
+
+
 def reads_as_action(text: str) -> bool:
-    """A sentence a reader lists as a follow-up: imperative or a question, not narrative."""
+    """A sentence a reader lists as a follow-up: imperative or a question, not narrative.
+
+    Chinese has no word spaces to read a subject from: a sentence that opens with a
+    Chinese character is an action unless it opens like a report ("本次…", "由于…").
+    """
+    if has_cjk(text[:1]):
+        return _CJK_NARRATIVE.match(text) is None
     words = text.split(None, 2)
     if len(words) < 2 or words[0].strip(",.:").casefold() in _NARRATIVE_START:
         return False
@@ -209,25 +237,41 @@ def introduces_list(text: str) -> bool:
     return first in _INTRO_WORDS
 
 
-_PLACEHOLDER = re.compile(r"^\{\{\s*+[\w-]++(?:\s++[\w-]++)?\s*+\}\}(?:\s*+\[[^\]\n]*\])*\s*$")
+# `{{ summary }} [link to github issue]`, or a whole `<Include any agreed … here.>` slot.
+_PLACEHOLDER = re.compile(
+    r"^(?:\{\{\s*+[\w-]++(?:\s++[\w-]++)?\s*+\}\}(?:\s*+\[[^\]\n]*\])*|<[^<>\n]{3,}>)\s*$"
+)
+# "其他（待定）", "Others (TBD)", "etc.": a slot left for later, naming no action.
+_NO_ACTION = re.compile(
+    r"(?i)^(?:其他|其它|others?|more|etc\.?|…|\.\.\.)\s*+"
+    r"(?:[(（]\s*+(?:待定|待补充|tbd|tba|to be decided)\s*+[)）]|待定|待补充|tbd|tba)?[.。:：]?$"
+)
 
 
 def is_placeholder(text: str) -> bool:
-    """A template's slot such as `{{ summary }} [link to github issue]`: not an action yet."""
+    """A template's slot such as `{{ summary }} [link to github issue]`, or a bullet that
+    only keeps a place ("其他（待定）", "Others (TBD)"): not an action yet."""
+    body = text.strip()
+    if body and _NO_ACTION.match(body) is not None:
+        return True
     return _PLACEHOLDER.match(text) is not None
 
 
 # A checklist about writing the report: "Sections above are filled out", "Incident has
 # been dealt with or is over", "All actionable items above have linked GitHub Issues".
+# "Above" counts only after what it points back to ("Sections above are …"), never as a
+# preposition ("Add an alert on X above the agreed threshold" is a real follow-up).
 _ABOUT_REPORT = re.compile(
-    r"(?i)\babove\b|\bfilled (?:out|in)\b|\bafter-action report\b|\bpost-?mortem\b"
+    r"(?i)\babove(?:\s++(?:are|is|have|has|were|was)\b|\s*+[.:]?\s*+$)"
+    r"|\bfilled (?:out|in)\b|\bafter-action report\b|\bpost-?mortem\b"
     r"|\bthis (?:document|report|doc)\b|^incident (?:has|is|title)\b"
 )
 
 
 def is_report_checklist(texts: list[str]) -> bool:
-    """Two or more items, at least half about the report itself: the template's checklist."""
+    """At least two items, and half the list, about the report itself: the template's
+    checklist. One item that mentions a postmortem does not drop the list around it."""
     if len(texts) < 2:
         return False
     about = sum(1 for text in texts if _ABOUT_REPORT.search(text))
-    return about * 2 >= len(texts)
+    return about >= 2 and about * 2 >= len(texts)

@@ -52,6 +52,10 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BOLD_ONLY = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
 # `[label][ref]` / `[label][]`: a reference-style link (its definition is in `env`).
 _REFERENCE_LINK = re.compile(r"\[([^\[\]\n]*+)\]\[([^\[\]\n]*+)\]")
+# No character any enabled inline rule starts at (escape, code, emphasis, strikethrough,
+# link, image, autolink, HTML, entity): the inline pass would give one text token.
+# One line only: a line break may be a hard break.
+_INLINE_PLAIN = re.compile(r"[^\\`*_~\[\]!<&\n]*+\Z")
 
 
 @cache
@@ -115,6 +119,8 @@ class _Section:
     pending: bool = False  # after a label alone on its line: the next paragraph is an item
     sub: bool = False  # under one of its sub-headings
     sub_blocks: bool = False  # the current sub-heading already has a list or table
+    body: int = 0  # paragraphs read in the section's own text, before any sub-heading
+    body_blocks: bool = False  # the section's own text has a list or table
     tentative: list[_Draft] = field(default_factory=list)  # sub-heading paragraphs so far
     opened_at: int = 0  # the block number of the label that opened its scope
 
@@ -159,8 +165,16 @@ class _Walker:
     # ---------------------------------------------------------------- driver
 
     def text_of(self, token: Token) -> str:
-        """An inline token's text with Markdown undone, tokenizing its inline content first."""
-        if not token.children and token.content:
+        """An inline token's text with Markdown undone, tokenizing its inline content first.
+
+        Text without any character an inline rule starts at (most table cells and
+        headings) would come back as one text token: its words are the answer as is.
+        """
+        content = token.content
+        if not token.children and content and _INLINE_PLAIN.match(content) is not None:
+            token.children = [Token("text", "", 0, content=content)]  # what the pass would give
+            return " ".join(content.split())
+        if not token.children and content:
             self.clock.check(token.map[0] + 1 if token.map else 1)
             token.children = []
             self.md.inline.parse(token.content, self.md, self.env, token.children)
@@ -302,9 +316,8 @@ class _Walker:
         if opening is not None:
             self._paragraph_item(inline, opening.status, STATUS_WORD, opening=True)
             return
-        label = blocks.action_label(
-            content, inline="\n" in content or not _BOLD_ONLY.match(content)
-        )
+        bold = _BOLD_ONLY.match(content) if content.startswith("**") else None
+        label = blocks.action_label(content, inline="\n" in content or not bold)
         if label is not None and label.end < len(content):  # `**Action taken:** Fixed X`
             status = label.status or (section.label_status if active and section else None)
             self._paragraph_item(inline, status, BOLD_LABEL, label=True)
@@ -312,7 +325,6 @@ class _Walker:
         if label is not None:  # `**Actions planned:**` alone: the next list or paragraph
             self._open_label(label.status, content)
             return
-        bold = _BOLD_ONLY.match(content)
         if section is not None and bold:
             section.label_status = parse_status(bold[1], self.status_words)
             return
@@ -363,28 +375,42 @@ class _Walker:
             return True
         if section.origin == "label":
             return False
+        if section.sub:
+            alone = not section.sub_blocks
+        else:  # the section's own text: its one paragraph, if nothing else is there
+            section.body += 1
+            if section.body > 1:
+                self._drop_tentative(section)
+            alone = section.body == 1 and not section.body_blocks
+        lines = blocks.line_items(content)
+        if lines is not None:  # a list written without markers
+            for number in range(len(lines)):
+                self._paragraph_item(
+                    inline, status, SECTION_PARAGRAPH, section=section, line=number
+                )
+            return True
         if (
-            section.sub
-            and not section.sub_blocks
+            alone
             and not content.rstrip().endswith((":", "："))
             and blocks.reads_as_action(content)
+            and not blocks.is_placeholder(content)
         ):
             draft = self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section)
             section.tentative.append(draft)
             return True
-        lines = blocks.line_items(content)
-        if lines is None:
-            return False
-        for number in range(len(lines)):
-            self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section, line=number)
-        return True
+        return False
 
     def _sub_block(self, section: _Section) -> None:
         """A list or table under a sub-heading: its paragraphs were prose around it."""
+        self._drop_tentative(section)
+        section.sub_blocks = section.sub
+        section.body_blocks = section.body_blocks or not section.sub
+
+    @staticmethod
+    def _drop_tentative(section: _Section) -> None:
         for draft in section.tentative:
             draft.dropped = True
         section.tentative = []
-        section.sub_blocks = section.sub
 
     def _paragraph_item(
         self,

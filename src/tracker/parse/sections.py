@@ -14,8 +14,10 @@ from tracker.model import Status
 from tracker.parse.scan import drop_parenthesised
 from tracker.parse.values import plain
 
+# `7.`, `5.3`, `02 - ` (PFCC blog), `四、`, `iv.`, `a)`
 _NUMBERING = re.compile(
-    r"^(?:\d+(?:\.\d+)*[.)、]?|[一二三四五六七八九十]+[、.)]|[ivx]+\.|[a-z]\))\s*", re.IGNORECASE
+    r"^(?:\d+(?:\.\d+)*(?:[.)、]|\s*+-(?=\s))?|[一二三四五六七八九十]+[、.)]|[ivx]+\.|[a-z]\))\s*",
+    re.IGNORECASE,
 )
 _SYMBOLS = re.compile(r"[^\w\s()（）&'’/:,.-]")
 
@@ -41,9 +43,14 @@ _ACTION_EN = re.compile(
     )$""",
     re.VERBOSE,
 )
+# Chinese wording seen in real documents: incident postmortems (改进措施, 预防措施, 整改,
+# "新增的防护措施" / "已添加的防护措施" in DeepSeek Harness) and project retrospectives
+# (下一步计划, 未来计划, "02 - 未来规划" in PaddlePaddle and PFCC). A programme's name
+# such as 护航计划 or 启航计划 is not a plan heading: plan words need their qualifier.
 _ACTION_ZH = re.compile(
-    r"行动项|改进措施|后续行动|改进行动|改进项|整改|行动计划|待办|预防措施|跟进事项|后续计划|改进计划"
-    r"|后续改进|后续跟进|改进方案|优化措施|跟进项|下一步(?:计划|行动)"
+    r"行动项|改进措施|后续行动|改进行动|改进项|整改|行动计划|待办|预防措施|跟进事项|改进计划"
+    r"|后续改进|后续跟进|改进方案|优化措施|跟进项|防护措施"
+    r"|(?:后续|下一步|未来|下阶段|下一阶段)(?:计划|规划|行动|工作)"
 )
 _NOT_ACTION = re.compile(
     r"timeline|lessons?|what went|went well|went wrong|got lucky|impact|root cause|summary|"
@@ -58,7 +65,8 @@ _DURATION = re.compile(
     r"(?:min(?:ute)?s?\.?|分钟)\s*+[)）]",
     re.IGNORECASE,
 )
-_DONE_HINT = re.compile(r"\bcompleted?\b|\bdone\b|已完成")
+# "Safeguards added" (已添加的 / 新增的防护措施) are in place: done.
+_DONE_HINT = re.compile(r"\bcompleted?\b|\bdone\b|已(?:完成|添加|新增|落实|实施)|新增的")
 _OPEN_HINT = re.compile(r"\bplanned\b|\bpending\b|\bin[- ]progress\b|待实施|计划中")
 
 
