@@ -132,6 +132,15 @@ def test_a_wrapped_chinese_line_joins_without_a_space() -> None:
     assert item.action == "记录阶段复盘结论并沉淀改进动作"
 
 
+def test_a_line_wrapped_after_full_width_punctuation_joins_without_a_space() -> None:
+    # paddle-community__code_style_flake8_milestone_summary.md:53-57: the plan's lines
+    # break after 、 before a Latin word.
+    item = only_item(
+        "## 下一步计划\n\n- 引入 [ruff](https://x.invalid/ruff)、\n[xdoctest](https://x.invalid/x) 等工具\n"
+    )
+    assert item.action == "引入 ruff、xdoctest 等工具"
+
+
 def test_a_title_prefix_in_brackets_is_kept() -> None:
     # wshobson-agents__postmortem-writing-SKILL.md's placeholder, as an item's text
     item = only_item("## Action items\n\n- [Incident] 5 Whys Analysis\n")

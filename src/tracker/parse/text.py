@@ -48,6 +48,9 @@ _TAGS_ONLY = re.compile(
     r"(?:[\s.!?]*[(（]\s*(?:" + _TAG + r")(?:\s*[,;，、]\s*(?:" + _TAG + r"))*\s*[)）])*[\s.!?]*"
 )
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_WIDE_PUNCTUATION = re.compile(
+    r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]"
+)
 # Labels that only say "this is a link": the link is the ticket, not part of the action.
 _LINK_WORDS = frozenset(
     {
@@ -172,12 +175,22 @@ def tidy(text: str) -> str:
 
 
 def _join_breaks(text: str) -> str:
+    """Join soft line breaks: with a space, except between two CJK characters or next to
+    full-width punctuation (、，。（）…), which carries its own spacing."""
     pieces = text.split(_BREAK)
     out = [pieces[0]]
     for piece in pieces[1:]:
         before = out[-1].rstrip()
         after = piece.lstrip()
-        cjk = before and after and _CJK.match(before[-1]) and _CJK.match(after[0])
+        cjk = (
+            before
+            and after
+            and (
+                (_CJK.match(before[-1]) and _CJK.match(after[0]))
+                or _WIDE_PUNCTUATION.match(before[-1])
+                or _WIDE_PUNCTUATION.match(after[0])
+            )
+        )
         out[-1] = before
         out.append(after if cjk else " " + after)
     return "".join(out)
