@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -65,7 +65,7 @@ def test_edited_action_updates_its_ticket_instead_of_filing_a_new_one(
     demo_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
     result, _ = demo_run
-    second_sync = result.stdout.split("3. Sync again")[1]
+    second_sync = _section(result.stdout, 3)
     assert "0 tickets created" in second_sync
     assert "1 tickets updated" in second_sync
 
@@ -92,6 +92,12 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not empty" in result.stderr
     assert (tmp_path / "keep.md").read_text() == "mine"
+
+
+def _section(output: str, number: int) -> str:
+    """The demo's step `number`: from its heading to the next step's (or the end)."""
+    after = re.split(rf"─ {number}\. ", output, maxsplit=1)[1]
+    return re.split(rf"─ {number + 1}\. ", after, maxsplit=1)[0]
 
 
 def _teams_table(output: str) -> list[str]:
@@ -121,10 +127,10 @@ def test_report_in_the_demo_folder_afterwards_shows_what_the_demo_printed(
     result, folder = demo_run
     report = _in_demo_folder(folder, "report")
     assert report.returncode == 0, report.stderr
-    assert _teams_table(report.stdout) == _teams_table(result.stdout.split("5. The report")[1])
+    assert _teams_table(report.stdout) == _teams_table(_section(result.stdout, 7))
 
 
-def test_status_in_the_demo_folder_shows_the_two_syncs_a_week_apart_ending_today(
+def test_status_in_the_demo_folder_shows_the_syncs_a_week_apart_ending_today(
     demo_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
     result, folder = demo_run
@@ -134,8 +140,61 @@ def test_status_in_the_demo_folder_shows_the_two_syncs_a_week_apart_ending_today
         datetime.fromisoformat(match)
         for match in re.findall(r"│ sync +│ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", status.stdout)
     ]
-    assert len(started) == 2
-    last, first = started  # newest first
+    assert len(started) == 3  # the first sync, a week later the second, then the proposal
+    last, _, first = started  # newest first
     assert timedelta(days=7) <= last - first < timedelta(days=7, minutes=5)
     as_of = re.search(r"Teams as of (\d{4}-\d\d-\d\d)", result.stdout)
     assert as_of is not None and last.date().isoformat() == as_of.group(1)
+
+
+def test_undated_p1_item_gets_a_derived_slo_due_date_in_the_report(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, folder = demo_run
+    report = _section(result.stdout, 7)
+    as_of = re.search(r"Teams as of (\d{4}-\d\d-\d\d)", report)
+    assert as_of is not None
+    # the postmortem is dated 37 days ago; [policy] gives a P1 28 days from that date
+    derived = date.fromisoformat(as_of.group(1)) - timedelta(days=9)
+    row = next(line for line in report.splitlines() if "trust-store update" in line)
+    assert f"{derived.isoformat()} (SLO)" in row
+    checkout = (folder / "postmortems" / "2026-payments-checkout-certificate.md").read_text(
+        encoding="utf-8"
+    )
+    assert "| TBD | | [ENG-3](" in checkout  # derived, never written into the document
+
+
+def test_reminders_escalate_the_overdue_unowned_item_to_the_team_lead(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, folder = demo_run
+    reminders = _section(result.stdout, 5)
+    assert re.search(
+        r"│ lead-overdue +│ ENG-3 +│ escalated to bob \(9 days overdue\), on", reminders
+    )
+    assert re.search(r"│ overdue +│ ENG-2 +│ commented", reminders)  # bob, as the owner
+    [digest] = (folder / ".tracker" / "digests" / "people").glob("*-bob.md")
+    lead_part = digest.read_text(encoding="utf-8").split("Escalated to you as team lead")[1]
+    assert "Add the partner's trust-store update to the rotation runbook" in lead_part
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_last_step_proposes_the_status_change_as_a_pull_request_and_leaves_the_folder(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, folder = demo_run
+    proposal = _section(result.stdout, 6)
+    assert re.search(
+        r"pull request #1 opened: http://127\.0\.0\.1:\d+/acme/postmortems/pull/1", proposal
+    )
+    assert "status: `In Progress` → `Done` — ENG-2 is done" in proposal  # the body's cell list
+    name = "postmortems/2026-payments-checkout-certificate.md"
+    proposed = _git(folder / "origin.git", "show", f"tracker/write-back:{name}")
+    assert re.search(r"canary gateway .*\[ENG-2\]\(.*\| Done +\|", proposed)
+    assert "| In Progress |" in (folder / name).read_text(encoding="utf-8")
+    assert _git(folder, "status", "--porcelain") == ""

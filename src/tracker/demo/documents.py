@@ -1,7 +1,8 @@
 """The demo's postmortems, written for tracker (English and Chinese).
 
 Due dates are relative to the day the demo runs, so "overdue" and "due soon" always
-mean something in the report; `render_documents` fills them in.
+mean something in the report; `render_documents` fills them in. The checkout outage's
+P1 runbook item has none on purpose: the demo's `[policy]` gives it a derived (SLO) one.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ trusted it. 18% of checkout attempts failed until the old certificate was restor
 |----------|--------|-------|----------|--------|
 | P0 | Alert when the partner rejects our client certificate | @alice | {overdue} | |
 | P1 | Stage certificate rotations behind a canary gateway | Bob Brown | {soon} | |
-| P1 | Add the partner's trust-store update to the rotation runbook | TBD | {later} | |
+| P1 | Add the partner's trust-store update to the rotation runbook | TBD | | |
 | P2 | Dashboard for gateway TLS handshake failures by partner | chen@example.com | {later} | |
 """
 

@@ -1,8 +1,10 @@
-"""The demo's story: file tickets, let a week of work happen, sync again, show the result.
+"""The demo's story: file tickets, let a week of work happen, sync again, remind and
+escalate, propose a document change as a pull request, show the result.
 
 Everything real but the people: the Jira and GitHub sandboxes run on loopback, the
 real `jira` and PyGithub clients talk to them, the store is a SQLite file and the
-documents are files in the demo folder. Nothing is left running afterwards.
+documents are files in the demo folder, a git repository whose bare `origin` the
+GitHub sandbox serves as `acme/postmortems`. Nothing is left running afterwards.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.syntax import Syntax
 
+from tracker.cli.remind import run_reminders
 from tracker.config import Config, load_config
 from tracker.demo.documents import render_documents
+from tracker.demo.repository import commit_and_push, have_git, init_repository
 from tracker.errors import TrackerError
 from tracker.report import build_report
 from tracker.report.options import options_from_config
@@ -38,7 +42,10 @@ from tracker.sync.render import render_summary
 JIRA_TOKEN_VAR = "TRACKER_DEMO_JIRA_TOKEN"
 GITHUB_TOKEN_VAR = "TRACKER_DEMO_GITHUB_TOKEN"
 WEEK = timedelta(days=7)
+HOUR = timedelta(hours=1)
 DEMO_REPO = "acme/app"
+POSTMORTEMS_REPO = "acme/postmortems"  # where the write-back pull request is opened
+PULL_BODY_LINES = 5  # the pull request's cell list, shown up to this many lines
 
 CONFIG_TEMPLATE = """\
 # Written by `tracker demo`: the sandboxes' addresses change every run.
@@ -51,6 +58,7 @@ paths = ["postmortems"]
 [[teams]]
 name = "payments"
 members = ["alice", "bob"]
+lead = "bob"
 target = {{ system = "jira", project = "ENG", issue_type = "Task" }}
 
 [[teams]]
@@ -99,6 +107,14 @@ token = "${{{github_var}}}"
 
 [sync]
 ticket_link_style = "markdown"
+pull_request_target = "github:{postmortems}"   # used by `tracker sync --pull-request`
+
+[policy]   # items nobody dated get a derived due date: the postmortem's date + the SLO
+slo_days_by_priority = {{ P0 = 28, P1 = 28, P2 = 56 }}
+
+[reminders.escalation]
+lead_after_days = 7        # overdue a week: the team lead hears of it too
+comment_on_ticket = true   # and the ticket says so
 """
 
 
@@ -109,6 +125,7 @@ class DemoWorld:
     folder: Path
     jira: JiraSandbox
     github: GitHubSandbox
+    origin: Path | None  # the bare git repository; None when git is not installed
 
     @property
     def documents(self) -> Path:
@@ -140,16 +157,19 @@ def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
     from `start`) and config into `folder`."""
     with (
         JiraSandbox(token=secrets.token_urlsafe(16)) as jira,
-        GitHubSandbox(token=secrets.token_urlsafe(16), repos=(DEMO_REPO,)) as github,
+        GitHubSandbox(
+            token=secrets.token_urlsafe(16), repos=(DEMO_REPO, POSTMORTEMS_REPO)
+        ) as github,
     ):
         for sandbox in (jira, github):
             sandbox.clock.set(start)
-        world = DemoWorld(folder, jira, github)
+        world = DemoWorld(folder, jira, github, origin=None)
         world.documents.mkdir(parents=True, exist_ok=True)
         for name, text in render_documents(start.date()).items():
             (world.documents / name).write_text(text, encoding="utf-8")
         config = CONFIG_TEMPLATE.format(
             repo=DEMO_REPO,
+            postmortems=POSTMORTEMS_REPO,
             jira_url=jira.base_url,
             github_url=github.base_url,
             jira_var=JIRA_TOKEN_VAR,
@@ -159,6 +179,9 @@ def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
             chen=jira.user_account("chen"),
         )
         (folder / "tracker.toml").write_text(config, encoding="utf-8")
+        if have_git():
+            world.origin = init_repository(folder, world.documents)
+            github.pulls.set_git_remote(POSTMORTEMS_REPO, world.origin)
         yield world
 
 
@@ -166,14 +189,23 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.md"))}
 
 
-def sync_once(world: DemoWorld, store: Store, *, now: datetime) -> SyncResult:
-    return run_sync(world.config(), store, [world.documents], env=world.env, now=now)
+def sync_once(
+    world: DemoWorld, store: Store, *, now: datetime, pull_request: bool = False
+) -> SyncResult:
+    return run_sync(
+        world.config(), store, [world.documents], env=world.env, now=now, pull_request=pull_request
+    )
+
+
+def advance(world: DemoWorld, by: timedelta) -> None:
+    for sandbox in (world.jira, world.github):
+        sandbox.clock.advance(by.total_seconds())
 
 
 def play_a_week(world: DemoWorld) -> list[str]:
-    """People work for a week: tickets move, one is closed as not planned, a doc is edited."""
-    for sandbox in (world.jira, world.github):
-        sandbox.clock.advance(WEEK.total_seconds())
+    """People work for a week (less the last hour): tickets move, one is closed as not
+    planned, a doc is edited."""
+    advance(world, WEEK - HOUR)
     jira = {issue["summary"]: issue["key"] for issue in world.jira.issues()}
     github = {issue["title"]: issue["number"] for issue in world.github.issues(DEMO_REPO)}
     story: list[str] = []
@@ -201,6 +233,50 @@ def play_a_week(world: DemoWorld) -> list[str]:
     edited.write_text(text.replace(old, new), encoding="utf-8")
     story.append(f"{edited.name}: action reworded to “{new}”")
     return story
+
+
+def remind(world: DemoWorld, console: Console, *, as_of: datetime) -> None:
+    """`tracker remind`: comments on overdue items' tickets, the lead told of the rest."""
+    config = world.config()
+    run_reminders(
+        config,
+        as_of=as_of.astimezone(config.tz).date(),
+        console=console,
+        env={**os.environ, **world.env},
+    )
+
+
+def propose_as_pull_request(
+    world: DemoWorld, store: Store, console: Console, *, now: datetime
+) -> None:
+    """main has the links and statuses; the next change (bob finishes ENG-2) is proposed as a
+    pull request by `tracker sync --pull-request`, the documents left as they are."""
+    if world.origin is None:
+        console.print("  git is not installed: no repository, no pull request")
+        return
+    commit = commit_and_push(world.folder, world.documents, "Ticket links and statuses")
+    console.print(f"  • main: the links and statuses committed and pushed to origin ({commit})")
+    advance(world, HOUR)
+    summary = "Stage certificate rotations behind a canary gateway"
+    key = next(i["key"] for i in world.jira.issues() if i["summary"] == summary)
+    world.jira.set_status(key, "Done", by="bob")
+    console.print(f"  • Jira {key} → Done (bob, after the reminder): {summary}")
+    _print_result(console, sync_once(world, store, now=now, pull_request=True))
+    for pull in world.github.pulls.pull_requests(POSTMORTEMS_REPO, state="open"):
+        console.print(
+            f"  {POSTMORTEMS_REPO}#{pull['number']} “{pull['title']}” "
+            f"({pull['head']} → {pull['base']}), its body lists the cells:",
+            markup=False,
+        )
+        cells = [line for line in str(pull["body"]).splitlines() if line.startswith("- ")]
+        for line in cells[:PULL_BODY_LINES]:
+            console.print(f"    {line}", markup=False)
+        if len(cells) > PULL_BODY_LINES:
+            console.print(f"    … {len(cells) - PULL_BODY_LINES} more")
+    console.print(
+        "  the folder is left as it was: its documents, and so the report, say Done once the "
+        "pull request is merged"
+    )
 
 
 def show_diff(console: Console, before: dict[str, str], after: dict[str, str]) -> None:
@@ -245,12 +321,18 @@ def run_demo(folder: Path | None, console: Console, *, now: datetime | None = No
                 console.print(f"  • {line}")
 
             console.print(Rule("3. Sync again: statuses and edits flow both ways"))
-            _print_result(console, sync_once(world, store, now=end))
+            _print_result(console, sync_once(world, store, now=end - HOUR))
 
             console.print(Rule("4. What changed in the documents"))
             show_diff(console, before, snapshot(world.documents))
 
-            console.print(Rule("5. The report, a week later"))
+            console.print(Rule("5. Reminders: owners nudged, overdue and unowned escalated"))
+            remind(world, console, as_of=end)
+
+            console.print(Rule("6. main is protected: the next change as a pull request"))
+            propose_as_pull_request(world, store, console, now=end)
+
+            console.print(Rule("7. The report, a week later"))
             as_of = end.astimezone(config.tz).date()
             report = build_report(store.engine, options_from_config(config, as_of=as_of))
             console.print(report_renderable(report))
