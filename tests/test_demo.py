@@ -167,15 +167,13 @@ def test_undated_p1_item_gets_a_derived_slo_due_date_in_the_report(
 def test_reminders_escalate_the_overdue_unowned_item_to_the_team_lead(
     demo_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
-    result, folder = demo_run
+    result, _ = demo_run
     reminders = _section(result.stdout, 5)
     assert re.search(
-        r"│ lead-overdue +│ ENG-3 +│ escalated to bob \(9 days overdue\), on", reminders
+        r"│ lead-overdue +│ ENG-3 +│ would escalate to bob \(9 days overdue\), on the ticket",
+        reminders,
     )
-    assert re.search(r"│ overdue +│ ENG-2 +│ commented", reminders)  # bob, as the owner
-    [digest] = (folder / ".tracker" / "digests" / "people").glob("*-bob.md")
-    lead_part = digest.read_text(encoding="utf-8").split("Escalated to you as team lead")[1]
-    assert "Add the partner's trust-store update to the rotation runbook" in lead_part
+    assert re.search(r"│ overdue +│ ENG-2 +│ would comment", reminders)  # bob, as the owner
 
 
 def _git(folder: Path, *args: str) -> str:

@@ -236,11 +236,14 @@ def play_a_week(world: DemoWorld) -> list[str]:
 
 
 def remind(world: DemoWorld, console: Console, *, as_of: datetime) -> None:
-    """`tracker remind`: comments on overdue items' tickets, the lead told of the rest."""
+    """`tracker remind --dry-run`: who would be nudged, owners and the team lead. A dry
+    run because real comments on GitHub are paced (secondary rate limits): seconds of
+    waiting for nothing the dry run does not show."""
     config = world.config()
     run_reminders(
         config,
         as_of=as_of.astimezone(config.tz).date(),
+        dry_run=True,
         console=console,
         env={**os.environ, **world.env},
     )
@@ -260,7 +263,7 @@ def propose_as_pull_request(
     summary = "Stage certificate rotations behind a canary gateway"
     key = next(i["key"] for i in world.jira.issues() if i["summary"] == summary)
     world.jira.set_status(key, "Done", by="bob")
-    console.print(f"  • Jira {key} → Done (bob, after the reminder): {summary}")
+    console.print(f"  • Jira {key} → Done (bob, reminded): {summary}")
     _print_result(console, sync_once(world, store, now=now, pull_request=True))
     for pull in world.github.pulls.pull_requests(POSTMORTEMS_REPO, state="open"):
         console.print(
@@ -326,7 +329,7 @@ def run_demo(folder: Path | None, console: Console, *, now: datetime | None = No
             console.print(Rule("4. What changed in the documents"))
             show_diff(console, before, snapshot(world.documents))
 
-            console.print(Rule("5. Reminders: owners nudged, overdue and unowned escalated"))
+            console.print(Rule("5. tracker remind --dry-run: owners nudged, the team lead told"))
             remind(world, console, as_of=end)
 
             console.print(Rule("6. main is protected: the next change as a pull request"))
