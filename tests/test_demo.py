@@ -170,7 +170,7 @@ def test_reminders_escalate_the_overdue_unowned_item_to_the_team_lead(
     result, _ = demo_run
     reminders = _section(result.stdout, 5)
     assert re.search(
-        r"│ lead-overdue +│ ENG-3 +│ would escalate to bob \(9 days overdue\), on the ticket",
+        r"│ lead-overdue +│ ENG-3 +│ would escalate to bob \(9 days overdue\)",
         reminders,
     )
     assert re.search(r"│ overdue +│ ENG-2 +│ would comment", reminders)  # bob, as the owner
