@@ -329,7 +329,9 @@ def run_demo(folder: Path | None, console: Console, *, now: datetime | None = No
             console.print(Rule("4. What changed in the documents"))
             show_diff(console, before, snapshot(world.documents))
 
-            console.print(Rule("5. tracker remind --dry-run: owners nudged, the team lead told"))
+            console.print(
+                Rule("5. Reminders (dry run): who gets nudged, and the escalation to the lead")
+            )
             remind(world, console, as_of=end)
 
             console.print(Rule("6. main is protected: the next change as a pull request"))
