@@ -277,8 +277,8 @@ def propose_as_pull_request(
         if len(cells) > PULL_BODY_LINES:
             console.print(f"    … {len(cells) - PULL_BODY_LINES} more")
     console.print(
-        "  the folder is left as it was: its documents, and so the report, say Done once the "
-        "pull request is merged"
+        "  the folder is left as it was; once the pull request is merged, the next sync "
+        f"counts {key} done in the report"
     )
 
 
