@@ -135,6 +135,14 @@ def test_the_ticket_says_who_it_was_escalated_to_when_asked(world: SyncWorld) ->
     assert any("250 days overdue" in body for body in bodies)
 
 
+def test_an_item_nudged_and_escalated_gets_one_comment_saying_both(world: SyncWorld) -> None:
+    with_ladder(world, "lead_after_days = 240\ncomment_on_ticket = true")
+    remind(world, digest=False)
+    bodies = [body for body in jira_comment_bodies(world) if "Escalated to dana" in body]
+    assert len(bodies) == 1
+    assert "Reminder: this postmortem action item is overdue" in bodies[0]
+
+
 def test_without_comment_on_ticket_the_escalation_posts_nothing(world: SyncWorld) -> None:
     with_ladder(world, "lead_after_days = 240")
     remind(world, digest=False)

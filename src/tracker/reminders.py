@@ -195,6 +195,17 @@ class _Writers:
                 self.history.take_back(system, connector)
 
 
+@dataclass
+class _Post:
+    """What one ticket gets this run: every due reason's text in one comment."""
+
+    system: str
+    ref: TicketRef
+    texts: list[str] = field(default_factory=list)
+    owner_nudges: list[Nudge] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+
+
 def _send(
     store: Store,
     config: Config,
@@ -204,74 +215,85 @@ def _send(
     dry_run: bool,
     result: RemindResult,
 ) -> RemindResult:
+    """Decide every nudge and escalation first, then post one comment per ticket: an
+    item both overdue and unowned, and escalated, gets one comment, not four."""
     interval = timedelta(days=config.reminders.interval_days)
     skip = recently_reminded(store, since=now - interval)
     ladder = config.reminders.escalation
     report = build_report(store.engine, options_from_config(config, as_of=as_of))
+    posts: dict[tuple[str, str], _Post] = {}
+
+    def post_for(nudge: Nudge) -> _Post | None:
+        ref = nudge.ticket
+        system = writers.owner_of(ref)
+        if writers.pool is None or ref is None or system is None:
+            return None
+        return posts.setdefault((system, ref.key), _Post(system, ref))
+
     for nudge in _nudges(report):
         if nudge.reason == "overdue" and (nudge.item.days_overdue or 0) < ladder.owner_after_days:
             continue  # not yet on the owner's rung of the ladder
         if (nudge.item.id, nudge.reason) in skip:
             result.recently_reminded += 1
             continue
-        ref = nudge.ticket
-        system = writers.owner_of(ref)
-        if writers.pool is None or ref is None or system is None:
+        post = post_for(nudge)
+        if post is None:
             result.without_ticket.append(nudge)
             continue
-        text = comment_text(config.reminders.comment, nudge)  # a dry run checks it too
-        if not dry_run:
-            try:
-                writers.comment(system, ref, text)
-            except ConnectorError as error:
-                result.failed.append((nudge, str(error)))
-                continue
-            _record_sent(store, nudge.item.id, nudge.reason, now)
-        result.commented.append(nudge)
-    escalations = find_escalations(store, config, report.overdue, report.unowned, as_of=as_of)
-    for escalation in escalations:
-        _escalate(store, config, writers, escalation, skip, now=now, dry_run=dry_run, into=result)
+        post.texts.append(comment_text(config.reminders.comment, nudge))  # dry runs check it
+        post.owner_nudges.append(nudge)
+    for escalation in find_escalations(store, config, report.overdue, report.unowned, as_of=as_of):
+        if (escalation.item.id, escalation.reason) in skip:
+            result.recently_reminded += 1
+            continue
+        post = post_for(Nudge(escalation.item, escalation.reason))
+        if post is None or not ladder.comment_on_ticket:
+            if not dry_run:  # the step is the lead's digest; recorded so it doesn't repeat
+                _record_sent(store, escalation.item.id, escalation.reason, now)
+            result.escalated.append((escalation, False))
+            continue
+        post.texts.append(lead_comment_text(ladder.lead_comment, escalation))
+        post.escalations.append(escalation)
+    for post in posts.values():
+        _post(store, writers, post, now=now, dry_run=dry_run, into=result)
     return result
 
 
-def _escalate(
+def lead_comment_text(template: str, escalation: Escalation) -> str:
+    item = escalation.item
+    values: dict[str, object] = {
+        "lead": escalation.lead,
+        "team": item.team,
+        "detail": escalation.detail,
+        "action": item.action,
+        "owner": ", ".join(item.owners) or "nobody yet",
+    }
+    return fill_comment(template, values)
+
+
+def _post(
     store: Store,
-    config: Config,
     writers: _Writers,
-    escalation: Escalation,
-    skip: set[tuple[str, str]],
+    post: _Post,
     *,
     now: datetime,
     dry_run: bool,
     into: RemindResult,
 ) -> None:
-    """One rung above the owner: recorded once per interval, and said on the ticket if asked."""
-    item = escalation.item
-    if (item.id, escalation.reason) in skip:
-        into.recently_reminded += 1
-        return
-    nudge = Nudge(item, escalation.reason)
-    ref = nudge.ticket
-    system = writers.owner_of(ref)
-    ladder = config.reminders.escalation
-    comment = ladder.comment_on_ticket and writers.pool is not None and ref is not None and system
-    if comment and not dry_run:
-        assert ref is not None and system is not None
-        values: dict[str, object] = {
-            "lead": escalation.lead,
-            "team": item.team,
-            "detail": escalation.detail,
-            "action": item.action,
-            "owner": nudge.people(),
-        }
-        try:
-            writers.comment(system, ref, fill_comment(ladder.lead_comment, values))
-        except ConnectorError as error:
-            into.failed.append((nudge, str(error)))
-            return
+    """One comment with every text for the ticket; each reason recorded once it is posted."""
     if not dry_run:
-        _record_sent(store, item.id, escalation.reason, now)
-    into.escalated.append((escalation, bool(comment)))
+        try:
+            writers.comment(post.system, post.ref, "\n\n".join(post.texts))
+        except ConnectorError as error:
+            into.failed += [(nudge, str(error)) for nudge in post.owner_nudges]
+            into.failed += [(Nudge(e.item, e.reason), str(error)) for e in post.escalations]
+            return
+        for nudge in post.owner_nudges:
+            _record_sent(store, nudge.item.id, nudge.reason, now)
+        for escalation in post.escalations:
+            _record_sent(store, escalation.item.id, escalation.reason, now)
+    into.commented += post.owner_nudges
+    into.escalated += [(escalation, True) for escalation in post.escalations]
 
 
 def _record_sent(store: Store, item_id: str, kind: str, now: datetime) -> None:
