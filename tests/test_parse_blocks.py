@@ -168,3 +168,36 @@ def test_above_as_a_preposition_does_not_make_a_report_checklist() -> None:
 def test_one_item_about_the_postmortem_does_not_drop_its_list() -> None:
     text = "## Action items\n\n- Share the postmortem with support\n- Add a retry budget\n"
     assert len(parse_text(text, "actions.md").items) == 2
+
+
+GUIDANCE_DOC = """\
+# Postmortem: chain halt
+
+## Prevention
+
+- Node operators should upgrade to v1.4.2 before block 1,200,000
+- Add a fork-choice regression test for the halt scenario
+- Users must rotate the keys they exported before 12 May — owner: @ana
+- Tell users to rotate the keys they exported before 12 May
+- 建议用户尽快升级到 1.4.2 版本
+"""
+
+
+def test_guidance_addressed_to_readers_is_not_an_item() -> None:
+    actions = [item.action for item in parse_text(GUIDANCE_DOC, "halt.md").items]
+    assert "Node operators should upgrade to v1.4.2 before block 1,200,000" not in actions
+    assert "建议用户尽快升级到 1.4.2 版本" not in actions
+
+
+def test_the_teams_own_work_next_to_reader_guidance_stays() -> None:
+    actions = [item.action for item in parse_text(GUIDANCE_DOC, "halt.md").items]
+    assert "Add a fork-choice regression test for the halt scenario" in actions
+    assert "Tell users to rotate the keys they exported before 12 May" in actions
+
+
+def test_reader_guidance_with_an_owner_is_the_owners_item() -> None:
+    doc = parse_text(GUIDANCE_DOC, "halt.md")
+    owned = [item for item in doc.items if item.owners == ["@ana"]]
+    assert [item.action for item in owned] == [
+        "Users must rotate the keys they exported before 12 May"
+    ]

@@ -268,6 +268,23 @@ _ABOUT_REPORT = re.compile(
 )
 
 
+# Guidance to the document's readers, not the team's own work: "Node operators should
+# upgrade to v1.4", "Users must rotate their keys", "建议用户升级到 …".
+_READER_GUIDANCE = re.compile(
+    r"(?i)^(?:all\s++|any\s++|affected\s++)?"
+    r"(?:(?:node|relay|pillar|validator|cluster|self-hosted|on-prem(?:ise)?)\s++)?"
+    r"(?:operators|users|customers|validators|readers|clients|integrators|developers|you)\b"
+    r"[^.!?]{0,60}?\b(?:should|must|need to|are (?:advised|encouraged|asked) to)\b"
+    r"|^(?:建议|请)(?:所有)?(?:用户|客户|运营者|节点运营者)"
+    r"|^(?:所有)?(?:用户|客户|运营者|节点运营者)(?:应|应该|需要|请|须|务必)"
+)
+
+
+def is_reader_guidance(text: str) -> bool:
+    """Advice addressed to the readers (users, operators) rather than work the team owns."""
+    return _READER_GUIDANCE.match(text.strip()) is not None
+
+
 def is_report_checklist(texts: list[str]) -> bool:
     """At least two items, and half the list, about the report itself: the template's
     checklist. One item that mentions a postmortem does not drop the list around it."""

@@ -394,6 +394,7 @@ class _Walker:
             and not content.rstrip().endswith((":", "："))
             and blocks.reads_as_action(content)
             and not blocks.is_placeholder(content)
+            and not blocks.is_reader_guidance(content)
         ):
             draft = self._paragraph_item(inline, status, SECTION_PARAGRAPH, section=section)
             section.tentative.append(draft)
@@ -702,6 +703,8 @@ class _Walker:
             fields = parse_list_item(self.resolved(raw), text)
         if blocks.is_placeholder(fields.action):
             return False  # `{{ summary }}`: a template's slot
+        if not fields.owners and blocks.is_reader_guidance(fields.action):
+            return False  # "Node operators should upgrade …": the readers' to-do, not ours
         detail_text, detail_raw, detail_legacy = self._detail(
             inner[3:] if first is not None else inner
         )
