@@ -48,11 +48,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from tracker_github.marker import identity_in  # noqa: E402
+from tracker_github.sandbox.server import GitHubSandbox  # noqa: E402
 from tracker_jira.mapping import identity_from_labels  # noqa: E402
+from tracker_jira.sandbox.server import JiraSandbox  # noqa: E402
 
 from tracker.parse import parse_file  # noqa: E402
-from tracker.sandbox.github import GitHubSandbox  # noqa: E402
-from tracker.sandbox.jira import JiraSandbox  # noqa: E402
 
 PROJECTS = ("ENG", "OPS")
 REPOS = ("acme/app", "acme/web")

@@ -52,7 +52,7 @@ SEED_ISSUES = 2_000  # the GET runs against a site that already holds this many 
 
 
 def _serve_sandbox(conn: Connection) -> None:
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
     with JiraSandbox(token=TOKEN) as sandbox:
         with sandbox.lock:
@@ -73,9 +73,8 @@ def _serve_baseline(conn: Connection) -> None:
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
-
-    from tracker.sandbox.core import _http_implementation
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
+    from tracker_sandbox.core import _http_implementation
 
     sample = JiraSandbox(token=TOKEN)
     values = sample.rules.validate_fields(CREATE_BODY["fields"], creating=True, errors={})
@@ -278,8 +277,7 @@ def measure_asgi(n: int = 3000) -> dict[str, dict[str, float]]:
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
-
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
     sandbox = JiraSandbox(token=TOKEN)
     sandbox.base_url = "http://127.0.0.1:1"
@@ -346,7 +344,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each figure")
     parser.add_argument("--github", action="store_true", help="also run bench/sandbox_github.py")
     args = parser.parse_args()
-    from tracker.sandbox.core import _http_implementation
+    from tracker_sandbox.core import _http_implementation
 
     print(
         f"HTTP implementation: {_http_implementation()}; {mp.cpu_count()} CPUs; "

@@ -42,7 +42,7 @@ ISSUE_BODY = {
 
 
 def _serve_sandbox(conn: Connection) -> None:
-    from tracker.sandbox.github import GitHubSandbox
+    from tracker_github.sandbox.server import GitHubSandbox
 
     with GitHubSandbox(token=TOKEN) as sandbox:
         sandbox.set_rate_limits(enabled=False)
@@ -65,11 +65,10 @@ def _serve_baseline(conn: Connection) -> None:
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
-
-    from tracker.sandbox.core import _http_implementation
-    from tracker.sandbox.github import GitHubSandbox
-    from tracker.sandbox.github_payloads import PayloadBuilder, Roots
-    from tracker.sandbox.github_payloads import dumps as _dumps
+    from tracker_github.sandbox.payloads import PayloadBuilder, Roots
+    from tracker_github.sandbox.payloads import dumps as _dumps
+    from tracker_github.sandbox.server import GitHubSandbox
+    from tracker_sandbox.core import _http_implementation
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
@@ -260,7 +259,7 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
     args = parser.parse_args()
-    from tracker.sandbox.core import _http_implementation
+    from tracker_sandbox.core import _http_implementation
 
     print(
         f"HTTP implementation: {_http_implementation()}; {mp.cpu_count()} CPUs; "

@@ -40,8 +40,8 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from tracker.sandbox.github import GitHubSandbox  # noqa: E402
-from tracker.sandbox.jira import JiraSandbox  # noqa: E402
+from tracker_github.sandbox.server import GitHubSandbox  # noqa: E402
+from tracker_jira.sandbox.server import JiraSandbox  # noqa: E402
 
 PROJECTS = ("PAY", "SRCH", "EDGE", "DATA", "CORE")
 REPOS = ("acme/web", "acme/api", "acme/mobile", "acme/infra", "acme/tools")

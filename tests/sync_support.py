@@ -15,9 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
+
 from tracker.config import Config, load_config
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store import Store, open_store
 from tracker.sync import SyncProgress, SyncResult, run_sync
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import sandbox_env, write_config
 from tracker.doctor import run_checks
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 
 
 def failing(checks: list) -> dict[str, str]:  # type: ignore[type-arg]

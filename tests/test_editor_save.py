@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, SyncWorld
 from tracker import docsave
 from tracker.editor import DocumentEditor
 from tracker.errors import StaleDocumentError
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 
 LEFTOVER = ".en.md.k3x9_q2a.tmp"
 

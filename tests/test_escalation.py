@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import time_machine
 from rich.console import Console
+from tracker.sandbox.github import GitHubSandbox
+from tracker.sandbox.jira import JiraSandbox
 
 from tests.cli_helpers import invoke_tracker
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
 from tracker.config import parse_config
 from tracker.errors import ConfigError
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 
 AS_OF = date(2026, 11, 25)
 CLOCK = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the first sync: items first seen today

@@ -197,8 +197,8 @@ def start_sandboxes(spec: str, stack: ExitStack, clock: str | None) -> dict[str,
 
     With a session clock the sandboxes' clocks start there too, so the tickets' times and
     tracker's agree (whatever clock this test process itself runs on)."""
-    from tracker.sandbox.github import GitHubSandbox
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_github.sandbox.server import GitHubSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
     addresses = {}
     for system, readme_port in sandbox_ports(spec).items():

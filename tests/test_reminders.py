@@ -16,6 +16,8 @@ import pytest
 import time_machine
 from rich.console import Console
 from sqlmodel import select
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
@@ -23,8 +25,6 @@ from tracker.config import load_config
 from tracker.errors import ConfigError, TrackerError
 from tracker.reminders import Nudge, comment_text, slack_payload
 from tracker.report.model import ItemRow
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store.models import Reminder, SyncRun
 
 AS_OF = date(2026, 11, 25)

@@ -10,7 +10,6 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
-
 from tracker.sandbox.github import GitHubSandbox
 
 # GitHub's pull request object (REST docs, "Get a pull request"); a listing omits the

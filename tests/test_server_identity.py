@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import time_machine
 from rich.console import Console
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.cli_helpers import run_tracker
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
 from tracker.connectors import load_connector
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store import open_store
 from tracker.sync.servers import ServerMismatchError, known_servers
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.cli_helpers import Outcome, invoke_tracker
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.errors import StoreError
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store import open_store
 
 ADVICE = "restore it from a backup, or move it aside and run `tracker sync` again"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.model import Status
 from tracker.parse import parse_file
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store.models import StatusEvent
 from tracker.sync import SyncProgress
 from tracker.sync.render import render_plan, render_summary

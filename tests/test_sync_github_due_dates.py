@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tracker.sandbox.github import GitHubSandbox
 
 from tests.sync_support import ZH_DOC, SyncWorld
-from tracker.sandbox.github import GitHubSandbox
 
 
 @pytest.fixture

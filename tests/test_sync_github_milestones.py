@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from tracker_github.sandbox.server import GitHubSandbox
 
 from tests.sync_support import ZH_DOC, SyncWorld
-from tracker.sandbox.github import GitHubSandbox
 
 MILESTONE_CREATE = "POST /repos/{owner}/{repo}/milestones"
 MONTH_TITLES = ["due 2026-06"]  # ZH_DOC's items are due 2026-06-01 and 2026-06-15

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import time_machine
 from rich.console import Console
+from tracker_github.sandbox.server import GitHubSandbox
 
 from tests.sync_support import ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
-from tracker.sandbox.github import GitHubSandbox
 from tracker.sync.render import render_plan, render_summary
 
 ITEMS = 200

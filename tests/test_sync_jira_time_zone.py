@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, SyncWorld
 from tracker.model import Status
 from tracker.parse import parse_file
-from tracker.sandbox.jira import JiraSandbox
 
 START = datetime(2026, 7, 14, 18, 0, tzinfo=UTC)
 

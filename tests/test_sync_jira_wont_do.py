@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, SyncWorld
-from tracker.sandbox.jira import JiraSandbox
 
 
 def move_row_to_wont_do(world: SyncWorld) -> None:

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 from tracker_github.marker import identity_in
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.model import ActionItem, Status
 from tracker.parse import parse_file
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.sync import SyncProgress
 
 LAG_SECONDS = 120  # far longer than any test takes: only trusted reads can see new tickets

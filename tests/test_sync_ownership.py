@@ -12,11 +12,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import SyncWorld
 from tracker.connectors import Target, TicketDraft, connector_account, load_connector
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.sync import SyncResult, run_sync
 
 A_DOC = """\

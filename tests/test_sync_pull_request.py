@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.sandbox.github import GitHubSandbox
 from tracker.sandbox.jira import JiraSandbox
+
+from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 
 BRANCH = "tracker/write-back"
 PROPOSE = {"pull_request_target": "github:acme/app"}

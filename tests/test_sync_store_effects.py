@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, SyncWorld
 from tracker.report import ReportOptions, build_report
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store.types import as_utc
 
 BLANK_ROWS_DOC = EN_DOC.replace(

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.connectors import ConnectorError, connection_failure
 from tracker.model import TicketRef, TicketSystem
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.sync.connectors import ConnectorPool, SystemUnreachable, connection_cause
 from tracker.sync.render import render_plan, render_summary
 

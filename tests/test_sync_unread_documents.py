@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, SyncWorld
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store.models import ActionItemRow
 
 

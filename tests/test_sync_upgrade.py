@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tracker.sandbox.jira import JiraSandbox
 
 from tracker.config import load_config
 from tracker.parse import parse_file
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store import open_store
 from tracker.sync import SyncResult, run_sync
 

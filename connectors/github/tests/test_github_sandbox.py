@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from tracker_github.sandbox.server import GitHubSandbox
 
 from tracker.connectors import Connector, Target, TicketDraft, load_connector
-from tracker.sandbox.github import GitHubSandbox
 
 TARGET = Target("github", repo="acme/app")
 

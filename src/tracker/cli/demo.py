@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from tracker.cli.app import app
+from tracker.cli.sandbox import SANDBOX_HINT
+from tracker.errors import ConfigError
 
 
 @app.command()
@@ -25,9 +27,12 @@ def demo(
         ),
     ] = None,
 ) -> None:
-    """Start the Jira and GitHub sandboxes, sync example postmortems (English and Chinese),
+    """Start the sandboxes, sync example postmortems (English and Chinese),
     play a week of work, sync again, and show the document diff and the report."""
-    from tracker.demo.run import run_demo  # imports the sandboxes only when asked for
+    try:
+        from tracker_sandbox.demo.run import run_demo  # the fake services: not in the core
+    except ImportError:
+        raise ConfigError("the demo needs the sandboxes", hint=SANDBOX_HINT) from None
 
     console = Console(highlight=False)
     started = time.monotonic()

@@ -27,9 +27,10 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tracker.sandbox.jira import JiraSandbox
+
 import tracker
 from tracker.config import load_config
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store import open_store
 from tracker.sync import run_sync
 

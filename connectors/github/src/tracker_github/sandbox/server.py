@@ -29,10 +29,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
+from tracker_sandbox.core import SandboxService
 
-from tracker.sandbox.core import SandboxService
-from tracker.sandbox.github_control import GitHubControl
-from tracker.sandbox.github_input import (
+from tracker_github.sandbox.control import GitHubControl
+from tracker_github.sandbox.input import (
     MAX_BODY,
     choice,
     issue_changes,
@@ -47,11 +47,11 @@ from tracker.sandbox.github_input import (
     title_field,
     too_long,
 )
-from tracker.sandbox.github_limits import RATE_DOCS, RateLimiter
-from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps, iso
-from tracker.sandbox.github_pulls import SandboxPulls
-from tracker.sandbox.github_search import matches, parse_query
-from tracker.sandbox.github_state import (
+from tracker_github.sandbox.limits import RATE_DOCS, RateLimiter
+from tracker_github.sandbox.payloads import JSON_TYPE, PayloadBuilder, Roots, dumps, iso
+from tracker_github.sandbox.pulls import SandboxPulls
+from tracker_github.sandbox.search import matches, parse_query
+from tracker_github.sandbox.state import (
     DEFAULT_USERS,
     GitHubError,
     GitHubState,

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 import requests
 from jira import JIRA, JIRAError
-
-from tracker.sandbox.jira import JiraSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 # These tests check the sandbox's JQL and paging on issues they have just created; the
 # index lag (on by default, as on Cloud) is tested on its own below, with its own value.

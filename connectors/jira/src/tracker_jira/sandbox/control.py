@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from tracker_sandbox.core import SandboxError, control_body
 
-from tracker.sandbox.core import SandboxError, control_body
-from tracker.sandbox.jira_fields import JiraFieldRules
-from tracker.sandbox.jira_state import (
+from tracker_jira.sandbox.fields import JiraFieldRules
+from tracker_jira.sandbox.state import (
     ISSUE_TYPE_BY_ID,
     PRIORITY_BY_ID,
     RESOLUTION_BY_ID,

@@ -14,7 +14,7 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
-from tracker.sandbox.github_state import STATE_REASONS, GitHubError, validation_failed
+from tracker_github.sandbox.state import STATE_REASONS, GitHubError, validation_failed
 
 _TYPE_NAMES = {str: "string", int: "integer", list: "array", dict: "object", bool: "boolean"}
 

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Console
 from rich.rule import Rule
@@ -25,19 +26,22 @@ from rich.syntax import Syntax
 
 from tracker.cli.remind import run_reminders
 from tracker.config import Config, load_config
-from tracker.demo.documents import render_documents
-from tracker.demo.repository import commit_and_push, have_git, init_repository
 from tracker.errors import TrackerError
 from tracker.report import build_report
 from tracker.report.options import options_from_config
 from tracker.report.output import write_atomically
 from tracker.report.render_html import render_html
 from tracker.report.render_table import report_renderable
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
 from tracker.store import Store, open_store
 from tracker.sync import SyncResult, run_sync
 from tracker.sync.render import render_summary
+from tracker_sandbox.demo.documents import render_documents
+from tracker_sandbox.demo.repository import commit_and_push, have_git, init_repository
+from tracker_sandbox.plugins import load_sandbox
+
+if TYPE_CHECKING:
+    from tracker_github.sandbox.server import GitHubSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
 JIRA_TOKEN_VAR = "TRACKER_DEMO_JIRA_TOKEN"
 GITHUB_TOKEN_VAR = "TRACKER_DEMO_GITHUB_TOKEN"
@@ -155,10 +159,29 @@ def prepare_folder(folder: Path | None) -> Path:
 def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
     """Start both sandboxes with their clocks at `start` and write the documents (dated
     from `start`) and config into `folder`."""
+    try:
+        jira_plugin, github_plugin = load_sandbox("jira"), load_sandbox("github")
+    except LookupError as error:
+        raise TrackerError(
+            f"the demo needs the Jira and GitHub sandboxes: {error}",
+            hint="pip install './connectors/jira[sandbox]' './connectors/github[sandbox]'",
+        ) from None
+    defaults = {"port": 0}
     with (
-        JiraSandbox(token=secrets.token_urlsafe(16)) as jira,
-        GitHubSandbox(
-            token=secrets.token_urlsafe(16), repos=(DEMO_REPO, POSTMORTEMS_REPO)
+        cast(
+            "JiraSandbox",
+            jira_plugin.build(
+                defaults, token=secrets.token_urlsafe(16), latency_ms=0, state_file=None
+            ),
+        ) as jira,
+        cast(
+            "GitHubSandbox",
+            github_plugin.build(
+                {**defaults, "repo": [DEMO_REPO, POSTMORTEMS_REPO]},
+                token=secrets.token_urlsafe(16),
+                latency_ms=0,
+                state_file=None,
+            ),
         ) as github,
     ):
         for sandbox in (jira, github):

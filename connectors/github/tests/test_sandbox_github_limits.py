@@ -13,8 +13,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from github import Auth, Github, RateLimitExceededException
-
-from tracker.sandbox.github import GitHubSandbox
+from tracker_github.sandbox.server import GitHubSandbox
 
 RATE_HEADERS = {
     "x-ratelimit-limit",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from tracker.sandbox.jira_state import (
+from tracker_jira.sandbox.state import (
     ALL_FIELDS,
     FIELDS,
     ISSUE_TYPE_BY_ID,
@@ -29,7 +29,7 @@ from tracker.sandbox.jira_state import (
 )
 
 if TYPE_CHECKING:
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
 # Set while a /rest/api/3 request is handled: v3 reads and writes rich text (description,
 # comment bodies) as Atlassian Document Format instead of v2's plain strings.

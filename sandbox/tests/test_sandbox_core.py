@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from jira import JIRA, JIRAError
-
-from tracker.sandbox.jira import JiraSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 ISSUE = {"project": {"key": "ENG"}, "issuetype": {"name": "Task"}, "summary": "S"}
 CREATE_ROUTE = "POST /rest/api/2/issue"

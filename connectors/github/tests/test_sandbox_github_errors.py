@@ -21,8 +21,7 @@ from github import (
     GithubException,
     UnknownObjectException,
 )
-
-from tracker.sandbox.github import GitHubSandbox
+from tracker_github.sandbox.server import GitHubSandbox
 
 
 @pytest.fixture

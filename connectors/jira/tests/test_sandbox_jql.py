@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from tracker.sandbox.jira_state import Issue, JiraState
-from tracker.sandbox.jql import JqlContext, JqlError, compile_jql, tokenize
+from tracker_jira.sandbox.jql import JqlContext, JqlError, compile_jql, tokenize
+from tracker_jira.sandbox.state import Issue, JiraState
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from tracker_sandbox.core import SandboxError, control_body
 
-from tracker.sandbox.core import SandboxError, control_body
-from tracker.sandbox.github_input import (
+from tracker_github.sandbox.input import (
     MAX_BODY,
     optional_str,
     parse_json_object,
     query_choice,
     too_long,
 )
-from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, dumps, iso, node_id
-from tracker.sandbox.github_state import (
+from tracker_github.sandbox.payloads import JSON_TYPE, PayloadBuilder, dumps, iso, node_id
+from tracker_github.sandbox.state import (
     GitHubError,
     GitHubState,
     IssueRecord,
@@ -45,7 +45,7 @@ from tracker.sandbox.github_state import (
 )
 
 if TYPE_CHECKING:
-    from tracker.sandbox.github import Call, Reply
+    from tracker_github.sandbox.server import Call, Reply
 
 DOCS = "https://docs.github.com/rest/pulls/pulls"
 RouteMaker = Callable[..., Route]
@@ -149,7 +149,7 @@ class SandboxPulls:
 
     def routes(self, route: RouteMaker, repo_of: Callable[[Call], RepoRecord]) -> list[Route]:
         """The pulls routes, built by the sandbox's `route` (limits, errors, ETags)."""
-        from tracker.sandbox.github import Reply, _paginate
+        from tracker_github.sandbox.server import Reply, _paginate
 
         self._reply = Reply
         self._paginate = _paginate

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from tracker.sandbox.jira_state import (
+from tracker_jira.sandbox.state import (
     ISSUE_TYPE_BY_ID,
     ISSUE_TYPE_BY_NAME,
     PRIORITY_BY_ID,

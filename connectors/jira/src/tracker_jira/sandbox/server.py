@@ -27,12 +27,13 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from tracker_sandbox.core import SandboxError, SandboxService
 
-from tracker.sandbox.core import SandboxError, SandboxService
-from tracker.sandbox.jira_control import JiraControl
-from tracker.sandbox.jira_fields import CANNOT_SET, IGNORED, JiraFieldRules
-from tracker.sandbox.jira_payloads import ADF, JiraPayloads, rich_text
-from tracker.sandbox.jira_state import (
+from tracker_jira.sandbox.control import JiraControl
+from tracker_jira.sandbox.fields import CANNOT_SET, IGNORED, JiraFieldRules
+from tracker_jira.sandbox.jql import JqlContext, JqlError, compile_jql
+from tracker_jira.sandbox.payloads import ADF, JiraPayloads, rich_text
+from tracker_jira.sandbox.state import (
     ALL_FIELDS,
     FIELDS,
     ISSUE_TYPES,
@@ -49,7 +50,6 @@ from tracker.sandbox.jira_state import (
     Workflow,
     jira_time,
 )
-from tracker.sandbox.jql import JqlContext, JqlError, compile_jql
 
 Flavour = Literal["cloud", "server"]
 Handler = Callable[[Request], Awaitable[Response]]

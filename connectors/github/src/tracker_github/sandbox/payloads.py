@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from tracker.sandbox.github_state import (
+from tracker_github.sandbox.state import (
     CommentRecord,
     GitHubState,
     IssueRecord,

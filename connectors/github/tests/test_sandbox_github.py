@@ -17,8 +17,7 @@ from github import Auth, Github, GithubException, UnknownObjectException
 from github.Repository import Repository
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tracker.sandbox.github import GitHubSandbox
+from tracker_github.sandbox.server import GitHubSandbox
 
 RECORDED_ISSUE_KEYS = {
     "url", "repository_url", "labels_url", "comments_url", "events_url", "html_url", "id",

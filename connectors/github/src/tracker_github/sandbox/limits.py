@@ -23,8 +23,9 @@ from collections import deque
 from dataclasses import dataclass, fields
 from typing import Any
 
-from tracker.sandbox.core import SandboxClock
-from tracker.sandbox.github_state import GitHubError
+from tracker_sandbox.core import SandboxClock
+
+from tracker_github.sandbox.state import GitHubError
 
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 SECONDARY_DOCS = (

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from tracker_sandbox.core import SandboxError, control_body
 
-from tracker.sandbox.core import SandboxError, control_body
-from tracker.sandbox.github_input import issue_changes
-from tracker.sandbox.github_limits import RateLimiter
-from tracker.sandbox.github_payloads import JSON_TYPE, PayloadBuilder, Roots, dumps
-from tracker.sandbox.github_state import GitHubError, GitHubState, RepoRecord
+from tracker_github.sandbox.input import issue_changes
+from tracker_github.sandbox.limits import RateLimiter
+from tracker_github.sandbox.payloads import JSON_TYPE, PayloadBuilder, Roots, dumps
+from tracker_github.sandbox.state import GitHubError, GitHubState, RepoRecord
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from tracker.sandbox.github_state import IssueRecord, LabelRecord, RepoRecord
+from tracker_github.sandbox.state import IssueRecord, LabelRecord, RepoRecord
 
 
 @dataclass

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import requests
 from jira import JIRA, JIRAError
-
-from tracker.sandbox.jira import JiraSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 VALID = {"project": {"key": "ENG"}, "issuetype": {"name": "Task"}, "summary": "S"}
 

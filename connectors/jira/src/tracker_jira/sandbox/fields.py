@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tracker.sandbox.jira_payloads import ADF, adf_to_text, rich_text
-from tracker.sandbox.jira_state import (
+from tracker_jira.sandbox.payloads import ADF, adf_to_text, rich_text
+from tracker_jira.sandbox.state import (
     ISSUE_TYPE_BY_ID,
     ISSUE_TYPE_BY_NAME,
     PRIORITY_BY_ID,
@@ -23,7 +23,7 @@ from tracker.sandbox.jira_state import (
 )
 
 if TYPE_CHECKING:
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
 CANNOT_SET = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"

@@ -1,8 +1,8 @@
-"""pytest plugin: `jira_sandbox` and `github_sandbox` fixtures.
+"""pytest plugin: the `jira_sandbox` fixtures (enabled with `-p tracker_jira.sandbox.testing`).
 
 One server per service per test session (starting uvicorn per test is slow-ish);
 each test gets it reset to the seeded state, with an empty request log, no pending
-faults, no latency and real time. Enabled with `-p tracker.sandbox.testing`.
+faults, no latency and real time.
 
 The Cloud-flavour Jira sandbox lags its search index by `CLOUD_SEARCH_LAG_SECONDS`
 (of the sandbox clock), as Jira Cloud does: new issues take seconds to show in JQL
@@ -20,8 +20,7 @@ import pytest
 if TYPE_CHECKING:
     from jira import JIRA
 
-    from tracker.sandbox.github import GitHubSandbox
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
 
 CLOUD_SEARCH_LAG_SECONDS = 5.0
@@ -38,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def jira_sandbox_server() -> Iterator[JiraSandbox]:
     """The session's Jira sandbox (Cloud flavour); prefer `jira_sandbox`."""
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
     with JiraSandbox() as sandbox:
         yield sandbox
@@ -47,18 +46,9 @@ def jira_sandbox_server() -> Iterator[JiraSandbox]:
 @pytest.fixture(scope="session")
 def jira_server_sandbox_server() -> Iterator[JiraSandbox]:
     """The session's Jira sandbox in Server/Data Center flavour; prefer `jira_server_sandbox`."""
-    from tracker.sandbox.jira import JiraSandbox
+    from tracker_jira.sandbox.server import JiraSandbox
 
     with JiraSandbox(flavour="server") as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="session")
-def github_sandbox_server() -> Iterator[GitHubSandbox]:
-    """The session's GitHub sandbox; prefer `github_sandbox`."""
-    from tracker.sandbox.github import GitHubSandbox
-
-    with GitHubSandbox() as sandbox:
         yield sandbox
 
 
@@ -76,13 +66,6 @@ def jira_server_sandbox(jira_server_sandbox_server: JiraSandbox) -> JiraSandbox:
     """A Jira Server/DC sandbox in its freshly seeded state."""
     jira_server_sandbox_server.reset()
     return jira_server_sandbox_server
-
-
-@pytest.fixture
-def github_sandbox(github_sandbox_server: GitHubSandbox) -> GitHubSandbox:
-    """A GitHub sandbox in its freshly seeded state."""
-    github_sandbox_server.reset()
-    return github_sandbox_server
 
 
 @pytest.fixture
