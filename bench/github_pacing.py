@@ -40,10 +40,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from tracker.sandbox.github import GitHubSandbox  # noqa: E402
 from tracker_github.due import milestone_for  # noqa: E402
 
 from tracker.config import load_config  # noqa: E402
-from tracker.sandbox.github import GitHubSandbox  # noqa: E402
 from tracker.store import open_store  # noqa: E402
 from tracker.sync import run_sync  # noqa: E402
 from tracker.sync.render import render_summary  # noqa: E402

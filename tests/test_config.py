@@ -173,11 +173,21 @@ def test_an_unknown_time_zone_is_an_error(tmp_path: Path) -> None:
     )
 
 
-def test_a_team_target_needs_a_known_system(tmp_path: Path) -> None:
+def test_a_team_target_is_checked_by_its_installed_connector(tmp_path: Path) -> None:
     message = config_error(
-        tmp_path, "[[teams]]\nname = 'a'\ntarget = { system = 'gitlab', repo = 'x/y' }\n"
+        tmp_path, "[[teams]]\nname = 'a'\ntarget = { system = 'github', repo = 'no-slash' }\n"
     )
-    assert 'teams[0].target: system must be "jira" or "github"' in message
+    assert "teams[0].target.repo: expected 'owner/name'" in message
+
+
+def test_a_team_target_of_a_connector_not_installed_is_kept_for_later(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path, "[[teams]]\nname = 'a'\ntarget = { system = 'youtrack', board = 'X' }\n"
+    )
+    target = load_config(path, env={}).teams[0].target
+    assert target is not None and target.system == "youtrack"
+    with pytest.raises(ConfigError, match="tracker-youtrack"):
+        target.to_target()
 
 
 def test_a_status_word_must_map_to_a_known_status(tmp_path: Path) -> None:

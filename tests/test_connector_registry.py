@@ -103,8 +103,8 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def test_the_bundled_jira_and_github_connectors_are_registered() -> None:
     installed = available_connectors()
-    assert installed["jira"] == "tracker_jira:JiraConnector"
-    assert installed["github"] == "tracker_github:GitHubConnector"
+    assert installed["jira"] == "tracker_jira.plugin:JiraPlugin"
+    assert installed["github"] == "tracker_github.plugin:GitHubPlugin"
 
 
 def test_a_third_party_connector_is_discovered_and_built_from_its_settings(site: Path) -> None:

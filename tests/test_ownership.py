@@ -9,7 +9,7 @@ import pytest
 
 from tracker.config import load_config
 from tracker.connectors import ConnectorError, RemoteTicket, Target
-from tracker.model import ActionItem, Postmortem, Status, TicketRef, TicketSystem
+from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.drafts import document_fields, label, labels_for
 from tracker.sync.fields import Fields
 from tracker.sync.ownership import (
@@ -41,7 +41,7 @@ def ticket(
     creator: str | None = PERSON,
     pull_request: bool = False,
 ) -> RemoteTicket:
-    system = TicketSystem.GITHUB if "#" in key else TicketSystem.JIRA
+    system = "github" if "#" in key else "jira"
     return RemoteTicket(
         ref=TicketRef(system, key, f"http://example/{key}"),
         identity=identity,
@@ -75,7 +75,7 @@ def test_ticket_linked_to_this_very_item_is_not_refused() -> None:
 
 def test_moved_ticket_is_checked_under_the_key_the_row_wrote_too() -> None:
     moved = ticket("ENG-9")
-    named = TicketRef(TicketSystem.JIRA, "ENG-1")
+    named = TicketRef("jira", "ENG-1")
     assert refusal("item-b", moved, named, OWNED) is not None
 
 
@@ -120,8 +120,8 @@ def test_adopt_from_scope_allows_an_untargeted_project(allowed: str) -> None:
 
 
 def test_ticket_scope_is_the_project_or_repository_case_folded() -> None:
-    assert ticket_scope(TicketRef(TicketSystem.JIRA, "DATA-12")) == "jira:data"
-    assert ticket_scope(TicketRef(TicketSystem.GITHUB, "Acme/App#3")) == "github:acme/app"
+    assert ticket_scope(TicketRef("jira", "DATA-12")) == "jira:data"
+    assert ticket_scope(TicketRef("github", "Acme/App#3")) == "github:acme/app"
 
 
 def test_ticket_found_by_identity_is_adopted_when_tracker_made_it() -> None:
@@ -148,7 +148,7 @@ def test_ticket_found_by_identity_but_linked_to_another_item_is_not_adopted() ->
 
 def local(item_id: str, line: int, named: str | None = None) -> LocalItem:
     item = ActionItem(id=item_id, path="pm.md", line=line, action=f"Do {item_id}")
-    ref = TicketRef(TicketSystem.JIRA, named) if named else None
+    ref = TicketRef("jira", named) if named else None
     return LocalItem(
         item=item,
         postmortem=Postmortem(path="pm.md"),

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from tracker.config import parse_config
-from tracker.model import ActionItem, Postmortem, Status, TicketRef, TicketSystem
+from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.store import Store, open_store
 from tracker.store.models import (
     ActionItemRow,
@@ -277,7 +277,7 @@ def test_a_document_nobody_claims_is_unassigned(store: Store) -> None:
 
 
 def ticket(key: str) -> TicketRef:
-    return TicketRef(TicketSystem.JIRA, key, f"https://jira.example.com/browse/{key}")
+    return TicketRef("jira", key, f"https://jira.example.com/browse/{key}")
 
 
 def test_tickets_named_in_a_document_are_linked_to_the_item(store: Store) -> None:

@@ -7,15 +7,15 @@ from datetime import date
 from pathlib import Path
 
 from tracker.connectors import Target
-from tracker.model import ActionItem, Postmortem, TicketRef, TicketSystem
+from tracker.model import ActionItem, Postmortem, TicketRef
 from tracker.sync.drafts import build_draft, description, doc_link, label
 from tracker.sync.settings import SyncSettings
 from tracker.sync.writeback import link_text, ticket_cell
 
 ITEM = ActionItem(id="abc", path="postmortems/2026 outage.md", line=21, action="Add  an\nalert")
 DOC = Postmortem(path=ITEM.path, title="Outage", date=date(2026, 3, 4), severity="SEV 1")
-JIRA = TicketRef(TicketSystem.JIRA, "ENG-12", "https://jira.example.com/browse/ENG-12")
-GITHUB = TicketRef(TicketSystem.GITHUB, "acme/app#7", "https://github.com/acme/app/issues/7")
+JIRA = TicketRef("jira", "ENG-12", "https://jira.example.com/browse/ENG-12")
+GITHUB = TicketRef("github", "acme/app#7", "https://github.com/acme/app/issues/7")
 
 
 def test_docs_base_url_turns_the_path_into_a_link_to_the_line() -> None:

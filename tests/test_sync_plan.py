@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tracker.connectors import RemoteTicket, Target, TicketChanges
-from tracker.model import ActionItem, Postmortem, Status, TicketRef, TicketSystem
+from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.drafts import build_draft, document_fields
 from tracker.sync.fields import Fields
 from tracker.sync.ownership import Ownership
@@ -23,7 +23,7 @@ from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
 
 TARGET = Target("jira", project="ENG")
-REF = TicketRef(TicketSystem.JIRA, "ENG-7", "http://jira/browse/ENG-7")
+REF = TicketRef("jira", "ENG-7", "http://jira/browse/ENG-7")
 DEFAULTS = SyncSettings()
 
 
@@ -57,7 +57,7 @@ def local(action_item: ActionItem, *, named: TicketRef | None = None) -> LocalIt
 
 def remote(fields: Fields, *, key: str = "ENG-7", deleted: bool = False) -> RemoteTicket:
     return RemoteTicket(
-        ref=TicketRef(TicketSystem.JIRA, key, f"http://jira/browse/{key}"),
+        ref=TicketRef("jira", key, f"http://jira/browse/{key}"),
         identity="item-1",
         status=Status(fields.status),
         remote_status=fields.status,

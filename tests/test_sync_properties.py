@@ -43,9 +43,9 @@ def local_with(doc: Fields) -> LocalItem:
         status=Status(doc.status),
         raw={"ticket": "ENG-1"},
     )
-    from tracker.model import TicketRef, TicketSystem
+    from tracker.model import TicketRef
 
-    item.tickets = [TicketRef(TicketSystem.JIRA, "ENG-1")]
+    item.tickets = [TicketRef("jira", "ENG-1")]
     return LocalItem(
         item=item,
         postmortem=Postmortem(path="p.md"),
@@ -120,10 +120,10 @@ def _view(ticket: Fields) -> RemoteView:
     from datetime import UTC, datetime
 
     from tracker.connectors import RemoteTicket
-    from tracker.model import TicketRef, TicketSystem
+    from tracker.model import TicketRef
 
     remote = RemoteTicket(
-        ref=TicketRef(TicketSystem.JIRA, "ENG-1"),
+        ref=TicketRef("jira", "ENG-1"),
         identity="i",
         status=Status(ticket.status),
         remote_status=ticket.status,

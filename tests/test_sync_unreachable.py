@@ -17,7 +17,7 @@ from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.connectors import ConnectorError, connection_failure
-from tracker.model import TicketRef, TicketSystem
+from tracker.model import TicketRef
 from tracker.sync.connectors import ConnectorPool, SystemUnreachable, connection_cause
 from tracker.sync.render import render_plan, render_summary
 
@@ -91,7 +91,7 @@ def test_calls_after_the_first_connection_failure_fail_at_once(
 ) -> None:
     pool = ConnectorPool(world.config, env=world.env, sleep=lambda seconds: None)
     own_jira.stop()
-    ref = TicketRef(TicketSystem.JIRA, "ENG-1", None)
+    ref = TicketRef("jira", "ENG-1", None)
     with pytest.raises(ConnectorError) as first:
         pool.get("jira").fetch([ref])
     assert not isinstance(first.value, SystemUnreachable)

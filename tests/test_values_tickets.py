@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.model import TicketSystem
+from tracker.model import URL_SYSTEM
 from tracker.parse import parse_ticket_refs
 
 
 def keys(text: str) -> list[tuple[str, str, str | None]]:
-    return [(ref.system.value, ref.key, ref.url) for ref in parse_ticket_refs(text)]
+    return [(ref.system, ref.key, ref.url) for ref in parse_ticket_refs(text)]
 
 
 def test_jira_key() -> None:
@@ -47,7 +47,7 @@ def test_markdown_link_to_an_unknown_host_takes_the_key_from_the_label() -> None
 
 
 def test_other_urls_are_kept_as_url_references() -> None:
-    assert parse_ticket_refs("https://wiki.example.com/page")[0].system is TicketSystem.URL
+    assert parse_ticket_refs("https://wiki.example.com/page")[0].system == URL_SYSTEM
 
 
 def test_several_references_keep_their_order_without_duplicates() -> None:

@@ -35,6 +35,7 @@ from tracker.errors import ConfigError
 from tracker.model import Status
 
 if TYPE_CHECKING:
+    from tracker.connectors import Target
     from tracker.parse.budget import Limits
 
 CONFIG_FILE_NAME = "tracker.toml"
@@ -254,46 +255,31 @@ class PolicyConfig(_Section):
 # </section:policy>
 
 
-_JIRA_PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,254}$")
-_GITHUB_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+class TargetSettings(_Section):
+    """A team's `target = {system = "NAME", ...}`: where its new tickets go.
 
+    A connector subclasses this (its `target_model`) with its own keys, e.g. a project
+    key or a repository; without the connector installed the table is kept unchecked
+    (`tracker scan` and `report` still work; `sync` then says what to install).
+    """
 
-class JiraTarget(_Section):
-    system: Literal["jira"]
-    project: str
-    issue_type: str = Field(default="Task", min_length=1, max_length=255)
+    model_config = ConfigDict(extra="allow", frozen=True)
 
-    @field_validator("project")
-    @classmethod
-    def _project_key(cls, value: str) -> str:
-        # Jira's rule: a capital letter, then capitals, digits or underscores.
-        if not _JIRA_PROJECT_KEY.match(value):
-            raise PydanticCustomError(
-                "project_key",
-                "'{key}' is not a Jira project key (capital letters, digits and _, "
-                "starting with a letter, like ENG)",
-                {"key": value},
-            )
-        return value
+    system: str = Field(min_length=1)
 
-
-class GitHubTarget(_Section):
-    system: Literal["github"]
-    repo: str
-
-    @field_validator("repo")
-    @classmethod
-    def _owner_slash_name(cls, value: str) -> str:
-        owner, _, name = value.partition("/")
-        names_ok = all(
-            _GITHUB_NAME.match(part) and part not in (".", "..") for part in (owner, name)
+    def scope_name(self) -> str:
+        """The one name tickets are filed and read under (a project, a repository)."""
+        raise ConfigError(
+            f"target system {self.system!r}: its connector is not installed",
+            hint=f"install the tracker-{self.system} distribution",
         )
-        if not names_ok:
-            raise PydanticCustomError("repo", "expected 'owner/name'")
-        return value
 
-
-TeamTarget = Annotated[JiraTarget | GitHubTarget, Field(discriminator="system")]
+    def to_target(self) -> Target:
+        """The engine's `Target` for this table (the connector's model says how)."""
+        raise ConfigError(
+            f"target system {self.system!r}: its connector is not installed",
+            hint=f"install the tracker-{self.system} distribution",
+        )
 
 
 class TeamConfig(_Section):
@@ -302,7 +288,7 @@ class TeamConfig(_Section):
     name: str = Field(min_length=1)
     members: StringList = Field(default_factory=list)
     paths: StringList = Field(default_factory=list)
-    target: TeamTarget | None = None
+    target: TargetSettings | None = None
     lead: str | None = Field(default=None, min_length=1)  # who escalations go to
 
 
@@ -317,13 +303,19 @@ class Person(_Section):
     name: str = Field(min_length=1)
     aliases: StringList = Field(default_factory=list)
     email: str | None = None
-    jira_account_id: str | None = None
-    github_login: str | None = None
+    # Connector name → this person's account there (what an assignee is set to). A
+    # connector may also accept a flat key of its own (its `person_field`, e.g.
+    # `github_login = "alice"`), moved in here when the configuration is read.
+    accounts: dict[str, str] = Field(default_factory=dict)
+
+    def account(self, system: str) -> str | None:
+        """The person's account in `system`, if the configuration names one."""
+        return self.accounts.get(system) or None
 
     def identities(self) -> list[str]:
         """Every string that names this person (the name first)."""
         names = [self.name, *self.aliases]
-        names += [v for v in (self.email, self.jira_account_id, self.github_login) if v]
+        names += [v for v in (self.email, *self.accounts.values()) if v]
         return names
 
 
@@ -355,7 +347,7 @@ class People(RootModel[list[Person]]):
         self._index = index
 
     def resolve(self, name_or_alias: str) -> Person | None:
-        """The person a name, alias, e-mail, Jira account id or GitHub login refers to."""
+        """The person a name, alias, e-mail or ticket-system account refers to."""
         return self._index.get(identity_key(name_or_alias))
 
     def canonical(self, name_or_alias: str) -> str:
@@ -371,7 +363,9 @@ class People(RootModel[list[Person]]):
 
 
 class ConnectorConfig(_Section):
-    """Settings every connector understands; a connector's own keys come in extras."""
+    """Settings every connector understands. A connector subclasses this (its
+    `settings_model`, usually `extra="forbid"`) with its own keys; without the connector
+    installed its own keys are kept as extras, secret-looking ones still `${ENV}` only."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -395,49 +389,6 @@ class ConnectorConfig(_Section):
                     {"key": key},
                 )
         return self
-
-
-class JiraConnectorConfig(ConnectorConfig):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    flavour: Literal["cloud", "server"] = "cloud"
-    email: str | None = None
-    # P0..P4 → Jira priority names (default Highest/High/Medium/Low/Lowest).
-    priorities: dict[str, str] | None = None
-    # Resolutions that make a done ticket read as wont_do.
-    wont_do_resolutions: list[str] | None = None
-    # JQL date literals are read in the API account's profile time zone; unset, the
-    # connector asks Jira (GET /myself) once per run. Set it to override.
-    time_zone: str | None = None
-    max_attempts: Attempts = 5
-    # Also store the identity as entity property `tracker.item` (one PUT per created issue).
-    entity_property: Switch = False
-    # Incremental reads start this much before the last sync (JQL has minute precision).
-    overlap_seconds: Seconds = 120
-
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return None if value is None else check_zone(value)
-
-
-class GitHubConnectorConfig(ConnectorConfig):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # 0 = no pacing (benchmarks)
-    creations_per_minute: float = Field(default=70, strict=True, ge=0, le=10_000)
-    # GitHub allows 500 content creations an hour (issues, comments, milestones)
-    creations_per_hour: float = Field(default=450, strict=True, ge=0, le=10_000)
-    # a write costs 5 of the 900 points GitHub allows an endpoint a minute
-    write_points_per_minute: float = Field(default=800, strict=True, ge=0, le=100_000)
-    max_attempts: Attempts = 5
-    overlap_seconds: Seconds = 60  # incremental reads start this early
-    # The exact due date is a `- Due:` body line; milestones only group issues by period
-    # (a milestone per date would cost a content creation per date).
-    due_milestones: Literal["month", "week", "day", "none"] = "month"
-    # The hour's creations spent: "stop" postpones the rest to the next run (exit 1 with
-    # an ETA); "wait" keeps the run going, sleeping until GitHub's window frees up.
-    on_hourly_limit: Literal["stop", "wait"] = "stop"
 
 
 # <section:sync>
@@ -480,23 +431,24 @@ class SyncConfig(_Section):
     @field_validator("adopt_from")
     @classmethod
     def _project_or_repo(cls, value: list[str]) -> list[str]:
+        from tracker.connectors import connector_plugins, plugin_for_scope
+
+        plugins = connector_plugins()
         for entry in value:
             system, _, name = entry.rpartition(":")
-            is_repo = "/" in name
-            if entry == "*" or (system not in ("", "jira", "github") and name):
+            if entry == "*":
                 continue
-            owner, _, repo = name.partition("/")
-            if (system or ("github" if is_repo else "jira")) == "github":
-                ok = is_repo and all(_GITHUB_NAME.match(part) for part in (owner, repo))
-            else:
-                ok = bool(_JIRA_PROJECT_KEY.match(name))
-            if not ok:
-                raise PydanticCustomError(
-                    "adopt_from",
-                    "'{entry}' is not a Jira project key (OPS) or a GitHub repository "
-                    '(owner/name), or "*"',
-                    {"entry": entry},
-                )
+            plugin = plugins.get(system) if system else plugin_for_scope(name)
+            if (system and plugin is None and name) or (
+                plugin is not None and plugin.claims_scope(name)
+            ):
+                continue  # a scope of its installed connector, or one we can't check
+            raise PydanticCustomError(
+                "adopt_from",
+                "'{entry}' is not a project or repository an installed connector knows "
+                '(like OPS or owner/name, or SYSTEM:NAME), or "*"',
+                {"entry": entry},
+            )
         return value
 
 
@@ -607,23 +559,14 @@ class LockConfig(_Section):
 
 
 class ConnectorsConfig(_Section):
-    """[connectors.NAME] tables: NAME is the connector's entry-point name.
-
-    jira and github have strict models; any other (third-party) connector gets the
-    common keys plus its own, with secret-looking keys still required to be ${ENV}.
-    """
+    """[connectors.NAME] tables: NAME is the connector's entry-point name, each table
+    validated by that connector's `settings_model` (see `_validate_by_connectors`)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     __pydantic_extra__: dict[str, ConnectorConfig] = Field(init=False)
 
-    jira: JiraConnectorConfig | None = None
-    github: GitHubConnectorConfig | None = None
-
     def _all(self) -> dict[str, ConnectorConfig]:
-        named = {name: getattr(self, name) for name in ("jira", "github")}
-        return {name: value for name, value in named.items() if value is not None} | dict(
-            self.model_extra or {}
-        )
+        return dict(self.model_extra or {})
 
     def __getitem__(self, name: str) -> ConnectorConfig:
         return self._all()[name]
@@ -729,9 +672,6 @@ class Config(_Section):
         return self
 
 
-_TARGETS = ("jira", "github")
-
-
 def check_zone(value: str) -> str:
     """An IANA time zone name, or a one-line error saying what is expected."""
     try:
@@ -810,11 +750,7 @@ def _describe_error(error: Mapping[str, Any]) -> str:
     """One error as `key.path: problem`, in words a TOML author understands."""
     # Drop pydantic's own segments: RootModel's "root" and a tagged union's tag.
     raw = error["loc"]
-    location = tuple(
-        part
-        for index, part in enumerate(raw)
-        if part != "root" and not (index and raw[index - 1] == "target" and part in _TARGETS)
-    )
+    location = tuple(part for part in raw if part != "root")
     kind = error["type"]
     if kind == "extra_forbidden":
         parent = _key_path(location[:-1])
@@ -843,8 +779,6 @@ _FRIENDLY = {
     "dict_type": "expected a table",
     "model_type": "expected a table",
     "model_attributes_type": "expected a table",
-    "union_tag_invalid": 'system must be "jira" or "github"',
-    "union_tag_not_found": 'expected a `system` key ("jira" or "github")',
 }
 
 
@@ -885,10 +819,12 @@ def parse_config(
 ) -> Config:
     """Validate already-parsed TOML data into a Config (errors: one ConfigError line)."""
     try:
-        config = Config.model_validate(dict(data), context={"env": env})
+        data = _validate_by_connectors(data, env)
+        config = Config.model_validate(data, context={"env": env})
     except ValidationError as error:
         problems = error.errors(include_url=False, include_input=False)
-        first = _describe_error(problems[0])
+        prefix = getattr(error, "tracker_location", ())
+        first = _describe_error({**problems[0], "loc": (*prefix, *problems[0]["loc"])})
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConfigError(f"{label}: {first}{more}") from None
     resolved = config.model_copy(
@@ -896,6 +832,68 @@ def parse_config(
     )
     resolved._base_dir = base_dir
     return resolved
+
+
+def _validate_by_connectors(data: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """Each `[connectors.NAME]` table and each team `target` validated by the installed
+    connector NAME's own models, and its people keys moved into `accounts`: the core
+    knows no system. A ValidationError carries where it happened (`tracker_location`)."""
+    from tracker.connectors import connector_plugins
+
+    plugins = connector_plugins()
+    data = dict(data)
+    context = {"env": env}
+
+    def validate(model: Any, value: Any, where: tuple[int | str, ...]) -> Any:
+        try:
+            return model.model_validate(value, context=context)
+        except ValidationError as error:
+            error.tracker_location = where  # type: ignore[attr-defined]
+            raise
+
+    connectors = data.get("connectors")
+    if isinstance(connectors, Mapping):
+        checked = dict(connectors)
+        for name, table in connectors.items():
+            plugin = plugins.get(name)
+            if plugin is not None and isinstance(table, Mapping):
+                checked[name] = validate(plugin.settings_model, table, ("connectors", name))
+        data["connectors"] = checked
+    teams = data.get("teams")
+    if isinstance(teams, list):
+        data["teams"] = [
+            _team_target(team, index, plugins, validate) for index, team in enumerate(teams)
+        ]
+    people = data.get("people")
+    if isinstance(people, list):
+        fields = {p.person_field: n for n, p in plugins.items() if p.person_field}
+        data["people"] = [_person_accounts(entry, fields) for entry in people]
+    return data
+
+
+def _team_target(team: Any, index: int, plugins: Mapping[str, Any], validate: Any) -> Any:
+    target = team.get("target") if isinstance(team, Mapping) else None
+    if not isinstance(target, Mapping):
+        return team
+    plugin = plugins.get(str(target.get("system", "")))
+    if plugin is None:
+        return team
+    model = validate(plugin.target_model, dict(target), ("teams", index, "target"))
+    return {**team, "target": model}
+
+
+def _person_accounts(entry: Any, fields: Mapping[str, str]) -> Any:
+    """`github_login = "x"` → `accounts = {github = "x"}` for each connector's key."""
+    if not isinstance(entry, Mapping) or not any(key in fields for key in entry):
+        return entry
+    moved = {key: value for key, value in entry.items() if key not in fields}
+    accounts = (
+        dict(entry.get("accounts") or {}) if isinstance(entry.get("accounts"), Mapping) else {}
+    )
+    for key, system in fields.items():
+        if key in entry:
+            accounts.setdefault(system, entry[key])
+    return {**moved, "accounts": accounts}
 
 
 def load_config(path: Path | None = None, *, env: Mapping[str, str] = os.environ) -> Config:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from tracker.config import ConnectorConfig as ConnectorSettings
+from tracker.config import TargetSettings
 from tracker.errors import ConfigError, TrackerError
 from tracker.model import Status, TicketRef
 
@@ -28,12 +30,21 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Target:
-    """Where new tickets for a team or document go."""
+    """Where new tickets for a team or document go.
 
-    system: str  # "jira" | "github" | a third party's entry-point name
-    project: str | None = None  # Jira project key
-    issue_type: str = "Task"  # Jira
-    repo: str | None = None  # GitHub "owner/name"
+    `scope` is the one name a connector files and reads tickets under: a project key,
+    a repository; a connector with a project-shaped scope fills `project`, one with a
+    repository-shaped scope `repo` (kept apart so existing connectors read naturally).
+    """
+
+    system: str  # the connector's entry-point name
+    project: str | None = None
+    issue_type: str = "Task"
+    repo: str | None = None
+
+    @property
+    def scope(self) -> str:
+        return self.project or self.repo or ""
 
 
 @dataclass(frozen=True)
@@ -338,6 +349,111 @@ class Postponed(ConnectorError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, transient=False, unprocessed=True, retry_after=retry_after)
         self.retry_after: float = retry_after
+
+
+# ----- what a connector distribution registers -------------------------------------------
+
+
+@runtime_checkable
+class TicketSyntax(Protocol):
+    """How a system's ticket references read in documents and are written back."""
+
+    # A regex (no named groups) matching a plain reference in text; tried after bare
+    # URLs, in `priority` order (lower first) among the installed connectors.
+    pattern: str
+    priority: int
+
+    def read(self, text: str) -> TicketRef | None:
+        """A plain match (or a Markdown link's label) as a reference, or None."""
+        ...
+
+    def read_url(self, url: str) -> TicketRef | None:
+        """The ticket a URL points at when it is this system's, else None."""
+        ...
+
+    def scope_of(self, key: str) -> str:
+        """The scope (project, repository) a canonical key belongs to: `ENG` for ENG-12."""
+        ...
+
+    def complete(self, ref: TicketRef, scope: str) -> TicketRef:
+        """A reference that names no scope (`#3`) completed with the document's scope."""
+        ...
+
+
+@runtime_checkable
+class ConnectorPlugin(Protocol):
+    """What a distribution registers in `tracker.connectors`: cheap to import (no client
+    library), it validates configuration and reads references; `from_settings` builds
+    the working `Connector`. See docs/connectors.md."""
+
+    name: str
+    settings_model: type[ConnectorSettings]
+    target_model: type[TargetSettings]
+    person_field: str | None  # its flat `[[people]]` key, e.g. "github_login"
+    syntax: TicketSyntax
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, object], *, env: Mapping[str, str], **options: Any
+    ) -> Connector: ...
+
+    @classmethod
+    def claims_scope(cls, name: str) -> bool:
+        """Is `name` shaped like one of this system's scopes (`adopt_from` entries)?"""
+        ...
+
+    @classmethod
+    def front_matter_target(cls, front: Mapping[str, object]) -> Target | None:
+        """A document's own target from its front matter (`jira_project: OPS`), or None."""
+        ...
+
+
+_PLUGINS: dict[str, ConnectorPlugin] | None = None
+_SYNTAXES: tuple[tuple[str, TicketSyntax], ...] | None = None
+
+
+def connector_plugins() -> dict[str, ConnectorPlugin]:
+    """Installed connectors by name (loaded once per process; broken ones skipped: the
+    sync that needs one reports why through `load_connector`)."""
+    global _PLUGINS
+    if _PLUGINS is None:
+        found: dict[str, ConnectorPlugin] = {}
+        for entry in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=str):
+            try:
+                plugin = entry.load()
+            except Exception:  # a broken plug-in must not take every command down
+                continue
+            if isinstance(plugin, ConnectorPlugin):
+                found.setdefault(entry.name, plugin)
+        _PLUGINS = found
+    return _PLUGINS
+
+
+def forget_connector_plugins() -> None:
+    """Look the entry points up again next time (tests that install a connector)."""
+    global _PLUGINS, _SYNTAXES
+    _PLUGINS = _SYNTAXES = None
+
+
+def plugin_for_scope(name: str) -> ConnectorPlugin | None:
+    """The first installed connector (by name) whose scopes look like `name`."""
+    return next((p for p in connector_plugins().values() if p.claims_scope(name)), None)
+
+
+def ticket_syntaxes() -> tuple[tuple[str, TicketSyntax], ...]:
+    """(system, syntax) of every installed connector, in the order they are tried."""
+    global _SYNTAXES
+    if _SYNTAXES is None:
+        pairs = [(name, plugin.syntax) for name, plugin in connector_plugins().items()]
+        _SYNTAXES = tuple(sorted(pairs, key=lambda pair: (pair[1].priority, pair[0])))
+    return _SYNTAXES
+
+
+def scope_of(system: str, key: str) -> str:
+    """The scope a ticket key belongs to, by its connector's rule (the key itself when
+    the connector is not installed)."""
+    plugin = connector_plugins().get(system)
+    return plugin.syntax.scope_of(key) if plugin is not None else key
 
 
 # ----- discovery -----------------------------------------------------------------------

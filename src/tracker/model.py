@@ -28,21 +28,21 @@ class Status(StrEnum):
 PRIORITIES: tuple[str, ...] = ("P0", "P1", "P2", "P3", "P4")
 
 
-class TicketSystem(StrEnum):
-    JIRA = "jira"
-    GITHUB = "github"
-    URL = "url"  # a link we can't attribute to a known system
+# `TicketRef.system` of a link no installed connector claims; any other system is the
+# entry-point name of the connector that reads and writes it ("jira", "gitlab", ...).
+URL_SYSTEM = "url"
 
 
 @dataclass(frozen=True, slots=True)
 class TicketRef:
     """A reference to a ticket as written in a document or returned by a connector.
 
-    `key` is the canonical form: `ENG-1234` for Jira, `owner/repo#12` for GitHub
-    (`#12` when the repository is not named in the text), the URL itself for `url`.
+    `key` is the canonical form the owning connector gives it (`ENG-1234`,
+    `owner/repo#12`; `#12` when the scope is not named in the text), the URL itself
+    for an unclaimed link.
     """
 
-    system: TicketSystem
+    system: str  # a connector's entry-point name, or URL_SYSTEM
     key: str
     url: str | None = None
 

@@ -31,7 +31,7 @@ from tracker.escalation import (
     person_digests,
     render_person_digest,
 )
-from tracker.model import TicketRef, TicketSystem
+from tracker.model import URL_SYSTEM, TicketRef
 from tracker.report import ReportData, build_report
 from tracker.report.model import ItemRow
 from tracker.report.options import options_from_config
@@ -58,12 +58,7 @@ class Nudge:
         if not self.item.tickets:
             return None
         link = self.item.tickets[0]
-        system = (
-            TicketSystem(link.system)
-            if link.system in {s.value for s in TicketSystem}
-            else TicketSystem.URL
-        )
-        return TicketRef(system, link.key, link.url)
+        return TicketRef(link.system or URL_SYSTEM, link.key, link.url)
 
     def people(self) -> str:
         return ", ".join(self.item.owners) or "nobody yet"

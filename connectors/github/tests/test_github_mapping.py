@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from tracker_github import mapping
 
-from tracker.model import Status, TicketRef, TicketSystem
+from tracker.model import URL_SYSTEM, Status, TicketRef
 
 
 @pytest.mark.parametrize(
@@ -61,12 +61,12 @@ def test_priority_is_read_from_its_label() -> None:
 @pytest.mark.parametrize(
     ("ref", "expected"),
     [
-        (TicketRef(TicketSystem.GITHUB, "acme/app#12"), ("acme/app", 12)),
+        (TicketRef("github", "acme/app#12"), ("acme/app", 12)),
         (
-            TicketRef(TicketSystem.URL, "x", "https://github.com/acme/app/issues/7"),
+            TicketRef(URL_SYSTEM, "x", "https://github.com/acme/app/issues/7"),
             ("acme/app", 7),
         ),
-        (TicketRef(TicketSystem.GITHUB, "#12"), None),
+        (TicketRef("github", "#12"), None),
     ],
 )
 def test_references_are_parsed_from_keys_and_urls(

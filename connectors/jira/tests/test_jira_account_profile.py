@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tracker.connectors import Connector, Target, TicketDraft, load_connector
-from tracker.model import TicketRef, TicketSystem
+from tracker.model import TicketRef
 
 TARGET = Target("jira", project="ENG")
 MYSELF = "GET /rest/api/2/myself"
@@ -114,7 +114,7 @@ def test_a_deleted_key_is_recognised_whatever_the_accounts_language(
     jira_sandbox.delete_issue(keys[3])
     jira_sandbox.clock.advance(60)  # created earlier: Cloud search has indexed them
     before = routes(jira_sandbox)
-    tickets = connector.fetch([TicketRef(TicketSystem.JIRA, k) for k in keys])
+    tickets = connector.fetch([TicketRef("jira", k) for k in keys])
     after = routes(jira_sandbox)
     assert [t.deleted for t in tickets] == [False, True, False, True, False]
     assert [t.ref.key for t in tickets] == keys

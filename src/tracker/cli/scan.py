@@ -48,9 +48,7 @@ def item_json(item: ActionItem, derived_due: date | None = None) -> dict[str, An
         "derived_due": derived_due.isoformat() if derived_due else None,
         "priority": item.priority,
         "status": item.status.value,
-        "tickets": [
-            {"system": ref.system.value, "key": ref.key, "url": ref.url} for ref in item.tickets
-        ],
+        "tickets": [{"system": ref.system, "key": ref.key, "url": ref.url} for ref in item.tickets],
         "type": item.type,
         "raw": dict(item.raw),
         "found_by": item.found_by,

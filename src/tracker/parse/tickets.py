@@ -1,4 +1,4 @@
-"""Ticket references in free text: Jira keys, GitHub refs, issue URLs, Markdown links.
+"""Ticket references in free text, as the installed connectors read them, and links.
 
 The text is read left to right: Markdown links by a linear scanner (a regex retried
 from every `[` of a long run), the rest by one regex between them, so a link is read
@@ -9,94 +9,57 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
-from tracker.model import TicketRef, TicketSystem
+from tracker.connectors import TicketSyntax, ticket_syntaxes
+from tracker.model import URL_SYSTEM, TicketRef
 from tracker.parse.scan import Link, markdown_links
 
 # Everything but Markdown links (found by `scan.markdown_links`, which stays linear on
-# runs of `[`). No match of these contains `[`, so reading the text between links gives
-# what one combined left-to-right regex would. The Jira key's project is read
-# possessively (`*+`): `[A-Z][A-Z0-9_]*[A-Z][A-Z0-9_]*` backtracked quadratically over a
-# long run of capitals; `_is_jira_key` checks its second capital instead.
-_REFERENCE = re.compile(
-    r"""
-    (?P<url>https?://[^\s<>()\[\]|`"']+)                                         # bare URL
-  | (?<![\w/.-])(?P<repo>[A-Za-z0-9][\w.-]*+/[\w.-]++)\#(?P<repo_number>\d++)\b  # owner/repo#12
-  | (?<![\w/&#])\#(?P<number>\d++)\b                                             # #12
-  | \b(?P<jira>[A-Z][A-Z0-9_]*+-\d++)\b(?![-.]?\d)                              # ENG-1234
-    """,
-    re.VERBOSE,
-)
-_JIRA_URL = re.compile(r"^https?://[^/]+(?:/[^?#]*)?/browse/([A-Z][A-Z0-9_]+-\d+)(?:[/?#].*)?$")
-_JIRA_SELECTED = re.compile(r"^https?://.*[?&]selectedIssue=([A-Z][A-Z0-9_]+-\d+)")
-_GITHUB_URL = re.compile(
-    r"^https?://[^/]+/(?:api/v3/)?(?:repos/)?([\w.-]+)/([\w.-]+)/(?:issues|pull|pulls)/(\d+)(?:[/?#].*)?$"
-)
-_JIRA_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
-_GITHUB_REF = re.compile(r"^(?:([\w.-]+/[\w.-]+))?#(\d+)$")
-# Upper-case words with a dash and digits that are not Jira keys.
-_NOT_JIRA = frozenset(
-    {
-        "UTF",
-        "SHA",
-        "SEV",
-        "CVE",
-        "ISO",
-        "RFC",
-        "TLS",
-        "SSL",
-        "HTTP",
-        "IPV",
-        "GPT",
-        "MD",
-        "AES",
-        "COVID",
-        "ARM",
-        "RCA",
-        "UTC",
-        "GMT",
-        "PR",
-    }
-)
-_YEAR_LIKE = re.compile(r"\d{4}")
+# runs of `[`): bare URLs, then each installed connector's reference pattern (its
+# `TicketSyntax`, in priority order). No match contains `[`, so reading the text between
+# links gives what one combined left-to-right regex would.
+_URL = r"(?P<url>https?://[^\s<>()\[\]|`\"']+)"
 
 
-def _is_jira_key(key: str) -> bool:
-    """Upper-case key shapes that are not versions, CVEs, years (`PM2021-011`) or encodings."""
-    project = key.rsplit("-", 1)[0]
-    if not any("A" <= char <= "Z" for char in project[1:]):
-        return False  # a project names at least two capitals: `A1-2` is no key
-    letters = re.match(r"[A-Z]+", project)
-    return not ((letters is not None and letters[0] in _NOT_JIRA) or _YEAR_LIKE.search(project))
+def _syntaxes() -> tuple[tuple[str, TicketSyntax], ...]:
+    return ticket_syntaxes()
+
+
+def _reference_regex() -> re.Pattern[str]:
+    return _combined(tuple(syntax.pattern for _, syntax in _syntaxes()))
+
+
+@cache
+def _combined(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    parts = [_URL] + [f"(?P<s{i}>{pattern})" for i, pattern in enumerate(patterns)]
+    return re.compile("|".join(parts))
 
 
 def classify_url(url: str) -> TicketRef:
-    """A URL → the Jira issue or GitHub issue/PR it points at, or a plain `url` ref."""
+    """A URL → the ticket an installed connector says it points at, or a plain `url` ref."""
     url = url.rstrip(".,;:!?")
-    match = _JIRA_URL.match(url) or _JIRA_SELECTED.match(url)
-    if match:
-        return TicketRef(TicketSystem.JIRA, match[1], url)
-    match = _GITHUB_URL.match(url)
-    if match:
-        return TicketRef(TicketSystem.GITHUB, f"{match[1]}/{match[2]}#{match[3]}", url)
-    return TicketRef(TicketSystem.URL, url, url)
+    for _, syntax in _syntaxes():
+        ref = syntax.read_url(url)
+        if ref is not None:
+            return ref
+    return TicketRef(URL_SYSTEM, url, url)
 
 
 def _label_ref(label: str, url: str) -> TicketRef | None:
     label = label.strip().strip("`*_ ")
-    if _JIRA_KEY.match(label) and _is_jira_key(label):
-        return TicketRef(TicketSystem.JIRA, label, url)
-    match = _GITHUB_REF.match(label)
-    if match:
-        return TicketRef(TicketSystem.GITHUB, label, url)
+    for _, syntax in _syntaxes():
+        ref = syntax.read(label)
+        if ref is not None:
+            return TicketRef(ref.system, ref.key, url)
     return None
 
 
 def parse_ticket_refs(text: str) -> list[TicketRef]:
     """Every ticket a cell or list item mentions, in order, without duplicates.
 
-    `ENG-1234`, `#12`, `owner/repo#12`, Jira `/browse/KEY` and GitHub `/issues|pull/N`
-    URLs, and Markdown links around any of them; other URLs become `url` refs.
+    Whatever the installed connectors' syntaxes read (`ENG-1234`, `#12`, `owner/repo#12`,
+    their issue URLs) and Markdown links around any of them; other URLs become `url` refs.
     `n/a`, `-` and empty text give [].
     """
     refs: list[TicketRef] = []
@@ -115,17 +78,17 @@ def _references(text: str) -> Iterator[TicketRef | re.Match[str] | None]:
     """Links (as refs) and other reference matches, left to right."""
     done = 0
     for link in markdown_links(text) if "[" in text else ():
-        yield from _REFERENCE.finditer(text, done, link.start)
+        yield from _reference_regex().finditer(text, done, link.start)
         yield _link_ref(link)
         done = link.end
-    yield from _REFERENCE.finditer(text, done)
+    yield from _reference_regex().finditer(text, done)
 
 
 def _link_ref(link: Link) -> TicketRef | None:
     target = link.target
     if target.startswith(("http://", "https://")):
         ref = classify_url(target)
-        if ref.system is TicketSystem.URL:
+        if ref.system == URL_SYSTEM:
             return _label_ref(link.label, target) or ref
         return ref
     return _label_ref(link.label, target)
@@ -134,19 +97,16 @@ def _link_ref(link: Link) -> TicketRef | None:
 def _plain_ref(match: re.Match[str]) -> TicketRef | None:
     if match["url"] is not None:
         return classify_url(match["url"])
-    if match["repo"] is not None:
-        return TicketRef(TicketSystem.GITHUB, f"{match['repo']}#{match['repo_number']}")
-    if match["number"] is not None:
-        return TicketRef(TicketSystem.GITHUB, f"#{match['number']}")
-    key = match["jira"]
-    return TicketRef(TicketSystem.JIRA, key) if _is_jira_key(key) else None
+    group = match.lastgroup or ""
+    _, syntax = _syntaxes()[int(group[1:])]
+    return syntax.read(match[group])
 
 
 def add_refs(refs: list[TicketRef], more: list[TicketRef], *, known_only: bool = False) -> None:
     """Append the refs of `more` not already in `refs` (by key); `known_only` skips plain URLs."""
     keys = {ref.key for ref in refs}
     for ref in more:
-        if known_only and ref.system is TicketSystem.URL:
+        if known_only and ref.system == URL_SYSTEM:
             continue
         if ref.key not in keys:
             keys.add(ref.key)

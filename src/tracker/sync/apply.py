@@ -289,7 +289,7 @@ class Applier:
         doc = plan.doc or ticket_fields(ticket)
         return Baseline(
             item_id=plan.item_id,
-            system=plan.system or ticket.ref.system.value,
+            system=plan.system or ticket.ref.system,
             key=ticket.ref.key,
             url=ticket.ref.url,
             doc=doc,

@@ -21,7 +21,7 @@ from typing import Any
 from tracker.config import Config
 from tracker.connectors import Connector, ConnectorError, load_connector
 from tracker.errors import ConfigError
-from tracker.model import TicketRef, TicketSystem
+from tracker.model import URL_SYSTEM, TicketRef
 
 # The connector calls that talk to the ticket system (the rest are pure).
 # The protocol's methods that answer without a request; every other public method may
@@ -170,8 +170,8 @@ class ConnectorPool:
 
     def owner_of(self, ref: TicketRef) -> str | None:
         """The configured connector that owns a reference written in a document."""
-        if ref.system in (TicketSystem.JIRA, TicketSystem.GITHUB):
-            return ref.system.value if ref.system.value in self.names else None
+        if ref.system != URL_SYSTEM:
+            return ref.system if ref.system in self.names else None
         for name in self.names:
             if self.get(name).owns(ref):
                 return name

@@ -38,9 +38,7 @@ def assignee_for(owners: list[str], system: str, config: Config) -> tuple[str | 
         return None, None
     owner = owners[0]
     person = config.people.resolve(owner)
-    account = None
-    if person is not None:
-        account = person.jira_account_id if system == "jira" else person.github_login
+    account = person.account(system) if person is not None else None
     if account:
         return account, None
     return None, (

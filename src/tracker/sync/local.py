@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from tracker.config import Config, TeamConfig
-from tracker.connectors import Target
-from tracker.model import ActionItem, Postmortem, TicketRef, TicketSystem
+from tracker.connectors import Target, connector_plugins
+from tracker.model import URL_SYSTEM, ActionItem, Postmortem, TicketRef
 from tracker.store.routing import Router
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.drafts import assignee_for, build_draft, document_fields
@@ -27,28 +27,17 @@ from tracker.sync.state import Baseline
 
 def document_target(doc: Postmortem, config: Config, team: str) -> Target | None:
     """Where new tickets for this document go: front matter override, else the team's."""
-    front = doc.front_matter
-    if isinstance(front.get("jira_project"), str):
-        issue_type = front.get("jira_issue_type")
-        return Target(
-            "jira",
-            project=str(front["jira_project"]),
-            issue_type=str(issue_type) if isinstance(issue_type, str) else "Task",
-        )
-    if isinstance(front.get("github_repo"), str):
-        return Target("github", repo=str(front["github_repo"]))
+    for plugin in connector_plugins().values():
+        target = plugin.front_matter_target(doc.front_matter)
+        if target is not None:
+            return target
     team_config = config.team(team)
     return team_target(team_config) if team_config is not None else None
 
 
 def team_target(team: TeamConfig) -> Target | None:
     """The team's configured default target, as the connectors' Target."""
-    target = team.target
-    if target is None:
-        return None
-    if target.system == "jira":
-        return Target("jira", project=target.project, issue_type=target.issue_type)
-    return Target("github", repo=target.repo)
+    return team.target.to_target() if team.target is not None else None
 
 
 def build_local_items(
@@ -79,7 +68,7 @@ def build_local_items(
             system = (
                 baseline.system
                 if baseline
-                else named.system.value
+                else named.system
                 if named
                 else target.system
                 if target
@@ -142,16 +131,18 @@ def _named_ref(
     names it, else the first one a configured connector owns."""
     owned: list[TicketRef] = []
     for ref in refs:
-        if ref.system is TicketSystem.GITHUB and ref.key.startswith("#"):
-            if target is None or target.system != "github" or not target.repo:
-                notes.append(f"{ref.key}: no GitHub repository to resolve it against")
+        plugin = connector_plugins().get(ref.system)
+        if plugin is not None and not plugin.syntax.scope_of(ref.key):
+            # a reference that names no scope (`#12`): the document's target completes it
+            if target is None or target.system != ref.system or not target.scope:
+                notes.append(f"{ref.key}: no {ref.system} scope to resolve it against")
                 continue
-            ref = TicketRef(TicketSystem.GITHUB, f"{target.repo}{ref.key}", ref.url)
+            ref = plugin.syntax.complete(ref, target.scope)
         owner = pool.owner_of(ref)
         if owner is None:
             continue
-        if ref.system is TicketSystem.URL:
-            ref = TicketRef(TicketSystem(owner), ref.key, ref.url)
+        if ref.system == URL_SYSTEM:
+            ref = TicketRef(owner, ref.key, ref.url)
         if linked is not None and (ref.key == linked.key or (ref.url and ref.url == linked.url)):
             return ref
         owned.append(ref)
@@ -208,7 +199,7 @@ def named_to_fetch(
             continue
         if baseline is not None and baseline.retired:
             continue
-        named.setdefault(local.named.system.value, []).append(local.named)
+        named.setdefault(local.named.system, []).append(local.named)
     return named
 
 

@@ -69,7 +69,7 @@ def refusal(
     if ticket.pull_request:
         return f"{key} is a pull request, not an issue; {LEFT_ALONE}"
     for ref in (ticket.ref, named):
-        claim = _claim_on(ref, ticket.ref.system.value, ownership) if ref else None
+        claim = _claim_on(ref, ticket.ref.system, ownership) if ref else None
         if claim is not None and claim.item_id != item_id:
             owner = f"linked to another item at {claim.where}"
             return f"{key} is not this item's ticket ({owner}); {LEFT_ALONE}"
@@ -90,7 +90,7 @@ def refusal(
 def identity_doubt(item_id: str, ticket: RemoteTicket, ownership: Ownership) -> str | None:
     """Why a ticket found by this item's identity is not adopted, or None if it is."""
     key = ticket.ref.key
-    claim = _claim_on(ticket.ref, ticket.ref.system.value, ownership)
+    claim = _claim_on(ticket.ref, ticket.ref.system, ownership)
     verdict = vouched(ticket, item_id, ownership)
     if claim is not None and claim.item_id != item_id:
         why = f"is linked to another item at {claim.where}"
@@ -99,7 +99,7 @@ def identity_doubt(item_id: str, ticket: RemoteTicket, ownership: Ownership) -> 
     elif verdict is False:
         why = "was filed by someone else"
     else:
-        why = f"tracker's {ticket.ref.system.value} account could not be read"
+        why = f"tracker's {ticket.ref.system} account could not be read"
     return f"{key} carries this item's identity but {why}; not adopted, a new ticket is created"
 
 
@@ -107,7 +107,7 @@ def vouched(ticket: RemoteTicket, identity: str, ownership: Ownership) -> bool |
     """Does the identity the ticket carries really belong to it? True when the store
     records the ticket under it or tracker's own account created the ticket; False
     when neither; None when tracker's account could not be read (unknown)."""
-    system = ticket.ref.system.value
+    system = ticket.ref.system
     if ownership.recorded.get(f"{system}:{ticket.ref.key}") == identity:
         return True
     if system not in ownership.accounts:
@@ -122,8 +122,8 @@ def ticket_scope(ref: TicketRef) -> str:
     """The project / repository a ticket key lives in, in `scope_name` form."""
     key = ref.key
     if "#" in key:
-        return scope_name(ref.system.value, key.split("#", 1)[0])
-    return scope_name(ref.system.value, key.rsplit("-", 1)[0])
+        return scope_name(ref.system, key.split("#", 1)[0])
+    return scope_name(ref.system, key.rsplit("-", 1)[0])
 
 
 def build_ownership(
@@ -156,7 +156,7 @@ def build_ownership(
             claims[f"{baseline.system}:{baseline.url}"] = claim
     for local in locals_:  # the first row of the run that names an unclaimed ticket gets it
         if local.named is not None:
-            key = f"{local.named.system.value}:{local.named.key}"
+            key = f"{local.named.system}:{local.named.key}"
             claims.setdefault(key, Claim(local.item.id, here[local.item.id]))
     targets = {
         scope_name(local.target.system, local.target.project or local.target.repo or "")
@@ -167,7 +167,7 @@ def build_ownership(
     for local in locals_:
         ticket = _identity_at_stake(local, linked, tickets, by_identity)
         if ticket is not None and recorded.get(_key(ticket)) != ticket.identity:
-            wanted.add(ticket.ref.system.value)
+            wanted.add(ticket.ref.system)
     return Ownership(
         claims=claims,
         recorded=recorded,
@@ -189,7 +189,7 @@ def _identity_at_stake(
     item_id = local.item.id
     ticket = None
     if local.named is not None:
-        key = f"{local.named.system.value}:{local.named.key}"
+        key = f"{local.named.system}:{local.named.key}"
         if linked.get(item_id) != key:
             found = tickets.get(key)
             ticket = found if found is not None and found.identity != item_id else None
@@ -201,7 +201,7 @@ def _identity_at_stake(
 
 
 def _key(ticket: RemoteTicket) -> str:
-    return f"{ticket.ref.system.value}:{ticket.ref.key}"
+    return f"{ticket.ref.system}:{ticket.ref.key}"
 
 
 def _safe(account: Callable[[str], str | None], system: str) -> str | None:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft
+from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft, scope_of
 from tracker.model import ActionItem, Postmortem, Status, TicketRef
 from tracker.sync.fields import FIELD_NAMES, Fields, ticket_fields
 from tracker.sync.intents import DEFERRED_NOTE
@@ -171,7 +171,7 @@ def _link_named(
 ) -> ItemPlan:
     named = local.named
     assert named is not None
-    system = named.system.value
+    system = named.system
     ticket = remote.tickets.get(remote_key(system, named.key))
     if ticket is None:
         plan.kind = "failed"
@@ -216,7 +216,7 @@ def _adopt(
     plan.link = ticket
     plan.link_reason = reason
     plan.ref = ticket.ref
-    plan.system = ticket.ref.system.value
+    plan.system = ticket.ref.system
     plan.ticket_cell = write_cell and ticket_cell_writable(local, settings)
     now_ticket = ticket_fields(ticket)
     agreed = now_ticket
@@ -270,15 +270,13 @@ def _plan_create(
 
 
 def target_scope(target: Target) -> str:
-    """ "jira:ENG" / "github:acme/app": the unit of incremental reads and high-water marks."""
-    return f"{target.system}:{target.project or target.repo or ''}"
+    """ "SYSTEM:SCOPE" ("jira:ENG"): the unit of incremental reads and high-water marks."""
+    return f"{target.system}:{target.scope}"
 
 
 def ref_scope(system: str, key: str) -> str:
-    """The read scope a ticket key belongs to (its Jira project or GitHub repository)."""
-    if system == "github" or "#" in key:
-        return f"{system}:{key.split('#', 1)[0]}"
-    return f"{system}:{key.rsplit('-', 1)[0]}"
+    """The read scope a ticket key belongs to, by its connector's scope rule."""
+    return f"{system}:{scope_of(system, key)}"
 
 
 def _plan_linked(

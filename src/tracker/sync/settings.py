@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.config import Config, JiraTarget
+from tracker.config import Config
+from tracker.connectors import connector_plugins, plugin_for_scope
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,17 @@ def adopt_scopes(config: Config) -> frozenset[str]:
     for team in config.teams:
         target = team.target
         if target is not None:
-            name = target.project if isinstance(target, JiraTarget) else target.repo
-            scopes.add(scope_name(target.system, name))
+            scopes.add(scope_name(target.system, target.scope_name()))
     for entry in config.sync.adopt_from:
         system, _, name = entry.rpartition(":")
         if entry.strip() == "*":
             scopes.add("*")
         else:
-            scopes.add(scope_name(system or ("github" if "/" in name else "jira"), name))
+            plugin = connector_plugins().get(system) if system else plugin_for_scope(name)
+            scopes.add(scope_name(system or (plugin.name if plugin else ""), name))
     return frozenset(scopes)
 
 
 def scope_name(system: str, name: str) -> str:
-    """ "jira:ENG" / "github:acme/app", case-folded: how adoptable scopes are compared."""
+    """ "SYSTEM:SCOPE" ("jira:ENG"), case-folded: how adoptable scopes are compared."""
     return f"{system}:{name.strip()}".casefold()

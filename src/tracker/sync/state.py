@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from tracker.model import Status, TicketRef, TicketSystem
+from tracker.model import URL_SYSTEM, Status, TicketRef
 from tracker.store import Store
 from tracker.store.models import ActionItemRow, StatusEvent, SyncState, TicketLink
 from tracker.store.types import as_utc
@@ -53,11 +53,7 @@ class Baseline:
 
     @property
     def ref(self) -> TicketRef:
-        try:
-            system = TicketSystem(self.system)
-        except ValueError:
-            system = TicketSystem.URL
-        return TicketRef(system, self.key, self.url)
+        return TicketRef(self.system or URL_SYSTEM, self.key, self.url)
 
     @property
     def last_seen(self) -> Fields:

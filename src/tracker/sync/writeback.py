@@ -60,18 +60,15 @@ def link_text(ref: TicketRef, style: str, home_repo: str | None = None) -> str:
 
 
 def home_repos(locals_: Iterable[LocalItem]) -> dict[str, str]:
-    """Item id → the GitHub repository its document files tickets in (the team's target
-    or the front matter's `github_repo:`), where `#12` names `repo#12`. It comes from the
+    """Item id → the scope its document files tickets in (its target's: the team's or the
+    front matter's), where a short `#12` names `scope#12`. It comes from the
     document, never from how this run got the link (created, adopted after a crash,
     resumed), so a link is written the same way whichever path wrote it."""
     homes = {}
     for local in locals_:
         target = local.target
-        front = local.postmortem.front_matter.get("github_repo")
-        if target is not None and target.system == "github" and target.repo:
-            homes[local.item.id] = target.repo
-        elif isinstance(front, str) and front:
-            homes[local.item.id] = front
+        if target is not None and target.scope:
+            homes[local.item.id] = target.scope
     return homes
 
 

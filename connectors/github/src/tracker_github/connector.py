@@ -49,7 +49,7 @@ from tracker.connectors import (
     setting_str,
 )
 from tracker.errors import ConfigError
-from tracker.model import TicketRef, TicketSystem
+from tracker.model import TicketRef
 from tracker.retry import GuardedCalls, Pacer, RetryPolicy
 from tracker_github.due import (
     GROUPINGS,
@@ -214,7 +214,7 @@ class GitHubConnector(GuardedCalls):
             raise ConnectorError(f"GitHub repository {repo} has issues turned off", exit_code=2)
 
     def owns(self, ref: TicketRef) -> bool:
-        if ref.system is TicketSystem.GITHUB:
+        if ref.system == "github":
             return True
         if not ref.url:
             return False

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.connectors import RemoteTicket, TicketDraft
-from tracker.model import PRIORITIES, Status, TicketRef, TicketSystem
+from tracker.model import PRIORITIES, Status, TicketRef
 from tracker_github.due import issue_due
 from tracker_github.marker import identity_in
 
@@ -135,7 +135,7 @@ def ticket_from_issue(raw: Mapping[str, Any], repo: str | None = None) -> Remote
     assignees = raw.get("assignees") or ([raw["assignee"]] if raw.get("assignee") else [])
     number = int(raw["number"])
     return RemoteTicket(
-        ref=TicketRef(TicketSystem.GITHUB, issue_key(full_name, number), raw.get("html_url")),
+        ref=TicketRef("github", issue_key(full_name, number), raw.get("html_url")),
         identity=identity_in(raw.get("body")),
         status=status,
         remote_status=remote_status,

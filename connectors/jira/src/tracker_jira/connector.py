@@ -39,7 +39,7 @@ from tracker.connectors import (
     setting_str,
 )
 from tracker.errors import ConfigError
-from tracker.model import Status, TicketRef, TicketSystem
+from tracker.model import Status, TicketRef
 from tracker.retry import GuardedCalls, RetryPolicy
 from tracker_jira import jql
 from tracker_jira.mapping import (
@@ -209,7 +209,7 @@ class JiraConnector(GuardedCalls):
             raise
 
     def owns(self, ref: TicketRef) -> bool:
-        if ref.system is TicketSystem.JIRA:
+        if ref.system == "jira":
             return True
         if ref.url:
             ours, theirs = urlsplit(self.url), urlsplit(ref.url)
@@ -386,7 +386,7 @@ class JiraConnector(GuardedCalls):
         while rest and probes < PROBE_BUDGET:
             number += 1
             probes += 1
-            ref = TicketRef(TicketSystem.JIRA, f"{target.project}-{number}")
+            ref = TicketRef("jira", f"{target.project}-{number}")
             try:
                 ticket = self._fetch_one(ref)
             except ConnectorError:
@@ -525,7 +525,7 @@ class JiraConnector(GuardedCalls):
     def _ensure_status(self, key: str, target: Status | None) -> None:
         """Idempotent by construction: reads the current status before transitioning."""
         assert target is not None
-        current = self._fetch_one(TicketRef(TicketSystem.JIRA, key), retried=False)
+        current = self._fetch_one(TicketRef("jira", key), retried=False)
         if current.moved_to is not None:
             current = replace(current, ref=current.moved_to)
         if current.deleted:
@@ -663,7 +663,7 @@ class JiraConnector(GuardedCalls):
             raw = self._call(f"read {ref.key}", read) if retried else self._guard("read", read)
         except ConnectorError as error:
             if error.status in (404, 410):
-                return RemoteTicket.gone(TicketRef(TicketSystem.JIRA, ref.key, ref.url))
+                return RemoteTicket.gone(TicketRef("jira", ref.key, ref.url))
             raise
         ticket = self._ticket(raw)
         if ticket.ref.key != ref.key:  # the issue moved to another project
@@ -902,7 +902,7 @@ def _without_assignee(draft: TicketDraft) -> TicketDraft:
 def _stub(key: str, server: str, identity: str) -> RemoteTicket:
     """Only if the read-back search missed a just-created issue (eventual consistency)."""
     return RemoteTicket(
-        ref=TicketRef(TicketSystem.JIRA, key, f"{server}/browse/{key}"),
+        ref=TicketRef("jira", key, f"{server}/browse/{key}"),
         identity=identity,
         status=Status.OPEN,
         remote_status="",

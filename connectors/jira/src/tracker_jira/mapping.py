@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tracker.connectors import RemoteTicket, TicketChanges, TicketDraft
-from tracker.model import PRIORITIES, Status, TicketRef, TicketSystem
+from tracker.model import PRIORITIES, Status, TicketRef
 
 IDENTITY_PREFIX = "tracker-"
 DEFAULT_PRIORITIES: dict[str, str] = {
@@ -162,7 +162,7 @@ def ticket_from_issue(
     )
     labels = tuple(str(label) for label in fields.get("labels") or ())
     return RemoteTicket(
-        ref=TicketRef(TicketSystem.JIRA, key, browse_url(server, key)),
+        ref=TicketRef("jira", key, browse_url(server, key)),
         identity=identity_from_labels(labels),
         status=status,
         remote_status=status_name,
