@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 from rich.console import Console
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.cli_helpers import invoke_tracker
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
