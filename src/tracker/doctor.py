@@ -128,7 +128,8 @@ def run_checks(path: Path | None, env: Mapping[str, str] | None = None) -> list[
                 "connectors",
                 True,
                 "none configured: `tracker sync` records items without ticket systems",
-                "add [connectors.jira] or [connectors.github] to file tickets",
+                "add a [connectors.NAME] section to file tickets (installed: "
+                f"{', '.join(available_connectors()) or 'none'})",
             )
         )
     checks.extend(check_connectors(config, environment))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from tracker.connectors import connector_plugins
 from tracker.parse.scan import closing_brackets
 from tracker.parse.values import plain
 
@@ -95,8 +96,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "link",
         "links",
         "tracking",
-        "jira",
-        "github",
         "pr",
         "bug/ticket",
         "工单",
@@ -124,6 +123,8 @@ def canonical_column(header: str) -> str | None:
     name = normalise_header(header)
     if name in _BY_ALIAS:
         return _BY_ALIAS[name]
+    if name.partition(" ")[0] in connector_plugins():  # named after a system ("Jira key")
+        return "ticket"
     for alias, column in _BY_ALIAS.items():
         if alias.isascii() and name.startswith(alias + " ") and column != "type":
             return column
