@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tracker.application.runs import last_started, recent_runs
 from tracker.cli.app import app
 from tracker.cli.options import ConfigOption, load_config_or_default
 from tracker.errors import ConfigError, TrackerError
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from tracker.config import Config
     from tracker.report.render_table import ByWidth
     from tracker.scheduling import Job
-    from tracker.store import Store
     from tracker.store.models import SyncRun
 
 JOB_KINDS = {"sync": "sync", "digest": "digest"}
@@ -46,21 +46,6 @@ def scheduled_jobs(
     if "digest_at" in given:
         jobs.append(Job("digest", [Slot.parse(config.schedule.digest_at, zone)], digest))
     return jobs
-
-
-def last_started(store: Store, kind: str) -> datetime | None:
-    """When the latest run of `kind` started (any outcome: a failed run is not 'missed')."""
-    from sqlmodel import col, select
-
-    from tracker.store.models import SyncRun
-
-    with store.session() as session:
-        return session.exec(
-            select(SyncRun.started_at)
-            .where(SyncRun.kind == kind)
-            .order_by(col(SyncRun.started_at).desc())
-            .limit(1)
-        ).first()
 
 
 def _guarded(
@@ -98,7 +83,7 @@ def _sync_announcement(config: Config) -> Callable[[datetime], str]:
 
 def _digest_announcement(config: Config) -> Callable[[datetime], str]:
     def announce(slot: datetime) -> str:
-        from tracker.cli.remind import preview_reminders
+        from tracker.application.remind import preview_reminders
 
         comments, digests = preview_reminders(config, now=datetime.now(UTC))
         webhook = config.reminders.webhook_url
@@ -122,8 +107,8 @@ def schedule(config: ConfigOption = None) -> None:
     """
     from rich.console import Console
 
-    from tracker.cli.remind import run_reminders
-    from tracker.cli.sync import run_sync_once
+    from tracker.application.remind import run_reminders
+    from tracker.application.sync import run_sync_once
     from tracker.scheduling import StopFlag, next_runs, run_forever, stop_on_signals
     from tracker.store import open_store
 
@@ -178,30 +163,6 @@ def schedule(config: ConfigOption = None) -> None:
     console.print("scheduler stopped")
 
 
-def recent_runs(database_url: str, limit: int) -> list[SyncRun]:
-    """The latest runs, newest first; none (and nothing created) where no store exists yet."""
-    from sqlmodel import col, select
-
-    from tracker.store import open_store
-    from tracker.store.db import store_exists
-    from tracker.store.models import SyncRun
-
-    if not store_exists(database_url):
-        return []
-    store = open_store(database_url, create=False)
-    try:
-        with store.session() as session:
-            return list(
-                session.exec(
-                    select(SyncRun).order_by(col(SyncRun.started_at).desc()).limit(limit)
-                ).all()
-            )
-    finally:
-        store.close()
-
-
-# What a run's counts mean, in the order people read them. Plan kinds that an outcome
-# repeats ("create" → "created") are left out; a key not listed shows as its own words.
 _PLAIN_COUNTS = {
     "created": "tickets created",
     "adopted": "adopted after a lost create",
