@@ -363,3 +363,16 @@ def test_a_ticket_closed_in_the_system_is_written_back_to_the_document(tinytrack
     ]
     assert "| open |" not in row
     assert "done" in row.lower()
+
+
+def test_bare_text_two_systems_read_belongs_to_the_documents_target(tinytrack: Path) -> None:
+    from tracker.connectors import Target
+    from tracker.model import TicketRef
+    from tracker.sync.local import in_target_system
+
+    # `ops!3` is tinytrack's; pretend another installed system read it first
+    foreign = TicketRef("github", "ops!3")
+    assert in_target_system(foreign, Target("tinytrack", project="ops")).system == "tinytrack"
+    assert in_target_system(foreign, Target("jira", project="ENG")) == foreign
+    linked = TicketRef("github", "ops!3", "https://github.com/o/r/issues/3")
+    assert in_target_system(linked, Target("tinytrack", project="ops")) == linked  # a URL decides

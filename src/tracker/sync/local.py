@@ -130,7 +130,8 @@ def _named_ref(
     """The ticket the row names, in canonical form: the linked one if the row still
     names it, else the first one a configured connector owns."""
     owned: list[TicketRef] = []
-    for ref in refs:
+    for written in refs:
+        ref = in_target_system(written, target)
         plugin = connector_plugins().get(ref.system)
         if plugin is not None and not plugin.syntax.scope_of(ref.key):
             # a reference that names no scope (`#12`): the document's target completes it
@@ -147,6 +148,16 @@ def _named_ref(
             return ref
         owned.append(ref)
     return owned[0] if owned else None
+
+
+def in_target_system(ref: TicketRef, target: Target | None) -> TicketRef:
+    """Bare text that two installed systems both read (`group/app#7` is a GitHub and a
+    GitLab shape) belongs to the document's own target system when that one reads it."""
+    if target is None or ref.url is not None or ref.system in (target.system, URL_SYSTEM):
+        return ref
+    own = connector_plugins().get(target.system)
+    again = own.syntax.read(ref.key) if own is not None else None
+    return again if again is not None else ref
 
 
 def _scope_target(scope: str) -> Target:
