@@ -380,6 +380,17 @@ class TicketSyntax(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StarterText:
+    """A connector's lines in the starter configuration `tracker init` writes
+    (optional: a plug-in without `starter` is simply not shown there)."""
+
+    target: str  # a team's `target = {...}` line
+    person: str  # its `[[people]]` key line
+    section: str  # its `[connectors.NAME]` table
+    env: tuple[str, ...] = ()  # the environment variables its secrets come from
+
+
 @runtime_checkable
 class ConnectorPlugin(Protocol):
     """What a distribution registers in `tracker.connectors`: cheap to import (no client

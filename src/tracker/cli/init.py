@@ -44,27 +44,17 @@ trend_weeks = 12
 # name = "payments"
 # members = ["alice", "bob"]
 # paths = ["postmortems/payments/**"]
-# target = { system = "jira", project = "PAY", issue_type = "Task" }
-# # or: target = { system = "github", repo = "acme/payments" }
+{targets}
 
 # One person and every way documents and ticket systems name them, so they count once.
 # [[people]]
 # name = "alice"
 # aliases = ["@alice", "Alice Smith"]
 # email = "alice@example.com"
-# jira_account_id = "5b10a2844c20165700ede21g"
-# github_login = "alice"
+{people}
 
 # Ticket systems. Without any, `tracker sync` only records documents in the store.
-# [connectors.jira]
-# url = "https://acme.atlassian.net"
-# flavour = "cloud"         # or "server"
-# email = "bot@acme.com"
-# token = "${JIRA_API_TOKEN}"
-
-# [connectors.github]
-# url = "https://api.github.com"
-# token = "${GITHUB_TOKEN}"
+{sections}
 
 [sync]
 ticket_link_style = "markdown"   # "markdown" → [ENG-12](url), "key" → ENG-12, "url"
@@ -90,11 +80,35 @@ STARTER_ENV = """\
 # never from a file: keep them in .env (never commit it) and load it yourself, e.g.
 #   set -a; . ./.env; set +a            (a shell)
 #   EnvironmentFile=/srv/postmortems/.env   (a systemd unit)
-# JIRA_API_TOKEN=
-# GITHUB_TOKEN=
+{variables}
 # SLACK_WEBHOOK_URL=
 # TRACKER_DATABASE_URL=postgresql+psycopg://tracker@db.example.com:5432/tracker
 """
+
+
+def starter_files() -> tuple[str, str]:
+    """The starter tracker.toml and .env.example, with each installed connector's lines
+    (its `starter`) where a team target, a person's account and its section go."""
+    from tracker.connectors import StarterText, connector_plugins
+
+    starters = [
+        starter
+        for plugin in connector_plugins().values()
+        if isinstance(starter := getattr(plugin, "starter", None), StarterText)
+    ]
+
+    def commented(text: str) -> str:
+        return "\n".join(f"# {line}" for line in text.splitlines())
+
+    targets = [commented(s.target) for s in starters[:1]]
+    targets += [f"# # or: {s.target}" for s in starters[1:]]
+    config = (
+        STARTER_CONFIG.replace("{targets}", "\n".join(targets) or "# target = { system = ... }")
+        .replace("{people}", "\n".join(commented(s.person) for s in starters))
+        .replace("{sections}", "\n\n".join(commented(s.section) for s in starters))
+    )
+    variables = [f"# {name}=" for s in starters for name in s.env]
+    return config, STARTER_ENV.replace("{variables}", "\n".join(variables))
 
 
 def _file_mode(path: Path) -> int:
@@ -144,7 +158,8 @@ def init(
 ) -> None:
     """Write a commented starter tracker.toml and a .env.example, create the postmortems/
     folder it scans, and add .tracker/ and .env to .gitignore."""
-    files = {directory / "tracker.toml": STARTER_CONFIG, directory / ".env.example": STARTER_ENV}
+    config_text, env_text = starter_files()
+    files = {directory / "tracker.toml": config_text, directory / ".env.example": env_text}
     existing = [path for path in files if path.exists()]
     if existing and not force:
         names = ", ".join(str(path) for path in existing)

@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from tracker.config import ConnectorConfig, TargetSettings
-from tracker.connectors import Target
+from tracker.connectors import StarterText, Target
 from tracker.model import TicketRef
 
 if TYPE_CHECKING:
@@ -108,6 +108,13 @@ class GitHubPlugin:
     settings_model = GitHubSettings
     target_model = GitHubTarget
     person_field: str | None = "github_login"
+    # What `tracker init` writes, commented out, for this system.
+    starter = StarterText(
+        target='target = { system = "github", repo = "acme/payments" }',
+        person='github_login = "alice"',
+        section='[connectors.github]\nurl = "https://api.github.com"\ntoken = "${GITHUB_TOKEN}"',
+        env=("GITHUB_TOKEN",),
+    )
     syntax = GitHubSyntax()
 
     @classmethod

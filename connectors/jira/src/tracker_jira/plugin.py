@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from tracker.config import ConnectorConfig, TargetSettings, check_zone
-from tracker.connectors import Target
+from tracker.connectors import StarterText, Target
 from tracker.model import TicketRef
 
 if TYPE_CHECKING:
@@ -137,6 +137,13 @@ class JiraPlugin:
     settings_model = JiraSettings
     target_model = JiraTarget
     person_field: str | None = "jira_account_id"
+    # What `tracker init` writes, commented out, for this system.
+    starter = StarterText(
+        target='target = { system = "jira", project = "PAY", issue_type = "Task" }',
+        person='jira_account_id = "5b10a2844c20165700ede21g"',
+        section='[connectors.jira]\nurl = "https://acme.atlassian.net"\nflavour = "cloud"         # or "server"\nemail = "bot@acme.com"\ntoken = "${JIRA_API_TOKEN}"',
+        env=("JIRA_API_TOKEN",),
+    )
     syntax = JiraSyntax()
 
     @classmethod
