@@ -65,7 +65,7 @@ class RetryPolicy:
         retry_after = getattr(error, "retry_after", None)
         if isinstance(retry_after, int | float) and retry_after >= 0:
             return min(float(retry_after), self.max_retry_after)
-        backoff = min(self.max_wait, self.initial_wait * 2 ** max(0, attempt - 1))
+        backoff: float = min(self.max_wait, self.initial_wait * 2 ** max(0, attempt - 1))
         return backoff + random.uniform(0, self.initial_wait)
 
     def pause(self, error: BaseException | None, attempt: int) -> float:

@@ -33,6 +33,7 @@ import requests
 from tracker.connectors import (
     Connector,
     ConnectorError,
+    RemoteTicket,
     Target,
     TicketChanges,
     TicketDraft,
@@ -396,7 +397,7 @@ class ConnectorContract:
             connector,
             harness.draft("upd", due=date(2026, 12, 1), assignee=harness.user("alice")),
         )
-        changes, check = {
+        cases: dict[str, tuple[TicketChanges, Callable[[RemoteTicket], bool]]] = {
             "summary": (
                 TicketChanges(summary="Rotate the signing keys"),
                 lambda t: t.summary == "Rotate the signing keys",
@@ -409,7 +410,8 @@ class ConnectorContract:
             ),
             "clear_due": (TicketChanges(clear_due=True), lambda t: t.due is None),
             "clear_assignee": (TicketChanges(clear_assignee=True), lambda t: t.assignee is None),
-        }[field_name]
+        }
+        changes, check = cases[field_name]
         returned = connector.update(ref, changes)
         [fetched] = connector.fetch([ref])
         assert check(returned) and check(fetched)
