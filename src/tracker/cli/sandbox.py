@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import UsageError  # typer vendors click
 
 from tracker.cli.app import app
 from tracker.errors import ConfigError
@@ -50,6 +51,6 @@ def sandbox(
     try:
         serve(ctx.args, token=token, latency_ms=latency_ms, state=state, echo=typer.echo)
     except SandboxUsageError as error:
-        raise typer.BadParameter(str(error)) from None
+        raise UsageError(str(error), ctx=ctx) from None  # `--jira-port: ...`, exit 2
     except SandboxStartError as error:
         raise ConfigError(str(error)) from error
