@@ -40,8 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from tracker.sandbox.github import GitHubSandbox  # noqa: E402
 from tracker_github.due import milestone_for  # noqa: E402
+from tracker_github.sandbox.server import GitHubSandbox  # noqa: E402
 
 from tracker.config import load_config  # noqa: E402
 from tracker.store import open_store  # noqa: E402

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from github import Auth, Github
-from tracker.sandbox.github import GitHubSandbox
 from tracker_github.connector import GitHubConnector
+from tracker_github.sandbox.server import GitHubSandbox
 
 
 def git(folder: Path, *args: str) -> None:

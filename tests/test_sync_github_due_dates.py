@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tracker.sandbox.github import GitHubSandbox
+from tracker_github.sandbox.server import GitHubSandbox
 
 from tests.sync_support import ZH_DOC, SyncWorld
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tracker.sandbox.github import GitHubSandbox
-from tracker.sandbox.jira import JiraSandbox
+from tracker_github.sandbox.server import GitHubSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tracker.sandbox.jira import JiraSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 from tracker.config import load_config
 from tracker.parse import parse_file

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from tracker.model import Status, TicketSystem
+from tracker.model import URL_SYSTEM, Status
 from tracker.parse.tickets import classify_url, parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, parse_status, status_word
 
@@ -214,7 +214,7 @@ def _candidate(match: re.Match[str], text: str) -> str:
         return label
     url = match[0]
     ref = classify_url(url)
-    ticket = ref.system is not TicketSystem.URL
+    ticket = ref.system != URL_SYSTEM
     if closes_text or (closes_bracket and ticket):
         return _DROPPED
     if ticket:
@@ -252,7 +252,7 @@ def _link_kind(label: str, href: str) -> str | None:
     if not words or words in _LINK_WORDS:
         return "w"
     refs = parse_ticket_refs(label)
-    if len(refs) == 1 and refs[0].system is not TicketSystem.URL and refs[0].key in label:
+    if len(refs) == 1 and refs[0].system != URL_SYSTEM and refs[0].key in label:
         return "t"
     return None
 

@@ -38,7 +38,8 @@ class _Document:
 def _day(value: Any) -> date:
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).date()
-    return value
+    day: date = value
+    return day
 
 
 def percentile(sorted_values: list[int], share: float) -> float | None:

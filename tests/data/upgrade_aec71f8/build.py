@@ -27,7 +27,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tracker.sandbox.jira import JiraSandbox
+from tracker_jira.sandbox.server import JiraSandbox
 
 import tracker
 from tracker.config import load_config

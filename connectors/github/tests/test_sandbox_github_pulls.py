@@ -10,7 +10,7 @@ import pytest
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
-from tracker.sandbox.github import GitHubSandbox
+from tracker_github.sandbox.server import GitHubSandbox
 
 # GitHub's pull request object (REST docs, "Get a pull request"); a listing omits the
 # merge and size fields.
