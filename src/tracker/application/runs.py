@@ -45,7 +45,3 @@ def recent_runs(database_url: str, limit: int) -> list[SyncRun]:
             )
     finally:
         store.close()
-
-
-# What a run's counts mean, in the order people read them. Plan kinds that an outcome
-# repeats ("create" → "created") are left out; a key not listed shows as its own words.

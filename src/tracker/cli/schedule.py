@@ -163,6 +163,8 @@ def schedule(config: ConfigOption = None) -> None:
     console.print("scheduler stopped")
 
 
+# What a run's counts mean, in the order people read them. Plan kinds that an outcome
+# repeats ("create" → "created") are left out; a key not listed shows as its own words.
 _PLAIN_COUNTS = {
     "created": "tickets created",
     "adopted": "adopted after a lost create",

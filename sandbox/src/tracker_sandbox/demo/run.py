@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.syntax import Syntax
 
-from tracker.cli.remind import run_reminders
+from tracker.application.remind import run_reminders
 from tracker.config import Config, load_config
 from tracker.errors import TrackerError
 from tracker.report import build_report
