@@ -19,7 +19,8 @@ Options (`<!-- runnable key=value ... -->`):
   sandboxes run for the session on free ports; wherever the README or a file in
   `examples/` says `127.0.0.1:8080` (or the other port named) the harness substitutes the
   real address, in commands and in the scratch copy's files, before the first command.
-  The sandbox token is exported as `JIRA_API_TOKEN` and `GITHUB_TOKEN`.
+  The sandbox token is exported as `JIRA_API_TOKEN`, `GITHUB_TOKEN` and `GITLAB_TOKEN`.
+  Any sandbox registered in `tracker.sandboxes` can be named (`gitlab:8082`).
 - `postgres=NAME` (first block of a session): an empty database NAME on the local
   PostgreSQL (127.0.0.1:5432, user postgres) for the session, dropped afterwards; the test
   is skipped when PostgreSQL is down (it fails instead with `CI=true`).
@@ -182,7 +183,7 @@ def sandbox_ports(spec: str) -> dict[str, int]:
     ports = {}
     for part in spec.split(","):
         system, _, port = part.partition(":")
-        assert system in ("jira", "github") and port.isdigit(), f"bad sandbox option {spec!r}"
+        assert system and port.isdigit(), f"bad sandbox option {spec!r}"
         ports[system] = int(port)
     return ports
 
@@ -197,13 +198,13 @@ def start_sandboxes(spec: str, stack: ExitStack, clock: str | None) -> dict[str,
 
     With a session clock the sandboxes' clocks start there too, so the tickets' times and
     tracker's agree (whatever clock this test process itself runs on)."""
-    from tracker_github.sandbox.server import GitHubSandbox
-    from tracker_jira.sandbox.server import JiraSandbox
+    from tracker_sandbox.plugins import installed_sandboxes
 
+    plugins = installed_sandboxes()
     addresses = {}
     for system, readme_port in sandbox_ports(spec).items():
-        service = JiraSandbox if system == "jira" else GitHubSandbox
-        sandbox = stack.enter_context(service(token=SANDBOX_TOKEN))
+        service = plugins[system].build({}, token=SANDBOX_TOKEN, latency_ms=0, state_file=None)
+        sandbox = stack.enter_context(service)
         if clock:
             sandbox.clock.set(datetime.fromisoformat(clock))
         addresses[f"127.0.0.1:{readme_port}"] = sandbox.base_url.removeprefix("http://")
@@ -300,7 +301,7 @@ def test_readme_example_prints_what_the_readme_shows(group: list[Session], tmp_p
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRACKER_", "COLUMNS"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["JIRA_API_TOKEN"] = env["GITHUB_TOKEN"] = SANDBOX_TOKEN
+    env["JIRA_API_TOKEN"] = env["GITHUB_TOKEN"] = env["GITLAB_TOKEN"] = SANDBOX_TOKEN
     (tmp_path / "clock").mkdir()
     (tmp_path / "clock" / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
     env["PYTHONPATH"] = str(tmp_path / "clock")
