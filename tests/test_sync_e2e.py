@@ -658,6 +658,25 @@ def test_moved_jira_ticket_and_transferred_github_issue_are_followed_on_update(
     assert jira_sandbox.issue(new_key)["duedate"] == "2026-04-02"
 
 
+def test_a_transferred_issue_with_nothing_else_to_write_replaces_its_link_in_the_row(
+    tmp_path: Path,
+) -> None:
+    with GitHubSandbox(repos=("acme/app", "acme/other")) as github:
+        world = SyncWorld(tmp_path, None, github)
+        world.write("zh.md", ZH_DOC)
+        world.sync()
+        number = next(i for i in github.issues("acme/app") if i["title"] == "增加对账告警")[
+            "number"
+        ]
+        moved_to = github.transfer_issue("acme/app", number, "acme/other")
+        result = world.sync(full=True)
+        world.close()
+    assert result.exit_code == 0, result.failed
+    cell = row(world, "zh.md", "增加对账告警")
+    assert f"[acme/other#{moved_to}](" in cell
+    assert f"/acme/app/issues/{number})" not in cell
+
+
 def test_status_without_a_status_column_is_not_forced_into_the_table(
     tmp_path: Path, jira_sandbox: JiraSandbox
 ) -> None:

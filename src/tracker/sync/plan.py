@@ -476,6 +476,7 @@ def _ticket_gone(
         moved = ticket.moved_to
         plan.notes.append(f"{baseline.key} moved to {moved.key}; link follows it")
         plan.ref = moved
+        plan.previous = baseline  # the cell's old link is replaced, not kept beside the new
         plan.ticket_cell = True
         plan.baseline = Baseline(
             item_id=baseline.item_id,
