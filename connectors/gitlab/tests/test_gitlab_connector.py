@@ -209,3 +209,16 @@ def test_the_due_date_is_gitlabs_own_field(gitlab_sandbox: GitLabSandbox) -> Non
     [result] = connector.create([draft("due", due=date(2027, 2, 28))])
     assert gitlab_sandbox.issue("acme/app", 1)["due_date"] == "2027-02-28"
     assert result.ticket is not None and result.ticket.due == date(2027, 2, 28)
+
+
+def test_a_moved_issue_is_fetched_with_where_it_went(gitlab_sandbox: GitLabSandbox) -> None:
+    connector = connect(gitlab_sandbox, [], creations_per_minute=0)
+    [result] = connector.create([draft("mv")])
+    assert result.ticket is not None
+    new_iid = gitlab_sandbox.move_issue("acme/app", 1, "acme/platform/api")
+    [ticket] = connector.fetch([result.ticket.ref])
+    assert ticket.moved_to is not None
+    assert ticket.moved_to.key == f"acme/platform/api#{new_iid}"
+    assert str(ticket.moved_to.url).endswith(f"/acme/platform/api/-/issues/{new_iid}")
+    changed = list(connector.fetch_changed_since(APP, None))
+    assert [t.moved_to.key for t in changed if t.moved_to] == [f"acme/platform/api#{new_iid}"]

@@ -296,3 +296,19 @@ def test_state_survives_a_restart_through_the_state_file(tmp_path: Path) -> None
     assert json.loads(state.read_text())["gitlab"]["issues"][0]["title"] == "kept"
     with GitLabSandbox(state_file=state) as second:
         assert [(i["title"], i["labels"]) for i in second.issues(APP)] == [("kept", ["x"])]
+
+
+def test_moving_an_issue_closes_it_and_names_the_copy_in_a_system_note(
+    gl: gitlab.Gitlab,
+) -> None:
+    project = gl.projects.get(APP, lazy=True)
+    issue = project.issues.create(
+        {"title": "moving", "labels": "tracker", "due_date": "2027-01-02"}
+    )
+    issue.move(2)  # python-gitlab's ProjectIssue.move(to_project_id)
+    assert issue.references["full"] == "acme/platform/api#1"
+    assert (issue.labels, issue.due_date) == (["tracker"], "2027-01-02")
+    original = project.issues.get(1)
+    assert (original.state, original.moved_to_id) == ("closed", issue.id)
+    notes = [(n.body, n.system) for n in original.notes.list(get_all=True)]
+    assert notes == [("moved to acme/platform/api#1", True)]

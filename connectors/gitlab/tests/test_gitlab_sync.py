@@ -228,3 +228,16 @@ def test_a_process_killed_right_after_a_create_makes_no_duplicate_on_rerun(
     assert len(identities) == len(set(identities)) == 3
     assert world.read("en.md").count(f"/{APP}/-/issues/") == 3
     assert world.statuses("en.md")["Alert on pool saturation"] is Status.IN_PROGRESS
+
+
+def test_a_link_follows_an_issue_moved_to_another_project(world: GitLabWorld) -> None:
+    world.write("en.md", EN_DOC)
+    world.sync()
+    iid = world.issue(APP, "Restore the connection-pool size to 50")["iid"]
+    new_iid = world.sandbox.move_issue(APP, iid, API)
+    result = world.sync()
+    assert result.exit_code == 0, result.failed
+    row = world.row("en.md", "connection-pool")
+    assert f"/{API}/-/issues/{new_iid})" in row and f"/{APP}/-/issues/{iid})" not in row
+    assert world.statuses("en.md")["Restore the connection-pool size to 50"] is Status.OPEN
+    assert world.sync().actions == []

@@ -53,6 +53,7 @@ from tracker_gitlab.mapping import (
     issue_key,
     issue_title,
     label_names,
+    moved_to_key,
     parse_issue_url,
     parse_key,
     relabel,
@@ -416,8 +417,7 @@ class GitLabConnector(GuardedCalls):
                     return found
                 raise
             for raw in listing:
-                ticket = ticket_from_issue(raw, path)
-                found[(path, int(raw["iid"]))] = ticket
+                found[(path, int(raw["iid"]))] = self._followed(raw, path)
         return found
 
     def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
@@ -430,7 +430,7 @@ class GitLabConnector(GuardedCalls):
             params["updated_after"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
         listing = self._call(f"list changed issues of {path}", lambda: self._listed(path, params))
         for raw in listing:
-            yield ticket_from_issue(raw, path)
+            yield self._followed(raw, path)
 
     def find_by_identity(
         self, target: Target, identities: Sequence[str], *, fresh: bool = False
@@ -477,6 +477,36 @@ class GitLabConnector(GuardedCalls):
         known = cached[1].get(ticket.identity)
         if known is None or known.ref == ticket.ref:
             cached[1][ticket.identity] = ticket
+
+    def _followed(self, raw: Mapping[str, Any], path: str) -> RemoteTicket:
+        """The ticket, with `moved_to` set when GitLab moved it to another project: the
+        original stays behind closed with `moved_to_id`, and its system note "moved to
+        group/project#N" names the copy (the only way to it without admin rights). One
+        notes read per moved issue; unreadable, it stays the closed original."""
+        ticket = ticket_from_issue(raw, path)
+        if not raw.get("moved_to_id"):
+            return ticket
+        iid = int(raw["iid"])
+
+        def notes() -> list[dict[str, Any]]:
+            handle = self._project(path).issues.get(iid, lazy=True)
+            return [dict(note.attributes) for note in handle.notes.list(get_all=True)]
+
+        try:
+            found = self._call(f"read where {issue_key(path, iid)} moved", notes)
+        except ConnectorError as error:
+            log.warning("%s was moved but its notes can't be read: %s", ticket.ref.key, error)
+            return ticket
+        for note in reversed(found):
+            moved = moved_to_key(str(note.get("body") or "")) if note.get("system") else None
+            if moved is not None:
+                web = str(raw.get("web_url") or "").rsplit(f"/{path}/-/issues/", 1)[0]
+                new_path, new_iid = moved
+                url = f"{web}/{new_path}/-/issues/{new_iid}" if web else None
+                return replace(
+                    ticket, moved_to=TicketRef(ticket.ref.system, issue_key(*moved), url)
+                )
+        return ticket
 
     # ----- transport --------------------------------------------------------------------
 

@@ -55,6 +55,15 @@ def parse_key(key: str) -> tuple[str, int] | None:
     return (match["path"], int(match["iid"])) if match else None
 
 
+_MOVED_TO = re.compile(rf"^moved to (?P<path>{_SEGMENT}(?:/{_SEGMENT})+)#(?P<iid>[1-9][0-9]*)$")
+
+
+def moved_to_key(note: str) -> tuple[str, int] | None:
+    """(project path, iid) from GitLab's system note "moved to group/project#7"."""
+    match = _MOVED_TO.match(note.strip())
+    return (match["path"], int(match["iid"])) if match else None
+
+
 def parse_issue_url(url: str, base_path: str = "") -> tuple[str, int] | None:
     """(project path, iid) from `https://HOST[/relative-root]/group/project/-/issues/7`
     (also `/-/work_items/7` and the older `/issues/7`); None if it isn't one."""

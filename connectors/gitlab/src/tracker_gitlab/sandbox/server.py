@@ -203,6 +203,7 @@ class GitLabSandbox(SandboxService):
             route(issue, "DELETE", self._delete_issue),
             route(issue + "/notes", "GET", self._list_notes),
             route(issue + "/notes", "POST", self._create_note),
+            route(issue + "/move", "POST", self._move_issue),
         ]
 
     def _endpoint(self, handler: Handler) -> Callable[[Request], Any]:
@@ -418,6 +419,39 @@ class GitLabSandbox(SandboxService):
         note = self.state.add_note(issue, self.bot, body, self.clock.now())
         return Reply(call.render.note(note), 201)
 
+    def _move_issue(self, call: Call) -> Reply:
+        project = call.project(self.state)
+        issue = self.state.issue(project, call.iid())
+        target = call.body.get("to_project_id")
+        if target is None:
+            raise GitLabError(400, "to_project_id is missing", key="error")
+        moved = self._move(issue, self.state.project(str(target)))
+        return Reply(call.render.issue(moved), 201)
+
+    def _move(self, issue: Issue, target: Project) -> Issue:
+        """GitLab's move: a copy in `target` (new iid, same author, text, labels, due
+        date, assignees who are members there); the original is closed, points at the
+        copy (`moved_to_id`) and gets the system note "moved to group/project#N"."""
+        source = self.state.projects[issue.project_id]
+        if target.id == source.id:
+            raise GitLabError(400, "Cannot move issue to project it originates from")
+        now = self.clock.now()
+        author = self.state.users[issue.author_id]
+        copy = self.state.new_issue(target, author, issue.title, now)
+        copy.description, copy.labels, copy.due_date = (
+            issue.description,
+            list(issue.labels),
+            issue.due_date,
+        )
+        copy.assignee_ids = [uid for uid in issue.assignee_ids if uid in target.members]
+        target_key = f"{target.path_with_namespace}#{copy.iid}"
+        self.state.add_note(copy, self.bot, f"moved from {source.path_with_namespace}#{issue.iid}",
+                            now, system=True)  # fmt: skip
+        self.state.add_note(issue, self.bot, f"moved to {target_key}", now, system=True)
+        issue.state, issue.closed_at, issue.closed_by_id = "closed", stamp(now), self.bot.id
+        issue.moved_to_id = copy.id
+        return copy
+
     # ----- field rules ------------------------------------------------------------------
 
     def _validated(self, body: dict[str, Any], project: Project) -> dict[str, Any]:
@@ -521,6 +555,12 @@ class GitLabSandbox(SandboxService):
             self._apply(issue, self._validated(fields, found), self.clock.now())
             issue.updated_at = issue.created_at
             return issue.iid
+
+    def move_issue(self, project: str, iid: int, to_project: str) -> int:
+        """Move an issue as someone in the web UI would; returns the copy's iid."""
+        with self.lock:
+            issue = self.state.issue(self.state.project(project), iid)
+            return self._move(issue, self.state.project(to_project)).iid
 
     def delete_issue(self, project: str, iid: int) -> None:
         with self.lock:

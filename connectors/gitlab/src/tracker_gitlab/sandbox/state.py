@@ -56,6 +56,7 @@ class Note:
     body: str
     author_id: int
     created_at: str
+    system: bool = False  # GitLab's own notes ("moved to group/project#7")
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Issue:
     due_date: str | None = None
     closed_at: str | None = None
     closed_by_id: int | None = None
+    moved_to_id: int | None = None  # global id of the copy a move made
     notes: list[Note] = field(default_factory=list)
 
 
@@ -167,8 +169,10 @@ class GitLabState:
         self.issues[issue.id] = issue
         return issue
 
-    def add_note(self, issue: Issue, author: User, body: str, now: datetime) -> Note:
-        note = Note(self.next_note_id, body, author.id, stamp(now))
+    def add_note(
+        self, issue: Issue, author: User, body: str, now: datetime, *, system: bool = False
+    ) -> Note:
+        note = Note(self.next_note_id, body, author.id, stamp(now), system)
         self.next_note_id += 1
         issue.notes.append(note)
         issue.updated_at = stamp(now)
@@ -278,7 +282,7 @@ class Renderer:
                 "full": f"{project.path_with_namespace}#{issue.iid}",
             },
             "severity": "UNKNOWN",
-            "moved_to_id": None,
+            "moved_to_id": issue.moved_to_id,
             "service_desk_reply_to": None,
             "_links": {
                 "self": api,
@@ -297,7 +301,7 @@ class Renderer:
             "author": self.user(note.author_id),
             "created_at": note.created_at,
             "updated_at": note.created_at,
-            "system": False,
+            "system": note.system,
             "noteable_type": "Issue",
             "resolvable": False,
             "confidential": False,
