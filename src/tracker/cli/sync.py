@@ -69,6 +69,13 @@ def sync(
             "(or update) one pull request.",
         ),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Re-read every document and list every ticket whole (no incremental shortcuts).",
+        ),
+    ] = False,
 ) -> None:
     """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
 
@@ -78,7 +85,9 @@ def sync(
     """
     loaded = load_config_or_default(config)
     raise typer.Exit(
-        run_sync_once(loaded, paths, dry_run=dry_run, commit=commit, pull_request=pull_request)
+        run_sync_once(
+            loaded, paths, dry_run=dry_run, commit=commit, pull_request=pull_request, full=full
+        )
     )
 
 
@@ -90,6 +99,7 @@ def run_sync_once(
     commit: bool = False,
     should_stop: Callable[[], bool] | None = None,
     pull_request: bool = False,
+    full: bool = False,
 ) -> int:
     """One sync (or recording) run under the store's run lock; returns the exit code.
 
@@ -132,6 +142,7 @@ def run_sync_once(
                 commit=commit,
                 should_stop=should_stop,
                 pull_request=pull_request,
+                full=full,
             )
         if dry_run:
             return _scan_only(config, targets)
