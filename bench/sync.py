@@ -125,21 +125,33 @@ config = load_config(Path(sys.argv[1]))
 store = open_store(config.database_url)
 clock = json.load(urllib.request.urlopen(sys.argv[3] + "/_sandbox/clock"))["now"]
 started = time.perf_counter()
+profile = None
+if len(sys.argv) > 4:
+    import cProfile
+    profile = cProfile.Profile()
+    profile.enable()
 result = run_sync(config, store, [Path(sys.argv[2])], now=datetime.fromisoformat(clock))
 print(f"SYNC-SECONDS {time.perf_counter() - started:.3f}")
+if profile is not None:
+    import pstats
+    profile.disable()
+    print("PROFILE")
+    pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(int(sys.argv[4]))
 print(render_summary(result)[0])
 sys.exit(result.exit_code)
 """
 
 
 def run_sync(
-    folder: Path, config: Path, env: dict[str, str], clock_url: str
-) -> tuple[float, float, float, int, str]:
-    """(sync seconds, whole-process seconds, peak RSS MB, exit code, summary line) of one
-    sync in a fresh process."""
+    folder: Path, config: Path, env: dict[str, str], clock_url: str, profile: int = 0
+) -> tuple[float, tuple[float, float], float, int, str]:
+    """(sync seconds, (whole-process wall seconds, its CPU seconds), peak RSS MB, exit
+    code, summary line) of one sync in a fresh process. CPU time is what a loaded
+    machine inflates least."""
     begun = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(config), str(folder / "docs"), clock_url],
+        [sys.executable, "-c", CHILD, str(config), str(folder / "docs"), clock_url]
+        + ([str(profile)] if profile else []),
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
@@ -151,6 +163,7 @@ def run_sync(
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     whole = time.perf_counter() - begun
+    cpu = usage.ru_utime + usage.ru_stime
     elapsed = float(
         next(
             (line.split()[1] for line in output.splitlines() if line.startswith("SYNC-SECONDS")),
@@ -158,7 +171,9 @@ def run_sync(
         )
     )
     summary = next((line for line in output.splitlines() if " items in " in line), output[-300:])
-    return elapsed, whole, usage.ru_maxrss / 1024, process.returncode, summary
+    if profile and "PROFILE" in output:
+        print(output[output.index("PROFILE") :])
+    return elapsed, (whole, cpu), usage.ru_maxrss / 1024, process.returncode, summary
 
 
 def calls(jira: JiraSandbox, github: GitHubSandbox) -> Counter[str]:
@@ -221,18 +236,18 @@ def change_one_percent(jira: JiraSandbox, github: GitHubSandbox, seed: int) -> i
 
 def report(
     title: str,
-    timing: tuple[float, float],
+    timing: tuple[float, tuple[float, float]],
     rss: float,
     counted: Counter[str],
     naive: tuple[int, float],
 ) -> None:
     total = sum(counted.values())
     naive_calls, naive_time = naive
-    elapsed, whole = timing
+    elapsed, (whole, cpu) = timing
     print(f"\n## {title}")
     print(
-        f"sync {elapsed:.2f} s after imports, {whole:.2f} s whole process, "
-        f"peak RSS {rss:.0f} MB, {total} API calls"
+        f"sync {elapsed:.2f} s after imports, {whole:.2f} s whole process "
+        f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MB, {total} API calls"
     )
     for route, count in counted.most_common():
         print(f"  {count:6d}  {route}")
@@ -247,6 +262,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--profile", type=int, default=0, help="cProfile (b2), print the top N functions"
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="tracker-bench-sync-"))
@@ -287,7 +305,9 @@ def main() -> None:
         for sandbox in (jira, github):
             sandbox.clock.advance(86_400)
         reset_logs(jira, github)
-        elapsed, whole, rss, code, summary = run_sync(folder, config, env, jira.base_url)
+        elapsed, whole, rss, code, summary = run_sync(
+            folder, config, env, jira.base_url, args.profile
+        )
         print(f"\n(b2) no-op re-sync again (steady state) exit {code}: {summary}")
         report("(b2) steady-state no-op re-sync", (elapsed, whole), rss, calls(jira, github), naive)
 

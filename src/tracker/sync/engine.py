@@ -419,7 +419,7 @@ def _plan(
     )
     dirty = _dirty(store, reads, unchanged)
     if dirty:
-        more = _parse(config, [base_dir / path for path in dirty])
+        more = _parse(config, [split.files[path] for path in dirty])
         baselines.update(load_baselines(store, item_ids=[i.id for d in more for i in d.items]))
         extra, more_warnings = build_local_items(more, config, settings, pool, baselines)
         locals_ += extra

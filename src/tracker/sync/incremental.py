@@ -50,6 +50,7 @@ class DocumentSplit:
 
     to_parse: list[Path] = field(default_factory=list)
     unchanged: dict[str, CacheEntry] = field(default_factory=dict)  # canonical path → entry
+    files: dict[str, Path] = field(default_factory=dict)  # canonical path → file as found
 
 
 @cache
@@ -101,9 +102,11 @@ def split_documents(
     split = DocumentSplit()
     documents = config.documents
     for file, _ in discover(list(paths), include=documents.include, exclude=documents.exclude):
-        entry = cache.get(canonical_path(file, config.base_dir)) if cache else None
+        name = canonical_path(file, config.base_dir) if cache else ""
+        entry = cache.get(name) if cache else None
         if entry is not None and _sha256(file) == entry.sha256:
-            split.unchanged[canonical_path(file, config.base_dir)] = entry
+            split.unchanged[name] = entry
+            split.files[name] = file
         else:
             split.to_parse.append(file)
     return split
