@@ -263,7 +263,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--profile", type=int, default=0, help="cProfile (b2), print the top N functions"
+        "--profile", type=int, default=0, help="cProfile (b) and (b2), print the top N functions"
     )
     args = parser.parse_args()
 
@@ -277,6 +277,10 @@ def main() -> None:
         config = write_config(folder, jira, github)
         env = dict(os.environ, BENCH_JIRA_TOKEN=jira.token, BENCH_GITHUB_TOKEN=github.token)
         env.pop("TRACKER_DATABASE_URL", None)
+        # As installed: bytecode is cached (here in the run's folder), not recompiled by
+        # every process as PYTHONDONTWRITEBYTECODE would have it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
         print(
             f"# tracker sync benchmark: {args.items} items in {args.items // ITEMS_PER_DOC} "
             f"documents, 5 Jira projects + 5 GitHub repositories, {args.latency_ms:.0f} ms "
@@ -298,7 +302,9 @@ def main() -> None:
         for sandbox in (jira, github):
             sandbox.clock.advance(86_400)
         reset_logs(jira, github)
-        elapsed, whole, rss, code, summary = run_sync(folder, config, env, jira.base_url)
+        elapsed, whole, rss, code, summary = run_sync(
+            folder, config, env, jira.base_url, args.profile
+        )
         print(f"\n(b) no-op re-sync (next night) exit {code}: {summary}")
         report("(b) no-op re-sync", (elapsed, whole), rss, calls(jira, github), naive)
 

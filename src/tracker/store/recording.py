@@ -19,6 +19,7 @@ import os
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +109,22 @@ def canonical_path(path: str | Path, base_dir: Path) -> str:
     """How the store names a document: relative to the config's folder when inside it
     (POSIX form), else absolute — the same file gets one name however it was given."""
     absolute = Path(os.path.abspath(path))
+    base = _resolved(base_dir)
     try:
-        return absolute.relative_to(base_dir.resolve()).as_posix()
+        return absolute.relative_to(base).as_posix()
     except ValueError:
         pass
     try:
-        return absolute.resolve().relative_to(base_dir.resolve()).as_posix()
+        return absolute.resolve().relative_to(base).as_posix()
     except ValueError:
         return absolute.as_posix()
+
+
+@lru_cache(maxsize=16)
+def _resolved(base_dir: Path) -> Path:
+    """The config folder with symlinks resolved, once per process (a night names
+    thousands of documents against it)."""
+    return base_dir.resolve()
 
 
 def closed_at_after(
