@@ -6,6 +6,8 @@ systems, and neither the documents nor the store are written. A real run plans t
 way first, so a configuration problem found while reading (a token variable not set,
 credentials rejected) ends it with exit 2 before it writes anything. Every time it
 records comes from one clock: `now` (or the real start) plus the time elapsed since.
+Documents settled on an earlier run and unchanged since are not read at all unless one
+of their tickets changed (see `tracker.sync.incremental`); `full` reads everything.
 """
 
 from __future__ import annotations
