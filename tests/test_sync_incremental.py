@@ -160,6 +160,21 @@ def test_a_renamed_document_keeps_its_tickets(world: SyncWorld, jira_sandbox: Ji
     assert run(world)["documents_unchanged"] == 2
 
 
+def test_a_document_that_vanished_and_came_back_is_read_again(world: SyncWorld) -> None:
+    settled(world)
+    text = world.read("zh.md")
+    (world.docs / "zh.md").unlink()
+    world.later()
+    run(world)
+    assert cached_paths(world) == ["postmortems/en.md"]
+    world.write("zh.md", text)  # the same bytes as when it was settled
+    world.later()
+    counts = run(world)
+    assert counts["documents_unchanged"] == 1  # en.md only
+    live = _query(world, "SELECT count(*) FROM action_item WHERE removed_at IS NULL")
+    assert live[0][0] == 6  # zh.md's two items recorded again
+
+
 def test_a_document_gaining_a_tracker_marker_is_read_again(world: SyncWorld) -> None:
     settled(world)
     text = world.read("en.md").replace(

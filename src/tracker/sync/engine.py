@@ -206,7 +206,8 @@ def run_sync(
     run_id = store.start_run("sync", now=moment)
     try:
         leftovers = remove_leftover_temp_files(doc.path for doc in documents)  # under the lock
-        forget(store, [canonical_path(doc.path, config.base_dir) for doc in documents])
+        read_now = [canonical_path(doc.path, config.base_dir) for doc in documents]
+        forget(store, read_now + split.stale)
         record_documents(
             store,
             documents,

@@ -51,6 +51,7 @@ class DocumentSplit:
     to_parse: list[Path] = field(default_factory=list)
     unchanged: dict[str, CacheEntry] = field(default_factory=dict)  # canonical path → entry
     files: dict[str, Path] = field(default_factory=dict)  # canonical path → file as found
+    stale: list[str] = field(default_factory=list)  # entries whose file is gone
 
 
 @cache
@@ -109,6 +110,11 @@ def split_documents(
             split.files[name] = file
         else:
             split.to_parse.append(file)
+    # A document that vanished is recorded as removed: should it come back with the
+    # same bytes, it must be read (and recorded) again, not taken as unchanged.
+    split.stale = [
+        p for p in cache if p not in split.unchanged and not (config.base_dir / p).exists()
+    ]
     return split
 
 
