@@ -219,19 +219,36 @@ def naive_reads(jira: JiraSandbox, github: GitHubSandbox) -> tuple[int, float]:
     return len(urls), elapsed
 
 
-def change_one_percent(jira: JiraSandbox, github: GitHubSandbox, seed: int) -> int:
+def change_one_percent(jira: JiraSandbox, github: GitHubSandbox, seed: int) -> list[str]:
+    """Close 1% of the open tickets as a person would; returns the link targets their
+    rows carry (`/browse/KEY)`, `/REPO/issues/N)`), to check the documents after."""
     rng = random.Random(seed + 1)
-    changed = 0
+    changed: list[str] = []
     jira_issues = [i for i in jira.issues() if i["status"] != "Done"]
     for issue in rng.sample(jira_issues, max(1, len(jira.issues()) // 100)):
         jira.set_status(str(issue["key"]), "Done")
-        changed += 1
+        changed.append(f"/browse/{issue['key']})")
     for repo in REPOS:
         issues = [i for i in github.issues(repo) if i["state"] == "open"]
         for issue in rng.sample(issues, max(1, len(github.issues(repo)) // 100)):
             github.set_state(repo, issue["number"], "closed", state_reason="completed")
-            changed += 1
+            changed.append(f"/{repo}/issues/{issue['number']})")
     return changed
+
+
+def rows_not_done(folder: Path, links: list[str]) -> int:
+    """Changed tickets whose row does not say Done after the sync (should be 0)."""
+    rows = [
+        line
+        for file in sorted(folder.glob("*.md"))
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.startswith("|")
+    ]
+    missing = 0
+    for link in links:
+        row = next((line for line in rows if link in line), "")
+        missing += "Done" not in row
+    return missing
 
 
 def report(
@@ -319,11 +336,14 @@ def main() -> None:
 
         for sandbox in (jira, github):
             sandbox.clock.advance(86_400)
-        changed = change_one_percent(jira, github, args.seed)
+        links = change_one_percent(jira, github, args.seed)
+        changed = len(links)
         reset_logs(jira, github)
         elapsed, whole, rss, code, summary = run_sync(folder, config, env, jira.base_url)
         print(f"\n(c) {changed} tickets changed remotely, re-sync exit {code}: {summary}")
         report("(c) 1% changed remotely", (elapsed, whole), rss, calls(jira, github), naive)
+        missed = rows_not_done(folder / "docs", links)
+        print(f"changed tickets whose row does not say Done: {missed} of {changed}")
     finally:
         jira.stop()
         github.stop()
