@@ -394,8 +394,11 @@ def _plan(
         for ref in (local.named.key, local.named.url)
         if ref
     }
+    # (Not under an id this run already moved on: an earlier id adopted above.)
+    known = {(baseline.system, baseline.key) for baseline in baselines.values()}
     for item_id, baseline in load_baselines(store, item_ids=(), tickets=named).items():
-        baselines.setdefault(item_id, baseline)
+        if (baseline.system, baseline.key) not in known:
+            baselines.setdefault(item_id, baseline)
     blank = blank_items(documents)
     live = (lambda: count_live_baselines(store)) if unchanged else None
     deleted = rows_deleted(documents, paths, locals_, baselines, settings, base_dir, live)
