@@ -195,6 +195,37 @@ def test_a_document_missing_from_a_scanned_folder_is_marked_removed(store: Store
     assert [row[0] for row in removed] == ["pm/payments/b.md"]
 
 
+def test_a_document_left_unread_as_unchanged_keeps_its_items(store: Store) -> None:
+    record(store, [doc("pm/payments/a.md", item("i1")), doc("pm/payments/b.md", item("i2"))])
+    before = snapshot(store)
+
+    result = record(
+        store,
+        [doc("pm/payments/a.md", item("i1"))],
+        now=T1,
+        scope=["pm"],
+        unchanged=["pm/payments/b.md"],
+    )
+
+    assert (result.removed, result.changed, result.unchanged) == (0, 0, 1)
+    assert snapshot(store) == before
+
+
+def test_an_item_moving_into_a_read_document_from_an_unread_one_is_moved(store: Store) -> None:
+    record(store, [doc("pm/payments/a.md", item("i1")), doc("pm/payments/b.md", item("i2"))])
+
+    result = record(
+        store,
+        [doc("pm/payments/a.md", item("i1"), item("i2"))],
+        now=T1,
+        scope=["pm"],
+        unchanged=["pm/payments/b.md"],
+    )
+
+    assert (result.new, result.changed) == (0, 1)
+    assert items_by_id(store)["i2"].path == "pm/payments/a.md"
+
+
 def test_documents_outside_the_scanned_paths_are_left_alone(store: Store) -> None:
     record(store, [doc("pm/payments/a.md", item("i1")), doc("other/b.md", item("i2"))])
 

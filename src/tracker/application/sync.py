@@ -53,6 +53,7 @@ def run_sync_once(
     commit: bool = False,
     should_stop: Callable[[], bool] | None = None,
     pull_request: bool = False,
+    full: bool = False,
 ) -> int:
     """One sync (or recording) run under the store's run lock; returns the exit code.
 
@@ -95,6 +96,7 @@ def run_sync_once(
                 commit=commit,
                 should_stop=should_stop,
                 pull_request=pull_request,
+                full=full,
             )
         if dry_run:
             return _scan_only(config, targets)

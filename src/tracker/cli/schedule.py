@@ -178,6 +178,7 @@ _PLAIN_COUNTS = {
     "skip": "skipped",
     "nothing": "already in step",
     "documents": "documents",
+    "documents_unchanged": "documents unchanged (not re-read)",
     "new": "new items",
     "changed": "changed",
     "status_changes": "status changes",

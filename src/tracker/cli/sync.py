@@ -35,6 +35,13 @@ def sync(
             "(or update) one pull request.",
         ),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Re-read every document and list every ticket whole (no incremental shortcuts).",
+        ),
+    ] = False,
 ) -> None:
     """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
 
@@ -44,7 +51,9 @@ def sync(
     """
     loaded = load_config_or_default(config)
     raise typer.Exit(
-        run_sync_once(loaded, paths, dry_run=dry_run, commit=commit, pull_request=pull_request)
+        run_sync_once(
+            loaded, paths, dry_run=dry_run, commit=commit, pull_request=pull_request, full=full
+        )
     )
 
 

@@ -187,3 +187,21 @@ class SyncState(SQLModel, table=True):
     key: str = Field(sa_column=Column(String(255), primary_key=True))
     value: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: dt.datetime = _utc(nullable=False)
+
+
+class DocumentCache(SQLModel, table=True):
+    """A document a sync found settled: same bytes and settings next time → not re-read.
+
+    `fingerprint` covers everything besides the bytes that decides an item's outcome
+    (the configuration, tracker's code, the schema); `scopes` are the read scopes its
+    linked items live in, so their tickets are still read while the document is skipped.
+    """
+
+    __tablename__ = "document_cache"
+
+    path: str = Field(sa_column=Column(String(1024), primary_key=True))
+    sha256: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=64)
+    item_count: int = 0
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = _utc(nullable=False)

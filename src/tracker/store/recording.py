@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +109,22 @@ def canonical_path(path: str | Path, base_dir: Path) -> str:
     """How the store names a document: relative to the config's folder when inside it
     (POSIX form), else absolute — the same file gets one name however it was given."""
     absolute = Path(os.path.abspath(path))
+    base = _resolved(base_dir)
     try:
-        return absolute.relative_to(base_dir.resolve()).as_posix()
+        return absolute.relative_to(base).as_posix()
     except ValueError:
         pass
     try:
-        return absolute.resolve().relative_to(base_dir.resolve()).as_posix()
+        return absolute.resolve().relative_to(base).as_posix()
     except ValueError:
         return absolute.as_posix()
+
+
+@lru_cache(maxsize=16)
+def _resolved(base_dir: Path) -> Path:
+    """The config folder with symlinks resolved, once per process (a night names
+    thousands of documents against it)."""
+    return base_dir.resolve()
 
 
 def closed_at_after(
@@ -175,8 +184,14 @@ class _Recorder:
         self._unread: set[str] = set()  # canonical paths of documents not read whole
         self._unread_doc_ids: set[int] = set()
 
-    def record(self, postmortems: Iterable[Postmortem], scope: Sequence[str] | None) -> None:
+    def record(
+        self,
+        postmortems: Iterable[Postmortem],
+        scope: Sequence[str] | None,
+        unchanged: Collection[str] = (),
+    ) -> None:
         base_dir = self.router.config.base_dir
+        self._unchanged = set(unchanged)
         documents = [replace(doc, path=canonical_path(doc.path, base_dir)) for doc in postmortems]
         if scope is not None:
             scope = [canonical_path(root, base_dir) for root in scope]
@@ -247,7 +262,10 @@ class _Recorder:
         vanished = [
             {"b_id": row.id, "removed_at": self.now}
             for path, row in existing.items()
-            if path not in seen and row.removed_at is None and _in_scope(path, scope)
+            if path not in seen
+            and path not in self._unchanged
+            and row.removed_at is None
+            and _in_scope(path, scope)
         ]
         if vanished:
             self.connection.execute(
@@ -319,7 +337,7 @@ class _Recorder:
             _ITEM.c.first_seen_at,
             *(_ITEM.c[name] for name in _ITEM_FIELDS),
         ]
-        existing = {row.id: row for row in self.connection.execute(select(*columns))}
+        existing = {row.id: row for row in self._existing_items(columns, scanned, scanned_doc_ids)}
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
@@ -386,6 +404,36 @@ class _Recorder:
         changed_ids = [value["id"] for value in inserts] + [value["b_id"] for value in updates]
         self._write_ticket_links(changed_ids, scanned)
 
+    def _existing_items(
+        self, columns: list[Any], scanned: dict[str, _ScannedItem], read_ids: set[int]
+    ) -> Iterable[Any]:
+        """The stored items this recording compares with: all of them, or — when some
+        documents were left unread as unchanged — those of the documents read or vanished,
+        those scanned (an item may have moved in), and any still live in a removed document."""
+        if not self._unchanged:
+            return self.connection.execute(select(*columns))
+        rows: dict[str, Any] = {}
+        doc_ids = sorted(read_ids | self._vanished_doc_ids)
+        for chunk in _chunks(doc_ids):
+            rows.update(
+                (r.id, r)
+                for r in self.connection.execute(
+                    select(*columns).where(_ITEM.c.postmortem_id.in_(chunk))
+                )
+            )
+        for chunk in _chunks(sorted(set(scanned) - set(rows))):
+            rows.update(
+                (r.id, r)
+                for r in self.connection.execute(select(*columns).where(_ITEM.c.id.in_(chunk)))
+            )
+        orphaned = (
+            select(*columns)
+            .join(_POSTMORTEM, _POSTMORTEM.c.id == _ITEM.c.postmortem_id)
+            .where(_POSTMORTEM.c.removed_at.is_not(None), _ITEM.c.removed_at.is_(None))
+        )
+        rows.update((r.id, r) for r in self.connection.execute(orphaned))
+        return rows.values()
+
     def _event(self, item_id: str, before: Status | None, after: Status) -> dict[str, Any]:
         return {
             "item_id": item_id,
@@ -437,10 +485,14 @@ class _Recorder:
         }
         if not wanted:
             return
-        known = {
-            (row.system, row.key)
-            for row in self.connection.execute(select(_LINK.c.system, _LINK.c.key))
-        }
+        known: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted({key for _, key in wanted})):
+            known.update(
+                (row.system, row.key)
+                for row in self.connection.execute(
+                    select(_LINK.c.system, _LINK.c.key).where(_LINK.c.key.in_(chunk))
+                )
+            )
         rows = [
             {
                 "item_id": item_id,
@@ -464,17 +516,20 @@ def record_documents(
     now: datetime,
     source: str = "document",
     scope: Sequence[str] | None = None,
+    unchanged: Collection[str] = (),
 ) -> RecordResult:
     """Record scanned documents: new items, changes, status events, removals.
 
     Items missing from a scanned document are marked removed. `scope` lists the paths
     (files or folders, as the scanner reports paths) that were scanned completely:
     documents recorded under them but absent from `postmortems` are marked removed too.
-    Without a scope, documents that weren't scanned are left alone.
+    Without a scope, documents that weren't scanned are left alone. `unchanged` names
+    (in canonical form) documents left unread because they are as recorded: they and
+    their items stay as they are.
     """
     with store.engine.begin() as connection:
         recorder = _Recorder(connection, config, now, source)
-        recorder.record(postmortems, scope)
+        recorder.record(postmortems, scope, unchanged)
     return recorder.result
 
 

@@ -78,6 +78,7 @@ def sync_with_connectors(
     commit: bool,
     should_stop: Callable[[], bool] | None = None,
     pull_request: bool = False,
+    full: bool = False,
 ) -> int:
     """Run the sync, print the plan (dry run) or the summary; returns the exit code.
 
@@ -98,6 +99,7 @@ def sync_with_connectors(
             pull_request=pull_request,
             progress=progress,
             should_stop=should_stop,
+            full=full,
         )
     if dry_run:
         for line in render_plan(result):

@@ -6,6 +6,8 @@ systems, and neither the documents nor the store are written. A real run plans t
 way first, so a configuration problem found while reading (a token variable not set,
 credentials rejected) ends it with exit 2 before it writes anything. Every time it
 records comes from one clock: `now` (or the real start) plus the time elapsed since.
+Documents settled on an earlier run and unchanged since are not read at all unless one
+of their tickets changed (see `tracker.sync.incremental`); `full` reads everything.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ from tracker.sync.budget import (
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.copies import document_changes, private_copies
 from tracker.sync.git import WrittenLog
+from tracker.sync.incremental import (
+    CacheEntry,
+    DocumentSplit,
+    forget,
+    load_cache,
+    remember,
+    run_fingerprint,
+    split_documents,
+)
 from tracker.sync.intents import Intent, load_intents
 from tracker.sync.local import (
     blank_items,
@@ -41,6 +52,7 @@ from tracker.sync.local import (
     named_to_fetch,
     read_scopes,
     rows_deleted,
+    scope_target,
 )
 from tracker.sync.moves import adopt_earlier_ids, carry_over_moved
 from tracker.sync.ownership import Ownership, build_ownership
@@ -48,6 +60,7 @@ from tracker.sync.plan import (
     ItemPlan,
     LocalItem,
     plan_item,
+    ref_scope,
 )
 from tracker.sync.proposal import DocumentChange, ProposalOutcome, ProposalSettings
 from tracker.sync.reads import ReadResult, ScopeRead, read_remote
@@ -56,9 +69,14 @@ from tracker.sync.settings import SyncSettings
 from tracker.sync.state import (
     FULL_READ_PREFIX,
     Baseline,
+    count_live_baselines,
+    items_linked_at,
+    links_at,
     load_baselines,
     load_high_water_marks,
+    note_tickets_seen,
     record_status_events,
+    recorded_writes,
     save_baselines,
     save_high_water_marks,
 )
@@ -107,6 +125,7 @@ class SyncResult:
     proposed: list[DocumentChange] = field(default_factory=list)  # what the copies gained
     read_errors: dict[str, str] = field(default_factory=dict)
     interrupted: int = 0  # items left for the next run because the run was asked to stop
+    unchanged_documents: int = 0  # settled and unchanged: not read (see sync.incremental)
     unreachable: dict[str, str] = field(default_factory=dict)  # system → why (the pool's)
     # "path:line (id)" → why: a create's outcome is unclear, so the item is neither
     # failed nor created again; the next run settles it with a trusted read.
@@ -155,8 +174,7 @@ def run_sync(
     (or `write_back = "pull-request"`) leaves the documents alone and proposes their
     changes as a pull request instead (tracker.sync.proposal).
     """
-    from tracker.documents import configured_documents
-    from tracker.store.recording import record_documents
+    from tracker.store.recording import canonical_path, record_documents
 
     progress = progress or SyncProgress()
     moment = now or datetime.now(UTC)
@@ -169,12 +187,14 @@ def run_sync(
     if proposing is not None:
         _check_proposal_target(pool, proposing)
     check_servers(store, pool, record=not dry_run, now=moment)  # exit 2 on another server
-    documents = list(configured_documents(config, paths))
+    fingerprint = run_fingerprint(config)
+    split = split_documents(config, paths, {} if full else load_cache(store, fingerprint))
     # Planning only reads (store and ticket systems): a configuration problem found on
     # the way (credentials rejected, a connector missing) stops the run before it writes.
     planned = _plan(
-        config, settings, store, pool, documents, paths, workers=workers, now=moment, full=full
+        config, settings, store, pool, split, paths, workers=workers, now=moment, full=full
     )
+    documents = planned.documents
     planned.result.unreachable = pool.unreachable  # the same dict: apply adds to it
     planned.result.forecasts = _forecasts(planned.result.plans, pool, moment)
     for line in planned.result.forecasts:
@@ -186,7 +206,16 @@ def run_sync(
     run_id = store.start_run("sync", now=moment)
     try:
         leftovers = remove_leftover_temp_files(doc.path for doc in documents)  # under the lock
-        record_documents(store, documents, config, now=moment, scope=[str(path) for path in paths])
+        read_now = [canonical_path(doc.path, config.base_dir) for doc in documents]
+        forget(store, read_now + split.stale)
+        record_documents(
+            store,
+            documents,
+            config,
+            now=moment,
+            scope=[str(path) for path in paths],
+            unchanged=planned.unchanged,
+        )
         result = _apply(
             planned,
             store,
@@ -210,6 +239,7 @@ def run_sync(
             from tracker.sync.git import commit_written
 
             result.commit = commit_written(store, result)
+        remember(store, _settled(planned, config), fingerprint, now=moment)
     except BaseException as error:
         outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         store.finish_run(run_id, outcome, {}, message=type(error).__name__, now=clock())
@@ -325,6 +355,8 @@ class _Planned:
     reads: ReadResult
     scopes: dict[str, ScopeRead]
     intents: dict[str, Intent] = field(default_factory=dict)  # pending creates, by item id
+    documents: list[Postmortem] = field(default_factory=list)  # parsed this run
+    unchanged: dict[str, CacheEntry] = field(default_factory=dict)  # left unread
 
 
 def _plan(
@@ -332,27 +364,51 @@ def _plan(
     settings: SyncSettings,
     store: Store,
     pool: ConnectorPool,
-    documents: list[Postmortem],
+    split: DocumentSplit,
     paths: Sequence[Path],
     *,
     workers: int,
     now: datetime,
     full: bool,
 ) -> _Planned:
-    baselines = load_baselines(store)
-    adopt_earlier_ids(baselines, documents, config.base_dir)
+    """Plan the documents to parse, read their scopes and the unchanged documents'
+    scopes, then plan too the unchanged documents whose tickets changed (now "dirty")."""
+    from tracker.store.recording import canonical_path
+
+    base_dir = config.base_dir
+    documents = _parse(config, split.to_parse)
+    unchanged = dict(split.unchanged)
+    parsed = {canonical_path(doc.path, base_dir) for doc in documents}
+    baselines = load_baselines(
+        store,
+        item_ids=[item.id for doc in documents for item in doc.items],
+        paths=parsed | _vanished_paths(store, base_dir, unchanged),
+    )
+    adopt_earlier_ids(baselines, documents, base_dir)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
+    # Items elsewhere linked to the tickets these rows name: they own those tickets.
+    named = {
+        (local.named.system.value, ref)
+        for local in locals_
+        if local.named
+        for ref in (local.named.key, local.named.url)
+        if ref
+    }
+    # (Not under an id this run already moved on: an earlier id adopted above.)
+    known = {(baseline.system, baseline.key) for baseline in baselines.values()}
+    for item_id, baseline in load_baselines(store, item_ids=(), tickets=named).items():
+        if (baseline.system, baseline.key) not in known:
+            baselines.setdefault(item_id, baseline)
     blank = blank_items(documents)
-    deleted = rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
+    live = (lambda: count_live_baselines(store)) if unchanged else None
+    deleted = rows_deleted(documents, paths, locals_, baselines, settings, base_dir, live)
     reworded = carry_over_reworded(locals_, baselines, {plan.item_id for plan in deleted})
     moved, move_warnings = carry_over_moved(locals_, documents, baselines, store, config)
     reworded += moved
-    scopes = read_scopes(
-        locals_,
-        baselines,
-        load_high_water_marks(store),
-        full=full or _due_for_full_read(store, now),
-    )
+    full_scopes: frozenset[str] | bool = full or _due_for_full_read(store, now)
+    marks = load_high_water_marks(store)
+    scopes = read_scopes(locals_, baselines, marks, full=full_scopes)
+    _add_unchanged_scopes(scopes, unchanged, store, marks, full_scopes)
     intents = load_intents(store)
     unlinked = {
         local.item.id for local in locals_ if local.named is None and local.item.id not in baselines
@@ -364,7 +420,26 @@ def _plan(
         workers=workers,
         started=now,
         intents={i: intent for i, intent in intents.items() if i in unlinked},
+        wanted_identities={local.item.id for local in locals_ if local.item.id not in baselines},
+        recorded=lambda system, keys: recorded_writes(store, system, keys),
     )
+    dirty = _dirty(store, reads, unchanged)
+    if dirty:
+        more = _parse(config, [split.files[path] for path in dirty])
+        baselines.update(load_baselines(store, item_ids=[i.id for d in more for i in d.items]))
+        extra, more_warnings = build_local_items(more, config, settings, pool, baselines)
+        locals_ += extra
+        warnings += more_warnings
+        blank += blank_items(more)
+        documents += more
+        for path in dirty:
+            del unchanged[path]
+    moved_away = {baseline.item_id for baseline in reworded}
+    for item_id, baseline in load_baselines(
+        store, item_ids=(), tickets=_identity_tickets(reads, baselines)
+    ).items():
+        if item_id not in moved_away:
+            baselines.setdefault(item_id, baseline)
     view = replace(reads.view, ownership=_ownership(baselines, locals_, reads, settings, pool))
     plans = [
         plan_item(
@@ -376,10 +451,11 @@ def _plan(
         )
         for local in locals_
     ]
-    plans += rows_deleted(documents, paths, locals_, baselines, settings, config.base_dir)
+    plans += rows_deleted(documents, paths, locals_, baselines, settings, base_dir, live)
     plans += blank
-    result = SyncResult(plans, dry_run=True, documents=len(documents))
-    result.items = len(locals_) + len(blank)
+    result = SyncResult(plans, dry_run=True, documents=len(documents) + len(unchanged))
+    result.items = len(locals_) + len(blank) + sum(entry.items for entry in unchanged.values())
+    result.unchanged_documents = len(unchanged)
     result.warnings = (
         warnings + move_warnings + [f"{plan.path}:{plan.line}: {plan.notes[0]}" for plan in blank]
     )
@@ -387,7 +463,98 @@ def _plan(
         f"{plan.path}:{plan.line}: {plan.warning}" for plan in plans if plan.warning
     ]
     result.read_errors = dict(reads.errors)
-    return _Planned(result, locals_, reworded, reads, scopes, intents)
+    return _Planned(result, locals_, reworded, reads, scopes, intents, documents, unchanged)
+
+
+def _parse(config: Config, files: Sequence[Path]) -> list[Postmortem]:
+    from tracker.documents import configured_documents
+
+    return list(configured_documents(config, files)) if files else []
+
+
+def _vanished_paths(store: Store, base_dir: Path, unchanged: Mapping[str, CacheEntry]) -> set[str]:
+    """Recorded documents no longer on disk: their items may have vanished or moved."""
+    from sqlalchemy import select
+
+    from tracker.store.models import PostmortemRow
+
+    table = PostmortemRow.__table__  # type: ignore[attr-defined]
+    with store.engine.connect() as connection:
+        recorded = connection.scalars(select(table.c.path)).all()
+    return {p for p in recorded if p not in unchanged and not (base_dir / p).exists()}
+
+
+def _identity_tickets(reads: ReadResult, baselines: Mapping[str, Baseline]) -> set[tuple[str, str]]:
+    """Tickets found by identity and not linked to a loaded item: who the store says
+    owns them decides whether they may be adopted."""
+    known = {(b.system, b.key) for b in baselines.values()}
+    found = {(t.ref.system.value, t.ref.key) for t in reads.view.by_identity.values()}
+    return found - known
+
+
+def _add_unchanged_scopes(
+    scopes: dict[str, ScopeRead],
+    unchanged: Mapping[str, CacheEntry],
+    store: Store,
+    marks: Mapping[str, datetime],
+    full: frozenset[str] | bool,
+) -> None:
+    """Unchanged documents' tickets are still read: their scopes join the run, and a
+    scope listed whole checks their links too (a ticket deleted or moved)."""
+    for entry in unchanged.values():
+        for name in entry.scopes:
+            if name not in scopes:
+                whole = full is True or (not isinstance(full, bool) and name in full)
+                scopes[name] = ScopeRead(
+                    target=scope_target(name), since=None if whole else marks.get(name)
+                )
+    whole_scopes = {name for name, read in scopes.items() if read.since is None}
+    if not whole_scopes or not unchanged:
+        return
+    for system, key, url in links_at(store, unchanged):
+        name = ref_scope(system, key)
+        if name in whole_scopes:
+            scopes[name].linked.append(Baseline.ref_of(system, key, url))
+
+
+def _dirty(store: Store, reads: ReadResult, unchanged: Mapping[str, CacheEntry]) -> list[str]:
+    """Unchanged documents whose linked tickets this run read (they changed): planned."""
+    if not unchanged:
+        return []
+    tickets = [tuple(key.split(":", 1)) for key in reads.view.tickets]
+    paths = items_linked_at(store, [(system, key) for system, key in tickets])
+    return sorted({path for path in paths.values() if path in unchanged})
+
+
+def _settled(planned: _Planned, config: Config) -> dict[str, CacheEntry]:
+    """Documents parsed this run whose every item is settled: the next run may skip them
+    while their bytes and the fingerprint stay the same."""
+    from tracker.store.recording import canonical_path
+
+    result = planned.result
+    # Anything but "nothing" / a silent "skip" (failed, deferred, interrupted and written
+    # items included) is looked at again next run, as is an item with a pending create.
+    unsettled = {
+        plan.path
+        for plan in result.plans
+        if plan.kind not in ("nothing", "skip") or plan.warning or plan.item_id in planned.intents
+    }
+    scopes: dict[str, set[str]] = {}
+    for local in planned.locals_:
+        ref = local.named
+        if ref is not None:
+            scopes.setdefault(local.item.path, set()).add(ref_scope(ref.system.value, ref.key))
+    for plan in result.plans:
+        if plan.ref is not None and plan.system:
+            scopes.setdefault(plan.path, set()).add(ref_scope(plan.system, plan.ref.key))
+    entries = {}
+    for doc in planned.documents:
+        if doc.unread or doc.sha256 is None or doc.path in unsettled:
+            continue
+        entries[canonical_path(doc.path, config.base_dir)] = CacheEntry(
+            doc.sha256, len(doc.items), tuple(sorted(scopes.get(doc.path, ())))
+        )
+    return entries
 
 
 def _intended_status(
@@ -479,7 +646,7 @@ def _apply(
             )
     _record(store, planned, applied, written, result, settings, now)
     result.changed_paths = [] if copies is not None else written.changed_paths
-    result.counts = _done_counts(plans, applied, written)
+    result.counts = _with_unchanged(_done_counts(plans, applied, written), len(planned.unchanged))
     return result
 
 
@@ -682,12 +849,28 @@ def _record(
         plan.item_id for plan in plans if plan.item_id in reads.absent and plan.draft is None
     ]
     save_baselines(store, keep, unlink=unlink, now=now, settled=settled)
+    note_tickets_seen(store, _seen_unchanged(plans, reads))
     if events:
         record_status_events(store, events, now=now)
     marks = {scope: mark for scope, mark in reads.marks.items() if scope not in reads.errors}
     save_high_water_marks(store, marks, now=now)
     whole = {scope: mark for scope, mark in marks.items() if scopes[scope].since is None}
     save_high_water_marks(store, whole, prefix=FULL_READ_PREFIX, now=now)
+
+
+def _seen_unchanged(
+    plans: list[ItemPlan], reads: ReadResult
+) -> dict[tuple[str, str], tuple[datetime, str]]:
+    """Tickets read this run that changed nothing: when and how tracker saw them, so the
+    next listing that shows them as they are skips them."""
+    seen: dict[tuple[str, str], tuple[datetime, str]] = {}
+    for plan in plans:
+        if plan.kind != "nothing" or plan.previous is None or plan.system is None:
+            continue
+        ticket = reads.view.tickets.get(f"{plan.system}:{plan.previous.key}")
+        if ticket is not None and not ticket.deleted and ticket.moved_to is None:
+            seen[(plan.system, plan.previous.key)] = (ticket.updated_at, ticket.status.value)
+    return seen
 
 
 def _intent_done(intent: Intent, baseline: Baseline | None) -> bool:
@@ -729,4 +912,10 @@ def _done_counts(
         deferred=len(applied.deferred) + counts.get("deferred", 0),
         postponed=len(applied.postponed),
     )
+    return counts
+
+
+def _with_unchanged(counts: dict[str, int], unchanged: int) -> dict[str, int]:
+    if unchanged:
+        counts["documents_unchanged"] = unchanged
     return counts

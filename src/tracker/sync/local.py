@@ -8,7 +8,7 @@ and the rows that vanished since the last run.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -160,7 +160,8 @@ def in_target_system(ref: TicketRef, target: Target | None) -> TicketRef:
     return again if again is not None else ref
 
 
-def _scope_target(scope: str) -> Target:
+def scope_target(scope: str) -> Target:
+    """The connectors' Target of a read scope name ("jira:ENG", "github:acme/app")."""
     system, _, name = scope.partition(":")
     return Target(system, repo=name) if "/" in name else Target(system, project=name)
 
@@ -189,7 +190,7 @@ def read_scopes(
         baseline = baselines.get(local.item.id)
         if baseline is not None and not baseline.retired:
             name = ref_scope(baseline.system, baseline.key)
-            scope_for(name, _scope_target(name)).linked.append(baseline.ref)
+            scope_for(name, scope_target(name)).linked.append(baseline.ref)
         elif (
             baseline is None
             and local.draft is not None
@@ -221,9 +222,11 @@ def rows_deleted(
     baselines: Mapping[str, Baseline],
     settings: SyncSettings,
     base_dir: Path,
+    live: Callable[[], int] | None = None,
 ) -> list[ItemPlan]:
     """Linked items whose row vanished from a document this run read (or whose document
-    vanished from a folder this run scanned). Paths compare in the store's canonical form."""
+    vanished from a folder this run scanned). Paths compare in the store's canonical form.
+    `live` counts the store's linked items when `baselines` holds only some of them."""
     from tracker.store.recording import canonical_path
 
     present = {local.item.id for local in locals_}
@@ -238,23 +241,29 @@ def rows_deleted(
         under_root = any(path == root or path.startswith(root + "/") for root in roots)
         if path in scanned or (under_root and not (base_dir / path).exists()):
             plans.append(plan_row_deleted(baseline, settings))
-    return _guard_mass_closing(plans, linked=sum(1 for b in baselines.values() if not b.retired))
+    count = live or (lambda: sum(1 for b in baselines.values() if not b.retired))
+    return _guard_mass_closing(plans, linked=count)
 
 
 MASS_DELETION_SHARE = 0.5
 
 
-def _guard_mass_closing(plans: list[ItemPlan], *, linked: int) -> list[ItemPlan]:
+def _guard_mass_closing(
+    plans: list[ItemPlan], *, linked: int | Callable[[], int]
+) -> list[ItemPlan]:
     """Half the linked rows vanishing at once is a broken checkout or a wrong path, not
     a decision: report them, but close no ticket (vdirsyncer's "storage emptied" guard)."""
     closing = [plan for plan in plans if plan.changes is not None]
-    if len(closing) <= 5 or len(closing) <= MASS_DELETION_SHARE * linked:
+    if len(closing) <= 5:
+        return plans
+    total = linked() if callable(linked) else linked
+    if len(closing) <= MASS_DELETION_SHARE * total:
         return plans
     for plan in closing:
         plan.changes = None
         plan.changed_fields = ()
         plan.notes.append(
-            f"not closed: {len(closing)} of {linked} linked rows vanished at once; "
+            f"not closed: {len(closing)} of {total} linked rows vanished at once; "
             "check the paths, then close the tickets by hand if that was intended"
         )
     return plans

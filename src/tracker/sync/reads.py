@@ -7,6 +7,11 @@ fetch of tickets named in rows that tracker hasn't linked yet. Never one call pe
 Items with a pending create intent and no ticket are settled per scope by the
 connector's trusted `find_created` (a search miss is not "absent"): what it can't
 settle is reported as unsettled, and the plan defers it.
+Listings stream: a page at a time, each ticket kept only if it may matter — not when
+the store says tracker saw it last (its own write, or a read it planned from) and it
+hasn't changed since (same `updated_at` and status), and its identity only when an
+unlinked item of this run may need it. So the night after a first sync, or a weekly
+full listing, holds the tickets someone else changed, not every ticket.
 A scope whose reads fail is reported as unreadable: nothing in it is planned, and a
 failed read is never taken to mean "deleted".
 """
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +34,10 @@ from tracker.sync.plan import RemoteView, remote_key
 
 log = logging.getLogger(__name__)
 IDENTITY_BATCH = 100
+PAGE = 100  # tickets compared with the store at once while a listing streams
+
+# (system, keys) → key → (updated_at, status) tracker last saw the ticket with
+Recorded = Callable[[str, list[str]], Mapping[str, tuple[datetime | None, str | None]]]
 
 
 @dataclass
@@ -57,8 +66,13 @@ def read_remote(
     workers: int = 8,
     started: datetime | None = None,
     intents: Mapping[str, Intent] | None = None,
+    wanted_identities: Collection[str] | None = None,
+    recorded: Recorded | None = None,
 ) -> ReadResult:
     """Run every scope's reads (in parallel, one thread per scope) and the named fetches.
+
+    `wanted_identities` are the item ids whose tickets found by identity matter (None: all);
+    `recorded` says what tracker last saw of listed tickets (None: keep every ticket).
 
     `started` is "now" for the high-water marks (default: the clock of this machine).
     Credentials a system rejects are not a per-item failure but a configuration error
@@ -72,7 +86,8 @@ def read_remote(
     rejected: dict[str, ConnectorError] = {}  # system → its first read error
     with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
         futures = {
-            scope: executor.submit(_read_scope, pool, read) for scope, read in scopes.items()
+            scope: executor.submit(_read_scope, pool, read, wanted_identities, recorded)
+            for scope, read in scopes.items()
         }
         named_future = executor.submit(_read_named, pool, named)
         for scope, future in futures.items():
@@ -167,17 +182,27 @@ def high_water_mark(read_started: datetime) -> datetime:
 
 
 def _read_scope(
-    pool: ConnectorPool, read: ScopeRead
+    pool: ConnectorPool,
+    read: ScopeRead,
+    identities: Collection[str] | None = None,
+    recorded: Recorded | None = None,
 ) -> tuple[dict[str, RemoteTicket], dict[str, RemoteTicket]]:
     connector = pool.get(read.target.system)
+    system = read.target.system
     found: dict[str, RemoteTicket] = {}
     by_identity: dict[str, RemoteTicket] = {}
-    for ticket in connector.fetch_changed_since(read.target, read.since):
-        found[remote_key(read.target.system, ticket.ref.key)] = ticket
-        if ticket.identity:
-            by_identity.setdefault(ticket.identity, ticket)
+    listed: set[str] = set()
+    for page in _pages(connector.fetch_changed_since(read.target, read.since)):
+        seen = recorded(system, [t.ref.key for t in page]) if recorded is not None else {}
+        for ticket in page:
+            key = remote_key(system, ticket.ref.key)
+            listed.add(key)
+            if ticket.identity and (identities is None or ticket.identity in identities):
+                by_identity.setdefault(ticket.identity, ticket)
+            if not _seen_unchanged(ticket, seen.get(ticket.ref.key)):
+                found[key] = ticket
     if read.since is None:
-        found.update(_missing_from_full_listing(connector, read, found))
+        found.update(_missing_from_full_listing(connector, read, listed))
     # A full listing saw every ticket in the scope: its identities are the whole truth.
     # An incremental one only saw recent changes, so new items are looked up by identity.
     wanted = [] if read.since is None else [i for i in read.new_items if i not in by_identity]
@@ -187,13 +212,32 @@ def _read_scope(
     return found, by_identity
 
 
+def _pages(tickets: Iterable[RemoteTicket]) -> Iterator[list[RemoteTicket]]:
+    page: list[RemoteTicket] = []
+    for ticket in tickets:
+        page.append(ticket)
+        if len(page) == PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _seen_unchanged(ticket: RemoteTicket, last: tuple[datetime | None, str | None] | None) -> bool:
+    """Has tracker seen this ticket as it is now? Then it changes nothing this run."""
+    if last is None or ticket.deleted or ticket.moved_to is not None:
+        return False
+    seen_at, status = last
+    return seen_at is not None and ticket.updated_at <= seen_at and ticket.status.value == status
+
+
 def _missing_from_full_listing(
-    connector: Connector, read: ScopeRead, found: Mapping[str, RemoteTicket]
+    connector: Connector, read: ScopeRead, listed: Collection[str]
 ) -> dict[str, RemoteTicket]:
     """Linked tickets a full listing didn't show were deleted or moved: fetching them by
     reference (batched) says which, so the plan can report them."""
     system = read.target.system
-    missing = [ref for ref in read.linked if remote_key(system, ref.key) not in found]
+    missing = [ref for ref in read.linked if remote_key(system, ref.key) not in listed]
     if not missing:
         return {}
     return {

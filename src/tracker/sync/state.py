@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlmodel import Session
 
 from tracker.model import URL_SYSTEM, Status, TicketRef
@@ -53,7 +53,12 @@ class Baseline:
 
     @property
     def ref(self) -> TicketRef:
-        return TicketRef(self.system or URL_SYSTEM, self.key, self.url)
+        return self.ref_of(self.system, self.key, self.url)
+
+    @staticmethod
+    def ref_of(system: str | None, key: str, url: str | None) -> TicketRef:
+        """A stored link as a TicketRef (no system: a plain URL)."""
+        return TicketRef(system or URL_SYSTEM, key, url)
 
     @property
     def last_seen(self) -> Fields:
@@ -95,20 +100,157 @@ class Baseline:
         )
 
 
-def load_baselines(store: Store) -> dict[str, Baseline]:
-    """Every item's baseline, with the path the store last saw the item at."""
+def load_baselines(
+    store: Store,
+    *,
+    item_ids: Iterable[str] | None = None,
+    paths: Iterable[str] | None = None,
+    tickets: Iterable[tuple[str, str]] = (),
+) -> dict[str, Baseline]:
+    """Baselines, with the path the store last saw each item at: every one when no
+    selection is given, else those of `item_ids`, of the items recorded at `paths`, and
+    of the items linked to `tickets` ((system, key or URL) pairs) — what an incremental
+    run needs, without reading the rest."""
     with store.session() as session:
-        rows = session.execute(
-            select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(ITEM_PREFIX))
-        ).all()
-        paths: dict[str, str] = {
-            row.id: row.path for row in session.execute(select(_ITEM.c.id, _ITEM.c.path))
-        }
+        if item_ids is None and paths is None and not tickets:
+            rows = session.execute(
+                select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(ITEM_PREFIX))
+            ).all()
+            found: dict[str, str] = {
+                row.id: row.path for row in session.execute(select(_ITEM.c.id, _ITEM.c.path))
+            }
+        else:
+            wanted = set(item_ids or ())
+            for chunk in _chunks(sorted(set(paths or ()))):
+                wanted.update(session.scalars(select(_ITEM.c.id).where(_ITEM.c.path.in_(chunk))))
+            wanted.update(_linked_items(session, tickets))
+            rows, found = [], {}
+            for chunk in _chunks(sorted(wanted)):
+                rows += session.execute(
+                    select(_STATE.c.key, _STATE.c.value).where(
+                        _STATE.c.key.in_([ITEM_PREFIX + item_id for item_id in chunk])
+                    )
+                ).all()
+                found.update(
+                    (row.id, row.path)
+                    for row in session.execute(
+                        select(_ITEM.c.id, _ITEM.c.path).where(_ITEM.c.id.in_(chunk))
+                    )
+                )
     baselines = {}
     for key, value in rows:
         item_id = key[len(ITEM_PREFIX) :]
-        baselines[item_id] = replace(Baseline.from_json(item_id, value), path=paths.get(item_id))
+        baselines[item_id] = replace(Baseline.from_json(item_id, value), path=found.get(item_id))
     return baselines
+
+
+_CHUNK = 500
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _linked_items(session: Session, tickets: Iterable[tuple[str, str]]) -> set[str]:
+    """Item ids the store links to these tickets (by key or by URL)."""
+    by_system: dict[str, set[str]] = {}
+    for system, name in tickets:
+        by_system.setdefault(system, set()).add(name)
+    items: set[str] = set()
+    for system, names in by_system.items():
+        for chunk in _chunks(sorted(names)):
+            items.update(
+                session.scalars(
+                    select(_LINK.c.item_id).where(
+                        _LINK.c.system == system,
+                        or_(_LINK.c.key.in_(chunk), _LINK.c.url.in_(chunk)),
+                    )
+                )
+            )
+    return items
+
+
+def count_live_baselines(store: Store) -> int:
+    """Items linked and still synced (not retired): the mass-closing guard's measure."""
+    with store.session() as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    _STATE.c.key.startswith(ITEM_PREFIX),
+                    _STATE.c.value.contains('"retired": null'),
+                )
+            )
+            or 0
+        )
+
+
+def recorded_writes(
+    store: Store, system: str, keys: Iterable[str]
+) -> dict[str, tuple[datetime | None, str | None]]:
+    """Per ticket key, when tracker last saw it (`remote_updated_at`, after its own
+    write or a read it planned from) and the status it saw then."""
+    found: dict[str, tuple[datetime | None, str | None]] = {}
+    with store.engine.connect() as connection:
+        for chunk in _chunks(sorted(set(keys))):
+            for row in connection.execute(
+                select(_LINK.c.key, _LINK.c.remote_updated_at, _LINK.c.remote_status).where(
+                    _LINK.c.system == system, _LINK.c.key.in_(chunk)
+                )
+            ):
+                moment = as_utc(row.remote_updated_at) if row.remote_updated_at else None
+                found[row.key] = (moment, row.remote_status)
+    return found
+
+
+def note_tickets_seen(store: Store, seen: Mapping[tuple[str, str], tuple[datetime, str]]) -> None:
+    """(system, key) → (updated_at, status) of tickets read this run that changed
+    nothing: the next listing that shows them unchanged since can skip them."""
+    if not seen:
+        return
+    rows = [
+        {"b_system": system, "b_key": key, "remote_updated_at": as_utc(at), "remote_status": status}
+        for (system, key), (at, status) in seen.items()
+    ]
+    with _WRITE_LOCK, store.engine.begin() as connection:
+        connection.execute(
+            update(_LINK).where(
+                _LINK.c.system == bindparam("b_system"), _LINK.c.key == bindparam("b_key")
+            ),
+            rows,
+        )
+
+
+def items_linked_at(store: Store, tickets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(system, key) → the path of the live item linked to that ticket."""
+    by_system: dict[str, set[str]] = {}
+    for system, key in tickets:
+        by_system.setdefault(system, set()).add(key)
+    found: dict[tuple[str, str], str] = {}
+    with store.engine.connect() as connection:
+        for system, keys in by_system.items():
+            for chunk in _chunks(sorted(keys)):
+                query = (
+                    select(_LINK.c.key, _ITEM.c.path)
+                    .join(_ITEM, _ITEM.c.id == _LINK.c.item_id)
+                    .where(_LINK.c.system == system, _LINK.c.key.in_(chunk))
+                )
+                found.update(((system, row.key), row.path) for row in connection.execute(query))
+    return found
+
+
+def links_at(store: Store, paths: Iterable[str]) -> list[tuple[str, str, str | None]]:
+    """(system, key, url) of the tickets linked to live items recorded at `paths`."""
+    links: list[tuple[str, str, str | None]] = []
+    with store.engine.connect() as connection:
+        for chunk in _chunks(sorted(set(paths))):
+            query = (
+                select(_LINK.c.system, _LINK.c.key, _LINK.c.url)
+                .join(_ITEM, _ITEM.c.id == _LINK.c.item_id)
+                .where(_ITEM.c.path.in_(chunk), _ITEM.c.removed_at.is_(None))
+            )
+            links += [(row.system, row.key, row.url) for row in connection.execute(query)]
+    return links
 
 
 def save_baselines(

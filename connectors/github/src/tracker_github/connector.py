@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -563,11 +563,9 @@ class GitHubConnector(GuardedCalls):
         if since is not None:
             start = (since - self.overlap).astimezone(UTC)
             params["since"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        pages = self._call(
-            f"list changed issues of {repo}",
-            lambda: list(self._paged(f"/repos/{repo}/issues", params)),
-        )
-        for raw in pages:
+        for raw in self._streamed(
+            f"list changed issues of {repo}", f"/repos/{repo}/issues", params
+        ):
             if not is_pull_request(raw):
                 yield ticket_from_issue(raw, repo)
 
@@ -670,6 +668,19 @@ class GitHubConnector(GuardedCalls):
         if etag:
             self._etags[url] = (etag, data)
         return data
+
+    def _streamed(
+        self, what: str, path: str, params: Mapping[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        """Like `_paged`, but each page is its own retried call and is handed on before
+        the next is asked for: a listing of 100,000 issues is never held whole."""
+        url: str | None = path
+        query: dict[str, Any] | None = {**params, "per_page": 100}
+        while url:
+            request = partial(self._gh.requester.requestJsonAndCheck, "GET", url, parameters=query)
+            headers, data = self._call(what, request)
+            yield from (item for item in data or () if isinstance(item, dict))
+            url, query = _next_link(headers.get("link")), None
 
     def _paged(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         """Every item of a listing, 100 a page, following the `Link: rel="next"` URLs."""
