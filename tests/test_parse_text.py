@@ -141,6 +141,16 @@ def test_a_line_wrapped_after_full_width_punctuation_joins_without_a_space() -> 
     assert item.action == "引入 ruff、xdoctest 等工具"
 
 
+def test_a_dropped_link_leaves_the_writers_own_empty_brackets_alone() -> None:
+    # deepseek-harness__0003-web-agent-gui-feedback-loop.zh.md:44, with a ticket link
+    # written after it: the code span's `Server.listen()` keeps its brackets.
+    item = only_item(
+        "## 已添加的防护措施\n\n- 插桩 `Server.listen()`，确保不会漏检。"
+        " [ENG-3](https://jira.example.com/browse/ENG-3)\n"
+    )
+    assert item.action == "插桩 Server.listen()，确保不会漏检。"
+
+
 def test_a_title_prefix_in_brackets_is_kept() -> None:
     # wshobson-agents__postmortem-writing-SKILL.md's placeholder, as an item's text
     item = only_item("## Action items\n\n- [Incident] 5 Whys Analysis\n")

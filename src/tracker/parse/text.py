@@ -91,7 +91,11 @@ _LEFTOVER = re.compile(
     + r"(?:\s*(?:here|issue))?",
     re.IGNORECASE,
 )
-_EMPTY_BRACKETS = re.compile(r"\s*(?:\(\s*[,;:.]?\s*\)|（\s*）|\[\s*\])")
+# Brackets left holding only a dropped link (never brackets the writer left empty, such
+# as a code span's `listen()`).
+_EMPTY_BRACKETS = re.compile(
+    r"\s*(?:\(\s*[,;:.]?\s*\x00+\s*[,;:.]?\s*\)|（\s*\x00+\s*）|\[\s*\x00+\s*\])"
+)
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?，。；：！？])")
 _SPACES = re.compile(r"\s+")
 
@@ -167,7 +171,7 @@ def tidy(text: str) -> str:
     dropped = _DROPPED in text
     if dropped:
         text = _LEFTOVER.sub(_DROPPED, text)
-        text = _EMPTY_BRACKETS.sub("", text.replace(_DROPPED, ""))
+        text = _EMPTY_BRACKETS.sub("", text).replace(_DROPPED, "")
     text = _SPACES.sub(" ", text).strip()
     if dropped and " " in text:
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # "address ." once the link went

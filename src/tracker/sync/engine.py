@@ -388,7 +388,7 @@ def _plan(
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
     # Items elsewhere linked to the tickets these rows name: they own those tickets.
     named = {
-        (local.named.system.value, ref)
+        (local.named.system, ref)
         for local in locals_
         if local.named
         for ref in (local.named.key, local.named.url)
@@ -488,7 +488,7 @@ def _identity_tickets(reads: ReadResult, baselines: Mapping[str, Baseline]) -> s
     """Tickets found by identity and not linked to a loaded item: who the store says
     owns them decides whether they may be adopted."""
     known = {(b.system, b.key) for b in baselines.values()}
-    found = {(t.ref.system.value, t.ref.key) for t in reads.view.by_identity.values()}
+    found = {(t.ref.system, t.ref.key) for t in reads.view.by_identity.values()}
     return found - known
 
 
@@ -543,7 +543,7 @@ def _settled(planned: _Planned, config: Config) -> dict[str, CacheEntry]:
     for local in planned.locals_:
         ref = local.named
         if ref is not None:
-            scopes.setdefault(local.item.path, set()).add(ref_scope(ref.system.value, ref.key))
+            scopes.setdefault(local.item.path, set()).add(ref_scope(ref.system, ref.key))
     for plan in result.plans:
         if plan.ref is not None and plan.system:
             scopes.setdefault(plan.path, set()).add(ref_scope(plan.system, plan.ref.key))
