@@ -36,6 +36,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     and_,
     case,
     exists,
@@ -207,6 +208,10 @@ REPORT_ITEM = Table(
     Column("close_days", Float),
     Column("path", String(1024), nullable=False),
     Column("line", Integer, nullable=False),
+    Column("postmortem_id", Integer, nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("closed", UTCDateTime()),
+    Column("action", Text, nullable=False),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -219,7 +224,10 @@ def _build_item_rows(connection: Connection, options: ReportOptions, events_afte
     observed_close = and_(s.status.in_(CLOSED_STATUSES), s.closed > s.first_seen_at)
     close_days = case((observed_close, days_between(s.first_seen_at, s.closed)))
     REPORT_ITEM.create(connection)
-    rows = select(s.id, s.team, s.status, s.due, close_days, s.path, s.line)
+    rows = select(
+        s.id, s.team, s.status, s.due, close_days, s.path, s.line,
+        s.postmortem_id, s.first_seen_at, s.closed, s.action,
+    )  # fmt: skip
     connection.execute(insert(REPORT_ITEM).from_select(list(REPORT_ITEM.c.keys()), rows))
     if connection.dialect.name == "postgresql":  # no statistics otherwise: poor join plans
         connection.exec_driver_sql(f"ANALYZE {REPORT_ITEM.name}")
@@ -608,8 +616,8 @@ def build_report(
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
         overdue, unowned = _listed_items(connection, items, cond, options, item_limit)
         trend = _trend(connection, options)
+        closure = postmortem_closure(connection, items, options.as_of)
         as_of_rows = _items_as_of(options, events_after=events_after)
-        closure = postmortem_closure(connection, as_of_rows, options.as_of)
         slo_teams = slo_quarters = None
         if options.slo:
             slo_teams, slo_quarters = slo_attainment(
