@@ -1,18 +1,21 @@
-"""Report benchmark: `tracker report` figures for 10,000 and 100,000 items over 50 teams.
+"""Report benchmark: `tracker report` per output format for 1,000 to 100,000 items, 50 teams.
 
 For each backend (SQLite file, PostgreSQL schema in the `test` database) and size, a
 child process builds a store with Core bulk inserts (postmortems, items with realistic
 statuses, due dates and owners, 1-4 status events per item, ticket links), then a fresh
-child process times the report (SQL aggregation + JSON rendering, best of --repeat) and
+child process times the report in each format (table, HTML, JSON: `build_report` with
+the item limit the CLI uses for that format, then the renderer; best of --repeat) and
 reads its peak RSS and CPU time. A baseline runs in that same process afterwards: the
 naive way to get just the team table (every item and event loaded into Python, statuses
 rebuilt and counted in a loop); the whole report (teams, medians, owners, item lists,
-12-week trend, JSON) is compared with that one table. Aim: < 1 s and < 300 MB at
-100,000 items on SQLite. Item and event rows are inserted in time order, as a real store
-grows.
+12-week trend, rendering) is compared with that one table. Aim at 100,000 items: table
+and HTML < 0.5 s, JSON < 1 s, < 300 MB. Item and event rows are inserted in time order,
+as a real store grows. `--src` runs the report from another checkout's `src` folder
+(e.g. the main branch, for a before/after comparison on the same stores).
 
-    .venv/bin/python bench/report.py                           # 10k and 100k, both backends
+    .venv/bin/python bench/report.py                           # 1k, 10k, 100k, both backends
     .venv/bin/python bench/report.py --sizes 2000 --backends sqlite --repeat 1   # smoke run
+    .venv/bin/python bench/report.py --src /tmp/main/src       # the same, another checkout
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "src"))
+SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv else REPO / "src"
+sys.path.insert(0, str(SRC))
 
 SEED = 20261125
 AS_OF = date(2026, 11, 25)
@@ -206,42 +210,69 @@ def naive_team_table(url: str) -> dict[str, Counter[str]]:
     return teams
 
 
-def measure(url: str, repeat: int) -> dict[str, Any]:
-    """Time build_report + render_json (best of `repeat`), peak RSS, then the baseline."""
-    from tracker.report import ReportOptions, build_report
+FORMATS = ("table", "html", "json")
+
+
+def _report_in(output_format: str, engine: Any, options: Any) -> tuple[Any, str]:
+    """The report as `tracker report --format F` makes it: the format's item limit, then
+    its renderer (a checkout without item limits builds every list)."""
+    import inspect
+
+    from tracker.report import build_report
+
+    kwargs: dict[str, Any] = {}
+    if "item_limit" in inspect.signature(build_report).parameters:
+        from tracker.cli.report import ITEM_LIMITS, ReportFormat
+
+        kwargs["item_limit"] = ITEM_LIMITS[ReportFormat(output_format)]
+    data = build_report(engine, options, **kwargs)
+    if output_format == "table":
+        from tracker.report.render_table import render_table
+
+        return data, render_table(data, width=160)
+    if output_format == "html":
+        from tracker.report.render_html import render_html
+
+        return data, render_html(data)
     from tracker.report.render_json import render_json
+
+    return data, render_json(data)
+
+
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    """Per format: build + render (best of `repeat`, wall and CPU); peak RSS; the baseline."""
+    from tracker.report import ReportOptions
     from tracker.store import open_store
 
     rss_imported = _rss_mb()
     store = open_store(url)
     options = ReportOptions(as_of=AS_OF)
-    timings, query_timings, cpu_timings = [], [], []
-    output = ""
-    for _ in range(repeat):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        data = build_report(store.engine, options)
-        queried = time.perf_counter()
-        output = render_json(data)
-        timings.append(time.perf_counter() - started)
-        cpu_timings.append(time.process_time() - cpu_started)
-        query_timings.append(queried - started)
+    figures: dict[str, dict[str, float]] = {}
+    outputs: dict[str, str] = {}
+    for output_format in FORMATS:
+        _report_in(output_format, store.engine, options)  # imports and templates: not timed
+        walls, cpus = [], []
+        for _ in range(repeat):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            _, outputs[output_format] = _report_in(output_format, store.engine, options)
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu_started)
+        figures[output_format] = {"wall_s": min(walls), "cpu_s": min(cpus)}
     store.close()
     rss_report = _rss_mb()
     started = time.perf_counter()
     naive = naive_team_table(url)
     baseline_s = time.perf_counter() - started
-    document = json.loads(output)
+    document = json.loads(outputs["json"])
     sql_overdue = sum(t["overdue"] for t in document["teams"])
     naive_overdue = sum(c["overdue"] for c in naive.values())
     return {
-        "report_s": min(timings),
-        "report_cpu_s": min(cpu_timings),
+        "formats": figures,
         "listed": len(document["overdue"]) + len(document["unowned"]),
-        "query_s": min(query_timings),
         "baseline_s": baseline_s,
         "rss_imported_mb": rss_imported,
         "rss_peak_mb": rss_report,
-        "json_kb": len(output.encode()) / 1024,
+        "table_kb": len(outputs["table"].encode()) / 1024,
         "teams": len(document["teams"]),
         "overdue": sql_overdue,
         "overdue_baseline": naive_overdue,
@@ -287,14 +318,14 @@ def _drop_schema(url: str, schema: str) -> None:
         c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def run(sizes: list[int], backends: list[str], repeat: int, seed: int) -> None:
-    print(f"report benchmark: as of {AS_OF}, {TEAMS} teams, best of {repeat}")
+def run(sizes: list[int], backends: list[str], repeat: int, seed: int, src: str | None) -> None:
+    print(f"report benchmark: tracker from {src or 'this checkout'}, as of {AS_OF}, {TEAMS} teams")
     header = (
-        f"{'backend':<11}{'items':>8}{'events':>9}{'build s':>9}{'report s':>10}"
-        f"{'(query s)':>10}{'cpu s':>7}{'naive s':>9}{'naive/sql':>10}{'peak MB':>9}"
-        f"{'import MB':>10}{'overdue':>9}{'listed':>8}"
+        f"{'backend':<11}{'items':>8}{'events':>9}{'format':>7}{'wall s':>8}{'cpu s':>7}"
+        f"{'naive s':>9}{'naive/wall':>11}{'peak MB':>9}{'overdue':>9}{'listed':>8}"
     )
     print(header)
+    extra = ["--src", src] if src else []
     for backend in backends:
         for size in sizes:
             with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
@@ -305,28 +336,26 @@ def run(sizes: list[int], backends: list[str], repeat: int, seed: int) -> None:
                     url, schema = _postgres_schema()
                 try:
                     built = _child("--child-build", url, str(size), str(seed))
-                    m = _child("--child-measure", url, str(repeat))
+                    m = _child("--child-measure", url, str(repeat), *extra)
                 finally:
                     if schema is not None:
                         _drop_schema(url, schema)
             assert m["overdue"] == m["overdue_baseline"], "SQL and naive counts disagree"
-            print(
-                f"{backend:<11}{size:>8,}{built['rows']['status_event']:>9,}"
-                f"{built['build_s']:>9.1f}{m['report_s']:>10.3f}{m['query_s']:>10.3f}"
-                f"{m['report_cpu_s']:>7.2f}{m['baseline_s']:>9.3f}"
-                f"{m['baseline_s'] / m['report_s']:>9.1f}x"
-                f"{m['rss_peak_mb']:>9.0f}{m['rss_imported_mb']:>10.0f}"
-                f"{m['overdue']:>9,}{m['listed']:>8,}",
-                flush=True,
-            )
+            for output_format, f in m["formats"].items():
+                print(
+                    f"{backend:<11}{size:>8,}{built['rows']['status_event']:>9,}"
+                    f"{output_format:>7}{f['wall_s']:>8.3f}{f['cpu_s']:>7.2f}"
+                    f"{m['baseline_s']:>9.3f}{m['baseline_s'] / f['wall_s']:>10.1f}x"
+                    f"{m['rss_peak_mb']:>9.0f}{m['overdue']:>9,}{m['listed']:>8,}",
+                    flush=True,
+                )
     print(
-        "report s = build_report + render_json (all teams, 12-week trend, item lists), "
-        "wall clock, best of the runs; cpu s = its process CPU time (the honest figure "
-        "on a busy machine: SQLite runs in-process); listed = overdue + unowned items "
-        "in the JSON; "
-        "naive = items and events loaded into Python, team table counted in a loop "
-        "(same overdue total checked); peak MB = ru_maxrss of the report process "
-        "before the baseline ran; import MB = after imports, before the store opened."
+        "wall s = build_report (with the format's item limit) + rendering, best of "
+        f"{repeat}; cpu s = its process CPU time (the honest figure on a busy machine: "
+        "SQLite runs in-process, PostgreSQL's work is in the server); listed = overdue + "
+        "unowned items in the JSON; naive = items and events loaded into Python, team "
+        "table counted in a loop (same overdue total checked); peak MB = ru_maxrss of the "
+        "report process, all formats, before the baseline ran."
     )
 
 
@@ -338,16 +367,18 @@ def main() -> None:
         print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated item counts")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated counts")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--src", help="run the report from this src folder (before/after)")
     args = parser.parse_args()
     run(
         [int(s) for s in args.sizes.split(",")],
         [b.strip() for b in args.backends.split(",")],
         args.repeat,
         args.seed,
+        args.src,
     )
 
 

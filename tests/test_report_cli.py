@@ -215,3 +215,24 @@ def test_an_unknown_option_is_one_error_line_without_a_box(
     assert result.stderr.splitlines() == [
         "error: No such option: --colour (see `tracker report --help`)"
     ]
+
+
+def test_each_format_lists_items_only_as_far_as_it_shows_them(
+    config_file: Path, tracker: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.cli import report as report_cli
+
+    monkeypatch.setitem(report_cli.ITEM_LIMITS, report_cli.ReportFormat.MARKDOWN, 1)
+    markdown = tracker(config_file, "--as-of", "2026-03-31", "--format", "markdown").stdout
+    assert "## Overdue (3)" in markdown and "… and 2 more; --format json for all" in markdown
+
+
+def test_json_carries_every_item_whatever_the_other_formats_show(
+    config_file: Path, tracker: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.cli import report as report_cli
+
+    for output_format in (report_cli.ReportFormat.TABLE, report_cli.ReportFormat.MARKDOWN):
+        monkeypatch.setitem(report_cli.ITEM_LIMITS, output_format, 1)
+    document = json.loads(tracker(config_file, "--as-of", "2026-03-31", "-f", "json").stdout)
+    assert (len(document["overdue"]), len(document["unowned"])) == (3, 2)

@@ -156,3 +156,48 @@ def test_without_a_config_ids_are_keyed_relative_to_the_current_folder(
     document = json.loads(out)["documents"][0]
     action = document["items"][0]["action"]
     assert document["items"][0]["id"] == item_id("sub/warned.markdown", action, 0)
+
+
+LONG = """\
+# Postmortem: Queue backlog
+
+## Action Items
+
+- [ ] Shard the queue — owner: @kim
+- [ ] Alert on consumer lag — owner: @bob
+- [ ] Document the replay runbook
+- [ ] Rotate the broker keys — owner: @kim
+- [ ] Load-test the new partitions with a much longer action text than the others — owner: @lee
+"""
+
+
+@pytest.fixture
+def long_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A scan of 5 items through a table whose page holds 2 (so it streams 3 pages)."""
+    import tracker.cli.scan_table as scan_table
+
+    monkeypatch.setattr(scan_table, "TABLE_PAGE", 2)
+    (tmp_path / "long.md").write_text(LONG, encoding="utf-8")
+    return scan(str(tmp_path / "long.md"))[1]
+
+
+def test_a_long_table_streams_every_item_once_under_one_header(long_scan: str) -> None:
+    for line in (5, 6, 7, 8, 9):
+        assert long_scan.count(f"long.md:{line} ") == 1
+    assert long_scan.count("file:line") == 1
+    assert "5 action items in 1 document, 1 warning" in long_scan
+
+
+def test_a_streamed_table_keeps_its_columns_aligned_across_pages(long_scan: str) -> None:
+    rows = [line for line in long_scan.splitlines() if "long.md:" in line and "│" in line]
+    assert len(rows) >= 5
+    separators = {tuple(i for i, char in enumerate(row) if char == "│") for row in rows}
+    assert len(separators) == 1
+
+
+def test_warnings_of_a_streamed_table_follow_it(long_scan: str) -> None:
+    lines = long_scan.splitlines()
+    last_row = max(i for i, line in enumerate(lines) if "long.md:" in line and "│" in line)
+    warning = next(i for i, line in enumerate(lines) if line.startswith("warning:"))
+    assert warning > last_row
+    assert "long.md:7: missing-owner" in lines[warning]

@@ -42,11 +42,36 @@ RENDERERS: dict[ReportFormat, str] = {  # imported when used: jinja2 and pygal a
 }
 
 
+# How many items of each list (overdue, unowned) a format shows; the others are counted
+# and the view says how many more there are. JSON carries every item; CSV is teams only.
+ITEM_LIMITS: dict[ReportFormat, int | None] = {
+    ReportFormat.TABLE: 50,  # a meeting reads the first screenful
+    ReportFormat.MARKDOWN: 100,  # a weekly note
+    ReportFormat.HTML: 500,  # one page a manager scrolls and sorts
+    ReportFormat.JSON: None,
+    ReportFormat.CSV: 0,
+}
+
+
 def renderer(output_format: ReportFormat) -> Callable[[ReportData], str]:
     """The function that renders a report in `output_format`."""
     module, name = RENDERERS[output_format].split(":")
     function: Callable[[ReportData], str] = getattr(import_module(module), name)
     return function
+
+
+def _table_limit() -> int:
+    limit = ITEM_LIMITS[ReportFormat.TABLE]
+    return sys.maxsize if limit is None else limit
+
+
+def render(output_format: ReportFormat, data: ReportData) -> str:
+    """The report as text; the table shows as many items as ITEM_LIMITS says."""
+    if output_format is ReportFormat.TABLE:
+        from tracker.report.render_table import render_table
+
+        return render_table(data, limit=_table_limit())
+    return renderer(output_format)(data)
 
 
 def _tripped(report: ReportData, gates: list[Gate]) -> list[str]:
@@ -128,18 +153,18 @@ def report(
     assert settings.database_url is not None, "load_config always resolves the URL"
     store = open_store(settings.database_url, create=False)  # reading never creates a store
     try:
-        data = build_report(store.engine, options)
+        data = build_report(store.engine, options, item_limit=ITEM_LIMITS[output_format])
     finally:
         store.close()
     if output is not None:
-        write_atomically(output, renderer(output_format)(data))
+        write_atomically(output, render(output_format, data))
         Console(stderr=True, highlight=False).print(
             f"wrote {output_format.value} report to {output}"
         )
     elif output_format is ReportFormat.TABLE:
-        output_console().print(report_renderable(data))
+        output_console().print(report_renderable(data, limit=_table_limit()))
     else:
-        sys.stdout.write(renderer(output_format)(data))
+        sys.stdout.write(render(output_format, data))
         sys.stdout.flush()
     tripped = _tripped(data, fail_on or [])
     if tripped:

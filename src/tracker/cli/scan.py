@@ -7,7 +7,8 @@ The JSON output is a stable schema (documented in README, section `scan`):
                            "tickets": [{"system", "key", "url"}], "type", "raw",
                            "found_by"}],
                 "warnings": [{"line", "code", "message"}]}]}
-Documents are written one at a time as they are parsed, so a large scan streams.
+Documents are written one at a time as they are parsed, so a large scan streams; so
+does the table (scan_table.py).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from tracker.cli.options import ConfigOption, load_config_or_default
 from tracker.errors import TrackerError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from tracker.config import PolicyConfig
     from tracker.model import ActionItem, Postmortem
 
@@ -92,61 +91,6 @@ def write_json(
         out.write(json.dumps(document_json(doc, policy), ensure_ascii=False))
     out.write("\n]}\n")
     return warnings
-
-
-def write_table(
-    documents: Iterable[Postmortem],
-    console: Console,
-    *,
-    explain: bool = False,
-    policy: PolicyConfig | None = None,
-) -> int:
-    """A rich table of items, then the warnings; return the number of warnings.
-
-    `explain` adds a `found by` column: the parser rule that made each line an item.
-    """
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(show_lines=False, header_style="bold")
-    headers = ["file:line", "action", "owners", "due", "status", "tickets"]
-    for header in [*headers, "found by"] if explain else headers:
-        table.add_column(header, overflow="fold")
-    problems: list[str] = []
-    items = documents_seen = 0
-    for doc in documents:
-        documents_seen += 1
-        for item in doc.items:
-            items += 1
-            cells = [
-                escape(f"{doc.path}:{item.line}"),
-                escape(item.action[:120]),
-                escape(", ".join(item.owners)) or "[dim]—[/dim]",
-                _due_cell(doc, item, policy),
-                item.status.value,
-                escape(", ".join(ref.key for ref in item.tickets)),
-            ]
-            if explain:
-                cells.append(escape(item.found_by))
-            table.add_row(*cells)
-        problems.extend(escape(str(warning)) for warning in doc.warnings)
-    if items:
-        console.print(table)
-    for problem in problems:
-        console.print(f"[yellow]warning:[/yellow] {problem}", soft_wrap=True)
-    console.print(
-        f"{items} action item{'s' * (items != 1)} in {documents_seen} "
-        f"document{'s' * (documents_seen != 1)}, {len(problems)} "
-        f"warning{'s' * (len(problems) != 1)}"
-    )
-    return len(problems)
-
-
-def _due_cell(doc: Postmortem, item: ActionItem, policy: PolicyConfig | None) -> str:
-    if item.due is not None:
-        return item.due.isoformat()
-    derived = derived_due(doc, item, policy)
-    return f"{derived.isoformat()} (SLO)" if derived else ""
 
 
 @app.command()
@@ -215,6 +159,8 @@ def scan(
         warnings = write_json(documents, sys.stdout, loaded.policy)
     else:
         from rich.console import Console
+
+        from tracker.cli.scan_table import write_table
 
         console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
         warnings = write_table(documents, console, explain=explain, policy=loaded.policy)

@@ -27,3 +27,8 @@ def due(value: date | None, derived: bool) -> str:
 
 def owners(names: tuple[str, ...]) -> str:
     return ", ".join(names) if names else NONE_MARK
+
+
+def more_note(hidden: int) -> str:
+    """What a view listing only the first items of a list says about the rest."""
+    return f"… and {hidden:,} more; --format json for all"

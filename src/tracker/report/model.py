@@ -151,7 +151,11 @@ class TrendPoint:
 
 @dataclass(frozen=True, slots=True)
 class ReportData:
-    """Everything a report shows; `totals` sums all teams (its team is "all teams")."""
+    """Everything a report shows; `totals` sums all teams (its team is "all teams").
+
+    `overdue` and `unowned` may hold only the first items of each list (as far as the
+    output format shows them); `totals` always counts them all.
+    """
 
     as_of: date
     totals: TeamSummary
@@ -166,3 +170,13 @@ class ReportData:
     closure: Closure | None = None
     slo_teams: list[SloFigures] | None = None  # None: no [policy]
     slo_quarters: list[SloFigures] | None = None
+
+    @property
+    def more_overdue(self) -> int:
+        """Overdue items counted but not listed (left out by the format's item limit)."""
+        return self.totals.overdue - len(self.overdue)
+
+    @property
+    def more_unowned(self) -> int:
+        """Unowned items counted but not listed."""
+        return self.totals.unowned - len(self.unowned)

@@ -15,6 +15,10 @@ week ends where it existed with its current status, and each event after a week'
 undoes its own change there (−1 for the status it entered, +1 for the one it left).
 Items and events are first grouped by which week ends they affect (a few hundred
 groups), then those groups are joined to the week ends and summed.
+
+Per-item rows as of the day are built once per report into a temporary table (gone with
+the report's read transaction) that the team, owner and median figures and the item
+lists all read; the lists fetch only as many items as the output format shows.
 """
 
 from __future__ import annotations
@@ -25,12 +29,19 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Date,
+    Float,
     Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
     and_,
     case,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -41,7 +52,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Float
 
 from tracker.errors import TrackerError
 from tracker.report.closure import postmortem_closure
@@ -142,20 +152,12 @@ def _anything_happened_after(connection: Connection, options: ReportOptions) -> 
     return connection.execute(query).first() is not None
 
 
-def _items_as_of(
-    options: ReportOptions,
-    *,
-    events_after: bool = True,
-    detail: bool = True,
-    materialized: bool = False,
-) -> FromClause:
+def _items_as_of(options: ReportOptions, *, events_after: bool = True) -> FromClause:
     """Every item present at the end of `as_of`, with its status then and when it closed.
 
     `closed` is when the item reached its closed status as of that day: its `closed_at`
     when nothing changed since, else the last open → closed event before the day ended.
     Without `events_after` (nothing changed since) the current status is the answer.
-    `detail` adds what the item lists show; `materialized` makes it a CTE computed once
-    (SQLite otherwise drives a join with item_owner from the wrong side).
     """
     cutoff = literal(end_of_day(options.as_of, options.timezone), UTCDateTime())
     status: ColumnElement[Any] = ITEM.c.status
@@ -183,22 +185,53 @@ def _items_as_of(
         ITEM.c.first_seen_at,
         status.label("status"),
         closed.label("closed"),
+        ITEM.c.path,
+        ITEM.c.line,
+        ITEM.c.action,
+        ITEM.c.postmortem_id,
     ).where(_present(cutoff))
-    if detail:
-        query = query.add_columns(
-            ITEM.c.path,
-            ITEM.c.line,
-            ITEM.c.action,
-            ITEM.c.owners,
-            ITEM.c.priority,
-            ITEM.c.due_derived,
-            ITEM.c.postmortem_id,
-        )
     if options.team is not None:
         query = query.where(ITEM.c.team == options.team)
-    if materialized:
-        return query.cte("item_as_of").prefix_with("MATERIALIZED")
     return query.subquery("item_as_of")
+
+
+# The per-item rows every figure reads, built once per report (a temporary table, gone
+# with the report's transaction): status as of the day, and the days an observed close
+# took (NULL when the item's close wasn't observed).
+REPORT_ITEM = Table(
+    "report_item_as_of",
+    MetaData(),
+    Column("id", String(200), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due", Date),
+    Column("close_days", Float),
+    Column("path", String(1024), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("postmortem_id", Integer, nullable=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("closed", UTCDateTime()),
+    Column("action", Text, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+def _build_item_rows(connection: Connection, options: ReportOptions, events_after: bool) -> Table:
+    """Fill REPORT_ITEM with every item present at the end of `as_of`, in one statement."""
+    source = _items_as_of(options, events_after=events_after)
+    s = source.c
+    observed_close = and_(s.status.in_(CLOSED_STATUSES), s.closed > s.first_seen_at)
+    close_days = case((observed_close, days_between(s.first_seen_at, s.closed)))
+    REPORT_ITEM.create(connection)
+    rows = select(
+        s.id, s.team, s.status, s.due, close_days, s.path, s.line,
+        s.postmortem_id, s.first_seen_at, s.closed, s.action,
+    )  # fmt: skip
+    connection.execute(insert(REPORT_ITEM).from_select(list(REPORT_ITEM.c.keys()), rows))
+    if connection.dialect.name == "postgresql":  # no statistics otherwise: poor join plans
+        connection.exec_driver_sql(f"ANALYZE {REPORT_ITEM.name}")
+    return REPORT_ITEM
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -215,10 +248,6 @@ class _Conditions:
         self.overdue = and_(self.is_open, items.c.due < as_of)
         self.due_soon = and_(self.is_open, items.c.due >= as_of, items.c.due <= soon)
         self.unowned = and_(self.is_open, ~exists().where(OWNER.c.item_id == items.c.id))
-        # A close tracker saw happen (not an item that was already closed when first seen).
-        self.observed_close = and_(
-            items.c.status.in_(CLOSED_STATUSES), items.c.closed > items.c.first_seen_at
-        )
 
 
 def _status_counts(items: FromClause, cond: _Conditions) -> list[ColumnElement[Any]]:
@@ -240,7 +269,6 @@ def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> 
             items.c.team,
             *_status_counts(items, cond),
             _count(cond.due_soon).label("due_soon"),
-            _count(cond.unowned).label("unowned"),
             func.min(case((cond.overdue, items.c.due))).label("oldest_overdue"),
         )
         .group_by(items.c.team)
@@ -249,97 +277,118 @@ def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> 
     return list(connection.execute(query))
 
 
-def _medians(connection: Connection, items: FromClause, cond: _Conditions) -> dict[str, float]:
+def _medians(connection: Connection, items: FromClause) -> dict[str, float]:
     """Median days from first seen to an observed close, per team and overall (TOTAL_TEAM).
 
-    Per team: a window ranks each team's durations and the middle one or two are
-    averaged. Overall: the middle one or two rows of the sorted durations (LIMIT/OFFSET
-    from their count), which spares a second window over every close.
+    One sorted read of the durations: the overall list arrives in order, and so does
+    each team's share of it; the middle one or two of each are averaged here.
     """
-    durations = (
-        select(
-            items.c.team,
-            days_between(items.c.first_seen_at, items.c.closed).label("days"),
-        )
-        .where(cond.observed_close)
-        .cte("close_duration")
-        .prefix_with("MATERIALIZED")
-    )
-    d = durations.c
-    ranked = select(
-        d.team,
-        d.days,
-        func.row_number().over(partition_by=d.team, order_by=d.days).label("rank"),
-        func.count().over(partition_by=d.team).label("n"),
-    ).subquery("ranked_duration")
-    r = ranked.c
-    per_team = (
-        select(r.team, func.avg(r.days).label("median"))
-        .where(r.rank.in_(((r.n + 1) // 2, (r.n + 2) // 2)))
-        .group_by(r.team)
-    )
-    n = select(func.count()).select_from(durations).scalar_subquery()
-    middle = (
-        select(d.days)
-        .order_by(d.days)
-        .limit(2 - n % 2)
-        .offset(case((n > 0, (n - 1) // 2), else_=0))
-        .subquery("middle_duration")
-    )
-    overall = select(literal(TOTAL_TEAM).label("team"), func.avg(middle.c.days).label("median"))
-    return {
-        row.team: float(row.median)
-        for row in connection.execute(union_all(per_team, overall))
-        if row.median is not None
-    }
-
-
-def _owner_rows(connection: Connection, items: FromClause, cond: _Conditions) -> list[Any]:
     query = (
-        select(OWNER.c.person, *_status_counts(items, cond))
-        .join_from(items, OWNER, OWNER.c.item_id == items.c.id)
-        .group_by(OWNER.c.person)
+        select(items.c.team, items.c.close_days)
+        .where(items.c.close_days.is_not(None))
+        .order_by(items.c.close_days)
+    )
+    every: list[float] = []
+    by_team: dict[str, list[float]] = {}
+    for team, days in connection.execute(query):
+        every.append(days)
+        by_team.setdefault(team, []).append(days)
+    medians = {team: _middle(durations) for team, durations in by_team.items()}
+    if every:
+        medians[TOTAL_TEAM] = _middle(every)
+    return medians
+
+
+def _middle(ordered: list[float]) -> float:
+    """The median of a non-empty sorted list."""
+    n = len(ordered)
+    return (float(ordered[(n - 1) // 2]) + float(ordered[n // 2])) / 2
+
+
+def _owner_rows(
+    connection: Connection, items: FromClause, cond: _Conditions
+) -> tuple[list[OwnerSummary], dict[str, int]]:
+    """Per owner figures, and per team the open items with no owner (unowned), in one pass.
+
+    Items left-joined to their owners: rows with an owner group by person, rows without
+    one by team. (The outer join also makes SQLite read the items first and look owners
+    up by item, rather than the other way round.)
+    """
+    nobody_team = case((OWNER.c.person.is_(None), items.c.team)).label("nobody_team")
+    query = (
+        select(OWNER.c.person, nobody_team, *_status_counts(items, cond))
+        .select_from(items.outerjoin(OWNER, OWNER.c.item_id == items.c.id))
+        .group_by(OWNER.c.person, nobody_team)
         .order_by(OWNER.c.person)
     )
-    return list(connection.execute(query))
+    owners: list[OwnerSummary] = []
+    unowned: dict[str, int] = {}
+    for row in connection.execute(query):
+        if row.person is None:
+            unowned[row.nobody_team] = int(row.open) + int(row.in_progress)
+            continue
+        owners.append(
+            OwnerSummary(
+                owner=row.person,
+                total=int(row.total),
+                open=int(row.open),
+                in_progress=int(row.in_progress),
+                done=int(row.done),
+                wont_do=int(row.wont_do),
+                overdue=int(row.overdue),
+            )
+        )
+    return owners, unowned
 
 
-def _listed_items(
-    connection: Connection, items: FromClause, cond: _Conditions, options: ReportOptions
-) -> tuple[list[ItemRow], list[ItemRow]]:
-    """The overdue (oldest due first) and the unowned items, with their ticket links.
+def _listed(
+    connection: Connection,
+    items: FromClause,
+    which: ColumnElement[bool],
+    order: Sequence[ColumnElement[Any]],
+    cond: _Conditions,
+    options: ReportOptions,
+    limit: int | None,
+) -> list[ItemRow]:
+    """The items meeting `which`, in `order`, the first `limit` of them, with their tickets.
 
-    One query; an item with several tickets comes back as adjacent rows, folded here.
+    The limit applies before document text and tickets are joined, so a format that
+    shows 50 items never fetches the other 16,000. An item with several tickets comes
+    back as adjacent rows, folded here.
     """
-    query = (
+    if limit == 0:
+        return []
+    chosen = (
         select(
             items.c.id,
             items.c.team,
             items.c.path,
             items.c.line,
-            items.c.action,
-            items.c.owners,
-            items.c.priority,
+            ITEM.c.action,
+            ITEM.c.owners,
+            ITEM.c.priority,
             items.c.due,
             items.c.status,
-            items.c.due_derived,
+            ITEM.c.due_derived,
             cond.overdue.label("is_overdue"),
-            cond.unowned.label("is_unowned"),
-            TICKET.c.system,
-            TICKET.c.key,
-            TICKET.c.url,
         )
-        .select_from(items)
-        .outerjoin(TICKET, TICKET.c.item_id == items.c.id)
-        .where(or_(cond.overdue, cond.unowned))
-        .order_by(items.c.path, items.c.line, items.c.id, TICKET.c.id)
+        .join_from(items, ITEM, ITEM.c.id == items.c.id)
+        .where(which)
+        .order_by(*order, items.c.id)
+        .limit(limit)
+        .subquery("listed_item")
     )
-    overdue: list[ItemRow] = []
-    unowned: list[ItemRow] = []
+    c = chosen.c
+    query = (
+        select(chosen, TICKET.c.system, TICKET.c.key, TICKET.c.url)
+        .outerjoin(TICKET, TICKET.c.item_id == c.id)
+        .order_by(*(c[column.name] for column in order), c.id, TICKET.c.id)
+    )
+    listed: list[ItemRow] = []
     previous: ItemRow | None = None
     for row in connection.execute(query):
         item_id, team, path, line, action, owners, priority, due, status, derived = row[:10]
-        is_overdue, is_unowned, system, key, url = row[10:]
+        is_overdue, system, key, url = row[10:]
         if previous is not None and previous.id == item_id:  # another ticket of the same item
             previous.tickets += (TicketLink(system, key, url),)
             continue
@@ -358,11 +407,23 @@ def _listed_items(
             tickets=(TicketLink(system, key, url),) if key is not None else (),
             due_derived=bool(derived),
         )
-        if is_overdue:
-            overdue.append(previous)
-        if is_unowned:
-            unowned.append(previous)
-    overdue.sort(key=lambda i: (i.due or date.max, i.path, i.line))
+        listed.append(previous)
+    return listed
+
+
+def _listed_items(
+    connection: Connection,
+    items: FromClause,
+    cond: _Conditions,
+    options: ReportOptions,
+    limit: int | None,
+) -> tuple[list[ItemRow], list[ItemRow]]:
+    """The overdue items (oldest due first) and the unowned ones (by path and line)."""
+    by_place = (items.c.path, items.c.line)
+    overdue = _listed(
+        connection, items, cond.overdue, (items.c.due, *by_place), cond, options, limit
+    )
+    unowned = _listed(connection, items, cond.unowned, by_place, cond, options, limit)
     return overdue, unowned
 
 
@@ -479,7 +540,7 @@ def known_teams(connection: Connection, configured: Sequence[str]) -> list[str]:
     return sorted({*configured, *stored})
 
 
-def _team_summary(row: Any, median: float | None) -> TeamSummary:
+def _team_summary(row: Any, median: float | None, unowned: int) -> TeamSummary:
     return TeamSummary(
         team=row.team,
         total=int(row.total),
@@ -489,7 +550,7 @@ def _team_summary(row: Any, median: float | None) -> TeamSummary:
         wont_do=int(row.wont_do),
         overdue=int(row.overdue),
         due_soon=int(row.due_soon),
-        unowned=int(row.unowned),
+        unowned=unowned,
         median_days_to_close=median,
         oldest_overdue_due=row.oldest_overdue,
     )
@@ -517,8 +578,13 @@ def _totals(teams: list[TeamSummary], median: float | None) -> TeamSummary:
     )
 
 
-def build_report(engine: Engine, options: ReportOptions) -> ReportData:
+def build_report(
+    engine: Engine, options: ReportOptions, *, item_limit: int | None = None
+) -> ReportData:
     """Every figure of the report as of `options.as_of`, in a handful of SQL queries.
+
+    `item_limit` caps each item list (overdue, unowned) at what a format shows; the
+    counts always cover every item (`ReportData.more_overdue` tells what was left out).
 
     Raises TrackerError (exit 2) when `options.team` is neither configured nor stored.
     All queries read one snapshot (PostgreSQL: REPEATABLE READ; SQLite: one read
@@ -538,38 +604,24 @@ def build_report(engine: Engine, options: ReportOptions) -> ReportData:
                     hint=f"known teams: {', '.join(teams_known) or 'none'}",
                 )
         events_after = _anything_happened_after(connection, options)
-        # Aggregates read a narrow CTE computed once per statement; the lists need detail.
-        narrow = _items_as_of(options, events_after=events_after, detail=False, materialized=True)
-        per_item = _Conditions(narrow, options)
-        medians = _medians(connection, narrow, per_item)
+        items = _build_item_rows(connection, options, events_after)
+        cond = _Conditions(items, options)
+        medians = _medians(connection, items)
+        owners, unowned_by_team = _owner_rows(connection, items, cond)
         found = {
-            row.team: _team_summary(row, medians.get(row.team))
-            for row in _team_rows(connection, narrow, per_item)
+            row.team: _team_summary(row, medians.get(row.team), unowned_by_team.get(row.team, 0))
+            for row in _team_rows(connection, items, cond)
         }
         wanted = [options.team] if options.team is not None else [*options.teams, *found]
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
-        owners = [
-            OwnerSummary(
-                owner=row.person,
-                total=int(row.total),
-                open=int(row.open),
-                in_progress=int(row.in_progress),
-                done=int(row.done),
-                wont_do=int(row.wont_do),
-                overdue=int(row.overdue),
-            )
-            for row in _owner_rows(connection, narrow, per_item)
-        ]
-        detailed = _items_as_of(options, events_after=events_after)
-        overdue, unowned = _listed_items(
-            connection, detailed, _Conditions(detailed, options), options
-        )
+        overdue, unowned = _listed_items(connection, items, cond, options, item_limit)
         trend = _trend(connection, options)
-        closure = postmortem_closure(connection, detailed, options.as_of)
+        closure = postmortem_closure(connection, items, options.as_of)
+        as_of_rows = _items_as_of(options, events_after=events_after)
         slo_teams = slo_quarters = None
         if options.slo:
             slo_teams, slo_quarters = slo_attainment(
-                connection, narrow, days_between, options.as_of
+                connection, as_of_rows, days_between, options.as_of
             )
     return ReportData(
         as_of=options.as_of,

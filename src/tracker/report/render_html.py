@@ -130,6 +130,7 @@ def _environment() -> jinja2.Environment:
     env.filters["days"] = fmt.days
     env.filters["iso"] = fmt.iso
     env.filters["http_url"] = http_url
+    env.filters["more_note"] = fmt.more_note
     return env
 
 

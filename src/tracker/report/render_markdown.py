@@ -165,10 +165,16 @@ def render_markdown(report: ReportData) -> str:
     owner_header = ["Owner", "Total", "Open", "In progress", "Done", "Overdue", "Completion"]
     lines += [*(_table(owner_header, owner_rows) if owner_rows else ["No owned items."]), ""]
 
-    for title, items in (("Overdue", report.overdue), ("Unowned", report.unowned)):
-        lines += [f"## {title} ({len(items)})", ""]
+    lists = (
+        ("Overdue", report.overdue, report.totals.overdue),
+        ("Unowned", report.unowned, report.totals.unowned),
+    )
+    for title, items, total in lists:
+        lines += [f"## {title} ({total})", ""]
         if items:
             lines += _table(_ITEM_HEADER, [_item_cells(i) for i in items], numeric=False)
+            if total > len(items):
+                lines += ["", fmt.more_note(total - len(items))]
         else:
             lines.append(f"No {title.lower()} items.")
         lines.append("")

@@ -109,14 +109,21 @@ def _teams(report: ReportData, narrow: bool) -> Table:
     return table
 
 
-def _owners(report: ReportData, narrow: bool) -> Table:
-    table = new_table("Owners", narrow=narrow)
-    add_name_column(table, "Owner", [o.owner for o in report.owners])
+def _owners(report: ReportData, limit: int, narrow: bool) -> Table:
+    """The first `limit` owners by name (hundreds at a large store: the rest are counted)."""
+    shown = report.owners[:limit]
+    hidden = len(report.owners) - len(shown)
+    table = new_table(
+        f"Owners ({len(report.owners)})" if hidden else "Owners",
+        narrow=narrow,
+        caption=fmt.more_note(hidden) if hidden else None,
+    )
+    add_name_column(table, "Owner", [o.owner for o in shown])
     add_number_columns(
         table,
         ("Total", "Open", "Prog." if narrow else "In progr.", "Done", "Overdue", "Compl."),
     )
-    for o in report.owners:
+    for o in shown:
         table.add_row(
             Text(o.owner),
             str(o.total),
@@ -129,7 +136,7 @@ def _owners(report: ReportData, narrow: bool) -> Table:
     return table
 
 
-TERMINAL_ITEM_LIMIT = 50  # a meeting reads the first screenful; other formats list all
+TERMINAL_ITEM_LIMIT = 50  # a meeting reads the first screenful (the CLI's table limit)
 
 
 def action_with_location(action: str, location: str) -> Text:
@@ -141,15 +148,16 @@ def _tickets(item: ItemRow) -> Text:
     return Text(", ".join(t.key for t in item.tickets) or fmt.NONE_MARK)
 
 
-def _items(title: str, items: list[ItemRow], limit: int, narrow: bool) -> Table:
-    hidden = max(0, len(items) - limit)
-    caption = (
-        f"… and {hidden} more (all of them in --format markdown/json/html)" if hidden else None
-    )
-    table = new_table(
-        f"{title} ({len(items)})", narrow=narrow, caption=caption, leading=int(narrow)
-    )  # narrow rows take several lines: a blank line tells one item from the next
+def _items(title: str, items: list[ItemRow], total: int, limit: int, narrow: bool) -> Table:
+    """The first `limit` of `items`; `total` counts the whole list (it may not all be here)."""
     shown = items[:limit]
+    hidden = total - len(shown)
+    table = new_table(
+        f"{title} ({total})",
+        narrow=narrow,
+        caption=fmt.more_note(hidden) if hidden else None,
+        leading=int(narrow),
+    )  # narrow rows take several lines: a blank line tells one item from the next
     if narrow:
         table.add_column("Action / where", overflow="fold", ratio=1)
     else:
@@ -229,7 +237,8 @@ def _slo(report: ReportData, narrow: bool) -> Table:
 
 
 def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -> ByWidth:
-    """All tables; each item list shows its first `limit` items (overdue: oldest first).
+    """All tables; owners and each item list show their first `limit` rows (overdue:
+    oldest first) and say how many more there are.
 
     Laid out when printed: compact below NARROW_WIDTH columns, full detail above.
     """
@@ -237,9 +246,9 @@ def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -
     def build(narrow: bool) -> Group:
         parts: list[RenderableType] = [
             _teams(report, narrow),
-            _owners(report, narrow),
-            _items("Overdue", report.overdue, limit, narrow),
-            _items("Unowned", report.unowned, limit, narrow),
+            _owners(report, limit, narrow),
+            _items("Overdue", report.overdue, report.totals.overdue, limit, narrow),
+            _items("Unowned", report.unowned, report.totals.unowned, limit, narrow),
         ]
         if report.closure is not None:
             parts.append(_open_postmortems(report, limit, narrow))
