@@ -123,3 +123,21 @@ def test_unreachable_postgresql_is_one_store_error_naming_host_and_port() -> Non
     assert failed.value.exit_code == 2
     assert "127.0.0.1:1" in str(failed.value)
     assert "s3cret" not in str(failed.value)
+
+
+def test_stores_in_two_schemas_of_one_database_lock_apart(postgres_url: str) -> None:
+    # A shared PostgreSQL database may hold several tracker stores, one per schema.
+    other = postgres_url.replace("tracker_test_", "tracker_test_x", 1)
+    schema = other.rsplit("%3D", 1)[1]
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        with run_lock(postgres_url), run_lock(other):
+            pass  # neither refused the other
+        with run_lock(postgres_url), pytest.raises(LockHeldError), run_lock(postgres_url):
+            pass  # the same store still refuses a second run
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

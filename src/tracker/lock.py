@@ -112,13 +112,15 @@ def _postgres_lock(database_url: str, purpose: str) -> Iterator[LockHolder]:
         poolclass=NullPool,
         connect_args={"application_name": application_name[:63], "connect_timeout": 5},
     )
-    key = _advisory_key(ADVISORY_LOCK_NAME)
     try:
         try:
             connection_context = engine.connect()
         except OperationalError as error:
             raise store_connection_error(url, error) from None
         with connection_context as connection:
+            # Advisory locks are per database: a store in its own schema locks only itself.
+            schema = connection.execute(text("SELECT current_schema()")).scalar()
+            key = _advisory_key(f"{ADVISORY_LOCK_NAME}:{schema}")
             acquired = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
             if not acquired.scalar():
                 raise LockHeldError(
@@ -143,6 +145,7 @@ def _postgres_holder(connection: Connection, key: int) -> str:
             "SELECT a.application_name, a.client_addr, a.pid, a.backend_start "
             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND l.classid::text::bigint = :high AND l.objid::text::bigint = :low"
         ),
         {"high": (key >> 32) & 0xFFFFFFFF, "low": key & 0xFFFFFFFF},
