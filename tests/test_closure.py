@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from tests.cli_helpers import invoke_tracker
+from tracker.store import upgrade_store
 
 FIRST_SYNC = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 
@@ -24,7 +25,14 @@ def doc(title: str, day: str, rows: list[tuple[str, str]]) -> str:
 
 
 @pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
+def run(
+    tmp_path: Path,
+    store_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
+    """`tracker` in a folder of three postmortems, on SQLite and on PostgreSQL."""
+    upgrade_store(store_url)
     docs = tmp_path / "postmortems"
     docs.mkdir()
     (docs / "a.md").write_text(
@@ -32,7 +40,9 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     )
     (docs / "b.md").write_text(doc("Recent outage", "2026-01-10", [("Fix B1", "In progress")]))
     (docs / "c.md").write_text(doc("Closed outage", "2026-01-01", [("Fix C1", "Done")]))
-    (tmp_path / "tracker.toml").write_text('[documents]\npaths = ["postmortems"]\n')
+    (tmp_path / "tracker.toml").write_text(
+        f'database_url = "{store_url}"\n\n[documents]\npaths = ["postmortems"]\n'
+    )
 
     def tracker(*args: str, at: datetime = FIRST_SYNC) -> Any:
         with time_machine.travel(at, tick=False):

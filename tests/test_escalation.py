@@ -19,6 +19,7 @@ from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.cli.remind import run_reminders
 from tracker.config import parse_config
 from tracker.errors import ConfigError
+from tracker.store import upgrade_store
 
 AS_OF = date(2026, 11, 25)
 CLOCK = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the first sync: items first seen today
@@ -51,11 +52,13 @@ def with_ladder(world: SyncWorld, ladder: str, *, lead: str = "dana") -> None:
 
 @pytest.fixture
 def world(
-    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+    tmp_path: Path, store_url: str, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
 ) -> Iterator[SyncWorld]:
+    """Synced documents on SQLite and on PostgreSQL (`store_url`)."""
     traveller = time_machine.travel(CLOCK, tick=True)
     traveller.start()
-    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox)
+    upgrade_store(store_url)
+    world = SyncWorld(tmp_path, jira_sandbox, github_sandbox, database_url=store_url)
     world.write("checkout.md", EN_DOC)
     world.write("search-zh.md", ZH_DOC)
     world.write("webhooks.md", UNOWNED_DOC)

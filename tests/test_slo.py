@@ -13,6 +13,7 @@ import pytest
 import time_machine
 
 from tests.cli_helpers import Outcome, invoke_tracker
+from tracker.store import upgrade_store
 
 # Recorded on 2026-01-20. Deadlines: payments' P1 rows 2026-02-02 (doc date + 28 days),
 # its P2 row 2026-03-02 (+ 56); search's undated document counts from first seen:
@@ -55,14 +56,24 @@ RECORDED = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, store_url: str) -> Path:
+    """The documents and a tracker.toml, on SQLite and on PostgreSQL (`store_url`)."""
+    upgrade_store(store_url)
     (tmp_path / "postmortems").mkdir()
     (tmp_path / "postmortems" / "checkout.md").write_text(PAYMENTS, encoding="utf-8")
     (tmp_path / "postmortems" / "index.md").write_text(SEARCH, encoding="utf-8")
-    (tmp_path / "tracker.toml").write_text(
-        '[documents]\npaths = ["postmortems"]\n\n' + POLICY, encoding="utf-8"
-    )
+    (tmp_path / ".store_url").write_text(store_url, encoding="utf-8")
+    write_config(tmp_path, POLICY)
     return tmp_path
+
+
+def write_config(folder: Path, extra: str = "") -> None:
+    """tracker.toml for the folder's store, with `extra` TOML after the documents table."""
+    url = (folder / ".store_url").read_text(encoding="utf-8")
+    (folder / "tracker.toml").write_text(
+        f'database_url = "{url}"\n\n[documents]\npaths = ["postmortems"]\n\n{extra}',
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
@@ -153,7 +164,7 @@ def test_fail_on_slo_trips_on_an_item_past_its_slo(tracker: object) -> None:
 
 def test_fail_on_slo_without_a_policy_is_an_error(tracker: object, folder: Path) -> None:
     tracker("sync")  # type: ignore[operator]
-    (folder / "tracker.toml").write_text('[documents]\npaths = ["postmortems"]\n')
+    write_config(folder)
     outcome = tracker("report", "--fail-on", "slo")  # type: ignore[operator]
     assert outcome.returncode == 2
     assert "needs SLOs: add a [policy]" in outcome.stderr
@@ -162,7 +173,7 @@ def test_fail_on_slo_without_a_policy_is_an_error(tracker: object, folder: Path)
 def test_without_a_policy_the_report_has_no_slo_and_no_derived_dates(
     tracker: object, folder: Path
 ) -> None:
-    (folder / "tracker.toml").write_text('[documents]\npaths = ["postmortems"]\n')
+    write_config(folder)
     tracker("sync")  # type: ignore[operator]
     data = report_json(tracker, "2026-03-01")
     assert "slo" not in data
@@ -173,9 +184,7 @@ def test_a_policy_change_recomputes_the_deadlines_on_the_next_sync(
     tracker: object, folder: Path
 ) -> None:
     tracker("sync")  # type: ignore[operator]
-    (folder / "tracker.toml").write_text(
-        '[documents]\npaths = ["postmortems"]\n\n[policy]\nslo_days_by_priority = { P1 = 7 }\n'
-    )
+    write_config(folder, "[policy]\nslo_days_by_priority = { P1 = 7 }\n")
     tracker("sync")  # type: ignore[operator]
     overdue = report_json(tracker, "2026-01-25")["overdue"]
     assert [(i["action"], i["due"]) for i in overdue] == [  # type: ignore[index]
