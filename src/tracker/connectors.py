@@ -530,6 +530,32 @@ def load_connector(
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
+def transport_error(service: str, what: str, url: str, error: Exception) -> ConnectorError:
+    """A `requests` failure as a ConnectorError that says whether the request may have
+    reached the server (`unprocessed`: it surely did not), without the exception's text,
+    which may quote request headers. `service` names it ("GitHub"); the hint points at
+    `[connectors.<service lowercased>]`."""
+    import requests
+
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return ConnectorError(
+            f"{service} {what}: could not connect to {url} (timed out)",
+            transient=True,
+            unprocessed=True,
+        )
+    if isinstance(error, requests.exceptions.Timeout):
+        return ConnectorError(f"{service} {what}: no answer in time", transient=True)
+    if isinstance(error, requests.exceptions.ConnectionError):
+        unprocessed = "refused" in str(error).lower()
+        return ConnectorError(
+            f"{service} {what}: connection to {url} " + ("refused" if unprocessed else "dropped"),
+            transient=True,
+            unprocessed=unprocessed,
+            hint=f"check `url` in [connectors.{service.lower()}] and that the host is reachable",
+        )
+    return ConnectorError(f"{service} {what}: {type(error).__name__}", transient=True)
+
+
 def resolve_secret(value: object, env: Mapping[str, str], *, setting: str) -> str:
     """The secret behind a setting: a `${ENV}` reference or an already-wrapped secret.
 

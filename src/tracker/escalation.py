@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -20,6 +20,7 @@ from tracker.config import Config
 from tracker.report.model import ItemRow
 from tracker.store import Store
 from tracker.store.models import ActionItemRow
+from tracker.store.types import as_utc
 
 LEAD_OVERDUE = "lead-overdue"
 LEAD_UNOWNED = "lead-unowned"
@@ -86,12 +87,8 @@ def _first_seen_days(store: Store, ids: Iterable[str]) -> dict[str, date]:
                     col(ActionItemRow.id).in_(chunk)
                 )
             ).all()
-            found.update((item_id, _utc(seen).date()) for item_id, seen in rows)
+            found.update((item_id, as_utc(seen).date()) for item_id, seen in rows)
     return found
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -9,8 +9,9 @@ that start to the close of their last item.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -19,6 +20,7 @@ from sqlalchemy.sql import FromClause
 
 from tracker.report.model import Closure, OpenPostmortem
 from tracker.store.models import PostmortemRow
+from tracker.store.types import as_utc
 
 POSTMORTEM = PostmortemRow.__table__  # type: ignore[attr-defined]
 OPEN = ("open", "in_progress")
@@ -37,7 +39,7 @@ class _Document:
 
 def _day(value: Any) -> date:
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).date()
+        return as_utc(value).date()
     day: date = value
     return day
 
@@ -50,13 +52,8 @@ def percentile(sorted_values: list[int], share: float) -> float | None:
     return float(sorted_values[int(rank) - 1])
 
 
-def median(sorted_values: list[int]) -> float | None:
-    if not sorted_values:
-        return None
-    middle = len(sorted_values) // 2
-    if len(sorted_values) % 2:
-        return float(sorted_values[middle])
-    return (sorted_values[middle - 1] + sorted_values[middle]) / 2
+def median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
 
 
 def postmortem_closure(connection: Connection, items: FromClause, as_of: date) -> Closure:

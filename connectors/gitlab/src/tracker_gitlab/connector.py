@@ -42,6 +42,7 @@ from tracker.connectors import (
     resolve_secret,
     setting_float,
     setting_str,
+    transport_error,
 )
 from tracker.errors import ConfigError
 from tracker.model import TicketRef
@@ -551,25 +552,8 @@ class GitLabConnector(GuardedCalls):
             raise
         except gitlab.GitlabError as error:
             raise self._translate(what, error) from None
-        except requests.exceptions.ConnectTimeout:
-            raise ConnectorError(
-                f"GitLab {what}: could not connect to {self.url} (timed out)",
-                transient=True,
-                unprocessed=True,
-            ) from None
-        except requests.exceptions.Timeout:
-            raise ConnectorError(f"GitLab {what}: no answer in time", transient=True) from None
-        except requests.exceptions.ConnectionError as error:
-            unprocessed = "refused" in str(error).lower()
-            raise ConnectorError(
-                f"GitLab {what}: connection to {self.url} "
-                + ("refused" if unprocessed else "dropped"),
-                transient=True,
-                unprocessed=unprocessed,
-                hint="check `url` in [connectors.gitlab] and that the host is reachable",
-            ) from None
         except requests.exceptions.RequestException as error:
-            raise ConnectorError(f"GitLab {what}: {type(error).__name__}", transient=True) from None
+            raise transport_error("GitLab", what, self.url, error) from None
 
     def _translate(self, what: str, error: gitlab.GitlabError) -> ConnectorError:
         status = error.response_code
