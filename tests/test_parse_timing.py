@@ -5,7 +5,8 @@ each doubling cost four times more. Each entry point is timed on runs of one cha
 (or a short unit) at 16 KB and 64 KB; linear growth gives a ratio near 4, quadratic
 near 16, so a ratio under 8 is a generous bound that still catches super-linear code.
 Times are the best of three (more when the first try looks slow) to tolerate a busy
-machine.
+machine (CPU time of this process, not wall time, so other processes on the machine
+don't count).
 """
 
 from __future__ import annotations
@@ -94,18 +95,18 @@ def _best(parse: Callable[[str], object], text: str, tries: int) -> float:
     """Best time of `tries` runs, each repeating the call until it lasts a few ms."""
     loops = 1
     while True:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(loops):
             parse(text)
-        if time.perf_counter() - start > 0.004 or loops >= 64:
+        if time.process_time() - start > 0.004 or loops >= 64:
             break
         loops *= 4
     best = float("inf")
     for _ in range(tries):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(loops):
             parse(text)
-        best = min(best, (time.perf_counter() - start) / loops)
+        best = min(best, (time.process_time() - start) / loops)
     return best
 
 
