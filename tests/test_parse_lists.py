@@ -61,6 +61,27 @@ def test_checkbox_item_with_inline_fields() -> None:
     assert [ref.key for ref in item.tickets] == ["OPS-88"]
 
 
+def test_an_installed_connectors_name_is_a_ticket_field_key() -> None:
+    doc = parse("## Action Items\n\n- [ ] Drain the queue, gitlab: acme/app#9\n")
+    [item] = doc.items
+    assert item.action == "Drain the queue"
+    assert [(ref.system, ref.key) for ref in item.tickets] == [("gitlab", "acme/app#9")]
+
+
+def test_a_field_named_after_a_system_reads_bare_text_as_that_systems_reference() -> None:
+    github = parse("## Action Items\n\n- [ ] Drain the queue — ticket: acme/app#9\n")
+    gitlab = parse("## Action Items\n\n- [ ] Drain the queue — gitlab: acme/app#9\n")
+    assert github.items[0].tickets[0].system == "github"  # the first system to read it
+    assert gitlab.items[0].tickets[0].system == "gitlab"
+
+
+def test_a_ticket_in_any_installed_systems_shape_never_runs_on_as_an_owner() -> None:
+    doc = parse("## Action Items\n\n- [ ] Rotate keys — owner: @kim, Acme/Platform/App#7\n")
+    [item] = doc.items
+    assert item.owners == ["@kim"]
+    assert [(ref.system, ref.key) for ref in item.tickets] == [("gitlab", "Acme/Platform/App#7")]
+
+
 def test_numbered_item_with_status_emoji_and_owner_mention() -> None:
     item = parse("## Prevention\n\n1. ✅ Add X (@lee)\n").items[0]
     assert (item.action, item.owners, item.status) == ("Add X", ["@lee"], Status.DONE)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.parse.columns import normalise_header
-from tracker.parse.lists import _TICKET_WORD, _untagged_end
+from tracker.parse.lists import _ticket_patterns, _ticket_word, _untagged_end
 from tracker.parse.scan import drop_parenthesised, markdown_links, unlink
 from tracker.parse.values import plain
 
@@ -24,6 +24,7 @@ OLD_HINT = re.compile(r"\s*[(（][^)）]*[)）]\s*$")
 OLD_MARKDOWN_LINK = re.compile(
     r"""\[(?P<label>[^\]\n]*)\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+"[^"]*")?\s*\)"""
 )
+_TICKET_WORD = _ticket_word(_ticket_patterns())  # as the installed connectors write one
 OLD_TRAILING_TAG = re.compile(
     r"\s*[(（]\s*(?:@[^)）]*|"
     + _TICKET_WORD

@@ -43,7 +43,7 @@ from tracker.parse.columns import DEFAULT_HEADERS
 from tracker.parse.identity import document_key
 from tracker.parse.layout import Layout, ListItemLayout, RowLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, ROW_TRIM, display_width, line_body, row_cells, split_lines
-from tracker.parse.lists import FIELD, FIELD_KEYS
+from tracker.parse.lists import field_keys, field_regex
 from tracker.parse.reading import LIST_FEEDS, TABLE_FEEDS, describe_change, differences, reading
 from tracker.parse.tickets import parse_ticket_refs
 from tracker.parse.values import (
@@ -514,8 +514,8 @@ class DocumentEditor:
             raise ValueError("a list item's action text is not rewritten")
         for line_no in range(place.text_start, place.text_end) if place.paragraph else ():
             line = self._lines[line_no]
-            for match in FIELD.finditer(line):
-                if FIELD_KEYS.get(match["key"].casefold()) == column:
+            for match in field_regex().finditer(line):
+                if field_keys().get(match["key"].casefold()) == column:
                     start, end = match.span("value")
                     old = match["value"]
                     trail = old[len(old.rstrip()) :]
@@ -539,7 +539,7 @@ class DocumentEditor:
             name = _LIST_FIELD_NAMES[place.language][column]
             colon = "：" if place.language == "zh" else ": "
             joiner = "，" if place.language == "zh" else ", "
-            separator = joiner if " — " in paragraph or FIELD.search(paragraph) else " — "
+            separator = joiner if " — " in paragraph or field_regex().search(paragraph) else " — "
             addition = f"{separator}{name}{colon}{text}"
         if not place.paragraph:
             self._open_paragraph(place, addition.strip(" ,，"))
@@ -652,8 +652,8 @@ class DocumentEditor:
         """Rewrite an inline `status: …` field in its own words; False when there is none."""
         for line_no in range(place.text_start, place.text_end):
             line = self._lines[line_no]
-            for match in FIELD.finditer(line):
-                if FIELD_KEYS.get(match["key"].casefold()) != "status":
+            for match in field_regex().finditer(line):
+                if field_keys().get(match["key"].casefold()) != "status":
                     continue
                 start, end = match.span("value")
                 old = match["value"]

@@ -13,9 +13,12 @@ then a `status:` field, then the checkbox itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
+from tracker.connectors import connector_plugins, ticket_syntaxes
 from tracker.model import Status, TicketRef
 from tracker.parse.scan import closing_brackets
 from tracker.parse.text import status_in_text
@@ -25,6 +28,8 @@ from tracker.parse.values import STATUS_EMOJI, parse_due, parse_owners, parse_pr
 CHECKBOX = re.compile(r"^\[([ xX]?)\]\s*")
 _STATUS_PREFIX = re.compile("^([" + "".join(STATUS_EMOJI) + "])\ufe0f?\\s*")
 _PRIORITY_PREFIX = re.compile(r"^\[?(P[0-4])\]?(?:\s*+[:：\-–—])?\s++", re.IGNORECASE)
+# The document's own words for each field; a ticket field is also keyed by any installed
+# connector's name (`field_keys`), so no system is named here.
 FIELD_KEYS = {
     "owner": "owner",
     "owners": "owner",
@@ -52,38 +57,83 @@ FIELD_KEYS = {
     "ticket": "ticket",
     "tickets": "ticket",
     "issue": "ticket",
-    "jira": "ticket",
     "bug": "ticket",
     "工单": "ticket",
 }
-_KEYS = "|".join(sorted((re.escape(k) for k in FIELD_KEYS), key=len, reverse=True))
-_OWNER_KEYS = "|".join(
-    sorted((re.escape(k) for k, v in FIELD_KEYS.items() if v == "owner"), key=len, reverse=True)
-)
 _SEGMENT = r"[^,;，；()（）\[\n]*"
-_TICKET_WORD = r"(?:[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?\#\d+|https?://[^\s()（）]+)"
-# One more owner after `,`/`;`: a mention, an e-mail or a short capitalised name
-# (`@kim, @bob`, `Jane Doe; QA Team`), never the next `key:` field or a ticket.
-_MORE_OWNERS = (
-    r"(?:\s*[,;，；、]\s*(?!(?:" + _KEYS + r")\s*[:：])(?-i:(?!" + _TICKET_WORD + r"))"
-    r"(?:@[\w.-]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\u4e00-\u9fff]{2,4}"
-    r"|(?-i:[A-Z][^,;，；()（）\[\n\s]*(?:[ ][A-Z][^,;，；()（）\[\n\s]*){0,2}))"
-    r"(?=\s*(?:[,;，；、()（）\[\n]|$)))"
-)
-FIELD = re.compile(
-    r"(?<![\w])(?P<key>(?P<owner_key>" + _OWNER_KEYS + r")|" + _KEYS + r")\s*[:：]\s*"
-    r"(?P<value>" + _SEGMENT + r"(?(owner_key)(?:" + _MORE_OWNERS + r")*|))",
-    re.IGNORECASE,
-)
+_URL_WORD = r"https?://[^\s()（）]+"
+
+
+def field_keys() -> dict[str, str]:
+    """`key:` names → the field they fill: the neutral words above, and every installed
+    connector's name for the ticket field (`jira: ENG-5`, `gitlab: group/app#7`)."""
+    return _field_keys(tuple(connector_plugins()))
+
+
+def field_regex() -> re.Pattern[str]:
+    """`key: value` in a list item's text (see `_field_regex`), for the installed connectors."""
+    return _field_regex(tuple(connector_plugins()), _ticket_patterns())
+
+
+def _ticket_patterns() -> tuple[str, ...]:
+    return tuple(syntax.pattern for _, syntax in ticket_syntaxes())
+
+
+@cache
+def _field_keys(systems: tuple[str, ...]) -> dict[str, str]:
+    keys = dict(FIELD_KEYS)
+    for system in systems:
+        keys.setdefault(system.casefold(), "ticket")
+    return keys
+
+
+@cache
+def _ticket_word(patterns: tuple[str, ...]) -> str:
+    """A ticket reference as the installed connectors write one, or a URL."""
+    return "(?:" + "|".join([*(f"(?:{p})" for p in patterns), _URL_WORD]) + ")"
+
+
+def _alternatives(keys: Iterable[str]) -> str:
+    return "|".join(sorted((re.escape(k) for k in keys), key=len, reverse=True))
+
+
+@cache
+def _field_regex(systems: tuple[str, ...], patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """`key: value`; an owner field runs on over more names after `,`/`;` — a mention,
+    an e-mail or a short capitalised name (`@kim, @bob`, `Jane Doe; QA Team`), never
+    the next `key:` field or a ticket."""
+    keys = _field_keys(systems)
+    every, owners = _alternatives(keys), _alternatives(k for k, v in keys.items() if v == "owner")
+    more_owners = (
+        r"(?:\s*[,;，；、]\s*(?!(?:"
+        + every
+        + r")\s*[:：])(?-i:(?!"
+        + _ticket_word(patterns)
+        + r"))"
+        r"(?:@[\w.-]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\u4e00-\u9fff]{2,4}"
+        r"|(?-i:[A-Z][^,;，；()（）\[\n\s]*(?:[ ][A-Z][^,;，；()（）\[\n\s]*){0,2}))"
+        r"(?=\s*(?:[,;，；、()（）\[\n]|$)))"
+    )
+    return re.compile(
+        r"(?<![\w])(?P<key>(?P<owner_key>" + owners + r")|" + every + r")\s*[:：]\s*"
+        r"(?P<value>" + _SEGMENT + r"(?(owner_key)(?:" + more_owners + r")*|))",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _ticket_tag(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """What a `(…)` tag closing the action holds when it is tickets only (its opening
+    bracket is found by `scan.closing_brackets`, not by a search that retried from
+    every bracket)."""
+    word = _ticket_word(patterns)
+    return re.compile(r"\s*+" + word + r"(?:\s*+[,;，、]\s*+" + word + r")*+\s*+")
+
+
 # Tried only where a whitespace run starts: from inside one it retried quadratically.
 _SEPARATOR = re.compile(r"(?<!\s)(?:\s++(?:—|–|--)\s|\s*+——)")
 # `(@lee)` or `(ENG-5, #12)` closing the text: owner / tickets, not part of the action,
 # so writing a ticket back into an item never changes its action (and so its id).
-# What a `(…)` tag closing the action holds: tickets only (its opening bracket is found
-# by `scan.closing_brackets`, not by a search that retried from every bracket).
-_TICKET_TAG = re.compile(
-    r"\s*+" + _TICKET_WORD + r"(?:\s*+[,;，、]\s*+" + _TICKET_WORD + r")*+\s*+"
-)
 _MENTION = re.compile(r"(?<![\w.@/])@[\w.-]*\w(?:/@?[\w-]+)*")
 _BOLD_LINE = re.compile(r"^\*\*([^*\n]+)\*\*\s*+[:：]?\s*+$")
 # `**Title**`, possibly followed by what write-back adds: `(ENG-5)`, ` — owner: @sam`.
@@ -133,7 +183,7 @@ def _action_text(text: str) -> str:
     if bold and "\n" in text:
         return bold[1].strip()
     cut = len(text)
-    for pattern in (_SEPARATOR, FIELD):
+    for pattern in (_SEPARATOR, field_regex()):
         match = pattern.search(text)
         if match and match.start() < cut:
             cut = match.start()
@@ -146,7 +196,8 @@ def _untagged_end(text: str, end: int) -> int:
     while (found := closing_brackets(text, end)) is not None:
         openings, final = found
         tag = next((o for o in openings if _mention_tag(text, o, final)), None)
-        if tag is None and openings and _TICKET_TAG.fullmatch(text, openings[-1] + 1, final):
+        tickets = _ticket_tag(_ticket_patterns())
+        if tag is None and openings and tickets.fullmatch(text, openings[-1] + 1, final):
             tag = openings[-1]
         if tag is None:
             break
@@ -162,6 +213,15 @@ def _mention_tag(text: str, opening: int, final: int) -> bool:
     return start < final and text[start] == "@"
 
 
+def _read_as(system: str, ref: TicketRef) -> TicketRef:
+    """Bare text under a field named after a system (`gitlab: acme/app#7`) is that
+    system's reference when its syntax reads it, whichever system reads it first."""
+    plugin = connector_plugins().get(system) if system else None
+    if plugin is None or ref.system == system or ref.url is not None:
+        return ref
+    return plugin.syntax.read(ref.key) or ref
+
+
 def list_action(text: str) -> str:
     """The action as the previous release read it from the item's text (no status notes)."""
     return _action_text(_strip_prefixes(text)[0])
@@ -175,7 +235,14 @@ def parse_list_item(raw: str, text: str) -> ListFields:
     fields = ListFields(action=action, checkbox=checkbox, note_status=note or note_after)
     fields.bold_title = _BOLD_TITLE.match(raw_body.split("\n", 1)[0].strip()) is not None
     fields.priority = priority or None
-    found = {FIELD_KEYS[m["key"].casefold()]: m["value"].strip() for m in FIELD.finditer(raw_body)}
+    keys = field_keys()
+    found: dict[str, str] = {}
+    named = ""  # the system a `gitlab: …` ticket field names
+    for match in field_regex().finditer(raw_body):
+        key = match["key"].casefold()
+        found[keys[key]] = match["value"].strip()
+        if keys[key] == "ticket":
+            named = next((n for n in connector_plugins() if n.casefold() == key), "")
     fields.raw = dict(found)
     if "owner" in found:
         fields.owners = parse_owners(found["owner"])
@@ -197,6 +264,6 @@ def parse_list_item(raw: str, text: str) -> ListFields:
     elif checkbox is not None and not fields.status_raw:
         fields.status = Status.DONE if checkbox else Status.OPEN
     if "ticket" in found:
-        fields.tickets = parse_ticket_refs(found["ticket"])
+        fields.tickets = [_read_as(named, ref) for ref in parse_ticket_refs(found["ticket"])]
     add_refs(fields.tickets, parse_ticket_refs(raw_body), known_only=True)
     return fields
