@@ -155,7 +155,7 @@ def local(item_id: str, line: int, named: str | None = None) -> LocalItem:
         team="payments",
         target=Target("jira", project="ENG"),
         named=ref,
-        doc=document_fields(item, None),
+        doc=document_fields(item, None, "jira"),
         draft=None,
     )
 

@@ -50,7 +50,7 @@ def local(action_item: ActionItem, *, named: TicketRef | None = None) -> LocalIt
         team="payments",
         target=TARGET,
         named=named,
-        doc=document_fields(action_item, "acc-alice"),
+        doc=document_fields(action_item, "acc-alice", "jira"),
         draft=build_draft(action_item, doc, "payments", TARGET, "acc-alice", DEFAULTS),
     )
 
@@ -73,7 +73,7 @@ def remote(fields: Fields, *, key: str = "ENG-7", deleted: bool = False) -> Remo
 
 
 def baseline_for(action_item: ActionItem) -> Baseline:
-    fields = document_fields(action_item, "acc-alice")
+    fields = document_fields(action_item, "acc-alice", "jira")
     return Baseline("item-1", "jira", "ENG-7", REF.url, doc=fields, ticket=fields, seen=fields)
 
 
@@ -106,7 +106,7 @@ def test_item_already_closed_in_document_gets_no_ticket(status: Status) -> None:
 
 
 def test_ticket_found_by_identity_is_adopted_not_created_again() -> None:
-    found = remote(document_fields(item(), "acc-alice"))
+    found = remote(document_fields(item(), "acc-alice", "jira"))
     plan = plan_item(local(item()), None, view(by_identity={"item-1": found}), DEFAULTS)
     assert plan.kind == "link"
     assert plan.link_reason == "found by identity"
@@ -115,7 +115,7 @@ def test_ticket_found_by_identity_is_adopted_not_created_again() -> None:
 
 
 def test_ticket_named_in_row_is_adopted_and_its_status_written_into_the_row() -> None:
-    ticket = remote(document_fields(item(), "acc-alice").with_value("status", "done"))
+    ticket = remote(document_fields(item(), "acc-alice", "jira").with_value("status", "done"))
     plan = plan_item(local(item(tickets=[REF]), named=REF), None, view(ticket), DEFAULTS)
     assert plan.kind == "link"
     assert plan.link_reason == "named in row"
@@ -139,14 +139,16 @@ def test_nothing_changed_on_either_side_plans_nothing() -> None:
 
 def test_ticket_edit_that_changes_no_synced_field_is_no_change() -> None:
     action_item = item(tickets=[REF])
-    same = remote(document_fields(action_item, "acc-alice"))  # `updated` moved, fields equal
+    same = remote(
+        document_fields(action_item, "acc-alice", "jira")
+    )  # `updated` moved, fields equal
     plan = plan_item(local(action_item), baseline_for(action_item), view(same), DEFAULTS)
     assert plan.kind == "nothing"
 
 
 def test_ticket_status_change_is_written_into_the_document() -> None:
     action_item = item(tickets=[REF])
-    done = remote(document_fields(action_item, "acc-alice").with_value("status", "done"))
+    done = remote(document_fields(action_item, "acc-alice", "jira").with_value("status", "done"))
     plan = plan_item(local(action_item), baseline_for(action_item), view(done), DEFAULTS)
     assert plan.kind == "update"
     assert plan.doc_status is Status.DONE
@@ -184,7 +186,7 @@ def test_row_marked_done_closes_the_ticket_when_configured() -> None:
 
 def test_both_sides_changed_the_same_field_is_a_conflict_and_nothing_is_written() -> None:
     before = item(tickets=[REF])
-    ticket = remote(document_fields(before, "acc-alice").with_value("due", "2026-05-05"))
+    ticket = remote(document_fields(before, "acc-alice", "jira").with_value("due", "2026-05-05"))
     plan = plan_item(
         local(item(tickets=[REF], due=date(2026, 4, 4))),
         baseline_for(before),
@@ -199,7 +201,7 @@ def test_both_sides_changed_the_same_field_is_a_conflict_and_nothing_is_written(
 
 def test_both_sides_changed_to_the_same_value_is_no_conflict() -> None:
     before = item(tickets=[REF])
-    ticket = remote(document_fields(before, "acc-alice").with_value("due", "2026-04-04"))
+    ticket = remote(document_fields(before, "acc-alice", "jira").with_value("due", "2026-04-04"))
     plan = plan_item(
         local(item(tickets=[REF], due=date(2026, 4, 4))),
         baseline_for(before),
@@ -212,7 +214,7 @@ def test_both_sides_changed_to_the_same_value_is_no_conflict() -> None:
 
 def test_conflict_policy_document_wins_pushes_the_document_value() -> None:
     before = item(tickets=[REF])
-    ticket = remote(document_fields(before, "acc-alice").with_value("due", "2026-05-05"))
+    ticket = remote(document_fields(before, "acc-alice", "jira").with_value("due", "2026-05-05"))
     settings = SyncSettings(conflict_policy="document-wins")
     plan = plan_item(
         local(item(tickets=[REF], due=date(2026, 4, 4))),
@@ -298,7 +300,7 @@ def test_many_rows_vanishing_at_once_close_no_ticket() -> None:
 
 def test_our_ticket_found_by_identity_gets_the_rows_in_progress_not_open_written_back() -> None:
     doing = item(status=Status.IN_PROGRESS)
-    found = remote(document_fields(doing, "acc-alice").with_value("status", "open"))
+    found = remote(document_fields(doing, "acc-alice", "jira").with_value("status", "open"))
     plan = plan_item(local(doing), None, view(by_identity={"item-1": found}), DEFAULTS)
     assert plan.kind == "link"
     assert plan.doc_status is None
@@ -307,14 +309,14 @@ def test_our_ticket_found_by_identity_gets_the_rows_in_progress_not_open_written
 
 
 def test_our_ticket_moved_on_by_someone_keeps_the_ownership_rule() -> None:
-    found = remote(document_fields(item(), "acc-alice").with_value("status", "done"))
+    found = remote(document_fields(item(), "acc-alice", "jira").with_value("status", "done"))
     plan = plan_item(local(item()), None, view(by_identity={"item-1": found}), DEFAULTS)
     assert plan.doc_status is Status.DONE
     assert plan.changes is None
 
 
 def test_a_named_ticket_still_open_writes_open_into_the_row_as_before() -> None:
-    ticket = remote(document_fields(item(), "acc-alice").with_value("status", "open"))
+    ticket = remote(document_fields(item(), "acc-alice", "jira").with_value("status", "open"))
     doing = item(status=Status.IN_PROGRESS, tickets=[REF])
     plan = plan_item(local(doing, named=REF), None, view(ticket), DEFAULTS)
     assert plan.doc_status is Status.OPEN
@@ -331,7 +333,7 @@ def test_an_unsettled_create_is_deferred_never_created_again() -> None:
 
 def _created_but_not_moved(doing: ActionItem) -> Baseline:
     """What a create whose follow-up transition failed records: doc in progress, ticket open."""
-    doc = document_fields(doing, "acc-alice")
+    doc = document_fields(doing, "acc-alice", "jira")
     ticket = doc.with_value("status", "open")
     return Baseline("item-1", "jira", "ENG-7", REF.url, doc=doc, ticket=ticket, seen=ticket)
 
@@ -366,7 +368,7 @@ def test_a_ticket_moved_by_someone_since_wins_over_a_pending_follow_up() -> None
 def test_a_pending_creates_ticket_nobody_can_vouch_for_waits_instead_of_a_new_one() -> None:
     from dataclasses import replace as with_fields
 
-    found = with_fields(remote(document_fields(item(), "acc-alice")), creator="acc-tracker")
+    found = with_fields(remote(document_fields(item(), "acc-alice", "jira")), creator="acc-tracker")
     remote_view = RemoteView(
         tickets={}, by_identity={"item-1": found}, pending=frozenset({"item-1"})
     )  # tracker's own account could not be read: nothing vouches for the ticket

@@ -52,7 +52,7 @@ def local_with(doc: Fields) -> LocalItem:
         team="t",
         target=Target("jira", project="ENG"),
         named=item.tickets[0],
-        doc=document_fields(item, doc.assignee),
+        doc=document_fields(item, doc.assignee, "jira"),
         draft=None,
     )
 

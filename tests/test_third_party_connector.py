@@ -376,3 +376,28 @@ def test_bare_text_two_systems_read_belongs_to_the_documents_target(tinytrack: P
     assert in_target_system(foreign, Target("jira", project="ENG")) == foreign
     linked = TicketRef("github", "ops!3", "https://github.com/o/r/issues/3")
     assert in_target_system(linked, Target("tinytrack", project="ops")) == linked  # a URL decides
+
+
+def test_summaries_are_cut_to_the_limit_it_declares(
+    tinytrack: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tinytrack as module  # type: ignore[import-not-found]
+
+    monkeypatch.setattr(module.TinyPlugin, "summary_limit", 12, raising=False)
+    sync(tinytrack)
+    assert {row["summary"] for row in board(tinytrack).values()} == {
+        "Alert on qu…",
+        "Add a runbo…",
+    }
+    before = board(tinytrack)
+    sync(tinytrack)
+    assert board(tinytrack) == before  # the cut summary is no change to push
+
+
+def test_its_name_is_a_ticket_field_key_in_list_items(tinytrack: Path) -> None:
+    from tracker.parse import parse_text
+
+    doc = parse_text("## Action Items\n\n- [ ] Drain the queue, tinytrack: ops!9\n", "pm.md")
+    [item] = doc.items
+    assert item.action == "Drain the queue"
+    assert [(ref.system, ref.key) for ref in item.tickets] == [("tinytrack", "ops!9")]

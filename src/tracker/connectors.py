@@ -460,6 +460,20 @@ def ticket_syntaxes() -> tuple[tuple[str, TicketSyntax], ...]:
     return _SYNTAXES
 
 
+# The longest summary tracker writes for a connector that declares none (`summary_limit`).
+DEFAULT_SUMMARY_LIMIT = 250
+
+
+def summary_limit(system: str) -> int:
+    """The longest ticket summary `system` takes: its plug-in's optional `summary_limit`
+    (a positive int), else `DEFAULT_SUMMARY_LIMIT`. Summaries are cut to it on both
+    sides of a comparison, so an action the system had to shorten is no change."""
+    declared = getattr(connector_plugins().get(system), "summary_limit", None)
+    if isinstance(declared, int) and not isinstance(declared, bool) and declared > 1:
+        return declared
+    return DEFAULT_SUMMARY_LIMIT
+
+
 def scope_of(system: str, key: str) -> str:
     """The scope a ticket key belongs to, by its connector's rule (the key itself when
     the connector is not installed)."""

@@ -18,14 +18,16 @@ from tracker.sync.fields import Fields, iso, summary_text
 from tracker.sync.settings import SyncSettings
 
 _LABEL_UNSAFE = re.compile(r"[^\w.-]+")
-# Labels of this shape carry an item's identity (Jira `tracker-<id>`): a label built
-# from document text (front matter `team:`, `severity:`) must never take it, or a
-# document could put another item's identity on its ticket.
+# Labels of this shape carry an item's identity (a connector may file `tracker-<id>`):
+# a label built from document text (front matter `team:`, `severity:`) must never take
+# it, or a document could put another item's identity on its ticket.
 IDENTITY_LABEL_PREFIX = "tracker-"
 
 
 def label(text: str) -> str:
-    """A label both Jira (no spaces) and GitHub accept, never identity-shaped."""
+    """The neutral label rule: a tag — lower case, no spaces, only word characters,
+    `.` and `-` — never identity-shaped. Each connector fits it to its own system when
+    it files it (a length cap, a character the API reserves): see docs/connectors.md."""
     name = _LABEL_UNSAFE.sub("-", text.strip().lower()).strip("-") or "none"
     if name.startswith(IDENTITY_LABEL_PREFIX):
         name = "tracker_" + name[len(IDENTITY_LABEL_PREFIX) :]
@@ -104,7 +106,7 @@ def build_draft(
     return TicketDraft(
         identity=item.id,
         target=target,
-        summary=summary_text(item.action),
+        summary=summary_text(item.action, target.system),
         description=description(item, postmortem, settings),
         priority=item.priority,
         due=item.due,
@@ -113,10 +115,11 @@ def build_draft(
     )
 
 
-def document_fields(item: ActionItem, assignee: str | None) -> Fields:
-    """The document's side of the comparison, owner already mapped to a system user."""
+def document_fields(item: ActionItem, assignee: str | None, system: str) -> Fields:
+    """The document's side of the comparison with a ticket in `system`, owner already
+    mapped to that system's user."""
     return Fields(
-        summary=summary_text(item.action),
+        summary=summary_text(item.action, system),
         assignee=assignee,
         due=iso(item.due),
         priority=item.priority,

@@ -11,11 +11,10 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
-from tracker.connectors import RemoteTicket
+from tracker.connectors import RemoteTicket, summary_limit
 from tracker.model import Status
 
 FIELD_NAMES: tuple[str, ...] = ("summary", "assignee", "due", "priority", "status")
-SUMMARY_LIMIT = 250  # Jira refuses summaries over 255 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +50,14 @@ class Fields:
         )
 
 
-def summary_text(action: str) -> str:
-    """A ticket summary from an action cell: one line, trimmed, within Jira's limit."""
+def summary_text(action: str, system: str) -> str:
+    """A ticket summary from an action cell: one line, trimmed, within the longest
+    summary `system` takes (its connector's `summary_limit`), so a document's action
+    and the ticket that system shortened compare equal."""
+    limit = summary_limit(system)
     text = " ".join(action.split())
-    if len(text) > SUMMARY_LIMIT:
-        text = text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
     return text
 
 
@@ -66,7 +68,7 @@ def iso(value: date | None) -> str | None:
 def ticket_fields(ticket: RemoteTicket) -> Fields:
     """The ticket's side of the comparison."""
     return Fields(
-        summary=summary_text(ticket.summary),
+        summary=summary_text(ticket.summary, ticket.ref.system),
         assignee=ticket.assignee or None,
         due=iso(ticket.due),
         priority=ticket.priority,

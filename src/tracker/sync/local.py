@@ -89,7 +89,7 @@ def build_local_items(
                     team=team,
                     target=target,
                     named=named,
-                    doc=document_fields(item, assignee),
+                    doc=document_fields(item, assignee, system),
                     draft=draft,
                     notes=tuple(notes),
                 )

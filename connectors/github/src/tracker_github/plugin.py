@@ -108,6 +108,7 @@ class GitHubPlugin:
     settings_model = GitHubSettings
     target_model = GitHubTarget
     person_field: str | None = "github_login"
+    summary_limit = 250  # GitHub takes 256; 250 keeps earlier releases' baselines equal
     # What `tracker init` writes, commented out, for this system.
     starter = StarterText(
         target='target = { system = "github", repo = "acme/payments" }',

@@ -93,6 +93,7 @@ class GitLabPlugin:
     settings_model = GitLabSettings
     target_model = GitLabTarget
     person_field: str | None = "gitlab_username"
+    summary_limit = 250  # GitLab takes 255; 250 keeps earlier releases' baselines equal
     syntax = GitLabSyntax()
 
     @classmethod

@@ -137,6 +137,7 @@ class JiraPlugin:
     settings_model = JiraSettings
     target_model = JiraTarget
     person_field: str | None = "jira_account_id"
+    summary_limit = 250  # Jira refuses summaries over 255 characters
     # What `tracker init` writes, commented out, for this system.
     starter = StarterText(
         target='target = { system = "jira", project = "PAY", issue_type = "Task" }',
