@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.connectors import ConnectorError, Postponed, RateLimited
-from tracker.retry import Pacer, RetryPolicy
+from tracker.retry import Pacer, Pacing, RetryPolicy
 
 
 class Flaky:
@@ -149,12 +149,41 @@ def test_edits_spend_points_but_no_creation_slot() -> None:
 
 def test_writes_wait_when_the_minutes_points_are_spent() -> None:
     time = FakeTime()
-    pacer = Pacer(600, points_per_minute=20, clock=time.clock, sleep=time.sleep)
+    pacer = Pacer(600, points_per_minute=20, write_points=5, clock=time.clock, sleep=time.sleep)
     for _ in range(4):
         pacer.wait(creation=False)  # 4 × 5 points: the minute's budget
     assert time.slept == []
     pacer.wait(creation=False)
     assert time.slept == [60.0]  # until the first write's points leave the window
+
+
+def test_each_write_costs_the_points_its_connector_declares() -> None:
+    time = FakeTime()
+    pacing = Pacing(creations_per_minute=600, points_per_minute=6, points_per_write=3)
+    pacer = Pacer.declared(pacing, clock=time.clock, sleep=time.sleep)
+    pacer.wait(creation=False)
+    pacer.wait(creation=False)  # 2 × 3 points: the minute's budget
+    assert time.slept == []
+    pacer.wait(creation=False)
+    assert time.slept == [60.0]
+
+
+def test_a_write_costs_one_point_when_the_connector_declares_no_cost() -> None:
+    time = FakeTime()
+    pacer = Pacer.declared(Pacing(600, points_per_minute=3), clock=time.clock, sleep=time.sleep)
+    for _ in range(3):
+        pacer.wait(creation=False)
+    assert time.slept == []
+
+
+def test_a_declared_hourly_budget_postpones_creations_after_its_wait() -> None:
+    time = FakeTime()
+    pacing = Pacing(60, creations_per_hour=2, postpone_after=120)
+    pacer = Pacer.declared(pacing, clock=time.clock, sleep=time.sleep)
+    pacer.wait()
+    pacer.wait()
+    with pytest.raises(Postponed):
+        pacer.wait()
 
 
 def test_creations_wait_when_the_hours_budget_is_spent() -> None:
@@ -196,7 +225,7 @@ def test_a_hold_delays_edits_too() -> None:
 def test_a_sleep_that_does_not_move_the_clock_still_moves_the_windows() -> None:
     """An injected sleep (tests) may not move the clock the pacer reads."""
     slept: list[float] = []
-    pacer = Pacer(60, points_per_minute=10, clock=lambda: 0.0, sleep=slept.append)
+    pacer = Pacer(60, points_per_minute=10, write_points=5, clock=lambda: 0.0, sleep=slept.append)
     for _ in range(5):
         pacer.wait(creation=False)
     assert slept == [60.0, 60.0]  # two writes a minute: at 0, 0, 60, 60, 120

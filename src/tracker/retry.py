@@ -98,18 +98,30 @@ class RetryPolicy:
         return retrying(operation)
 
 
-WRITE_POINTS = 5  # GitHub's secondary-limit cost of a POST/PATCH/PUT/DELETE (GET: 1)
+@dataclass(frozen=True)
+class Pacing:
+    """A connector's declared write budget, which `Pacer` enforces without knowing the
+    system: content creations a minute (spaced evenly; 0 switches pacing off) and an
+    hour, points a minute for every write and what one write costs, and how long a
+    creation may wait before it is postponed to the next run (None: wait).
+
+    GitHub's, for example, follows its secondary limits (80 creations a minute, 500 an
+    hour, 900 points a minute per endpoint, a write costing 5); that is declared in its
+    connector, not here.
+    """
+
+    creations_per_minute: float = 0.0
+    creations_per_hour: int = 0
+    points_per_minute: int = 0
+    points_per_write: int = 1
+    postpone_after: float | None = None
 
 
 class Pacer:
-    """Spaces out a connector's writes under GitHub's secondary limits
-    (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
-    #about-secondary-rate-limits): at most 80 content-creating requests a minute and 500
-    an hour — issues, comments *and milestones* alike — and at most 900 points a minute
-    per endpoint, a write costing 5 points.
+    """Spaces out a connector's writes under the budget it declares (`Pacing`).
 
     Every write waits here first: `wait()` for a content creation (spaced evenly at
-    `per_minute`, at most `per_hour` in any hour, and charged its points), `wait(
+    `per_minute`, at most `per_hour` in any hour, and charged `write_points`), `wait(
     creation=False)` for an edit (points only). `hold(seconds)` pushes every write out
     after the server said "slow down". `per_minute = 0` disables pacing (holds still
     apply); `per_hour` / `points_per_minute` = 0 switch those budgets off.
@@ -119,12 +131,32 @@ class Pacer:
     larger than an hour's budget stops creating and the next run goes on (None: wait).
     """
 
+    @classmethod
+    def declared(
+        cls,
+        pacing: Pacing,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Pacer:
+        """The pacer that enforces a connector's `Pacing`."""
+        return cls(
+            pacing.creations_per_minute,
+            per_hour=pacing.creations_per_hour,
+            points_per_minute=pacing.points_per_minute,
+            write_points=pacing.points_per_write,
+            clock=clock,
+            sleep=sleep,
+            max_wait=pacing.postpone_after,
+        )
+
     def __init__(
         self,
         per_minute: float,
         *,
         per_hour: int = 0,
         points_per_minute: int = 0,
+        write_points: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         max_wait: float | None = None,
@@ -133,6 +165,7 @@ class Pacer:
         self.max_wait = max_wait
         self.per_hour = per_hour if per_minute > 0 else 0
         self.points_per_minute = points_per_minute if per_minute > 0 else 0
+        self.write_points = max(1, write_points)
         self.clock = clock
         self.sleep = sleep
         self._next_slot: float | None = None  # next evenly spaced creation
@@ -152,8 +185,10 @@ class Pacer:
         sleep that doesn't move the clock (tests) still moves the windows on."""
         return max(self.clock(), self._slept_to)
 
-    def wait(self, *, creation: bool = True, points: int = WRITE_POINTS) -> float:
-        """Block until the write may be sent, then count it; returns the seconds waited."""
+    def wait(self, *, creation: bool = True, points: int | None = None) -> float:
+        """Block until the write may be sent, then count it (`points`, default
+        `write_points`); returns the seconds waited."""
+        points = self.write_points if points is None else points
         with self._lock:
             now = self._now()
             ready = self._ready_at(now, creation, points)
@@ -216,7 +251,7 @@ class Pacer:
 
     def restore(self, times: list[float], wall_now: float) -> None:
         """Count an earlier run's creations (wall-clock `times`) against this pacer's
-        hour and minute: GitHub counts them, whoever sent them."""
+        hour and minute: a system that paces per account counts them, whoever sent them."""
         with self._lock:
             now = self._now()
             # A time "in the future" (clocks that disagree) counts as now: never less.

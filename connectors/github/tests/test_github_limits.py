@@ -93,6 +93,7 @@ def test_the_pacing_budgets_come_from_the_settings(github_sandbox: Any) -> None:
     )
     pacer = connector.pacer  # type: ignore[attr-defined]
     assert (pacer.per_minute, pacer.per_hour, pacer.points_per_minute) == (60, 100, 300)
+    assert pacer.write_points == 5  # GitHub's price of a write, declared by the connector
 
 
 def test_edits_are_paced_by_points_and_never_refused(github_sandbox: Any) -> None:

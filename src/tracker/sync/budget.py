@@ -1,15 +1,16 @@
 """Creation budgets: creates a connector postponed, when they may resume, and the ETA.
 
-GitHub allows 500 content creations an hour, so a first sync of thousands of items
-can't finish in one run. The connector stops sending creations once the hour's budget
-is spent (`Postponed`); the engine leaves those items unlinked — no intent, nothing
-made — says how many wait and when they will be done, and exits 1. The time creations
-may resume is kept in the store (`sync.pause:<system>`): a run started before it sends
-no creation at all (GitHub would refuse it with a secondary-limit 403), and the first
-run after it carries on where the last one stopped. The last hour's creation times are
-kept too (`sync.creations:<system>`), so a run soon after one that did *not* use up
-the budget still counts what that one made (GitHub does). Nothing is created twice: a
-postponed item has no ticket and no pending intent, so it is simply planned again.
+A connector may declare an hourly creation budget (GitHub's is 500; see its `Pacing`),
+so a first sync of thousands of items can't finish in one run. The connector stops
+sending creations once the hour's budget is spent (`Postponed`); the engine leaves
+those items unlinked — no intent, nothing made — says how many wait and when they will
+be done, and exits 1. The time creations may resume is kept in the store
+(`sync.pause:<system>`): a run started before it sends no creation at all (the system
+would refuse it), and the first run after it carries on where the last one stopped.
+The last hour's creation times are kept too (`sync.creations:<system>`), so a run soon
+after one that did *not* use up the budget still counts what that one made (the system
+does). Nothing is created twice: a postponed item has no ticket and no pending intent,
+so it is simply planned again.
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ def save_history(store: Store, history: Mapping[str, list[float]], *, now: datet
 class CreationHistory:
     """The store's record of each paced system's last-hour creations, lent to the
     connector that writes before its first write and taken back after its last (sync
-    lanes and reminders alike): GitHub counts creations per account, whichever run or
-    command sent them."""
+    lanes and reminders alike): a paced system counts creations per account, whichever
+    run or command sent them."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
         self.store = store

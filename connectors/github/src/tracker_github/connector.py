@@ -51,7 +51,7 @@ from tracker.connectors import (
 )
 from tracker.errors import ConfigError
 from tracker.model import TicketRef
-from tracker.retry import GuardedCalls, Pacer, RetryPolicy
+from tracker.retry import GuardedCalls, Pacer, Pacing, RetryPolicy
 from tracker_github.due import (
     GROUPINGS,
     MILESTONE_PREFIX,
@@ -83,9 +83,19 @@ T = TypeVar("T")
 LISTING_THRESHOLD = 20  # more refs than this in one repo: one listing beats N GETs
 RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
+CREATIONS_PER_MINUTE = 70.0  # GitHub allows 80 content creations a minute
 CREATIONS_PER_HOUR = 450  # GitHub allows 500 content creations an hour
-WRITE_POINTS_PER_MINUTE = 800  # GitHub allows 900 points a minute per endpoint; a write is 5
+WRITE_POINTS_PER_MINUTE = 800  # GitHub allows 900 points a minute per endpoint
+WRITE_POINTS = 5  # what GitHub charges a POST/PATCH/PUT/DELETE (a GET: 1)
 POSTPONE_AFTER = 300.0  # seconds: a creation that would wait longer goes to the next run
+# GitHub's secondary limits, as tracker's core enforces them (tracker.retry.Pacer).
+PACING = Pacing(
+    creations_per_minute=CREATIONS_PER_MINUTE,
+    creations_per_hour=CREATIONS_PER_HOUR,
+    points_per_minute=WRITE_POINTS_PER_MINUTE,
+    points_per_write=WRITE_POINTS,
+    postpone_after=POSTPONE_AFTER,
+)
 
 
 class GitHubConnector(GuardedCalls):
@@ -100,7 +110,7 @@ class GitHubConnector(GuardedCalls):
         token: str,
         *,
         timeout: float = 30.0,
-        creations_per_minute: float = 70.0,
+        creations_per_minute: float = CREATIONS_PER_MINUTE,
         overlap: timedelta = timedelta(seconds=60),
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
@@ -110,11 +120,8 @@ class GitHubConnector(GuardedCalls):
         self.due_milestones = due_milestones
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
-        self.pacer = pacer or Pacer(
-            creations_per_minute,
-            per_hour=CREATIONS_PER_HOUR,
-            points_per_minute=WRITE_POINTS_PER_MINUTE,
-            max_wait=POSTPONE_AFTER,
+        self.pacer = pacer or Pacer.declared(
+            replace(PACING, creations_per_minute=creations_per_minute)
         )
         self.capabilities = replace(
             self.capabilities,
@@ -158,16 +165,20 @@ class GitHubConnector(GuardedCalls):
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
         if sleep is not None:
             policy.sleep = sleep
-        pacer = Pacer(
-            setting_float(settings, "creations_per_minute", 70.0),
-            per_hour=int(setting_float(settings, "creations_per_hour", CREATIONS_PER_HOUR)),
+        pacing = replace(
+            PACING,
+            creations_per_minute=setting_float(
+                settings, "creations_per_minute", CREATIONS_PER_MINUTE
+            ),
+            creations_per_hour=int(
+                setting_float(settings, "creations_per_hour", CREATIONS_PER_HOUR)
+            ),
             points_per_minute=int(
                 setting_float(settings, "write_points_per_minute", WRITE_POINTS_PER_MINUTE)
             ),
-            clock=clock or time.monotonic,
-            sleep=sleep or time.sleep,
-            max_wait=_max_wait(setting_str(settings, "on_hourly_limit", "stop")),
+            postpone_after=_max_wait(setting_str(settings, "on_hourly_limit", "stop")),
         )
+        pacer = Pacer.declared(pacing, clock=clock or time.monotonic, sleep=sleep or time.sleep)
         return cls(
             setting_str(settings, "url", "https://api.github.com"),
             resolve_secret(settings.get("token"), env, setting="connectors.github.token"),

@@ -46,7 +46,7 @@ from tracker.connectors import (
 )
 from tracker.errors import ConfigError
 from tracker.model import TicketRef
-from tracker.retry import GuardedCalls, Pacer, RetryPolicy
+from tracker.retry import GuardedCalls, Pacer, Pacing, RetryPolicy
 from tracker_gitlab.mapping import (
     PROJECT_PATH,
     TRACKER_LABEL,
@@ -68,6 +68,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CREATIONS_PER_MINUTE = 240.0  # GitLab limits issue creation per user and project (300/min)
+# GitLab's documented limit, as tracker's core enforces it (tracker.retry.Pacer): creations
+# spaced under it; edits are not paced (a 429 still holds every write for Retry-After).
+PACING = Pacing(creations_per_minute=CREATIONS_PER_MINUTE)
 RATE_LIMIT_WAITS = 10  # 429 holds per write before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
 IIDS_PER_REQUEST = 100  # GitLab's largest page
@@ -93,7 +96,7 @@ class GitLabConnector(GuardedCalls):
         self.url = url.rstrip("/")
         self.overlap = overlap
         self.retry = retry or RetryPolicy()
-        self.pacer = pacer or Pacer(CREATIONS_PER_MINUTE)
+        self.pacer = pacer or Pacer.declared(PACING)
         self.capabilities = replace(self.capabilities, paced_creations=self.pacer.per_minute > 0)
         self._redact = Redactor([token])
         self._last_headers: Mapping[str, str] = {}
@@ -131,11 +134,13 @@ class GitLabConnector(GuardedCalls):
         policy = retry or RetryPolicy(attempts=int(setting_float(settings, "max_attempts", 5)))
         if sleep is not None:
             policy.sleep = sleep
-        pacer = Pacer(
-            setting_float(settings, "creations_per_minute", CREATIONS_PER_MINUTE),
-            clock=clock or time.monotonic,
-            sleep=sleep or time.sleep,
+        pacing = replace(
+            PACING,
+            creations_per_minute=setting_float(
+                settings, "creations_per_minute", CREATIONS_PER_MINUTE
+            ),
         )
+        pacer = Pacer.declared(pacing, clock=clock or time.monotonic, sleep=sleep or time.sleep)
         return cls(
             setting_str(settings, "url", "https://gitlab.com"),
             resolve_secret(settings.get("token"), env, setting="connectors.gitlab.token"),
