@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tracker_sandbox.demo import run
+
+from tracker.config import load_config
+
+# The demo adds a GitLab team when tracker-gitlab is installed (`./dev setup` installs it).
+GITLAB = importlib.util.find_spec("tracker_gitlab") is not None
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +44,52 @@ def test_demo_finishes_successfully_and_stops_everything(
     assert "sandboxes stopped; nothing left running." in result.stdout
 
 
-def test_first_sync_files_a_ticket_per_item_in_jira_and_github(
+def test_first_sync_files_a_ticket_per_item_in_every_installed_system(
     demo_run: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
     result, _ = demo_run
-    assert "14 tickets created" in result.stdout
-    assert "tickets now: 7 in Jira, 7 in GitHub" in result.stdout
+    if GITLAB:
+        assert "17 tickets created" in result.stdout
+        assert "tickets now: 7 in Jira, 7 in GitHub, 3 in GitLab" in result.stdout
+    else:
+        assert "14 tickets created" in result.stdout
+        assert "tickets now: 7 in Jira, 7 in GitHub\n" in result.stdout
+
+
+@pytest.mark.skipif(not GITLAB, reason="tracker-gitlab is not installed")
+def test_a_gitlab_issue_closed_during_the_week_ticks_its_checkbox(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, folder = demo_run
+    assert "GitLab acme/platform/api#1 closed" in _section(result.stdout, 2)
+    paging = (folder / "postmortems" / "2026-observability-paging-outage.md").read_text(
+        encoding="utf-8"
+    )
+    assert re.search(
+        r"- \[x\] Page the secondary provider .*\[#1\]\(http://127\.0\.0\.1:\d+/"
+        r"acme/platform/api/-/issues/1\)",
+        paging,
+    )
+    assert "- [ ] Alert when no page is acknowledged" in paging
+
+
+def test_without_tracker_gitlab_the_demo_has_no_gitlab_team(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = run.load_sandbox
+
+    def without_gitlab(name: str) -> object:
+        if name == "gitlab":
+            raise LookupError("no sandbox named 'gitlab' is installed")
+        return installed(name)
+
+    monkeypatch.setattr(run, "load_sandbox", without_gitlab)
+    with run.demo_world(tmp_path / "demo", datetime(2026, 11, 1, tzinfo=UTC)) as world:
+        assert world.gitlab is None
+        assert "gitlab" not in (world.folder / "tracker.toml").read_text(encoding="utf-8")
+        config = load_config(world.folder / "tracker.toml", env={**os.environ, **world.env})
+        assert [team.name for team in config.teams] == ["payments", "storage", "platform", "search"]
+        assert len(list(world.documents.glob("*.md"))) == 4
 
 
 def test_documents_carry_links_and_statuses_from_the_week(

@@ -126,6 +126,31 @@ severity: SEV1
 | 中 | 每季度演练一次主从切换 | 待定 | {later_zh} | |
 """
 
+PAGING_OUTAGE = """\
+---
+team: observability
+severity: SEV2
+---
+
+# Postmortem: Pages lost while the paging provider was degraded
+
+**Date**: {incident}
+
+## Summary
+
+The paging provider accepted our alerts but delivered none for 40 minutes; nobody was
+paged for the two alerts that fired meanwhile.
+
+## Action items
+
+- [ ] Page the secondary provider when deliveries stall — owner: @alice, due: {soon}
+- [ ] Alert when no page is acknowledged within 30 minutes — owner: @chen, due: {overdue}
+- [ ] Run an end-to-end paging test every month — owner: @bob, due: {later}
+"""
+
+# Filed in GitLab (the observability team's target) when tracker-gitlab is installed.
+GITLAB_DOCUMENTS = {"2026-observability-paging-outage.md": PAGING_OUTAGE}
+
 DOCUMENTS = {
     "2026-payments-checkout-certificate.md": CHECKOUT_OUTAGE,
     "2026-platform-dns-saturation.md": DNS_INCIDENT,
@@ -138,8 +163,9 @@ def _zh(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def render_documents(today: date) -> dict[str, str]:
-    """The demo documents with due dates placed around `today`."""
+def render_documents(today: date, *, gitlab: bool = False) -> dict[str, str]:
+    """The demo documents with due dates placed around `today` (with the GitLab team's
+    when `gitlab`)."""
     days = {
         "incident": today - timedelta(days=30),
         "overdue": today - timedelta(days=5),
@@ -148,4 +174,5 @@ def render_documents(today: date) -> dict[str, str]:
     }
     values = {name: day.isoformat() for name, day in days.items()}
     values |= {f"{name}_zh": _zh(day) for name, day in days.items()}
-    return {name: text.format(**values) for name, text in DOCUMENTS.items()}
+    documents = DOCUMENTS | (GITLAB_DOCUMENTS if gitlab else {})
+    return {name: text.format(**values) for name, text in documents.items()}

@@ -1,10 +1,11 @@
 """The demo's story: file tickets, let a week of work happen, sync again, remind and
 escalate, propose a document change as a pull request, show the result.
 
-Everything real but the people: the Jira and GitHub sandboxes run on loopback, the
-real `jira` and PyGithub clients talk to them, the store is a SQLite file and the
-documents are files in the demo folder, a git repository whose bare `origin` the
-GitHub sandbox serves as `acme/postmortems`. Nothing is left running afterwards.
+Everything real but the people: the Jira and GitHub sandboxes (and GitLab's, when
+tracker-gitlab is installed) run on loopback, the real `jira`, PyGithub and python-gitlab
+clients talk to them, the store is a SQLite file and the documents are files in the
+demo folder, a git repository whose bare `origin` the GitHub sandbox serves as
+`acme/postmortems`. Nothing is left running afterwards.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,14 +38,17 @@ from tracker.sync import SyncResult, run_sync
 from tracker.sync.render import render_summary
 from tracker_sandbox.demo.documents import render_documents
 from tracker_sandbox.demo.repository import commit_and_push, have_git, init_repository
-from tracker_sandbox.plugins import load_sandbox
+from tracker_sandbox.plugins import SandboxPlugin, load_sandbox
 
 if TYPE_CHECKING:
     from tracker_github.sandbox.server import GitHubSandbox
+    from tracker_gitlab.sandbox.server import GitLabSandbox
     from tracker_jira.sandbox.server import JiraSandbox
 
 JIRA_TOKEN_VAR = "TRACKER_DEMO_JIRA_TOKEN"
 GITHUB_TOKEN_VAR = "TRACKER_DEMO_GITHUB_TOKEN"
+GITLAB_TOKEN_VAR = "TRACKER_DEMO_GITLAB_TOKEN"
+GITLAB_PROJECT = "acme/platform/api"  # seeded by the GitLab sandbox (a subgroup's project)
 WEEK = timedelta(days=7)
 HOUR = timedelta(hours=1)
 DEMO_REPO = "acme/app"
@@ -77,27 +81,27 @@ target = {{ system = "github", repo = "{repo}" }}
 [[teams]]
 name = "search"
 target = {{ system = "github", repo = "{repo}" }}
-
+{gitlab_team}
 [[people]]
 name = "alice"
 aliases = ["@alice", "Alice Anderson"]
 email = "alice@example.com"
 jira_account_id = "{alice}"
-github_login = "alice"
+github_login = "alice"{gitlab_alice}
 
 [[people]]
 name = "bob"
 aliases = ["@bob", "Bob Brown"]
 email = "bob@example.com"
 jira_account_id = "{bob}"
-github_login = "bob"
+github_login = "bob"{gitlab_bob}
 
 [[people]]
 name = "chen"
 aliases = ["@chen", "Chen Wei", "陈伟", "chen@example.com"]
 email = "chen@example.com"
 jira_account_id = "{chen}"
-github_login = "chen"
+github_login = "chen"{gitlab_chen}
 
 [connectors.jira]
 url = "{jira_url}"
@@ -108,7 +112,7 @@ token = "${{{jira_var}}}"
 [connectors.github]
 url = "{github_url}"
 token = "${{{github_var}}}"
-
+{gitlab_section}
 [sync]
 ticket_link_style = "markdown"
 pull_request_target = "github:{postmortems}"   # used by `tracker sync --pull-request`
@@ -121,15 +125,29 @@ lead_after_days = 7        # overdue a week: the team lead hears of it too
 comment_on_ticket = true   # and the ticket says so
 """
 
+# The GitLab parts of the config, when tracker-gitlab is installed.
+GITLAB_TEAM = """
+[[teams]]
+name = "observability"
+members = ["chen"]
+target = {{ system = "gitlab", project = "{project}" }}
+"""
+GITLAB_SECTION = """
+[connectors.gitlab]
+url = "{url}"
+token = "${{{var}}}"
+"""
+
 
 @dataclass
 class DemoWorld:
-    """The demo folder, its config and the two running sandboxes."""
+    """The demo folder, its config and the running sandboxes."""
 
     folder: Path
     jira: JiraSandbox
     github: GitHubSandbox
     origin: Path | None  # the bare git repository; None when git is not installed
+    gitlab: GitLabSandbox | None = None  # None when tracker-gitlab is not installed
 
     @property
     def documents(self) -> Path:
@@ -137,7 +155,14 @@ class DemoWorld:
 
     @property
     def env(self) -> dict[str, str]:
-        return {JIRA_TOKEN_VAR: self.jira.token, GITHUB_TOKEN_VAR: self.github.token}
+        tokens = {JIRA_TOKEN_VAR: self.jira.token, GITHUB_TOKEN_VAR: self.github.token}
+        if self.gitlab is not None:
+            tokens[GITLAB_TOKEN_VAR] = self.gitlab.token
+        return tokens
+
+    @property
+    def sandboxes(self) -> list[JiraSandbox | GitHubSandbox | GitLabSandbox]:
+        return [self.jira, self.github, *([self.gitlab] if self.gitlab is not None else [])]
 
     def config(self) -> Config:
         return load_config(self.folder / "tracker.toml", env={**os.environ, **self.env})
@@ -155,10 +180,18 @@ def prepare_folder(folder: Path | None) -> Path:
     return folder
 
 
+def optional_sandbox(name: str) -> SandboxPlugin | None:
+    """A sandbox the demo shows when its connector is installed (GitLab), else None."""
+    try:
+        return load_sandbox(name)
+    except LookupError:
+        return None
+
+
 @contextmanager
 def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
-    """Start both sandboxes with their clocks at `start` and write the documents (dated
-    from `start`) and config into `folder`."""
+    """Start the sandboxes (Jira, GitHub, and GitLab when installed) with their clocks
+    at `start` and write the documents (dated from `start`) and config into `folder`."""
     try:
         jira_plugin, github_plugin = load_sandbox("jira"), load_sandbox("github")
     except LookupError as error:
@@ -166,8 +199,10 @@ def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
             f"the demo needs the Jira and GitHub sandboxes: {error}",
             hint="pip install './connectors/jira[sandbox]' './connectors/github[sandbox]'",
         ) from None
+    gitlab_plugin = optional_sandbox("gitlab")
     defaults = {"port": 0}
     with (
+        ExitStack() as optional,
         cast(
             "JiraSandbox",
             jira_plugin.build(
@@ -184,11 +219,18 @@ def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
             ),
         ) as github,
     ):
-        for sandbox in (jira, github):
+        gitlab = None
+        if gitlab_plugin is not None:
+            service = gitlab_plugin.build(
+                defaults, token=secrets.token_urlsafe(16), latency_ms=0, state_file=None
+            )
+            gitlab = cast("GitLabSandbox", optional.enter_context(service))
+            gitlab.add_user("chen", member_of=(GITLAB_PROJECT,))
+        world = DemoWorld(folder, jira, github, origin=None, gitlab=gitlab)
+        for sandbox in world.sandboxes:
             sandbox.clock.set(start)
-        world = DemoWorld(folder, jira, github, origin=None)
         world.documents.mkdir(parents=True, exist_ok=True)
-        for name, text in render_documents(start.date()).items():
+        for name, text in render_documents(start.date(), gitlab=gitlab is not None).items():
             (world.documents / name).write_text(text, encoding="utf-8")
         config = CONFIG_TEMPLATE.format(
             repo=DEMO_REPO,
@@ -200,12 +242,24 @@ def demo_world(folder: Path, start: datetime) -> Iterator[DemoWorld]:
             alice=jira.user_account("alice"),
             bob=jira.user_account("bob"),
             chen=jira.user_account("chen"),
+            **_gitlab_config(gitlab),
         )
         (folder / "tracker.toml").write_text(config, encoding="utf-8")
         if have_git():
             world.origin = init_repository(folder, world.documents)
             github.pulls.set_git_remote(POSTMORTEMS_REPO, world.origin)
         yield world
+
+
+def _gitlab_config(gitlab: GitLabSandbox | None) -> dict[str, str]:
+    """The config template's GitLab parts: empty when the demo runs without GitLab."""
+    people = ("alice", "bob", "chen")
+    if gitlab is None:
+        return {"gitlab_team": "", "gitlab_section": ""} | {f"gitlab_{p}": "" for p in people}
+    return {
+        "gitlab_team": GITLAB_TEAM.format(project=GITLAB_PROJECT),
+        "gitlab_section": GITLAB_SECTION.format(url=gitlab.base_url, var=GITLAB_TOKEN_VAR),
+    } | {f"gitlab_{p}": f'\ngitlab_username = "{p}"' for p in people}
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -221,7 +275,7 @@ def sync_once(
 
 
 def advance(world: DemoWorld, by: timedelta) -> None:
-    for sandbox in (world.jira, world.github):
+    for sandbox in world.sandboxes:
         sandbox.clock.advance(by.total_seconds())
 
 
@@ -248,6 +302,11 @@ def play_a_week(world: DemoWorld) -> list[str]:
     jira_move("磁盘使用率超过 85% 时告警", "Done")
     github_close("Rate-limit DNS queries per client at the resolver", "completed")
     github_close("Document the batch job's DNS budget", "not_planned")
+    if world.gitlab is not None:
+        title = "Page the secondary provider when deliveries stall"
+        iid = next(i["iid"] for i in world.gitlab.issues(GITLAB_PROJECT) if i["title"] == title)
+        world.gitlab.edit_issue(GITLAB_PROJECT, iid, state_event="close")
+        story.append(f"GitLab {GITLAB_PROJECT}#{iid} closed: {title}")
 
     edited = world.documents / "2026-payments-checkout-certificate.md"
     text = edited.read_text(encoding="utf-8")
@@ -332,7 +391,7 @@ def run_demo(folder: Path | None, console: Console, *, now: datetime | None = No
     where = prepare_folder(folder)
     console.print(f"demo folder: [bold]{where}[/bold]")
     with demo_world(where, start) as world:
-        console.print(f"Jira sandbox {world.jira.base_url}, GitHub sandbox {world.github.base_url}")
+        console.print(_sandbox_addresses(world))
         before = snapshot(world.documents)
         config = world.config()
         assert config.database_url is not None
@@ -378,7 +437,15 @@ def _print_result(console: Console, result: SyncResult) -> None:
         console.print(line)
 
 
+def _sandbox_addresses(world: DemoWorld) -> str:
+    line = f"Jira sandbox {world.jira.base_url}, GitHub sandbox {world.github.base_url}"
+    return line + (f", GitLab sandbox {world.gitlab.base_url}" if world.gitlab else "")
+
+
 def _ticket_counts(world: DemoWorld) -> str:
     jira = len(world.jira.issues())
     github = len(world.github.issues(DEMO_REPO))
-    return f"tickets now: {jira} in Jira, {github} in GitHub"
+    counts = f"tickets now: {jira} in Jira, {github} in GitHub"
+    if world.gitlab is not None:
+        counts += f", {len(world.gitlab.issues(GITLAB_PROJECT))} in GitLab"
+    return counts
