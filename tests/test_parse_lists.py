@@ -82,6 +82,12 @@ def test_a_ticket_in_any_installed_systems_shape_never_runs_on_as_an_owner() -> 
     assert [(ref.system, ref.key) for ref in item.tickets] == [("gitlab", "Acme/Platform/App#7")]
 
 
+def test_a_ticket_written_back_in_any_installed_systems_shape_keeps_the_action() -> None:
+    before = parse("## Action Items\n\n- [ ] Rotate certs\n").items[0]
+    after = parse("## Action Items\n\n- [ ] Rotate certs (acme/platform/api#8)\n").items[0]
+    assert (after.action, after.id) == ("Rotate certs", before.id)  # a GitLab subgroup's key
+
+
 def test_numbered_item_with_status_emoji_and_owner_mention() -> None:
     item = parse("## Prevention\n\n1. ✅ Add X (@lee)\n").items[0]
     assert (item.action, item.owners, item.status) == ("Add X", ["@lee"], Status.DONE)

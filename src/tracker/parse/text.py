@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 from markdown_it.token import Token
 
+from tracker.connectors import ticket_syntaxes
 from tracker.model import URL_SYSTEM, Status
 from tracker.parse.tickets import classify_url, parse_ticket_refs
 from tracker.parse.values import STATUS_EMOJI, parse_status, status_word
@@ -38,15 +40,24 @@ _OPEN, _CLOSE = "\x02", "\x03"  # around a link label that may be left out: kind
 _URL_TEXT = r"https?://[^\s<>()\[\]（）|`\"'\x00-\x03]+"
 _URL = re.compile(_URL_TEXT)
 _CANDIDATE = re.compile(_OPEN + r"([wt])([^\x03]*)" + _CLOSE + "|" + _URL_TEXT)
-# Only `(ENG-5)` / `([ENG-5](…))` / `(@lee)` tags left: what write-back adds closes the
-# text as far as a link before it is concerned, so writing a ticket keeps the action.
-_TAG = (
-    _OPEN + r"[wt][^\x03]*" + _CLOSE + r"|[A-Z][A-Z0-9_]+-\d+|(?:[\w.-]+/[\w.-]+)?#\d+"
-    r"|@[\w.-]+|" + _URL_TEXT
-)
-_TAGS_ONLY = re.compile(
-    r"(?:[\s.!?]*[(（]\s*(?:" + _TAG + r")(?:\s*[,;，、]\s*(?:" + _TAG + r"))*\s*[)）])*[\s.!?]*"
-)
+
+
+def _tags_only() -> re.Pattern[str]:
+    """Only `(ENG-5)` / `([ENG-5](…))` / `(@lee)` tags left — tickets as the installed
+    connectors write them: what write-back adds closes the text as far as a link before
+    it is concerned, so writing a ticket keeps the action."""
+    return _tags_only_for(tuple(syntax.pattern for _, syntax in ticket_syntaxes()))
+
+
+@cache
+def _tags_only_for(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    tickets = "".join(f"|(?:{pattern})" for pattern in patterns)
+    tag = _OPEN + r"[wt][^\x03]*" + _CLOSE + tickets + r"|@[\w.-]+|" + _URL_TEXT
+    return re.compile(
+        r"(?:[\s.!?]*[(（]\s*(?:" + tag + r")(?:\s*[,;，、]\s*(?:" + tag + r"))*\s*[)）])*[\s.!?]*"
+    )
+
+
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _WIDE_PUNCTUATION = re.compile(
     r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]"
@@ -208,7 +219,9 @@ def _candidate(match: re.Match[str], text: str) -> str:
     for X", "blocking on [#365]") they stay, a ticket URL as its key.
     """
     after = text[match.end() : match.end() + 200].lstrip(" ")
-    closes_text = after[:1] in (_OPEN, _DROPPED) or _URL.match(after) or _TAGS_ONLY.fullmatch(after)
+    closes_text = (
+        after[:1] in (_OPEN, _DROPPED) or _URL.match(after) or _tags_only().fullmatch(after)
+    )
     closes_bracket = after[:1] in (")", "）", "]")
     if match[1] is not None:
         kind, label = match[1], match[2]

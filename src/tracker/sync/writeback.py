@@ -85,17 +85,12 @@ def ticket_cell(
 
 
 def _names(cell: str, key: str) -> bool:
-    """Does the cell name the ticket `key` (ENG-2, acme/app#3 or a `#3` link to it)?"""
+    """Does the cell name the ticket `key` (ENG-2, acme/app#3, a link the installed
+    connectors read as it, or the bare `#3` that stands for it in its own scope)?"""
     from tracker.parse import parse_ticket_refs
 
     number = "#" + key.rsplit("#", 1)[1] if "#" in key else None
-    repo_path = "/" + key.split("#", 1)[0] + "/issues/" if "#" in key else None
-    for ref in parse_ticket_refs(cell):
-        if ref.key == key or (number and ref.key == number):
-            return True
-        if repo_path and ref.url and repo_path in ref.url and ref.url.endswith("/" + number[1:]):  # type: ignore[index]
-            return True
-    return False
+    return any(ref.key == key or (number and ref.key == number) for ref in parse_ticket_refs(cell))
 
 
 @dataclass(frozen=True)
