@@ -13,7 +13,15 @@ from importlib.util import find_spec
 
 def _sandbox_fixtures() -> list[str]:
     modules = sorted({entry.module for entry in entry_points(group="tracker.sandboxes")})
-    return [f"{module}.testing" for module in modules if find_spec(f"{module}.testing")]
+    return [f"{module}.testing" for module in modules if _importable(f"{module}.testing")]
+
+
+def _importable(name: str) -> bool:
+    """False for a sandbox without fixtures, or installed without its server's extras."""
+    try:
+        return find_spec(name) is not None
+    except ImportError:
+        return False
 
 
 pytest_plugins = _sandbox_fixtures()
