@@ -230,12 +230,14 @@ class PolicyConfig(_Section):
     """Service-level objectives for follow-ups: how long an item may take, by priority and
     by the postmortem's severity (the shorter applies), from the postmortem's date (else
     the day tracker first saw the item). An item with no written due date gets the SLO's
-    date as a derived due date; it is never written into the document."""
+    date as a derived due date; it is written into the document only with
+    `write_derived_due` (by the sync's write-back; from then on it is a written date)."""
 
     slo_days_by_priority: dict[str, Days] = Field(
         default_factory=lambda: {"P0": 28, "P1": 28, "P2": 56}
     )
     slo_days_by_severity: dict[str, Days] = Field(default_factory=dict)
+    write_derived_due: Switch = False
 
     def slo_days(self, priority: str | None, severity: str | None) -> int | None:
         """The SLO in days for an item (None: no SLO applies)."""

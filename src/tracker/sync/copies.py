@@ -4,7 +4,7 @@ The editor saves into a copy of each document it would change (same bytes, so it
 "changed since read" check still guards against a concurrent edit of the original:
 the copy is taken from the file as it is now). The documents themselves stay as
 they were; what the copies gained becomes `DocumentChange`s, with every changed
-ticket and status cell described (file:line, item, old → new, why).
+ticket, status and due cell described (file:line, item, old → new, why).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def document_changes(
 
 
 def _cells(before: ActionItem, after: ActionItem, plan: ItemPlan | None) -> list[CellChange]:
-    """The item's ticket and status cells that differ, as text (absent = empty)."""
+    """The item's ticket, status and due cells that differ, as text (absent = empty)."""
     found = []
     old_ticket = (before.raw.get("ticket") or "").strip()
     new_ticket = (after.raw.get("ticket") or "").strip()
@@ -97,6 +97,11 @@ def _cells(before: ActionItem, after: ActionItem, plan: ItemPlan | None) -> list
         why = f"{key} is {after.status.value}" if written else "status column added"
         value = after.status.value
         found.append(CellChange(after.line, after.id, "status", old_status, new_status, why, value))
+    old_due = (before.raw.get("due") or "").strip()
+    new_due = (after.raw.get("due") or "").strip()
+    if old_due != new_due:
+        why = "the SLO's due date ([policy] write_derived_due)"
+        found.append(CellChange(after.line, after.id, "due", old_due, new_due, why, new_due))
     return found
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tracker.config import Config
@@ -34,6 +34,7 @@ from tracker.sync.budget import (
 )
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.copies import document_changes, private_copies
+from tracker.sync.dues import derived_dues, due_text
 from tracker.sync.git import WrittenLog
 from tracker.sync.incremental import (
     CacheEntry,
@@ -135,6 +136,7 @@ class SyncResult:
     postponed: dict[str, str] = field(default_factory=dict)
     postponements: list[Postponement] = field(default_factory=list)  # one per system
     forecasts: list[str] = field(default_factory=list)  # creates that take several runs
+    dues_written: int = 0  # derived due dates written (or proposed): [policy] write_derived_due
 
     @property
     def exit_code(self) -> int:
@@ -216,6 +218,7 @@ def run_sync(
             scope=[str(path) for path in paths],
             unchanged=planned.unchanged,
         )
+        dues = derived_dues(store, documents, config)  # [policy] write_derived_due
         result = _apply(
             planned,
             store,
@@ -229,6 +232,7 @@ def run_sync(
             now=moment,
             commit=commit or settings.commit,
             clock=clock,
+            dues=dues,
         )
         result.warnings[:0] = leftovers
         if proposing is not None and result.proposed:
@@ -239,7 +243,7 @@ def run_sync(
             from tracker.sync.git import commit_written
 
             result.commit = commit_written(store, result)
-        remember(store, _settled(planned, config), fingerprint, now=moment)
+        remember(store, _settled(planned, config, dues), fingerprint, now=moment)
     except BaseException as error:
         outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         store.finish_run(run_id, outcome, {}, message=type(error).__name__, now=clock())
@@ -526,9 +530,12 @@ def _dirty(store: Store, reads: ReadResult, unchanged: Mapping[str, CacheEntry])
     return sorted({path for path in paths.values() if path in unchanged})
 
 
-def _settled(planned: _Planned, config: Config) -> dict[str, CacheEntry]:
+def _settled(
+    planned: _Planned, config: Config, dues: Mapping[str, object]
+) -> dict[str, CacheEntry]:
     """Documents parsed this run whose every item is settled: the next run may skip them
-    while their bytes and the fingerprint stay the same."""
+    while their bytes and the fingerprint stay the same. A document given a derived due
+    date is not: a proposed one is proposed again until merged."""
     from tracker.store.recording import canonical_path
 
     result = planned.result
@@ -539,6 +546,7 @@ def _settled(planned: _Planned, config: Config) -> dict[str, CacheEntry]:
         for plan in result.plans
         if plan.kind not in ("nothing", "skip") or plan.warning or plan.item_id in planned.intents
     }
+    unsettled |= {item.path for doc in planned.documents for item in doc.items if item.id in dues}
     scopes: dict[str, set[str]] = {}
     for local in planned.locals_:
         ref = local.named
@@ -599,11 +607,14 @@ def _apply(
     now: datetime,
     commit: bool = False,
     clock: Callable[[], datetime] | None = None,
+    dues: Mapping[str, date] | None = None,
 ) -> SyncResult:
     result = planned.result
     result.dry_run = False
     plans = result.plans
-    steps = sum(1 for p in plans if p.touches_ticket) + len(_paths_to_write(plans))
+    due_edits = _due_edits(documents, dues or {})
+    to_write = _paths_to_write(plans) | {path for path, _ in due_edits}
+    steps = sum(1 for p in plans if p.touches_ticket) + len(to_write)
     progress.start(steps, "syncing")
     save_baselines(store, planned.reworded, now=now)  # before any write: a crash keeps the moves
     history = CreationHistory(store, clock or (lambda: now))
@@ -627,7 +638,7 @@ def _apply(
     homes = home_repos(planned.locals_)
     with tempfile.TemporaryDirectory(prefix="tracker-write-back-") as scratch:
         # --pull-request: the edits go into private copies (tracker.sync.copies)
-        copies = private_copies(_paths_to_write(plans), Path(scratch)) if result.proposing else None
+        copies = private_copies(to_write, Path(scratch)) if result.proposing else None
         written = _write_documents(
             plans,
             applied,
@@ -639,12 +650,14 @@ def _apply(
             noted,
             limits=config.documents.limits(),
             copies=copies,
+            due_edits=due_edits,
         )
         if copies is not None:
             result.proposed = document_changes(
                 copies, written.changed_paths, documents, plans, words, config.documents.limits()
             )
     _record(store, planned, applied, written, result, settings, now)
+    _report_dues(result, written, documents)
     result.changed_paths = [] if copies is not None else written.changed_paths
     result.counts = _with_unchanged(_done_counts(plans, applied, written), len(planned.unchanged))
     return result
@@ -704,18 +717,26 @@ def _write_documents(
     *,
     limits: Limits,
     copies: Mapping[str, Path] | None = None,
+    due_edits: Sequence[tuple[str, CellEdit]] = (),
 ) -> WriteOutcome:
     reads = {
         doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words), limits) for doc in documents
     }
     edits: list[tuple[str, DocumentRead, CellEdit]] = []
+    dues = {edit.item_id: edit for _, edit in due_edits}
     for plan in plans:
         edit = _cell_edit(plan, applied)
         if edit is None:
             continue
         edit.home_repo = homes.get(plan.item_id)  # the document's, whatever wrote the link
+        due = dues.pop(plan.item_id, None)
+        edit.due = due.due if due is not None else None
         where = str(copies[plan.path]) if copies is not None else plan.path
         edits.append((where, reads[plan.path], edit))
+    for path, edit in due_edits:  # items with only a due date to write
+        if edit.item_id in dues:
+            where = str(copies[path]) if copies is not None else path
+            edits.append((where, reads[path], edit))
     outcome = write_back(
         edits,
         style=settings.ticket_link_style,
@@ -725,12 +746,33 @@ def _write_documents(
     if copies is not None:  # back to the documents' own paths
         originals = {str(copy): path for path, copy in copies.items()}
         outcome.changed_paths = [originals[path] for path in outcome.changed_paths]
-        for item_id, why in outcome.failed.items():
-            for copy, path in originals.items():
-                why = why.replace(copy, path)
-            outcome.failed[item_id] = why
+        for reasons in (outcome.failed, outcome.due_skipped):
+            for item_id, why in reasons.items():
+                for copy, path in originals.items():
+                    why = why.replace(copy, path)
+                reasons[item_id] = why
     progress.advance(len({path for path, _, _ in edits}), "documents written")
     return outcome
+
+
+def _due_edits(documents: list[Postmortem], dues: Mapping[str, date]) -> list[tuple[str, CellEdit]]:
+    """(document path, edit) for each item given a derived due date to write."""
+    return [
+        (doc.path, CellEdit(item.id, due=due_text(dues[item.id])))
+        for doc in documents
+        for item in doc.items
+        if item.id in dues
+    ]
+
+
+def _report_dues(result: SyncResult, written: WriteOutcome, documents: list[Postmortem]) -> None:
+    """Count the derived due dates written; say where one could not be (each run)."""
+    result.dues_written = len(written.due_written - set(written.failed))
+    where = {item.id: f"{item.path}:{item.line}" for doc in documents for item in doc.items}
+    for item_id, why in written.due_skipped.items():
+        result.warnings.append(
+            f"{where.get(item_id, item_id)}: derived due date not written: {why}"
+        )
 
 
 def _cell_edit(plan: ItemPlan, applied: ApplyOutcome) -> CellEdit | None:

@@ -41,7 +41,6 @@ from tracker.connectors import ChangeRequest, Connector, change_requests
 from tracker.errors import ConfigError, TrackerError
 from tracker.parse.budget import DEFAULT_LIMITS, Limits
 
-COMMIT_SUBJECT = "tracker sync: ticket links and statuses"
 FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "tracker",
     "GIT_AUTHOR_EMAIL": "tracker@localhost",
@@ -57,7 +56,7 @@ class CellChange:
 
     line: int
     item_id: str
-    cell: str  # "ticket" | "status"
+    cell: str  # "ticket" | "status" | "due" (a derived due date, [policy] write_derived_due)
     old: str
     new: str
     why: str
@@ -102,6 +101,7 @@ class ProposalOutcome:
     pushed: bool = False
     rebased: bool = False
     listed: list[str] = field(default_factory=list)  # every cell change on the branch
+    cells: set[str] = field(default_factory=set)  # which kinds of cell they change
     request: ChangeRequest | None = None
     problem: str | None = None  # conflict or failure: nothing was forced
 
@@ -197,10 +197,12 @@ def _build(
             return
         relative.append(rel)
         outcome.listed += [cell.describe(rel) for cell in applied]
+        outcome.cells.update(cell.cell for cell in applied)
     _git(["add", "--", *relative], tree)
     if _run(["diff", "--cached", "--quiet"], tree).returncode != 0:
         count = len(relative)
-        message = "\n".join([f"{COMMIT_SUBJECT} in {count} document(s)", "", *outcome.listed])
+        subject = f"tracker sync: {_what(outcome)} in {count} document(s)"
+        message = "\n".join([subject, "", *outcome.listed])
         _git(["commit", "-q", "--no-verify", "-m", message], tree)
     outcome.documents = _git(["diff", "--name-only", base_tip, "HEAD"], tree).splitlines()
 
@@ -260,10 +262,11 @@ def _title_and_body(outcome: ProposalOutcome) -> tuple[str, str]:
     """The title counts the documents; the body lists every cell change on the branch
     (from its commits, so changes of earlier runs stay listed)."""
     count = len(outcome.documents)
-    title = f"tracker: ticket links and statuses in {count} postmortem{'s' if count != 1 else ''}"
+    what = _what(outcome)
+    title = f"tracker: {what} in {count} postmortem{'s' if count != 1 else ''}"
     body = "\n".join(
         [
-            "Ticket links and statuses that `tracker sync` would write back, proposed for "
+            f"{what[0].upper()}{what[1:]} that `tracker sync` would write back, proposed for "
             "review instead of committed to the branch directly:",
             "",
             *outcome.listed,
@@ -274,6 +277,16 @@ def _title_and_body(outcome: ProposalOutcome) -> tuple[str, str]:
         ]
     )
     return title, body
+
+
+def _what(outcome: ProposalOutcome) -> str:
+    """What the changes are: "ticket links and statuses" (and/or "due dates")."""
+    parts = []
+    if outcome.cells - {"due"} or not outcome.cells:
+        parts.append("ticket links and statuses")
+    if "due" in outcome.cells:
+        parts.append("derived due dates")
+    return " and ".join(parts)
 
 
 def _remote_default_branch(top: Path, remote: str) -> str:

@@ -142,6 +142,11 @@ def render_summary(result: SyncResult) -> list[str]:
         f"tickets updated, {counts.get('documents_written', 0)} documents written, "
         f"{counts.get('conflict', 0)} conflicts, {len(result.failed)} failed."
     ]
+    if result.dues_written:
+        done = "proposed" if result.proposing is not None else "written"
+        lines.append(
+            f"{result.dues_written} derived due date(s) {done} ([policy] write_derived_due)."
+        )
     for plan in result.plans:
         if plan.kind in ("conflict", "row-deleted", "ticket-gone"):
             lines.append(f"  [yellow]{plan.kind}[/yellow]: {escape(describe(plan))}")

@@ -1,7 +1,8 @@
 """Writing ticket links and statuses back into the documents, through the editor.
 
-Only the ticket and status cells of the planned items change (the editor guarantees
-the rest of the file keeps its bytes). A document that changed after this run read it
+Only the ticket and status cells of the planned items change, and with `[policy]
+write_derived_due` the due cells of undated items (tracker.sync.dues); the editor
+guarantees the rest of the file keeps its bytes. A document that changed after this run read it
 is skipped whole and retried next run: its items keep their old baselines, so the
 next plan asks for the same write again.
 """
@@ -36,12 +37,15 @@ class CellEdit:
     replaces: str | None = None  # a ticket key the cell should stop naming (moved ticket)
     status: Status | None = None
     home_repo: str | None = None  # lets `#12` stand for `home/repo#12` in key style
+    due: str | None = None  # a derived due date to write into an empty due cell
 
 
 @dataclass
 class WriteOutcome:
     written: set[str] = field(default_factory=set)  # item ids whose cells are in the file
     status_written: set[str] = field(default_factory=set)  # … whose status cell among them
+    due_written: set[str] = field(default_factory=set)  # … whose derived due date among them
+    due_skipped: dict[str, str] = field(default_factory=dict)  # item id → why no due written
     failed: dict[str, str] = field(default_factory=dict)  # item id → why not (retried)
     notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     changed_paths: list[str] = field(default_factory=list)
@@ -221,9 +225,30 @@ def _apply_edit(
             editor.set_cell(item.id, "ticket", value)  # type: ignore[attr-defined]
         else:
             outcome.notes[item.id].append("no Ticket column and add_missing_columns is off")
+    if edit.due is not None:
+        _write_due(editor, item, edit.due, add_missing, outcome)
     if edit.status is None:
         return False
     return _write_status(editor, item, edit.status, add_missing, outcome)
+
+
+def _write_due(
+    editor: object, item: ActionItem, due: str, add_missing: bool, outcome: WriteOutcome
+) -> None:
+    """A derived due date into the item's due cell: a table's Due column (added only with
+    add_missing_columns), a list item's `due:` field. An edit the editor finds unsafe
+    is undone and noted; the item's other cells are still written."""
+    from tracker.editor import UnsafeEditError
+
+    if item.kind == "table" and "due" not in item.raw and not add_missing:
+        outcome.due_skipped[item.id] = "no Due column and add_missing_columns is off"
+        return
+    try:
+        editor.set_cell(item.id, "due", due)  # type: ignore[attr-defined]
+    except UnsafeEditError as error:
+        outcome.due_skipped[item.id] = str(error)
+        return
+    outcome.due_written.add(item.id)
 
 
 def _write_status(

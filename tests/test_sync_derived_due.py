@@ -1,0 +1,199 @@
+"""`[policy] write_derived_due = true`: the SLO's due date written into the documents.
+
+`tracker sync` runs as a separate process against the GitHub sandbox (PyGithub over
+real HTTP), on SQLite and on PostgreSQL. The postmortems are dated, so every derived
+date is the postmortem's date + the SLO, whatever day the suite runs on.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tracker_github.sandbox.server import GitHubSandbox
+
+from tests.sync_support import SyncWorld
+from tracker.parse import parse_file
+from tracker.store import upgrade_store
+
+POLICY = """
+[policy]
+slo_days_by_priority = { P1 = 28, P2 = 56 }
+write_derived_due = true
+"""
+
+TABLE_DOC = """\
+---
+team: search
+---
+
+# Postmortem: Indexer lag
+
+**Date**: 2026-05-20
+
+## Action Items
+
+| Action | Owner | Due | Priority | Ticket | Status |
+| ------ | ----- | --- | -------- | ------ | ------ |
+| Alert on indexer lag | @chen | | P1 | | Open |
+| Shard the index | @chen | 2026-09-01 | P2 | | Open |
+| Write the status page note | @chen | | P1 | | Done |
+| Re-index nightly | @chen | after the launch | P2 | | Open |
+"""
+
+LIST_DOC = """\
+---
+team: search
+---
+
+# Postmortem: Cache stampede
+
+**Date**: 2026-05-20
+
+## Action Items
+
+- [ ] Add jitter to cache expiry — owner: @chen, priority: P2
+"""
+
+NO_DUE_COLUMN_DOC = """\
+---
+team: search
+---
+
+# Postmortem: Slow queries
+
+**Date**: 2026-05-20
+
+## Action Items
+
+| Action | Owner | Priority | Ticket | Status |
+| ------ | ----- | -------- | ------ | ------ |
+| Add a query timeout | @chen | P1 | | Open |
+"""
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, store_url: str, github_sandbox: GitHubSandbox
+) -> Iterator[SyncWorld]:
+    upgrade_store(store_url)
+    created = SyncWorld(tmp_path, None, github_sandbox, database_url=store_url)
+    yield created
+    created.close()
+
+
+def with_policy(world: SyncWorld, policy: str = POLICY, sync: str = "") -> None:
+    text = world.config_path.read_text(encoding="utf-8")
+    world.config_path.write_text(text + sync + policy, encoding="utf-8")
+
+
+def sync(world: SyncWorld) -> subprocess.CompletedProcess[str]:
+    done = world.cli()
+    assert done.returncode == 0, done.stdout + done.stderr
+    world.later(120)
+    return done
+
+
+def dues(world: SyncWorld, name: str) -> dict[str, str | None]:
+    """Action → due date as the document now reads."""
+    parsed = parse_file(world.docs / name)
+    return {item.action: item.due.isoformat() if item.due else None for item in parsed.items}
+
+
+def scanned(world: SyncWorld, name: str) -> list[tuple[str | None, str | None]]:
+    """(written due, derived due) per item, as `tracker scan --format json` shows them."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "scan", str(world.docs / name), "--config",
+         str(world.config_path), "--format", "json"],
+        cwd=world.folder, capture_output=True, text=True, check=True,
+    )
+    items = json.loads(done.stdout)["documents"][0]["items"]
+    return [(item["due"], item["derived_due"]) for item in items]
+
+
+def test_an_open_row_without_a_due_date_gets_the_derived_one_written(world: SyncWorld) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world)
+    done = sync(world)
+    assert dues(world, "indexer.md")["Alert on indexer lag"] == "2026-06-17"  # 05-20 + 28 days
+    assert "1 derived due date(s) written" in done.stdout
+
+
+def test_only_the_due_cell_of_that_row_changes(world: SyncWorld) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world)
+    sync(world)
+    [row] = [line for line in world.read("indexer.md").splitlines() if "indexer lag" in line]
+    assert row.startswith("| Alert on indexer lag | @chen | 2026-06-17 | P1 | ")
+    assert world.read("indexer.md").count("\n") == TABLE_DOC.count("\n")
+
+
+def test_written_closed_and_unreadable_due_cells_are_left_alone(world: SyncWorld) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world)
+    sync(world)
+    found = dues(world, "indexer.md")
+    assert found["Shard the index"] == "2026-09-01"
+    assert found["Write the status page note"] is None  # done: its document stays as it was
+    assert found["Re-index nightly"] is None
+    assert "| after the launch |" in world.read("indexer.md")
+
+
+def test_a_list_item_gets_a_due_field(world: SyncWorld) -> None:
+    world.write("cache.md", LIST_DOC)
+    with_policy(world)
+    sync(world)
+    assert dues(world, "cache.md") == {"Add jitter to cache expiry": "2026-07-15"}  # + 56 days
+    assert "due: 2026-07-15" in world.read("cache.md")
+
+
+def test_once_written_the_due_date_is_no_longer_derived(world: SyncWorld) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world)
+    assert scanned(world, "indexer.md")[0] == (None, "2026-06-17")
+    sync(world)
+    assert scanned(world, "indexer.md")[0] == ("2026-06-17", None)
+
+
+def test_a_second_run_writes_nothing_more(world: SyncWorld) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world)
+    sync(world)
+    after_first = world.read("indexer.md")
+    done = sync(world)
+    assert world.read("indexer.md") == after_first
+    assert "derived due date" not in done.stdout
+
+
+def test_by_default_no_derived_due_date_is_written(world: SyncWorld) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world, POLICY.replace("write_derived_due = true", ""))
+    sync(world)
+    assert dues(world, "indexer.md")["Alert on indexer lag"] is None
+    assert scanned(world, "indexer.md")[0] == (None, "2026-06-17")
+
+
+def test_a_table_without_a_due_column_gets_one_when_columns_are_added(world: SyncWorld) -> None:
+    world.write("queries.md", NO_DUE_COLUMN_DOC)
+    with_policy(world)
+    sync(world)
+    assert dues(world, "queries.md") == {"Add a query timeout": "2026-06-17"}
+
+
+def test_a_table_without_a_due_column_is_left_with_a_warning_when_columns_are_not_added(
+    world: SyncWorld,
+) -> None:
+    world.write("queries.md", NO_DUE_COLUMN_DOC)
+    with_policy(world, sync="")
+    text = world.config_path.read_text(encoding="utf-8")
+    world.config_path.write_text(
+        text.replace("[policy]", "[sync]\nadd_missing_columns = false\n\n[policy]"),
+        encoding="utf-8",
+    )
+    done = sync(world)
+    assert dues(world, "queries.md") == {"Add a query timeout": None}
+    assert "derived due date not written: no Due column" in done.stdout
