@@ -77,9 +77,7 @@ team: search
 
 
 @pytest.fixture
-def world(
-    tmp_path: Path, store_url: str, github_sandbox: GitHubSandbox
-) -> Iterator[SyncWorld]:
+def world(tmp_path: Path, store_url: str, github_sandbox: GitHubSandbox) -> Iterator[SyncWorld]:
     upgrade_store(store_url)
     created = SyncWorld(tmp_path, None, github_sandbox, database_url=store_url)
     yield created
@@ -107,9 +105,21 @@ def dues(world: SyncWorld, name: str) -> dict[str, str | None]:
 def scanned(world: SyncWorld, name: str) -> list[tuple[str | None, str | None]]:
     """(written due, derived due) per item, as `tracker scan --format json` shows them."""
     done = subprocess.run(
-        [sys.executable, "-m", "tracker", "scan", str(world.docs / name), "--config",
-         str(world.config_path), "--format", "json"],
-        cwd=world.folder, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "scan",
+            str(world.docs / name),
+            "--config",
+            str(world.config_path),
+            "--format",
+            "json",
+        ],
+        cwd=world.folder,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     items = json.loads(done.stdout)["documents"][0]["items"]
     return [(item["due"], item["derived_due"]) for item in items]

@@ -17,6 +17,7 @@ from tracker_github.sandbox.server import GitHubSandbox
 from tracker_jira.sandbox.server import JiraSandbox
 
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
+from tracker.store import upgrade_store
 
 BRANCH = "tracker/write-back"
 PROPOSE = {"pull_request_target": "github:acme/app"}
@@ -81,9 +82,13 @@ class Docs:
 
 @pytest.fixture
 def world(
-    tmp_path: Path, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
+    tmp_path: Path, store_url: str, jira_sandbox: JiraSandbox, github_sandbox: GitHubSandbox
 ) -> Iterator[SyncWorld]:
-    created = SyncWorld(tmp_path / "work", jira_sandbox, github_sandbox, sync=PROPOSE)
+    """On SQLite and on PostgreSQL (`store_url`)."""
+    upgrade_store(store_url)
+    created = SyncWorld(
+        tmp_path / "work", jira_sandbox, github_sandbox, sync=PROPOSE, database_url=store_url
+    )
     created.write("en.md", EN_DOC)
     created.write("zh.md", ZH_DOC)
     yield created
@@ -126,6 +131,41 @@ def test_a_pull_request_is_opened_with_the_changes_listed_cell_by_cell(
     assert "postmortems/zh.md:" in body
     assert "/browse/ENG-" in docs.on_branch("postmortems/en.md")
     assert f"pull request #{pull['number']} opened" in done.stdout
+
+
+def write_derived_due(world: SyncWorld) -> None:
+    config = world.config_path.read_text(encoding="utf-8")
+    policy = "\n[policy]\nslo_days_by_priority = { P3 = 90 }\nwrite_derived_due = true\n"
+    world.config_path.write_text(config + policy, encoding="utf-8")
+
+
+def test_a_derived_due_date_is_proposed_not_written_in_place(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    write_derived_due(world)
+    before = world.read("en.md")
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert world.read("en.md") == before
+    row = "| Add an SDK upgrade checklist | @nobody | 2026-06-02 | P3 |"  # 03-04 + 90 days
+    assert row in docs.on_branch("postmortems/en.md")
+    [pull] = pulls(github_sandbox)
+    assert pull["title"] == "tracker: ticket links, statuses and derived due dates in 2 postmortems"
+    assert "due: (empty) → `2026-06-02` — the SLO's due date" in str(pull["body"])
+    assert "1 derived due date(s) proposed" in done.stdout
+
+
+def test_a_proposed_due_date_stays_on_the_branch_until_merged(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    write_derived_due(world)
+    run(world)
+    tip = git(docs.origin, "rev-parse", BRANCH)
+    [first] = pulls(github_sandbox)
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert git(docs.origin, "rev-parse", BRANCH) == tip
+    assert pulls(github_sandbox) == [first]
 
 
 def test_the_working_tree_and_the_current_branch_are_left_as_they_were(

@@ -280,13 +280,12 @@ def _title_and_body(outcome: ProposalOutcome) -> tuple[str, str]:
 
 
 def _what(outcome: ProposalOutcome) -> str:
-    """What the changes are: "ticket links and statuses" (and/or "due dates")."""
-    parts = []
-    if outcome.cells - {"due"} or not outcome.cells:
-        parts.append("ticket links and statuses")
-    if "due" in outcome.cells:
-        parts.append("derived due dates")
-    return " and ".join(parts)
+    """What the changes are, for the title and the commit's subject."""
+    if "due" not in outcome.cells:
+        return "ticket links and statuses"
+    if outcome.cells == {"due"}:
+        return "derived due dates"
+    return "ticket links, statuses and derived due dates"
 
 
 def _remote_default_branch(top: Path, remote: str) -> str:
