@@ -16,68 +16,12 @@ import pytest
 from tracker_github.sandbox.server import GitHubSandbox
 from tracker_jira.sandbox.server import JiraSandbox
 
+from tests.proposal_support import Docs, git
 from tests.sync_support import EN_DOC, ZH_DOC, SyncWorld
 from tracker.store import upgrade_store
 
 BRANCH = "tracker/write-back"
 PROPOSE = {"pull_request_target": "github:acme/app"}
-
-
-def git(folder: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=folder, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
-class Docs:
-    """The user's clone (`world.folder`), its bare `origin`, and a second clone that
-    stands for other people pushing to `main`."""
-
-    def __init__(self, tmp_path: Path, world: SyncWorld) -> None:
-        self.world = world
-        self.tree = world.folder
-        self.origin = tmp_path / "origin.git"
-        git(tmp_path, "init", "-q", "--bare", "-b", "main", str(self.origin))
-        git(self.tree, "init", "-q", "-b", "main")
-        self._identity(self.tree)
-        (self.tree / ".gitignore").write_text(".tracker/\ntracker.toml\n")
-        git(self.tree, "add", ".gitignore", "postmortems")
-        git(self.tree, "commit", "-q", "-m", "postmortems")
-        git(self.tree, "remote", "add", "origin", str(self.origin))
-        git(self.tree, "push", "-q", "origin", "main")
-        self.other = tmp_path / "colleague"
-        git(tmp_path, "clone", "-q", str(self.origin), str(self.other))
-        self._identity(self.other)
-
-    @staticmethod
-    def _identity(folder: Path) -> None:
-        git(folder, "config", "user.email", "t@example.com")
-        git(folder, "config", "user.name", "Test")
-
-    def on_branch(self, path: str) -> str:
-        return git(self.origin, "show", f"{BRANCH}:{path}")
-
-    def has_branch(self) -> bool:
-        return bool(git(self.origin, "branch", "--list", BRANCH))
-
-    def colleague_pushes(self, path: str, edit: str, old: str | None = None) -> None:
-        """Someone else edits `path` on main: replaces `old` by `edit`, or appends `edit`."""
-        git(self.other, "pull", "-q", "origin", "main")
-        file = self.other / path
-        text = file.read_text(encoding="utf-8")
-        file.write_text(text.replace(old, edit) if old else text + edit, encoding="utf-8")
-        git(self.other, "commit", "-q", "-am", "colleague's edit")
-        git(self.other, "push", "-q", "origin", "main")
-
-    def snapshot(self) -> tuple[str, str, str, dict[str, bytes]]:
-        """Everything the user owns: branch, HEAD, status and the documents' bytes."""
-        files = {p.name: p.read_bytes() for p in sorted(self.world.docs.iterdir())}
-        return (
-            git(self.tree, "branch", "--show-current"),
-            git(self.tree, "rev-parse", "HEAD"),
-            git(self.tree, "status", "--porcelain"),
-            files,
-        )
 
 
 @pytest.fixture
@@ -97,7 +41,7 @@ def world(
 
 @pytest.fixture
 def docs(tmp_path: Path, world: SyncWorld, github_sandbox: GitHubSandbox) -> Docs:
-    made = Docs(tmp_path, world)
+    made = Docs(tmp_path, world.folder, world.docs)
     github_sandbox.pulls.set_git_remote("acme/app", made.origin)
     return made
 
@@ -306,7 +250,7 @@ def test_the_write_back_setting_proposes_without_the_flag(
         sync={**PROPOSE, "write_back": "pull-request"},
     )
     world.write("en.md", EN_DOC)
-    docs = Docs(tmp_path, world)
+    docs = Docs(tmp_path, world.folder, world.docs)
     github_sandbox.pulls.set_git_remote("acme/app", docs.origin)
     done = world.cli()
     assert done.returncode == 0, done.stdout + done.stderr

@@ -245,11 +245,12 @@ def connector_account(connector: Connector) -> str | None:
 
 @dataclass(frozen=True)
 class ChangeRequest:
-    """A proposed change to a documents repository (on GitHub: a pull request)."""
+    """A proposed change to a documents repository (a pull or merge request)."""
 
     number: int
     url: str
     action: str  # "opened" | "updated" | "unchanged"
+    label: str = ""  # how the system names it ("merge request !3"); "" → "pull request #3"
 
 
 class ChangeRequests(Protocol):

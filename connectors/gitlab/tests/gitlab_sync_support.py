@@ -27,8 +27,13 @@ TOKEN_VAR = "TEST_GITLAB_TOKEN"
 PROJECTS = {"payments": "acme/app", "search": "acme/platform/api"}
 
 
-def write_config(folder: Path, sandbox: GitLabSandbox, sync: Mapping[str, Any]) -> Path:
-    lines = ['database_url = "sqlite:///.tracker/tracker.db"', ""]
+def write_config(
+    folder: Path,
+    sandbox: GitLabSandbox,
+    sync: Mapping[str, Any],
+    database_url: str = "sqlite:///.tracker/tracker.db",
+) -> Path:
+    lines = [f'database_url = "{database_url}"', ""]
     members = {"payments": '["alice", "bob"]', "search": '["chen"]'}
     for team, project in PROJECTS.items():
         lines += ["[[teams]]", f'name = "{team}"', f"members = {members[team]}"]
@@ -54,14 +59,21 @@ class GitLabWorld:
     `cli()` runs `tracker sync` as its own process (what cron runs)."""
 
     def __init__(
-        self, folder: Path, sandbox: GitLabSandbox, *, sync: Mapping[str, Any] | None = None
+        self,
+        folder: Path,
+        sandbox: GitLabSandbox,
+        *,
+        sync: Mapping[str, Any] | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.folder = folder
         self.docs = folder / "postmortems"
         self.docs.mkdir(parents=True, exist_ok=True)
         self.sandbox = sandbox
         self.env = {TOKEN_VAR: sandbox.token}
-        self.config_path = write_config(folder, sandbox, sync or {})
+        self.config_path = write_config(
+            folder, sandbox, sync or {}, database_url or "sqlite:///.tracker/tracker.db"
+        )
         self._store: Store | None = None
         self.waits: list[float] = []
 
@@ -114,12 +126,14 @@ class GitLabWorld:
             full=full,
         )
 
-    def cli(self, extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **self.env, **(extra_env or {})}
         env.pop("TRACKER_DATABASE_URL", None)
         command = [sys.executable, "-m", "tracker", "sync", str(self.docs)]
         return subprocess.run(
-            [*command, "--config", str(self.config_path)],
+            [*command, "--config", str(self.config_path), *args],
             cwd=self.folder,
             env=env,
             capture_output=True,

@@ -74,7 +74,8 @@ def run_sync_once(
     if wants_pull_request and not len(config.connectors):
         raise ConfigError(
             "--pull-request needs a connector that opens pull requests",
-            hint="add [connectors.github] and [sync] pull_request_target",
+            hint="add the [connectors.NAME] of the system hosting the documents' repository "
+            "and [sync] pull_request_target",
         )
     if len(config.connectors):
         from tracker.store.db import store_exists

@@ -304,7 +304,8 @@ def _check_proposal_target(pool: ConnectorPool, proposing: ProposalSettings) -> 
     if change_requests(pool.get(system)) is None:
         raise ConfigError(
             f"the {system} connector cannot open pull requests",
-            hint="set [sync] pull_request_target to a system that can (github:OWNER/REPO)",
+            hint="set [sync] pull_request_target to a connector that opens change requests "
+            "(pull or merge requests): SYSTEM:REPOSITORY",
         )
 
 

@@ -107,11 +107,13 @@ class ProposalOutcome:
 
 
 def parse_target(target: str | None) -> tuple[str, str]:
-    """`github:acme/postmortems` → ("github", "acme/postmortems")."""
+    """`SYSTEM:REPOSITORY` → (SYSTEM, REPOSITORY): the connector and, in its own terms,
+    the repository the documents live in."""
     if not target:
         raise ConfigError(
             "--pull-request needs [sync] pull_request_target",
-            hint='e.g. pull_request_target = "github:acme/postmortems" (where the documents live)',
+            hint='pull_request_target = "SYSTEM:REPOSITORY": a configured connector that '
+            "opens change requests, and the repository where the documents live",
         )
     system, _, repo = target.partition(":")
     return system.strip(), repo.strip()
@@ -138,7 +140,8 @@ def propose(
                 if requests is None:
                     raise ConfigError(
                         f"the {system} connector cannot open pull requests",
-                        hint="set [sync] pull_request_target to a system that can (github)",
+                        hint="set [sync] pull_request_target to a connector that opens "
+                        "change requests (pull or merge requests)",
                     )
                 title, body = _title_and_body(outcome)
                 outcome.request = requests.open_change_request(

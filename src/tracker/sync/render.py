@@ -219,8 +219,9 @@ def proposal_lines(result: SyncResult) -> list[str]:
             continue
         how = "rebased on the newest " + escape(outcome.base) + ", " if outcome.rebased else ""
         pushed = "pushed" if outcome.pushed else "unchanged"
+        label = outcome.request.label or f"pull request #{outcome.request.number}"
         lines.append(
-            f"pull request #{outcome.request.number} {outcome.request.action}: "
+            f"{escape(label)} {outcome.request.action}: "
             f"{escape(outcome.request.url)} ({escape(outcome.branch)} {how}{pushed}; "
             f"{len(outcome.documents)} document(s))"
         )

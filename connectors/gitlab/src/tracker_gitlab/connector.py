@@ -30,6 +30,7 @@ from gitlab.v4.objects import Project
 
 from tracker.connectors import (
     Capabilities,
+    ChangeRequest,
     ConnectorError,
     CreateResult,
     RateLimited,
@@ -382,6 +383,20 @@ class GitLabConnector(GuardedCalls):
             project.issues.get(iid, lazy=True).notes.create({"body": body})
 
         self._call(f"comment on {ref.key}", lambda: self._paced("comment", post), idempotent=False)
+
+    def open_change_request(
+        self, repo: str, branch: str, base: str, title: str, body: str
+    ) -> ChangeRequest:
+        """The merge request for `branch` into `base` in project `repo` (its full path),
+        opened or updated (merges.py)."""
+        from tracker_gitlab.merges import open_merge_request
+
+        if not PROJECT_PATH.match(repo):
+            raise ConfigError(
+                f"pull_request_target: {repo!r} is not a GitLab project path",
+                hint='pull_request_target = "gitlab:group/project" (its full path)',
+            )
+        return open_merge_request(self, repo, branch, base, title, body)
 
     def _paced(self, what: str, write: Callable[[], T], *, creation: bool = True) -> T:
         """One write through the pacer; a 429 (nothing was done) holds every write for

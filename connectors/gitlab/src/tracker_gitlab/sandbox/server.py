@@ -3,7 +3,8 @@
 What it serves is what tracker's connector (and a person poking with python-gitlab)
 uses: the signed-in user, user lookup by username, projects by id or URL-encoded path
 (`acme%2Fapp`), project membership, issues (list with GitLab's filters and offset
-pagination headers, create, read, edit with `state_event`, delete) and their notes.
+pagination headers, create, read, edit with `state_event`, delete) and their notes, and
+merge requests between branches of a real git repository (sandbox/merges.py).
 Errors come in GitLab's shapes (`{"message": ...}`, Grape's `{"error": ...}` for a
 missing or invalid parameter), and the limits GitLab documents are enforced on the
 sandbox clock: issue creation per user and project (300 a minute by default, the
@@ -35,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 from tracker_sandbox.core import SandboxService
 
+from tracker_gitlab.sandbox.merges import SandboxMergeRequests
 from tracker_gitlab.sandbox.state import (
     MAX_DESCRIPTION,
     MAX_TITLE,
@@ -130,6 +132,7 @@ class GitLabSandbox(SandboxService):
         self.api_limit_per_minute = API_LIMIT_PER_MINUTE
         self._issue_window = Window()
         self._api_window = Window()
+        self.merges = SandboxMergeRequests(self)
 
     # ----- core hooks -------------------------------------------------------------------
 
@@ -204,7 +207,11 @@ class GitLabSandbox(SandboxService):
             route(issue + "/notes", "GET", self._list_notes),
             route(issue + "/notes", "POST", self._create_note),
             route(issue + "/move", "POST", self._move_issue),
+            *self.merges.routes(route),
         ]
+
+    def control_routes(self) -> list[BaseRoute]:
+        return [*super().control_routes(), *self.merges.control_routes()]
 
     def _endpoint(self, handler: Handler) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
@@ -249,7 +256,7 @@ class GitLabSandbox(SandboxService):
         users = list(self.state.users.values())
         if username is not None:
             users = [u for u in users if u.username.casefold() == username.casefold()]
-        return self._page(call, users, lambda u: call.render.user(u.id))
+        return self.page(call, users, lambda u: call.render.user(u.id))
 
     def _project(self, call: Call) -> Reply:
         return Reply(call.render.project(call.project(self.state)))
@@ -277,7 +284,7 @@ class GitLabSandbox(SandboxService):
             raise GitLabError(400, "order_by does not have a valid value", key="error")
         descending = (call.query("sort") or "desc") == "desc"
         issues.sort(key=lambda i: (str(getattr(i, order, "") or ""), i.id), reverse=descending)
-        return self._page(call, issues, call.render.issue)
+        return self.page(call, issues, call.render.issue)
 
     def _matches(self, call: Call, issue: Issue) -> bool:
         request = call.request
@@ -328,7 +335,7 @@ class GitLabSandbox(SandboxService):
                 return False
         return True
 
-    def _page(self, call: Call, items: list[Any], render: Callable[[Any], Any]) -> Reply:
+    def page(self, call: Call, items: list[Any], render: Callable[[Any], Any]) -> Reply:
         """GitLab's offset pagination: `page`/`per_page` (20, at most 100) and the
         x-page, x-per-page, x-next-page, x-prev-page, x-total, x-total-pages and Link
         headers (the totals are left out past 10,000 items, as GitLab does)."""
@@ -409,7 +416,7 @@ class GitLabSandbox(SandboxService):
 
     def _list_notes(self, call: Call) -> Reply:
         issue = self.state.issue(call.project(self.state), call.iid())
-        return self._page(call, issue.notes, call.render.note)
+        return self.page(call, issue.notes, call.render.note)
 
     def _create_note(self, call: Call) -> Reply:
         issue = self.state.issue(call.project(self.state), call.iid())
@@ -566,6 +573,15 @@ class GitLabSandbox(SandboxService):
         with self.lock:
             issue = self.state.issue(self.state.project(project), iid)
             del self.state.issues[issue.id]
+
+    def set_git_remote(self, project: str, path: Any) -> None:
+        """The git repository (a path) whose branches stand for `project`'s: where
+        merge requests' branches are looked up (a test's bare remote)."""
+        self.merges.set_git_remote(project, path)
+
+    def merge_requests(self, project: str, *, state: str = "all") -> list[dict[str, Any]]:
+        """Every merge request of a project as the API renders it, oldest first."""
+        return self.merges.merge_requests(project, state=state)
 
     def add_user(self, username: str, *, member_of: tuple[str, ...] = ()) -> None:
         with self.lock:

@@ -1,5 +1,5 @@
-"""The GitLab sandbox's data: users, projects (with members) and issues, and the REST v4
-JSON GitLab renders for them.
+"""The GitLab sandbox's data: users, projects (with members), issues and merge requests,
+and the REST v4 JSON GitLab renders for them.
 
 Kept apart from the HTTP layer so tests can act "as a person" (edit an issue in the
 web UI, delete it) through plain methods, and so a state file round-trips.
@@ -79,6 +79,25 @@ class Issue:
     notes: list[Note] = field(default_factory=list)
 
 
+@dataclass
+class MergeRequest:
+    """A merge request between two branches of one project (no forks in the sandbox);
+    the branches live in the project's git repository (`GitLabState.git_dirs`)."""
+
+    id: int  # global id
+    iid: int  # per-project number (`!3`), counted apart from issues
+    project_id: int
+    title: str
+    description: str
+    source_branch: str
+    target_branch: str
+    author_id: int
+    created_at: str
+    updated_at: str
+    state: str = "opened"  # "opened" | "closed" | "merged"
+    closed_at: str | None = None
+
+
 def stamp(moment: datetime) -> str:
     """GitLab's timestamps: UTC, milliseconds, `Z`."""
     return (
@@ -100,6 +119,10 @@ class GitLabState:
         self.next_issue_id = 1
         self.next_note_id = 1
         self.next_iid: dict[int, int] = {}
+        self.merge_requests: dict[int, MergeRequest] = {}  # global id → merge request
+        self.next_mr_id = 1
+        self.next_mr_iid: dict[int, int] = {}
+        self.git_dirs: dict[int, str] = {}  # project id → the git directory of its branches
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -188,6 +211,10 @@ class GitLabState:
             "next_issue_id": self.next_issue_id,
             "next_note_id": self.next_note_id,
             "next_iid": {str(k): v for k, v in self.next_iid.items()},
+            "merge_requests": [asdict(m) for m in self.merge_requests.values()],
+            "next_mr_id": self.next_mr_id,
+            "next_mr_iid": {str(k): v for k, v in self.next_mr_iid.items()},
+            "git_dirs": {str(k): v for k, v in self.git_dirs.items()},
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -200,6 +227,10 @@ class GitLabState:
         self.next_issue_id = int(data["next_issue_id"])
         self.next_note_id = int(data["next_note_id"])
         self.next_iid = {int(k): int(v) for k, v in data["next_iid"].items()}
+        self.merge_requests = {m["id"]: MergeRequest(**m) for m in data.get("merge_requests", [])}
+        self.next_mr_id = int(data.get("next_mr_id", 1))
+        self.next_mr_iid = {int(k): int(v) for k, v in data.get("next_mr_iid", {}).items()}
+        self.git_dirs = {int(k): str(v) for k, v in data.get("git_dirs", {}).items()}
 
 
 class Renderer:
