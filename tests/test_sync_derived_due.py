@@ -207,3 +207,31 @@ def test_a_table_without_a_due_column_is_left_with_a_warning_when_columns_are_no
     done = sync(world)
     assert dues(world, "queries.md") == {"Add a query timeout": None}
     assert "derived due date not written: no Due column" in done.stdout
+
+
+def test_an_item_whose_ticket_has_a_due_date_is_left_alone(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    sync(world)  # no [policy] yet: the issues are filed without due dates
+    [issue] = [i for i in github_sandbox.issues("acme/app") if i["title"] == "Alert on indexer lag"]
+    body = str(issue["body"]).replace("- Due: not set", "- Due: 2026-08-01")
+    assert "- Due: 2026-08-01" in body
+    github_sandbox.edit_issue("acme/app", int(str(issue["number"])), body=body)
+    world.later(120)
+    with_policy(world)
+    sync(world)
+    assert dues(world, "indexer.md")["Alert on indexer lag"] is None
+    [again] = [i for i in github_sandbox.issues("acme/app") if i["title"] == "Alert on indexer lag"]
+    assert "- Due: 2026-08-01" in str(again["body"])
+
+
+def test_the_next_sync_sends_the_written_date_to_the_ticket(
+    world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    with_policy(world)
+    sync(world)
+    sync(world)
+    [issue] = [i for i in github_sandbox.issues("acme/app") if i["title"] == "Alert on indexer lag"]
+    assert "- Due: 2026-06-17" in str(issue["body"])

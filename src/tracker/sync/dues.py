@@ -5,15 +5,16 @@ An item with no written due date takes its SLO deadline as a *derived* due date
 day tracker first saw the item). With `write_derived_due` the sync's write-back writes
 that date into the item's due cell, through the same cell-only editor as ticket links
 (tracker.sync.writeback), so from the next run on it is a written due date like any
-other. Only open items are given one (a closed item keeps its document as it was), and
-a due cell holding text tracker cannot read as a date ("after the launch") is left as
-the person wrote it. Where it goes: a table's Due column (added only with
+other. Only open items are given one (a closed item keeps its document as it was), a
+due cell holding text tracker cannot read as a date ("after the launch") is left as
+the person wrote it, and an item whose linked ticket has a due date of its own is left
+too (the written date would replace the ticket's on the next sync). Where it goes: a table's Due column (added only with
 `add_missing_columns`), a list item's `due:` field (appended in the document's style).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from tracker.config import Config
 from tracker.model import Postmortem
 from tracker.store.db import Store
 from tracker.store.models import ActionItemRow
+from tracker.sync.plan import ItemPlan
 
 PLACEHOLDERS = frozenset({"", "-", "—", "n/a", "na", "none", "tbd", "todo", "?", "待定", "无"})
 _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
@@ -56,6 +58,12 @@ def derived_dues(store: Store, documents: Iterable[Postmortem], config: Config) 
             )
             found.update({row.id: row.slo_due for row in connection.execute(query)})
     return found
+
+
+def without_ticket_dates(dues: Mapping[str, date], plans: Iterable[ItemPlan]) -> dict[str, date]:
+    """`dues` less the items whose ticket, as read this run, has a due date."""
+    dated = {plan.item_id for plan in plans if plan.seen is not None and plan.seen.due}
+    return {item_id: due for item_id, due in dues.items() if item_id not in dated}
 
 
 def due_text(due: date) -> str:

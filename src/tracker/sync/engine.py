@@ -34,7 +34,7 @@ from tracker.sync.budget import (
 )
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.copies import document_changes, private_copies
-from tracker.sync.dues import derived_dues, due_text
+from tracker.sync.dues import derived_dues, due_text, without_ticket_dates
 from tracker.sync.git import WrittenLog
 from tracker.sync.incremental import (
     CacheEntry,
@@ -218,7 +218,9 @@ def run_sync(
             scope=[str(path) for path in paths],
             unchanged=planned.unchanged,
         )
-        dues = derived_dues(store, documents, config)  # [policy] write_derived_due
+        dues = without_ticket_dates(  # [policy] write_derived_due
+            derived_dues(store, documents, config), planned.result.plans
+        )
         result = _apply(
             planned,
             store,
