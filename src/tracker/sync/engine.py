@@ -13,7 +13,7 @@ of their tickets changed (see `tracker.sync.incremental`); `full` reads everythi
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -136,7 +136,7 @@ class SyncResult:
     postponed: dict[str, str] = field(default_factory=dict)
     postponements: list[Postponement] = field(default_factory=list)  # one per system
     forecasts: list[str] = field(default_factory=list)  # creates that take several runs
-    dues_written: int = 0  # derived due dates written (or proposed): [policy] write_derived_due
+    dues_written: set[str] = field(default_factory=set)  # item ids given a derived due date
 
     @property
     def exit_code(self) -> int:
@@ -245,7 +245,7 @@ def run_sync(
             from tracker.sync.git import commit_written
 
             result.commit = commit_written(store, result)
-        remember(store, _settled(planned, config, dues), fingerprint, now=moment)
+        remember(store, _settled(planned, config, result.dues_written), fingerprint, now=moment)
     except BaseException as error:
         outcome = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         store.finish_run(run_id, outcome, {}, message=type(error).__name__, now=clock())
@@ -533,9 +533,7 @@ def _dirty(store: Store, reads: ReadResult, unchanged: Mapping[str, CacheEntry])
     return sorted({path for path in paths.values() if path in unchanged})
 
 
-def _settled(
-    planned: _Planned, config: Config, dues: Mapping[str, object]
-) -> dict[str, CacheEntry]:
+def _settled(planned: _Planned, config: Config, dues: Collection[str]) -> dict[str, CacheEntry]:
     """Documents parsed this run whose every item is settled: the next run may skip them
     while their bytes and the fingerprint stay the same. A document given a derived due
     date is not: a proposed one is proposed again until merged."""
@@ -770,7 +768,7 @@ def _due_edits(documents: list[Postmortem], dues: Mapping[str, date]) -> list[tu
 
 def _report_dues(result: SyncResult, written: WriteOutcome, documents: list[Postmortem]) -> None:
     """Count the derived due dates written; say where one could not be (each run)."""
-    result.dues_written = len(written.due_written - set(written.failed))
+    result.dues_written = written.due_written - set(written.failed)
     where = {item.id: f"{item.path}:{item.line}" for doc in documents for item in doc.items}
     for item_id, why in written.due_skipped.items():
         result.warnings.append(

@@ -145,7 +145,7 @@ def render_summary(result: SyncResult) -> list[str]:
     if result.dues_written:
         done = "proposed" if result.proposing is not None else "written"
         lines.append(
-            f"{result.dues_written} derived due date(s) {done} ([policy] write_derived_due)."
+            f"{len(result.dues_written)} derived due date(s) {done} ([policy] write_derived_due)."
         )
     for plan in result.plans:
         if plan.kind in ("conflict", "row-deleted", "ticket-gone"):
