@@ -21,7 +21,9 @@ as a real store grows. `--src` runs the report from another checkout's `src` fol
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import math
 import random
 import resource
@@ -46,15 +48,28 @@ TEAMS = 50
 PEOPLE = 400
 ITEMS_PER_DOC = 8
 CHUNK = 5_000
+# The bench store is recorded under a [policy] (on by default, as an install with SLOs
+# runs; `--no-policy` leaves it out): an SLO per priority and a shorter one for SEV1
+# postmortems, counted from the postmortem's date (9 in 10 documents carry one), else
+# from the day the item was first seen — what tracker.store.recording writes.
+POLICY_BY_PRIORITY = {"P0": 28, "P1": 28, "P2": 56, "P3": 91}
+POLICY_BY_SEVERITY = {"SEV1": 14}
 PG = {"host": "127.0.0.1", "port": 5432, "dbname": "test"}
 
 
 # --- data --------------------------------------------------------------------------------
 
 
-def _rows(size: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+def _slo_due(priority: str, severity: str, start: date) -> date:
+    days = min(POLICY_BY_PRIORITY[priority], POLICY_BY_SEVERITY.get(severity, 10**6))
+    return start + timedelta(days=days)
+
+
+def _rows(size: int, seed: int, policy: bool) -> dict[str, list[dict[str, Any]]]:
     """Deterministic rows for every table: what a year of postmortems at 50 teams looks like."""
     rng = random.Random(seed)
+    dates = random.Random(seed + 1)  # its own stream: the other rows match a run without
+    severities = random.Random(seed + 2)
     postmortems: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     owners: list[dict[str, Any]] = []
@@ -70,11 +85,17 @@ def _rows(size: int, seed: int) -> dict[str, list[dict[str, Any]]]:
                 "team": team,
                 "language": "en",
                 "last_scanned_at": NOW,
+                "severity": severities.choice(("SEV1", "SEV2", "SEV2", "SEV3", "SEV3")),
+                "date": None,
             }
         )
     for n in range(size):
         doc = postmortems[n // ITEMS_PER_DOC]
-        seen = NOW - timedelta(days=rng.uniform(1, 365))
+        if n % ITEMS_PER_DOC == 0:  # a document's items are first seen together
+            doc_seen = NOW - timedelta(days=rng.uniform(1, 365))
+            if dates.random() < 0.9:  # the incident's date, a few days before the review
+                doc["date"] = (doc_seen - timedelta(days=dates.randint(1, 10))).date()
+        seen = min(NOW, doc_seen + timedelta(hours=dates.uniform(0, 12)))
         due = (seen + timedelta(days=rng.randint(7, 90))).date() if rng.random() > 0.07 else None
         age = (NOW - seen).days
         # Recent items are mostly still open; a year on, about one in eight still is.
@@ -96,6 +117,10 @@ def _rows(size: int, seed: int) -> dict[str, list[dict[str, Any]]]:
         names = sorted(
             {f"person-{rng.randrange(PEOPLE):03d}" for _ in range(rng.choice((0, 1, 1, 1, 1, 2)))}
         )
+        priority = rng.choice(("P1", "P2", "P2", "P3"))
+        slo_due = None
+        if policy:
+            slo_due = _slo_due(priority, doc["severity"], doc["date"] or seen.date())
         items.append(
             {
                 "id": item_id,
@@ -105,8 +130,10 @@ def _rows(size: int, seed: int) -> dict[str, list[dict[str, Any]]]:
                 "action": f"Action item {n}: add an alert for the failure mode",
                 "owners": names,
                 "team": doc["team"],
-                "due": due,
-                "priority": rng.choice(("P1", "P2", "P2", "P3")),
+                "due": due or slo_due,
+                "due_derived": due is None and slo_due is not None,
+                "slo_due": slo_due,
+                "priority": priority,
                 "status": status,
                 "type": "mitigate",
                 "first_seen_at": seen,
@@ -143,7 +170,7 @@ def _rows(size: int, seed: int) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def build(url: str, size: int, seed: int) -> dict[str, Any]:
+def build(url: str, size: int, seed: int, policy: bool) -> dict[str, Any]:
     """Migrate and fill a store (run in a child process; prints counts and seconds)."""
     from sqlalchemy import insert
 
@@ -153,7 +180,7 @@ def build(url: str, size: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     upgrade_store(url)
     store = open_store(url)
-    rows = _rows(size, seed)
+    rows = _rows(size, seed, policy)
     with store.engine.begin() as connection:
         for name, table_rows in rows.items():
             table = metadata.tables[name]
@@ -220,11 +247,13 @@ def _report_in(output_format: str, engine: Any, options: Any) -> tuple[Any, str]
 
     from tracker.report import build_report
 
-    kwargs: dict[str, Any] = {}
-    if "item_limit" in inspect.signature(build_report).parameters:
-        from tracker.cli.report import ITEM_LIMITS, ReportFormat
+    from tracker.cli import report as cli
 
-        kwargs["item_limit"] = ITEM_LIMITS[ReportFormat(output_format)]
+    kwargs: dict[str, Any] = {}
+    if hasattr(cli, "list_limits"):
+        kwargs = cli.list_limits(cli.ReportFormat(output_format))
+    elif "item_limit" in inspect.signature(build_report).parameters:
+        kwargs["item_limit"] = cli.ITEM_LIMITS[cli.ReportFormat(output_format)]
     data = build_report(engine, options, **kwargs)
     if output_format == "table":
         from tracker.report.render_table import render_table
@@ -239,14 +268,18 @@ def _report_in(output_format: str, engine: Any, options: Any) -> tuple[Any, str]
     return data, render_json(data)
 
 
-def measure(url: str, repeat: int) -> dict[str, Any]:
+def measure(url: str, repeat: int, policy: bool) -> dict[str, Any]:
     """Per format: build + render (best of `repeat`, wall and CPU); peak RSS; the baseline."""
+    import dataclasses
+
     from tracker.report import ReportOptions
     from tracker.store import open_store
 
     rss_imported = _rss_mb()
     store = open_store(url)
     options = ReportOptions(as_of=AS_OF)
+    if policy and "slo" in {f.name for f in dataclasses.fields(ReportOptions)}:
+        options = dataclasses.replace(options, slo=True)  # SLO attainment, as with a [policy]
     figures: dict[str, dict[str, float]] = {}
     outputs: dict[str, str] = {}
     for output_format in FORMATS:
@@ -269,6 +302,8 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
     return {
         "formats": figures,
         "listed": len(document["overdue"]) + len(document["unowned"]),
+        "slo": "slo" in document,
+        "json_sha": hashlib.sha256(outputs["json"].encode()).hexdigest()[:12],
         "baseline_s": baseline_s,
         "rss_imported_mb": rss_imported,
         "rss_peak_mb": rss_report,
@@ -318,14 +353,33 @@ def _drop_schema(url: str, schema: str) -> None:
         c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def run(sizes: list[int], backends: list[str], repeat: int, seed: int, src: str | None) -> None:
-    print(f"report benchmark: tracker from {src or 'this checkout'}, as of {AS_OF}, {TEAMS} teams")
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(
+    sizes: list[int],
+    backends: list[str],
+    repeat: int,
+    seed: int,
+    src: str | None,
+    compare: str | None,
+    policy: bool,
+) -> None:
+    print(
+        f"report benchmark: tracker from {src or 'this checkout'}"
+        + (f", before = {compare}" if compare else "")
+        + f", as of {AS_OF}, {TEAMS} teams, [policy] {'on' if policy else 'off'}, "
+        f"load average {_load()}"
+    )
     header = (
-        f"{'backend':<11}{'items':>8}{'events':>9}{'format':>7}{'wall s':>8}{'cpu s':>7}"
-        f"{'naive s':>9}{'naive/wall':>11}{'peak MB':>9}{'overdue':>9}{'listed':>8}"
+        f"{'backend':<11}{'items':>8}{'events':>9}{'format':>7}{'code':>7}{'wall s':>8}"
+        f"{'cpu s':>7}{'naive s':>9}{'naive/wall':>11}{'peak MB':>9}{'overdue':>9}"
+        f"{'listed':>8}{'json':>14}"
     )
     print(header)
-    extra = ["--src", src] if src else []
+    runs = [("before", ["--src", compare])] if compare else []
+    runs.append(("after" if compare else "", ["--src", src] if src else []))
     for backend in backends:
         for size in sizes:
             with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
@@ -335,43 +389,58 @@ def run(sizes: list[int], backends: list[str], repeat: int, seed: int, src: str 
                 else:
                     url, schema = _postgres_schema()
                 try:
-                    built = _child("--child-build", url, str(size), str(seed))
-                    m = _child("--child-measure", url, str(repeat), *extra)
+                    flag = str(int(policy))
+                    built = _child("--child-build", url, str(size), str(seed), flag)
+                    results = [
+                        (label, _child("--child-measure", url, str(repeat), flag, *extra))
+                        for label, extra in runs
+                    ]
                 finally:
                     if schema is not None:
                         _drop_schema(url, schema)
-            assert m["overdue"] == m["overdue_baseline"], "SQL and naive counts disagree"
-            for output_format, f in m["formats"].items():
-                print(
-                    f"{backend:<11}{size:>8,}{built['rows']['status_event']:>9,}"
-                    f"{output_format:>7}{f['wall_s']:>8.3f}{f['cpu_s']:>7.2f}"
-                    f"{m['baseline_s']:>9.3f}{m['baseline_s'] / f['wall_s']:>10.1f}x"
-                    f"{m['rss_peak_mb']:>9.0f}{m['overdue']:>9,}{m['listed']:>8,}",
-                    flush=True,
-                )
+            for label, m in results:
+                assert m["overdue"] == m["overdue_baseline"], "SQL and naive counts disagree"
+                for output_format, f in m["formats"].items():
+                    print(
+                        f"{backend:<11}{size:>8,}{built['rows']['status_event']:>9,}"
+                        f"{output_format:>7}{label:>7}{f['wall_s']:>8.3f}{f['cpu_s']:>7.2f}"
+                        f"{m['baseline_s']:>9.3f}{m['baseline_s'] / f['wall_s']:>10.1f}x"
+                        f"{m['rss_peak_mb']:>9.0f}{m['overdue']:>9,}{m['listed']:>8,}"
+                        f"{m['json_sha']:>14}",
+                        flush=True,
+                    )
+            print(f"  (load average {_load()})", flush=True)
     print(
         "wall s = build_report (with the format's item limit) + rendering, best of "
         f"{repeat}; cpu s = its process CPU time (the honest figure on a busy machine: "
         "SQLite runs in-process, PostgreSQL's work is in the server); listed = overdue + "
         "unowned items in the JSON; naive = items and events loaded into Python, team "
         "table counted in a loop (same overdue total checked); peak MB = ru_maxrss of the "
-        "report process, all formats, before the baseline ran."
+        "report process, all formats, before the baseline ran; json = a hash of the "
+        "JSON report (the same before and after: every figure identical)."
     )
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-build":
-        print(json.dumps(build(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+        args = sys.argv[2:6]
+        print(json.dumps(build(args[0], int(args[1]), int(args[2]), args[3] == "1")))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--child-measure":
-        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]))))
+        print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated counts")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--src", help="run the report from this src folder (before/after)")
+    parser.add_argument("--src", help="run the report from this src folder")
+    parser.add_argument(
+        "--compare", metavar="SRC", help="also run this src folder on the same stores (before)"
+    )
+    parser.add_argument(
+        "--no-policy", action="store_true", help="no [policy]: no SLO deadlines or figures"
+    )
     args = parser.parse_args()
     run(
         [int(s) for s in args.sizes.split(",")],
@@ -379,6 +448,8 @@ def main() -> None:
         args.repeat,
         args.seed,
         args.src,
+        args.compare,
+        not args.no_policy,
     )
 
 

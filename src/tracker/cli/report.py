@@ -53,6 +53,16 @@ ITEM_LIMITS: dict[ReportFormat, int | None] = {
 }
 
 
+def list_limits(output_format: ReportFormat) -> dict[str, int | None]:
+    """build_report's limits for a format: its items, and the open postmortems the table
+    shows (the other formats list them all)."""
+    table = output_format is ReportFormat.TABLE
+    return {
+        "item_limit": ITEM_LIMITS[output_format],
+        "postmortem_limit": ITEM_LIMITS[output_format] if table else None,
+    }
+
+
 def renderer(output_format: ReportFormat) -> Callable[[ReportData], str]:
     """The function that renders a report in `output_format`."""
     module, name = RENDERERS[output_format].split(":")
@@ -153,7 +163,7 @@ def report(
     assert settings.database_url is not None, "load_config always resolves the URL"
     store = open_store(settings.database_url, create=False)  # reading never creates a store
     try:
-        data = build_report(store.engine, options, item_limit=ITEM_LIMITS[output_format])
+        data = build_report(store.engine, options, **list_limits(output_format))
     finally:
         store.close()
     if output is not None:

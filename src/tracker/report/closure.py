@@ -10,31 +10,34 @@ that start to the close of their last item.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import FromClause
+from sqlalchemy.sql import ColumnElement, FromClause
 
+from tracker.report.dialect import utc_day
 from tracker.report.model import Closure, OpenPostmortem
 from tracker.store.models import PostmortemRow
-from tracker.store.types import as_utc
+from tracker.store.types import UTCDateTime, as_utc
 
 POSTMORTEM = PostmortemRow.__table__  # type: ignore[attr-defined]
 OPEN = ("open", "in_progress")
 BUCKETS = ((0, 30, "0–30 days"), (31, 90, "31–90 days"), (91, None, "over 90 days"))
-
-
-@dataclass
-class _Document:
-    path: str
-    title: str | None
-    team: str
-    start: date
-    open_items: int = 0
-    last_close: datetime | None = None
 
 
 def _day(value: Any) -> date:
@@ -56,8 +59,63 @@ def median(values: list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def postmortem_closure(connection: Connection, items: FromClause, as_of: date) -> Closure:
-    """Open postmortems (oldest first) with their oldest open item; buckets; time to close."""
+def postmortem_closure(
+    connection: Connection, items: FromClause, as_of: date, *, limit: int | None = None
+) -> Closure:
+    """Open postmortems (oldest first, the first `limit` of them) with their oldest open
+    item; aging buckets; time to close.
+
+    The database sums each document's items once, into a temporary table (a few
+    thousand rows); buckets are counted there, and only the open postmortems a format
+    shows and the closed ones' start and last close come back to Python.
+    """
+    documents = _document_rows(connection, items)
+    d = documents.c
+    is_open = d.open_items > 0
+    buckets = {label: 0 for _, _, label in BUCKETS}
+    bucket = _bucket_case(d.start, as_of).label("bucket")
+    for label, count in connection.execute(
+        select(bucket, func.count()).where(is_open).group_by(bucket)
+    ).all():
+        buckets[label] = int(count)
+    took = sorted(
+        max(0, (_day(last_close) - _day(start)).days)
+        for start, last_close in connection.execute(
+            select(d.start, d.last_close).where(~is_open, d.last_close.is_not(None))
+        ).all()
+    )
+    closed = connection.execute(select(func.count()).where(~is_open)).scalar_one()
+    open_list = _open_postmortems(connection, items, documents, as_of, limit)
+    return Closure(
+        open_postmortems=open_list,
+        closed=int(closed),
+        buckets=buckets,
+        median_days_to_close=median(took),
+        p90_days_to_close=percentile(took, 0.9),
+        more_open=sum(buckets.values()) - len(open_list),
+    )
+
+
+# Each postmortem's figures as of the report's day, from the per-item rows (a temporary
+# table like the report's, gone with its transaction).
+REPORT_DOCUMENT = Table(
+    "report_postmortem_as_of",
+    MetaData(),
+    Column("id", Integer, nullable=False),
+    Column("path", String(1024), nullable=False),
+    Column("title", Text),
+    Column("team", String(200), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("open_items", Integer, nullable=False),
+    Column("last_close", UTCDateTime()),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+def _document_rows(connection: Connection, items: FromClause) -> Table:
+    """Fill REPORT_DOCUMENT: per postmortem with items, its open count, start (its date,
+    else the UTC day its first item was seen) and its items' last close."""
     is_open = items.c.status.in_(OPEN)
     per_document = (
         select(
@@ -69,55 +127,70 @@ def postmortem_closure(connection: Connection, items: FromClause, as_of: date) -
         .group_by(items.c.postmortem_id)
         .subquery("per_document")
     )
-    query = select(
+    rows = select(
         POSTMORTEM.c.id,
         POSTMORTEM.c.path,
         POSTMORTEM.c.title,
         POSTMORTEM.c.team,
-        POSTMORTEM.c.date,
+        func.coalesce(POSTMORTEM.c.date, utc_day(per_document.c.first_seen)),
         per_document.c.open_items,
-        per_document.c.first_seen,
         per_document.c.last_close,
     ).join(per_document, per_document.c.postmortem_id == POSTMORTEM.c.id)
-    documents: dict[int, _Document] = {}
-    for row in connection.execute(query):
-        start = row.date or _day(row.first_seen)
-        documents[row.id] = _Document(
-            row.path, row.title, row.team, start, int(row.open_items or 0), row.last_close
-        )
-    oldest = _oldest_open_items(connection, items)
-    open_list = [
-        OpenPostmortem(
-            path=doc.path,
-            title=doc.title,
-            team=doc.team,
-            start=doc.start,
-            age_days=(as_of - doc.start).days,
-            open_items=doc.open_items,
-            oldest_open=oldest[doc_id][2] if doc_id in oldest else "",
-            oldest_open_location=f"{oldest[doc_id][0]}:{oldest[doc_id][1]}"
-            if doc_id in oldest
-            else "",
-        )
-        for doc_id, doc in documents.items()
-        if doc.open_items
+    REPORT_DOCUMENT.create(connection)
+    columns = list(REPORT_DOCUMENT.c.keys())
+    connection.execute(insert(REPORT_DOCUMENT).from_select(columns, rows))
+    return REPORT_DOCUMENT
+
+
+def _bucket_case(start: ColumnElement[Any], as_of: date) -> ColumnElement[str]:
+    """bucket_of(age) in SQL: the age is as_of − start, so each bound is a start date.
+    (A start after the as-of day falls in the first bucket, as bucket_of says.)"""
+    whens = [
+        (start >= literal(as_of - timedelta(days=high), Date()), label)
+        for _, high, label in BUCKETS
+        if high is not None
     ]
-    open_list.sort(key=lambda pm: (-pm.age_days, pm.path))
-    buckets = {label: 0 for _, _, label in BUCKETS}
-    for pm in open_list:
-        buckets[bucket_of(pm.age_days)] += 1
-    took = sorted(
-        max(0, (_day(doc.last_close) - doc.start).days)
-        for doc in documents.values()
-        if not doc.open_items and doc.last_close is not None
+    return case(*whens, else_=BUCKETS[-1][2])
+
+
+def _open_postmortems(
+    connection: Connection,
+    items: FromClause,
+    documents: Table,
+    as_of: date,
+    limit: int | None,
+) -> list[OpenPostmortem]:
+    """The open postmortems, oldest first (then by path), with their oldest open item."""
+    if limit == 0:
+        return []
+    d = documents.c
+    path = d.path.collate("C") if connection.dialect.name == "postgresql" else d.path
+    listed = connection.execute(
+        select(d.id, d.path, d.title, d.team, d.start, d.open_items)
+        .where(d.open_items > 0)
+        .order_by(d.start, path)
+        .limit(limit)
+    ).all()
+    oldest = _oldest_open_items(
+        connection, items, None if limit is None else [row.id for row in listed]
     )
-    return Closure(
-        open_postmortems=open_list,
-        closed=sum(1 for doc in documents.values() if not doc.open_items),
-        buckets=buckets,
-        median_days_to_close=median(took),
-        p90_days_to_close=percentile(took, 0.9),
-    )
+    found = []
+    for row in listed:
+        start = _day(row.start)
+        first = oldest.get(row.id)
+        found.append(
+            OpenPostmortem(
+                path=row.path,
+                title=row.title,
+                team=row.team,
+                start=start,
+                age_days=(as_of - start).days,
+                open_items=int(row.open_items),
+                oldest_open=first[2] if first else "",
+                oldest_open_location=f"{first[0]}:{first[1]}" if first else "",
+            )
+        )
+    return found
 
 
 def bucket_of(age_days: int) -> str:
@@ -128,15 +201,25 @@ def bucket_of(age_days: int) -> str:
 
 
 def _oldest_open_items(
-    connection: Connection, items: FromClause
+    connection: Connection, items: FromClause, documents: list[int] | None
 ) -> dict[int, tuple[str, int, str]]:
-    """postmortem id → (path, line, action) of its open item seen first."""
-    query = (
-        select(items.c.postmortem_id, items.c.path, items.c.line, items.c.action)
-        .where(items.c.status.in_(OPEN))
-        .order_by(items.c.postmortem_id, items.c.first_seen_at, items.c.line)
+    """postmortem id → (path, line, action) of its open item seen first (for `documents`
+    only, when given)."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=items.c.postmortem_id,
+            order_by=(items.c.first_seen_at, items.c.line),
+        )
+        .label("rank")
     )
-    oldest: dict[int, tuple[str, int, str]] = {}
-    for doc_id, path, line, action in connection.execute(query):
-        oldest.setdefault(doc_id, (path, line, action))
-    return oldest
+    ranked = select(
+        items.c.postmortem_id, items.c.path, items.c.line, items.c.action, rank
+    ).where(items.c.status.in_(OPEN))
+    if documents is not None:
+        ranked = ranked.where(items.c.postmortem_id.in_(documents))
+    first = ranked.subquery("ranked_open_item")
+    query = select(first.c.postmortem_id, first.c.path, first.c.line, first.c.action).where(
+        first.c.rank == 1
+    )
+    return {doc_id: (path, line, action) for doc_id, path, line, action in connection.execute(query).all()}

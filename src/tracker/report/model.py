@@ -125,13 +125,22 @@ class OpenPostmortem:
 
 @dataclass(frozen=True, slots=True)
 class Closure:
-    """Postmortems closed (every item done or won't do) and open, and time to close."""
+    """Postmortems closed (every item done or won't do) and open, and time to close.
+
+    `open_postmortems` may hold only the oldest ones (as far as the format shows them);
+    `more_open` counts the rest, `open_count` all of them.
+    """
 
     open_postmortems: list[OpenPostmortem]
     closed: int
     buckets: dict[str, int]  # aging bucket of the open ones → count
     median_days_to_close: float | None
     p90_days_to_close: float | None
+    more_open: int = 0
+
+    @property
+    def open_count(self) -> int:
+        return len(self.open_postmortems) + self.more_open
 
 
 @dataclass(frozen=True, slots=True)

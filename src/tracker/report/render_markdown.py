@@ -86,7 +86,7 @@ def _slo_cells(figures: SloFigures) -> list[str]:
 
 def _closure_section(closure: Closure) -> list[str]:
     """Open postmortems, oldest first, with aging buckets and time to close."""
-    open_count = len(closure.open_postmortems)
+    open_count = closure.open_count
     lines = [f"## Open postmortems ({open_count})", ""]
     aging = ", ".join(f"{label}: {count}" for label, count in closure.buckets.items())
     lines += [

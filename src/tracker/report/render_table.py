@@ -201,7 +201,7 @@ def _open_postmortems(report: ReportData, limit: int, narrow: bool) -> Table:
     closure = report.closure
     assert closure is not None
     shown = closure.open_postmortems[:limit]
-    hidden = len(closure.open_postmortems) - len(shown)
+    hidden = closure.open_count - len(shown)
     aging = ", ".join(f"{label}: {count}" for label, count in closure.buckets.items())
     caption = (
         f"{closure.closed} closed; median {fmt.days(closure.median_days_to_close)}, p90 "
@@ -209,7 +209,7 @@ def _open_postmortems(report: ReportData, limit: int, narrow: bool) -> Table:
         + (f" · … and {hidden} more (all of them in --format markdown/json/html)" if hidden else "")
     )
     table = new_table(
-        f"Open postmortems ({len(closure.open_postmortems)})", narrow=narrow, caption=caption
+        f"Open postmortems ({closure.open_count})", narrow=narrow, caption=caption
     )
     table.add_column("Postmortem", overflow="fold", ratio=2)
     add_name_column(table, "Team", [pm.team for pm in shown])

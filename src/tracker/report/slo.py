@@ -2,8 +2,8 @@
 closed within it — per team and per quarter of the deadline — and how many are past it now.
 
 The deadline (`action_item.slo_due`) is recorded with each item from `[policy]`; the
-database groups items by team, deadline and outcome (a few thousand groups at most), and
-the quarters are folded here, so no dialect-specific date function is needed.
+database groups the report's per-item rows by team, quarter of the deadline and outcome
+(a few hundred groups), and the per-team figures are the sums of their quarters.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
 from sqlalchemy import Date, and_, case, func, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import FromClause
 
+from tracker.report.dialect import quarter_label, utc_day
 from tracker.report.model import SloFigures
 
 CLOSED = ("done", "wont_do")
@@ -35,32 +34,34 @@ class _Tally:
 
 
 def quarter_of(day: date) -> str:
+    """The quarter a deadline falls in, as the report labels it (`quarter_label` in SQL)."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 def slo_attainment(
-    connection: Connection, items: FromClause, days_between: Any, as_of: date
+    connection: Connection, items: FromClause, as_of: date
 ) -> tuple[list[SloFigures], list[SloFigures]]:
     """(per team with an "all teams" total, per team and quarter of the deadline)."""
     today = literal(as_of, Date())
     closed = items.c.status.in_(CLOSED)
-    # Closed before the end of the deadline's day (UTC) counts as within the SLO.
-    met = and_(closed, days_between(items.c.slo_due, items.c.closed) < 1)
+    # Closed by the end of the deadline's day (UTC) counts as within the SLO.
+    met = and_(closed, utc_day(items.c.closed) <= items.c.slo_due)
     outcome = case(
         (met, "met"),
         (closed, "missed"),
         (items.c.slo_due < today, "past"),
         else_="pending",
     ).label("outcome")
+    quarter = quarter_label(items.c.slo_due).label("quarter")
     query = (
-        select(items.c.team, items.c.slo_due, outcome, func.count().label("n"))
+        select(items.c.team, quarter, outcome, func.count().label("n"))
         .where(items.c.slo_due.is_not(None))
-        .group_by(items.c.team, items.c.slo_due, outcome)
+        .group_by(items.c.team, quarter, outcome)
     )
     teams: dict[str, _Tally] = defaultdict(_Tally)
     quarters: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    for team, deadline, result, count in connection.execute(query):
-        for tally in (teams[team], teams[TOTAL_TEAM], quarters[(team, quarter_of(deadline))]):
+    for team, quarter_name, result, count in connection.execute(query).all():
+        for tally in (teams[team], teams[TOTAL_TEAM], quarters[(team, quarter_name)]):
             if result == "met":
                 tally.met += count
             elif result == "pending":

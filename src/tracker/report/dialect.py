@@ -1,0 +1,73 @@
+"""The few date expressions the report needs that SQLite and PostgreSQL spell differently.
+
+Each is cheap per row on purpose: the report evaluates them over every item, and on
+SQLite a date function (`date()`, `julianday()`) costs several times a string slice.
+SQLite keeps timestamps as UTC text, `YYYY-MM-DD HH:MM:SS[.ffffff]`, and dates as
+`YYYY-MM-DD` (see tracker.store.types), so a UTC day and a quarter are slices of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Float, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class days_between(FunctionElement[float]):
+    """Fractional days from `start` to `end` (timestamps), in each dialect's own words."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(days_between, "postgresql")
+def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+
+
+class utc_day(FunctionElement[Any]):
+    """The UTC calendar day of a timestamp, comparable with a date column."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"substr({moment}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
+    (moment,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(({moment}) AT TIME ZONE 'UTC' AS DATE)"
+
+
+class quarter_label(FunctionElement[str]):
+    """A date's quarter as `2026-Q1` (the label tracker.report.slo.quarter_of gives)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(quarter_label, "sqlite")
+def _quarter_sqlite(element: quarter_label, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(substr({day}, 1, 4) || '-Q' || ((CAST(substr({day}, 6, 2) AS INTEGER) + 2) / 3))"
+
+
+@compiles(quarter_label, "postgresql")
+def _quarter_postgresql(element: quarter_label, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"to_char({day}, 'YYYY-\"Q\"Q')"
