@@ -203,13 +203,16 @@ def _build_item_rows(connection: Connection, options: ReportOptions, events_afte
     s = source.c
     observed_close = and_(s.status.in_(CLOSED_STATUSES), s.closed > s.first_seen_at)
     close_days = case((observed_close, days_between(s.first_seen_at, s.closed)))
-    REPORT_ITEM.create(connection)
     rows = select(
         s.id, s.team, s.status, s.due, s.slo_due, close_days, s.path, s.line,
         s.postmortem_id, s.first_seen_at, s.closed, s.action,
     )  # fmt: skip
+    REPORT_ITEM.create(connection)
     connection.execute(insert(REPORT_ITEM).from_select(list(REPORT_ITEM.c.keys()), rows))
     if connection.dialect.name == "postgresql":  # no statistics otherwise: poor join plans
+        # A small sample (3,000 rows, not 30,000) is plenty for a join plan, at a tenth
+        # of the time; SET LOCAL ends with the report's read transaction.
+        connection.exec_driver_sql("SET LOCAL default_statistics_target = 10")
         connection.exec_driver_sql(f"ANALYZE {REPORT_ITEM.name}")
     return REPORT_ITEM
 
@@ -260,23 +263,57 @@ def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> 
 def _medians(connection: Connection, items: FromClause) -> dict[str, float]:
     """Median days from first seen to an observed close, per team and overall (TOTAL_TEAM).
 
-    One read of the durations, sorted here: Python sorts tens of thousands of floats
-    faster than the database hands them over in order.
+    PostgreSQL ranks the durations (per team, and overall) and returns only the middle
+    one or two of each list: ~100 rows cross the wire instead of every closed item.
+    SQLite runs in this process, where one sorted read is cheaper than ranking twice:
+    the overall list arrives in order, and so does each team's share of it.
     """
-    query = select(items.c.team, items.c.close_days).where(items.c.close_days.is_not(None))
+    if connection.dialect.name == "postgresql":
+        found: dict[str, list[float]] = {}
+        for team, value in connection.execute(_middle_durations(items)).all():
+            found.setdefault(team, []).append(value)
+        return {team: _middle(sorted(values)) for team, values in found.items()}
+    query = (
+        select(items.c.team, items.c.close_days)
+        .where(items.c.close_days.is_not(None))
+        .order_by(items.c.close_days)
+    )
+    every: list[float] = []
     by_team: dict[str, list[float]] = {}
     for team, days in connection.execute(query).all():
+        every.append(days)
         by_team.setdefault(team, []).append(days)
-    every: list[float] = []
-    medians: dict[str, float] = {}
-    for team, durations in by_team.items():
-        durations.sort()
-        medians[team] = _middle(durations)
-        every += durations
+    medians = {team: _middle(durations) for team, durations in by_team.items()}
     if every:
-        every.sort()
         medians[TOTAL_TEAM] = _middle(every)
     return medians
+
+
+def _middle_durations(items: FromClause) -> Any:
+    """(team, days) of the middle one or two durations per team, and overall."""
+    days = items.c.close_days
+
+    def middle_rows(team: Any, partition: Any) -> Any:
+        window = {"partition_by": partition} if partition is not None else {}
+        ranked = (
+            select(
+                team.label("team"),
+                days.label("days"),
+                func.row_number().over(order_by=days, **window).label("rank"),
+                func.count().over(**window).label("n"),
+            )
+            .where(days.is_not(None))
+            .subquery()
+        )
+        r = ranked.c
+        return select(r.team, r.days).where(
+            or_(r.rank == (r.n + 1) // 2, r.rank == (r.n + 2) // 2)
+        )
+
+    return union_all(
+        middle_rows(items.c.team, items.c.team),
+        middle_rows(literal(TOTAL_TEAM, String()), None),
+    )
 
 
 def _middle(ordered: list[float]) -> float:
