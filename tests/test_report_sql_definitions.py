@@ -1,0 +1,177 @@
+"""The report's figures computed in SQL equal their documented definitions in Python.
+
+SLO quarters, "closed within the SLO", postmortem aging buckets and medians are worked
+out by the database (tracker.report.dialect, slo, closure, query) so a large store never
+comes into Python; these tests pin each one to its plain definition on small stores,
+on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Date, insert, literal, select
+
+from tracker.report import ReportData, ReportOptions, build_report
+from tracker.report.closure import bucket_of
+from tracker.report.dialect import quarter_label, utc_day
+from tracker.report.slo import quarter_of
+from tracker.store import Store
+from tracker.store.models import ActionItemRow, PostmortemRow
+from tracker.store.types import UTCDateTime
+
+AS_OF = date(2026, 6, 30)
+SEEN = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
+POSTMORTEM = PostmortemRow.__table__  # type: ignore[attr-defined]
+
+
+def add_postmortem(store: Store, number: int, team: str, day: date | None) -> int:
+    with store.engine.begin() as connection:
+        row = {
+            "path": f"postmortems/{team}/pm-{number:03d}.md",
+            "title": f"Incident {number}",
+            "team": team,
+            "date": day,
+            "language": "en",
+            "last_scanned_at": SEEN,
+        }
+        return int(connection.execute(insert(POSTMORTEM).values(row)).inserted_primary_key[0])
+
+
+def add_item(
+    store: Store,
+    item_id: str,
+    postmortem_id: int,
+    *,
+    team: str = "payments",
+    status: str = "open",
+    first_seen: datetime = SEEN,
+    closed_at: datetime | None = None,
+    slo_due: date | None = None,
+) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(
+            insert(ITEM).values(
+                id=item_id,
+                postmortem_id=postmortem_id,
+                path=f"pm-{postmortem_id}.md",
+                line=10,
+                action=f"Action {item_id}",
+                owners=[],
+                team=team,
+                due=slo_due,
+                due_derived=slo_due is not None,
+                slo_due=slo_due,
+                priority="P1",
+                status=status,
+                first_seen_at=first_seen,
+                updated_at=first_seen,
+                closed_at=closed_at,
+                doc_hash="x" * 64,
+            )
+        )
+
+
+def report(store: Store, **limits: int | None) -> ReportData:
+    return build_report(store.engine, ReportOptions(as_of=AS_OF, slo=True), **limits)
+
+
+def test_the_sql_quarter_of_a_deadline_is_quarter_of(store: Store) -> None:
+    days = [date(2025, 12, 31) + timedelta(days=n) for n in range(0, 400, 3)]
+    with store.engine.connect() as connection:
+        found = [
+            connection.execute(select(quarter_label(literal(day, Date())))).scalar_one()
+            for day in days
+        ]
+    assert found == [quarter_of(day) for day in days]
+
+
+def test_the_sql_utc_day_of_a_timestamp_is_its_utc_calendar_day(store: Store) -> None:
+    moments = [
+        datetime(2026, 3, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 4, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+    ]
+    with store.engine.connect() as connection:
+        found = [
+            connection.execute(select(utc_day(literal(moment, UTCDateTime())))).scalar_one()
+            for moment in moments
+        ]
+    assert [str(day) for day in found] == ["2026-03-31", "2026-04-01", "2026-12-31"]
+
+
+def test_closed_by_the_end_of_the_deadlines_utc_day_is_within_the_slo(store: Store) -> None:
+    pm = add_postmortem(store, 1, "payments", date(2026, 1, 1))
+    deadline = date(2026, 3, 31)
+    closes = {
+        "on-the-day": datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC),
+        "a-day-early": datetime(2026, 3, 30, 9, 0, tzinfo=UTC),
+        "just-after": datetime(2026, 4, 1, 0, 0, tzinfo=UTC),
+        "a-week-late": datetime(2026, 4, 7, 12, 0, tzinfo=UTC),
+    }
+    for item_id, closed in closes.items():
+        add_item(store, item_id, pm, status="done", closed_at=closed, slo_due=deadline)
+    met = sum(1 for closed in closes.values() if closed.date() <= deadline)
+    figures = report(store).slo_teams
+    assert figures is not None
+    assert (figures[0].team, figures[0].met, figures[0].missed) == ("payments", met, 2)
+
+
+def test_aging_buckets_counted_in_sql_are_bucket_of_each_age(store: Store) -> None:
+    ages = [-1, 0, 30, 31, 90, 91, 400]
+    for number, age in enumerate(ages):
+        pm = add_postmortem(store, number, "payments", AS_OF - timedelta(days=age))
+        add_item(store, f"item-{number}", pm)
+    closure = report(store).closure
+    assert closure is not None
+    assert closure.buckets == dict(Counter(bucket_of(age) for age in ages))
+    assert [pm.age_days for pm in closure.open_postmortems] == sorted(ages, reverse=True)
+
+
+def test_an_undated_postmortem_starts_on_the_utc_day_its_first_item_was_seen(
+    store: Store,
+) -> None:
+    pm = add_postmortem(store, 1, "payments", None)
+    add_item(store, "late-evening", pm, first_seen=datetime(2026, 6, 1, 23, 30, tzinfo=UTC))
+    add_item(store, "next-day", pm, first_seen=datetime(2026, 6, 2, 8, 0, tzinfo=UTC))
+    closure = report(store).closure
+    assert closure is not None
+    assert (closure.open_postmortems[0].start, closure.open_postmortems[0].age_days) == (
+        date(2026, 6, 1),
+        29,
+    )
+
+
+def test_medians_worked_out_in_sql_are_the_statistics_median(store: Store) -> None:
+    rng = random.Random(7)
+    durations: dict[str, list[float]] = {"odd": [], "even": []}
+    for team, count in (("odd", 7), ("even", 8)):
+        pm = add_postmortem(store, len(durations[team]) + count, team, None)
+        for n in range(count):
+            days = rng.uniform(0.5, 90)
+            durations[team].append(days)
+            closed = SEEN + timedelta(days=days)
+            add_item(store, f"{team}-{n}", pm, team=team, status="done", closed_at=closed)
+    found = {t.team: t.median_days_to_close for t in report(store).teams}
+    every = [d for team in durations.values() for d in team]
+    expected = {team: statistics.median(days) for team, days in durations.items()}
+    assert found == pytest.approx(expected, abs=1e-6)
+    assert report(store).totals.median_days_to_close == pytest.approx(
+        statistics.median(every), abs=1e-6
+    )
+
+
+def test_a_postmortem_limit_lists_the_oldest_and_counts_the_rest(store: Store) -> None:
+    for number in range(5):
+        pm = add_postmortem(store, number, "payments", AS_OF - timedelta(days=10 * number))
+        add_item(store, f"item-{number}", pm)
+    full, first = report(store), report(store, postmortem_limit=2)
+    assert full.closure is not None and first.closure is not None
+    assert first.closure.open_postmortems == full.closure.open_postmortems[:2]
+    assert (first.closure.open_count, first.closure.more_open) == (5, 3)
+    assert first.closure.buckets == full.closure.buckets
