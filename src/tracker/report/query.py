@@ -61,7 +61,7 @@ from tracker.report.model import (
     TicketLink,
     TrendPoint,
 )
-from tracker.report.slo import slo_attainment
+from tracker.report.slo import slo_attainment, slo_columns
 from tracker.store.models import ActionItemRow, ItemOwner, StatusEvent
 from tracker.store.models import TicketLink as TicketLinkRow
 from tracker.store.types import UTCDateTime
@@ -246,18 +246,56 @@ def _status_counts(items: FromClause, cond: _Conditions) -> list[ColumnElement[A
     ]
 
 
-def _team_rows(connection: Connection, items: FromClause, cond: _Conditions) -> list[Any]:
-    query = (
-        select(
-            items.c.team,
-            *_status_counts(items, cond),
-            _count(cond.due_soon).label("due_soon"),
-            func.min(case((cond.overdue, items.c.due))).label("oldest_overdue"),
-        )
-        .group_by(items.c.team)
-        .order_by(items.c.team)
-    )
-    return connection.execute(query).all()
+@dataclass(slots=True)
+class _TeamCounts:
+    """One team's figures, summed over its (quarter, SLO outcome) groups."""
+
+    team: str
+    total: int = 0
+    open: int = 0
+    in_progress: int = 0
+    done: int = 0
+    wont_do: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    oldest_overdue: date | None = None
+
+    def add(self, row: Any) -> None:
+        self.total += int(row.total)
+        self.open += int(row.open)
+        self.in_progress += int(row.in_progress)
+        self.done += int(row.done)
+        self.wont_do += int(row.wont_do)
+        self.overdue += int(row.overdue)
+        self.due_soon += int(row.due_soon)
+        if row.oldest_overdue is not None:
+            oldest = self.oldest_overdue
+            self.oldest_overdue = row.oldest_overdue if oldest is None else min(
+                oldest, row.oldest_overdue
+            )
+
+
+def _team_rows(
+    connection: Connection, items: FromClause, cond: _Conditions, options: ReportOptions
+) -> tuple[list[_TeamCounts], list[tuple[str, str | None, str | None, int]]]:
+    """Per team figures and, with a [policy], item counts per (team, quarter of the SLO
+    deadline, SLO outcome): one grouping of the per-item rows serves both."""
+    keys: list[ColumnElement[Any]] = [items.c.team]
+    if options.slo:
+        keys += slo_columns(items, options.as_of)
+    query = select(
+        *keys,
+        *_status_counts(items, cond),
+        _count(cond.due_soon).label("due_soon"),
+        func.min(case((cond.overdue, items.c.due))).label("oldest_overdue"),
+    ).group_by(*keys)
+    teams: dict[str, _TeamCounts] = {}
+    slo_groups: list[tuple[str, str | None, str | None, int]] = []
+    for row in connection.execute(query).all():
+        teams.setdefault(row.team, _TeamCounts(row.team)).add(row)
+        if options.slo:
+            slo_groups.append((row.team, row.quarter, row.outcome, int(row.total)))
+    return [teams[name] for name in sorted(teams)], slo_groups
 
 
 def _medians(connection: Connection, items: FromClause) -> dict[str, float]:
@@ -630,9 +668,10 @@ def build_report(
         cond = _Conditions(items, options)
         medians = _medians(connection, items)
         owners, unowned_by_team = _owner_rows(connection, items, cond)
+        team_rows, slo_groups = _team_rows(connection, items, cond, options)
         found = {
             row.team: _team_summary(row, medians.get(row.team), unowned_by_team.get(row.team, 0))
-            for row in _team_rows(connection, items, cond)
+            for row in team_rows
         }
         wanted = [options.team] if options.team is not None else [*options.teams, *found]
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
@@ -641,7 +680,7 @@ def build_report(
         closure = postmortem_closure(connection, items, options.as_of, limit=postmortem_limit)
         slo_teams = slo_quarters = None
         if options.slo:
-            slo_teams, slo_quarters = slo_attainment(connection, items, options.as_of)
+            slo_teams, slo_quarters = slo_attainment(slo_groups)
     return ReportData(
         as_of=options.as_of,
         totals=_totals(teams, medians.get(TOTAL_TEAM)),

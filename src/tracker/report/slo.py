@@ -1,9 +1,10 @@
 """SLO attainment: of the items whose SLO deadline has come (or that closed), how many
 closed within it — per team and per quarter of the deadline — and how many are past it now.
 
-The deadline (`action_item.slo_due`) is recorded with each item from `[policy]`; the
-database groups the report's per-item rows by team, quarter of the deadline and outcome
-(a few hundred groups), and the per-team figures are the sums of their quarters.
+The deadline (`action_item.slo_due`) is recorded with each item from `[policy]`. The
+report's team query groups the per-item rows by team, quarter of the deadline and
+outcome (a few hundred groups; see tracker.report.query) and the figures are folded
+here: a team's are the sums of its quarters.
 """
 
 from __future__ import annotations
@@ -38,29 +39,34 @@ def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def slo_attainment(
-    connection: Connection, items: FromClause, as_of: date
-) -> tuple[list[SloFigures], list[SloFigures]]:
-    """(per team with an "all teams" total, per team and quarter of the deadline)."""
+def slo_columns(items: FromClause, as_of: date) -> tuple[Any, Any]:
+    """(quarter of the deadline, outcome) of an item row, in SQL; both NULL without a
+    deadline. Outcome: met, missed (closed late), past (open, deadline gone) or pending."""
     today = literal(as_of, Date())
     closed = items.c.status.in_(CLOSED)
     # Closed by the end of the deadline's day (UTC) counts as within the SLO.
     met = and_(closed, utc_day(items.c.closed) <= items.c.slo_due)
+    has_deadline = items.c.slo_due.is_not(None)
     outcome = case(
+        (~has_deadline, None),
         (met, "met"),
         (closed, "missed"),
         (items.c.slo_due < today, "past"),
         else_="pending",
-    ).label("outcome")
-    quarter = quarter_label(items.c.slo_due).label("quarter")
-    query = (
-        select(items.c.team, quarter, outcome, func.count().label("n"))
-        .where(items.c.slo_due.is_not(None))
-        .group_by(items.c.team, quarter, outcome)
     )
+    return quarter_label(items.c.slo_due).label("quarter"), outcome.label("outcome")
+
+
+def slo_attainment(
+    groups: Iterable[tuple[str, str | None, str | None, int]],
+) -> tuple[list[SloFigures], list[SloFigures]]:
+    """(per team with an "all teams" total, per team and quarter of the deadline), from
+    item counts grouped by (team, quarter, outcome) as `slo_columns` gives them."""
     teams: dict[str, _Tally] = defaultdict(_Tally)
     quarters: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    for team, quarter_name, result, count in connection.execute(query).all():
+    for team, quarter_name, result, count in groups:
+        if quarter_name is None or result is None:  # no deadline
+            continue
         for tally in (teams[team], teams[TOTAL_TEAM], quarters[(team, quarter_name)]):
             if result == "met":
                 tally.met += count
