@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import math
+import os
 import random
 import resource
 import subprocess
@@ -245,9 +245,8 @@ def _report_in(output_format: str, engine: Any, options: Any) -> tuple[Any, str]
     its renderer (a checkout without item limits builds every list)."""
     import inspect
 
-    from tracker.report import build_report
-
     from tracker.cli import report as cli
+    from tracker.report import build_report
 
     kwargs: dict[str, Any] = {}
     if hasattr(cli, "list_limits"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.report_seed import AS_OF, CONFIGURED_TEAMS, seed_example
+from tracker.cli.report import ITEM_LIMITS, ReportFormat, list_limits
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.render_html import render_html
 from tracker.report.render_markdown import render_markdown
@@ -78,3 +79,21 @@ def test_html_says_how_many_more_items_exist_than_it_shows(seeded: Store) -> Non
     page = render_html(limited(seeded, 1))
     assert '<p class="more" id="overdue-more">… and 2 more; --format json for all</p>' in page
     assert 'id="unowned-more"' not in render_html(limited(seeded, 2))  # both listed
+
+
+def test_html_lists_the_oldest_open_postmortems_and_says_how_many_more(seeded: Store) -> None:
+    report = build_report(seeded.engine, OPTIONS, postmortem_limit=1)
+    assert report.closure is not None and report.closure.open_count == 2
+    page = render_html(report)
+    assert "<h2>Open postmortems (2)</h2>" in page
+    assert report.closure.open_postmortems[0].title in page
+    assert '<p class="more" id="open-postmortems-more">… and 1 more; --format json for all</p>' in (
+        page
+    )
+
+
+def test_the_table_and_html_fetch_as_many_open_postmortems_as_they_show() -> None:
+    for shown in (ReportFormat.TABLE, ReportFormat.HTML):
+        assert list_limits(shown)["postmortem_limit"] == ITEM_LIMITS[shown]
+    for every in (ReportFormat.MARKDOWN, ReportFormat.JSON):
+        assert list_limits(every)["postmortem_limit"] is None

@@ -44,6 +44,7 @@ RENDERERS: dict[ReportFormat, str] = {  # imported when used: jinja2 and pygal a
 
 # How many items of each list (overdue, unowned) a format shows; the others are counted
 # and the view says how many more there are. JSON carries every item; CSV is teams only.
+# The table and HTML show as many open postmortems (see list_limits).
 ITEM_LIMITS: dict[ReportFormat, int | None] = {
     ReportFormat.TABLE: 50,  # a meeting reads the first screenful
     ReportFormat.MARKDOWN: 100,  # a weekly note
@@ -54,12 +55,12 @@ ITEM_LIMITS: dict[ReportFormat, int | None] = {
 
 
 def list_limits(output_format: ReportFormat) -> dict[str, int | None]:
-    """build_report's limits for a format: its items, and the open postmortems the table
-    shows (the other formats list them all)."""
-    table = output_format is ReportFormat.TABLE
+    """build_report's limits for a format: as many items, and open postmortems, as it
+    shows (Markdown and JSON list every open postmortem)."""
+    pages = (ReportFormat.TABLE, ReportFormat.HTML)
     return {
         "item_limit": ITEM_LIMITS[output_format],
-        "postmortem_limit": ITEM_LIMITS[output_format] if table else None,
+        "postmortem_limit": ITEM_LIMITS[output_format] if output_format in pages else None,
     }
 
 

@@ -213,13 +213,16 @@ def _oldest_open_items(
         )
         .label("rank")
     )
-    ranked = select(
-        items.c.postmortem_id, items.c.path, items.c.line, items.c.action, rank
-    ).where(items.c.status.in_(OPEN))
+    ranked = select(items.c.postmortem_id, items.c.path, items.c.line, items.c.action, rank).where(
+        items.c.status.in_(OPEN)
+    )
     if documents is not None:
         ranked = ranked.where(items.c.postmortem_id.in_(documents))
     first = ranked.subquery("ranked_open_item")
     query = select(first.c.postmortem_id, first.c.path, first.c.line, first.c.action).where(
         first.c.rank == 1
     )
-    return {doc_id: (path, line, action) for doc_id, path, line, action in connection.execute(query).all()}
+    return {
+        doc_id: (path, line, action)
+        for doc_id, path, line, action in connection.execute(query).all()
+    }

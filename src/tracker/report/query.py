@@ -272,8 +272,8 @@ class _TeamCounts:
         self.due_soon += int(row.due_soon)
         if row.oldest_overdue is not None:
             oldest = self.oldest_overdue
-            self.oldest_overdue = row.oldest_overdue if oldest is None else min(
-                oldest, row.oldest_overdue
+            self.oldest_overdue = (
+                row.oldest_overdue if oldest is None else min(oldest, row.oldest_overdue)
             )
 
 
@@ -346,9 +346,7 @@ def _middle_durations(items: FromClause) -> Any:
             .subquery()
         )
         r = ranked.c
-        return select(r.team, r.days).where(
-            or_(r.rank == (r.n + 1) // 2, r.rank == (r.n + 2) // 2)
-        )
+        return select(r.team, r.days).where(or_(r.rank == (r.n + 1) // 2, r.rank == (r.n + 2) // 2))
 
     return union_all(
         middle_rows(items.c.team, items.c.team),

@@ -206,11 +206,9 @@ def _open_postmortems(report: ReportData, limit: int, narrow: bool) -> Table:
     caption = (
         f"{closure.closed} closed; median {fmt.days(closure.median_days_to_close)}, p90 "
         f"{fmt.days(closure.p90_days_to_close)} days to close · open by age: {aging}"
-        + (f" · … and {hidden} more (all of them in --format markdown/json/html)" if hidden else "")
+        + (f" · … and {hidden} more (all of them in --format markdown/json)" if hidden else "")
     )
-    table = new_table(
-        f"Open postmortems ({closure.open_count})", narrow=narrow, caption=caption
-    )
+    table = new_table(f"Open postmortems ({closure.open_count})", narrow=narrow, caption=caption)
     table.add_column("Postmortem", overflow="fold", ratio=2)
     add_name_column(table, "Team", [pm.team for pm in shown])
     add_number_columns(table, ("Age (days)", "Open"))

@@ -10,10 +10,12 @@ here: a team's are the sums of its quarters.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from sqlalchemy import Date, and_, case, func, literal, select
-from sqlalchemy.engine import Connection
+from typing import Any
+
+from sqlalchemy import Date, and_, case, literal
 from sqlalchemy.sql import FromClause
 
 from tracker.report.dialect import quarter_label, utc_day
