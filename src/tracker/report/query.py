@@ -407,8 +407,8 @@ def _listed(
 ) -> list[ItemRow]:
     """The items meeting `which`, in `order`, the first `limit` of them, with their tickets.
 
-    The limit applies before document text and tickets are joined, so a format that
-    shows 50 items never fetches the other 16,000. An item with several tickets comes
+    The limit applies before document text (the stored item) and tickets are joined, so
+    a format that shows 50 items never reads the other 16,000. An item with several tickets comes
     back as adjacent rows, folded here.
     """
     if limit == 0:
@@ -419,15 +419,10 @@ def _listed(
             items.c.team,
             items.c.path,
             items.c.line,
-            ITEM.c.action,
-            cast(ITEM.c.owners, Text).label("owners"),  # JSON text: decoded all at once
-            ITEM.c.priority,
             items.c.due,
             items.c.status,
-            ITEM.c.due_derived,
             cond.overdue.label("is_overdue"),
         )
-        .join_from(items, ITEM, ITEM.c.id == items.c.id)
         .where(which)
         .order_by(*order, items.c.id)
         .limit(limit)
@@ -435,7 +430,23 @@ def _listed(
     )
     c = chosen.c
     query = (
-        select(chosen, TICKET.c.system, TICKET.c.key, TICKET.c.url)
+        select(
+            c.id,
+            c.team,
+            c.path,
+            c.line,
+            ITEM.c.action,
+            cast(ITEM.c.owners, Text).label("owners"),  # JSON text: decoded all at once
+            ITEM.c.priority,
+            c.due,
+            c.status,
+            ITEM.c.due_derived,
+            c.is_overdue,
+            TICKET.c.system,
+            TICKET.c.key,
+            TICKET.c.url,
+        )
+        .join(ITEM, ITEM.c.id == c.id)  # document text for the chosen items only
         .outerjoin(TICKET, TICKET.c.item_id == c.id)
         .order_by(*(c[column.name] for column in order), c.id, TICKET.c.id)
     )
