@@ -1,21 +1,24 @@
 """Report benchmark: `tracker report` per output format for 1,000 to 100,000 items, 50 teams.
 
 For each backend (SQLite file, PostgreSQL schema in the `test` database) and size, a
-child process builds a store with Core bulk inserts (postmortems, items with realistic
-statuses, due dates and owners, 1-4 status events per item, ticket links), then a fresh
-child process times the report in each format (table, HTML, JSON: `build_report` with
-the item limit the CLI uses for that format, then the renderer; best of --repeat) and
-reads its peak RSS and CPU time. A baseline runs in that same process afterwards: the
-naive way to get just the team table (every item and event loaded into Python, statuses
-rebuilt and counted in a loop); the whole report (teams, medians, owners, item lists,
-12-week trend, rendering) is compared with that one table. Aim at 100,000 items: table
-and HTML < 0.5 s, JSON < 1 s, < 300 MB. Item and event rows are inserted in time order,
-as a real store grows. `--src` runs the report from another checkout's `src` folder
-(e.g. the main branch, for a before/after comparison on the same stores).
+child process builds a store with Core bulk inserts (postmortems, most of them dated,
+with severities; items with realistic statuses, due dates and owners, a document's items
+first seen together; 1-4 status events per item; ticket links), recorded under a
+`[policy]` (SLO deadlines by priority and severity, derived due dates for undated items;
+`--no-policy` leaves it out). A fresh child process then times the report in each format
+(table, HTML, JSON: `build_report` with the limits the CLI uses for that format, then the
+renderer; SLO attainment included with the policy; best of --repeat) and reads its peak
+RSS and CPU time. A baseline runs in that same process afterwards: the naive way to get
+just the team table (every item and event loaded into Python, statuses rebuilt and
+counted in a loop). Aim at 100,000 items: table and HTML < 0.5 s, JSON < 1 s, < 300 MB.
+Item and event rows are inserted in time order, as a real store grows. `--compare SRC`
+also times another checkout's `src` folder (e.g. the main branch) on the same stores, in
+the same run, and prints a hash of each JSON report: equal hashes, identical figures.
 
     .venv/bin/python bench/report.py                           # 1k, 10k, 100k, both backends
     .venv/bin/python bench/report.py --sizes 2000 --backends sqlite --repeat 1   # smoke run
-    .venv/bin/python bench/report.py --src /tmp/main/src       # the same, another checkout
+    .venv/bin/python bench/report.py --compare /work/main/src  # before/after, same stores
+    .venv/bin/python bench/report.py --src /tmp/other/src      # only another checkout
 """
 
 from __future__ import annotations
