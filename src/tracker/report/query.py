@@ -17,8 +17,12 @@ Items and events are first grouped by which week ends they affect (a few hundred
 groups), then those groups are joined to the week ends and summed.
 
 Per-item rows as of the day are built once per report into a temporary table (gone with
-the report's read transaction) that the team, owner and median figures and the item
-lists all read; the lists fetch only as many items as the output format shows.
+the report's read transaction) that every other figure reads: one grouping by team,
+quarter of the SLO deadline and SLO outcome gives the team table and the SLO figures;
+one outer join to the owners gives the per-owner and unowned counts; medians come from
+one sorted read (SQLite) or from the middle rows the server ranks (PostgreSQL); the
+postmortem closure sums them per document (tracker.report.closure). The item lists and
+the open postmortems are fetched only as far as the output format shows them.
 """
 
 from __future__ import annotations
