@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from tracker.config import ConnectorConfig, TargetSettings
-from tracker.connectors import Target
+from tracker.connectors import StarterText, Target
 from tracker.model import TicketRef
 from tracker_gitlab.mapping import PROJECT_PATH, parse_issue_url, parse_key
 
@@ -94,6 +94,13 @@ class GitLabPlugin:
     target_model = GitLabTarget
     person_field: str | None = "gitlab_username"
     summary_limit = 250  # GitLab takes 255; 250 keeps earlier releases' baselines equal
+    # What `tracker init` writes, commented out, for this system.
+    starter = StarterText(
+        target='target = { system = "gitlab", project = "acme/payments" }',
+        person='gitlab_username = "alice"',
+        section='[connectors.gitlab]\nurl = "https://gitlab.com"      # or your self-managed GitLab\ntoken = "${GITLAB_TOKEN}"',
+        env=("GITLAB_TOKEN",),
+    )
     syntax = GitLabSyntax()
 
     @classmethod
