@@ -77,6 +77,24 @@ def test_a_pull_request_is_opened_with_the_changes_listed_cell_by_cell(
     assert f"pull request #{pull['number']} opened" in done.stdout
 
 
+def test_the_summary_counts_documents_proposed_on_the_branch_not_written(
+    docs: Docs, world: SyncWorld
+) -> None:
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"2 documents proposed on {BRANCH}" in done.stdout
+    assert "documents written" not in done.stdout
+
+
+def test_a_conflicting_run_counts_no_document_proposed(docs: Docs, world: SyncWorld) -> None:
+    run(world)
+    row = "| Restore the connection-pool size to 50 | @alice | 2026-03-20 | P1 | | Open |"
+    docs.colleague_pushes("postmortems/en.md", row.replace("| | Open", "| OPS-1 | Open"), old=row)
+    done = run(world)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"0 documents proposed on {BRANCH}" in done.stdout
+
+
 def write_derived_due(world: SyncWorld) -> None:
     config = world.config_path.read_text(encoding="utf-8")
     policy = "\n[policy]\nslo_days_by_priority = { P3 = 90 }\nwrite_derived_due = true\n"

@@ -250,7 +250,7 @@ class ChangeRequest:
     number: int
     url: str
     action: str  # "opened" | "updated" | "unchanged"
-    label: str = ""  # how the system names it ("merge request !3"); "" → "pull request #3"
+    label: str = ""  # how the system names it ("merge request !3"); "" → "<noun> #3"
 
 
 class ChangeRequests(Protocol):
@@ -473,6 +473,17 @@ def summary_limit(system: str) -> int:
     if isinstance(declared, int) and not isinstance(declared, bool) and declared > 1:
         return declared
     return DEFAULT_SUMMARY_LIMIT
+
+
+# What a change request is called where a plug-in declares no `change_request_noun`.
+DEFAULT_CHANGE_REQUEST_NOUN = "pull request"
+
+
+def change_request_noun(system: str) -> str:
+    """What `system` calls the change request `--pull-request` opens ("merge request" on
+    GitLab): its plug-in's optional `change_request_noun`, else "pull request"."""
+    declared = getattr(connector_plugins().get(system), "change_request_noun", None)
+    return declared if isinstance(declared, str) and declared else DEFAULT_CHANGE_REQUEST_NOUN
 
 
 def scope_of(system: str, key: str) -> str:

@@ -303,8 +303,24 @@ def test_a_conflicting_base_is_reported_with_exit_1_and_nothing_forced(
     main = git(docs.origin, "rev-parse", "main")
     done = run(world)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "pull request not updated" in done.stdout
+    assert "merge request not updated" in done.stdout
     assert "the ticket cell on main now says 'OPS-1'" in done.stdout
     assert git(docs.origin, "rev-parse", BRANCH) == tip
     assert git(docs.origin, "rev-parse", "main") == main
     assert len(gitlab_sandbox.merge_requests(APP)) == 1
+
+
+def test_the_output_says_merge_request_never_pull_request(docs: Docs, world: GitLabWorld) -> None:
+    done = run(world)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"1 documents proposed on {BRANCH}" in done.stdout
+    assert "pull request" not in done.stdout.lower()
+
+
+def test_dry_run_says_it_would_open_a_merge_request(docs: Docs, world: GitLabWorld) -> None:
+    done = run(world, "--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"merge request: would push {BRANCH} to origin and open or update one merge request" in (
+        done.stdout.replace("\n", " ")
+    )
+    assert "pull request" not in done.stdout.lower()

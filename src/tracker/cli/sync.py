@@ -32,7 +32,7 @@ def sync(
         typer.Option(
             "--pull-request",
             help="Leave the documents alone; push their changes on a branch and open "
-            "(or update) one pull request.",
+            "(or update) one pull request (a merge request on GitLab).",
         ),
     ] = False,
     full: Annotated[
@@ -46,7 +46,7 @@ def sync(
     """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
 
     Without \\[connectors] it records action items and status changes in the store.
-    Exit 0 all done, 1 some items failed or the pull request could not be updated
+    Exit 0 all done, 1 some items failed or the pull/merge request could not be updated
     (retried next run), 2 configuration error.
     """
     loaded = load_config_or_default(config)

@@ -278,6 +278,7 @@ def _proposal_settings(
 ) -> ProposalSettings | None:
     """--pull-request / write_back = "pull-request": where and how to propose; a
     missing target is a configuration error (exit 2) before anything is written."""
+    from tracker.connectors import change_request_noun
     from tracker.sync.proposal import parse_target
 
     sync = config.sync
@@ -288,12 +289,13 @@ def _proposal_settings(
             "--pull-request and --commit (or [sync] commit = true) exclude each other",
             hint="a pull request leaves the working tree alone; --commit commits to it",
         )
-    parse_target(sync.pull_request_target)
+    system, _ = parse_target(sync.pull_request_target)
     return ProposalSettings(
         sync.pull_request_target,
         remote=sync.pull_request_remote,
         base=sync.pull_request_base,
         branch=sync.pull_request_branch,
+        noun=change_request_noun(system),
     )
 
 

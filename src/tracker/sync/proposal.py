@@ -88,6 +88,7 @@ class ProposalSettings:
     remote: str = "origin"
     base: str | None = None
     branch: str = "tracker/write-back"
+    noun: str = "pull request"  # what the target's system calls it ("merge request")
 
 
 @dataclass

@@ -139,7 +139,7 @@ def render_summary(result: SyncResult) -> list[str]:
         f"{result.items} items in {result.documents} documents: "
         f"{counts.get('created', 0)} tickets created, {counts.get('adopted', 0)} adopted after a "
         f"lost create, {counts.get('link', 0)} linked, {counts.get('tickets_updated', 0)} "
-        f"tickets updated, {counts.get('documents_written', 0)} documents written, "
+        f"tickets updated, {_documents_done(result)}, "
         f"{counts.get('conflict', 0)} conflicts, {len(result.failed)} failed."
     ]
     if result.dues_written:
@@ -178,17 +178,28 @@ def render_summary(result: SyncResult) -> list[str]:
     return lines
 
 
+def _documents_done(result: SyncResult) -> str:
+    """How many documents were written; with --pull-request (the folder left alone) how
+    many the branch changes instead, counting only repositories proposed without a problem."""
+    proposing = result.proposing
+    if proposing is None:
+        return f"{result.counts.get('documents_written', 0)} documents written"
+    proposed = sum(len(o.documents) for o in result.proposals if o.problem is None)
+    return f"{proposed} documents proposed on {escape(proposing.branch)}"
+
+
 def proposal_plan_lines(result: SyncResult) -> list[str]:
     """--pull-request --dry-run: the cells that would be proposed, and where."""
     proposing = result.proposing
     if proposing is None:
         return []
     cells = [plan for plan in result.plans if plan.touches_document and not plan.is_noop]
+    noun = proposing.noun
     if not cells:
-        return ["pull request: nothing to propose (no document would change)."]
+        return [f"{noun}: nothing to propose (no document would change)."]
     lines = [
-        f"pull request: would push {escape(proposing.branch)} to {escape(proposing.remote)} and "
-        f"open or update one pull request in {escape(proposing.target or '?')} with:"
+        f"{noun}: would push {escape(proposing.branch)} to {escape(proposing.remote)} and "
+        f"open or update one {noun} in {escape(proposing.target or '?')} with:"
     ]
     for plan in cells:
         parts = []
@@ -202,24 +213,25 @@ def proposal_plan_lines(result: SyncResult) -> list[str]:
 
 def proposal_lines(result: SyncResult) -> list[str]:
     """What --pull-request did per repository."""
+    if result.proposing is None:
+        return []
+    noun = result.proposing.noun
     lines = []
-    if result.proposing is not None and not result.proposed:
-        lines.append("pull request: nothing to propose (no document would change).")
+    if not result.proposed:
+        lines.append(f"{noun}: nothing to propose (no document would change).")
     for outcome in result.proposals:
         where = escape(outcome.repository)
         if outcome.problem:
-            lines.append(
-                f"  [red]pull request not updated[/red] ({where}): {escape(outcome.problem)}"
-            )
+            lines.append(f"  [red]{noun} not updated[/red] ({where}): {escape(outcome.problem)}")
             continue
         if outcome.request is None:
             lines.append(
-                f"pull request: nothing to propose in {where} (already on {escape(outcome.base)})."
+                f"{noun}: nothing to propose in {where} (already on {escape(outcome.base)})."
             )
             continue
         how = "rebased on the newest " + escape(outcome.base) + ", " if outcome.rebased else ""
         pushed = "pushed" if outcome.pushed else "unchanged"
-        label = outcome.request.label or f"pull request #{outcome.request.number}"
+        label = outcome.request.label or f"{noun} #{outcome.request.number}"
         lines.append(
             f"{escape(label)} {outcome.request.action}: "
             f"{escape(outcome.request.url)} ({escape(outcome.branch)} {how}{pushed}; "

@@ -101,6 +101,7 @@ class GitLabPlugin:
         section='[connectors.gitlab]\nurl = "https://gitlab.com"      # or your self-managed GitLab\ntoken = "${GITLAB_TOKEN}"',
         env=("GITLAB_TOKEN",),
     )
+    change_request_noun = "merge request"  # what `--pull-request` opens here
     syntax = GitLabSyntax()
 
     @classmethod
