@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -130,7 +131,7 @@ def test_an_open_row_without_a_due_date_gets_the_derived_one_written(world: Sync
     with_policy(world)
     done = sync(world)
     assert dues(world, "indexer.md")["Alert on indexer lag"] == "2026-06-17"  # 05-20 + 28 days
-    assert "1 derived due date(s) written" in done.stdout
+    assert "1 derived due date(s) written ([policy] write_derived_due)." in done.stdout
 
 
 def test_only_the_due_cell_of_that_row_changes(world: SyncWorld) -> None:
@@ -235,3 +236,42 @@ def test_the_next_sync_sends_the_written_date_to_the_ticket(
     sync(world)
     [issue] = [i for i in github_sandbox.issues("acme/app") if i["title"] == "Alert on indexer lag"]
     assert "- Due: 2026-06-17" in str(issue["body"])
+
+
+UNDATED_DOC = TABLE_DOC.replace("**Date**: 2026-05-20\n\n", "")
+
+
+def test_dry_run_lists_the_derived_due_dates_it_would_write_and_writes_none(
+    world: SyncWorld,
+) -> None:
+    world.write("indexer.md", TABLE_DOC)
+    world.write("cache.md", LIST_DOC)
+    with_policy(world)
+    done = world.cli("--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "would write 2 derived due date(s) ([policy] write_derived_due):" in done.stdout
+    assert "indexer.md:13 (" in done.stdout and "): due ← 2026-06-17 (derived)" in done.stdout
+    assert "cache.md:11 (" in done.stdout and "): due ← 2026-07-15 (derived)" in done.stdout
+    assert (world.read("indexer.md"), world.read("cache.md")) == (TABLE_DOC, LIST_DOC)
+
+
+def test_dry_run_warns_of_a_derived_due_date_with_no_column_to_go_to(world: SyncWorld) -> None:
+    world.write("queries.md", NO_DUE_COLUMN_DOC)
+    with_policy(world, sync="\n[sync]\nadd_missing_columns = false\n")
+    done = world.cli("--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "would write" not in done.stdout
+    assert "derived due date 2026-06-17 would not be written: no Due column" in done.stdout
+
+
+def test_dry_run_counts_an_undated_postmortems_slo_from_the_day_it_was_first_seen(
+    world: SyncWorld,
+) -> None:
+    world.write("indexer.md", UNDATED_DOC)
+    with_policy(world, POLICY.replace("write_derived_due = true", ""))
+    world.sync(now=datetime(2026, 7, 1, 2, 0, tzinfo=UTC))  # recorded: first seen 07-01
+    with_policy(world, "write_derived_due = true\n")  # the [policy] table's last key
+    before = world.read("indexer.md")
+    result = world.sync(dry_run=True, now=datetime(2026, 8, 1, 2, 0, tzinfo=UTC))
+    assert [(due.line, due.due) for due in result.dues_planned] == [(11, date(2026, 7, 29))]
+    assert world.read("indexer.md") == before

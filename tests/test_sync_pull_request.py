@@ -117,6 +117,18 @@ def test_a_derived_due_date_is_proposed_not_written_in_place(
     assert "1 derived due date(s) proposed" in done.stdout
 
 
+def test_dry_run_lists_a_derived_due_date_among_the_cells_it_would_propose(
+    docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
+) -> None:
+    write_derived_due(world)
+    done = run(world, "--dry-run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    proposal = done.stdout.split("would push", 1)[1]
+    assert "): due ← 2026-06-02 (derived)" in proposal  # 03-04 + 90 days
+    assert "would write" not in done.stdout  # proposed, not written
+    assert not docs.has_branch()
+
+
 def test_a_proposed_due_date_stays_on_the_branch_until_merged(
     docs: Docs, world: SyncWorld, github_sandbox: GitHubSandbox
 ) -> None:

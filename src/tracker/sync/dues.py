@@ -15,14 +15,16 @@ too (the written date would replace the ticket's on the next sync). Where it goe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from tracker.config import Config
-from tracker.model import Postmortem
+from tracker.model import ActionItem, Postmortem
 from tracker.store.db import Store
 from tracker.store.models import ActionItemRow
+from tracker.store.types import as_utc
 from tracker.sync.plan import ItemPlan
 
 PLACEHOLDERS = frozenset({"", "-", "—", "n/a", "na", "none", "tbd", "todo", "?", "待定", "无"})
@@ -39,15 +41,7 @@ def derived_dues(store: Store, documents: Iterable[Postmortem], config: Config) 
     policy = config.policy
     if policy is None or not policy.write_derived_due:
         return {}
-    wanted = [
-        item.id
-        for doc in documents
-        for item in doc.items
-        if item.due is None
-        and not item.status.is_closed
-        and item.action.strip()
-        and (item.raw.get("due") or "").strip().casefold() in PLACEHOLDERS
-    ]
+    wanted = [item.id for doc in documents for item in doc.items if _wants_due(item)]
     found: dict[str, date] = {}
     with store.engine.connect() as connection:
         for start in range(0, len(wanted), _CHUNK):
@@ -57,6 +51,68 @@ def derived_dues(store: Store, documents: Iterable[Postmortem], config: Config) 
                 _ITEM.c.slo_due.is_not(None),
             )
             found.update({row.id: row.slo_due for row in connection.execute(query)})
+    return found
+
+
+def _wants_due(item: ActionItem) -> bool:
+    """Open, with an action, and a due cell that is empty or a placeholder."""
+    return (
+        item.due is None
+        and not item.status.is_closed
+        and bool(item.action.strip())
+        and (item.raw.get("due") or "").strip().casefold() in PLACEHOLDERS
+    )
+
+
+@dataclass(frozen=True)
+class PlannedDue:
+    """A derived due date `--dry-run` shows: where it would go, or why it would not."""
+
+    path: str
+    line: int
+    item_id: str
+    due: date
+    skipped: str | None = None  # why the write-back would leave the cell empty
+
+
+def planned_dues(
+    store: Store,
+    documents: Iterable[Postmortem],
+    config: Config,
+    *,
+    now: datetime,
+    add_missing_columns: bool,
+) -> list[PlannedDue]:
+    """What `derived_dues` would find once this run recorded `documents`, read without
+    writing the store (`--dry-run`): the SLO counts from the postmortem's date, else from
+    the day the store first saw the item (today for one it does not know yet)."""
+    from tracker.policy import slo_deadline
+
+    policy = config.policy
+    if policy is None or not policy.write_derived_due:
+        return []
+    wanted = [(doc, item) for doc in documents for item in doc.items if _wants_due(item)]
+    seen = _first_seen(store, [item.id for doc, item in wanted if doc.date is None])
+    planned = []
+    for doc, item in wanted:
+        start = doc.date or as_utc(seen.get(item.id, now)).date()
+        due = slo_deadline(policy, item.priority, doc.severity, start)
+        if due is None:
+            continue
+        no_column = item.kind == "table" and "due" not in item.raw and not add_missing_columns
+        why = "no Due column and add_missing_columns is off" if no_column else None
+        planned.append(PlannedDue(doc.path, item.line, item.id, due, why))
+    return planned
+
+
+def _first_seen(store: Store, item_ids: list[str]) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    with store.engine.connect() as connection:
+        for start in range(0, len(item_ids), _CHUNK):
+            query = select(_ITEM.c.id, _ITEM.c.first_seen_at).where(
+                _ITEM.c.id.in_(item_ids[start : start + _CHUNK])
+            )
+            found.update({row.id: row.first_seen_at for row in connection.execute(query)})
     return found
 
 

@@ -34,7 +34,13 @@ from tracker.sync.budget import (
 )
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.copies import document_changes, private_copies
-from tracker.sync.dues import derived_dues, due_text, without_ticket_dates
+from tracker.sync.dues import (
+    PlannedDue,
+    derived_dues,
+    due_text,
+    planned_dues,
+    without_ticket_dates,
+)
 from tracker.sync.git import WrittenLog
 from tracker.sync.incremental import (
     CacheEntry,
@@ -137,6 +143,7 @@ class SyncResult:
     postponements: list[Postponement] = field(default_factory=list)  # one per system
     forecasts: list[str] = field(default_factory=list)  # creates that take several runs
     dues_written: set[str] = field(default_factory=set)  # item ids given a derived due date
+    dues_planned: list[PlannedDue] = field(default_factory=list)  # --dry-run: what it would
 
     @property
     def exit_code(self) -> int:
@@ -204,6 +211,16 @@ def run_sync(
     planned.result.proposing = proposing
     if dry_run:
         planned.result.counts = plan_counts(planned.result.plans)
+        planned.result.dues_planned = _without_ticket_dates(
+            planned_dues(
+                store,
+                documents,
+                config,
+                now=moment,
+                add_missing_columns=settings.add_missing_columns,
+            ),
+            planned.result.plans,
+        )
         return planned.result
     run_id = store.start_run("sync", now=moment)
     try:
@@ -253,6 +270,12 @@ def run_sync(
     outcome = "partial" if result.exit_code else "ok"
     store.finish_run(run_id, outcome, result.counts, message=_failure_summary(result), now=clock())
     return result
+
+
+def _without_ticket_dates(planned: list[PlannedDue], plans: list[ItemPlan]) -> list[PlannedDue]:
+    """The dry run's dues less those a real run leaves for the ticket's own date."""
+    kept = without_ticket_dates({due.item_id: due.due for due in planned}, plans)
+    return [due for due in planned if due.item_id in kept]
 
 
 class _InjectedSleep:

@@ -6,6 +6,7 @@ import re
 
 from rich.markup import escape
 
+from tracker.sync.dues import PlannedDue
 from tracker.sync.engine import SyncResult
 from tracker.sync.plan import ItemPlan, ref_scope
 
@@ -134,6 +135,7 @@ def render_summary(result: SyncResult) -> list[str]:
             f"dry run: {result.items} items in {result.documents} documents; "
             f"planned: {planned or 'nothing'}. Nothing was written.",
             *proposal_plan_lines(result),
+            *planned_due_lines(result),
         ]
     lines = [
         f"{result.items} items in {result.documents} documents: "
@@ -145,7 +147,7 @@ def render_summary(result: SyncResult) -> list[str]:
     if result.dues_written:
         done = "proposed" if result.proposing is not None else "written"
         lines.append(
-            f"{len(result.dues_written)} derived due date(s) {done} ([policy] write_derived_due)."
+            f"{len(result.dues_written)} derived due date(s) {done} (\\[policy] write_derived_due)."
         )
     for plan in result.plans:
         if plan.kind in ("conflict", "row-deleted", "ticket-gone"):
@@ -194,8 +196,9 @@ def proposal_plan_lines(result: SyncResult) -> list[str]:
     if proposing is None:
         return []
     cells = [plan for plan in result.plans if plan.touches_document and not plan.is_noop]
+    dues = [due for due in result.dues_planned if due.skipped is None]
     noun = proposing.noun
-    if not cells:
+    if not cells and not dues:
         return [f"{noun}: nothing to propose (no document would change)."]
     lines = [
         f"{noun}: would push {escape(proposing.branch)} to {escape(proposing.remote)} and "
@@ -208,6 +211,30 @@ def proposal_plan_lines(result: SyncResult) -> list[str]:
         if plan.doc_status is not None:
             parts.append(f"status ← {plan.doc_status.value}")
         lines.append(f"  {escape(plan.path)}:{plan.line} ({plan.item_id}): {', '.join(parts)}")
+    lines += [f"  {_due_cell(due)}" for due in dues]
+    return lines
+
+
+def _due_cell(due: PlannedDue) -> str:
+    return f"{escape(due.path)}:{due.line} ({due.item_id}): due ← {due.due.isoformat()} (derived)"
+
+
+def planned_due_lines(result: SyncResult) -> list[str]:
+    """--dry-run with `[policy] write_derived_due`: the derived due dates a real run would
+    write (listed with the proposal's cells under --pull-request), and those it could not."""
+    lines = []
+    writable = [due for due in result.dues_planned if due.skipped is None]
+    if writable and result.proposing is None:
+        lines.append(
+            f"would write {len(writable)} derived due date(s) (\\[policy] write_derived_due):"
+        )
+        lines += [f"  {_due_cell(due)}" for due in writable]
+    for due in result.dues_planned:
+        if due.skipped is not None:
+            lines.append(
+                f"  [yellow]warning[/yellow]: {escape(due.path)}:{due.line}: derived due date "
+                f"{due.due.isoformat()} would not be written: {escape(due.skipped)}"
+            )
     return lines
 
 
