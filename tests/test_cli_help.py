@@ -31,6 +31,12 @@ def test_sync_help_names_the_config_key_its_paths_default_to() -> None:
     assert "(default: [documents].paths)" in result.stdout
 
 
+def test_sync_help_speaks_of_ticket_systems_not_of_two_named_ones() -> None:
+    result = run_tracker("sync", "--help", env={"COLUMNS": "150"})
+    assert "sync them with ticket systems" in result.stdout
+    assert "Jira/GitHub" not in result.stdout and "Jira and GitHub" not in result.stdout
+
+
 def test_repeatable_options_show_what_one_value_is() -> None:
     result = run_tracker("scan", "--help", env={"COLUMNS": "150"})
     include = next(line for line in result.stdout.splitlines() if "--include" in line)

@@ -36,4 +36,5 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """tracker: parse postmortems, sync action items to Jira and GitHub, write back, report."""
+    """tracker: parse postmortems, sync action items to ticket systems (Jira, GitHub,
+    GitLab, …), write back, report."""

@@ -59,7 +59,7 @@ def current(config: ConfigOption = None) -> None:
 
 @db_app.command("forget-server")
 def forget_server_command(
-    connector: Annotated[str, typer.Argument(help="The connector, e.g. jira or github.")],
+    connector: Annotated[str, typer.Argument(help="The connector, e.g. jira, github or gitlab.")],
     config: ConfigOption = None,
 ) -> None:
     """Forget which server CONNECTOR's tickets live on; the next sync records the one it reaches.

@@ -43,11 +43,11 @@ def sync(
         ),
     ] = False,
 ) -> None:
-    """Scan postmortems; with connectors configured, sync them with Jira/GitHub.
+    """Scan postmortems; with connectors configured, sync them with ticket systems.
 
     Without \\[connectors] it records action items and status changes in the store.
-    Exit 0 all done, 1 some items failed or the pull/merge request could not be updated
-    (retried next run), 2 configuration error.
+    Exit 0 all done, 1 some items failed or the pull/merge request could not be
+    updated (retried next run), 2 configuration error.
     """
     loaded = load_config_or_default(config)
     raise typer.Exit(
