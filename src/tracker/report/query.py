@@ -60,6 +60,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 from tracker.errors import TrackerError
 from tracker.report.closure import postmortem_closure
 from tracker.report.dialect import days_between
+from tracker.report.gc_pause import without_gc
 from tracker.report.model import (
     ItemRow,
     OwnerSummary,
@@ -653,6 +654,7 @@ def _totals(teams: list[TeamSummary], median: float | None) -> TeamSummary:
     )
 
 
+@without_gc
 def build_report(
     engine: Engine,
     options: ReportOptions,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tracker.report.gc_pause import without_gc
 from tracker.report.model import ReportData, SloFigures
 from tracker.report.render_json import slo_object, team_object
 
@@ -33,6 +34,7 @@ SLO_COLUMNS: dict[str, str] = {  # CSV column → key of the JSON `slo` team obj
 }
 
 
+@without_gc
 def render_csv(report: ReportData) -> str:
     """Empty cells stand for JSON null (an undefined rate, no closed item, nothing overdue).
 

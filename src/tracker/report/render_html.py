@@ -17,6 +17,7 @@ from pygal.style import Style
 
 from tracker import __version__
 from tracker.report import formatting as fmt
+from tracker.report.gc_pause import without_gc
 from tracker.report.model import ReportData
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
@@ -134,6 +135,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+@without_gc
 def render_html(report: ReportData) -> str:
     template = _environment().get_template("report.html.j2")
     return template.render(

@@ -10,6 +10,7 @@ import json
 from datetime import date
 from typing import Any
 
+from tracker.report.gc_pause import without_gc
 from tracker.report.model import (
     Closure,
     ItemRow,
@@ -150,5 +151,6 @@ def _base_object(report: ReportData) -> dict[str, Any]:
     }
 
 
+@without_gc
 def render_json(report: ReportData) -> str:
     return json.dumps(report_object(report), ensure_ascii=False) + "\n"

@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote
 
 from tracker.report import formatting as fmt
+from tracker.report.gc_pause import without_gc
 from tracker.report.model import Closure, ItemRow, ReportData, SloFigures, TeamSummary
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
@@ -126,6 +127,7 @@ def _slo_section(report: ReportData) -> list[str]:
     return lines
 
 
+@without_gc
 def render_markdown(report: ReportData) -> str:
     scope = f" — team {escape(report.team_filter)}" if report.team_filter else ""
     lines = [f"# Action items as of {report.as_of.isoformat()}{scope}", ""]

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.report import formatting as fmt
+from tracker.report.gc_pause import without_gc
 from tracker.report.model import ItemRow, ReportData, TeamSummary
 
 NARROW_WIDTH = 150  # below this many columns, tables switch to their compact layout
@@ -257,6 +258,7 @@ def report_renderable(report: ReportData, *, limit: int = TERMINAL_ITEM_LIMIT) -
     return ByWidth(build)
 
 
+@without_gc
 def render_table(
     report: ReportData, *, width: int = 160, color: bool = False, limit: int = TERMINAL_ITEM_LIMIT
 ) -> str:
