@@ -70,4 +70,6 @@ def _quarter_sqlite(element: quarter_label, compiler: SQLCompiler, **kw: Any) ->
 @compiles(quarter_label, "postgresql")
 def _quarter_postgresql(element: quarter_label, compiler: SQLCompiler, **kw: Any) -> str:
     (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"to_char({day}, 'YYYY-\"Q\"Q')"
+    # A date passed as it is would be widened to timestamptz (a time zone conversion per
+    # row, twice the cost); a plain timestamp at midnight names the same quarter.
+    return f"to_char(CAST({day} AS TIMESTAMP), 'YYYY-\"Q\"Q')"
