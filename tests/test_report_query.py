@@ -5,7 +5,7 @@ The expected numbers are worked out by hand in tests/report_seed.py's docstring.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -249,3 +249,28 @@ def test_a_sync_committing_mid_report_does_not_change_what_it_reads(seeded: Stor
     assert team(report, "payments").overdue == len(report.overdue) == 3
     assert "LATE" not in {i.id for i in report.overdue}
     assert team(report_of(seeded), "payments").overdue == 4  # the next report sees it
+
+
+def _closed_after(store: Store, team_name: str, days: list[int]) -> None:
+    """One done item per duration: first seen at SEEN, closed `days` later."""
+    doc = add_postmortem(store, f"postmortems/{team_name}.md", team_name)
+    for n, took in enumerate(days):
+        closed = SEEN + timedelta(days=took)
+        add_item(
+            store, f"{team_name}-{n}", postmortem_id=doc, team=team_name, line=n + 1,
+            status="done", due=None, events=[(None, "open", SEEN), ("open", "done", closed)],
+        )  # fmt: skip
+
+
+def test_median_of_an_even_number_of_closes_averages_the_two_middle_ones(store: Store) -> None:
+    _closed_after(store, "payments", [30, 1, 10, 2])
+    _closed_after(store, "search", [7])
+    report = report_of(store)
+    assert team(report, "payments").median_days_to_close == pytest.approx(6.0)  # (2 + 10) / 2
+    assert team(report, "search").median_days_to_close == pytest.approx(7.0)
+    assert report.totals.median_days_to_close == pytest.approx(7.0)  # 1 2 7 10 30
+
+
+def test_median_of_an_odd_number_of_closes_is_the_middle_one(store: Store) -> None:
+    _closed_after(store, "payments", [30, 1, 10, 2, 4])
+    assert team(report_of(store), "payments").median_days_to_close == pytest.approx(4.0)
