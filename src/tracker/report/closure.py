@@ -175,17 +175,17 @@ def _open_postmortems(
         connection, items, None if limit is None else [row.id for row in listed]
     )
     found = []
-    for row in listed:
-        start = _day(row.start)
-        first = oldest.get(row.id)
+    for doc_id, path, title, team, start_value, open_items in listed:  # JSON: every one
+        start = _day(start_value)
+        first = oldest.get(doc_id)
         found.append(
             OpenPostmortem(
-                path=row.path,
-                title=row.title,
-                team=row.team,
+                path=path,
+                title=title,
+                team=team,
                 start=start,
                 age_days=(as_of - start).days,
-                open_items=int(row.open_items),
+                open_items=int(open_items),
                 oldest_open=first[2] if first else "",
                 oldest_open_location=f"{first[0]}:{first[1]}" if first else "",
             )

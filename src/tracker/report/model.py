@@ -109,9 +109,12 @@ class SloFigures:
         return self.met / judged if judged else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OpenPostmortem:
-    """A postmortem with open items: how old it is and which open item is oldest."""
+    """A postmortem with open items: how old it is and which open item is oldest.
+
+    Not frozen, like ItemRow: JSON lists every open postmortem (9,000 at 100,000 items).
+    """
 
     path: str
     title: str | None
