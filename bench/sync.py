@@ -2,28 +2,43 @@
 
 Generates `--items` action items (default 10,000) in `--items / 10` documents, half
 routed to 5 Jira projects and half to 5 GitHub repositories, then runs `tracker sync`
-as a separate process (so its peak RSS is its own, not the sandboxes') three times:
+as a separate process (so its peak RSS is its own, not the sandboxes'):
 
-(a) first sync: every ticket created and linked back;
+(a) first sync: every ticket created and linked back. GitHub's rate limits are OFF in
+    the sandbox and pacing is OFF in the connector (`creations_per_minute = 0`) for this
+    run only: at GitHub's real limits (80 creations a minute, 500 an hour) creating the
+    tickets alone would take 10 hours per 5,000 GitHub items;
 (b) no-op re-sync the next night: the sandbox clocks move 1 day ahead and the sync is
     told that time (`run_sync(now=)`, what a nightly run's clock would say). Its
     incremental reads start where the first sync's reads started, so they list once
     more the tickets the first sync wrote; (b2) the same again: the steady state;
-(c) re-sync after 1% of the tickets were changed remotely (status moved by a person).
+(c) re-sync after 1% of the tickets were changed remotely (status moved by a person);
+(d) `tracker sync --full`: every document re-read and every ticket listed whole.
 
-Each run prints API calls by route (from the sandboxes' request logs), wall time and
-peak RSS, beside a naive baseline measured in the same run: one GET per item (8
-threads, the same HTTP latency) — what a sync that reads every ticket pays.
-GitHub's rate limits are switched off in the sandbox and pacing is off in the connector
-(`creations_per_minute = 0`): the point is tracker's call pattern, not GitHub's quota.
+(b) to (d) run as configured in production: GitHub's primary and secondary rate limits
+ON in the sandbox and the connector's pacing at its defaults; each prints the
+secondary-limit refusals (403/429) GitHub answered (aim: 0).
+
+Each run prints API calls by route (from the sandboxes' request logs), the run's time
+after imports and the whole process's wall and CPU time, and peak RSS, beside two
+baselines measured in the same run (with GitHub's limits off: at 5,000 requests an hour
+they would take hours): a naive poller, one GET per ticket (8 threads, the same HTTP
+latency), and a full listing, every ticket listed 100 a page as a pull-based peer such
+as bugwarrior does each run (bugwarrior also fetches each issue's comments by default).
+
+`--cache DIR` keeps the state after (a) (documents, store, both sandboxes' tickets and
+clocks) and later runs with the same `--items` and `--seed` start from it, skipping (a):
+a 100,000-item first sync takes a long while.
 
     .venv/bin/python bench/sync.py                 # 10,000 items (several minutes)
     .venv/bin/python bench/sync.py --items 1000    # quick run
+    .venv/bin/python bench/sync.py --items 100000 --latency-ms 0 --cache /tmp/bench-100k
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -33,6 +48,7 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -86,7 +102,10 @@ def generate(folder: Path, items: int, seed: int) -> None:
         (folder / f"pm-{number:05d}.md").write_text(text, encoding="utf-8")
 
 
-def write_config(folder: Path, jira: JiraSandbox, github: GitHubSandbox) -> Path:
+def write_config(
+    folder: Path, jira: JiraSandbox, github: GitHubSandbox, *, paced: bool = True
+) -> Path:
+    """The bench's tracker.toml; `paced=False` switches GitHub's creation pacing off."""
     lines = ['database_url = "sqlite:///.tracker/tracker.db"', ""]
     for index in range(10):
         lines += ["[[teams]]", f'name = "team{index}"']
@@ -105,7 +124,7 @@ def write_config(folder: Path, jira: JiraSandbox, github: GitHubSandbox) -> Path
         f'url = "{github.base_url}"',
         'token = "${BENCH_GITHUB_TOKEN}"',
     ]
-    lines += ["timeout_seconds = 30", "creations_per_minute = 0", ""]
+    lines += ["timeout_seconds = 30"] + ([] if paced else ["creations_per_minute = 0"]) + [""]
     path = folder / "tracker.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
@@ -114,7 +133,7 @@ def write_config(folder: Path, jira: JiraSandbox, github: GitHubSandbox) -> Path
 # What the child process runs: `tracker sync`'s engine call, timed after the imports
 # (Python + library start-up on this shared machine is seconds and not what we measure).
 CHILD = """
-import json, sys, time, urllib.request
+import json, os, sys, time, urllib.request
 from datetime import datetime
 from pathlib import Path
 from tracker.config import load_config
@@ -130,7 +149,10 @@ if len(sys.argv) > 4:
     import cProfile
     profile = cProfile.Profile()
     profile.enable()
-result = run_sync(config, store, [Path(sys.argv[2])], now=datetime.fromisoformat(clock))
+result = run_sync(
+    config, store, [Path(sys.argv[2])], now=datetime.fromisoformat(clock),
+    full=bool(os.environ.get("BENCH_FULL")),
+)
 print(f"SYNC-SECONDS {time.perf_counter() - started:.3f}")
 if profile is not None:
     import pstats
@@ -143,7 +165,13 @@ sys.exit(result.exit_code)
 
 
 def run_sync(
-    folder: Path, config: Path, env: dict[str, str], clock_url: str, profile: int = 0
+    folder: Path,
+    config: Path,
+    env: dict[str, str],
+    clock_url: str,
+    profile: int = 0,
+    *,
+    full: bool = False,
 ) -> tuple[float, tuple[float, float], float, int, str]:
     """(sync seconds, (whole-process wall seconds, its CPU seconds), peak RSS MB, exit
     code, summary line) of one sync in a fresh process. CPU time is what a loaded
@@ -153,7 +181,7 @@ def run_sync(
         [sys.executable, "-c", CHILD, str(config), str(folder / "docs"), clock_url]
         + ([str(profile)] if profile else []),
         cwd=folder,
-        env=env,
+        env=dict(env, BENCH_FULL="1") if full else env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -219,6 +247,48 @@ def naive_reads(jira: JiraSandbox, github: GitHubSandbox) -> tuple[int, float]:
     return len(urls), elapsed
 
 
+def full_listing(jira: JiraSandbox, github: GitHubSandbox) -> tuple[int, float]:
+    """Every ticket listed, 100 a page, one thread per project or repository: what a
+    pull-based peer (bugwarrior-style) pays each run, before any per-issue reads."""
+    session_auth = ("bench@example.com", jira.token)
+    github_headers = {"Authorization": f"token {github.token}"}
+
+    def jira_scope(project: str) -> int:
+        local, count, token = requests.Session(), 0, None
+        while True:
+            params = {"jql": f"project = {project} ORDER BY key", "maxResults": "100"}
+            params["fields"] = "*all"
+            if token:
+                params["nextPageToken"] = token
+            answer = local.get(
+                f"{jira.base_url}/rest/api/2/search/jql", params=params, auth=session_auth
+            )
+            answer.raise_for_status()
+            count += 1
+            token = answer.json().get("nextPageToken")
+            if not token:
+                return count
+
+    def github_scope(repo: str) -> int:
+        local, count, page = requests.Session(), 0, 1
+        while True:
+            answer = local.get(
+                f"{github.base_url}/repos/{repo}/issues",
+                params={"state": "all", "per_page": "100", "page": str(page)},
+                headers=github_headers,
+            )
+            answer.raise_for_status()
+            count += 1
+            if 'rel="next"' not in answer.headers.get("Link", ""):
+                return count
+            page += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        counts = list(executor.map(jira_scope, PROJECTS)) + list(executor.map(github_scope, REPOS))
+    return sum(counts), time.perf_counter() - started
+
+
 def change_one_percent(jira: JiraSandbox, github: GitHubSandbox, seed: int) -> list[str]:
     """Close 1% of the open tickets as a person would; returns the link targets their
     rows carry (`/browse/KEY)`, `/REPO/issues/N)`), to check the documents after."""
@@ -251,27 +321,67 @@ def rows_not_done(folder: Path, links: list[str]) -> int:
     return missing
 
 
+Baseline = tuple[int, float]  # calls, seconds
+
+
 def report(
     title: str,
     timing: tuple[float, tuple[float, float]],
     rss: float,
     counted: Counter[str],
-    naive: tuple[int, float],
+    baselines: tuple[Baseline, Baseline],
+    tickets: int,
+    refusals: int | None = None,
 ) -> None:
     total = sum(counted.values())
-    naive_calls, naive_time = naive
+    (naive_calls, naive_time), (listing_calls, listing_time) = baselines
     elapsed, (whole, cpu) = timing
     print(f"\n## {title}")
     print(
         f"sync {elapsed:.2f} s after imports, {whole:.2f} s whole process "
-        f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MB, {total} API calls"
+        f"({cpu:.2f} s CPU), peak RSS {rss:.0f} MB, {total} API calls "
+        f"({100 * total / max(1, tickets):.2f} per 100 tickets)"
     )
+    if refusals is not None:
+        print(f"GitHub secondary-limit refusals (403/429): {refusals}")
     for route, count in counted.most_common():
         print(f"  {count:6d}  {route}")
     print(
-        f"naive baseline (one GET per item): {naive_calls} calls, {naive_time:.1f} s  →  "
-        f"calls ratio {naive_calls / max(1, total):.1f}×, time ratio {naive_time / elapsed:.2f}×"
+        f"naive poller (one GET per ticket): {naive_calls} calls, {naive_time:.1f} s  →  "
+        f"{naive_calls / max(1, total):.1f}× the calls, {naive_time / whole:.2f}× the time"
     )
+    print(
+        f"full listing (100 a page): {listing_calls} calls, {listing_time:.1f} s  →  "
+        f"{listing_calls / max(1, total):.1f}× the calls, {listing_time / whole:.2f}× the time"
+    )
+
+
+def _snapshot_ok(cache: Path, items: int, seed: int) -> bool:
+    meta = cache / "meta.json"
+    if not meta.exists():
+        return False
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    return bool(data["items"] == items and data["seed"] == seed)
+
+
+def save_snapshot(
+    cache: Path, folder: Path, jira: JiraSandbox, github: GitHubSandbox, meta: dict[str, object]
+) -> None:
+    """The state after (a): the run folder, both sandboxes' data, ports, tokens, clocks."""
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    shutil.copytree(folder, cache / "work")
+    for sandbox in (jira, github):
+        (cache / f"{sandbox.name}.json").write_text(
+            json.dumps(sandbox.dump_state(), default=str), encoding="utf-8"
+        )
+    meta = dict(
+        meta,
+        ports={"jira": jira.port, "github": github.port},
+        tokens={"jira": jira.token, "github": github.token},
+        clocks={"jira": jira.clock.now().isoformat(), "github": github.clock.now().isoformat()},
+    )
+    (cache / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
 
 
 def main() -> None:
@@ -282,16 +392,41 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, help="cProfile (b) and (b2), print the top N functions"
     )
+    parser.add_argument(
+        "--cache", type=Path, help="keep the state after (a) here; reuse it when it matches"
+    )
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="tracker-bench-sync-"))
-    (folder / "docs").mkdir()
-    generate(folder / "docs", args.items, args.seed)
-    jira = JiraSandbox(projects=PROJECTS, latency_ms=args.latency_ms).start()
-    github = GitHubSandbox(repos=REPOS, latency_ms=args.latency_ms, seed_pull_request=False).start()
-    github.set_rate_limits(enabled=False, secondary_enabled=False)
+    reuse = args.cache is not None and _snapshot_ok(args.cache, args.items, args.seed)
+    if args.cache is not None:
+        folder = args.cache.resolve().parent / f"{args.cache.name}-run"  # the same path each run
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="tracker-bench-sync-"))
+    meta: dict[str, object] = {}
+    if reuse:
+        meta = json.loads((args.cache / "meta.json").read_text(encoding="utf-8"))
+        shutil.copytree(args.cache / "work", folder)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "docs").mkdir()
+        generate(folder / "docs", args.items, args.seed)
+    ports: dict[str, int] = dict(meta.get("ports") or {})  # type: ignore[call-overload]
+    tokens: dict[str, str] = dict(meta.get("tokens") or {})  # type: ignore[call-overload]
+    jira = JiraSandbox(
+        projects=PROJECTS,
+        latency_ms=args.latency_ms,
+        port=ports.get("jira", 0),
+        token=tokens.get("jira"),
+    ).start()
+    github = GitHubSandbox(
+        repos=REPOS,
+        latency_ms=args.latency_ms,
+        seed_pull_request=False,
+        port=ports.get("github", 0),
+        token=tokens.get("github"),
+    ).start()
     try:
-        config = write_config(folder, jira, github)
         env = dict(os.environ, BENCH_JIRA_TOKEN=jira.token, BENCH_GITHUB_TOKEN=github.token)
         env.pop("TRACKER_DATABASE_URL", None)
         # As installed: bytecode is cached (here in the run's folder), not recompiled by
@@ -303,47 +438,94 @@ def main() -> None:
             f"documents, 5 Jira projects + 5 GitHub repositories, {args.latency_ms:.0f} ms "
             "latency per request"
         )
-        print(
-            "GitHub rate limits (primary and secondary) are OFF in the sandbox and pacing is "
-            "OFF in the connector (creations_per_minute = 0) for this benchmark."
-        )
-
-        reset_logs(jira, github)
-        elapsed, whole, rss, code, summary = run_sync(folder, config, env, jira.base_url)
-        first = calls(jira, github)
-        print(f"\n(a) first sync exit {code}: {summary}")
+        github.set_rate_limits(enabled=False, secondary_enabled=False)
+        if reuse:
+            clocks: dict[str, str] = dict(meta["clocks"])  # type: ignore[call-overload]
+            for sandbox in (jira, github):
+                sandbox.load_state(
+                    json.loads((args.cache / f"{sandbox.name}.json").read_text("utf-8"))
+                )
+                sandbox.clock.set(datetime.fromisoformat(clocks[sandbox.name]))
+            print(f"\n(a) first sync: from the snapshot in {args.cache} (made {meta['made']})")
+            print(str(meta["first"]))
+        else:
+            print(
+                "(a) runs with GitHub's rate limits OFF in the sandbox and pacing OFF in the "
+                "connector (creations_per_minute = 0): at the real limits it would take hours."
+            )
+            config = write_config(folder, jira, github, paced=False)
+            reset_logs(jira, github)
+            elapsed, whole, rss, code, summary = run_sync(folder, config, env, jira.base_url)
+            first = calls(jira, github)
+            lines = [f"(a) first sync exit {code}: {summary}"]
+            lines.append(
+                f"sync {elapsed:.2f} s after imports, {whole[0]:.2f} s whole process "
+                f"({whole[1]:.2f} s CPU), peak RSS {rss:.0f} MB, {sum(first.values())} API calls"
+            )
+            lines += [f"  {count:6d}  {route}" for route, count in first.most_common()]
+            print("\n" + "\n".join(lines))
+            if args.cache is not None:
+                made = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+                save_snapshot(
+                    args.cache,
+                    folder,
+                    jira,
+                    github,
+                    {
+                        "items": args.items,
+                        "seed": args.seed,
+                        "made": made,
+                        "first": "\n".join(lines),
+                    },
+                )
+        tickets = len(jira.issues()) + sum(len(github.issues(repo)) for repo in REPOS)
         reset_logs(jira, github)
         naive = naive_reads(jira, github)
-        report("(a) first sync", (elapsed, whole), rss, first, naive)
-
-        for sandbox in (jira, github):
-            sandbox.clock.advance(86_400)
-        reset_logs(jira, github)
-        elapsed, whole, rss, code, summary = run_sync(
-            folder, config, env, jira.base_url, args.profile
+        listing = full_listing(jira, github)
+        baselines = (naive, listing)
+        print(
+            f"\nbaselines over {tickets} tickets, GitHub's limits off (at 5,000 requests an "
+            f"hour the naive poller alone would wait {naive[0] / 2 / 5000:.1f} h for GitHub): "
+            f"naive poller {naive[0]} calls in {naive[1]:.1f} s; full listing {listing[0]} "
+            f"calls in {listing[1]:.1f} s"
         )
-        print(f"\n(b) no-op re-sync (next night) exit {code}: {summary}")
-        report("(b) no-op re-sync", (elapsed, whole), rss, calls(jira, github), naive)
 
-        for sandbox in (jira, github):
-            sandbox.clock.advance(86_400)
-        reset_logs(jira, github)
-        elapsed, whole, rss, code, summary = run_sync(
-            folder, config, env, jira.base_url, args.profile
+        # The nights: as in production, GitHub's limits on and the connector's pacing at
+        # its defaults.
+        github.set_rate_limits(enabled=True, secondary_enabled=True)
+        config = write_config(folder, jira, github, paced=True)
+        print(
+            "\n(b)–(d) run with GitHub's primary and secondary rate limits ON in the sandbox "
+            "and the connector's pacing at its defaults."
         )
-        print(f"\n(b2) no-op re-sync again (steady state) exit {code}: {summary}")
-        report("(b2) steady-state no-op re-sync", (elapsed, whole), rss, calls(jira, github), naive)
 
-        for sandbox in (jira, github):
-            sandbox.clock.advance(86_400)
+        def night(title: str, *, profile: int = 0, full: bool = False) -> str:
+            for sandbox in (jira, github):
+                sandbox.clock.advance(86_400)
+            reset_logs(jira, github)
+            github.limits.secondary_refusals = 0
+            elapsed, whole, rss, code, summary = run_sync(
+                folder, config, env, jira.base_url, profile, full=full
+            )
+            print(f"\n{title} exit {code}: {summary}")
+            report(
+                title,
+                (elapsed, whole),
+                rss,
+                calls(jira, github),
+                baselines,
+                tickets,
+                github.limits.secondary_refusals,
+            )
+            return summary
+
+        night("(b) no-op re-sync (next night)", profile=args.profile)
+        night("(b2) steady-state no-op re-sync", profile=args.profile)
         links = change_one_percent(jira, github, args.seed)
-        changed = len(links)
-        reset_logs(jira, github)
-        elapsed, whole, rss, code, summary = run_sync(folder, config, env, jira.base_url)
-        print(f"\n(c) {changed} tickets changed remotely, re-sync exit {code}: {summary}")
-        report("(c) 1% changed remotely", (elapsed, whole), rss, calls(jira, github), naive)
+        night(f"(c) 1% changed remotely ({len(links)} tickets)")
         missed = rows_not_done(folder / "docs", links)
-        print(f"changed tickets whose row does not say Done: {missed} of {changed}")
+        print(f"changed tickets whose row does not say Done: {missed} of {len(links)}")
+        night("(d) sync --full (every document re-read, every ticket listed whole)", full=True)
     finally:
         jira.stop()
         github.stop()
