@@ -20,11 +20,12 @@ ON in the sandbox and the connector's pacing at its defaults; each prints the
 secondary-limit refusals (403/429) GitHub answered (aim: 0).
 
 Each run prints API calls by route (from the sandboxes' request logs), the run's time
-after imports and the whole process's wall and CPU time, and its own peak RSS (VmHWM), beside two
-baselines measured in the same run (with GitHub's limits off: at 5,000 requests an hour
-they would take hours): a naive poller, one GET per ticket (8 threads, the same HTTP
-latency), and a full listing, every ticket listed 100 a page as a pull-based peer such
-as bugwarrior does each run (bugwarrior also fetches each issue's comments by default).
+after imports, the whole process's wall and CPU time and its own peak RSS (VmHWM),
+beside two baselines measured in the same run (with GitHub's limits off: at 5,000
+requests an hour they would take hours): a naive poller, one GET per ticket (8 threads,
+the same HTTP latency), and a full listing, every ticket listed 100 a page as a
+pull-based peer such as bugwarrior does each run (bugwarrior also fetches each issue's
+comments by default).
 
 `--cache DIR` keeps the state after (a) (documents, store, both sandboxes' tickets and
 clocks) and later runs with the same `--items` and `--seed` start from it, skipping (a):
