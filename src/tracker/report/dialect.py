@@ -8,10 +8,13 @@ SQLite keeps timestamps as UTC text, `YYYY-MM-DD HH:MM:SS[.ffffff]`, and dates a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Date, Float, String
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -73,3 +76,23 @@ def _quarter_postgresql(element: quarter_label, compiler: SQLCompiler, **kw: Any
     # A date passed as it is would be widened to timestamptz (a time zone conversion per
     # row, twice the cost); a plain timestamp at midnight names the same quarter.
     return f"to_char(CAST({day} AS TIMESTAMP), 'YYYY-\"Q\"Q')"
+
+
+def plain_rows(connection: Connection, query: Executable) -> list[Any]:
+    """The rows as the database driver returns them: plain tuples.
+
+    For the report's large reads (every closed item's duration, every listed item):
+    SQLAlchemy's Row objects and result processing cost about 0.6 µs a row (78,000
+    durations: 0.11 → 0.07 s). Values stay as the driver gives them, so SQLite's dates
+    are `YYYY-MM-DD` text (`driver_date` reads either).
+    """
+    result = connection.execute(query)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def driver_date(value: date | str | None) -> date | None:
+    """A date column's value from `plain_rows`: SQLite's text, PostgreSQL's date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     Column,
     Date,
     Float,
@@ -60,7 +61,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from tracker.errors import TrackerError
 from tracker.report.closure import postmortem_closure
-from tracker.report.dialect import days_between
+from tracker.report.dialect import days_between, driver_date, plain_rows
 from tracker.report.gc_pause import without_gc
 from tracker.report.model import (
     ItemRow,
@@ -177,6 +178,9 @@ def _items_as_of(options: ReportOptions, *, events_after: bool = True) -> FromCl
         ITEM.c.line,
         ITEM.c.action,
         ITEM.c.postmortem_id,
+        cast(ITEM.c.owners, Text).label("owners"),
+        ITEM.c.priority,
+        ITEM.c.due_derived,
     ).where(_present(cutoff))
     if options.team is not None:
         query = query.where(ITEM.c.team == options.team)
@@ -201,6 +205,11 @@ REPORT_ITEM = Table(
     Column("first_seen_at", UTCDateTime(), nullable=False),
     Column("closed", UTCDateTime()),
     Column("action", Text, nullable=False),
+    # What the item lists show besides: JSON lists every overdue and unowned item
+    # (17,000 at 100,000 items), and a join back to action_item for them cost more.
+    Column("owners", Text, nullable=False),  # JSON text: decoded all at once
+    Column("priority", String(16)),
+    Column("due_derived", Boolean, nullable=False),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -214,7 +223,8 @@ def _build_item_rows(connection: Connection, options: ReportOptions, events_afte
     close_days = case((observed_close, days_between(s.first_seen_at, s.closed)))
     rows = select(
         s.id, s.team, s.status, s.due, s.slo_due, close_days, s.path, s.line,
-        s.postmortem_id, s.first_seen_at, s.closed, s.action,
+        s.postmortem_id, s.first_seen_at, s.closed, s.action, s.owners, s.priority,
+        s.due_derived,
     )  # fmt: skip
     postgresql = connection.dialect.name == "postgresql"
     if postgresql:
@@ -332,7 +342,7 @@ def _medians(connection: Connection, items: FromClause) -> dict[str, float]:
     )
     every: list[float] = []
     by_team: dict[str, list[float]] = {}
-    for team, days in connection.execute(query).all():
+    for team, days in plain_rows(connection, query):
         every.append(days)
         by_team.setdefault(team, []).append(days)
     medians = {team: _middle(durations) for team, durations in by_team.items()}
@@ -415,9 +425,9 @@ def _listed(
 ) -> list[ItemRow]:
     """The items meeting `which`, in `order`, the first `limit` of them, with their tickets.
 
-    The limit applies before document text (the stored item) and tickets are joined, so
-    a format that shows 50 items never reads the other 16,000. An item with several tickets comes
-    back as adjacent rows, folded here.
+    The limit applies before tickets are joined, so a format that shows 50 items never
+    looks up the tickets of the other 16,000. An item with several tickets comes back as
+    adjacent rows, folded here.
     """
     if limit == 0:
         return []
@@ -427,8 +437,12 @@ def _listed(
             items.c.team,
             items.c.path,
             items.c.line,
+            items.c.action,
+            items.c.owners,
+            items.c.priority,
             items.c.due,
             items.c.status,
+            items.c.due_derived,
             cond.overdue.label("is_overdue"),
         )
         .where(which)
@@ -438,33 +452,18 @@ def _listed(
     )
     c = chosen.c
     query = (
-        select(
-            c.id,
-            c.team,
-            c.path,
-            c.line,
-            ITEM.c.action,
-            cast(ITEM.c.owners, Text).label("owners"),  # JSON text: decoded all at once
-            ITEM.c.priority,
-            c.due,
-            c.status,
-            ITEM.c.due_derived,
-            c.is_overdue,
-            TICKET.c.system,
-            TICKET.c.key,
-            TICKET.c.url,
-        )
-        .join(ITEM, ITEM.c.id == c.id)  # document text for the chosen items only
-        .outerjoin(TICKET, TICKET.c.item_id == c.id)
+        select(*c, TICKET.c.system, TICKET.c.key, TICKET.c.url)
+        .outerjoin(TICKET, TICKET.c.item_id == c.id)  # tickets for the chosen items only
         .order_by(*(c[column.name] for column in order), c.id, TICKET.c.id)
     )
-    rows = connection.execute(query).all()
+    rows = plain_rows(connection, query)
     # One json.loads for every row's owners: thousands of small decodes cost more.
     every_owners = json.loads(f"[{','.join(row[5] or 'null' for row in rows)}]")
     listed: list[ItemRow] = []
     previous: ItemRow | None = None
     for row, owners in zip(rows, every_owners, strict=True):
-        item_id, team, path, line, action, _, priority, due, status, derived = row[:10]
+        item_id, team, path, line, action, _, priority, due_value, status, derived = row[:10]
+        due = driver_date(due_value)
         is_overdue, system, key, url = row[10:]
         if previous is not None and previous.id == item_id:  # another ticket of the same item
             previous.tickets += (TicketLink(system, key, url),)
@@ -479,7 +478,7 @@ def _listed(
             status=status,
             priority=priority,
             due=due,
-            days_overdue=(options.as_of - due).days if is_overdue else None,
+            days_overdue=(options.as_of - due).days if is_overdue and due else None,
             doc_url=_doc_url(options.docs_base_url, path, line),
             tickets=(TicketLink(system, key, url),) if key is not None else (),
             due_derived=bool(derived),
