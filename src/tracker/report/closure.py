@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from tracker.report.dialect import utc_day
+from tracker.report.dialect import plain_rows, utc_day
 from tracker.report.model import Closure, OpenPostmortem
 from tracker.store.models import PostmortemRow
 from tracker.store.types import UTCDateTime, as_utc
@@ -41,6 +41,10 @@ BUCKETS = ((0, 30, "0–30 days"), (31, 90, "31–90 days"), (91, None, "over 90
 
 
 def _day(value: Any) -> date:
+    """A start or close as a day: a date, a timestamp, or SQLite's text of either
+    (read by `plain_rows`; timestamps there are UTC)."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
     if isinstance(value, datetime):
         return as_utc(value).date()
     day: date = value
@@ -165,14 +169,15 @@ def _open_postmortems(
         return []
     d = documents.c
     path = d.path.collate("C") if connection.dialect.name == "postgresql" else d.path
-    listed = connection.execute(
+    listed = plain_rows(
+        connection,
         select(d.id, d.path, d.title, d.team, d.start, d.open_items)
         .where(d.open_items > 0)
         .order_by(d.start, path)
-        .limit(limit)
-    ).all()
+        .limit(limit),
+    )
     oldest = _oldest_open_items(
-        connection, items, None if limit is None else [row.id for row in listed]
+        connection, items, None if limit is None else [row[0] for row in listed]
     )
     found = []
     for doc_id, path, title, team, start_value, open_items in listed:  # JSON: every one
@@ -180,14 +185,14 @@ def _open_postmortems(
         first = oldest.get(doc_id)
         found.append(
             OpenPostmortem(
-                path=path,
-                title=title,
-                team=team,
-                start=start,
-                age_days=(as_of - start).days,
-                open_items=int(open_items),
-                oldest_open=first[2] if first else "",
-                oldest_open_location=f"{first[0]}:{first[1]}" if first else "",
+                path,
+                title,
+                team,
+                start,
+                (as_of - start).days,
+                int(open_items),
+                first[2] if first else "",
+                f"{first[0]}:{first[1]}" if first else "",
             )
         )
     return found
@@ -223,6 +228,5 @@ def _oldest_open_items(
         first.c.rank == 1
     )
     return {
-        doc_id: (path, line, action)
-        for doc_id, path, line, action in connection.execute(query).all()
+        doc_id: (path, line, action) for doc_id, path, line, action in plain_rows(connection, query)
     }

@@ -327,27 +327,26 @@ def _medians(connection: Connection, items: FromClause) -> dict[str, float]:
 
     PostgreSQL returns only the two middle durations of each list (an ordered-set
     aggregate): ~50 rows cross the wire instead of every closed item.
-    SQLite runs in this process, where one sorted read is cheaper than ranking twice:
-    the overall list arrives in order, and so does each team's share of it.
+    SQLite runs in this process, where one plain read sorted here is cheapest: ranking
+    in SQL sorts twice, and even one ORDER BY costs SQLite more than Python's sort
+    (78,000 durations: 0.07 → 0.06 s).
     """
     if connection.dialect.name == "postgresql":
         return {
             team: _middle(sorted(values))
             for team, values in connection.execute(_middle_durations(items)).all()
         }
-    query = (
-        select(items.c.team, items.c.close_days)
-        .where(items.c.close_days.is_not(None))
-        .order_by(items.c.close_days)
-    )
-    every: list[float] = []
+    query = select(items.c.team, items.c.close_days).where(items.c.close_days.is_not(None))
+    rows = plain_rows(connection, query)
     by_team: dict[str, list[float]] = {}
-    for team, days in plain_rows(connection, query):
-        every.append(days)
-        by_team.setdefault(team, []).append(days)
-    medians = {team: _middle(durations) for team, durations in by_team.items()}
-    if every:
-        medians[TOTAL_TEAM] = _middle(every)
+    for team, days in rows:
+        durations = by_team.get(team)
+        if durations is None:
+            by_team[team] = durations = []
+        durations.append(days)
+    medians = {team: _middle(sorted(durations)) for team, durations in by_team.items()}
+    if rows:
+        medians[TOTAL_TEAM] = _middle(sorted([days for _, days in rows]))
     return medians
 
 
@@ -461,27 +460,30 @@ def _listed(
     every_owners = json.loads(f"[{','.join(row[5] or 'null' for row in rows)}]")
     listed: list[ItemRow] = []
     previous: ItemRow | None = None
+    as_of, base = options.as_of, options.docs_base_url
+    # JSON lists every item (17,000 at 100,000): one unpacking and positional fields.
     for row, owners in zip(rows, every_owners, strict=True):
-        item_id, team, path, line, action, _, priority, due_value, status, derived = row[:10]
-        due = driver_date(due_value)
+        item_id, team, path, line, action, _, priority, due, status, derived = row[:10]
         is_overdue, system, key, url = row[10:]
         if previous is not None and previous.id == item_id:  # another ticket of the same item
             previous.tickets += (TicketLink(system, key, url),)
             continue
+        if due is not None:
+            due = driver_date(due)
         previous = ItemRow(
-            id=item_id,
-            team=team,
-            path=path,
-            line=line,
-            action=action,
-            owners=tuple(owners or ()),
-            status=status,
-            priority=priority,
-            due=due,
-            days_overdue=(options.as_of - due).days if is_overdue and due else None,
-            doc_url=_doc_url(options.docs_base_url, path, line),
-            tickets=(TicketLink(system, key, url),) if key is not None else (),
-            due_derived=bool(derived),
+            item_id,
+            team,
+            path,
+            line,
+            action,
+            tuple(owners) if owners else (),
+            status,
+            priority,
+            due,
+            (as_of - due).days if is_overdue and due is not None else None,
+            _doc_url(base, path, line) if base else None,
+            (TicketLink(system, key, url),) if key is not None else (),
+            bool(derived),
         )
         listed.append(previous)
     return listed

@@ -50,21 +50,25 @@ def team_object(team: TeamSummary) -> dict[str, Any]:
 
 
 def item_object(item: ItemRow) -> dict[str, Any]:
+    # Called for every listed item (17,000 at 100,000 items): fields read once, no helpers.
+    path, line, due, tickets = item.path, item.line, item.due, item.tickets
     return {
         "id": item.id,
         "team": item.team,
-        "path": item.path,
-        "line": item.line,
-        "location": item.location,
+        "path": path,
+        "line": line,
+        "location": f"{path}:{line}",
         "action": item.action,
         "owners": list(item.owners),
         "status": item.status,
         "priority": item.priority,
-        "due": _date(item.due),
+        "due": None if due is None else due.isoformat(),
         "due_derived": item.due_derived,
         "days_overdue": item.days_overdue,
         "doc_url": item.doc_url,
-        "tickets": [{"system": t.system, "key": t.key, "url": t.url} for t in item.tickets],
+        "tickets": [{"system": t.system, "key": t.key, "url": t.url} for t in tickets]
+        if tickets
+        else [],
     }
 
 
