@@ -20,7 +20,7 @@ Per-item rows as of the day are built once per report into a temporary table (go
 the report's read transaction) that every other figure reads: one grouping by team,
 quarter of the SLO deadline and SLO outcome gives the team table and the SLO figures;
 one outer join to the owners gives the per-owner and unowned counts; medians come from
-one sorted read (SQLite) or from the two middle values the server picks per team
+one read sorted in Python (SQLite) or from the two middle values the server picks per team
 (PostgreSQL); the postmortem closure sums them per document (tracker.report.closure).
 The item lists and the open postmortems are fetched only as far as the output format
 shows them.
