@@ -134,6 +134,12 @@ def test_an_unknown_connector_name_is_a_config_error_listing_the_installed_ones(
     assert raised.value.exit_code == 2
 
 
+def test_a_connector_name_longer_than_the_store_keeps_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"longer than 32 characters") as raised:
+        load_connector("x" * 33, {})
+    assert raised.value.exit_code == 2
+
+
 def test_a_connector_that_fails_to_import_is_a_config_error_not_a_traceback(site: Path) -> None:
     install_distribution(
         site,

@@ -145,6 +145,19 @@ def test_a_status_change_is_recorded_as_an_event_with_its_time(store: Store) -> 
     assert (row.status, row.closed_at, row.updated_at, row.first_seen_at) == ("done", T1, T1, T0)
 
 
+def test_a_status_change_from_a_connector_with_a_long_name_is_recorded(store: Store) -> None:
+    """A third-party connector's entry-point name (up to 32 characters, as wide as a
+    ticket's system) fits the event's source on both stores."""
+    from tracker.sync.state import record_status_events
+
+    record(store, [doc("pm/payments/a.md", item("i1"))])
+    source = "azure-devops-boards-enterprise-x"  # 32 characters
+
+    record_status_events(store, [("i1", "open", "done", source)], now=T1)
+
+    assert (events(store)[-1].to_status, events(store)[-1].source) == ("done", source)
+
+
 def test_reopening_an_item_clears_its_closed_time(store: Store) -> None:
     record(store, [doc("pm/payments/a.md", item("i1", status=Status.DONE))])
 

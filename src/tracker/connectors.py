@@ -420,6 +420,8 @@ class ConnectorPlugin(Protocol):
         ...
 
 
+CONNECTOR_NAME_LIMIT = 32  # the store's ticket.system and status_event.source widths
+
 _PLUGINS: dict[str, ConnectorPlugin] | None = None
 _SYNTAXES: tuple[tuple[str, TicketSyntax], ...] | None = None
 
@@ -524,6 +526,12 @@ def load_connector(
     `env` defaults to the process environment (secrets are only ever read from it);
     `options` are passed through to `from_settings` (tests inject clocks and sleeps).
     """
+    if len(name) > CONNECTOR_NAME_LIMIT:
+        raise ConfigError(
+            f"connector name {name[:40]!r} is longer than {CONNECTOR_NAME_LIMIT} characters, "
+            "more than the store records for a ticket's system",
+            hint="register the connector's entry point under a shorter name",
+        )
     matches = [
         entry
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)

@@ -146,7 +146,8 @@ class StatusEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str = Field(max_length=16)
     at: dt.datetime = _utc(nullable=False, index=True)
-    source: str = Field(max_length=16)  # "document" or a connector's name ("jira", …)
+    # "document" or a connector's name ("jira", …): as wide as Ticket.system
+    source: str = Field(max_length=32)
 
 
 class SyncRun(SQLModel, table=True):
