@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Float, String
+from sqlalchemy import Date, Float, Integer
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Executable
@@ -57,25 +57,30 @@ def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> s
     return f"CAST(({moment}) AT TIME ZONE 'UTC' AS DATE)"
 
 
-class quarter_label(FunctionElement[str]):
-    """A date's quarter as `2026-Q1` (the label tracker.report.slo.quarter_of gives)."""
+class quarter_number(FunctionElement[int]):
+    """A date's quarter as one integer, year × 4 + quarter − 1 (2026-Q1 is 8104): grouped
+    on as a number, it sorts cheaper than a label (tracker.report.slo.quarter_name)."""
 
-    type = String()
+    type = Integer()
     inherit_cache = True
 
 
-@compiles(quarter_label, "sqlite")
-def _quarter_sqlite(element: quarter_label, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(quarter_number, "sqlite")
+def _quarter_sqlite(element: quarter_number, compiler: SQLCompiler, **kw: Any) -> str:
     (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(substr({day}, 1, 4) || '-Q' || ((CAST(substr({day}, 6, 2) AS INTEGER) + 2) / 3))"
+    return (
+        f"(CAST(substr({day}, 1, 4) AS INTEGER) * 4"
+        f" + (CAST(substr({day}, 6, 2) AS INTEGER) - 1) / 3)"
+    )
 
 
-@compiles(quarter_label, "postgresql")
-def _quarter_postgresql(element: quarter_label, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(quarter_number, "postgresql")
+def _quarter_postgresql(element: quarter_number, compiler: SQLCompiler, **kw: Any) -> str:
     (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
     # A date passed as it is would be widened to timestamptz (a time zone conversion per
-    # row, twice the cost); a plain timestamp at midnight names the same quarter.
-    return f"to_char(CAST({day} AS TIMESTAMP), 'YYYY-\"Q\"Q')"
+    # row); a plain timestamp at midnight is in the same quarter.
+    moment = f"CAST({day} AS TIMESTAMP)"
+    return f"CAST(EXTRACT(YEAR FROM {moment}) * 4 + EXTRACT(QUARTER FROM {moment}) - 1 AS INTEGER)"
 
 
 def plain_rows(connection: Connection, query: Executable) -> list[Any]:

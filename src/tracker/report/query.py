@@ -71,7 +71,7 @@ from tracker.report.model import (
     TicketLink,
     TrendPoint,
 )
-from tracker.report.slo import slo_attainment, slo_columns
+from tracker.report.slo import decode_slo, slo_attainment, slo_code
 from tracker.store.models import ActionItemRow, ItemOwner, StatusEvent
 from tracker.store.models import TicketLink as TicketLinkRow
 from tracker.store.types import UTCDateTime
@@ -272,7 +272,7 @@ def _status_counts(items: FromClause, cond: _Conditions) -> list[ColumnElement[A
 
 @dataclass(slots=True)
 class _TeamCounts:
-    """One team's figures, summed over its (quarter, SLO outcome) groups."""
+    """One team's figures, summed over its groups of one status and one due class."""
 
     team: str
     total: int = 0
@@ -284,41 +284,71 @@ class _TeamCounts:
     due_soon: int = 0
     oldest_overdue: date | None = None
 
-    def add(self, row: Any) -> None:
-        self.total += int(row.total)
-        self.open += int(row.open)
-        self.in_progress += int(row.in_progress)
-        self.done += int(row.done)
-        self.wont_do += int(row.wont_do)
-        self.overdue += int(row.overdue)
-        self.due_soon += int(row.due_soon)
-        if row.oldest_overdue is not None:
+    def add(self, status: str, due_class: int, count: int, earliest_due: Any) -> None:
+        self.total += count
+        setattr(self, status, getattr(self, status) + count)
+        if status not in OPEN_STATUSES:
+            return
+        if due_class == DUE_PAST:  # open and due before the as-of day: overdue
+            self.overdue += count
+            due = driver_date(earliest_due)
             oldest = self.oldest_overdue
-            self.oldest_overdue = (
-                row.oldest_overdue if oldest is None else min(oldest, row.oldest_overdue)
-            )
+            if due is not None and (oldest is None or due < oldest):
+                self.oldest_overdue = due
+        elif due_class == DUE_SOON:
+            self.due_soon += count
+
+
+STATUSES = ("open", "in_progress", "done", "wont_do")
+# Where an item's due date lies against the as-of day (with `_Conditions.overdue` and
+# `due_soon` for an open item): before it, within `due_soon_days`, or later or none.
+DUE_PAST, DUE_SOON, DUE_LATER = 0, 1, 2
+DUE_CLASSES = 3
+
+
+def _status_due_code(items: FromClause, options: ReportOptions) -> ColumnElement[int]:
+    """An item row's status (index in STATUSES) and due class as one small integer."""
+    as_of = literal(options.as_of, Date())
+    soon = literal(options.as_of + timedelta(days=options.due_soon_days), Date())
+    due = items.c.due
+    due_class = case((due < as_of, DUE_PAST), (due <= soon, DUE_SOON), else_=DUE_LATER)
+    status = case(
+        *((items.c.status == name, k) for k, name in enumerate(STATUSES[:-1])),
+        else_=len(STATUSES) - 1,
+    )
+    return status * DUE_CLASSES + due_class
 
 
 def _team_rows(
-    connection: Connection, items: FromClause, cond: _Conditions, options: ReportOptions
+    connection: Connection, items: FromClause, options: ReportOptions
 ) -> tuple[list[_TeamCounts], list[tuple[str, str | None, str | None, int]]]:
     """Per team figures and, with a [policy], item counts per (team, quarter of the SLO
-    deadline, SLO outcome): one grouping of the per-item rows serves both."""
-    keys: list[ColumnElement[Any]] = [items.c.team]
+    deadline, SLO outcome): one grouping of the per-item rows serves both.
+
+    The rows are counted per team and one integer coding status, due class, quarter and
+    outcome (a few thousand groups), and the sums are made here. SQLite sorts every
+    grouping, and a second sort key or seven conditional sums per row cost it more
+    (0.16 → 0.11 s at 100,000 items).
+    """
+    code = _status_due_code(items, options)
     if options.slo:
-        keys += slo_columns(items, options.as_of)
-    query = select(
-        *keys,
-        *_status_counts(items, cond),
-        _count(cond.due_soon).label("due_soon"),
-        func.min(case((cond.overdue, items.c.due))).label("oldest_overdue"),
-    ).group_by(*keys)
+        code = slo_code(items, options.as_of) * (len(STATUSES) * DUE_CLASSES) + code
+    keyed = code.label("code")
+    query = select(items.c.team, keyed, func.count(), func.min(items.c.due)).group_by(
+        items.c.team, keyed
+    )
     teams: dict[str, _TeamCounts] = {}
-    slo_groups: list[tuple[str, str | None, str | None, int]] = []
-    for row in connection.execute(query).all():
-        teams.setdefault(row.team, _TeamCounts(row.team)).add(row)
-        if options.slo:
-            slo_groups.append((row.team, row.quarter, row.outcome, int(row.total)))
+    slo: dict[tuple[str, int], int] = {}
+    for team, number, count, earliest_due in plain_rows(connection, query):
+        counts = teams.get(team)
+        if counts is None:
+            teams[team] = counts = _TeamCounts(team)
+        slo_number, status_due = divmod(number, len(STATUSES) * DUE_CLASSES)
+        status, due_class = divmod(status_due, DUE_CLASSES)
+        counts.add(STATUSES[status], due_class, count, earliest_due)
+        if slo_number:
+            slo[(team, slo_number)] = slo.get((team, slo_number), 0) + count
+    slo_groups = [(team, *decode_slo(number), count) for (team, number), count in slo.items()]
     return [teams[name] for name in sorted(teams)], slo_groups
 
 
@@ -692,7 +722,7 @@ def build_report(
         cond = _Conditions(items, options)
         medians = _medians(connection, items)
         owners, unowned_by_team = _owner_rows(connection, items, cond)
-        team_rows, slo_groups = _team_rows(connection, items, cond, options)
+        team_rows, slo_groups = _team_rows(connection, items, options)
         found = {
             row.team: _team_summary(row, medians.get(row.team), unowned_by_team.get(row.team, 0))
             for row in team_rows
