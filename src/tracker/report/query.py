@@ -555,47 +555,48 @@ def _week_index(column: ColumnElement[Any], bounds: Sequence[ColumnElement[Any]]
     )
 
 
+# A status as the trend counts it: done, won't do, open (open or in progress), other.
+_TREND_STATUSES = ("", "done", "wont_do", "open")
+
+
+def _trend_status(status: ColumnElement[str]) -> ColumnElement[int]:
+    """The index of `status` in _TREND_STATUSES (0 for NULL: an item's first event)."""
+    return case(
+        (status == "done", 1),
+        (status == "wont_do", 2),
+        (status.in_(OPEN_STATUSES), 3),
+        else_=0,
+    )
+
+
 def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
-    """Completion rate and open-overdue count at the end of each of the last N weeks."""
+    """Completion rate and open-overdue count at the end of each of the last N weeks.
+
+    Items and events are counted per group of week indexes and statuses packed into one
+    integer (one sort key: SQLite sorts every grouping, and each further key or
+    conditional sum costs it more), and the few hundred groups are applied to the week
+    ends here.
+    """
     days = [
         options.as_of - timedelta(weeks=options.trend_weeks - 1 - k)
         for k in range(options.trend_weeks)
     ]
     cutoffs = [literal(end_of_day(d, options.timezone), UTCDateTime()) for d in days]
-    seen = _week_index(ITEM.c.first_seen_at, cutoffs).label("seen")  # present from here
-    gone = _week_index(ITEM.c.removed_at, cutoffs).label("gone")  # ... until before here
-    late = _week_index(ITEM.c.due, [literal(d, Date()) for d in days]).label("late")
-
-    def delta(status: ColumnElement[str] | None, sign: int, wanted: tuple[str, ...]) -> Any:
-        return case((status.in_(wanted), sign), else_=0) if status is not None else 0
-
-    def total(status: ColumnElement[str] | None, wanted: tuple[str, ...]) -> Any:
-        return func.sum(delta(status, 1, wanted))
-
+    weeks = len(days) + 1  # a week index is 0 … len(days)
+    seen = _week_index(ITEM.c.first_seen_at, cutoffs)  # present from here
+    gone = _week_index(ITEM.c.removed_at, cutoffs)  # ... until before here
+    late = _week_index(ITEM.c.due, [literal(d, Date()) for d in days])
+    place = (seen * weeks + gone) * weeks + late
     status, to, was = ITEM.c.status, EVENT.c.to_status, EVENT.c.from_status
-    # Each side is grouped on its own first, so the union below is a few hundred rows.
-    items = select(
-        seen,
-        gone,
-        late,
-        literal(len(days), Integer()).label("after"),  # counts at every week end
-        func.count().label("present"),
-        total(status, ("done",)).label("done"),
-        total(status, ("wont_do",)).label("wont_do"),
-        total(status, OPEN_STATUSES).label("open"),
-    ).group_by(seen, gone, late)
-    after = _week_index(EVENT.c.at, cutoffs).label("after")  # undone at week ends before it
+    kinds = len(_TREND_STATUSES)
+    item_key = (place * kinds + _trend_status(status)).label("key")
+    items = select(item_key, func.count()).group_by(item_key)
+    after = _week_index(EVENT.c.at, cutoffs)  # undone at week ends before it
+    event_key = (
+        ((place * weeks + after) * kinds + _trend_status(was)) * kinds + _trend_status(to)
+    ).label("key")
     undo = (
-        select(
-            seen,
-            gone,
-            late,
-            after,
-            literal(0, Integer()).label("present"),
-            (total(was, ("done",)) - total(to, ("done",))).label("done"),
-            (total(was, ("wont_do",)) - total(to, ("wont_do",))).label("wont_do"),
-            (total(was, OPEN_STATUSES) - total(to, OPEN_STATUSES)).label("open"),
-        )
+        select(event_key, func.count())
         .select_from(EVENT)
         .join(ITEM, ITEM.c.id == EVENT.c.item_id)
         .where(
@@ -606,39 +607,40 @@ def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
             ~and_(was.in_(OPEN_STATUSES), to.in_(OPEN_STATUSES)),
             was != to,
         )
-        .group_by(seen, gone, late, after)
+        .group_by(event_key)
     )
     if options.team is not None:
         items = items.where(ITEM.c.team == options.team)
         undo = undo.where(ITEM.c.team == options.team)
-    groups = union_all(items, undo).subquery("week_group")
-    points = union_all(
-        *(select(literal(k, Integer()).label("k")) for k in range(len(days)))
-    ).subquery("week_end")
-    g, k = groups.c, points.c.k
-    holds = and_(g.seen <= k, k < g.gone, k < g.after)
-    query = (
-        select(
-            k,
-            func.coalesce(func.sum(g.present), 0).label("total"),
-            func.coalesce(func.sum(g.done), 0).label("done"),
-            func.coalesce(func.sum(g.wont_do), 0).label("wont_do"),
-            func.coalesce(func.sum(case((g.late <= k, g.open), else_=0)), 0).label("overdue"),
-        )
-        .select_from(points)
-        .join(groups, holds)
-        .group_by(k)
-    )
-    found = {row.k: row for row in connection.execute(query)}
+    n = len(days)
+    # Per week end: total, done, won't do, open overdue.
+    counts = [[0, 0, 0, 0] for _ in days]
+
+    def apply(place: int, after: int, changes: Sequence[tuple[int, int]], present: int) -> None:
+        """Count a group at the week ends where its items existed and no later event
+        had yet changed them (week index `after`)."""
+        rest, late = divmod(place, weeks)
+        seen, gone = divmod(rest, weeks)
+        for k in range(seen, min(gone, after, n)):
+            week = counts[k]
+            week[0] += present
+            for kind, sign in changes:
+                if kind == 1 or kind == 2:
+                    week[kind] += sign
+                elif kind == 3 and late <= k:
+                    week[3] += sign
+
+    for key, count in plain_rows(connection, items):
+        place_key, kind = divmod(key, kinds)
+        apply(place_key, n, ((kind, count),), count)
+    for key, count in plain_rows(connection, undo):
+        rest, to_kind = divmod(key, kinds)
+        rest, was_kind = divmod(rest, kinds)
+        place_key, after_week = divmod(rest, weeks)
+        apply(place_key, after_week, ((was_kind, count), (to_kind, -count)), 0)
     return [
-        TrendPoint(
-            week_ending=day,
-            total=int(found[k].total) if k in found else 0,
-            done=int(found[k].done) if k in found else 0,
-            wont_do=int(found[k].wont_do) if k in found else 0,
-            open_overdue=int(found[k].overdue) if k in found else 0,
-        )
-        for k, day in enumerate(days)
+        TrendPoint(week_ending=day, total=total, done=done, wont_do=wont_do, open_overdue=late)
+        for day, (total, done, wont_do, late) in zip(days, counts, strict=True)
     ]
 
 
