@@ -18,8 +18,8 @@ from sqlalchemy import Date, insert, literal, select
 
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.closure import bucket_of
-from tracker.report.dialect import quarter_label, utc_day
-from tracker.report.slo import quarter_of
+from tracker.report.dialect import quarter_number, utc_day
+from tracker.report.slo import quarter_name, quarter_of
 from tracker.store import Store
 from tracker.store.models import ActionItemRow, PostmortemRow
 from tracker.store.types import UTCDateTime
@@ -85,10 +85,46 @@ def test_the_sql_quarter_of_a_deadline_is_quarter_of(store: Store) -> None:
     days = [date(2025, 12, 31) + timedelta(days=n) for n in range(0, 400, 3)]
     with store.engine.connect() as connection:
         found = [
-            connection.execute(select(quarter_label(literal(day, Date())))).scalar_one()
+            connection.execute(select(quarter_number(literal(day, Date())))).scalar_one()
             for day in days
         ]
-    assert found == [quarter_of(day) for day in days]
+    assert [quarter_name(number) for number in found] == [quarter_of(day) for day in days]
+
+
+def test_slo_figures_per_quarter_follow_each_items_deadline_and_outcome(store: Store) -> None:
+    pm = add_postmortem(store, 1, "payments", date(2025, 12, 1))
+    closed = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
+    cases = {  # item id: (status, closed at, deadline) → outcome as slo.py defines it
+        "met": ("done", closed, date(2026, 2, 1)),
+        "missed": ("wont_do", closed, date(2026, 1, 31)),
+        "past": ("in_progress", None, date(2026, 6, 29)),
+        "pending": ("open", None, date(2026, 7, 1)),
+        "none": ("open", None, None),
+    }
+    for item_id, (status, closed_at, deadline) in cases.items():
+        add_item(store, item_id, pm, status=status, closed_at=closed_at, slo_due=deadline)
+    quarters = report(store).slo_quarters
+    assert quarters is not None
+    found = {(f.quarter, f.met, f.missed, f.pending, f.past_now) for f in quarters}
+    assert found == {("2026-Q1", 1, 1, 0, 0), ("2026-Q2", 0, 1, 0, 1), ("2026-Q3", 0, 0, 1, 0)}
+
+
+def test_overdue_and_due_soon_counted_in_sql_follow_the_due_date_and_status(
+    store: Store,
+) -> None:
+    pm = add_postmortem(store, 1, "payments", date(2026, 1, 1))
+    days = [-30, -1, 0, 1, 7, 8, 40]
+    for status in ("open", "in_progress", "done", "wont_do"):
+        for offset in days:
+            add_item(
+                store, f"{status}-{offset}", pm, status=status, slo_due=AS_OF + timedelta(offset)
+            )
+    (team,) = report(store).teams
+    is_open = 2  # open and in progress
+    assert team.overdue == is_open * sum(1 for d in days if d < 0)
+    assert team.due_soon == is_open * sum(1 for d in days if 0 <= d <= 7)
+    assert team.oldest_overdue_due == AS_OF - timedelta(days=30)
+    assert (team.open, team.in_progress, team.done, team.wont_do) == (7, 7, 7, 7)
 
 
 def test_the_sql_utc_day_of_a_timestamp_is_its_utc_calendar_day(store: Store) -> None:

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Date, case, func, literal
 from sqlalchemy.sql import ColumnElement, FromClause
