@@ -13,12 +13,14 @@ date only the events after it. Removed items count until they were removed.
 The trend applies the same rule in reverse, in one pass: each item is counted at the
 week ends where it existed with its current status, and each event after a week's end
 undoes its own change there (−1 for the status it entered, +1 for the one it left).
-Items and events are first grouped by which week ends they affect (a few hundred
-groups), then those groups are joined to the week ends and summed.
+Items and events are first grouped by which week ends they affect and the statuses
+involved (a few hundred groups, keyed by one packed integer), then those groups are
+applied to the week ends in Python.
 
 Per-item rows as of the day are built once per report into a temporary table (gone with
-the report's read transaction) that every other figure reads: one grouping by team,
-quarter of the SLO deadline and SLO outcome gives the team table and the SLO figures;
+the report's read transaction) that every other figure reads: one grouping by team and
+one integer packing status, due class, quarter of the SLO deadline and SLO outcome gives
+the team table and the SLO figures;
 one outer join to the owners gives the per-owner and unowned counts; medians come from
 one read sorted in Python (SQLite) or from the two middle values the server picks per team
 (PostgreSQL); the postmortem closure sums them per document (tracker.report.closure).
