@@ -428,7 +428,10 @@ def _plan(
     }
     # (Not under an id this run already moved on: an earlier id adopted above.)
     known = {(baseline.system, baseline.key) for baseline in baselines.values()}
-    for item_id, baseline in load_baselines(store, item_ids=(), tickets=named).items():
+    # Items already loaded are skipped (setdefault would keep the loaded ones): most rows
+    # name their own item's ticket, and decoding those again doubled the run's memory.
+    others = load_baselines(store, item_ids=(), tickets=named, loaded=baselines.keys())
+    for item_id, baseline in others.items():
         if (baseline.system, baseline.key) not in known:
             baselines.setdefault(item_id, baseline)
     blank = blank_items(documents)
@@ -468,7 +471,7 @@ def _plan(
             del unchanged[path]
     moved_away = {baseline.item_id for baseline in reworded}
     for item_id, baseline in load_baselines(
-        store, item_ids=(), tickets=_identity_tickets(reads, baselines)
+        store, item_ids=(), tickets=_identity_tickets(reads, baselines), loaded=baselines.keys()
     ).items():
         if item_id not in moved_away:
             baselines.setdefault(item_id, baseline)

@@ -7,6 +7,7 @@ last sync?" is a plain comparison, whatever formatting churn happened on either 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
@@ -43,11 +44,16 @@ class Fields:
     def from_json(cls, data: dict[str, Any]) -> Fields:
         return cls(
             summary=str(data.get("summary", "")),
-            assignee=data.get("assignee"),
-            due=data.get("due"),
-            priority=data.get("priority"),
-            status=str(data.get("status", Status.OPEN.value)),
+            assignee=_shared(data.get("assignee")),
+            due=_shared(data.get("due")),
+            priority=_shared(data.get("priority")),
+            status=sys.intern(str(data.get("status", Status.OPEN.value))),
         )
+
+
+def _shared(value: str | None) -> str | None:
+    """Short values repeated across thousands of stored baselines, held once."""
+    return sys.intern(value) if isinstance(value, str) else value
 
 
 def summary_text(action: str, system: str) -> str:

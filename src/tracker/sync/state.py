@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -35,9 +35,10 @@ INTENT_PREFIX = "sync.intent:"  # see tracker.sync.intents
 _WRITE_LOCK = threading.Lock()  # SQLite allows one writer; apply threads take turns
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Baseline:
-    """The last agreed state of one item ↔ ticket link."""
+    """The last agreed state of one item ↔ ticket link (slots: a run at 100k items
+    holds a baseline per item)."""
 
     item_id: str
     system: str
@@ -85,19 +86,29 @@ class Baseline:
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, item_id: str, text: str) -> Baseline:
+    def from_json(cls, item_id: str, text: str, *, path: str | None = None) -> Baseline:
         data = json.loads(text)
+        doc = Fields.from_json(data["doc"])
+        ticket = _shared(Fields.from_json(data["ticket"]), doc)
+        seen = _shared(Fields.from_json(data["seen"]), ticket) if data.get("seen") else None
         return cls(
             item_id=item_id,
             system=data["system"],
             key=data["key"],
             url=data.get("url"),
-            doc=Fields.from_json(data["doc"]),
-            ticket=Fields.from_json(data["ticket"]),
-            seen=Fields.from_json(data["seen"]) if data.get("seen") else None,
+            doc=doc,
+            ticket=ticket,
+            seen=seen,
             retired=data.get("retired"),
             created_by_tracker=bool(data.get("created_by_tracker")),
+            path=path,
         )
+
+
+def _shared(fields: Fields, same: Fields) -> Fields:
+    """`same` when equal (Fields are frozen): sides that agree share one object, which
+    at 100k baselines is most of their memory."""
+    return same if fields == same else fields
 
 
 def load_baselines(
@@ -106,42 +117,52 @@ def load_baselines(
     item_ids: Iterable[str] | None = None,
     paths: Iterable[str] | None = None,
     tickets: Iterable[tuple[str, str]] = (),
+    loaded: Collection[str] = (),
 ) -> dict[str, Baseline]:
     """Baselines, with the path the store last saw each item at: every one when no
     selection is given, else those of `item_ids`, of the items recorded at `paths`, and
     of the items linked to `tickets` ((system, key or URL) pairs) — what an incremental
-    run needs, without reading the rest."""
+    run needs, without reading the rest. Items in `loaded` (the caller has them
+    already) are left out of a selection rather than decoded a second time."""
+    baselines: dict[str, Baseline] = {}
     with store.session() as session:
         if item_ids is None and paths is None and not tickets:
-            rows = session.execute(
-                select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(ITEM_PREFIX))
-            ).all()
             found: dict[str, str] = {
                 row.id: row.path for row in session.execute(select(_ITEM.c.id, _ITEM.c.path))
             }
+            rows = session.execute(
+                select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(ITEM_PREFIX))
+            )
+            _decode(rows, found, baselines)
         else:
             wanted = set(item_ids or ())
             for chunk in _chunks(sorted(set(paths or ()))):
                 wanted.update(session.scalars(select(_ITEM.c.id).where(_ITEM.c.path.in_(chunk))))
             wanted.update(_linked_items(session, tickets))
-            rows, found = [], {}
+            wanted.difference_update(loaded)
             for chunk in _chunks(sorted(wanted)):
-                rows += session.execute(
-                    select(_STATE.c.key, _STATE.c.value).where(
-                        _STATE.c.key.in_([ITEM_PREFIX + item_id for item_id in chunk])
-                    )
-                ).all()
-                found.update(
-                    (row.id, row.path)
+                found = {
+                    row.id: row.path
                     for row in session.execute(
                         select(_ITEM.c.id, _ITEM.c.path).where(_ITEM.c.id.in_(chunk))
                     )
+                }
+                rows = session.execute(
+                    select(_STATE.c.key, _STATE.c.value).where(
+                        _STATE.c.key.in_([ITEM_PREFIX + item_id for item_id in chunk])
+                    )
                 )
-    baselines = {}
+                _decode(rows, found, baselines)
+    return baselines
+
+
+def _decode(
+    rows: Iterable[tuple[str, str]], paths: Mapping[str, str], into: dict[str, Baseline]
+) -> None:
+    """Decode stored baselines as they arrive (not after a list of all their JSON)."""
     for key, value in rows:
         item_id = key[len(ITEM_PREFIX) :]
-        baselines[item_id] = replace(Baseline.from_json(item_id, value), path=found.get(item_id))
-    return baselines
+        into[item_id] = Baseline.from_json(item_id, value, path=paths.get(item_id))
 
 
 _CHUNK = 500
@@ -265,9 +286,12 @@ def save_baselines(
     `settled` items are cleared in the same one (their ticket is recorded)."""
     moment = now or datetime.now(UTC)
     with _WRITE_LOCK, store.session() as session:
-        for baseline in baselines:
+        for count, baseline in enumerate(baselines, 1):
             _put_state(session, ITEM_PREFIX + baseline.item_id, baseline.to_json(), moment)
             _put_link(session, baseline, moment)
+            if count % _CHUNK == 0:  # still one transaction; the session need not hold 100k rows
+                session.flush()
+                session.expunge_all()
         for item_id in unlink:
             session.execute(delete(_LINK).where(_LINK.c.item_id == item_id))
         for item_id in settled:

@@ -1,0 +1,89 @@
+"""Baselines held once and compactly: what lets a 100k-item night fit in memory."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from tracker.store import Store
+from tracker.store.models import ActionItemRow, PostmortemRow, TicketLink
+from tracker.sync.fields import Fields
+from tracker.sync.state import Baseline, load_baselines, save_baselines
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+AGREED = Fields("Rotate the keys", "ana", "2026-04-01", "P1", "open")
+
+
+def _items(store: Store, count: int) -> list[str]:
+    """`count` recorded items in one document (ticket links need their item)."""
+    ids = [f"item-{number:05d}" for number in range(count)]
+    with store.session() as session:
+        document = PostmortemRow(path="pm.md", team="infra", last_scanned_at=NOW, title="pm")
+        session.add(document)
+        session.flush()
+        assert document.id is not None
+        for line, item_id in enumerate(ids, 1):
+            session.add(
+                ActionItemRow(
+                    id=item_id,
+                    postmortem_id=document.id,
+                    path="pm.md",
+                    line=line,
+                    action="Rotate the keys",
+                    owners=[],
+                    team="infra",
+                    status="open",
+                    first_seen_at=NOW,
+                    updated_at=NOW,
+                    doc_hash="x" * 64,
+                )
+            )
+    return ids
+
+
+def _baseline(item_id: str, number: int) -> Baseline:
+    key = f"ENG-{number}"
+    return Baseline(item_id, "jira", key, f"https://jira/browse/{key}", AGREED, AGREED, AGREED)
+
+
+def test_items_already_loaded_are_left_out_of_a_selection(store: Store) -> None:
+    first, second = _items(store, 2)
+    save_baselines(store, [_baseline(first, 1), _baseline(second, 2)], now=NOW)
+
+    found = load_baselines(
+        store, item_ids=(), tickets={("jira", "ENG-1"), ("jira", "ENG-2")}, loaded={first}
+    )
+
+    assert list(found) == [second]
+
+
+def test_loaded_baselines_keep_their_fields_and_path(store: Store) -> None:
+    (item_id,) = _items(store, 1)
+    ticket = AGREED.with_value("status", "done")
+    saved = Baseline(item_id, "jira", "ENG-1", None, AGREED, ticket, ticket)
+    save_baselines(store, [saved], now=NOW)
+
+    loaded = load_baselines(store, item_ids=[item_id])[item_id]
+
+    assert loaded == Baseline(item_id, "jira", "ENG-1", None, AGREED, ticket, ticket, path="pm.md")
+
+
+def test_sides_that_agree_share_one_fields_object_once_loaded(store: Store) -> None:
+    (item_id,) = _items(store, 1)
+    save_baselines(store, [_baseline(item_id, 1)], now=NOW)
+
+    loaded = load_baselines(store)[item_id]
+
+    assert loaded.ticket is loaded.doc and loaded.seen is loaded.doc
+
+
+def test_saving_more_baselines_than_a_session_batch_keeps_every_one(store: Store) -> None:
+    ids = _items(store, 1_203)
+    save_baselines(store, [_baseline(item_id, n) for n, item_id in enumerate(ids)], now=NOW)
+    # Saved again (as every run does): found and updated, not inserted twice.
+    save_baselines(store, [_baseline(item_id, n) for n, item_id in enumerate(ids)], now=NOW)
+
+    with store.session() as session:
+        links = session.scalar(select(func.count()).select_from(TicketLink))
+    assert len(load_baselines(store)) == 1_203 and links == 1_203
