@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 LEFT_ALONE = "left untouched"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """The item that owns a ticket, and where its row is (for the warning)."""
 
