@@ -73,6 +73,23 @@ def test_open_postmortems_are_listed_oldest_first_with_their_oldest_open_item(ru
     assert found["open"][0]["oldest_open_location"] == "postmortems/a.md:13"
 
 
+def test_of_open_items_seen_together_the_oldest_open_is_the_first_line(run: Any) -> None:
+    (run.docs / "a.md").write_text(
+        doc("Old outage", "2025-09-01", [("Fix A1", "Open"), ("Fix A3", "In progress")])
+    )
+    run("sync")
+    assert closure(run, "2026-01-25")["open"][0]["oldest_open"] == "Fix A1"
+
+
+def test_the_oldest_open_item_is_the_one_seen_first_not_the_first_line(run: Any) -> None:
+    run("sync")
+    (run.docs / "b.md").write_text(
+        doc("Recent outage", "2026-01-10", [("Fix B0", "Open"), ("Fix B1", "In progress")])
+    )
+    run("sync", at=datetime(2026, 1, 22, 9, 0, tzinfo=UTC))  # Fix B0 added above Fix B1
+    assert closure(run, "2026-01-25")["open"][1]["oldest_open"] == "Fix B1"
+
+
 def test_open_postmortems_fall_into_aging_buckets(run: Any) -> None:
     run("sync")
     assert closure(run, "2026-01-25")["aging"] == {
