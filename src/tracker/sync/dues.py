@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -42,16 +43,9 @@ def derived_dues(store: Store, documents: Iterable[Postmortem], config: Config) 
     if policy is None or not policy.write_derived_due:
         return {}
     wanted = [item.id for doc in documents for item in doc.items if _wants_due(item)]
-    found: dict[str, date] = {}
-    with store.engine.connect() as connection:
-        for start in range(0, len(wanted), _CHUNK):
-            query = select(_ITEM.c.id, _ITEM.c.slo_due).where(
-                _ITEM.c.id.in_(wanted[start : start + _CHUNK]),
-                _ITEM.c.due_derived.is_(True),
-                _ITEM.c.slo_due.is_not(None),
-            )
-            found.update({row.id: row.slo_due for row in connection.execute(query)})
-    return found
+    return _column_by_id(
+        store, wanted, _ITEM.c.slo_due, _ITEM.c.due_derived.is_(True), _ITEM.c.slo_due.is_not(None)
+    )
 
 
 def _wants_due(item: ActionItem) -> bool:
@@ -92,7 +86,8 @@ def planned_dues(
     if policy is None or not policy.write_derived_due:
         return []
     wanted = [(doc, item) for doc in documents for item in doc.items if _wants_due(item)]
-    seen = _first_seen(store, [item.id for doc, item in wanted if doc.date is None])
+    undated = [item.id for doc, item in wanted if doc.date is None]
+    seen: dict[str, datetime] = _column_by_id(store, undated, _ITEM.c.first_seen_at)
     planned = []
     for doc, item in wanted:
         start = doc.date or as_utc(seen.get(item.id, now)).date()
@@ -105,14 +100,18 @@ def planned_dues(
     return planned
 
 
-def _first_seen(store: Store, item_ids: list[str]) -> dict[str, datetime]:
-    found: dict[str, datetime] = {}
+def _column_by_id(
+    store: Store, item_ids: list[str], column: Any, *conditions: Any
+) -> dict[str, Any]:
+    """Item id → `column` for the stored items among `item_ids` that meet `conditions`,
+    read in chunks (SQLite's bound-parameter limit)."""
+    found: dict[str, Any] = {}
     with store.engine.connect() as connection:
         for start in range(0, len(item_ids), _CHUNK):
-            query = select(_ITEM.c.id, _ITEM.c.first_seen_at).where(
-                _ITEM.c.id.in_(item_ids[start : start + _CHUNK])
+            query = select(_ITEM.c.id, column).where(
+                _ITEM.c.id.in_(item_ids[start : start + _CHUNK]), *conditions
             )
-            found.update({row.id: row.first_seen_at for row in connection.execute(query)})
+            found.update({row[0]: row[1] for row in connection.execute(query)})
     return found
 
 
