@@ -51,6 +51,7 @@ from tracker.connectors import (
 )
 from tracker.errors import ConfigError
 from tracker.model import TicketRef
+from tracker.paced_writes import CreateCall, create_once, paced_write
 from tracker.retry import GuardedCalls, Pacer, Pacing, RetryPolicy
 from tracker_github.due import (
     GROUPINGS,
@@ -81,7 +82,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LISTING_THRESHOLD = 20  # more refs than this in one repo: one listing beats N GETs
-RATE_LIMIT_WAITS = 10  # secondary-limit holds per creation before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
 CREATIONS_PER_MINUTE = 70.0  # GitHub allows 80 content creations a minute
 CREATIONS_PER_HOUR = 450  # GitHub allows 500 content creations an hour
@@ -282,52 +282,30 @@ class GitHubConnector(GuardedCalls):
         if milestone is not None:
             payload["milestone"] = milestone
         url = f"/repos/{repo_name}/issues"
-        failures = holds = 0
-        while True:
-            try:
-                self.pacer.wait()
-            except Postponed as error:
-                return CreateResult(
-                    draft.identity, None, error.message, postponed=error.retry_after
-                )
-            try:
-                raw = self._guard("create issue", lambda: self._post_json(url, payload))
-                ticket = ticket_from_issue(raw, repo_name)
-                self._remember(repo_name, ticket)
-                return CreateResult(draft.identity, ticket, warnings=tuple(warnings))
-            except RateLimited as error:  # nothing was created: hold, then send again
-                holds += 1
-                if holds > RATE_LIMIT_WAITS:
-                    return CreateResult(draft.identity, None, error.message)
-                self.pacer.hold(error.retry_after)
-            except ConnectorError as error:
-                if error.status == 422 and "assignees" in payload and "assignee" in error.message:
-                    warnings.append(f"{draft.assignee} can't be assigned in {repo_name}")
-                    del payload["assignees"]
-                    continue
-                failures += 1
-                self._identity_index.pop(repo_name, None)  # outcome unclear: list afresh
-                if not error.transient:
-                    return CreateResult(draft.identity, None, error.message)
-                if not error.unprocessed:  # it may have worked: a trusted read decides
-                    found, absent = self.find_created(draft.target, [draft.identity], {})
-                    if draft.identity in found:
-                        return CreateResult(
-                            draft.identity,
-                            found[draft.identity],
-                            warnings=tuple(warnings),
-                            adopted=True,
-                        )
-                    if draft.identity not in absent:
-                        return CreateResult(
-                            draft.identity,
-                            None,
-                            f"create outcome unclear ({error.message})",
-                            unresolved=True,
-                        )
-                if failures >= self.retry.attempts:
-                    return CreateResult(draft.identity, None, error.message)
-                self.retry.pause(error, failures)
+
+        def send() -> RemoteTicket:
+            raw = self._guard("create issue", lambda: self._post_json(url, payload))
+            ticket = ticket_from_issue(raw, repo_name)
+            self._remember(repo_name, ticket)
+            return ticket
+
+        def mend(error: ConnectorError) -> bool:
+            """Unassignable owner: create the issue unassigned, with a warning."""
+            if error.status == 422 and "assignees" in payload and "assignee" in error.message:
+                warnings.append(f"{draft.assignee} can't be assigned in {repo_name}")
+                del payload["assignees"]
+                return True
+            return False
+
+        call = CreateCall(
+            draft.identity,
+            send,
+            lookup=lambda: self.find_created(draft.target, [draft.identity], {}),
+            forget=lambda: self._identity_index.pop(repo_name, None),
+            mend=mend,
+            warnings=warnings,
+        )
+        return create_once(call, pacer=self.pacer, retry=self.retry)
 
     def creation_history(self, wall_now: float) -> list[float]:
         """The last hour's content creations (epoch seconds): GitHub counts them per
@@ -511,16 +489,7 @@ class GitHubConnector(GuardedCalls):
     def _paced(self, what: str, write: Callable[[], T], *, creation: bool = True) -> T:
         """One write through the pacer. A secondary-limit answer (nothing was done)
         holds every write for its Retry-After and sends the same request again."""
-        holds = 0
-        while True:
-            self.pacer.wait(creation=creation)
-            try:
-                return self._guard(what, write)
-            except RateLimited as error:
-                holds += 1
-                if holds > RATE_LIMIT_WAITS:
-                    raise
-                self.pacer.hold(error.retry_after)
+        return paced_write(self.pacer, lambda: self._guard(what, write), creation=creation)
 
     # ----- reads ----------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from tracker.connectors import (
 )
 from tracker.errors import ConfigError
 from tracker.model import TicketRef
+from tracker.paced_writes import CreateCall, create_once, paced_write
 from tracker.retry import GuardedCalls, Pacer, Pacing, RetryPolicy
 from tracker_gitlab.mapping import (
     PROJECT_PATH,
@@ -72,7 +73,6 @@ CREATIONS_PER_MINUTE = 240.0  # GitLab limits issue creation per user and projec
 # GitLab's documented limit, as tracker's core enforces it (tracker.retry.Pacer): creations
 # spaced under it; edits are not paced (a 429 still holds every write for Retry-After).
 PACING = Pacing(creations_per_minute=CREATIONS_PER_MINUTE)
-RATE_LIMIT_WAITS = 10  # 429 holds per write before giving up
 INDEX_TTL = 60.0  # seconds an identity listing is reused (see find_by_identity)
 IIDS_PER_REQUEST = 100  # GitLab's largest page
 
@@ -232,45 +232,23 @@ class GitLabConnector(GuardedCalls):
             payload["assignee_ids"] = [assignee_id]
         if draft.due is not None:
             payload["due_date"] = draft.due.isoformat()
-        failures = holds = 0
-        while True:
-            self.pacer.wait()
-            try:
-                raw = self._guard(
-                    "create issue", lambda: dict(project.issues.create(payload).attributes)
-                )
-                ticket = ticket_from_issue(raw, path)
-                self._remember(path, ticket)
-                return CreateResult(draft.identity, ticket, warnings=tuple(warnings))
-            except RateLimited as error:  # nothing was created: hold, then send again
-                holds += 1
-                if holds > RATE_LIMIT_WAITS:
-                    return CreateResult(draft.identity, None, error.message)
-                self.pacer.hold(error.retry_after)
-            except ConnectorError as error:
-                failures += 1
-                self._identity_index.pop(path, None)  # outcome unclear: list afresh
-                if not error.transient:
-                    return CreateResult(draft.identity, None, error.message)
-                if not error.unprocessed:  # it may have worked: a trusted read decides
-                    found, absent = self.find_created(draft.target, [draft.identity], {})
-                    if draft.identity in found:
-                        return CreateResult(
-                            draft.identity,
-                            found[draft.identity],
-                            warnings=tuple(warnings),
-                            adopted=True,
-                        )
-                    if draft.identity not in absent:
-                        return CreateResult(
-                            draft.identity,
-                            None,
-                            f"create outcome unclear ({error.message})",
-                            unresolved=True,
-                        )
-                if failures >= self.retry.attempts:
-                    return CreateResult(draft.identity, None, error.message)
-                self.retry.pause(error, failures)
+
+        def send() -> RemoteTicket:
+            raw = self._guard(
+                "create issue", lambda: dict(project.issues.create(payload).attributes)
+            )
+            ticket = ticket_from_issue(raw, path)
+            self._remember(path, ticket)
+            return ticket
+
+        call = CreateCall(
+            draft.identity,
+            send,
+            lookup=lambda: self.find_created(draft.target, [draft.identity], {}),
+            forget=lambda: self._identity_index.pop(path, None),
+            warnings=warnings,
+        )
+        return create_once(call, pacer=self.pacer, retry=self.retry)
 
     def creation_hint(self, target: Target) -> dict[str, object]:
         """Nothing: the issue listing `find_created` reads has no index lag."""
@@ -401,16 +379,7 @@ class GitLabConnector(GuardedCalls):
     def _paced(self, what: str, write: Callable[[], T], *, creation: bool = True) -> T:
         """One write through the pacer; a 429 (nothing was done) holds every write for
         its Retry-After and sends the same request again."""
-        holds = 0
-        while True:
-            self.pacer.wait(creation=creation)
-            try:
-                return self._guard(what, write)
-            except RateLimited as error:
-                holds += 1
-                if holds > RATE_LIMIT_WAITS:
-                    raise
-                self.pacer.hold(error.retry_after)
+        return paced_write(self.pacer, lambda: self._guard(what, write), creation=creation)
 
     # ----- reads ------------------------------------------------------------------------
 
