@@ -169,6 +169,26 @@ def test_second_sync_without_changes_plans_nothing_writes_no_file_and_only_reads
     assert sum(routes.values()) == 2
 
 
+def test_every_jira_project_read_in_parallel_shares_one_account_lookup_per_run(
+    world: SyncWorld, jira_sandbox: JiraSandbox
+) -> None:
+    config = world.config_path.read_text(encoding="utf-8")
+    ops_team = '[[teams]]\nname = "ops"\nmembers = ["alice"]\n'
+    ops_team += 'target = { system = "jira", project = "OPS", issue_type = "Task" }\n\n'
+    world.config_path.write_text(config.replace("[[teams]]", ops_team + "[[teams]]", 1))
+    world.write("en.md", EN_DOC)
+    world.write("ops.md", EN_DOC.replace("team: payments", "team: ops"))
+    world.sync()
+    assert {issue["key"].split("-")[0] for issue in jira_sandbox.issues()} == {"ENG", "OPS"}
+    jira_sandbox.requests.reset()
+    world.sync()
+    routes = jira_sandbox.requests.snapshot()["by_route"]
+    # each project's lane builds its own connector, but the account's time zone is one
+    # answer for the whole run
+    assert routes["GET /rest/api/2/search/jql"] >= 2
+    assert routes["GET /rest/api/2/myself"] == 1
+
+
 def _store_dump(world: SyncWorld) -> list[tuple[object, ...]]:
     tables = ["action_item", "ticket_link", "status_event", "sync_state", "sync_run", "postmortem"]
     with world.store.engine.connect() as connection:

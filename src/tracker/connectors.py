@@ -14,10 +14,11 @@ import os
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from tracker.config import ConnectorConfig as ConnectorSettings
 from tracker.config import TargetSettings
@@ -229,6 +230,40 @@ class Connector(Protocol):
         lag): (found, absent). An identity in neither is unknown — the caller must not
         create it. `hints` are the `creation_hint`s recorded per identity."""
         ...
+
+
+T = TypeVar("T")
+
+
+class RunMemo:
+    """Answers that can't change during a run, shared by a connector's instances.
+
+    The sync builds one connector per worker thread (one per Jira project lane, say), so
+    a lookup a connector caches on itself — who it signs in as, the account's time zone —
+    would be asked once per lane. A connector with a `run_memo` attribute is handed the
+    run's memo for its name (`tracker.sync.connectors.ConnectorPool`) and asks through
+    `get`: the first caller computes, concurrent callers wait for that answer, and a
+    lookup that raises is not remembered (the next caller tries again).
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self._key_locks: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                return self._values[key]  # type: ignore[return-value]
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]  # type: ignore[return-value]
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+            return value
 
 
 def connector_account(connector: Connector) -> str | None:

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from tracker.config import Config
-from tracker.connectors import Connector, ConnectorError, load_connector
+from tracker.connectors import Connector, ConnectorError, RunMemo, load_connector
 from tracker.errors import ConfigError
 from tracker.model import URL_SYSTEM, TicketRef
 
@@ -108,6 +108,7 @@ class ConnectorPool:
         self._sleep = sleep
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._memos = {name: RunMemo() for name in self.names}  # shared by a name's threads
         # system → "connection refused: Jira fetch: connection to … failed (refused)"
         self.unreachable: dict[str, str] = {}
 
@@ -142,7 +143,10 @@ class ConnectorPool:
         if cache is None:
             cache = self._local.cache = {}
         if name not in cache:
-            cache[name] = _Guarded(name, self._build(name), self)  # type: ignore[assignment]
+            connector = self._build(name)
+            if isinstance(getattr(connector, "run_memo", None), RunMemo):
+                connector.run_memo = self._memos[name]  # type: ignore[attr-defined]
+            cache[name] = _Guarded(name, connector, self)  # type: ignore[assignment]
         return cache[name]
 
     def _build(self, name: str) -> Connector:

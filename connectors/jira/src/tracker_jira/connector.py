@@ -30,6 +30,7 @@ from tracker.connectors import (
     RateLimited,
     Redactor,
     RemoteTicket,
+    RunMemo,
     ServerIdentity,
     Target,
     TicketChanges,
@@ -107,7 +108,7 @@ class JiraConnector(GuardedCalls):
         if entity_property:
             self.capabilities = replace(self.capabilities, entity_properties=True)
         self._redact = Redactor([token])
-        self._me: Mapping[str, Any] | None = None
+        self.run_memo = RunMemo()  # the pool shares one per run across its threads
         if email:
             self._redact.add_basic_auth(email, token)
         auth: dict[str, Any] = (
@@ -186,11 +187,10 @@ class JiraConnector(GuardedCalls):
         return user_id(self._myself("read the signed-in account"), cloud=self.cloud) or ""
 
     def _myself(self, what: str) -> Mapping[str, Any]:
-        """`GET /myself`, at most once per connector (one run): who tracker signs in as
-        and the account's time zone both come from it."""
-        if self._me is None:
-            self._me = self._call(what, self._client.myself)
-        return self._me
+        """`GET /myself`, at most once per run (the run's memo is shared by every
+        project lane's connector): who tracker signs in as and the account's time zone
+        both come from it."""
+        return self.run_memo.get("myself", lambda: self._call(what, self._client.myself))
 
     def check_target(self, target: Target) -> None:
         if not target.project:
