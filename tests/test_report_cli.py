@@ -137,6 +137,19 @@ def test_output_file_is_written_whole_and_nothing_else_is_left(
     assert os.listdir(target.parent) == ["report.html"]
 
 
+def test_the_same_html_report_twice_is_the_same_bytes(
+    config_file: Path, tracker: Callable[..., Outcome]
+) -> None:
+    pages = []
+    for name in ("first.html", "second.html"):
+        target = config_file.parent / name
+        result = tracker(config_file, "--as-of", "2026-03-31", "-f", "html", "-o", str(target))
+        assert result.returncode == 0, result.stderr
+        pages.append(target.read_bytes())
+    assert b'id="chart-team-bars"' in pages[0] and b'id="chart-trend"' in pages[0]
+    assert pages[0] == pages[1]
+
+
 def test_output_into_a_folder_that_does_not_exist_is_a_usage_error(
     config_file: Path, tracker: Callable[..., Outcome]
 ) -> None:

@@ -46,7 +46,11 @@ _STYLE = Style(
 _STATUS_SERIES = (("Done", "done"), ("In progress", "in_progress"), ("Open", "open"))
 
 
-def _inline_svg(chart: pygal.graph.graph.Graph) -> str:
+def _inline_svg(chart: pygal.graph.graph.Graph, chart_id: str) -> str:
+    """The chart's SVG without scripts. pygal names each chart with a random uuid (its
+    element id and CSS prefix); a fixed id per chart makes the same report the same
+    bytes, so a page kept in git or compared between runs differs only where figures do."""
+    chart.uuid = chart_id
     svg = chart.render(is_unicode=True, disable_xml_declaration=True)
     return _SCRIPT.sub("", str(svg))
 
@@ -71,7 +75,7 @@ def team_bars_svg(report: ReportData) -> str:
     for label, attribute in _STATUS_SERIES:
         chart.add(label, [getattr(t, attribute) for t in teams])
     chart.add("Won't do", [t.wont_do for t in teams])
-    return _inline_svg(chart)
+    return _inline_svg(chart, "team-bars")
 
 
 def _axis_top(value: int) -> int:
@@ -110,7 +114,7 @@ def trend_svg(report: ReportData) -> str:
         ],
     )
     chart.add("Open overdue", [p.open_overdue for p in report.trend], secondary=True)
-    return _inline_svg(chart)
+    return _inline_svg(chart, "trend")
 
 
 def http_url(url: str | None) -> str | None:
