@@ -58,8 +58,9 @@ class ActionItemRow(SQLModel, table=True):
     """One action item: the document's current view of it plus tracker's timestamps.
 
     `id` is the parser's stable item id. `owners` holds canonical person names (after
-    alias resolution; an owner not in [[people]] is kept as written) — the same names are
-    in `item_owner`, which is what SQL aggregation should use. `doc_hash` fingerprints the
+    alias resolution; an owner not in [[people]] is kept as written; each once) — the same
+    names are in `item_owner`, which is what SQL aggregation should use (the report on
+    SQLite counts the lists themselves, grouped: tracker.report.query). `doc_hash` fingerprints the
     document-owned fields so sync can tell what the document changed since the last run.
     """
 
