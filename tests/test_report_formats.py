@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from markdown_it import MarkdownIt
 
 from tests.report_seed import AS_OF, CONFIGURED_TEAMS, SCRIPT_ACTION, seed_example
 from tracker.report import ReportData, ReportOptions, build_report
+from tracker.report.model import ItemRow, TicketLink
 from tracker.report.render_csv import COLUMNS, render_csv
-from tracker.report.render_json import render_json
+from tracker.report.render_json import item_object, item_text, render_json, report_object
 from tracker.report.render_markdown import render_markdown
 from tracker.report.render_table import render_table
 from tracker.store import Store
@@ -119,3 +121,28 @@ def test_table_shows_the_first_items_of_a_long_list_and_counts_the_rest(
     overdue = text.split("Overdue (3)")[1].split("Unowned (2)")[0]
     assert ":13 " in overdue and ":12 " in overdue and ":18 " not in overdue  # P4, P3 shown
     assert "… and 1 more" in overdue
+
+
+def test_json_report_is_json_dumps_of_the_report_object(report: ReportData) -> None:
+    assert report.overdue and report.unowned  # the item lists are written by item_text
+    expected = json.dumps(report_object(report), ensure_ascii=False) + "\n"
+    assert render_json(report) == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        ItemRow(
+            'q"uo\\te', "payments", "pm/a b.md", 7, 'Fix "it" \\ now\n\ttab \x01 \u2028',
+            ("ann", "Zoë 张"), "open", "P1", date(2026, 3, 1), 30, "https://x/pm#L7",
+            (TicketLink("jira", "OPS-1", None), TicketLink("github", "o/r#2", "https://g/2")),
+            True,
+        ),
+        ItemRow(
+            "plain", "search", "p.md", 1, "Émoji 🚀 and ünïcode", (), "in_progress", None,
+            None, None, None,
+        ),
+    ],
+)  # fmt: skip
+def test_json_item_text_is_json_dumps_of_the_item_object(item: ItemRow) -> None:
+    assert item_text(item) == json.dumps(item_object(item), ensure_ascii=False)
