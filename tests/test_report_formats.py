@@ -12,9 +12,16 @@ from markdown_it import MarkdownIt
 
 from tests.report_seed import AS_OF, CONFIGURED_TEAMS, SCRIPT_ACTION, seed_example
 from tracker.report import ReportData, ReportOptions, build_report
-from tracker.report.model import ItemRow, TicketLink
+from tracker.report.model import ItemRow, OpenPostmortem, TicketLink
 from tracker.report.render_csv import COLUMNS, render_csv
-from tracker.report.render_json import item_object, item_text, render_json, report_object
+from tracker.report.render_json import (
+    item_object,
+    item_text,
+    open_postmortem_object,
+    open_postmortem_text,
+    render_json,
+    report_object,
+)
 from tracker.report.render_markdown import render_markdown
 from tracker.report.render_table import render_table
 from tracker.store import Store
@@ -124,7 +131,9 @@ def test_table_shows_the_first_items_of_a_long_list_and_counts_the_rest(
 
 
 def test_json_report_is_json_dumps_of_the_report_object(report: ReportData) -> None:
-    assert report.overdue and report.unowned  # the item lists are written by item_text
+    # The item lists and the open postmortems are written by item_text and
+    # open_postmortem_text.
+    assert report.overdue and report.unowned and report.closure and report.closure.open_postmortems
     expected = json.dumps(report_object(report), ensure_ascii=False) + "\n"
     assert render_json(report) == expected
 
@@ -146,3 +155,10 @@ def test_json_report_is_json_dumps_of_the_report_object(report: ReportData) -> N
 )  # fmt: skip
 def test_json_item_text_is_json_dumps_of_the_item_object(item: ItemRow) -> None:
     assert item_text(item) == json.dumps(item_object(item), ensure_ascii=False)
+
+
+def test_json_open_postmortem_text_is_json_dumps_of_its_object() -> None:
+    for title in ('Outage "A" \\ B\n', None, "中文 ✓"):
+        pm = OpenPostmortem("pm/a.md", title, "payments", date(2026, 1, 2), 88, 3, "Fix", "a:1")
+        text = json.dumps(open_postmortem_object(pm), ensure_ascii=False)
+        assert open_postmortem_text(pm) == text
