@@ -83,6 +83,27 @@ def test_unowned_counts_open_items_with_no_owner_row_per_team(store: Store) -> N
     assert found == {"a": 2, "b": 0}
 
 
+def test_unowned_list_is_the_open_items_with_no_owner_row(store: Store) -> None:
+    rng = random.Random(5)
+    pm = add_postmortem(store, "postmortems/a.md", "alpha")
+    statuses = {}
+    for n in range(60):
+        item_id = f"X{n:03d}"
+        statuses[item_id] = rng.choice(("open", "in_progress", "done", "wont_do"))
+        add_item(
+            store, item_id, postmortem_id=pm, team="alpha", line=n + 1,
+            status=statuses[item_id], due=None,
+            owners=rng.sample(["ann", "ben"], rng.choice((0, 0, 1, 2))),
+        )  # fmt: skip
+    with store.engine.connect() as connection:
+        owned = set(connection.execute(select(OWNER.c.item_id)).scalars())
+    expected = sorted(i for i, status in statuses.items() if status in OPEN and i not in owned)
+    found = report(store)
+    assert expected  # the lines follow the ids: listed by place, they are in id order
+    assert [item.id for item in found.unowned] == expected
+    assert found.totals.unowned == len(expected)
+
+
 def test_medians_per_team_and_overall_are_the_medians_of_the_observed_closes(
     store: Store,
 ) -> None:

@@ -251,16 +251,30 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-class _Conditions:
-    """The report's definitions, as SQL over an `item_as_of` row."""
+def _no_owner(items: FromClause) -> ColumnElement[bool]:
+    """The row's owner list is empty (JSON null too, as the item lists read it)."""
+    return items.c.owners.in_(("[]", "null"))
 
-    def __init__(self, items: FromClause, options: ReportOptions):
+
+class _Conditions:
+    """The report's definitions, as SQL over an `item_as_of` row.
+
+    Unowned: no `item_owner` row on PostgreSQL; on SQLite an empty owner list, the list
+    `item_owner` mirrors, as the SQLite counts read it (`_figures_from_one_read`), with
+    no lookup per open item (the unowned list at 100,000 items: 0.058 → 0.041 s).
+    """
+
+    def __init__(self, items: FromClause, options: ReportOptions, dialect: str):
         as_of = literal(options.as_of, Date())
         soon = literal(options.as_of + timedelta(days=options.due_soon_days), Date())
         self.is_open = items.c.status.in_(OPEN_STATUSES)
         self.overdue = and_(self.is_open, items.c.due < as_of)
         self.due_soon = and_(self.is_open, items.c.due >= as_of, items.c.due <= soon)
-        self.unowned = and_(self.is_open, ~exists().where(OWNER.c.item_id == items.c.id))
+        if dialect == "postgresql":
+            no_owner = ~exists().where(OWNER.c.item_id == items.c.id)
+        else:
+            no_owner = _no_owner(items)
+        self.unowned = and_(self.is_open, no_owner)
 
 
 def _status_counts(items: FromClause, cond: _Conditions) -> list[ColumnElement[Any]]:
@@ -382,7 +396,7 @@ def _figures_from_one_read(
     text needs no join, and each of the ~15,000 owner lists at 100,000 items is decoded
     once. Owners come out in code point order, which is SQLite's (binary) order.
     """
-    no_owner = items.c.owners.in_(("[]", "null"))  # JSON null: as the item lists read it
+    no_owner = _no_owner(items)
     query = select(
         items.c.team,
         _item_code(items, options),
@@ -817,7 +831,7 @@ def build_report(
                 )
         events_after = _anything_happened_after(connection, options)
         items = _build_item_rows(connection, options, events_after)
-        cond = _Conditions(items, options)
+        cond = _Conditions(items, options, connection.dialect.name)
         figures = _figures(connection, items, cond, options)
         medians, owners, unowned_by_team = figures.medians, figures.owners, figures.unowned
         found = {
