@@ -2,6 +2,8 @@
 
 One scan is recorded in one transaction with bulk statements (SQLAlchemy Core), so a
 10,000-item document set records in seconds and a failure leaves nothing half-written.
+Items are compared with their stored rows a batch of documents at a time (`RECORD_BATCH`),
+so memory does not grow with the rows already stored.
 Recording is idempotent: an unchanged document set writes nothing at all — not even
 timestamps — so `updated_at` means "the document changed this item".
 Rows that disappear get `removed_at` (never deleted) and lose it if they come back.
@@ -34,6 +36,7 @@ from tracker.store.routing import Router
 from tracker.store.types import as_utc
 
 _CHUNK = 500
+RECORD_BATCH = 200  # documents whose items are compared with the store at once
 _POSTMORTEM = PostmortemRow.__table__  # type: ignore[attr-defined]
 _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
 _OWNER = ItemOwner.__table__  # type: ignore[attr-defined]
@@ -204,9 +207,16 @@ class _Recorder:
         self._unread = {doc.path for doc in documents if doc.unread}
         doc_ids = self._record_postmortems(documents, teams, scope)
         self._unread_doc_ids = {doc_ids[path] for path in self._unread}
-        scanned = self._scanned_items(documents, teams, doc_ids)
         read_ids = {doc_id for path, doc_id in doc_ids.items() if path not in self._unread}
-        self._record_items(scanned, read_ids, scope)
+        # Items are compared a batch of documents at a time, each batch with the stored
+        # rows of its own items only: at 100,000 items holding every stored row and every
+        # scanned item's values at once cost hundreds of MB. Removals wait for the last
+        # batch (an item may have moved to a document of a later batch).
+        seen: dict[str, tuple[str, int]] = {}  # item id → where it was first read
+        for start in range(0, len(documents), RECORD_BATCH):
+            batch = documents[start : start + RECORD_BATCH]
+            self._record_items(self._scanned_items(batch, teams, doc_ids, seen))
+        self._record_removals(seen, read_ids, scope)
 
     def _route(self, doc: Postmortem) -> str:
         owners = [
@@ -288,20 +298,26 @@ class _Recorder:
     # -- items ---------------------------------------------------------------------
 
     def _scanned_items(
-        self, documents: list[Postmortem], teams: dict[str, str], doc_ids: dict[str, int]
+        self,
+        documents: list[Postmortem],
+        teams: dict[str, str],
+        doc_ids: dict[str, int],
+        seen: dict[str, tuple[str, int]],
     ) -> dict[str, _ScannedItem]:
+        """One batch's items; `seen` (every batch's, so far) keeps an id used twice once."""
         scanned: dict[str, _ScannedItem] = {}
         for doc in documents:
             for item in doc.items:
                 if not item.action.strip():
                     continue  # no action text (the parser warns empty-action): not tracked
-                if item.id in scanned:
-                    other = scanned[item.id].item
+                if item.id in seen:
+                    other_path, other_line = seen[item.id]
                     self.result.warnings.append(
                         f"{item.path}:{item.line}: item id {item.id} also used at "
-                        f"{other.path}:{other.line}; recorded once"
+                        f"{other_path}:{other_line}; recorded once"
                     )
                     continue
+                seen[item.id] = (item.path, item.line)
                 owners = self.router.canonical_owners(item.owners)
                 policy = self.router.config.policy
                 scanned[item.id] = _ScannedItem(
@@ -324,12 +340,8 @@ class _Recorder:
                 )
         return scanned
 
-    def _record_items(
-        self,
-        scanned: dict[str, _ScannedItem],
-        scanned_doc_ids: set[int],
-        scope: Sequence[str] | None,
-    ) -> None:
+    def _record_items(self, scanned: dict[str, _ScannedItem]) -> None:
+        """Insert or update one batch's items, compared with their stored rows."""
         columns = [
             _ITEM.c.id,
             _ITEM.c.closed_at,
@@ -337,7 +349,12 @@ class _Recorder:
             _ITEM.c.first_seen_at,
             *(_ITEM.c[name] for name in _ITEM_FIELDS),
         ]
-        existing = {row.id: row for row in self._existing_items(columns, scanned, scanned_doc_ids)}
+        existing: dict[str, Any] = {}
+        for chunk in _chunks(list(scanned)):
+            existing.update(
+                (row.id, row)
+                for row in self.connection.execute(select(*columns).where(_ITEM.c.id.in_(chunk)))
+            )
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
@@ -386,53 +403,47 @@ class _Recorder:
                 }
             )
             self.result.changed += 1
-        removals = [
-            {"b_id": row.id, "removed_at": self.now, "updated_at": self.now}
-            for item_id, row in existing.items()
-            if item_id not in scanned
-            and row.removed_at is None
-            and row.postmortem_id not in self._unread_doc_ids
-            and (
-                row.postmortem_id in scanned_doc_ids
-                or row.postmortem_id in self._vanished_doc_ids
-                or _in_scope(row.path, scope)
-            )
-        ]
-        self.result.removed = len(removals)
-        self._write_items(inserts, updates, removals, events)
+        self._write_items(inserts, updates, [], events)
         self._write_owners(owners_changed, scanned, replace=bool(updates))
         changed_ids = [value["id"] for value in inserts] + [value["b_id"] for value in updates]
         self._write_ticket_links(changed_ids, scanned)
 
-    def _existing_items(
-        self, columns: list[Any], scanned: dict[str, _ScannedItem], read_ids: set[int]
-    ) -> Iterable[Any]:
-        """The stored items this recording compares with: all of them, or — when some
-        documents were left unread as unchanged — those of the documents read or vanished,
-        those scanned (an item may have moved in), and any still live in a removed document."""
-        if not self._unchanged:
-            return self.connection.execute(select(*columns))
-        rows: dict[str, Any] = {}
-        doc_ids = sorted(read_ids | self._vanished_doc_ids)
-        for chunk in _chunks(doc_ids):
-            rows.update(
-                (r.id, r)
-                for r in self.connection.execute(
-                    select(*columns).where(_ITEM.c.postmortem_id.in_(chunk))
-                )
-            )
-        for chunk in _chunks(sorted(set(scanned) - set(rows))):
-            rows.update(
-                (r.id, r)
-                for r in self.connection.execute(select(*columns).where(_ITEM.c.id.in_(chunk)))
-            )
-        orphaned = (
+    def _record_removals(
+        self, scanned: Collection[str], read_ids: set[int], scope: Sequence[str] | None
+    ) -> None:
+        """Mark removed the live items no batch read: those of the documents read or
+        vanished, and any still live in a removed document under the scope. Only their
+        ids, documents and paths are read, a chunk of documents at a time."""
+        columns = (_ITEM.c.id, _ITEM.c.postmortem_id, _ITEM.c.path)
+        live = _ITEM.c.removed_at.is_(None)
+        queries = [
+            select(*columns).where(_ITEM.c.postmortem_id.in_(chunk), live)
+            for chunk in _chunks(sorted(read_ids | self._vanished_doc_ids))
+        ]
+        queries.append(
             select(*columns)
             .join(_POSTMORTEM, _POSTMORTEM.c.id == _ITEM.c.postmortem_id)
-            .where(_POSTMORTEM.c.removed_at.is_not(None), _ITEM.c.removed_at.is_(None))
+            .where(_POSTMORTEM.c.removed_at.is_not(None), live)
         )
-        rows.update((r.id, r) for r in self.connection.execute(orphaned))
-        return rows.values()
+        removals: dict[str, dict[str, Any]] = {}
+        for query in queries:
+            for row in self.connection.execute(query).all():
+                if (
+                    row.id not in scanned
+                    and row.postmortem_id not in self._unread_doc_ids
+                    and (
+                        row.postmortem_id in read_ids
+                        or row.postmortem_id in self._vanished_doc_ids
+                        or _in_scope(row.path, scope)
+                    )
+                ):
+                    removals[row.id] = {
+                        "b_id": row.id,
+                        "removed_at": self.now,
+                        "updated_at": self.now,
+                    }
+        self.result.removed = len(removals)
+        self._write_items([], [], list(removals.values()), [])
 
     def _event(self, item_id: str, before: Status | None, after: Status) -> dict[str, Any]:
         return {
