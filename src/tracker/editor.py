@@ -336,6 +336,11 @@ class DocumentEditor:
     def changed(self) -> bool:
         return self.render() != self._original
 
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the bytes on disk as last read or saved by this editor."""
+        return self._sha256
+
     def save(self, *, before_replace: Callable[[], None] | None = None) -> bool:
         """Write atomically; False (nothing written) when there is no change.
 

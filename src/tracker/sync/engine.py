@@ -389,6 +389,9 @@ class _Planned:
     intents: dict[str, Intent] = field(default_factory=dict)  # pending creates, by item id
     documents: list[Postmortem] = field(default_factory=list)  # parsed this run
     unchanged: dict[str, CacheEntry] = field(default_factory=dict)  # left unread
+    # Documents whose only writes were links to tickets this run created: path → (sha256
+    # of the bytes written, the created tickets' scopes); see _rewritten.
+    rewritten: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
 def _plan(
@@ -570,10 +573,13 @@ def _settled(planned: _Planned, config: Config, dues: Collection[str]) -> dict[s
     result = planned.result
     # Anything but "nothing" / a silent "skip" (failed, deferred, interrupted and written
     # items included) is looked at again next run, as is an item with a pending create.
+    rewritten = planned.rewritten
     unsettled = {
         plan.path
         for plan in result.plans
-        if plan.kind not in ("nothing", "skip") or plan.warning or plan.item_id in planned.intents
+        if (plan.kind not in ("nothing", "skip") and not _clean_create(plan, rewritten))
+        or plan.warning
+        or plan.item_id in planned.intents
     }
     unsettled |= {item.path for doc in planned.documents for item in doc.items if item.id in dues}
     scopes: dict[str, set[str]] = {}
@@ -584,14 +590,59 @@ def _settled(planned: _Planned, config: Config, dues: Collection[str]) -> dict[s
     for plan in result.plans:
         if plan.ref is not None and plan.system:
             scopes.setdefault(plan.path, set()).add(ref_scope(plan.system, plan.ref.key))
+    for path, (_, created) in rewritten.items():
+        scopes.setdefault(path, set()).update(created)
     entries = {}
     for doc in planned.documents:
         if doc.unread or doc.sha256 is None or doc.path in unsettled:
             continue
+        sha256 = rewritten[doc.path][0] if doc.path in rewritten else doc.sha256
         entries[canonical_path(doc.path, config.base_dir)] = CacheEntry(
-            doc.sha256, len(doc.items), tuple(sorted(scopes.get(doc.path, ())))
+            sha256, len(doc.items), tuple(sorted(scopes.get(doc.path, ())))
         )
     return entries
+
+
+def _clean_create(plan: ItemPlan, rewritten: Mapping[str, object]) -> bool:
+    """A create in a document `_rewritten` vouches for (every create in it went through)."""
+    return plan.kind == "create" and plan.path in rewritten
+
+
+def _rewritten(
+    store: Store, plans: list[ItemPlan], applied: ApplyOutcome, written: WriteOutcome
+) -> dict[str, tuple[str, frozenset[str]]]:
+    """Documents tracker wrote this run only to link tickets it created, every create in
+    them made, linked in the row, its intent settled (the ticket shows the row's status),
+    with nothing to note: the next run would plan them "nothing", so they are remembered
+    as settled under the hash of the bytes written (issue 13: the night after a first
+    sync does not parse every document again). Their store rows catch up with the link
+    whenever they are next read. Path → (sha256 written, the created tickets' scopes)."""
+    pending = load_intents(store).keys()  # after apply: creates whose status is still due
+    created: dict[str, set[str]] = {}
+    unsettled: set[str] = set()
+    for plan in plans:
+        if plan.kind != "create":
+            if plan.touches_document:
+                unsettled.add(plan.path)
+            continue
+        ticket = applied.tickets.get(plan.item_id)
+        if (
+            ticket is None
+            or plan.item_id not in applied.created
+            or plan.item_id not in written.written
+            or plan.item_id in pending
+            or plan.notes
+            or plan.warning
+            or plan.doc_status is not None
+        ):
+            unsettled.add(plan.path)
+            continue
+        created.setdefault(plan.path, set()).add(ref_scope(ticket.ref.system, ticket.ref.key))
+    return {
+        path: (written.hashes[path], frozenset(scopes))
+        for path, scopes in created.items()
+        if path not in unsettled and path in written.hashes
+    }
 
 
 def _intended_status(
@@ -686,6 +737,8 @@ def _apply(
                 copies, written.changed_paths, documents, plans, words, config.documents.limits()
             )
     _record(store, planned, applied, written, result, settings, now)
+    if copies is None:
+        planned.rewritten = _rewritten(store, plans, applied, written)
     _report_dues(result, written, documents)
     result.changed_paths = [] if copies is not None else written.changed_paths
     result.counts = _with_unchanged(_done_counts(plans, applied, written), len(planned.unchanged))

@@ -49,6 +49,7 @@ class WriteOutcome:
     failed: dict[str, str] = field(default_factory=dict)  # item id → why not (retried)
     notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     changed_paths: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # path saved → sha256 of its new bytes
 
 
 def link_text(ref: TicketRef, style: str, home_repo: str | None = None) -> str:
@@ -162,6 +163,7 @@ def write_back(
             continue
         if changed:
             outcome.changed_paths.append(path)
+            outcome.hashes[path] = editor.sha256
         outcome.written.update(i for i in ids if i not in outcome.failed)
         outcome.status_written.update(i for i in statuses if i not in outcome.failed)
     return outcome
