@@ -136,6 +136,31 @@ def test_a_document_whose_link_write_failed_is_not_settled(
     assert cached_paths(world) == ["postmortems/zh.md"]
 
 
+def test_a_first_sync_killed_before_remembering_its_writes_resumes_without_duplicates(
+    world: SyncWorld, github_sandbox: GitHubSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the tickets were created and the links written, before the settled
+    documents were remembered: the next run reads the document again (nothing cached),
+    creates nothing twice, and remembers it then."""
+    import tracker.sync.engine as engine
+
+    world.write("zh.md", ZH_DOC)
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "remember", killed)
+        with pytest.raises(KeyboardInterrupt):
+            world.sync()
+    assert len(github_sandbox.issues("acme/app")) == 2 and cached_paths(world) == []
+    world.later()
+    counts = run(world)
+    assert counts.get("documents_unchanged", 0) == 0 and counts.get("created", 0) == 0
+    assert len(github_sandbox.issues("acme/app")) == 2
+    assert cached_paths(world) == ["postmortems/zh.md"]
+
+
 def jira_key(jira: JiraSandbox, summary: str) -> str:
     return str(next(i["key"] for i in jira.issues() if i["summary"] == summary))
 
