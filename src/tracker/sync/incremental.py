@@ -3,7 +3,9 @@
 A sync that found every item of a document settled (planned "nothing", no warning, no
 pending create) remembers the document in the store's `document_cache` under a key:
 the SHA-256 of its bytes plus the run's *fingerprint* — the configuration, tracker's
-own code and the store's schema revision. The next run hashes each file; one whose
+own code and the store's schema revision. A document the run wrote only to link
+tickets it created, every create clean, is remembered under the hash of the bytes
+written (see `tracker.sync.engine._rewritten`). The next run hashes each file; one whose
 key still matches is not parsed, planned or recorded. Its tickets are still read (the
 cached entry keeps their read scopes), and a ticket that changed makes the document
 *dirty*: it is parsed and planned as usual. Everything else that can change an item's
