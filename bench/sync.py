@@ -11,7 +11,8 @@ as a separate process (so its peak RSS is its own, not the sandboxes'):
 (b) no-op re-sync the next night: the sandbox clocks move 1 day ahead and the sync is
     told that time (`run_sync(now=)`, what a nightly run's clock would say). Its
     incremental reads start where the first sync's reads started, so they list once
-    more the tickets the first sync wrote; (b2) the same again: the steady state;
+    more the tickets the first sync wrote (its documents, written only to link the
+    tickets it created, are left unread); (b2) the same again: the steady state;
 (c) re-sync after 1% of the tickets were changed remotely (status moved by a person);
 (d) `tracker sync --full`: every document re-read and every ticket listed whole.
 
