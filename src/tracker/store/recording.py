@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -29,13 +29,13 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from tracker.config import Config
 from tracker.model import ActionItem, Postmortem, Status
+from tracker.store.chunks import chunks
 from tracker.store.db import Store
 from tracker.store.earlier_ids import rekey_items
 from tracker.store.models import ActionItemRow, ItemOwner, PostmortemRow, StatusEvent, TicketLink
 from tracker.store.routing import Router
 from tracker.store.types import as_utc
 
-_CHUNK = 500
 RECORD_BATCH = 200  # documents whose items are compared with the store at once
 _POSTMORTEM = PostmortemRow.__table__  # type: ignore[attr-defined]
 _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
@@ -139,11 +139,6 @@ def closed_at_after(
     if not after.is_closed:
         return None
     return closed_at if before.is_closed and closed_at is not None else as_utc(now)
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 def _in_scope(path: str, scope: Sequence[str] | None) -> bool:
@@ -283,7 +278,7 @@ class _Recorder:
             )
         ids = {row.path: row.id for row in existing.values()}
         if inserts:
-            for chunk in _chunks([value["path"] for value in inserts]):
+            for chunk in chunks([value["path"] for value in inserts]):
                 ids.update(
                     (row.path, row.id)
                     for row in self.connection.execute(
@@ -350,7 +345,7 @@ class _Recorder:
             *(_ITEM.c[name] for name in _ITEM_FIELDS),
         ]
         existing: dict[str, Any] = {}
-        for chunk in _chunks(list(scanned)):
+        for chunk in chunks(list(scanned)):
             existing.update(
                 (row.id, row)
                 for row in self.connection.execute(select(*columns).where(_ITEM.c.id.in_(chunk)))
@@ -418,7 +413,7 @@ class _Recorder:
         live = _ITEM.c.removed_at.is_(None)
         queries = [
             select(*columns).where(_ITEM.c.postmortem_id.in_(chunk), live)
-            for chunk in _chunks(sorted(read_ids | self._vanished_doc_ids))
+            for chunk in chunks(sorted(read_ids | self._vanished_doc_ids))
         ]
         queries.append(
             select(*columns)
@@ -477,7 +472,7 @@ class _Recorder:
         if not item_ids:
             return
         if replace:
-            for chunk in _chunks(item_ids):
+            for chunk in chunks(item_ids):
                 self.connection.execute(delete(_OWNER).where(_OWNER.c.item_id.in_(chunk)))
         rows = [
             {"item_id": item_id, "person": person}
@@ -497,7 +492,7 @@ class _Recorder:
         if not wanted:
             return
         known: set[tuple[str, str]] = set()
-        for chunk in _chunks(sorted({key for _, key in wanted})):
+        for chunk in chunks(sorted({key for _, key in wanted})):
             known.update(
                 (row.system, row.key)
                 for row in self.connection.execute(

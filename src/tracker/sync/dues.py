@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from tracker.config import Config
 from tracker.model import ActionItem, Postmortem
+from tracker.store.chunks import chunks
 from tracker.store.db import Store
 from tracker.store.models import ActionItemRow
 from tracker.store.types import as_utc
@@ -30,7 +31,6 @@ from tracker.sync.plan import ItemPlan
 
 PLACEHOLDERS = frozenset({"", "-", "—", "n/a", "na", "none", "tbd", "todo", "?", "待定", "无"})
 _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
-_CHUNK = 500
 
 
 def derived_dues(store: Store, documents: Iterable[Postmortem], config: Config) -> dict[str, date]:
@@ -107,10 +107,8 @@ def _column_by_id(
     read in chunks (SQLite's bound-parameter limit)."""
     found: dict[str, Any] = {}
     with store.engine.connect() as connection:
-        for start in range(0, len(item_ids), _CHUNK):
-            query = select(_ITEM.c.id, column).where(
-                _ITEM.c.id.in_(item_ids[start : start + _CHUNK]), *conditions
-            )
+        for chunk in chunks(item_ids):
+            query = select(_ITEM.c.id, column).where(_ITEM.c.id.in_(chunk), *conditions)
             found.update({row[0]: row[1] for row in connection.execute(query)})
     return found
 

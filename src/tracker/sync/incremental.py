@@ -31,10 +31,10 @@ from sqlalchemy import delete, insert, select
 
 from tracker.config import Config
 from tracker.store import Store
+from tracker.store.chunks import chunks
 from tracker.store.models import DocumentCache
 
 _CACHE = DocumentCache.__table__  # type: ignore[attr-defined]
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,7 @@ def forget(store: Store, paths: Iterable[str]) -> None:
     if not ordered:
         return
     with store.engine.begin() as connection:
-        for start in range(0, len(ordered), _CHUNK):
-            chunk = ordered[start : start + _CHUNK]
+        for chunk in chunks(ordered):
             connection.execute(delete(_CACHE).where(_CACHE.c.path.in_(chunk)))
 
 
@@ -161,8 +160,7 @@ def remember(
     ]
     ordered = sorted(entries)
     with store.engine.begin() as connection:
-        for start in range(0, len(ordered), _CHUNK):
-            chunk = ordered[start : start + _CHUNK]
+        for chunk in chunks(ordered):
             connection.execute(delete(_CACHE).where(_CACHE.c.path.in_(chunk)))
-        for start in range(0, len(rows), _CHUNK):
-            connection.execute(insert(_CACHE), rows[start : start + _CHUNK])
+        for batch in chunks(rows):
+            connection.execute(insert(_CACHE), batch)

@@ -34,6 +34,7 @@ from tracker.config import Config
 from tracker.model import Postmortem
 from tracker.parse.identity import normalise_action
 from tracker.store import Store
+from tracker.store.chunks import chunks
 from tracker.store.earlier_ids import earlier_renames
 from tracker.store.models import ActionItemRow
 from tracker.store.recording import canonical_path
@@ -43,7 +44,6 @@ from tracker.sync.plan import LocalItem
 from tracker.sync.state import Baseline
 
 _ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
-_CHUNK = 500  # paths per query (SQLite's bound-parameter limit)
 RENAME_SHARE = 0.5  # a renamed document keeps at least this share of its actions
 
 RowFields = tuple[tuple[str, ...], date | None, str | None, str]  # owners, due, priority, status
@@ -178,10 +178,8 @@ def _stored_rows(store: Store, paths: set[str], orphans: set[str]) -> dict[str, 
     with store.session() as session:
         records = [
             record
-            for start in range(0, len(ordered), _CHUNK)
-            for record in session.execute(
-                select(*columns).where(_ITEM.c.path.in_(ordered[start : start + _CHUNK]))
-            )
+            for chunk in chunks(ordered)
+            for record in session.execute(select(*columns).where(_ITEM.c.path.in_(chunk)))
         ]
     cutoff: dict[str, datetime] = {}
     for record in records:

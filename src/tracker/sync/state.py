@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from tracker.model import URL_SYSTEM, Status, TicketRef
 from tracker.store import Store
+from tracker.store.chunks import IN_CHUNK, chunks
 from tracker.store.models import ActionItemRow, StatusEvent, SyncState, TicketLink
 from tracker.store.types import as_utc
 from tracker.sync.fields import Fields
@@ -136,11 +137,11 @@ def load_baselines(
             _decode(rows, found, baselines)
         else:
             wanted = set(item_ids or ())
-            for chunk in _chunks(sorted(set(paths or ()))):
+            for chunk in chunks(sorted(set(paths or ()))):
                 wanted.update(session.scalars(select(_ITEM.c.id).where(_ITEM.c.path.in_(chunk))))
             wanted.update(_linked_items(session, tickets))
             wanted.difference_update(loaded)
-            for chunk in _chunks(sorted(wanted)):
+            for chunk in chunks(sorted(wanted)):
                 found = {
                     row.id: row.path
                     for row in session.execute(
@@ -165,14 +166,6 @@ def _decode(
         into[item_id] = Baseline.from_json(item_id, value, path=paths.get(item_id))
 
 
-_CHUNK = 500
-
-
-def _chunks(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def _linked_items(session: Session, tickets: Iterable[tuple[str, str]]) -> set[str]:
     """Item ids the store links to these tickets (by key or by URL)."""
     by_system: dict[str, set[str]] = {}
@@ -180,7 +173,7 @@ def _linked_items(session: Session, tickets: Iterable[tuple[str, str]]) -> set[s
         by_system.setdefault(system, set()).add(name)
     items: set[str] = set()
     for system, names in by_system.items():
-        for chunk in _chunks(sorted(names)):
+        for chunk in chunks(sorted(names)):
             items.update(
                 session.scalars(
                     select(_LINK.c.item_id).where(
@@ -213,7 +206,7 @@ def recorded_writes(
     write or a read it planned from) and the status it saw then."""
     found: dict[str, tuple[datetime | None, str | None]] = {}
     with store.engine.connect() as connection:
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunks(sorted(set(keys))):
             for row in connection.execute(
                 select(_LINK.c.key, _LINK.c.remote_updated_at, _LINK.c.remote_status).where(
                     _LINK.c.system == system, _LINK.c.key.in_(chunk)
@@ -250,7 +243,7 @@ def items_linked_at(store: Store, tickets: Iterable[tuple[str, str]]) -> dict[tu
     found: dict[tuple[str, str], str] = {}
     with store.engine.connect() as connection:
         for system, keys in by_system.items():
-            for chunk in _chunks(sorted(keys)):
+            for chunk in chunks(sorted(keys)):
                 query = (
                     select(_LINK.c.key, _ITEM.c.path)
                     .join(_ITEM, _ITEM.c.id == _LINK.c.item_id)
@@ -264,7 +257,7 @@ def links_at(store: Store, paths: Iterable[str]) -> list[tuple[str, str, str | N
     """(system, key, url) of the tickets linked to live items recorded at `paths`."""
     links: list[tuple[str, str, str | None]] = []
     with store.engine.connect() as connection:
-        for chunk in _chunks(sorted(set(paths))):
+        for chunk in chunks(sorted(set(paths))):
             query = (
                 select(_LINK.c.system, _LINK.c.key, _LINK.c.url)
                 .join(_ITEM, _ITEM.c.id == _LINK.c.item_id)
@@ -289,7 +282,7 @@ def save_baselines(
         for count, baseline in enumerate(baselines, 1):
             _put_state(session, ITEM_PREFIX + baseline.item_id, baseline.to_json(), moment)
             _put_link(session, baseline, moment)
-            if count % _CHUNK == 0:  # still one transaction; the session need not hold 100k rows
+            if count % IN_CHUNK == 0:  # still one transaction; the session need not hold 100k rows
                 session.flush()
                 session.expunge_all()
         for item_id in unlink:
