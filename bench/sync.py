@@ -14,9 +14,11 @@ as a separate process (so its peak RSS is its own, not the sandboxes'):
     more the tickets the first sync wrote (its documents, written only to link the
     tickets it created, are left unread); (b2) the same again: the steady state;
 (c) re-sync after 1% of the tickets were changed remotely (status moved by a person);
+(e) a week after (c): the weekly full read lists every ticket whole (a scope not listed
+    whole for 7 days is), documents left unread unless their tickets changed;
 (d) `tracker sync --full`: every document re-read and every ticket listed whole.
 
-(b) to (d) run as configured in production: GitHub's primary and secondary rate limits
+(b) to (e) run as configured in production: GitHub's primary and secondary rate limits
 ON in the sandbox and the connector's pacing at its defaults; each prints the
 secondary-limit refusals (403/429) GitHub answered (aim: 0).
 
@@ -509,13 +511,13 @@ def main() -> None:
         github.set_rate_limits(enabled=True, secondary_enabled=True)
         config = write_config(folder, jira, github, paced=True)
         print(
-            "\n(b)–(d) run with GitHub's primary and secondary rate limits ON in the sandbox "
+            "\n(b)–(e) run with GitHub's primary and secondary rate limits ON in the sandbox "
             "and the connector's pacing at its defaults."
         )
 
-        def night(title: str, *, profile: int = 0, full: bool = False) -> str:
+        def night(title: str, *, profile: int = 0, full: bool = False, days: int = 1) -> str:
             for sandbox in (jira, github):
-                sandbox.clock.advance(86_400)
+                sandbox.clock.advance(86_400 * days)
             reset_logs(jira, github)
             github.limits.secondary_refusals = 0
             elapsed, whole, rss, code, summary = run_sync(
@@ -539,6 +541,7 @@ def main() -> None:
         night(f"(c) 1% changed remotely ({len(links)} tickets)")
         missed = rows_not_done(folder / "docs", links)
         print(f"changed tickets whose row does not say Done: {missed} of {len(links)}")
+        night("(e) a week later: the weekly full read (every ticket listed whole)", days=7)
         night("(d) sync --full (every document re-read, every ticket listed whole)", full=True)
     finally:
         jira.stop()
