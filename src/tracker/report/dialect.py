@@ -35,7 +35,10 @@ def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str
 @compiles(days_between, "postgresql")
 def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+    # date_part gives double precision; EXTRACT gives numeric, and numeric division over
+    # 100,000 rows cost the report's temporary table 0.03 s. The two can differ in the
+    # last bit for times with fractions of a second (the report rounds to 0.01 day).
+    return f"(date_part('epoch', {end} - {start}) / 86400.0)"
 
 
 class utc_day(FunctionElement[Any]):
@@ -79,8 +82,10 @@ def _quarter_postgresql(element: quarter_number, compiler: SQLCompiler, **kw: An
     (day,) = (compiler.process(arg, **kw) for arg in element.clauses)
     # A date passed as it is would be widened to timestamptz (a time zone conversion per
     # row); a plain timestamp at midnight is in the same quarter.
+    # date_part gives double precision; EXTRACT's numeric cost the team/SLO grouping
+    # 0.02 s at 100,000 items (0.08 → 0.06 s).
     moment = f"CAST({day} AS TIMESTAMP)"
-    return f"CAST(EXTRACT(YEAR FROM {moment}) * 4 + EXTRACT(QUARTER FROM {moment}) - 1 AS INTEGER)"
+    return f"CAST(date_part('year', {moment}) * 4 + date_part('quarter', {moment}) - 1 AS INTEGER)"
 
 
 def plain_rows(connection: Connection, query: Executable) -> list[Any]:
