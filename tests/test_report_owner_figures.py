@@ -1,8 +1,9 @@
 """Owner figures, unowned counts and medians agree with their plain definitions.
 
 On SQLite the report reads every per-item row once and counts owner lists in Python
-(tracker.report.query._figures_from_one_read); on PostgreSQL the server groups items
-joined to `item_owner`. Both must give what `item_owner` says, on both stores.
+(tracker.report.query._figures_from_one_read); on PostgreSQL the server groups items by
+owner list and the people come out in the database's order. Both must give what
+`item_owner` says, on both stores.
 """
 
 from __future__ import annotations

@@ -14,13 +14,15 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Date, insert, literal, select
+from sqlalchemy import Column, Date, MetaData, Table, insert, literal, select, text
+from sqlalchemy.dialects import postgresql
 
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.closure import bucket_of
-from tracker.report.dialect import quarter_number, utc_day
+from tracker.report.dialect import days_between, quarter_number, utc_day
+from tracker.report.query import REPORT_ITEM, CreateTemporaryTableAs, _build_item_rows
 from tracker.report.slo import quarter_name, quarter_of
-from tracker.store import Store
+from tracker.store import Store, open_store, upgrade_store
 from tracker.store.models import ActionItemRow, PostmortemRow
 from tracker.store.types import UTCDateTime
 
@@ -211,3 +213,64 @@ def test_a_postmortem_limit_lists_the_oldest_and_counts_the_rest(store: Store) -
     assert first.closure.open_postmortems == full.closure.open_postmortems[:2]
     assert (first.closure.open_count, first.closure.more_open) == (5, 3)
     assert first.closure.buckets == full.closure.buckets
+
+
+def test_the_sql_days_between_two_moments_are_their_difference_in_days(store: Store) -> None:
+    start = datetime(2026, 1, 5, 10, 0, 0, 123456, tzinfo=UTC)
+    ends = [start + timedelta(days=d, seconds=s) for d, s in ((0, 1), (1, 0.5), (45, 7.25))]
+    ends.append(datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+    with store.engine.connect() as connection:
+        found = [
+            connection.execute(
+                select(days_between(literal(start, UTCDateTime()), literal(end, UTCDateTime())))
+            ).scalar_one()
+            for end in ends
+        ]
+    expected = [(end - start) / timedelta(days=1) for end in ends]
+    assert found == pytest.approx(expected, abs=1e-6)  # SQLite's julianday: about 40 µs
+
+
+@pytest.mark.postgres
+def test_the_temporary_item_table_made_by_create_table_as_has_the_declared_types(
+    postgres_url: str,
+) -> None:
+    """On PostgreSQL the per-item rows are written by CREATE TABLE … AS (in bulk), whose
+    columns take the select's types: they must be the ones REPORT_ITEM declares."""
+    upgrade_store(postgres_url)
+    store = open_store(postgres_url)
+    declared = Table(
+        "declared_item_rows",
+        MetaData(),
+        *(Column(c.name, c.type, nullable=c.nullable) for c in REPORT_ITEM.c),
+        prefixes=["TEMPORARY"],
+    )
+    types = text(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_name = :name ORDER BY ordinal_position"
+    )
+    try:
+        with store.engine.connect() as connection:
+            options = ReportOptions(as_of=AS_OF, slo=True)
+            built = _build_item_rows(connection, options, events_after=True)
+            declared.create(connection)
+            made = connection.execute(types, {"name": built.name}).all()
+            wanted = connection.execute(types, {"name": declared.name}).all()
+    finally:
+        store.close()
+    assert [name for name, _ in made] == list(REPORT_ITEM.c.keys())
+    assert made == wanted
+
+
+def test_create_table_as_refuses_a_select_whose_columns_are_not_the_tables() -> None:
+    query = select(ITEM.c.id, ITEM.c.team)
+    with pytest.raises(ValueError, match="not report_item_as_of's"):
+        CreateTemporaryTableAs(REPORT_ITEM, query).compile(dialect=postgresql.dialect())
+
+
+def test_no_observed_close_gives_no_median_for_a_team_or_in_total(store: Store) -> None:
+    pm = add_postmortem(store, 1, "payments", date(2026, 1, 1))
+    add_item(store, "open", pm)
+    add_item(store, "closed-unobserved", pm, status="done", closed_at=SEEN)  # at first sight
+    data = report(store)
+    assert [t.median_days_to_close for t in data.teams] == [None]
+    assert data.totals.median_days_to_close is None
