@@ -24,7 +24,7 @@ from tests.report_seed import (
 from tracker.errors import TrackerError
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.model import TeamSummary
-from tracker.store import Store
+from tracker.store import Store, open_store, upgrade_store
 
 
 @pytest.fixture
@@ -274,3 +274,36 @@ def test_median_of_an_even_number_of_closes_averages_the_two_middle_ones(store: 
 def test_median_of_an_odd_number_of_closes_is_the_middle_one(store: Store) -> None:
     _closed_after(store, "payments", [30, 1, 10, 2, 4])
     assert team(report_of(store), "payments").median_days_to_close == pytest.approx(4.0)
+
+
+@pytest.mark.postgres
+def test_the_trend_read_beside_the_report_reads_the_reports_snapshot(postgres_url: str) -> None:
+    """On PostgreSQL the trend runs on a second connection while the report's own builds
+    the other figures; it imports the report's snapshot, so an item recorded just before
+    that connection starts reading is in neither the team table nor the trend."""
+    upgrade_store(postgres_url)
+    store = open_store(postgres_url)
+    seed_example(store)
+    pm = add_postmortem(store, "pm/late-arrival.md", "payments")
+    written: list[str] = []
+
+    def write_before_the_import(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("SET TRANSACTION SNAPSHOT") and not written:
+            written.append(statement)
+            add_item(
+                store, "LATE", postmortem_id=pm, team="payments", line=1, status="done",
+                due=None, events=[(None, "open", SEEN), ("open", "done", SEEN)],
+            )  # fmt: skip
+
+    try:
+        event.listen(store.engine, "before_cursor_execute", write_before_the_import)
+        try:
+            report = report_of(store)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", write_before_the_import)
+        later = report_of(store)
+    finally:
+        store.close()
+    assert len(written) == 1
+    assert report.trend[-1].total == report.totals.total == later.totals.total - 1
+    assert later.trend[-1].total == later.totals.total

@@ -33,8 +33,10 @@ shows them.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import chain, repeat
@@ -825,6 +827,37 @@ def _totals(teams: list[TeamSummary], median: float | None) -> TeamSummary:
     )
 
 
+def _trend_on_a_second_connection(
+    engine: Engine, connection: Connection, options: ReportOptions
+) -> Future[list[TrendPoint]] | None:
+    """PostgreSQL: the trend worked out on a second connection, in a thread, while this
+    one builds the per-item rows and the other figures (None on SQLite: in-process,
+    nothing to overlap).
+
+    The trend reads only the stored tables (0.1 s of server time at 100,000 items), so
+    it can run beside the rest; the second transaction imports this one's snapshot
+    (`pg_export_snapshot`, as pg_dump's workers do), so both read the same data.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):  # it is spelled into the statement
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+
+    def trend() -> list[TrendPoint]:
+        with engine.connect() as beside:
+            beside.execution_options(isolation_level="REPEATABLE READ")
+            # The transaction's first statement: it reads from then on what `connection` reads.
+            beside.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            return _trend(beside, options)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-trend")
+    try:
+        return pool.submit(trend)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
 @without_gc
 def build_report(
     engine: Engine,
@@ -856,6 +889,7 @@ def build_report(
                     f"unknown team {options.team!r}",
                     hint=f"known teams: {', '.join(teams_known) or 'none'}",
                 )
+        trend_beside = _trend_on_a_second_connection(engine, connection, options)
         events_after = _anything_happened_after(connection, options)
         items = _build_item_rows(connection, options, events_after)
         cond = _Conditions(items, options)
@@ -868,7 +902,7 @@ def build_report(
         wanted = [options.team] if options.team is not None else [*options.teams, *found]
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
         overdue, unowned = _listed_items(connection, items, cond, options, item_limit)
-        trend = _trend(connection, options)
+        trend = trend_beside.result() if trend_beside else _trend(connection, options)
         closure = postmortem_closure(connection, items, options.as_of, limit=postmortem_limit)
         slo_teams = slo_quarters = None
         if options.slo:
