@@ -24,10 +24,10 @@ packing status, due class, quarter of the SLO deadline and SLO outcome: on Postg
 from server-side groupings (by team and that integer; by owner list, the JSON text
 `item_owner` mirrors; the two middle durations per team and overall), on SQLite from one
 plain read of every row counted in Python (`_figures_from_one_read`: SQLite sorts every
-grouping); the
-postmortem closure sums them per document (tracker.report.closure).
+grouping); the postmortem closure sums them per document (tracker.report.closure).
 The item lists and the open postmortems are fetched only as far as the output format
-shows them.
+shows them. On PostgreSQL the trend, which reads only the stored tables, runs on a
+second connection in the same snapshot meanwhile (`_trend_on_a_second_connection`).
 """
 
 from __future__ import annotations
