@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 
 from tests.report_seed import (
     AS_OF,
@@ -307,3 +307,46 @@ def test_the_trend_read_beside_the_report_reads_the_reports_snapshot(postgres_ur
     assert len(written) == 1
     assert report.trend[-1].total == report.totals.total == later.totals.total - 1
     assert later.trend[-1].total == later.totals.total
+
+
+@pytest.mark.postgres
+def test_a_report_whose_pool_has_no_second_connection_reads_the_trend_in_line(
+    postgres_url: str,
+) -> None:
+    upgrade_store(postgres_url)
+    store = open_store(postgres_url)
+    one_connection = create_engine(store.engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        seed_example(store)
+        expected = report_of(store)
+        alone = build_report(one_connection, ReportOptions(as_of=AS_OF, teams=CONFIGURED_TEAMS))
+    finally:
+        one_connection.dispose()
+        store.close()
+    assert alone.trend == expected.trend
+    assert alone.totals == expected.totals
+
+
+@pytest.mark.postgres
+def test_a_server_that_exports_no_snapshot_still_gets_the_whole_report(postgres_url: str) -> None:
+    upgrade_store(postgres_url)
+    store = open_store(postgres_url)
+
+    def refused_export(
+        conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any
+    ) -> tuple[str, Any]:
+        if "pg_export_snapshot" in statement:  # as a server without it answers: an error
+            statement = statement.replace("pg_export_snapshot", "no_such_snapshot_export")
+        return statement, parameters
+
+    try:
+        seed_example(store)
+        expected = report_of(store)
+        event.listen(store.engine, "before_cursor_execute", refused_export, retval=True)
+        try:
+            refused = report_of(store)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", refused_export)
+    finally:
+        store.close()
+    assert refused == expected

@@ -33,6 +33,7 @@ second connection in the same snapshot meanwhile (`_trend_on_a_second_connection
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -65,6 +66,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ClauseElement, ColumnElement, Executable, FromClause, Select
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -89,6 +91,8 @@ from tracker.store.types import UTCDateTime
 ITEM = ActionItemRow.__table__  # type: ignore[attr-defined]
 EVENT = StatusEvent.__table__  # type: ignore[attr-defined]
 TICKET = TicketLinkRow.__table__  # type: ignore[attr-defined]
+
+log = logging.getLogger(__name__)
 
 OPEN_STATUSES = ("open", "in_progress")
 CLOSED_STATUSES = ("done", "wont_do")
@@ -840,9 +844,16 @@ def _trend_on_a_second_connection(
     """
     if engine.dialect.name != "postgresql":
         return None
-    snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    try:  # (not in a savepoint: PostgreSQL exports no snapshot from a subtransaction)
+        exported = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    except SQLAlchemyError as error:
+        # Nothing but the team check was read yet: a fresh transaction takes over.
+        connection.rollback()
+        log.info("report trend read in line: no exported snapshot (%s)", type(error).__name__)
+        return None
+    snapshot = str(exported)
     if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):  # it is spelled into the statement
-        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        return None
 
     def trend() -> list[TrendPoint]:
         with engine.connect() as beside:
@@ -856,6 +867,23 @@ def _trend_on_a_second_connection(
         return pool.submit(trend)
     finally:
         pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def _trend_result(
+    beside: Future[list[TrendPoint]] | None, connection: Connection, options: ReportOptions
+) -> list[TrendPoint]:
+    """The trend from the second connection, else read on the report's own: a pool with
+    no second connection to spare, or a pooler that hands the snapshot import to another
+    server session, costs the overlap, never the report."""
+    if beside is not None:
+        try:
+            return beside.result()
+        except SQLAlchemyError as error:
+            log.warning(
+                "report trend: the second connection failed (%s); read in line instead",
+                type(error).__name__,
+            )
+    return _trend(connection, options)
 
 
 @without_gc
@@ -902,7 +930,7 @@ def build_report(
         wanted = [options.team] if options.team is not None else [*options.teams, *found]
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
         overdue, unowned = _listed_items(connection, items, cond, options, item_limit)
-        trend = trend_beside.result() if trend_beside else _trend(connection, options)
+        trend = _trend_result(trend_beside, connection, options)
         closure = postmortem_closure(connection, items, options.as_of, limit=postmortem_limit)
         slo_teams = slo_quarters = None
         if options.slo:
