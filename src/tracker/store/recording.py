@@ -208,8 +208,7 @@ class _Recorder:
         # scanned item's values at once cost hundreds of MB. Removals wait for the last
         # batch (an item may have moved to a document of a later batch).
         seen: dict[str, tuple[str, int]] = {}  # item id → where it was first read
-        for start in range(0, len(documents), RECORD_BATCH):
-            batch = documents[start : start + RECORD_BATCH]
+        for batch in chunks(documents, RECORD_BATCH):
             self._record_items(self._scanned_items(batch, teams, doc_ids, seen))
         self._record_removals(seen, read_ids, scope)
 
@@ -294,7 +293,7 @@ class _Recorder:
 
     def _scanned_items(
         self,
-        documents: list[Postmortem],
+        documents: Sequence[Postmortem],
         teams: dict[str, str],
         doc_ids: dict[str, int],
         seen: dict[str, tuple[str, int]],
