@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
-from tracker.store.db import Store, current_schema, head_revision, open_store, upgrade_store
+from tracker.store.db import Store, current_schema, open_store, upgrade_store
+from tracker.store.revisions import head_revision
 
 __all__ = ["Store", "current_schema", "head_revision", "open_store", "upgrade_store"]

@@ -17,13 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, inspect, update
 from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
@@ -33,29 +28,25 @@ from sqlmodel import Session
 
 from tracker.errors import StoreError
 from tracker.store.models import SyncRun
+from tracker.store.revisions import current_revision, head_revision, known_revisions
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 RUN_OUTCOMES = ("running", "ok", "partial", "failed", "interrupted")
 
 
 def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    """Alembic is imported only to upgrade: reading the schema's state needs none of it
+    (tracker.store.revisions)."""
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
-
-
-def head_revision() -> str:
-    """The newest schema revision this tracker knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None, "tracker ships at least one migration"
-    return head
-
-
-def _known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(_alembic_config())
-    return {rev.revision for rev in script.walk_revisions()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +62,7 @@ class SchemaState:
 
     @property
     def newer(self) -> bool:
-        return self.current is not None and self.current not in _known_revisions()
+        return self.current is not None and self.current not in known_revisions()
 
 
 def parse_url(url: str) -> URL:
@@ -228,7 +219,7 @@ def read_schema_state(engine: Engine) -> SchemaState:
     """The database's schema revision, raising a StoreError if it can't be read."""
     try:
         with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+            current = current_revision(connection)
             if current is None and _has_tracker_tables(connection):
                 raise StoreError(
                     f"{describe_url(engine.url)} has tracker tables but no schema version",
@@ -255,6 +246,9 @@ def _run_upgrade(engine: Engine) -> None:
     """Migrate in one transaction. On SQLite, foreign keys are off meanwhile: a batch
     migration rebuilds a table (copy, drop, rename), and dropping `action_item` with them
     on would cascade-delete every ticket link, owner and status event."""
+    from alembic import command
+    from alembic.util.exc import CommandError
+
     try:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
