@@ -25,6 +25,7 @@ from tracker.model import ActionItem, ParseWarning, Postmortem, Status
 from tracker.parse import blocks, metadata
 from tracker.parse.budget import DEFAULT_LIMITS, BudgetExceeded, Clock, Limits, timeout_message
 from tracker.parse.columns import is_action_table, map_columns
+from tracker.parse.compact import compact_item
 from tracker.parse.identity import item_id, normalise_action
 from tracker.parse.layout import Layout, ListItemLayout, Place, RowLayout, TableLayout, TablePlace
 from tracker.parse.lines import BOM, has_cjk, split_lines
@@ -800,6 +801,7 @@ class _Walker:
             seen_before[legacy] += 1
             item.earlier_id = earlier if earlier != item.id else None
             self.layout.places[item.id] = draft.place
+            compact_item(item)
             doc.items.append(item)
             for code, message in draft.warnings:
                 self._warn(item.line, code, message)
