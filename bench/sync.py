@@ -144,6 +144,8 @@ from tracker.config import load_config
 from tracker.store import open_store
 from tracker.sync import run_sync
 from tracker.sync.render import render_summary
+if os.environ.get("BENCH_PHASES"):
+    exec(PROBE)
 config = load_config(Path(sys.argv[1]))
 store = open_store(config.database_url)
 clock = json.load(urllib.request.urlopen(sys.argv[3] + "/_sandbox/clock"))["now"]
@@ -171,6 +173,59 @@ sys.exit(result.exit_code)
 """
 
 
+# --phases: the child wraps the engine's phases and prints its RSS after each (VmRSS,
+# and VmHWM: the peak so far); with --tracemalloc N it traces allocations (slower, and
+# the tracing's own memory inflates RSS) and prints the top N lines still allocated at
+# the end of planning, where a --full night peaks, and the live objects by type.
+PROBE = """
+import functools, gc, sys, time, tracemalloc
+from collections import Counter
+import tracker.store.recording as _recording
+import tracker.sync.engine as _engine
+
+_TOP = int(os.environ.get("BENCH_TRACEMALLOC") or 0)
+if _TOP:
+    tracemalloc.start(1)
+
+def _rss():
+    fields = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return [int(fields[name].split()[0]) // 1024 for name in ("VmRSS", "VmHWM")]
+
+def _by_type(top):
+    sizes, counts = Counter(), Counter()
+    for obj in gc.get_objects():
+        name = type(obj).__name__
+        sizes[name] += sys.getsizeof(obj)
+        counts[name] += 1
+    for name, size in sizes.most_common(top):
+        print(f"PHASE   type {name:24s} {counts[name]:9d} objects {size / 2**20:8.1f} MB")
+
+def _probe(module, name):
+    inner = getattr(module, name)
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):
+        begun = time.process_time()
+        value = inner(*args, **kwargs)
+        rss, hwm = _rss()
+        cpu = time.process_time() - begun
+        print(f"PHASE {name:22s} rss {rss:5d} MB  peak {hwm:5d} MB  cpu {cpu:6.2f} s", flush=True)
+        if name == "_plan" and _TOP:
+            snapshot = tracemalloc.take_snapshot()
+            for stat in snapshot.statistics("lineno")[:_TOP]:
+                print(f"PHASE   {stat.size / 2**20:7.1f} MB {stat.count:8d}  {stat.traceback[0]}")
+            _by_type(_TOP)
+        return value
+    setattr(module, name, wrapper)
+
+for _name in ("_parse", "load_baselines", "adopt_earlier_ids", "build_local_items",
+              "rows_deleted", "carry_over_reworded", "carry_over_moved", "read_remote",
+              "_ownership", "_plan", "remove_leftover_temp_files", "derived_dues", "_apply",
+              "_write_documents", "_record", "remember"):
+    _probe(_engine, _name)
+_probe(_recording, "record_documents")
+"""
+
+
 def run_sync(
     folder: Path,
     config: Path,
@@ -187,7 +242,14 @@ def run_sync(
     across exec), and this process holds the sandboxes (hundreds of MB at 100k)."""
     begun = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(config), str(folder / "docs"), clock_url]
+        [
+            sys.executable,
+            "-c",
+            f"PROBE = {PROBE!r}\n" + CHILD,
+            str(config),
+            str(folder / "docs"),
+            clock_url,
+        ]
         + ([str(profile)] if profile else []),
         cwd=folder,
         env=dict(env, BENCH_FULL="1") if full else env,
@@ -212,6 +274,9 @@ def run_sync(
         (line.split()[1] for line in output.splitlines() if line.startswith("VmHWM")), ""
     )
     peak = float(own_peak) / 1024 if own_peak else usage.ru_maxrss / 1024
+    for line in output.splitlines():
+        if line.startswith("PHASE"):
+            print(line)
     if profile and "PROFILE" in output:
         print(output[output.index("PROFILE") :])
     return elapsed, (whole, cpu), peak, process.returncode, summary
@@ -413,6 +478,19 @@ def main() -> None:
     parser.add_argument(
         "--no-baselines", action="store_true", help="skip the baselines (profiling runs)"
     )
+    parser.add_argument(
+        "--only", help="the nights to run, comma-separated (b,b2,c,e,d; default all)"
+    )
+    parser.add_argument(
+        "--phases", action="store_true", help="print each sync's RSS after each engine phase"
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --phases: the top N allocating lines and types at the end of planning",
+    )
     args = parser.parse_args()
 
     reuse = args.cache is not None and _snapshot_ok(args.cache, args.items, args.seed)
@@ -451,6 +529,9 @@ def main() -> None:
         # every process as PYTHONDONTWRITEBYTECODE would have it.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+        if args.phases:
+            env["BENCH_PHASES"] = "1"
+            env["BENCH_TRACEMALLOC"] = str(args.tracemalloc)
         print(
             f"# tracker sync benchmark: {args.items} items in {args.items // ITEMS_PER_DOC} "
             f"documents, 5 Jira projects + 5 GitHub repositories, {args.latency_ms:.0f} ms "
@@ -540,14 +621,20 @@ def main() -> None:
             )
             return summary
 
-        night("(b) no-op re-sync (next night)", profile=args.profile)
-        night("(b2) steady-state no-op re-sync", profile=args.profile)
-        links = change_one_percent(jira, github, args.seed)
-        night(f"(c) 1% changed remotely ({len(links)} tickets)")
-        missed = rows_not_done(folder / "docs", links)
-        print(f"changed tickets whose row does not say Done: {missed} of {len(links)}")
-        night("(e) a week later: the weekly full read (every ticket listed whole)", days=7)
-        night("(d) sync --full (every document re-read, every ticket listed whole)", full=True)
+        only = set(args.only.split(",")) if args.only else {"b", "b2", "c", "e", "d"}
+        if "b" in only:
+            night("(b) no-op re-sync (next night)", profile=args.profile)
+        if "b2" in only:
+            night("(b2) steady-state no-op re-sync", profile=args.profile)
+        if "c" in only:
+            links = change_one_percent(jira, github, args.seed)
+            night(f"(c) 1% changed remotely ({len(links)} tickets)")
+            missed = rows_not_done(folder / "docs", links)
+            print(f"changed tickets whose row does not say Done: {missed} of {len(links)}")
+        if "e" in only:
+            night("(e) a week later: the weekly full read (every ticket listed whole)", days=7)
+        if "d" in only:
+            night("(d) sync --full (every document re-read, every ticket listed whole)", full=True)
     finally:
         jira.stop()
         github.stop()
