@@ -195,7 +195,26 @@ def build(
 
 def test_store_baselines_claim_their_tickets_with_the_rows_location_when_present() -> None:
     built = build([baseline("item-a", "ENG-1")], [local("item-a", 12)], Accounts())
-    assert built.claims["jira:ENG-1"] == Claim("item-a", "pm.md:12")
+    claim = built.claims["jira:ENG-1"]
+    assert (claim.item_id, claim.where) == ("item-a", "pm.md:12")
+
+
+def test_claims_and_links_read_as_system_key_mappings() -> None:
+    built = build([baseline("item-a", "ENG-1")], [local("item-b", 5, named="ENG-7")], Accounts())
+
+    assert sorted(built.claims) == ["jira:ENG-1", "jira:ENG-7"]
+    assert dict(built.recorded) == {"jira:ENG-1": "item-a"}
+    assert dict(built.rows) == {"item-b": "pm.md:5"}
+    assert "github:ENG-1" not in built.claims
+
+
+def test_claims_are_those_of_the_baselines_given_when_built() -> None:
+    baselines = {"item-a": baseline("item-a", "ENG-1")}
+    built = build_ownership(baselines.values(), [], {}, {}, SyncSettings(), Accounts())
+
+    baselines["item-b"] = baseline("item-b", "ENG-2")  # the caller's dict moves on
+
+    assert "jira:ENG-1" in built.claims and "jira:ENG-2" not in built.claims
 
 
 def test_retired_baseline_claims_nothing() -> None:

@@ -23,12 +23,12 @@ item gets a new ticket and a warning.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tracker.connectors import ConnectorError, RemoteTicket
-from tracker.model import TicketRef
+from tracker.model import ActionItem, TicketRef
 from tracker.sync.settings import SyncSettings, scope_name
 from tracker.sync.state import Baseline
 
@@ -36,14 +36,75 @@ if TYPE_CHECKING:
     from tracker.sync.plan import LocalItem
 
 LEFT_ALONE = "left untouched"
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """The item that owns a ticket, and where its row is (for the warning)."""
+    """The item that owns a ticket, and where its row is (for the warning). The text is
+    made only when a warning needs it: a run at 100,000 items holds a claim per item."""
 
     item_id: str
-    where: str  # "path:line", or the document path when the row isn't in this run
+    path: str  # the document (or "path:line" whole, as written by hand)
+    line: int | None = None  # the row's line; None when the row isn't in this run
+
+    @property
+    def where(self) -> str:
+        """ "path:line", or the document path when the row isn't in this run."""
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+class Rows(Mapping[str, str]):
+    """Item id → "path:line" of this run's rows, the text made on lookup (the planner
+    asks only when it warns about a ticket carrying another item's identity)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, ActionItem]) -> None:
+        self._items = items
+
+    def __getitem__(self, item_id: str) -> str:
+        item = self._items[item_id]
+        return f"{item.path}:{item.line}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class BySystem(Mapping[str, V]):
+    """A mapping keyed "system:name" held as one dict per system keyed by the name
+    itself: the keys are the baselines' own key and URL strings, not 200,000 new
+    "system:…" strings at 100,000 linked items."""
+
+    __slots__ = ("_by",)
+
+    def __init__(self) -> None:
+        self._by: dict[str, dict[str, V]] = {}
+
+    def at(self, system: str) -> dict[str, V]:
+        """The names of one system (to add to)."""
+        return self._by.setdefault(system, {})
+
+    def __getitem__(self, key: str) -> V:
+        system, _, name = key.partition(":")
+        return self._by[system][name]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        system, _, name = key.partition(":")
+        return name in self._by.get(system, ())
+
+    def __iter__(self) -> Iterator[str]:
+        for system, names in self._by.items():
+            for name in names:
+                yield f"{system}:{name}"
+
+    def __len__(self) -> int:
+        return sum(len(names) for names in self._by.values())
 
 
 @dataclass(frozen=True)
@@ -137,49 +198,117 @@ def build_ownership(
     """Claims from the store and this run's rows, the adoptable scopes (settings plus
     every target of this run's documents), and tracker's own account for the systems
     where an identity must be vouched for: `account` is called at most once per
-    system, and only when a decision depends on it."""
-    locals_ = list(locals_)
-    here = {local.item.id: f"{local.item.path}:{local.item.line}" for local in locals_}
-    claims: dict[str, Claim] = {}
-    recorded: dict[str, str] = {}
-    linked: dict[str, str] = {}  # item id → "system:key" of its live link
-    for baseline in baselines:
-        key = f"{baseline.system}:{baseline.key}"
-        if baseline.retired:
-            recorded.setdefault(key, baseline.item_id)  # a live link's item wins
-            continue
-        recorded[key] = baseline.item_id
-        linked[baseline.item_id] = key
-        claim = Claim(baseline.item_id, here.get(baseline.item_id) or baseline.path or "?")
-        claims[key] = claim
-        if baseline.url:
-            claims[f"{baseline.system}:{baseline.url}"] = claim
-    for local in locals_:  # the first row of the run that names an unclaimed ticket gets it
-        if local.named is not None:
-            key = f"{local.named.system}:{local.named.key}"
-            claims.setdefault(key, Claim(local.item.id, here[local.item.id]))
+    system, and only when a decision depends on it.
+
+    The claims, recorded links and row places are built from this call's baselines and
+    rows the first time a plan asks (a row naming a ticket not linked to it, a ticket
+    found by identity): a night where every row keeps its link never builds them, and
+    at 100,000 items they are tens of MB held through planning."""
+    tables = _Tables(list(baselines), list(locals_))
+    locals_ = tables.locals_
     targets = {
         scope_name(local.target.system, local.target.project or local.target.repo or "")
         for local in locals_
         if local.target is not None
     }
+    linked = {b.item_id: b for b in tables.baselines if not b.retired}  # item id → live link
     wanted: set[str] = set()
     for local in locals_:
         ticket = _identity_at_stake(local, linked, tickets, by_identity)
-        if ticket is not None and recorded.get(_key(ticket)) != ticket.identity:
+        if ticket is not None and tables.recorded().get(_key(ticket)) != ticket.identity:
             wanted.add(ticket.ref.system)
     return Ownership(
-        claims=claims,
-        recorded=recorded,
-        rows=here,
+        claims=Lazy(tables.claims),
+        recorded=Lazy(tables.recorded),
+        rows=Lazy(tables.rows),
         accounts={system: _safe(account, system) for system in sorted(wanted)},
         scopes=settings.adopt_scopes | targets,
     )
 
 
+class Lazy(Mapping[str, V]):
+    """A mapping built by `build` on first use."""
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], Mapping[str, V]]) -> None:
+        self._build = build
+        self._built: Mapping[str, V] | None = None
+
+    def _mapping(self) -> Mapping[str, V]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+    def __getitem__(self, key: str) -> V:
+        return self._mapping()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._mapping()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._mapping())
+
+    def __len__(self) -> int:
+        return len(self._mapping())
+
+
+class _Tables:
+    """Who owns which ticket, worked out once from a run's baselines and rows."""
+
+    def __init__(self, baselines: list[Baseline], locals_: list[LocalItem]) -> None:
+        self.baselines = baselines
+        self.locals_ = locals_
+        self._claims: BySystem[Claim] | None = None
+        self._recorded: BySystem[str] | None = None
+
+    def rows(self) -> Rows:
+        return Rows({local.item.id: local.item for local in self.locals_})
+
+    def recorded(self) -> BySystem[str]:
+        """ "system:key" → the item the store links to it (a live link's item wins)."""
+        if self._recorded is None:
+            recorded: BySystem[str] = BySystem()
+            for baseline in self.baselines:
+                keys = recorded.at(baseline.system)
+                if baseline.retired:
+                    keys.setdefault(baseline.key, baseline.item_id)
+                else:
+                    keys[baseline.key] = baseline.item_id
+            self._recorded = recorded
+        return self._recorded
+
+    def claims(self) -> BySystem[Claim]:
+        """ "system:key|url" → the owning item: live links, then the first row of the run
+        that names an unclaimed ticket."""
+        if self._claims is None:
+            here = {local.item.id: local.item for local in self.locals_}
+            claims: BySystem[Claim] = BySystem()
+            for baseline in self.baselines:
+                if baseline.retired:
+                    continue
+                row = here.get(baseline.item_id)
+                claim = (
+                    Claim(baseline.item_id, row.path, row.line)
+                    if row is not None
+                    else Claim(baseline.item_id, baseline.path or "?")
+                )
+                names = claims.at(baseline.system)
+                names[baseline.key] = claim
+                if baseline.url:
+                    names[baseline.url] = claim
+            for local in self.locals_:
+                if local.named is not None:
+                    item = local.item
+                    names = claims.at(local.named.system)
+                    names.setdefault(local.named.key, Claim(item.id, item.path, item.line))
+            self._claims = claims
+        return self._claims
+
+
 def _identity_at_stake(
     local: LocalItem,
-    linked: Mapping[str, str],
+    linked: Mapping[str, Baseline],
     tickets: Mapping[str, RemoteTicket],
     by_identity: Mapping[str, RemoteTicket],
 ) -> RemoteTicket | None:
@@ -190,7 +319,8 @@ def _identity_at_stake(
     ticket = None
     if local.named is not None:
         key = f"{local.named.system}:{local.named.key}"
-        if linked.get(item_id) != key:
+        link = linked.get(item_id)
+        if link is None or (link.system, link.key) != (local.named.system, local.named.key):
             found = tickets.get(key)
             ticket = found if found is not None and found.identity != item_id else None
     elif item_id not in linked:
