@@ -87,3 +87,14 @@ def test_saving_more_baselines_than_a_session_batch_keeps_every_one(store: Store
     with store.session() as session:
         links = session.scalar(select(func.count()).select_from(TicketLink))
     assert len(load_baselines(store)) == 1_203 and links == 1_203
+
+
+def test_more_tickets_than_one_chunk_find_their_items_by_key_and_by_url(store: Store) -> None:
+    ids = _items(store, 700)
+    save_baselines(store, [_baseline(item_id, n) for n, item_id in enumerate(ids)], now=NOW)
+    by_url = {("jira", f"https://jira/browse/ENG-{n}") for n in range(350)}
+    by_key = {("jira", f"ENG-{n}") for n in range(350, 700)}
+
+    found = load_baselines(store, item_ids=(), tickets=by_url | by_key, loaded={ids[0]})
+
+    assert sorted(found) == ids[1:]
