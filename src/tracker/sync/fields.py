@@ -64,7 +64,7 @@ def summary_text(action: str, system: str) -> str:
     text = " ".join(action.split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return text
+    return action if text == action else text  # the action's own string when unchanged
 
 
 def iso(value: date | None) -> str | None:

@@ -82,6 +82,9 @@ def build_local_items(
                 draft = build_draft(item, doc, team, target, assignee, settings)
                 if warning:
                     notes.append(warning)
+            fields = document_fields(item, assignee, system)
+            if baseline is not None and fields == baseline.doc:
+                fields = baseline.doc  # one object for both (frozen): most rows are unchanged
             result.append(
                 LocalItem(
                     item=item,
@@ -89,7 +92,7 @@ def build_local_items(
                     team=team,
                     target=target,
                     named=named,
-                    doc=document_fields(item, assignee, system),
+                    doc=fields,
                     draft=draft,
                     notes=tuple(notes),
                 )
