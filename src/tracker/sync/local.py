@@ -19,7 +19,14 @@ from tracker.model import URL_SYSTEM, ActionItem, Postmortem, TicketRef
 from tracker.store.routing import Router
 from tracker.sync.connectors import ConnectorPool
 from tracker.sync.drafts import assignee_for, build_draft, document_fields
-from tracker.sync.plan import ItemPlan, LocalItem, plan_row_deleted, ref_scope, target_scope
+from tracker.sync.plan import (
+    ItemPlan,
+    LocalItem,
+    linked_ref,
+    plan_row_deleted,
+    ref_scope,
+    target_scope,
+)
 from tracker.sync.reads import ScopeRead
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
@@ -79,7 +86,8 @@ def build_local_items(
             )
             draft = None
             if target is not None and baseline is None and named is None:
-                draft = build_draft(item, doc, team, target, assignee, settings)
+                if not item.status.is_closed:  # a closed item gets no ticket (_plan_create)
+                    draft = build_draft(item, doc, team, target, assignee, settings)
                 if warning:
                     notes.append(warning)
             fields = document_fields(item, assignee, system)
@@ -193,7 +201,7 @@ def read_scopes(
         baseline = baselines.get(local.item.id)
         if baseline is not None and not baseline.retired:
             name = ref_scope(baseline.system, baseline.key)
-            scope_for(name, scope_target(name)).linked.append(baseline.ref)
+            scope_for(name, scope_target(name)).linked.append(linked_ref(local, baseline))
         elif (
             baseline is None
             and local.draft is not None

@@ -107,6 +107,13 @@ class ItemPlan:
         return self.kind in ("nothing", "skip")
 
 
+def linked_ref(local: LocalItem, baseline: Baseline) -> TicketRef:
+    """The linked ticket's reference: the row's own object when it names it exactly
+    (equal either way; one object per item instead of one per use at 100,000 items)."""
+    ref = baseline.ref
+    return local.named if local.named == ref and local.named is not None else ref
+
+
 def remote_key(system: str, key: str) -> str:
     return f"{system}:{key}"
 
@@ -288,7 +295,7 @@ def _plan_linked(
     intended: str | None = None,
 ) -> ItemPlan:
     plan.system = baseline.system
-    plan.ref = baseline.ref
+    plan.ref = linked_ref(local, baseline)
     if ref_scope(baseline.system, baseline.key) in remote.unreadable:
         plan.kind = "failed"
         plan.notes.append(f"could not read {baseline.key}; retried next run")

@@ -191,18 +191,19 @@ def _read_scope(
     system = read.target.system
     found: dict[str, RemoteTicket] = {}
     by_identity: dict[str, RemoteTicket] = {}
-    listed: set[str] = set()
+    # A full listing checks off the linked tickets it shows; the rest were deleted or
+    # moved. (The linked refs' own key strings: not a set of every key listed.)
+    unlisted = {ref.key for ref in read.linked} if read.since is None else set()
     for page in _pages(connector.fetch_changed_since(read.target, read.since)):
         seen = recorded(system, [t.ref.key for t in page]) if recorded is not None else {}
         for ticket in page:
-            key = remote_key(system, ticket.ref.key)
-            listed.add(key)
+            unlisted.discard(ticket.ref.key)
             if ticket.identity and (identities is None or ticket.identity in identities):
                 by_identity.setdefault(ticket.identity, ticket)
             if not _seen_unchanged(ticket, seen.get(ticket.ref.key)):
-                found[key] = ticket
+                found[remote_key(system, ticket.ref.key)] = ticket
     if read.since is None:
-        found.update(_missing_from_full_listing(connector, read, listed))
+        found.update(_missing_from_full_listing(connector, read, unlisted))
     # A full listing saw every ticket in the scope: its identities are the whole truth.
     # An incremental one only saw recent changes, so new items are looked up by identity.
     wanted = [] if read.since is None else [i for i in read.new_items if i not in by_identity]
@@ -232,12 +233,12 @@ def _seen_unchanged(ticket: RemoteTicket, last: tuple[datetime | None, str | Non
 
 
 def _missing_from_full_listing(
-    connector: Connector, read: ScopeRead, listed: Collection[str]
+    connector: Connector, read: ScopeRead, unlisted: Collection[str]
 ) -> dict[str, RemoteTicket]:
-    """Linked tickets a full listing didn't show were deleted or moved: fetching them by
-    reference (batched) says which, so the plan can report them."""
+    """Linked tickets a full listing didn't show (keys in `unlisted`) were deleted or
+    moved: fetching them by reference (batched) says which, so the plan can report them."""
     system = read.target.system
-    missing = [ref for ref in read.linked if remote_key(system, ref.key) not in listed]
+    missing = [ref for ref in read.linked if ref.key in unlisted]
     if not missing:
         return {}
     return {
