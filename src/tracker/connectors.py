@@ -48,7 +48,7 @@ class Target:
         return self.project or self.repo or ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketDraft:
     """What the engine wants a new ticket to say (the document-owned fields)."""
 
@@ -62,7 +62,7 @@ class TicketDraft:
     labels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteTicket:
     """A ticket as the system reports it, already mapped to tracker's vocabulary."""
 

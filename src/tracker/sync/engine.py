@@ -803,9 +803,8 @@ def _write_documents(
     copies: Mapping[str, Path] | None = None,
     due_edits: Sequence[tuple[str, CellEdit]] = (),
 ) -> WriteOutcome:
-    reads = {
-        doc.path: DocumentRead(doc.sha256, doc.key, dict(status_words), limits) for doc in documents
-    }
+    words = dict(status_words)  # one copy for every document (read only)
+    reads = {doc.path: DocumentRead(doc.sha256, doc.key, words, limits) for doc in documents}
     edits: list[tuple[str, DocumentRead, CellEdit]] = []
     dues = {edit.item_id: edit for _, edit in due_edits}
     for plan in plans:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 PLACEHOLDERS = frozenset({"", "-", "—", "n/a", "na", "none", "tbd", "todo", "?", "待定", "无"})
 
 
-@dataclass
+@dataclass(slots=True)  # one per item written: 90,000 on a 100,000-item first sync
 class CellEdit:
     """The cells one item wants written; None leaves a cell alone."""
 
