@@ -851,6 +851,8 @@ def _due_edits(documents: list[Postmortem], dues: Mapping[str, date]) -> list[tu
 def _report_dues(result: SyncResult, written: WriteOutcome, documents: list[Postmortem]) -> None:
     """Count the derived due dates written; say where one could not be (each run)."""
     result.dues_written = written.due_written - set(written.failed)
+    if not written.due_skipped:
+        return
     where = {item.id: f"{item.path}:{item.line}" for doc in documents for item in doc.items}
     for item_id, why in written.due_skipped.items():
         result.warnings.append(
@@ -894,8 +896,16 @@ def _record(
 ) -> None:
     plans, locals_, reads, scopes = result.plans, planned.locals_, planned.reads, planned.scopes
     proposing = result.proposing is not None
-    where = {local.item.id: f"{local.item.path}:{local.item.line}" for local in locals_}
-    status_before = {local.item.id: local.item.status.value for local in locals_}
+    rows = {local.item.id: local.item for local in locals_}  # texts made only when needed
+
+    def where(item_id: str, default: str) -> str:
+        item = rows.get(item_id)
+        return f"{item.path}:{item.line}" if item is not None else default
+
+    def status_before(item_id: str) -> str | None:
+        item = rows.get(item_id)
+        return item.status.value if item is not None else None
+
     keep: list[Baseline] = []
     unlink: list[str] = []
     events: list[tuple[str, str, str, str]] = []
@@ -908,11 +918,11 @@ def _record(
         if plan.kind == "deferred":
             deferred = "; ".join(plan.notes)
         if deferred:
-            result.deferred[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = deferred
+            result.deferred[f"{where(plan.item_id, plan.path)} ({plan.item_id})"] = deferred
             continue
         postponed = applied.postponed.get(plan.item_id)
         if postponed:
-            result.postponed[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = postponed
+            result.postponed[f"{where(plan.item_id, plan.path)} ({plan.item_id})"] = postponed
             continue
         if plan.item_id in applied.gone and plan.previous is not None:
             # The update found the ticket deleted: reported as a full listing would
@@ -926,14 +936,14 @@ def _record(
         if plan.kind == "failed":
             failure = "; ".join(plan.notes) or "could not be planned"
         if failure:
-            result.failed[f"{where.get(plan.item_id, plan.path)} ({plan.item_id})"] = failure
+            result.failed[f"{where(plan.item_id, plan.path)} ({plan.item_id})"] = failure
             if plan.previous is not None and plan.seen is not None:
                 keep.append(replace(plan.previous, seen=plan.seen))
             continue
         plan.notes.extend(written.notes.get(plan.item_id, []))
         plan.notes.extend(applied.warnings.get(plan.item_id, []))
         if plan.kind == "create":
-            place = where.get(plan.item_id, plan.path)
+            place = where(plan.item_id, plan.path)
             result.warnings.extend(f"{place}: {note}" for note in plan.notes)
         if plan.kind == "create":
             continue
@@ -947,13 +957,13 @@ def _record(
             # The status could not be written (no column): the row still says the old one.
             baseline = replace(
                 baseline,
-                doc=baseline.doc.with_value("status", status_before.get(plan.item_id)),
+                doc=baseline.doc.with_value("status", status_before(plan.item_id)),
             )
         elif plan.doc_status is not None and proposing:
             # Only proposed: the row still says the old status, and so does the baseline's
             # ticket side, so every run proposes it again until the pull request is merged
             # (then both sides agree and the baseline moves on).
-            old = status_before.get(plan.item_id)
+            old = status_before(plan.item_id)
             baseline = replace(
                 baseline,
                 doc=baseline.doc.with_value("status", old),
@@ -963,7 +973,7 @@ def _record(
         if plan.unlink:
             unlink.append(plan.item_id)
         if plan.doc_status is not None and plan.item_id in written.status_written and not proposing:
-            before = status_before.get(plan.item_id)
+            before = status_before(plan.item_id)
             if before and before != plan.doc_status.value:
                 events.append(
                     (plan.item_id, before, plan.doc_status.value, plan.system or "ticket")
