@@ -114,6 +114,18 @@ def test_days_to_close_run_from_the_postmortems_date_to_its_last_close(run: Any)
     )  # fmt: skip
 
 
+def test_a_postmortem_closed_after_the_as_of_day_is_open_as_of_that_day(run: Any) -> None:
+    run("sync")
+    (run.docs / "b.md").write_text(doc("Recent outage", "2026-01-10", [("Fix B1", "Done")]))
+    run("sync", at=datetime(2026, 2, 9, 9, 0, tzinfo=UTC))  # b.md closes after 2026-01-25
+    found = closure(run, "2026-01-25")
+    assert [(pm["title"], pm["open_items"]) for pm in found["open"]] == [
+        ("Old outage", 1),
+        ("Recent outage", 1),
+    ]
+    assert (found["closed"], found["median_days_to_close"]) == (1, 19.0)
+
+
 def test_the_table_report_shows_the_open_postmortems(run: Any) -> None:
     run("sync")
     outcome = run("report", "--as-of", "2026-01-25")

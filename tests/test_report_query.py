@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 
 from tests.report_seed import (
     AS_OF,
@@ -24,7 +24,7 @@ from tests.report_seed import (
 from tracker.errors import TrackerError
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.model import TeamSummary
-from tracker.store import Store, open_store, upgrade_store
+from tracker.store import Store
 
 
 @pytest.fixture
@@ -274,81 +274,3 @@ def test_median_of_an_even_number_of_closes_averages_the_two_middle_ones(store: 
 def test_median_of_an_odd_number_of_closes_is_the_middle_one(store: Store) -> None:
     _closed_after(store, "payments", [30, 1, 10, 2, 4])
     assert team(report_of(store), "payments").median_days_to_close == pytest.approx(4.0)
-
-
-@pytest.mark.postgres
-def test_the_trend_read_beside_the_report_reads_the_reports_snapshot(postgres_url: str) -> None:
-    """On PostgreSQL the trend runs on a second connection while the report's own builds
-    the other figures; it imports the report's snapshot, so an item recorded just before
-    that connection starts reading is in neither the team table nor the trend."""
-    upgrade_store(postgres_url)
-    store = open_store(postgres_url)
-    seed_example(store)
-    pm = add_postmortem(store, "pm/late-arrival.md", "payments")
-    written: list[str] = []
-
-    def write_before_the_import(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("SET TRANSACTION SNAPSHOT") and not written:
-            written.append(statement)
-            add_item(
-                store, "LATE", postmortem_id=pm, team="payments", line=1, status="done",
-                due=None, events=[(None, "open", SEEN), ("open", "done", SEEN)],
-            )  # fmt: skip
-
-    try:
-        event.listen(store.engine, "before_cursor_execute", write_before_the_import)
-        try:
-            report = report_of(store)
-        finally:
-            event.remove(store.engine, "before_cursor_execute", write_before_the_import)
-        later = report_of(store)
-    finally:
-        store.close()
-    assert len(written) == 1
-    assert report.trend[-1].total == report.totals.total == later.totals.total - 1
-    assert later.trend[-1].total == later.totals.total
-
-
-@pytest.mark.postgres
-def test_a_report_whose_pool_has_no_second_connection_reads_the_trend_in_line(
-    postgres_url: str,
-) -> None:
-    upgrade_store(postgres_url)
-    store = open_store(postgres_url)
-    # pool_timeout=0: the second checkout fails at once (no timed wait, which a faked
-    # clock would stretch)
-    one_connection = create_engine(store.engine.url, pool_size=1, max_overflow=0, pool_timeout=0)
-    try:
-        seed_example(store)
-        expected = report_of(store)
-        alone = build_report(one_connection, ReportOptions(as_of=AS_OF, teams=CONFIGURED_TEAMS))
-    finally:
-        one_connection.dispose()
-        store.close()
-    assert alone.trend == expected.trend
-    assert alone.totals == expected.totals
-
-
-@pytest.mark.postgres
-def test_a_server_that_exports_no_snapshot_still_gets_the_whole_report(postgres_url: str) -> None:
-    upgrade_store(postgres_url)
-    store = open_store(postgres_url)
-
-    def refused_export(
-        conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any
-    ) -> tuple[str, Any]:
-        if "pg_export_snapshot" in statement:  # as a server without it answers: an error
-            statement = statement.replace("pg_export_snapshot", "no_such_snapshot_export")
-        return statement, parameters
-
-    try:
-        seed_example(store)
-        expected = report_of(store)
-        event.listen(store.engine, "before_cursor_execute", refused_export, retval=True)
-        try:
-            refused = report_of(store)
-        finally:
-            event.remove(store.engine, "before_cursor_execute", refused_export)
-    finally:
-        store.close()
-    assert refused == expected

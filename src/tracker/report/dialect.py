@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Date, Float, Integer
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -86,6 +86,30 @@ def _quarter_postgresql(element: quarter_number, compiler: SQLCompiler, **kw: An
     # 0.02 s at 100,000 items (0.08 → 0.06 s).
     moment = f"CAST({day} AS TIMESTAMP)"
     return f"CAST(date_part('year', {moment}) * 4 + date_part('quarter', {moment}) - 1 AS INTEGER)"
+
+
+class no_index(FunctionElement[Any]):
+    """A column whose value SQLite must not look up through an index (its unary `+`, a
+    no-op on any value): reading most of a table, one scan beats a row lookup per index
+    entry. The column itself elsewhere."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(no_index, "sqlite")
+def _no_index_sqlite(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"+{column}"
+
+
+@compiles(no_index)
+def _no_index_elsewhere(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = (compiler.process(arg, **kw) for arg in element.clauses)
+    return column
 
 
 def plain_rows(connection: Connection, query: Executable) -> list[Any]:
