@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.closure import bucket_of
 from tracker.report.dialect import days_between, quarter_number, utc_day
-from tracker.report.query import REPORT_ITEM, CreateTemporaryTableAs, _build_item_rows
+from tracker.report.query import REPORT_ITEM, CreateTemporaryTableAs, _item_rows
 from tracker.report.slo import quarter_name, quarter_of
 from tracker.store import Store, open_store, upgrade_store
 from tracker.store.models import ActionItemRow, PostmortemRow
@@ -251,7 +251,7 @@ def test_the_temporary_item_table_made_by_create_table_as_has_the_declared_types
     try:
         with store.engine.connect() as connection:
             options = ReportOptions(as_of=AS_OF, slo=True)
-            built = _build_item_rows(connection, options, events_after=True)
+            built = _item_rows(connection, options, events_after=True)
             declared.create(connection)
             made = connection.execute(types, {"name": built.name}).all()
             wanted = connection.execute(types, {"name": declared.name}).all()
