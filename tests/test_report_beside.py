@@ -1,6 +1,7 @@
 """The report's second connection (tracker.report.beside): the trend, and the postmortem
-closure when nothing happened after the as-of day, are read on it, in a thread, in the
-report's snapshot; when it can't be had or fails, the report's own connection reads them.
+closure and a page's item lists when nothing happened after the as-of day, are read on
+it, in a thread, in the report's snapshot; when it can't be had or fails, the report's
+own connection reads them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ def seeded(store: Store) -> Store:
     return store
 
 
-def report_with(engine: Engine, as_of: date = LATER) -> ReportData:
-    return build_report(engine, ReportOptions(as_of=as_of, teams=CONFIGURED_TEAMS))
+def report_with(engine: Engine, as_of: date = LATER, item_limit: int | None = None) -> ReportData:
+    options = ReportOptions(as_of=as_of, teams=CONFIGURED_TEAMS)
+    return build_report(engine, options, item_limit=item_limit, postmortem_limit=item_limit)
 
 
 @contextmanager
@@ -60,6 +62,13 @@ def test_the_trend_and_the_closure_are_read_on_a_second_connection(seeded: Store
         report_with(seeded.engine)
     assert set(read_beside(seen, TREND_EVENTS)) == {True}
     assert set(read_beside(seen, "report_postmortem_as_of")) == {True}  # the closure's
+    assert set(read_beside(seen, "ticket_link")) == {False}  # every item: the report's rows
+
+
+def test_a_pages_item_lists_are_read_on_the_second_connection(seeded: Store) -> None:
+    with statements_by_thread(seeded.engine) as seen:
+        report_with(seeded.engine, item_limit=2)
+    assert set(read_beside(seen, "ticket_link")) == {True}  # the overdue and unowned lists
 
 
 def test_as_of_a_day_with_later_changes_the_closure_is_read_from_the_reports_own_rows(
@@ -74,16 +83,17 @@ def test_as_of_a_day_with_later_changes_the_closure_is_read_from_the_reports_own
 
 
 @pytest.mark.parametrize("as_of", [LATER, AS_OF_PAST])
+@pytest.mark.parametrize("item_limit", [None, 2])
 def test_with_no_second_connection_to_spare_the_report_is_the_same(
-    seeded: Store, as_of: date
+    seeded: Store, as_of: date, item_limit: int | None
 ) -> None:
     # pool_timeout=0: the second checkout fails at once (no timed wait)
     one_connection = create_engine(seeded.engine.url, pool_size=1, max_overflow=0, pool_timeout=0)
     try:
-        alone = report_with(one_connection, as_of)
+        alone = report_with(one_connection, as_of, item_limit)
     finally:
         one_connection.dispose()
-    assert alone == report_with(seeded.engine, as_of)
+    assert alone == report_with(seeded.engine, as_of, item_limit)
 
 
 def add_late_item(store: Store) -> None:
@@ -101,7 +111,7 @@ def open_documents(report: ReportData) -> list[str]:
 
 def test_a_commit_as_the_second_connection_starts_reading_is_in_no_figure(seeded: Store) -> None:
     """An item recorded just before the second connection's read transaction starts, after
-    the report's own started, is in neither the team table, the trend nor the closure:
+    the report's own started, is in none of the counts, lists, trend or closure:
     on PostgreSQL the second connection imports the report's snapshot; on SQLite it sees
     the data version move and leaves its work to the report's own connection."""
     engine = seeded.engine
@@ -119,10 +129,12 @@ def test_a_commit_as_the_second_connection_starts_reading_is_in_no_figure(seeded
 
     event.listen(engine, "before_cursor_execute", commit_before_the_second_read)
     try:
-        report = report_with(engine)
+        report = report_with(engine, item_limit=50)  # a page: its lists are read beside too
     finally:
         event.remove(engine, "before_cursor_execute", commit_before_the_second_read)
-    later = report_with(engine)
+    later = report_with(engine, item_limit=50)
+    assert len(report.overdue) == report.totals.overdue == later.totals.overdue - 1
+    assert "LATE" not in [item.id for item in report.overdue]
     assert LATE_DOCUMENT not in open_documents(report)
     assert LATE_DOCUMENT in open_documents(later)
     assert report.trend[-1].total == report.totals.total == later.totals.total - 1
@@ -158,11 +170,12 @@ def test_on_sqlite_a_commit_just_before_the_report_begins_is_in_every_figure(
     assert report.trend[-1].total == report.totals.total == later.totals.total
 
 
+@pytest.mark.parametrize("item_limit", [None, 2])
 def test_a_second_connection_that_fails_leaves_its_work_to_the_reports_own(
-    seeded: Store, caplog: pytest.LogCaptureFixture
+    seeded: Store, caplog: pytest.LogCaptureFixture, item_limit: int | None
 ) -> None:
     engine = seeded.engine
-    expected = report_with(engine)
+    expected = report_with(engine, item_limit=item_limit)
 
     def fail_beside(
         conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any
@@ -174,7 +187,7 @@ def test_a_second_connection_that_fails_leaves_its_work_to_the_reports_own(
     event.listen(engine, "before_cursor_execute", fail_beside, retval=True)
     try:
         with caplog.at_level(logging.WARNING, logger="tracker.report.beside"):
-            failed = report_with(engine)
+            failed = report_with(engine, item_limit=item_limit)
     finally:
         event.remove(engine, "before_cursor_execute", fail_beside)
     assert failed == expected
