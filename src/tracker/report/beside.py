@@ -1,8 +1,8 @@
 """A second connection that reads the report's snapshot, in a thread, beside the report's own.
 
-Work that reads only the stored tables (the trend; the postmortem closure when nothing
-happened after the as-of day) can run there while the report's connection builds its
-per-item rows and the other figures: PostgreSQL works in the server on two cores, and
+Work that reads only the stored tables (the trend; the postmortem closure and a page's
+item lists when nothing happened after the as-of day) can run there while the report's
+connection works out the other figures: PostgreSQL works in the server on two cores, and
 on SQLite, in this process, Python's sqlite3 releases the GIL while SQLite steps through
 a statement, so the two connections' SQL runs side by side too.
 
@@ -13,10 +13,11 @@ Both connections must read the same data, whatever a sync commits meanwhile:
 - SQLite, WAL stores only: Python's sqlite3 has no snapshot export, so the second
   connection proves that nothing was committed while the two read transactions started.
   It reads `PRAGMA data_version` before the report's read transaction starts, then opens
-  its own read transaction with the same pragma: that value changes exactly when the
+  its own read transaction with the same pragma: that value changes whenever the
   connection's new read transaction sees a commit its previous one didn't (SQLite resets
-  a connection's page cache and bumps the value when the WAL header it last saw, which
-  counts every commit, changed). Equal values: no commit between the two, and the report's
+  a connection's page cache and bumps the value when the WAL-index header it last saw,
+  which counts every commit, changed; a checkpoint that restarts the WAL changes it too,
+  a needless fallback). Equal values: no commit between the two, and the report's
   transaction, which started in between, reads the same snapshot. Unequal: the second
   connection is dropped.
 
