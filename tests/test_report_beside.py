@@ -17,13 +17,19 @@ import pytest
 from sqlalchemy import Engine, create_engine, event
 
 from tests.report_seed import CONFIGURED_TEAMS, SEEN, add_item, add_postmortem, seed_example
-from tracker.report import ReportData, ReportOptions, build_report
+from tracker.report import ReportData, ReportOptions, beside, build_report
 from tracker.store import Store, open_store, upgrade_store
 
 AS_OF_PAST = date(2026, 3, 31)  # the seed's as-of day: items changed after it
 LATER = date(2026, 4, 30)  # after every change in the seed: nothing happened after it
 TREND_EVENTS = "FROM status_event JOIN action_item"  # the trend's read of the events
 LATE_DOCUMENT = "pm/late-arrival.md"
+
+
+@pytest.fixture(autouse=True)
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever machine runs the suite: SQLite overlaps its connections from two CPUs."""
+    monkeypatch.setattr(beside, "usable_cpus", lambda: 2)
 
 
 @pytest.fixture
@@ -217,3 +223,21 @@ def test_a_server_that_exports_no_snapshot_still_gets_the_whole_report(postgres_
     finally:
         store.close()
     assert refused == expected
+
+
+def test_on_sqlite_with_one_cpu_the_report_reads_everything_on_its_own_connection(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite runs in this process: on one CPU two threads would only take turns."""
+    upgrade_store(sqlite_url)
+    store = open_store(sqlite_url)
+    try:
+        seed_example(store)
+        both = report_with(store.engine, item_limit=2)
+        monkeypatch.setattr(beside, "usable_cpus", lambda: 1)
+        with statements_by_thread(store.engine) as seen:
+            alone = report_with(store.engine, item_limit=2)
+    finally:
+        store.close()
+    assert set(read_beside(seen, TREND_EVENTS)) == {False}
+    assert alone == both
