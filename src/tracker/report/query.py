@@ -206,10 +206,18 @@ def _items_as_of(options: ReportOptions, *, events_after: bool = True) -> FromCl
         cast(ITEM.c.owners, Text).label("owners"),
         ITEM.c.priority,
         ITEM.c.due_derived,
-    ).where(_present(cutoff))
+    )
+    return _present_subquery(query, cutoff, options, "item_as_of")
+
+
+def _present_subquery(
+    query: Select[Any], cutoff: ColumnElement[Any], options: ReportOptions, name: str
+) -> FromClause:
+    """`query` kept to the items present at `cutoff` (of the one team asked for)."""
+    query = query.where(_present(cutoff))
     if options.team is not None:
         query = query.where(ITEM.c.team == options.team)
-    return query.subquery("item_as_of")
+    return query.subquery(name)
 
 
 # The per-item rows every figure reads, built once per report (a temporary table, gone
@@ -870,10 +878,8 @@ def _stored_items_as_of(options: ReportOptions) -> FromClause:
         ITEM.c.line,
         ITEM.c.path,
         ITEM.c.action,
-    ).where(_present(cutoff))
-    if options.team is not None:
-        query = query.where(ITEM.c.team == options.team)
-    return query.subquery("stored_item_as_of")
+    )
+    return _present_subquery(query, cutoff, options, "stored_item_as_of")
 
 
 @dataclass(frozen=True, slots=True)
