@@ -204,23 +204,23 @@ def build_ownership(
     rows the first time a plan asks (a row naming a ticket not linked to it, a ticket
     found by identity): a night where every row keeps its link never builds them, and
     at 100,000 items they are tens of MB held through planning."""
-    tables = _Tables(list(baselines), list(locals_))
-    locals_ = tables.locals_
+    baselines, locals_ = list(baselines), list(locals_)
+    recorded = Lazy(lambda: _recorded(baselines))
     targets = {
         scope_name(local.target.system, local.target.project or local.target.repo or "")
         for local in locals_
         if local.target is not None
     }
-    linked = {b.item_id: b for b in tables.baselines if not b.retired}  # item id → live link
+    linked = {b.item_id: b for b in baselines if not b.retired}  # item id → live link
     wanted: set[str] = set()
     for local in locals_:
         ticket = _identity_at_stake(local, linked, tickets, by_identity)
-        if ticket is not None and tables.recorded().get(_key(ticket)) != ticket.identity:
+        if ticket is not None and recorded.get(_key(ticket)) != ticket.identity:
             wanted.add(ticket.ref.system)
     return Ownership(
-        claims=Lazy(tables.claims),
-        recorded=Lazy(tables.recorded),
-        rows=Lazy(tables.rows),
+        claims=Lazy(lambda: _claims(baselines, locals_)),
+        recorded=recorded,
+        rows=Lazy(lambda: Rows({local.item.id: local.item for local in locals_})),
         accounts={system: _safe(account, system) for system in sorted(wanted)},
         scopes=settings.adopt_scopes | targets,
     )
@@ -253,57 +253,42 @@ class Lazy(Mapping[str, V]):
         return len(self._mapping())
 
 
-class _Tables:
-    """Who owns which ticket, worked out once from a run's baselines and rows."""
+def _recorded(baselines: list[Baseline]) -> BySystem[str]:
+    """ "system:key" → the item the store links to it (a live link's item wins)."""
+    recorded: BySystem[str] = BySystem()
+    for baseline in baselines:
+        keys = recorded.at(baseline.system)
+        if baseline.retired:
+            keys.setdefault(baseline.key, baseline.item_id)
+        else:
+            keys[baseline.key] = baseline.item_id
+    return recorded
 
-    def __init__(self, baselines: list[Baseline], locals_: list[LocalItem]) -> None:
-        self.baselines = baselines
-        self.locals_ = locals_
-        self._claims: BySystem[Claim] | None = None
-        self._recorded: BySystem[str] | None = None
 
-    def rows(self) -> Rows:
-        return Rows({local.item.id: local.item for local in self.locals_})
-
-    def recorded(self) -> BySystem[str]:
-        """ "system:key" → the item the store links to it (a live link's item wins)."""
-        if self._recorded is None:
-            recorded: BySystem[str] = BySystem()
-            for baseline in self.baselines:
-                keys = recorded.at(baseline.system)
-                if baseline.retired:
-                    keys.setdefault(baseline.key, baseline.item_id)
-                else:
-                    keys[baseline.key] = baseline.item_id
-            self._recorded = recorded
-        return self._recorded
-
-    def claims(self) -> BySystem[Claim]:
-        """ "system:key|url" → the owning item: live links, then the first row of the run
-        that names an unclaimed ticket."""
-        if self._claims is None:
-            here = {local.item.id: local.item for local in self.locals_}
-            claims: BySystem[Claim] = BySystem()
-            for baseline in self.baselines:
-                if baseline.retired:
-                    continue
-                row = here.get(baseline.item_id)
-                claim = (
-                    Claim(baseline.item_id, row.path, row.line)
-                    if row is not None
-                    else Claim(baseline.item_id, baseline.path or "?")
-                )
-                names = claims.at(baseline.system)
-                names[baseline.key] = claim
-                if baseline.url:
-                    names[baseline.url] = claim
-            for local in self.locals_:
-                if local.named is not None:
-                    item = local.item
-                    names = claims.at(local.named.system)
-                    names.setdefault(local.named.key, Claim(item.id, item.path, item.line))
-            self._claims = claims
-        return self._claims
+def _claims(baselines: list[Baseline], locals_: list[LocalItem]) -> BySystem[Claim]:
+    """ "system:key|url" → the owning item: live links, then the first row of the run
+    that names an unclaimed ticket."""
+    here = {local.item.id: local.item for local in locals_}
+    claims: BySystem[Claim] = BySystem()
+    for baseline in baselines:
+        if baseline.retired:
+            continue
+        row = here.get(baseline.item_id)
+        claim = (
+            Claim(baseline.item_id, row.path, row.line)
+            if row is not None
+            else Claim(baseline.item_id, baseline.path or "?")
+        )
+        names = claims.at(baseline.system)
+        names[baseline.key] = claim
+        if baseline.url:
+            names[baseline.url] = claim
+    for local in locals_:
+        if local.named is not None:
+            item = local.item
+            names = claims.at(local.named.system)
+            names.setdefault(local.named.key, Claim(item.id, item.path, item.line))
+    return claims
 
 
 def _identity_at_stake(
