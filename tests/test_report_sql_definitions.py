@@ -14,12 +14,14 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Column, Date, MetaData, Table, insert, literal, select, text
 from sqlalchemy.dialects import postgresql
 
 from tracker.report import ReportData, ReportOptions, build_report
 from tracker.report.closure import bucket_of
-from tracker.report.dialect import days_between, quarter_number, utc_day
+from tracker.report.dialect import as_stored, days_between, quarter_number, utc_day
 from tracker.report.query import REPORT_ITEM, CreateTemporaryTableAs, _item_rows
 from tracker.report.slo import quarter_name, quarter_of
 from tracker.store import Store, open_store, upgrade_store
@@ -274,3 +276,84 @@ def test_no_observed_close_gives_no_median_for_a_team_or_in_total(store: Store) 
     data = report(store)
     assert [t.median_days_to_close for t in data.teams] == [None]
     assert data.totals.median_days_to_close is None
+
+
+def test_a_date_compared_as_stored_has_no_numeric_affinity_on_sqlite(sqlite_url: str) -> None:
+    """SQLite reads text as a number before comparing it with a DATE column (numeric
+    affinity); `as_stored` compares the stored value as it is. Seen with a value that
+    is a number: 10 (stored as an integer) against '9'."""
+    days = Table("days", MetaData(), Column("day", Date))
+    store = open_store(sqlite_url)
+    try:
+        with store.engine.begin() as connection:
+            days.create(connection)
+            connection.exec_driver_sql("INSERT INTO days (day) VALUES ('10')")
+            nine = literal("9")
+            as_number, as_it_is = connection.execute(
+                select(days.c.day < nine, as_stored(days.c.day) < nine)
+            ).one()
+    finally:
+        store.close()
+    assert (as_number, as_it_is) == (False, True)
+
+
+def test_sqlite_keeps_the_report_rows_days_and_times_as_text(sqlite_url: str) -> None:
+    """The per-item rows' temporary table declares its days and times with text
+    affinity on SQLite: written and compared as the ISO text they are read as."""
+    upgrade_store(sqlite_url)
+    store = open_store(sqlite_url)
+    try:
+        with store.engine.connect() as connection:
+            connection.exec_driver_sql("BEGIN")
+            _item_rows(connection, ReportOptions(as_of=AS_OF), events_after=True)
+            declared = dict(
+                connection.exec_driver_sql(
+                    f"SELECT name, type FROM pragma_table_info('{REPORT_ITEM.name}')"
+                ).all()
+            )
+    finally:
+        store.close()
+    days_and_times = ("due", "slo_due", "first_seen_at", "closed")
+    assert {name: declared[name] for name in days_and_times} == dict.fromkeys(
+        days_and_times, "TEXT"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    stored=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2199, 12, 31)),
+    bound=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2199, 12, 31)),
+)
+def test_days_and_times_compared_as_stored_order_as_the_columns_do(
+    stored: datetime, bound: datetime
+) -> None:
+    """For the ISO days and times the store holds, `as_stored` gives every comparison
+    the same answer as the column itself (here on an in-memory SQLite store)."""
+    store = open_store("sqlite://")
+    table = Table("moments", MetaData(), Column("day", Date), Column("moment", UTCDateTime()))
+    try:
+        with store.engine.begin() as connection:
+            table.create(connection)
+            connection.execute(
+                insert(table).values(day=stored.date(), moment=stored.replace(tzinfo=UTC))
+            )
+            day, moment = (
+                literal(bound.date(), Date()),
+                literal(bound.replace(tzinfo=UTC), UTCDateTime()),
+            )
+            comparisons = [
+                (table.c.day < day, as_stored(table.c.day) < day),
+                (table.c.day >= day, as_stored(table.c.day) >= day),
+                (table.c.moment < moment, as_stored(table.c.moment) < moment),
+                (table.c.moment >= moment, as_stored(table.c.moment) >= moment),
+            ]
+            answers = connection.execute(
+                select(*(side for pair in comparisons for side in pair))
+            ).one()
+    finally:
+        store.close()
+    assert answers[0::2] == answers[1::2]
+    assert answers[0::2] == (
+        stored.date() < bound.date(), stored.date() >= bound.date(), stored < bound,
+        stored >= bound,
+    )  # fmt: skip

@@ -86,7 +86,7 @@ from tracker.report.beside import (
     watch_sqlite,
 )
 from tracker.report.closure import postmortem_closure
-from tracker.report.dialect import days_between, driver_date, no_index, plain_rows
+from tracker.report.dialect import as_stored, days_between, driver_date, no_index, plain_rows
 from tracker.report.gc_pause import without_gc
 from tracker.report.model import (
     Closure,
@@ -133,10 +133,8 @@ def end_of_day(day: date, zone: tzinfo) -> datetime:
 
 def _present(cutoff: ColumnElement[Any]) -> ColumnElement[bool]:
     """The item existed at `cutoff`: first seen before it and not removed by then."""
-    return and_(
-        ITEM.c.first_seen_at < cutoff,
-        or_(ITEM.c.removed_at.is_(None), ITEM.c.removed_at >= cutoff),
-    )
+    removed = as_stored(ITEM.c.removed_at)
+    return and_(as_stored(ITEM.c.first_seen_at) < cutoff, or_(removed.is_(None), removed >= cutoff))
 
 
 def _first_event_after(cutoff: ColumnElement[Any]) -> FromClause:
@@ -220,6 +218,12 @@ def _present_subquery(
     return query.subquery(name)
 
 
+# SQLite keeps a temporary table's days and times as the ISO text they are read as,
+# with text affinity: a DATE or DATETIME column's numeric affinity would make it try to
+# read each one as a number as it is written (see dialect.as_stored).
+_DAY = Date().with_variant(Text(), "sqlite")
+_MOMENT = UTCDateTime().with_variant(Text(), "sqlite")
+
 # The per-item rows every figure reads, built once per report (a temporary table, gone
 # with the report's transaction): status as of the day, and the days an observed close
 # took (NULL when the item's close wasn't observed).
@@ -229,14 +233,14 @@ REPORT_ITEM = Table(
     Column("id", String(200), nullable=False),
     Column("team", String(200), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("due", Date),
-    Column("slo_due", Date),
+    Column("due", _DAY),
+    Column("slo_due", _DAY),
     Column("close_days", Float),
     Column("path", String(1024), nullable=False),
     Column("line", Integer, nullable=False),
     Column("postmortem_id", Integer, nullable=False),
-    Column("first_seen_at", UTCDateTime(), nullable=False),
-    Column("closed", UTCDateTime()),
+    Column("first_seen_at", _MOMENT, nullable=False),
+    Column("closed", _MOMENT),
     Column("action", Text, nullable=False),
     # What the item lists show besides: JSON lists every overdue and unowned item
     # (17,000 at 100,000 items), and a join back to action_item for them cost more.
@@ -333,7 +337,7 @@ class _Conditions:
     def __init__(self, items: FromClause, options: ReportOptions):
         as_of = literal(options.as_of, Date())
         self.is_open = items.c.status.in_(OPEN_STATUSES)
-        self.overdue = and_(self.is_open, items.c.due < as_of)
+        self.overdue = and_(self.is_open, as_stored(items.c.due) < as_of)
         self.unowned = and_(self.is_open, _no_owner(items))
 
 
@@ -378,7 +382,7 @@ def _status_due_code(items: FromClause, options: ReportOptions) -> ColumnElement
     """An item row's status (index in STATUSES) and due class as one small integer."""
     as_of = literal(options.as_of, Date())
     soon = literal(options.as_of + timedelta(days=options.due_soon_days), Date())
-    due = items.c.due
+    due = as_stored(items.c.due)
     due_class = case((due < as_of, DUE_PAST), (due <= soon, DUE_SOON), else_=DUE_LATER)
     status = case(
         *((items.c.status == name, k) for k, name in enumerate(STATUSES[:-1])),
@@ -719,6 +723,7 @@ def _week_index(column: ColumnElement[Any], bounds: Sequence[ColumnElement[Any]]
     NULL is tested first: most items were never removed, and it spares them the chain.
     """
     never = len(bounds)
+    column = as_stored(column)
     return case(
         (column.is_(None), never),
         *((column < bound, k) for k, bound in enumerate(bounds)),

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import Date, case, func, literal
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from tracker.report.dialect import quarter_number, utc_day
+from tracker.report.dialect import as_stored, quarter_number, utc_day
 from tracker.report.model import SloFigures
 
 CLOSED = ("done", "wont_do")
@@ -59,11 +59,12 @@ def slo_code(items: FromClause, as_of: date) -> ColumnElement[int]:
     today = literal(as_of, Date())
     closed = items.c.status.in_(CLOSED)
     # Closed by the end of the deadline's day (UTC) counts as within the SLO.
-    met = utc_day(items.c.closed) <= items.c.slo_due
+    slo_due = as_stored(items.c.slo_due)
+    met = utc_day(items.c.closed) <= slo_due
     outcome = case(
-        (items.c.slo_due.is_(None), 0),
+        (slo_due.is_(None), 0),
         (closed, case((met, 1), else_=2)),
-        (items.c.slo_due < today, 3),
+        (slo_due < today, 3),
         else_=4,
     )
     quarter = func.coalesce(quarter_number(items.c.slo_due), 0)
