@@ -274,3 +274,34 @@ def test_median_of_an_even_number_of_closes_averages_the_two_middle_ones(store: 
 def test_median_of_an_odd_number_of_closes_is_the_middle_one(store: Store) -> None:
     _closed_after(store, "payments", [30, 1, 10, 2, 4])
     assert team(report_of(store), "payments").median_days_to_close == pytest.approx(4.0)
+
+
+def _statements_of_report(store: Store, **overrides: object) -> list[str]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        report_of(store, **overrides)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_rows_are_read_in_place_as_of_a_day_nothing_happened_after(seeded: Store) -> None:
+    """A report as of today reads the stored items as they are: no temporary table."""
+    statements = _statements_of_report(seeded, as_of=AS_OF + timedelta(days=365))
+    assert not [s for s in statements if "report_item_as_of" in s]
+
+
+def test_rows_go_once_into_a_temporary_table_as_of_a_day_that_saw_changes(
+    seeded: Store,
+) -> None:
+    """As of a day with changes after it, each row's status then is worked out once."""
+    statements = _statements_of_report(seeded)
+    created = [
+        s for s in statements if s.lstrip().startswith("CREATE") and "report_item_as_of" in s
+    ]
+    assert len(created) == 1

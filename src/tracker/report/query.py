@@ -17,10 +17,10 @@ Items and events are first grouped by which week ends they affect and the status
 involved (a few hundred groups, keyed by one packed integer), then those groups are
 applied to the week ends in Python.
 
-Per-item rows as of the day are built once per report into a temporary table (gone with
-the report's read transaction) that every other figure reads; on PostgreSQL, when
-nothing happened after the as-of day, the stored items are those rows, read in place
-(`_item_rows`). The team table, the SLO figures, the medians and the per-owner and
+Per-item rows as of the day are the stored items, read in place, when nothing happened
+after the as-of day (a report as of today); otherwise they are built once per report
+into a temporary table (gone with the report's read transaction) that every other figure
+reads (`_item_rows`). The team table, the SLO figures, the medians and the per-owner and
 unowned counts come from one integer per item packing status, due class, quarter of the
 SLO deadline and SLO outcome: on PostgreSQL from server-side groupings (by team and that
 integer; by owner list, the JSON text `item_owner` mirrors; the two middle durations per
@@ -291,21 +291,25 @@ def _item_rows_query(options: ReportOptions, events_after: bool) -> Select[Any]:
 def _item_rows(connection: Connection, options: ReportOptions, events_after: bool) -> FromClause:
     """The per-item rows every figure reads: REPORT_ITEM, filled in one statement.
 
-    On PostgreSQL, when nothing happened after the as-of day, the rows are the stored
-    items as they are, read in place (a subquery, no temporary table): there the
-    planner reads `action_item` with its indexes and statistics, and writing the
-    100,000 rows cost more than every figure gains from them (at 100,000 items, the
-    temporary table 0.13 s + figures 0.22 s + item lists 0.06 s against 0.28 + 0.02 s).
-    SQLite reads its temporary table cheaper than it re-evaluates the rows (JSON's
-    item lists: 0.14 against 0.26 s).
+    When nothing happened after the as-of day (a report as of today), the rows are the
+    stored items as they are, read in place (a subquery, no temporary table): writing
+    100,000 rows cost more than every figure gains from reading them back. PostgreSQL's
+    planner reads `action_item` with its indexes and statistics (the temporary table
+    0.13 s + figures 0.22 s + item lists 0.06 s, against 0.28 + 0.02 s); SQLite, with
+    its days and times compared as stored text (`as_stored`), re-evaluates the rows for
+    less than it writes and reads them (at 100,000 items, the figures 17% fewer
+    instructions, the figures and JSON's every listed item 8% fewer). After an as-of day
+    that saw changes, each row's status then takes a window over its events: worked out
+    once, into the temporary table.
     """
     rows = _item_rows_query(options, events_after)
     if connection.dialect.name == "postgresql":
         # The report sorts and groups ~100,000 rows a few times: with the default 4 MB
         # some of those sorts spill to disk. SET LOCAL ends with the read transaction.
         connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-        if not events_after:
-            return rows.subquery("item_rows_in_place")
+    if not events_after:
+        return rows.subquery("item_rows_in_place")
+    if connection.dialect.name == "postgresql":
         # CREATE TABLE … AS writes the rows in bulk: 0.136 → 0.106 s at 100,000 items
         # against CREATE TABLE, then INSERT … SELECT. Its columns take the select's
         # types, the ones REPORT_ITEM declares.
@@ -907,8 +911,9 @@ def _work_beside(
     """The figures that can read the stored tables, for the second connection: the trend
     (0.17 s of SQLite's time at 100,000 items, 0.15 s of PostgreSQL's) and, when the
     stored items are the per-item rows, the closure (0.12 s, 0.09 s) and the item lists
-    when a page shows a few of them (table, HTML: 0.03–0.04 s either way; JSON's every
-    item SQLite reads cheaper from its temporary table: 0.14 against 0.26 s).
+    when a page shows a few of them (table, HTML: 0.03–0.04 s either way). JSON's
+    every listed item (17,000 at 100,000 items) stays with the report's connection:
+    building them is Python's work, which a second thread would only take turns at.
     """
 
     def work(beside: Connection) -> _Beside:
