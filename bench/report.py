@@ -444,6 +444,9 @@ def main() -> None:
         "--no-policy", action="store_true", help="no [policy]: no SLO deadlines or figures"
     )
     args = parser.parse_args()
+    for folder in (args.src, args.compare):  # a missing folder would time this checkout
+        if folder is not None and not (Path(folder) / "tracker" / "report").is_dir():
+            raise SystemExit(f"{folder}: no tracker source here (a checkout's src folder)")
     run(
         [int(s) for s in args.sizes.split(",")],
         [b.strip() for b in args.backends.split(",")],
