@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from tracker.model import ActionItem, TicketRef
 from tracker.store import Store
 from tracker.store.models import ActionItemRow, PostmortemRow, TicketLink
 from tracker.sync.fields import Fields
@@ -98,3 +100,48 @@ def test_more_tickets_than_one_chunk_find_their_items_by_key_and_by_url(store: S
     found = load_baselines(store, item_ids=(), tickets=by_url | by_key, loaded={ids[0]})
 
     assert sorted(found) == ids[1:]
+
+
+def _row(item_id: str, key: str, url: str) -> ActionItem:
+    """The item as this run parsed it: its own strings, equal to the stored ones."""
+    copy = "".join  # a new string object with the same text
+    return ActionItem(
+        id=copy(item_id),
+        path="pm.md",
+        line=1,
+        action=copy(AGREED.summary),
+        tickets=[TicketRef("jira", copy(key), copy(url))],
+    )
+
+
+def test_loaded_baselines_share_the_parsed_rows_equal_strings(store: Store) -> None:
+    (item_id,) = _items(store, 1)
+    save_baselines(store, [_baseline(item_id, 1)], now=NOW)
+    row = _row(item_id, "ENG-1", "https://jira/browse/ENG-1")
+
+    loaded = load_baselines(store, item_ids=[item_id], rows={item_id: row})[row.id]
+
+    assert loaded.item_id is row.id and loaded.doc.summary is row.action
+    assert loaded.key is row.tickets[0].key and loaded.url is row.tickets[0].url
+    assert loaded == Baseline(
+        item_id, "jira", "ENG-1", "https://jira/browse/ENG-1", AGREED, AGREED, AGREED, path="pm.md"
+    )
+
+
+def test_a_row_naming_another_ticket_shares_nothing_of_it(store: Store) -> None:
+    (item_id,) = _items(store, 1)
+    save_baselines(store, [_baseline(item_id, 1)], now=NOW)
+    row = _row(item_id, "ENG-2", "https://jira/browse/ENG-2")
+
+    loaded = load_baselines(store, item_ids=[item_id], rows={item_id: row})[item_id]
+
+    assert (loaded.key, loaded.url) == ("ENG-1", "https://jira/browse/ENG-1")
+
+
+def test_every_loaded_baseline_holds_one_string_for_its_system(store: Store) -> None:
+    first, second = _items(store, 2)
+    save_baselines(store, [_baseline(first, 1), _baseline(second, 2)], now=NOW)
+
+    loaded = load_baselines(store)
+
+    assert loaded[first].system is loaded[second].system is sys.intern("jira")

@@ -414,11 +414,14 @@ def _plan(
     documents = _parse(config, split.to_parse)
     unchanged = dict(split.unchanged)
     parsed = {canonical_path(doc.path, base_dir) for doc in documents}
+    rows = {item.id: item for doc in documents for item in doc.items}
     baselines = load_baselines(
         store,
-        item_ids=[item.id for doc in documents for item in doc.items],
+        item_ids=rows.keys(),
         paths=parsed | _vanished_paths(store, base_dir, unchanged),
+        rows=rows,  # the baselines share the rows' equal strings
     )
+    del rows
     adopt_earlier_ids(baselines, documents, base_dir)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
     # Items elsewhere linked to the tickets these rows name: they own those tickets.
@@ -466,7 +469,9 @@ def _plan(
     dirty = _dirty(store, reads, unchanged)
     if dirty:
         more = _parse(config, [split.files[path] for path in dirty])
-        baselines.update(load_baselines(store, item_ids=[i.id for d in more for i in d.items]))
+        rows = {item.id: item for doc in more for item in doc.items}
+        baselines.update(load_baselines(store, item_ids=rows.keys(), rows=rows))
+        del rows
         extra, more_warnings = build_local_items(more, config, settings, pool, baselines)
         locals_ += extra
         warnings += more_warnings

@@ -41,9 +41,11 @@ class Fields:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Fields:
+    def from_json(cls, data: dict[str, Any], *, summary: str | None = None) -> Fields:
+        """`summary`: an equal string already held (the row's action) to share."""
+        text = str(data.get("summary", ""))
         return cls(
-            summary=str(data.get("summary", "")),
+            summary=summary if summary is not None and summary == text else text,
             assignee=_shared(data.get("assignee")),
             due=_shared(data.get("due")),
             priority=_shared(data.get("priority")),

@@ -10,6 +10,7 @@ never loses a ticket that was made.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlmodel import Session
 
-from tracker.model import URL_SYSTEM, Status, TicketRef
+from tracker.model import URL_SYSTEM, ActionItem, Status, TicketRef
 from tracker.store import Store
 from tracker.store.chunks import IN_CHUNK, chunks
 from tracker.store.models import ActionItemRow, StatusEvent, SyncState, TicketLink
@@ -87,16 +88,30 @@ class Baseline:
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, item_id: str, text: str, *, path: str | None = None) -> Baseline:
+    def from_json(
+        cls, item_id: str, text: str, *, path: str | None = None, row: ActionItem | None = None
+    ) -> Baseline:
+        """`row`: the item as parsed this run, whose equal strings (id, action, ticket
+        key and URL) the baseline shares instead of holding copies decoded from JSON."""
         data = json.loads(text)
-        doc = Fields.from_json(data["doc"])
-        ticket = _shared(Fields.from_json(data["ticket"]), doc)
-        seen = _shared(Fields.from_json(data["seen"]), ticket) if data.get("seen") else None
+        key: str = data["key"]
+        url: str | None = data.get("url")
+        summary = None
+        if row is not None:
+            item_id, summary = row.id, row.action
+            key, url = _row_strings(row, key, url)
+        doc = Fields.from_json(data["doc"], summary=summary)
+        ticket = _shared(Fields.from_json(data["ticket"], summary=doc.summary), doc)
+        seen = (
+            _shared(Fields.from_json(data["seen"], summary=ticket.summary), ticket)
+            if data.get("seen")
+            else None
+        )
         return cls(
             item_id=item_id,
-            system=data["system"],
-            key=data["key"],
-            url=data.get("url"),
+            system=sys.intern(data["system"]),  # a handful of names, 100,000 baselines
+            key=key,
+            url=url,
             doc=doc,
             ticket=ticket,
             seen=seen,
@@ -104,6 +119,17 @@ class Baseline:
             created_by_tracker=bool(data.get("created_by_tracker")),
             path=path,
         )
+
+
+def _row_strings(row: ActionItem, key: str, url: str | None) -> tuple[str, str | None]:
+    """The row's own key and URL strings where they equal the stored link's (most rows
+    name their linked ticket: one string each instead of two at 100,000 items)."""
+    for ref in row.tickets:
+        if ref.key == key:
+            key = ref.key
+        if url is not None and ref.url == url:
+            url = ref.url
+    return key, url
 
 
 def _shared(fields: Fields, same: Fields) -> Fields:
@@ -119,13 +145,16 @@ def load_baselines(
     paths: Iterable[str] | None = None,
     tickets: Iterable[tuple[str, str]] = (),
     loaded: Collection[str] = (),
+    rows: Mapping[str, ActionItem] | None = None,
 ) -> dict[str, Baseline]:
     """Baselines, with the path the store last saw each item at: every one when no
     selection is given, else those of `item_ids`, of the items recorded at `paths`, and
     of the items linked to `tickets` ((system, key or URL) pairs) — what an incremental
     run needs, without reading the rest. Items in `loaded` (the caller has them
-    already) are left out of a selection rather than decoded a second time."""
+    already) are left out of a selection rather than decoded a second time. `rows`: this
+    run's parsed items by id, whose equal strings the baselines share (Baseline.from_json)."""
     baselines: dict[str, Baseline] = {}
+    parsed = rows or {}
     shared: dict[str, str] = {}  # one string per document path, not one per item
     with store.session() as session:
         if item_ids is None and paths is None and not tickets:
@@ -133,10 +162,10 @@ def load_baselines(
                 row.id: shared.setdefault(row.path, row.path)
                 for row in session.execute(select(_ITEM.c.id, _ITEM.c.path))
             }
-            rows = session.execute(
+            stored = session.execute(
                 select(_STATE.c.key, _STATE.c.value).where(_STATE.c.key.startswith(ITEM_PREFIX))
             )
-            _decode(rows, found, baselines)
+            _decode(stored, found, baselines, parsed)
         else:
             wanted = set(item_ids or ())
             for chunk in chunks(sorted(set(paths or ()))):
@@ -150,22 +179,28 @@ def load_baselines(
                         select(_ITEM.c.id, _ITEM.c.path).where(_ITEM.c.id.in_(chunk))
                     )
                 }
-                rows = session.execute(
+                stored = session.execute(
                     select(_STATE.c.key, _STATE.c.value).where(
                         _STATE.c.key.in_([ITEM_PREFIX + item_id for item_id in chunk])
                     )
                 )
-                _decode(rows, found, baselines)
+                _decode(stored, found, baselines, parsed)
     return baselines
 
 
 def _decode(
-    rows: Iterable[tuple[str, str]], paths: Mapping[str, str], into: dict[str, Baseline]
+    stored: Iterable[tuple[str, str]],
+    paths: Mapping[str, str],
+    into: dict[str, Baseline],
+    rows: Mapping[str, ActionItem],
 ) -> None:
     """Decode stored baselines as they arrive (not after a list of all their JSON)."""
-    for key, value in rows:
+    for key, value in stored:
         item_id = key[len(ITEM_PREFIX) :]
-        into[item_id] = Baseline.from_json(item_id, value, path=paths.get(item_id))
+        row = rows.get(item_id)
+        if row is not None:
+            item_id = row.id  # the row's string, not a copy per baseline
+        into[item_id] = Baseline.from_json(item_id, value, path=paths.get(item_id), row=row)
 
 
 def _linked_items(
