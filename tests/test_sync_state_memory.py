@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,7 @@ from tracker.model import ActionItem, TicketRef
 from tracker.store import Store
 from tracker.store.models import ActionItemRow, PostmortemRow, TicketLink
 from tracker.sync.fields import Fields
-from tracker.sync.state import Baseline, load_baselines, save_baselines
+from tracker.sync.state import Baseline, load_baselines, save_baselines, tickets_linked
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AGREED = Fields("Rotate the keys", "ana", "2026-04-01", "P1", "open")
@@ -145,3 +146,19 @@ def test_every_loaded_baseline_holds_one_string_for_its_system(store: Store) -> 
     loaded = load_baselines(store)
 
     assert loaded[first].system is loaded[second].system is sys.intern("jira")
+
+
+def test_of_the_tickets_asked_only_those_a_baseline_links_are_named() -> None:
+    baselines = {f"item-{n}": _baseline(f"item-{n}", n) for n in range(3)}
+
+    linked = tickets_linked(baselines, {("jira", "ENG-1"), ("jira", "ENG-9"), ("github", "ENG-2")})
+
+    assert linked == {("jira", "ENG-1")}
+
+
+def test_asking_about_no_ticket_reads_no_baseline() -> None:
+    class Untouchable(dict[str, Baseline]):
+        def values(self) -> Any:
+            raise AssertionError("every baseline read for nothing")
+
+    assert tickets_linked(Untouchable(), set()) == set()

@@ -207,7 +207,7 @@ class _Recorder:
         # rows of its own items only: at 100,000 items holding every stored row and every
         # scanned item's values at once cost hundreds of MB. Removals wait for the last
         # batch (an item may have moved to a document of a later batch).
-        seen: dict[str, tuple[str, int]] = {}  # item id → where it was first read
+        seen: dict[str, ActionItem] = {}  # item id → the item first read under it
         for batch in chunks(documents, RECORD_BATCH):
             self._record_items(self._scanned_items(batch, teams, doc_ids, seen))
         self._record_removals(seen, read_ids, scope)
@@ -296,7 +296,7 @@ class _Recorder:
         documents: Sequence[Postmortem],
         teams: dict[str, str],
         doc_ids: dict[str, int],
-        seen: dict[str, tuple[str, int]],
+        seen: dict[str, ActionItem],
     ) -> dict[str, _ScannedItem]:
         """One batch's items; `seen` (every batch's, so far) keeps an id used twice once."""
         scanned: dict[str, _ScannedItem] = {}
@@ -304,14 +304,14 @@ class _Recorder:
             for item in doc.items:
                 if not item.action.strip():
                     continue  # no action text (the parser warns empty-action): not tracked
-                if item.id in seen:
-                    other_path, other_line = seen[item.id]
+                other = seen.get(item.id)
+                if other is not None:
                     self.result.warnings.append(
                         f"{item.path}:{item.line}: item id {item.id} also used at "
-                        f"{other_path}:{other_line}; recorded once"
+                        f"{other.path}:{other.line}; recorded once"
                     )
                     continue
-                seen[item.id] = (item.path, item.line)
+                seen[item.id] = item  # the item itself: no (path, line) pair per item
                 owners = self.router.canonical_owners(item.owners)
                 policy = self.router.config.policy
                 scanned[item.id] = _ScannedItem(

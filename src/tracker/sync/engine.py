@@ -86,6 +86,7 @@ from tracker.sync.state import (
     recorded_writes,
     save_baselines,
     save_high_water_marks,
+    tickets_linked,
 )
 from tracker.sync.writeback import (
     CellEdit,
@@ -424,23 +425,24 @@ def _plan(
     del rows
     adopt_earlier_ids(baselines, documents, base_dir)
     locals_, warnings = build_local_items(documents, config, settings, pool, baselines)
-    # Items elsewhere linked to the tickets these rows name: they own those tickets.
-    named = {
+    # Items elsewhere linked to the tickets these rows name: they own those tickets. (The
+    # names stream into the query's own sets: no set of pairs for every linked row.)
+    named = (
         (local.named.system, ref)
         for local in locals_
         if local.named
         for ref in (local.named.key, local.named.url)
         if ref
-    }
-    # (Not under an id this run already moved on: an earlier id adopted above.)
-    known = {(baseline.system, baseline.key) for baseline in baselines.values()}
+    )
     # Items already loaded are skipped (setdefault would keep the loaded ones): most rows
     # name their own item's ticket, and decoding those again doubled the run's memory.
     others = load_baselines(store, item_ids=(), tickets=named, loaded=baselines.keys())
+    # (Not under an id this run already moved on: an earlier id adopted above.)
+    known = tickets_linked(baselines, {(b.system, b.key) for b in others.values()})
     for item_id, baseline in others.items():
         if (baseline.system, baseline.key) not in known:
             baselines.setdefault(item_id, baseline)
-    del named, known, others  # a pair per linked row (tens of MB at 100,000): not held on
+    del named, known, others
     blank = blank_items(documents)
     live = (lambda: count_live_baselines(store)) if unchanged else None
     deleted = rows_deleted(documents, paths, locals_, baselines, settings, base_dir, live)
@@ -532,9 +534,8 @@ def _vanished_paths(store: Store, base_dir: Path, unchanged: Mapping[str, CacheE
 def _identity_tickets(reads: ReadResult, baselines: Mapping[str, Baseline]) -> set[tuple[str, str]]:
     """Tickets found by identity and not linked to a loaded item: who the store says
     owns them decides whether they may be adopted."""
-    known = {(b.system, b.key) for b in baselines.values()}
     found = {(t.ref.system, t.ref.key) for t in reads.view.by_identity.values()}
-    return found - known
+    return found - tickets_linked(baselines, found)
 
 
 def _add_unchanged_scopes(
@@ -722,7 +723,8 @@ def _apply(
         save_pauses(store, applied.resume_at, now=now)
     words = {word: str(status) for word, status in config.documents.status_words.items()}
     noted = WrittenLog(store, now).add if commit else None  # see tracker.sync.git
-    homes = home_repos(planned.locals_)
+    # Only the documents written need their items' home scopes (none, most nights).
+    homes = home_repos(local for local in planned.locals_ if local.item.path in to_write)
     with tempfile.TemporaryDirectory(prefix="tracker-write-back-") as scratch:
         # --pull-request: the edits go into private copies (tracker.sync.copies)
         copies = private_copies(to_write, Path(scratch)) if result.proposing else None
@@ -809,7 +811,16 @@ def _write_documents(
     due_edits: Sequence[tuple[str, CellEdit]] = (),
 ) -> WriteOutcome:
     words = dict(status_words)  # one copy for every document (read only)
-    reads = {doc.path: DocumentRead(doc.sha256, doc.key, words, limits) for doc in documents}
+    by_path = {doc.path: doc for doc in documents}
+    reads: dict[str, DocumentRead] = {}  # only the documents edited (none, most nights)
+
+    def read(path: str) -> DocumentRead:
+        found = reads.get(path)
+        if found is None:
+            doc = by_path[path]
+            found = reads[path] = DocumentRead(doc.sha256, doc.key, words, limits)
+        return found
+
     edits: list[tuple[str, DocumentRead, CellEdit]] = []
     dues = {edit.item_id: edit for _, edit in due_edits}
     for plan in plans:
@@ -820,11 +831,11 @@ def _write_documents(
         due = dues.pop(plan.item_id, None)
         edit.due = due.due if due is not None else None
         where = str(copies[plan.path]) if copies is not None else plan.path
-        edits.append((where, reads[plan.path], edit))
+        edits.append((where, read(plan.path), edit))
     for path, edit in due_edits:  # items with only a due date to write
         if edit.item_id in dues:
             where = str(copies[path]) if copies is not None else path
-            edits.append((where, reads[path], edit))
+            edits.append((where, read(path), edit))
     outcome = write_back(
         edits,
         style=settings.ticket_link_style,
