@@ -63,7 +63,13 @@ T = TypeVar("T")
 
 BULK_LIMIT = 50
 PROPERTY_KEY = "tracker.item"
-PAGE_SIZE = 100
+PAGE_SIZE = 100  # keys, labels or ids named in one JQL `in (...)` list
+# Issues asked for per search page. The server gives what it allows for the fields
+# asked: Cloud's /search/jql about 100 with fields (up to 5,000 with id/key only),
+# Server/Data Center up to `jira.search.views.default.max` (1,000 by default). Pages
+# are followed by cursor or `total`, never by their size, so asking more only saves
+# calls where the server allows it; 1,000 keeps one page's issues small in memory.
+SEARCH_PAGE = 1000
 # Wall times in the westernmost zone: read in any zone they mean that instant or earlier.
 EARLIEST_READING = timezone(timedelta(hours=-12), "UTC-12")
 PROBE_BUDGET = 1000  # issue reads one find_created may spend before calling the rest unknown
@@ -742,7 +748,7 @@ class JiraConnector(GuardedCalls):
             page = self._client.enhanced_search_issues(
                 query,
                 nextPageToken=token,
-                maxResults=PAGE_SIZE,
+                maxResults=SEARCH_PAGE,
                 fields=list(SEARCH_FIELDS),
                 json_result=True,
             )
@@ -751,7 +757,7 @@ class JiraConnector(GuardedCalls):
         return self._client.search_issues(
             query,
             startAt=start_at,
-            maxResults=PAGE_SIZE,
+            maxResults=SEARCH_PAGE,
             fields=list(SEARCH_FIELDS),
             json_result=True,
         )
