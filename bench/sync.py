@@ -22,8 +22,9 @@ as a separate process (so its peak RSS is its own, not the sandboxes'):
 ON in the sandbox and the connector's pacing at its defaults; each prints the
 secondary-limit refusals (403/429) GitHub answered (aim: 0).
 
-Each run prints API calls by route (from the sandboxes' request logs), the run's time
-after imports, the whole process's wall and CPU time and its own peak RSS (VmHWM),
+Each run prints API calls by route (from the sandboxes' request logs), its listing pages
+beside the floor a whole listing can't go below (Σ ceil(tickets per scope / 100): every
+scope ends on a part page) and the calls besides, the run's time after imports, the whole process's wall and CPU time and its own peak RSS (VmHWM),
 beside two baselines measured in the same run (with GitHub's limits off: at 5,000
 requests an hour they would take hours): a naive poller, one GET per ticket (8 threads,
 the same HTTP latency), and a full listing, every ticket listed 100 a page as a
@@ -401,6 +402,27 @@ def rows_not_done(folder: Path, links: list[str]) -> int:
 
 Baseline = tuple[int, float]  # calls, seconds
 
+# The routes a listing pages through; every other call is fixed per run or per item.
+LISTING_ROUTES = (
+    "GET /rest/api/2/search/jql",
+    "GET /repos/{owner}/{repo}/issues",
+    "GET /repositories/{repo_id}/issues",
+)
+PAGE = 100  # tickets per listing page: GitHub's per_page maximum, Jira Cloud's with fields
+
+
+def scope_sizes(jira: JiraSandbox, github: GitHubSandbox) -> dict[str, int]:
+    """Tickets per project / repository, for the floor of a whole listing."""
+    sizes: Counter[str] = Counter(str(i["key"]).rsplit("-", 1)[0] for i in jira.issues())
+    for repo in REPOS:
+        sizes[repo] = len(github.issues(repo))
+    return dict(sizes)
+
+
+def listing_floor(sizes: dict[str, int]) -> int:
+    """Pages a whole listing can't go below: Σ ceil(n_scope / 100) (a last page per scope)."""
+    return sum(-(-n // PAGE) for n in sizes.values())
+
 
 def report(
     title: str,
@@ -410,6 +432,7 @@ def report(
     baselines: tuple[Baseline, Baseline],
     tickets: int,
     refusals: int | None = None,
+    floor: int = 0,
 ) -> None:
     total = sum(counted.values())
     (naive_calls, naive_time), (listing_calls, listing_time) = baselines
@@ -424,6 +447,12 @@ def report(
         print(f"GitHub secondary-limit refusals (403/429): {refusals}")
     for route, count in counted.most_common():
         print(f"  {count:6d}  {route}")
+    pages = sum(counted[route] for route in LISTING_ROUTES)
+    print(
+        f"listing pages {pages} (a whole listing's floor: {floor} = Σ ceil(tickets per "
+        f"scope / {PAGE}), {100 * floor / max(1, tickets):.2f} per 100 tickets); other "
+        f"calls {total - pages}"
+    )
     if not naive_calls and not listing_calls:  # --no-baselines
         return
     print(
@@ -577,7 +606,9 @@ def main() -> None:
                         "first": "\n".join(lines),
                     },
                 )
-        tickets = len(jira.issues()) + sum(len(github.issues(repo)) for repo in REPOS)
+        sizes = scope_sizes(jira, github)
+        tickets, floor = sum(sizes.values()), listing_floor(sizes)
+        print(f"\ntickets per scope: {sizes}; a whole listing's floor {floor} pages")
         reset_logs(jira, github)
         naive = (0, float("nan")) if args.no_baselines else naive_reads(jira, github)
         listing = (0, float("nan")) if args.no_baselines else full_listing(jira, github)
@@ -618,6 +649,7 @@ def main() -> None:
                 baselines,
                 tickets,
                 github.limits.secondary_refusals,
+                floor,
             )
             return summary
 
