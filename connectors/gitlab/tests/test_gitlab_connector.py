@@ -222,3 +222,40 @@ def test_a_moved_issue_is_fetched_with_where_it_went(gitlab_sandbox: GitLabSandb
     assert str(ticket.moved_to.url).endswith(f"/acme/platform/api/-/issues/{new_iid}")
     changed = list(connector.fetch_changed_since(APP, None))
     assert [t.moved_to.key for t in changed if t.moved_to] == [f"acme/platform/api#{new_iid}"]
+
+
+# ----- streamed listings -------------------------------------------------------------------
+
+
+def many_issues(sandbox: GitLabSandbox, total: int) -> None:
+    """`total` issues in acme/app, counting the seeded ones; the request log emptied."""
+    for number in range(total - len(sandbox.issues("acme/app"))):
+        sandbox.file_issue("acme/app", f"Filed by hand {number}")
+    sandbox.requests.reset()
+
+
+def list_requests(sandbox: GitLabSandbox) -> int:
+    return int(sandbox.requests.snapshot()["by_route"].get(LIST_ROUTE, 0))
+
+
+def test_a_whole_listing_hands_on_its_first_issue_after_one_page(
+    gitlab_sandbox: GitLabSandbox,
+) -> None:
+    many_issues(gitlab_sandbox, 250)
+    listing = connect(gitlab_sandbox, []).fetch_changed_since(APP, None)
+    next(listing)
+    assert list_requests(gitlab_sandbox) == 1
+    assert 1 + sum(1 for _ in listing) == 250
+    assert list_requests(gitlab_sandbox) == 3
+
+
+def test_a_failed_page_is_asked_for_again_not_the_whole_listing(
+    gitlab_sandbox: GitLabSandbox,
+) -> None:
+    many_issues(gitlab_sandbox, 250)
+    listing = connect(gitlab_sandbox, []).fetch_changed_since(APP, None)
+    first = [next(listing) for _ in range(100)]  # the first page, whole
+    gitlab_sandbox.faults.add("503", route=LIST_ROUTE)
+    rest = list(listing)
+    assert len({t.ref.key for t in first + rest}) == 250
+    assert list_requests(gitlab_sandbox) == 4  # three pages and the second one again

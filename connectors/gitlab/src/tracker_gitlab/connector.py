@@ -418,8 +418,7 @@ class GitLabConnector(GuardedCalls):
         if since is not None:
             start = (since - self.overlap).astimezone(UTC)
             params["updated_after"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        listing = self._call(f"list changed issues of {path}", lambda: self._listed(path, params))
-        for raw in listing:
+        for raw in self._streamed(f"list changed issues of {path}", path, params):
             yield self._followed(raw, path)
 
     def find_by_identity(
@@ -505,6 +504,24 @@ class GitLabConnector(GuardedCalls):
         if path not in self._projects:
             self._projects[path] = self._gl.projects.get(path, lazy=True)
         return self._projects[path]
+
+    def _streamed(
+        self, what: str, path: str, params: Mapping[str, Any]
+    ) -> Iterator[dict[str, Any]]:
+        """Like `_listed`, but each issue is handed on as its page arrives, and each page
+        is its own retried call: a listing of 100,000 issues is never held whole, and a
+        failed page is asked for again, not the listing from its start. python-gitlab's
+        lazy list moves on only once a page has arrived, so asking again re-reads the
+        page that failed; a page that arrived unreadable (not JSON) is not retried."""
+        listing = self._call(
+            what, lambda: self._project(path).issues.list(iterator=True, per_page=100, **params)
+        )
+        items = iter(listing)
+        while True:
+            issue = self._call(what, partial(next, items, None))
+            if issue is None:
+                return
+            yield dict(issue.attributes)
 
     def _listed(self, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every issue of a listing, 100 a page, following GitLab's `Link` pages."""
