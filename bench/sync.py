@@ -23,10 +23,11 @@ ON in the sandbox and the connector's pacing at its defaults; each prints the
 secondary-limit refusals (403/429) GitHub answered (aim: 0).
 
 Each run prints API calls by route (from the sandboxes' request logs), its listing pages
-beside the floor a whole listing can't go below (Σ ceil(tickets per scope / 100): every
-scope ends on a part page) and the calls besides, the run's time after imports, the whole process's wall and CPU time and its own peak RSS (VmHWM),
-beside two baselines measured in the same run (with GitHub's limits off: at 5,000
-requests an hour they would take hours): a naive poller, one GET per ticket (8 threads,
+beside the floor a whole listing can't go below (Σ ceil(tickets per scope / 100), or
+1,000 for a `--jira-flavour server` project: every scope ends on a part page) and the
+calls besides, the run's time after imports, the whole process's wall and CPU time and
+its own peak RSS (VmHWM), beside two baselines measured in the same run (with GitHub's
+limits off: at 5,000 requests an hour they would take hours): a naive poller, one GET per ticket (8 threads,
 the same HTTP latency), and a full listing, every ticket listed 100 a page as a
 pull-based peer such as bugwarrior does each run (bugwarrior also fetches each issue's
 comments by default).
@@ -38,6 +39,7 @@ a 100,000-item first sync takes a long while.
     .venv/bin/python bench/sync.py                 # 10,000 items (several minutes)
     .venv/bin/python bench/sync.py --items 1000    # quick run
     .venv/bin/python bench/sync.py --items 100000 --latency-ms 0 --cache /tmp/bench-100k
+    .venv/bin/python bench/sync.py --jira-flavour server --no-baselines  # Jira Data Center
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ def write_config(
         lines += ["[[people]]", f'name = "{name}"', f'aliases = ["@{name}"]']
         lines += [f'jira_account_id = "{jira.user_account(name)}"', f'github_login = "{name}"', ""]
     lines += ["[connectors.jira]", f'url = "{jira.base_url}"', 'email = "bench@example.com"']
+    lines += [f'flavour = "{jira.flavour}"']
     lines += ['token = "${BENCH_JIRA_TOKEN}"', "timeout_seconds = 30", ""]
     lines += [
         "[connectors.github]",
@@ -405,10 +408,12 @@ Baseline = tuple[int, float]  # calls, seconds
 # The routes a listing pages through; every other call is fixed per run or per item.
 LISTING_ROUTES = (
     "GET /rest/api/2/search/jql",
+    "GET /rest/api/2/search",
     "GET /repos/{owner}/{repo}/issues",
     "GET /repositories/{repo_id}/issues",
 )
 PAGE = 100  # tickets per listing page: GitHub's per_page maximum, Jira Cloud's with fields
+SERVER_PAGE = 1000  # Jira Data Center's /search cap (jira.search.views.default.max)
 
 
 def scope_sizes(jira: JiraSandbox, github: GitHubSandbox) -> dict[str, int]:
@@ -419,9 +424,11 @@ def scope_sizes(jira: JiraSandbox, github: GitHubSandbox) -> dict[str, int]:
     return dict(sizes)
 
 
-def listing_floor(sizes: dict[str, int]) -> int:
-    """Pages a whole listing can't go below: Σ ceil(n_scope / 100) (a last page per scope)."""
-    return sum(-(-n // PAGE) for n in sizes.values())
+def listing_floor(sizes: dict[str, int], jira_flavour: str = "cloud") -> int:
+    """Pages a whole listing can't go below: Σ ceil(n_scope / page size), every scope
+    ending on a part page (100 a page; a Jira Data Center project 1,000)."""
+    jira_page = SERVER_PAGE if jira_flavour == "server" else PAGE
+    return sum(-(-n // (jira_page if s in PROJECTS else PAGE)) for s, n in sizes.items())
 
 
 def report(
@@ -450,7 +457,7 @@ def report(
     pages = sum(counted[route] for route in LISTING_ROUTES)
     print(
         f"listing pages {pages} (a whole listing's floor: {floor} = Σ ceil(tickets per "
-        f"scope / {PAGE}), {100 * floor / max(1, tickets):.2f} per 100 tickets); other "
+        f"scope / page size), {100 * floor / max(1, tickets):.2f} per 100 tickets); other "
         f"calls {total - pages}"
     )
     if not naive_calls and not listing_calls:  # --no-baselines
@@ -465,12 +472,13 @@ def report(
     )
 
 
-def _snapshot_ok(cache: Path, items: int, seed: int) -> bool:
+def _snapshot_ok(cache: Path, items: int, seed: int, flavour: str) -> bool:
     meta = cache / "meta.json"
     if not meta.exists():
         return False
     data = json.loads(meta.read_text(encoding="utf-8"))
-    return bool(data["items"] == items and data["seed"] == seed)
+    same = data["items"] == items and data["seed"] == seed
+    return bool(same and data.get("jira_flavour", "cloud") == flavour)
 
 
 def save_snapshot(
@@ -499,6 +507,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--jira-flavour",
+        choices=("cloud", "server"),
+        default="cloud",
+        help="the Jira sandbox's flavour (server: Data Center, /search pages of up to 1,000)",
+    )
+    parser.add_argument(
         "--profile", type=int, default=0, help="cProfile (b) and (b2), print the top N functions"
     )
     parser.add_argument(
@@ -521,8 +535,12 @@ def main() -> None:
         help="with --phases: the top N allocating lines and types at the end of planning",
     )
     args = parser.parse_args()
+    if args.jira_flavour == "server" and not args.no_baselines:
+        parser.error("--jira-flavour server needs --no-baselines (the baselines speak Cloud)")
 
-    reuse = args.cache is not None and _snapshot_ok(args.cache, args.items, args.seed)
+    reuse = args.cache is not None and _snapshot_ok(
+        args.cache, args.items, args.seed, args.jira_flavour
+    )
     if args.cache is not None:
         folder = args.cache.resolve().parent / f"{args.cache.name}-run"  # the same path each run
         shutil.rmtree(folder, ignore_errors=True)
@@ -540,6 +558,7 @@ def main() -> None:
     tokens: dict[str, str] = dict(meta.get("tokens") or {})  # type: ignore[call-overload]
     jira = JiraSandbox(
         projects=PROJECTS,
+        flavour=args.jira_flavour,
         latency_ms=args.latency_ms,
         port=ports.get("jira", 0),
         token=tokens.get("jira"),
@@ -563,7 +582,8 @@ def main() -> None:
             env["BENCH_TRACEMALLOC"] = str(args.tracemalloc)
         print(
             f"# tracker sync benchmark: {args.items} items in {args.items // ITEMS_PER_DOC} "
-            f"documents, 5 Jira projects + 5 GitHub repositories, {args.latency_ms:.0f} ms "
+            f"documents, 5 Jira ({args.jira_flavour}) projects + 5 GitHub repositories, "
+            f"{args.latency_ms:.0f} ms "
             "latency per request"
         )
         github.set_rate_limits(enabled=False, secondary_enabled=False)
@@ -602,12 +622,13 @@ def main() -> None:
                     {
                         "items": args.items,
                         "seed": args.seed,
+                        "jira_flavour": args.jira_flavour,
                         "made": made,
                         "first": "\n".join(lines),
                     },
                 )
         sizes = scope_sizes(jira, github)
-        tickets, floor = sum(sizes.values()), listing_floor(sizes)
+        tickets, floor = sum(sizes.values()), listing_floor(sizes, args.jira_flavour)
         print(f"\ntickets per scope: {sizes}; a whole listing's floor {floor} pages")
         reset_logs(jira, github)
         naive = (0, float("nan")) if args.no_baselines else naive_reads(jira, github)
