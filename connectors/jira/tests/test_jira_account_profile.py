@@ -8,28 +8,14 @@ from typing import Any
 
 import pytest
 
-from tracker.connectors import Connector, Target, TicketDraft, load_connector
+from connectors.jira.tests.jira_support import jira_connector
+from tracker.connectors import Connector, Target, TicketDraft
 from tracker.model import TicketRef
 
 TARGET = Target("jira", project="ENG")
 MYSELF = "GET /rest/api/2/myself"
 SEARCH = "GET /rest/api/2/search/jql"
 GET_ONE = "GET /rest/api/2/issue/{issueIdOrKey}"
-
-
-def jira(sandbox: Any, **settings: object) -> Connector:
-    return load_connector(
-        "jira",
-        {
-            "url": sandbox.base_url,
-            "email": "tracker@example.com",
-            "token": "${JIRA_API_TOKEN}",
-            "timeout_seconds": 5,
-            **settings,
-        },
-        {"JIRA_API_TOKEN": sandbox.token},
-        sleep=lambda seconds: sandbox.clock.advance(seconds),
-    )
 
 
 def draft(identity: str) -> TicketDraft:
@@ -51,20 +37,20 @@ def test_an_edit_just_after_the_last_run_is_read_by_the_next_run_in_the_accounts
 ) -> None:
     jira_sandbox.set_profile(time_zone=zone)
     jira_sandbox.clock.set(datetime(2026, 7, 14, 18, 0, tzinfo=UTC))
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     [key] = created_keys(connector, 1)
     jira_sandbox.clock.advance(600)
     last_run = jira_sandbox.clock.now()
     assert [t.ref.key for t in connector.fetch_changed_since(TARGET, last_run)] == []
     jira_sandbox.clock.advance(180)  # past the 2-minute overlap
     jira_sandbox.edit_issue(key, {"summary": "edited right after the run"})
-    changed = list(jira(jira_sandbox).fetch_changed_since(TARGET, last_run))
+    changed = list(jira_connector(jira_sandbox).fetch_changed_since(TARGET, last_run))
     assert [(t.ref.key, t.summary) for t in changed] == [(key, "edited right after the run")]
 
 
 def test_the_accounts_zone_is_read_once_per_connector(jira_sandbox: Any) -> None:
     jira_sandbox.set_profile(time_zone="America/Los_Angeles")
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     since = jira_sandbox.clock.now() - timedelta(hours=1)
     list(connector.fetch_changed_since(TARGET, since))
     list(connector.fetch_changed_since(TARGET, since))
@@ -73,7 +59,7 @@ def test_the_accounts_zone_is_read_once_per_connector(jira_sandbox: Any) -> None
 
 def test_a_full_read_needs_no_time_zone_lookup(jira_sandbox: Any) -> None:
     jira_sandbox.set_profile(time_zone="America/Los_Angeles")
-    list(jira(jira_sandbox).fetch_changed_since(TARGET, None))
+    list(jira_connector(jira_sandbox).fetch_changed_since(TARGET, None))
     assert MYSELF not in routes(jira_sandbox)
 
 
@@ -82,7 +68,7 @@ def test_a_configured_time_zone_overrides_the_account_and_costs_no_lookup(
 ) -> None:
     jira_sandbox.set_profile(time_zone="America/Los_Angeles")
     jira_sandbox.clock.set(datetime(2026, 7, 14, 18, 0, tzinfo=UTC))
-    connector = jira(jira_sandbox, time_zone="America/Los_Angeles")
+    connector = jira_connector(jira_sandbox, time_zone="America/Los_Angeles")
     [key] = created_keys(connector, 1)
     since = jira_sandbox.clock.now()
     jira_sandbox.clock.advance(300)
@@ -95,7 +81,7 @@ def test_a_utc_override_for_a_pacific_account_would_miss_the_edit(jira_sandbox: 
     """The failure the account lookup prevents: UTC wall times read as Pacific ones."""
     jira_sandbox.set_profile(time_zone="America/Los_Angeles")
     jira_sandbox.clock.set(datetime(2026, 7, 14, 18, 0, tzinfo=UTC))
-    connector = jira(jira_sandbox, time_zone="UTC")
+    connector = jira_connector(jira_sandbox, time_zone="UTC")
     [key] = created_keys(connector, 1)
     since = jira_sandbox.clock.now()
     jira_sandbox.clock.advance(300)
@@ -108,7 +94,7 @@ def test_a_deleted_key_is_recognised_whatever_the_accounts_language(
     jira_sandbox: Any, locale: str
 ) -> None:
     jira_sandbox.set_profile(locale=locale)
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     keys = created_keys(connector, 5)
     jira_sandbox.delete_issue(keys[1])
     jira_sandbox.delete_issue(keys[3])
@@ -127,7 +113,7 @@ def test_the_sandbox_words_the_missing_key_error_in_the_accounts_language(
     jira_sandbox: Any,
 ) -> None:
     jira_sandbox.set_profile(locale="de_DE")
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     with pytest.raises(Exception) as raised:
         connector.fetch_keys(["ENG-9999"])
     assert "Schlüssel 'ENG-9999'" in str(raised.value)
@@ -150,7 +136,7 @@ def test_when_the_zone_cannot_be_read_a_wider_window_still_sees_the_edit(
 ) -> None:
     jira_sandbox.set_profile(time_zone="America/Los_Angeles")
     jira_sandbox.clock.set(datetime(2026, 7, 14, 18, 0, tzinfo=UTC))
-    connector = jira(jira_sandbox, max_attempts=2)
+    connector = jira_connector(jira_sandbox, max_attempts=2)
     [key] = created_keys(connector, 1)
     last_run = jira_sandbox.clock.now()
     jira_sandbox.clock.advance(300)
@@ -162,4 +148,4 @@ def test_when_the_zone_cannot_be_read_a_wider_window_still_sees_the_edit(
 
 def test_doctor_says_which_zone_jql_times_are_read_in(jira_sandbox: Any) -> None:
     jira_sandbox.set_profile(time_zone="Asia/Tokyo")
-    assert jira(jira_sandbox).check().endswith("(JQL times read in Asia/Tokyo)")
+    assert jira_connector(jira_sandbox).check().endswith("(JQL times read in Asia/Tokyo)")

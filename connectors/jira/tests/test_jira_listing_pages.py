@@ -9,26 +9,12 @@ from typing import Any
 
 import pytest
 
-from tracker.connectors import Connector, Target, load_connector
+from connectors.jira.tests.jira_support import jira_connector
+from tracker.connectors import Target
 
 TARGET = Target("jira", project="ENG")
 CLOUD_SEARCH = "GET /rest/api/2/search/jql"
 SERVER_SEARCH = "GET /rest/api/2/search"
-
-
-def jira(sandbox: Any, **settings: object) -> Connector:
-    return load_connector(
-        "jira",
-        {
-            "url": sandbox.base_url,
-            "email": "tracker@example.com",
-            "token": "${JIRA_API_TOKEN}",
-            "timeout_seconds": 5,
-            **settings,
-        },
-        {"JIRA_API_TOKEN": sandbox.token},
-        sleep=lambda seconds: sandbox.clock.advance(seconds),
-    )
 
 
 def fill(sandbox: Any, total: int) -> None:
@@ -47,7 +33,9 @@ def test_a_server_project_of_2500_issues_is_listed_whole_in_five_requests(
     jira_server_sandbox: Any,
 ) -> None:
     fill(jira_server_sandbox, 2500)
-    listed = list(jira(jira_server_sandbox, flavour="server").fetch_changed_since(TARGET, None))
+    listed = list(
+        jira_connector(jira_server_sandbox, flavour="server").fetch_changed_since(TARGET, None)
+    )
     assert len({t.ref.key for t in listed}) == 2500
     assert searches(jira_server_sandbox, SERVER_SEARCH) == 5  # 500 a page (Data Center: ≤ 1,000)
 
@@ -58,6 +46,6 @@ def test_a_cloud_project_is_listed_in_one_request_per_100_issues_and_no_more(
     jira_sandbox: Any, total: int
 ) -> None:
     fill(jira_sandbox, total)
-    listed = list(jira(jira_sandbox).fetch_changed_since(TARGET, None))
+    listed = list(jira_connector(jira_sandbox).fetch_changed_since(TARGET, None))
     assert len({t.ref.key for t in listed}) == total
     assert searches(jira_sandbox, CLOUD_SEARCH) == -(-total // 100)  # 100 a page with fields

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.connectors import Connector, Target, TicketChanges, TicketDraft, load_connector
+from connectors.jira.tests.jira_support import jira_connector
+from tracker.connectors import Target, TicketChanges, TicketDraft, load_connector
 from tracker.model import Status
 
 TARGET = Target("jira", project="ENG")
-
-
-def jira(sandbox: Any) -> Connector:
-    return load_connector(
-        "jira",
-        {
-            "url": sandbox.base_url,
-            "email": "tracker@example.com",
-            "token": "${JIRA_API_TOKEN}",
-            "timeout_seconds": 5,
-        },
-        {"JIRA_API_TOKEN": sandbox.token},
-        sleep=lambda seconds: sandbox.clock.advance(seconds),
-    )
 
 
 def draft(identity: str) -> TicketDraft:
@@ -29,7 +16,7 @@ def draft(identity: str) -> TicketDraft:
 
 
 def test_an_issue_moved_to_another_project_is_reported_as_moved(jira_sandbox: Any) -> None:
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     [result] = connector.create([draft("mv")])
     assert result.ticket is not None
     old = result.ticket.ref
@@ -41,7 +28,7 @@ def test_an_issue_moved_to_another_project_is_reported_as_moved(jira_sandbox: An
 
 
 def test_a_status_change_follows_a_moved_issue(jira_sandbox: Any) -> None:
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     [result] = connector.create([draft("mv2")])
     assert result.ticket is not None
     new_key = jira_sandbox.move_issue(result.ticket.ref.key, "OPS")
@@ -50,7 +37,7 @@ def test_a_status_change_follows_a_moved_issue(jira_sandbox: Any) -> None:
 
 
 def test_fifty_drafts_are_one_bulk_create_and_one_read_back(jira_sandbox: Any) -> None:
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     results = connector.create([draft(f"b{n}") for n in range(50)])
     assert all(r.ticket is not None for r in results)
     assert all(r.ticket and r.ticket.summary for r in results)  # read back, lag or not
@@ -62,7 +49,7 @@ def test_fifty_drafts_are_one_bulk_create_and_one_read_back(jira_sandbox: Any) -
 
 
 def test_a_wont_do_close_sets_the_wont_do_resolution(jira_sandbox: Any) -> None:
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     [result] = connector.create([draft("wd")])
     assert result.ticket is not None
     connector.update(result.ticket.ref, TicketChanges(status=Status.WONT_DO))
@@ -70,7 +57,7 @@ def test_a_wont_do_close_sets_the_wont_do_resolution(jira_sandbox: Any) -> None:
 
 
 def test_the_client_makes_no_start_up_requests(jira_sandbox: Any) -> None:
-    jira(jira_sandbox)
+    jira_connector(jira_sandbox)
     assert jira_sandbox.requests.snapshot()["total"] == 0
 
 
@@ -93,7 +80,7 @@ def test_the_identity_can_also_be_stored_as_an_entity_property(jira_sandbox: Any
 
 
 def test_a_deleted_key_costs_one_extra_search_not_a_get_per_key(jira_sandbox: Any) -> None:
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     refs = [r.ticket.ref for r in connector.create([draft(f"k{n}") for n in range(10)]) if r.ticket]
     jira_sandbox.delete_issue(refs[3].key)
     jira_sandbox.clock.advance(60)  # created earlier: Cloud search has indexed them

@@ -11,32 +11,18 @@ from typing import Any
 import pytest
 from tracker_jira import mapping
 
+from connectors.jira.tests.jira_support import jira_connector
 from tracker.connectors import (
     Connector,
     ConnectorError,
     Target,
     TicketChanges,
     TicketDraft,
-    load_connector,
 )
 from tracker.model import Status, TicketRef
 
 TARGET = Target("jira", project="ENG")
 WONT_DO = TicketChanges(status=Status.WONT_DO)
-
-
-def jira(sandbox: Any) -> Connector:
-    return load_connector(
-        "jira",
-        {
-            "url": sandbox.base_url,
-            "email": "tracker@example.com",
-            "token": "${JIRA_API_TOKEN}",
-            "timeout_seconds": 5,
-        },
-        {"JIRA_API_TOKEN": sandbox.token},
-        sleep=lambda seconds: sandbox.clock.advance(seconds),
-    )
 
 
 def new_ticket(connector: Connector, identity: str = "wd") -> TicketRef:
@@ -50,7 +36,7 @@ def new_ticket(connector: Connector, identity: str = "wd") -> TicketRef:
 def test_with_a_resolution_on_the_done_screen_the_ticket_is_closed_as_wont_do(
     jira_sandbox: Any,
 ) -> None:
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     ref = new_ticket(connector)
     ticket = connector.update(ref, WONT_DO)
     assert ticket.status is Status.WONT_DO
@@ -59,7 +45,7 @@ def test_with_a_resolution_on_the_done_screen_the_ticket_is_closed_as_wont_do(
 
 def test_a_dedicated_wont_do_status_is_used_when_the_workflow_has_one(jira_sandbox: Any) -> None:
     jira_sandbox.set_workflow(wont_do_status=True, done_screen_resolution=False)
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     ref = new_ticket(connector)
     ticket = connector.update(ref, WONT_DO)
     assert ticket.status is Status.WONT_DO
@@ -71,7 +57,7 @@ def test_without_a_screen_resolution_it_is_set_by_editing_when_the_edit_screen_a
     jira_sandbox: Any,
 ) -> None:
     jira_sandbox.set_workflow(done_screen_resolution=False, resolution_on_edit=True)
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     ref = new_ticket(connector)
     ticket = connector.update(ref, WONT_DO)
     assert ticket.status is Status.WONT_DO
@@ -83,7 +69,7 @@ def test_with_no_way_to_say_wont_do_the_ticket_is_left_open_and_the_error_names_
     jira_sandbox: Any,
 ) -> None:
     jira_sandbox.set_workflow(done_screen_resolution=False)
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     ref = new_ticket(connector)
     with pytest.raises(ConnectorError) as raised:
         connector.update(ref, WONT_DO)
@@ -96,7 +82,7 @@ def test_with_no_way_to_say_wont_do_the_ticket_is_left_open_and_the_error_names_
 
 def test_a_done_ticket_becomes_wont_do_by_editing_its_resolution(jira_sandbox: Any) -> None:
     jira_sandbox.set_workflow(resolution_on_edit=True)
-    connector = jira(jira_sandbox)
+    connector = jira_connector(jira_sandbox)
     ref = new_ticket(connector)
     jira_sandbox.set_status(ref.key, "Done")
     ticket = connector.update(ref, WONT_DO)
