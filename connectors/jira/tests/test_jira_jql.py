@@ -79,6 +79,22 @@ def test_the_incremental_query_is_bounded_by_project_and_ordered_by_update() -> 
     assert jql.updated_since("ENG", None) == 'project = "ENG" ORDER BY updated ASC'
 
 
+def test_the_query_paged_by_key_starts_after_the_last_key_in_key_order() -> None:
+    since = datetime(2026, 3, 1, 8, 5, tzinfo=UTC)
+    assert jql.updated_since_after_key("ENG", since, "ENG-500") == (
+        'project = "ENG" AND updated >= "2026/03/01 08:05" AND issuekey > "ENG-500" '
+        "ORDER BY issuekey ASC"
+    )
+    assert jql.updated_since_after_key("ENG", None, None) == (
+        'project = "ENG" ORDER BY issuekey ASC'
+    )
+
+
+def test_the_key_a_page_starts_after_must_be_an_issue_key() -> None:
+    with pytest.raises(ValueError):
+        jql.updated_since_after_key("ENG", None, 'ENG-1" OR project = "OPS')
+
+
 def test_a_malformed_project_key_is_refused() -> None:
     with pytest.raises(ValueError):
         jql.project_is('ENG" OR project = "OPS')

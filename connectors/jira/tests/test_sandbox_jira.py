@@ -806,6 +806,38 @@ def test_server_search_pages_with_start_at_and_total(
     assert by_route["GET /rest/api/2/search"] == 1
 
 
+def test_server_refuses_a_search_page_past_ten_thousand_results_with_a_500(
+    jira_server_client: JIRA,
+) -> None:
+    with pytest.raises(JIRAError) as error:
+        jira_server_client.search_issues("project = ENG", startAt=9_950, maxResults=100)
+    assert error.value.status_code == 500
+    assert "requests 10,050 results" in error.value.text
+    assert "search platform limit of 10,000" in error.value.text
+
+
+def test_server_answers_a_page_that_ends_at_the_search_window(
+    jira_server_sandbox: JiraSandbox, jira_server_client: JIRA
+) -> None:
+    jira_server_sandbox.search_window = 3
+    jira_server_client.create_issues(
+        [{"project": {"key": "ENG"}, "summary": f"n{n}", "issuetype": TASK} for n in range(4)],
+        prefetch=False,
+    )
+    page = jira_server_client.search_issues("project = ENG ORDER BY key", startAt=1, maxResults=2)
+    assert ([i.key for i in page], page.total) == (["ENG-2", "ENG-3"], 4)
+    response = requests.get(
+        f"{jira_server_sandbox.base_url}/rest/api/2/search",
+        params={"jql": "project = ENG", "startAt": 2, "maxResults": 2},
+        headers={"Authorization": f"Bearer {jira_server_sandbox.token}"},
+        timeout=5,
+    )
+    body = response.json()
+    assert (response.status_code, body["status-code"]) == (500, 500)
+    assert body["message"].startswith("Search limit exceeded.")
+    assert "referral number" in body["stack-trace"]
+
+
 def test_server_has_no_search_jql(jira_server_sandbox: JiraSandbox) -> None:
     response = requests.get(
         f"{jira_server_sandbox.base_url}/rest/api/2/search/jql",

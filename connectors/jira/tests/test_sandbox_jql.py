@@ -76,6 +76,59 @@ def test_key_in_and_numeric_id() -> None:
     assert keys("issuekey not in (ENG-1) ORDER BY key") == ["ENG-2", "OPS-1"]
 
 
+def numbered_site() -> JiraState:
+    """ENG-1 … ENG-12 and OPS-1 … OPS-3: keys whose numbers sort unlike their text."""
+    state = JiraState.seeded(("ENG", "OPS"))
+    for n, key in enumerate([*(f"ENG-{i}" for i in range(1, 13)), "OPS-1", "OPS-2", "OPS-3"]):
+        issue = Issue(
+            id=str(20000 + n),
+            key=key,
+            project=key.split("-")[0],
+            summary=key,
+            issuetype="10001",
+            created="2026-11-01T00:00:00.000+0000",
+            updated="2026-11-01T00:00:00.000+0000",
+            reporter=state.users[0].account_id,
+            status="10000",
+        )
+        state.issues[issue.id] = issue
+        state.keys[key] = issue.id
+    return state
+
+
+NUMBERED = numbered_site()
+
+
+def numbered_keys(jql: str) -> list[str]:
+    context = JqlContext(NUMBERED, NOW, NUMBERED.users[1].account_id, cloud=False)
+    query = compile_jql(jql, context)
+    return [i.key for i in query.sort([i for i in NUMBERED.issues.values() if query.predicate(i)])]
+
+
+def test_order_by_issuekey_sorts_by_number_within_a_project() -> None:
+    assert numbered_keys("project = ENG ORDER BY issuekey ASC")[-4:] == [
+        "ENG-9",
+        "ENG-10",
+        "ENG-11",
+        "ENG-12",
+    ]
+
+
+def test_a_key_range_compares_numbers_within_the_named_keys_project_only() -> None:
+    assert numbered_keys('issuekey > "ENG-9" ORDER BY issuekey') == ["ENG-10", "ENG-11", "ENG-12"]
+    assert numbered_keys("key <= ENG-2 ORDER BY key") == ["ENG-1", "ENG-2"]
+    assert numbered_keys("issuekey < OPS-1") == []
+    assert numbered_keys("project in (ENG, OPS) AND key >= OPS-2 ORDER BY key") == [
+        "OPS-2",
+        "OPS-3",
+    ]
+
+
+def test_a_key_range_naming_a_missing_issue_is_refused_like_equality() -> None:
+    with pytest.raises(JqlError, match="ENG-99"):
+        numbered_keys('issuekey > "ENG-99"')
+
+
 def test_labels_equality_in_and_empty() -> None:
     assert keys("labels = postmortem ORDER BY key") == ["ENG-1", "ENG-2"]
     assert keys('labels in ("tracker-a", nothing)') == ["ENG-1"]

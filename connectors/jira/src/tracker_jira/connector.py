@@ -682,12 +682,58 @@ class JiraConnector(GuardedCalls):
     def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
         """One paged search for the project. JQL has minute precision, so the start is
         floored to the minute and moved `overlap` earlier (clock skew, index lag);
-        callers de-duplicate by `updated_at`."""
+        callers de-duplicate by `updated_at`. Cloud pages by `nextPageToken`; Server and
+        Data Center by key (`_walk_by_key`)."""
         if not target.project:
             raise ConfigError("a Jira target needs `project`")
         start = since - self.overlap if since is not None else None
         zone = self._jql_zone() if start is not None else UTC
-        yield from self._search(jql.updated_since(target.project, start, zone))
+        if self.cloud:
+            yield from self._search(jql.updated_since(target.project, start, zone))
+        else:
+            yield from self._walk_by_key(target.project, start, zone)
+
+    def _walk_by_key(
+        self, project: str, start: datetime | None, zone: tzinfo
+    ) -> Iterator[RemoteTicket]:
+        """Server/Data Center: page after page in key order, each asking for the issues
+        after the last key listed (`startAt` stays 0), as many calls as offset pages.
+
+        Offset pages fail twice on a large or busy project: Data Center's search
+        platform answers no page past its result window (10,000 issues by default:
+        HTTP 500), so a bigger project could never be listed whole; and in a listing
+        ordered by `updated`, an issue edited between two pages moves to the end and
+        every later one moves up a place, so one is skipped. An edit doesn't change a
+        key. If the last key listed was deleted or moved meanwhile, Jira refuses to
+        compare with it: the walk goes on from the one before it.
+        """
+        after: str | None = None
+        behind: list[str] = []  # the last page's keys, the cursor and its fallbacks
+        while True:
+            query = jql.updated_since_after_key(project, start, after, zone)
+            try:
+                page = self._call("search", partial(self._search_page, query, None, 0))
+            except ConnectorError as error:
+                if after is None or error.status != 400 or not _keys_named(error, [after]):
+                    raise
+                behind.pop()
+                if not behind:
+                    raise
+                log.info("Jira issue %s is gone; listing on from %s", after, behind[-1])
+                after = behind[-1]
+                continue
+            issues = page.get("issues") or []
+            keys = [str(raw.get("key")) for raw in issues]
+            if after is not None and keys and _key_number(keys[0]) <= _key_number(after):
+                raise ConnectorError(
+                    f"Jira listed {project} out of key order ({keys[0]} after {after}): "
+                    "the listing can't be followed",
+                )
+            for raw in issues:
+                yield self._ticket(raw)
+            if not issues or len(issues) >= int(page.get("total") or 0):
+                return
+            after, behind = keys[-1], keys
 
     def _jql_zone(self) -> tzinfo:
         """The zone Jira reads JQL date literals in: the API account's profile time zone

@@ -69,7 +69,25 @@ def _latest_reading(wall: datetime, zone: tzinfo) -> datetime:
 
 def updated_since(project: str, since: datetime | None, zone: tzinfo = UTC) -> str:
     """All issues of a project changed at or after `since`, oldest change first."""
+    return " AND ".join(_changed_in(project, since, zone)) + " ORDER BY updated ASC"
+
+
+def updated_since_after_key(
+    project: str, since: datetime | None, after: str | None, zone: tzinfo = UTC
+) -> str:
+    """The same issues in key order, from the one after issue key `after` on: a listing
+    paged by key, not by offset. Jira compares issue keys within their project, by
+    number (`issuekey > "ENG-9"` is ENG-10 on, no other project's issue)."""
+    clauses = _changed_in(project, since, zone)
+    if after is not None:
+        if not ISSUE_KEY.match(after):
+            raise ValueError(f"not a Jira issue key: {after!r}")
+        clauses.append(f"issuekey > {quote(after)}")
+    return " AND ".join(clauses) + " ORDER BY issuekey ASC"
+
+
+def _changed_in(project: str, since: datetime | None, zone: tzinfo) -> list[str]:
     clauses = [project_is(project)]
     if since is not None:
         clauses.append(f"updated >= {jql_datetime(since, zone)}")
-    return " AND ".join(clauses) + " ORDER BY updated ASC"
+    return clauses

@@ -4,8 +4,8 @@ Anything outside the subset is refused with the message Jira would give (400),
 never answered approximately: a sync engine proven against a sandbox that
 silently ignored part of a query would be proven against nothing.
 
-Supported: `project`, `key`/`issuekey`/`issue`/`id`, `labels`, `status`,
-`statusCategory`, `resolution`, `priority`, `issuetype`/`type`, `assignee`/`reporter`,
+Supported: `project`, `key`/`issuekey`/`issue`/`id` (ranges by number, within the key's
+project), `labels`, `status`, `statusCategory`, `resolution`, `priority`, `issuetype`/`type`, `assignee`/`reporter`,
 `summary`/`description`/`text` (`~`), `created`/`updated`/`duedate`/`resolutiondate`
 with Jira's date literals ("yyyy/MM/dd HH:mm", "yyyy-MM-dd", "-1d", "4w 2d", epoch ms)
 evaluated in UTC; `=`, `!=`, `<`, `<=`, `>`, `>=`, `~`, `!~`, `IN`, `NOT IN`, `IS [NOT] EMPTY`;
@@ -335,7 +335,7 @@ _FIELD_ALIASES = {
 
 _OPERATORS: dict[str, set[str]] = {
     "project": {"=", "!=", "in", "not in"},
-    "key": {"=", "!=", "in", "not in"},
+    "key": {"=", "!=", "<", "<=", ">", ">=", "in", "not in"},
     "labels": {"=", "!=", "in", "not in", "is", "is not"},
     "status": {"=", "!=", "in", "not in"},
     "statusCategory": {"=", "!=", "in", "not in"},
@@ -420,6 +420,8 @@ def _compile_clause(clause: Clause, context: JqlContext) -> Predicate:
         return _compile_date(clause, field_name, context)
     if field_name in {"summary", "description", "text"}:
         return _compile_text(clause, field_name)
+    if field_name == "key" and clause.operator in _RANGE_OPERATORS:
+        return _compile_key_range(clause, context)
     wanted = {_resolve(field_name, clause.field, v, context) for v in clause.values}
     if field_name == "labels":
         lowered = {w.lower() for w in wanted}
@@ -612,6 +614,36 @@ def parse_date_literal(value: Value, written: str, context: JqlContext) -> datet
         "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', "
         "or a period format e.g. '-5d', '4w 2d'."
     )
+
+
+_RANGE_OPERATORS = frozenset({"<", "<=", ">", ">="})
+
+
+def _compile_key_range(clause: Clause, context: JqlContext) -> Predicate:
+    """`issuekey > "ENG-5"`: the issues of the key's project whose number compares so.
+
+    Jira compares issue keys within one project only, by number: no issue of another
+    project matches, and `ORDER BY issuekey` sorts the same way (ENG-10 after ENG-9).
+    The key must name an existing issue, as for `=` (assumed for the range operators:
+    a client paging by key has to cope with its last key being deleted either way).
+    """
+    value = clause.values[0]
+    named = context.state.issues[_resolve("key", clause.field, value, context)]
+    # As written (an old key of a moved issue still means its old project), an id as the
+    # issue's key.
+    written = named.key if value.text.isdigit() else value.text.upper()
+    project, _, number = written.rpartition("-")
+    compare = _COMPARE[clause.operator]
+    bound = int(number)
+
+    def matches(issue: Issue) -> bool:
+        return issue.project == project and compare(_key_number(issue.key), bound)
+
+    return matches
+
+
+def _key_number(key: str) -> int:
+    return int(key.rsplit("-", 1)[1])
 
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {

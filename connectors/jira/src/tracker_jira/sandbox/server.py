@@ -66,6 +66,11 @@ SEARCH_REMOVED = (
 MAX_PROPERTY_BYTES = 32768
 TENANT_INFO = "/_edge/tenant_info"
 MAX_SNAPSHOTS = 256  # open search cursors kept (oldest dropped: "expired" token)
+# Data Center's search platform serves results up to this far into a result set
+# (`jira.search.platform.max.result.window`, OpenSearch's default): a `/search` page
+# asking past it is a 500 (Atlassian KB "Handling JQL REST API searching exceeding
+# max_result_window in Jira"), so offset paging can't list a bigger project whole.
+SEARCH_WINDOW = 10_000
 
 
 def jira_errors(
@@ -107,6 +112,7 @@ class JiraSandbox(JiraControl, SandboxService):
         self._snapshots: dict[str, list[str]] = {}  # nextPageToken cursors -> issue ids
         # Cloud search index lag (0 = off): see _searchable().
         self.search_lag_seconds = 0.0
+        self.search_window = SEARCH_WINDOW  # Server/DC: see search_legacy()
         self.workflow = Workflow()
         # The Cloud site's id (`/_edge/tenant_info`): one per sandbox, kept by reset()
         # and the --state file, so a second sandbox is another site.
@@ -128,6 +134,7 @@ class JiraSandbox(JiraControl, SandboxService):
         self._accepted.clear()
         self._snapshots.clear()
         self.search_lag_seconds = 0.0
+        self.search_window = SEARCH_WINDOW
         self.workflow = Workflow()
 
     def dump_state(self) -> dict[str, Any]:
@@ -891,6 +898,8 @@ class JiraSandbox(JiraControl, SandboxService):
         expand = _expand_set(expand_text if isinstance(expand_text, str) else None)
         limit = max(0, min(limit, 1000))
         start = max(0, start)
+        if start + limit > self.search_window:
+            raise _past_search_window(start + limit, self.search_window)
         with self.lock:
             matches = self._run_jql(jql, self._actor(request))
             page = matches[start : start + limit]
@@ -916,6 +925,20 @@ class JiraSandbox(JiraControl, SandboxService):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _past_search_window(requested: int, window: int) -> SandboxError:
+    """Data Center's answer to a page past the search platform's result window: a 500
+    with Jira's status entity (`message`, `status-code`, `stack-trace`)."""
+    message = (
+        f"Search limit exceeded. We couldn't complete your search because it requests "
+        f"{requested:,} results which exceeded the search platform limit of {window:,}. "
+        "Try refining your query or contact your Jira administrator. Repeating the same "
+        "search may not work."
+    )
+    referral = "Please contact your admin passing attached Log's referral number: "
+    body = {"message": message, "status-code": 500, "stack-trace": referral + str(uuid.uuid4())}
+    return SandboxError(500, message, body=body)
 
 
 def _in_adf(handler: Handler) -> Handler:
