@@ -5,7 +5,8 @@ never answered approximately: a sync engine proven against a sandbox that
 silently ignored part of a query would be proven against nothing.
 
 Supported: `project`, `key`/`issuekey`/`issue`/`id` (ranges by number, within the key's
-project), `labels`, `status`, `statusCategory`, `resolution`, `priority`, `issuetype`/`type`, `assignee`/`reporter`,
+project), `labels`, `status`, `statusCategory`, `resolution`, `priority`,
+`issuetype`/`type`, `assignee`/`reporter`,
 `summary`/`description`/`text` (`~`), `created`/`updated`/`duedate`/`resolutiondate`
 with Jira's date literals ("yyyy/MM/dd HH:mm", "yyyy-MM-dd", "-1d", "4w 2d", epoch ms)
 evaluated in UTC; `=`, `!=`, `<`, `<=`, `>`, `>=`, `~`, `!~`, `IN`, `NOT IN`, `IS [NOT] EMPTY`;
