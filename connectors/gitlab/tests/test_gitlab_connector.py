@@ -259,3 +259,15 @@ def test_a_failed_page_is_asked_for_again_not_the_whole_listing(
     rest = list(listing)
     assert len({t.ref.key for t in first + rest}) == 250
     assert list_requests(gitlab_sandbox) == 4  # three pages and the second one again
+
+
+def test_an_issue_edited_between_two_listing_pages_makes_none_skipped(
+    gitlab_sandbox: GitLabSandbox,
+) -> None:
+    many_issues(gitlab_sandbox, 250)
+    listing = connect(gitlab_sandbox, []).fetch_changed_since(APP, None)
+    first = [next(listing) for _ in range(100)]  # the first page, whole
+    gitlab_sandbox.clock.advance(60)
+    gitlab_sandbox.edit_issue("acme/app", int(first[0].ref.key.rsplit("#", 1)[1]), title="Edited")
+    rest = list(listing)
+    assert len({t.ref.key for t in first + rest}) == 250

@@ -537,10 +537,13 @@ class GitHubConnector(GuardedCalls):
         return ticket
 
     def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
-        """One listing: state=all, sort=updated asc, since=(since − overlap) in UTC
-        (PyGithub would drop the time zone), pull requests skipped."""
+        """One listing: state=all, since=(since − overlap) in UTC (PyGithub would drop
+        the time zone), oldest issue first, pull requests skipped. In creation order, not
+        update order: pages are offsets, and an issue edited between two pages would
+        move to the end and every later one up a place, so the next page would start one
+        late and skip an issue."""
         repo = _target_repo(target)
-        params = {"state": "all", "sort": "updated", "direction": "asc"}
+        params = {"state": "all", "sort": "created", "direction": "asc"}
         if since is not None:
             start = (since - self.overlap).astimezone(UTC)
             params["since"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")

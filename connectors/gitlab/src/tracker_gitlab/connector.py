@@ -10,7 +10,7 @@
   write for `Retry-After` (else until `RateLimit-Reset`, else 60 s) and the same request
   is sent again — nothing was done.
 - Reads are listings: `iids[]` fetches up to 100 referenced issues of a project in one
-  request, `updated_after` + `order_by=updated_at` gives the incremental read.
+  request, `updated_after` (in creation order) gives the incremental read.
 """
 
 from __future__ import annotations
@@ -411,10 +411,12 @@ class GitLabConnector(GuardedCalls):
         return found
 
     def fetch_changed_since(self, target: Target, since: datetime | None) -> Iterator[RemoteTicket]:
-        """One listing: state=all, order_by=updated_at, sort=asc,
-        updated_after=(since − overlap) in UTC."""
+        """One listing: state=all, updated_after=(since − overlap) in UTC, oldest issue
+        first. In creation order, not update order: pages are offsets, and an issue
+        edited between two pages would move to the end and move every later one up a
+        place, so the next page would start one late and skip an issue."""
         path = _target_project(target)
-        params: dict[str, Any] = {"state": "all", "order_by": "updated_at", "sort": "asc"}
+        params: dict[str, Any] = {"state": "all", "order_by": "created_at", "sort": "asc"}
         if since is not None:
             start = (since - self.overlap).astimezone(UTC)
             params["updated_after"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
