@@ -249,6 +249,21 @@ def test_sync_full_reads_every_document_again(world: SyncWorld) -> None:
     assert counts["nothing"] == 5  # every open item planned again, all in step
 
 
+def test_a_full_sync_in_step_still_plans_and_remembers_every_item(world: SyncWorld) -> None:
+    """Items with nothing to do keep no plan object (issue 13), yet the run's plans, its
+    counts and the documents it remembers as settled are what they were."""
+    settled(world)
+    world.later()
+    run(world)  # en.md settled too once its note's night has passed
+    remembered = cache_rows(world)
+    world.later()
+    result = world.sync(full=True)
+    kinds = [plan.kind for plan in result.plans]
+    assert kinds.count("nothing") == result.counts["nothing"] == len(result.quiet) > 0
+    assert len(kinds) == result.items
+    assert cache_rows(world) == remembered
+
+
 def test_a_renamed_document_keeps_its_tickets(world: SyncWorld, jira_sandbox: JiraSandbox) -> None:
     settled(world)
     (world.docs / "en.md").rename(world.docs / "2026-03-04-checkout.md")

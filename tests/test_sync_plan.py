@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,8 +17,10 @@ from tracker.sync.plan import (
     RemoteView,
     changes_for,
     decide_field,
+    is_quiet,
     plan_item,
     plan_row_deleted,
+    quiet_plan,
 )
 from tracker.sync.settings import SyncSettings
 from tracker.sync.state import Baseline
@@ -144,6 +147,27 @@ def test_ticket_edit_that_changes_no_synced_field_is_no_change() -> None:
     )  # `updated` moved, fields equal
     plan = plan_item(local(action_item), baseline_for(action_item), view(same), DEFAULTS)
     assert plan.kind == "nothing"
+
+
+def test_a_linked_item_with_nothing_to_do_is_planned_again_from_its_row_and_baseline() -> None:
+    """Such a plan is not kept (see QuietItems): the one made again must be equal."""
+    action_item = item(tickets=[REF])
+    baseline = baseline_for(action_item)
+    same = remote(document_fields(action_item, "acc-alice", "jira"))
+    plan = plan_item(local(action_item, named=REF), baseline, view(same), DEFAULTS)
+    assert is_quiet(plan, action_item)
+    assert quiet_plan(action_item, baseline) == plan
+
+
+def test_an_item_with_a_note_or_a_change_is_not_planned_again_from_its_baseline() -> None:
+    action_item = item(tickets=[REF])
+    baseline = baseline_for(action_item)
+    noted = replace(local(action_item, named=REF), notes=("owner not mapped",))
+    plan = plan_item(noted, baseline, view(), DEFAULTS)
+    assert plan.kind == "nothing" and not is_quiet(plan, action_item)
+    closed = remote(document_fields(action_item, "acc-alice", "jira").with_value("status", "done"))
+    plan = plan_item(local(action_item, named=REF), baseline, view(closed), DEFAULTS)
+    assert plan.kind == "update" and not is_quiet(plan, action_item)
 
 
 def test_ticket_status_change_is_written_into_the_document() -> None:

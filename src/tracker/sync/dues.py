@@ -115,6 +115,8 @@ def _column_by_id(
 
 def without_ticket_dates(dues: Mapping[str, date], plans: Iterable[ItemPlan]) -> dict[str, date]:
     """`dues` less the items whose ticket, as read this run, has a due date."""
+    if not dues:  # (most runs: `plans` is then not looked at)
+        return {}
     dated = {plan.item_id for plan in plans if plan.seen is not None and plan.seen.due}
     return {item_id: due for item_id, due in dues.items() if item_id not in dated}
 

@@ -13,9 +13,10 @@ of their tickets changed (see `tracker.sync.incremental`); `full` reads everythi
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 
 from tracker.config import Config
@@ -66,6 +67,8 @@ from tracker.sync.ownership import Ownership, build_ownership
 from tracker.sync.plan import (
     ItemPlan,
     LocalItem,
+    QuietItems,
+    is_quiet,
     plan_item,
     ref_scope,
 )
@@ -116,10 +119,14 @@ class SyncProgress:
 
 @dataclass
 class SyncResult:
-    """What a run planned and did; `exit_code` follows the CLI convention."""
+    """What a run planned and did; `exit_code` follows the CLI convention.
 
-    plans: list[ItemPlan]
+    `kept` holds every plan but the quiet items' (linked, nothing to do: see
+    `QuietItems`); `plans` makes the whole list, in planning order, on demand."""
+
+    kept: list[ItemPlan]
     dry_run: bool
+    quiet: QuietItems = field(default_factory=QuietItems)
     documents: int = 0
     items: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # "path:line (id)" → why
@@ -154,8 +161,17 @@ class SyncResult:
         )
 
     @property
+    def plans(self) -> list[ItemPlan]:
+        """Every item's plan (a new list each time: the quiet items' plans are made again)."""
+        return list(self.every_plan())
+
+    def every_plan(self) -> Iterator[ItemPlan]:
+        """Every item's plan in planning order, the quiet ones made one at a time."""
+        return self.quiet.plans(self.kept)
+
+    @property
     def actions(self) -> list[ItemPlan]:
-        return [plan for plan in self.plans if not plan.is_noop]
+        return [plan for plan in self.kept if not plan.is_noop]
 
 
 def run_sync(
@@ -206,12 +222,12 @@ def run_sync(
     )
     documents = planned.documents
     planned.result.unreachable = pool.unreachable  # the same dict: apply adds to it
-    planned.result.forecasts = _forecasts(planned.result.plans, pool, moment)
+    planned.result.forecasts = _forecasts(planned.result.kept, pool, moment)
     for line in planned.result.forecasts:
         progress.notice(line)
     planned.result.proposing = proposing
     if dry_run:
-        planned.result.counts = plan_counts(planned.result.plans)
+        planned.result.counts = result_counts(planned.result)
         planned.result.dues_planned = _without_ticket_dates(
             planned_dues(
                 store,
@@ -220,7 +236,7 @@ def run_sync(
                 now=moment,
                 add_missing_columns=settings.add_missing_columns,
             ),
-            planned.result.plans,
+            planned.result.every_plan(),
         )
         return planned.result
     run_id = store.start_run("sync", now=moment)
@@ -237,7 +253,7 @@ def run_sync(
             unchanged=planned.unchanged,
         )
         dues = without_ticket_dates(  # [policy] write_derived_due
-            derived_dues(store, documents, config), planned.result.plans
+            derived_dues(store, documents, config), planned.result.every_plan()
         )
         result = _apply(
             planned,
@@ -273,7 +289,7 @@ def run_sync(
     return result
 
 
-def _without_ticket_dates(planned: list[PlannedDue], plans: list[ItemPlan]) -> list[PlannedDue]:
+def _without_ticket_dates(planned: list[PlannedDue], plans: Iterable[ItemPlan]) -> list[PlannedDue]:
     """The dry run's dues less those a real run leaves for the ticket's own date."""
     kept = without_ticket_dates({due.item_id: due.due for due in planned}, plans)
     return [due for due in planned if due.item_id in kept]
@@ -488,19 +504,19 @@ def _plan(
         if item_id not in moved_away:
             baselines.setdefault(item_id, baseline)
     view = replace(reads.view, ownership=_ownership(baselines, locals_, reads, settings, pool))
-    plans = [
-        plan_item(
-            local,
-            baselines.get(local.item.id),
-            view,
-            settings,
-            intended=_intended_status(intents, baselines, local.item.id),
-        )
-        for local in locals_
-    ]
+    plans: list[ItemPlan] = []
+    quiet = QuietItems()
+    for local in locals_:
+        intended = _intended_status(intents, baselines, local.item.id)
+        plan = plan_item(local, baselines.get(local.item.id), view, settings, intended)
+        if intended is None and plan.previous is not None and is_quiet(plan, local.item):
+            quiet.add(local.item, plan.previous, len(plans) + len(quiet))
+        else:
+            plans.append(plan)
     plans += rows_deleted(documents, paths, locals_, baselines, settings, base_dir, live)
     plans += blank
     result = SyncResult(plans, dry_run=True, documents=len(documents) + len(unchanged))
+    result.quiet = quiet
     result.items = len(locals_) + len(blank) + sum(entry.items for entry in unchanged.values())
     result.unchanged_documents = len(unchanged)
     result.warnings = (
@@ -582,9 +598,9 @@ def _settled(planned: _Planned, config: Config, dues: Collection[str]) -> dict[s
     # Anything but "nothing" / a silent "skip" (failed, deferred, interrupted and written
     # items included) is looked at again next run, as is an item with a pending create.
     rewritten = planned.rewritten
-    unsettled = {
+    unsettled = {  # (a quiet item is settled)
         plan.path
-        for plan in result.plans
+        for plan in result.kept
         if (plan.kind not in ("nothing", "skip") and not _clean_create(plan, rewritten))
         or plan.warning
         or plan.item_id in planned.intents
@@ -595,9 +611,11 @@ def _settled(planned: _Planned, config: Config, dues: Collection[str]) -> dict[s
         ref = local.named
         if ref is not None:
             scopes.setdefault(local.item.path, set()).add(ref_scope(ref.system, ref.key))
-    for plan in result.plans:
+    for plan in result.kept:
         if plan.ref is not None and plan.system:
             scopes.setdefault(plan.path, set()).add(ref_scope(plan.system, plan.ref.key))
+    for item, baseline in result.quiet:  # its plan's ref is the baseline's
+        scopes.setdefault(item.path, set()).add(ref_scope(baseline.system, baseline.key))
     for path, (_, created) in rewritten.items():
         scopes.setdefault(path, set()).update(created)
     entries = {}
@@ -699,7 +717,7 @@ def _apply(
 ) -> SyncResult:
     result = planned.result
     result.dry_run = False
-    plans = result.plans
+    plans = result.kept  # a quiet item has nothing to write, and no derived due of its own
     due_edits = _due_edits(documents, dues or {})
     to_write = _paths_to_write(plans) | {path for path, _ in due_edits}
     steps = sum(1 for p in plans if p.touches_ticket) + len(to_write)
@@ -750,7 +768,7 @@ def _apply(
         planned.rewritten = _rewritten(store, plans, applied, written)
     _report_dues(result, written, documents)
     result.changed_paths = [] if copies is not None else written.changed_paths
-    result.counts = _with_unchanged(_done_counts(plans, applied, written), len(planned.unchanged))
+    result.counts = _with_unchanged(_done_counts(result, applied, written), len(planned.unchanged))
     return result
 
 
@@ -910,7 +928,7 @@ def _record(
     settings: SyncSettings,
     now: datetime,
 ) -> None:
-    plans, locals_, reads, scopes = result.plans, planned.locals_, planned.reads, planned.scopes
+    locals_, reads, scopes = planned.locals_, planned.reads, planned.scopes
     proposing = result.proposing is not None
     rows = {local.item.id: local.item for local in locals_}  # texts made only when needed
 
@@ -926,7 +944,7 @@ def _record(
     unlink: list[str] = []
     events: list[tuple[str, str, str, str]] = []
     settled: list[str] = []
-    for plan in plans:
+    for plan in _plans_to_record(result, written):
         if plan.item_id in applied.skipped:
             result.interrupted += 1
             continue
@@ -996,11 +1014,11 @@ def _record(
                 )
     # A pending create found never made is settled, unless this run created it anew
     # (that create recorded its own intent).
-    settled += [
-        plan.item_id for plan in plans if plan.item_id in reads.absent and plan.draft is None
+    settled += [  # (a quiet item has no pending create)
+        plan.item_id for plan in result.kept if plan.item_id in reads.absent and plan.draft is None
     ]
     save_baselines(store, keep, unlink=unlink, now=now, settled=settled)
-    note_tickets_seen(store, _seen_unchanged(plans, reads))
+    note_tickets_seen(store, _seen_unchanged(result, reads))
     if events:
         record_status_events(store, events, now=now)
     marks = {scope: mark for scope, mark in reads.marks.items() if scope not in reads.errors}
@@ -1009,18 +1027,31 @@ def _record(
     save_high_water_marks(store, whole, prefix=FULL_READ_PREFIX, now=now)
 
 
+def _plans_to_record(result: SyncResult, written: WriteOutcome) -> Iterable[ItemPlan]:
+    """The plans recording looks at: the kept ones, and the quiet ones too (made again,
+    in order) when writing a quiet item's derived due date failed (rare): recording
+    has nothing else to do for a quiet item."""
+    if written.failed and any(item.id in written.failed for item in result.quiet.items):
+        return result.every_plan()
+    return result.kept
+
+
 def _seen_unchanged(
-    plans: list[ItemPlan], reads: ReadResult
+    result: SyncResult, reads: ReadResult
 ) -> dict[tuple[str, str], tuple[datetime, str]]:
     """Tickets read this run that changed nothing: when and how tracker saw them, so the
     next listing that shows them as they are skips them."""
+    linked = [
+        (plan.system, plan.previous.key)
+        for plan in result.kept
+        if plan.kind == "nothing" and plan.previous is not None and plan.system is not None
+    ]
+    quiet = ((baseline.system, baseline.key) for baseline in result.quiet.baselines)
     seen: dict[tuple[str, str], tuple[datetime, str]] = {}
-    for plan in plans:
-        if plan.kind != "nothing" or plan.previous is None or plan.system is None:
-            continue
-        ticket = reads.view.tickets.get(f"{plan.system}:{plan.previous.key}")
+    for system, key in chain(linked, quiet):
+        ticket = reads.view.tickets.get(f"{system}:{key}")
         if ticket is not None and not ticket.deleted and ticket.moved_to is None:
-            seen[(plan.system, plan.previous.key)] = (ticket.updated_at, ticket.status.value)
+            seen[(system, key)] = (ticket.updated_at, ticket.status.value)
     return seen
 
 
@@ -1043,17 +1074,26 @@ def _report_gone(plan: ItemPlan, previous: Baseline, settings: SyncSettings) -> 
         plan.notes.append("unlinked; no new ticket will be created for this item")
 
 
-def plan_counts(plans: list[ItemPlan]) -> dict[str, int]:
+def plan_counts(plans: Iterable[ItemPlan]) -> dict[str, int]:
+    return _kind_counts(plan.kind for plan in plans)
+
+
+def result_counts(result: SyncResult) -> dict[str, int]:
+    """Plans by kind, the quiet items' ("nothing") counted without making their plans."""
+    return _kind_counts(result.quiet.kinds(result.kept))
+
+
+def _kind_counts(kinds: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for plan in plans:
-        counts[plan.kind] = counts.get(plan.kind, 0) + 1
+    for kind in kinds:
+        counts[kind] = counts.get(kind, 0) + 1
     return counts
 
 
 def _done_counts(
-    plans: list[ItemPlan], applied: ApplyOutcome, written: WriteOutcome
+    result: SyncResult, applied: ApplyOutcome, written: WriteOutcome
 ) -> dict[str, int]:
-    counts = plan_counts(plans)
+    counts = result_counts(result)
     counts.update(
         created=len(applied.created),
         adopted=len(applied.adopted),

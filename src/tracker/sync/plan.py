@@ -17,9 +17,11 @@ until someone settles it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TypeVar
 
 from tracker.connectors import RemoteTicket, Target, TicketChanges, TicketDraft, scope_of
 from tracker.model import ActionItem, Postmortem, Status, TicketRef
@@ -105,6 +107,85 @@ class ItemPlan:
     def is_noop(self) -> bool:
         """Nothing to do now (a skipped item is only informational)."""
         return self.kind in ("nothing", "skip")
+
+
+def quiet_plan(item: ActionItem, baseline: Baseline) -> ItemPlan:
+    """The plan of a linked item with nothing to do, made from its row and its stored
+    baseline alone (the ticket as read equals the baseline's ticket side)."""
+    return ItemPlan(
+        item.id,
+        item.path,
+        item.line,
+        "nothing",
+        system=baseline.system,
+        ref=baseline.ref,
+        previous=baseline,
+        seen=baseline.ticket,
+    )
+
+
+def is_quiet(plan: ItemPlan, item: ActionItem) -> bool:
+    """Would `quiet_plan` make this plan again (equal in every field)?"""
+    previous = plan.previous
+    return (
+        plan.kind == "nothing"
+        and previous is not None
+        and plan.baseline is None
+        and not plan.notes
+        and plan == quiet_plan(item, previous)
+    )
+
+
+_T = TypeVar("_T")
+
+
+class QuietItems:
+    """The run's quiet items: linked, nothing to do, no note (most items, most nights),
+    each held as its row and stored baseline instead of an `ItemPlan` (issue 13: a night
+    that plans every item held ≈ 260 bytes of plan, and the ticket's fields as read, per
+    item). Their plans are made again on demand (`quiet_plan`), equal to those
+    `plan_item` made; `positions` keeps each one's place among the run's plans."""
+
+    __slots__ = ("baselines", "items", "positions")
+
+    def __init__(self) -> None:
+        self.items: list[ActionItem] = []
+        self.baselines: list[Baseline] = []
+        self.positions = array("I")  # ascending: its index in the run's list of plans
+
+    def add(self, item: ActionItem, baseline: Baseline, position: int) -> None:
+        self.items.append(item)
+        self.baselines.append(baseline)
+        self.positions.append(position)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[tuple[ActionItem, Baseline]]:
+        return zip(self.items, self.baselines, strict=True)
+
+    def plans(self, others: Iterable[ItemPlan]) -> Iterator[ItemPlan]:
+        """Every plan in the run's order: `others` (the plans kept) with the quiet ones
+        made again one at a time."""
+        return self._merged(others, lambda index: quiet_plan(*self._pair(index)))
+
+    def kinds(self, others: Iterable[ItemPlan]) -> Iterator[str]:
+        """Every plan's kind in the run's order, without making the quiet plans."""
+        return self._merged((plan.kind for plan in others), lambda index: "nothing")
+
+    def _pair(self, index: int) -> tuple[ActionItem, Baseline]:
+        return self.items[index], self.baselines[index]
+
+    def _merged(self, others: Iterable[_T], quiet: Callable[[int], _T]) -> Iterator[_T]:
+        rest = iter(others)
+        position = 0
+        for index, at in enumerate(self.positions):
+            while position < at:
+                yield next(rest)
+                position += 1
+            yield quiet(index)
+            position += 1
+        yield from rest
 
 
 def linked_ref(local: LocalItem, baseline: Baseline) -> TicketRef:

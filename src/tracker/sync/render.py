@@ -62,7 +62,7 @@ def render_plan(result: SyncResult) -> list[str]:
     """The dry-run printout: every non-trivial action grouped by kind, then a summary."""
     lines: list[str] = []
     for kind, heading in _HEADINGS:
-        group = [plan for plan in result.plans if plan.kind == kind and not _stopped(plan, result)]
+        group = [plan for plan in result.kept if plan.kind == kind and not _stopped(plan, result)]
         if not group:
             continue
         lines.append(f"[bold]{heading}[/bold] ({len(group)})")
@@ -109,7 +109,7 @@ def _unreachable_lines(result: SyncResult) -> list[str]:
     items wait for the next run because of it."""
     waiting: dict[str, int] = dict.fromkeys(result.unreachable, 0)
     failures = (
-        ["; ".join(plan.notes) for plan in result.plans if plan.kind == "failed"]
+        ["; ".join(plan.notes) for plan in result.kept if plan.kind == "failed"]
         if result.dry_run
         else list(result.failed.values())
     )
@@ -149,7 +149,7 @@ def render_summary(result: SyncResult) -> list[str]:
         lines.append(
             f"{len(result.dues_written)} derived due date(s) {done} (\\[policy] write_derived_due)."
         )
-    for plan in result.plans:
+    for plan in result.kept:
         if plan.kind in ("conflict", "row-deleted", "ticket-gone"):
             lines.append(f"  [yellow]{plan.kind}[/yellow]: {escape(describe(plan))}")
     lines.extend(_unreachable_lines(result))
@@ -195,7 +195,7 @@ def proposal_plan_lines(result: SyncResult) -> list[str]:
     proposing = result.proposing
     if proposing is None:
         return []
-    cells = [plan for plan in result.plans if plan.touches_document and not plan.is_noop]
+    cells = [plan for plan in result.kept if plan.touches_document and not plan.is_noop]
     dues = [due for due in result.dues_planned if due.skipped is None]
     noun = proposing.noun
     if not cells and not dues:
