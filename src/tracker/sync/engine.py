@@ -504,6 +504,8 @@ def _plan(
         if item_id not in moved_away:
             baselines.setdefault(item_id, baseline)
     view = replace(reads.view, ownership=_ownership(baselines, locals_, reads, settings, pool))
+    # A quiet item keeps no plan (see QuietItems); one with a pending create intent
+    # always does: recording settles the intent from its plan.
     plans: list[ItemPlan] = []
     quiet = QuietItems()
     for local in locals_:
