@@ -10,6 +10,7 @@ from itertools import islice
 from typing import Any
 
 import pytest
+from tracker_jira.connector import _moves_on
 
 from connectors.jira.tests.jira_support import jira_connector
 from tracker.connectors import Target
@@ -96,3 +97,10 @@ def test_a_server_listing_goes_on_when_the_last_key_listed_is_deleted(
     listed = server_listing_with(jira_server_sandbox, jira_server_sandbox.delete_issue)
     assert len(listed) == len(set(listed)) == 1000  # the deleted one was listed before
     assert searches(jira_server_sandbox, SERVER_SEARCH) == 3  # one refused: key gone
+
+
+def test_a_page_that_does_not_move_the_walk_by_key_forward_is_not_followed() -> None:
+    assert _moves_on(None, ["ENG-1", "ENG-2"]) and _moves_on("ENG-9", ["ENG-10", "ENG-12"])
+    assert not _moves_on("ENG-10", ["ENG-1", "ENG-2"])  # a server that ignored the range
+    assert not _moves_on("ENG-10", ["ENG-11", "ENG-3"])  # the cursor would go back
+    assert not _moves_on(None, ["ENG-1", "None"])  # no key: nothing to page on from

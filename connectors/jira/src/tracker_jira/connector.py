@@ -704,8 +704,9 @@ class JiraConnector(GuardedCalls):
         HTTP 500), so a bigger project could never be listed whole; and in a listing
         ordered by `updated`, an issue edited between two pages moves to the end and
         every later one moves up a place, so one is skipped. An edit doesn't change a
-        key. If the last key listed was deleted or moved meanwhile, Jira refuses to
-        compare with it: the walk goes on from the one before it.
+        key. If the last key listed was deleted meanwhile, Jira refuses to compare with
+        it: the walk goes on from the one before it. A page that doesn't move the walk
+        forward (keys not after the last one) is an error, never an endless loop.
         """
         after: str | None = None
         behind: list[str] = []  # the last page's keys, the cursor and its fallbacks
@@ -724,10 +725,10 @@ class JiraConnector(GuardedCalls):
                 continue
             issues = page.get("issues") or []
             keys = [str(raw.get("key")) for raw in issues]
-            if after is not None and keys and _key_number(keys[0]) <= _key_number(after):
+            if not _moves_on(after, keys):
                 raise ConnectorError(
-                    f"Jira listed {project} out of key order ({keys[0]} after {after}): "
-                    "the listing can't be followed",
+                    f"Jira listed {project} out of key order (after {after}: "
+                    f"{', '.join(keys[:1] + keys[-1:])}): the listing can't be followed",
                 )
             for raw in issues:
                 yield self._ticket(raw)
@@ -943,6 +944,17 @@ def _zone_setting(value: object) -> tzinfo | None:
 
 def _key_number(key: str) -> int:
     return int(key.rsplit("-", 1)[1])
+
+
+def _moves_on(after: str | None, keys: Sequence[str]) -> bool:
+    """Whether a page of a walk by key (`keys`, after key `after`) holds issue keys,
+    the first and last beyond `after`: each page then moves the walk forward."""
+    if not all(jql.ISSUE_KEY.match(key) for key in keys):
+        return False
+    if after is None or not keys:
+        return True
+    bound = _key_number(after)
+    return _key_number(keys[0]) > bound and _key_number(keys[-1]) > bound
 
 
 def _floor_of(hint: Mapping[str, object] | None) -> int | None:
