@@ -4,6 +4,7 @@ mapping, and one listing per project for fetches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -249,25 +250,31 @@ def test_a_whole_listing_hands_on_its_first_issue_after_one_page(
     assert list_requests(gitlab_sandbox) == 3
 
 
+def keys_listed_with(sandbox: GitLabSandbox, between_pages: Callable[[str], None]) -> set[str]:
+    """acme/app's 250 issues listed whole, `between_pages(first key listed)` run once the
+    first page (100 issues) has been handed on and before the second is asked for."""
+    many_issues(sandbox, 250)
+    listing = connect(sandbox, []).fetch_changed_since(APP, None)
+    first = [next(listing) for _ in range(100)]
+    between_pages(first[0].ref.key)
+    return {t.ref.key for t in first + list(listing)}
+
+
 def test_a_failed_page_is_asked_for_again_not_the_whole_listing(
     gitlab_sandbox: GitLabSandbox,
 ) -> None:
-    many_issues(gitlab_sandbox, 250)
-    listing = connect(gitlab_sandbox, []).fetch_changed_since(APP, None)
-    first = [next(listing) for _ in range(100)]  # the first page, whole
-    gitlab_sandbox.faults.add("503", route=LIST_ROUTE)
-    rest = list(listing)
-    assert len({t.ref.key for t in first + rest}) == 250
+    def fail_the_next_page(_: str) -> None:
+        gitlab_sandbox.faults.add("503", route=LIST_ROUTE)
+
+    assert len(keys_listed_with(gitlab_sandbox, fail_the_next_page)) == 250
     assert list_requests(gitlab_sandbox) == 4  # three pages and the second one again
 
 
 def test_an_issue_edited_between_two_listing_pages_makes_none_skipped(
     gitlab_sandbox: GitLabSandbox,
 ) -> None:
-    many_issues(gitlab_sandbox, 250)
-    listing = connect(gitlab_sandbox, []).fetch_changed_since(APP, None)
-    first = [next(listing) for _ in range(100)]  # the first page, whole
-    gitlab_sandbox.clock.advance(60)
-    gitlab_sandbox.edit_issue("acme/app", int(first[0].ref.key.rsplit("#", 1)[1]), title="Edited")
-    rest = list(listing)
-    assert len({t.ref.key for t in first + rest}) == 250
+    def edit(key: str) -> None:
+        gitlab_sandbox.clock.advance(60)
+        gitlab_sandbox.edit_issue("acme/app", int(key.rsplit("#", 1)[1]), title="Edited")
+
+    assert len(keys_listed_with(gitlab_sandbox, edit)) == 250
