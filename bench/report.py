@@ -14,6 +14,8 @@ counted in a loop). Aim at 100,000 items: table and HTML < 0.5 s, JSON < 1 s, < 
 Item and event rows are inserted in time order, as a real store grows. `--compare SRC`
 also times another checkout's `src` folder (e.g. the main branch) on the same stores, in
 the same run, and prints a hash of each JSON report: equal hashes, identical figures.
+The stores are built by the "before" checkout; the other upgrades them to its own schema
+(its migrations, untimed) before its turn, as it would a user's store.
 
     .venv/bin/python bench/report.py                           # 1k, 10k, 100k, both backends
     .venv/bin/python bench/report.py --sizes 2000 --backends sqlite --repeat 1   # smoke run
@@ -392,11 +394,14 @@ def run(
                     url, schema = _postgres_schema()
                 try:
                     flag = str(int(policy))
-                    built = _child("--child-build", url, str(size), str(seed), flag)
-                    results = [
-                        (label, _child("--child-measure", url, str(repeat), flag, *extra))
-                        for label, extra in runs
-                    ]
+                    # Built by the first checkout run (the "before" one's schema); each
+                    # later one upgrades it first, as it would a user's store.
+                    built = _child("--child-build", url, str(size), str(seed), flag, *runs[0][1])
+                    results = []
+                    for label, extra in runs:
+                        _child("--child-upgrade", url, *extra)  # not timed
+                        measured = _child("--child-measure", url, str(repeat), flag, *extra)
+                        results.append((label, measured))
                 finally:
                     if schema is not None:
                         _drop_schema(url, schema)
@@ -427,6 +432,12 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-build":
         args = sys.argv[2:6]
         print(json.dumps(build(args[0], int(args[1]), int(args[2]), args[3] == "1")))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-upgrade":
+        from tracker.store import upgrade_store
+
+        upgrade_store(sys.argv[2])
+        print(json.dumps({}))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--child-measure":
         print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")))

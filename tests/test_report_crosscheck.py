@@ -100,18 +100,43 @@ def store_items(store: Store, items: list[Item]) -> None:
         )
 
 
-CASES = [(1, "UTC"), (2, "Asia/Tokyo"), (3, "America/New_York")]
+# After every generated event and removal: the report reads the stored items as they are
+# (nothing happened after its day), and its trend's 12 weeks still see changes and removals.
+QUIET_AS_OF = date(2026, 6, 30)
+PAGE = 500  # a format's item limit that still lists all 60 items (a page: table, HTML)
+CASES = [
+    (1, "UTC", AS_OF, None, None),
+    (2, "Asia/Tokyo", AS_OF, PAGE, None),
+    (3, "America/New_York", AS_OF, None, None),
+    (4, "UTC", QUIET_AS_OF, PAGE, None),
+    (5, "America/New_York", QUIET_AS_OF, PAGE, None),
+    (6, "Asia/Tokyo", QUIET_AS_OF, None, None),
+    (11, "UTC", QUIET_AS_OF, PAGE, "beta"),
+    (8, "Asia/Tokyo", AS_OF, PAGE, "gamma"),
+]
 
 
-@pytest.mark.parametrize(("seed", "zone"), CASES, ids=[f"seed{s}-{z}" for s, z in CASES])
+@pytest.mark.parametrize(
+    ("seed", "zone", "as_of", "item_limit", "team_filter"),
+    CASES,
+    ids=[f"seed{s}-{z}-{d}-{'page' if n else 'all'}-{t or 'teams'}" for s, z, d, n, t in CASES],
+)
 def test_sql_figures_match_a_python_reading_of_the_events(
-    store: Store, seed: int, zone: str
+    store: Store, seed: int, zone: str, as_of: date, item_limit: int | None, team_filter: str | None
 ) -> None:
     items = generate(seed)
     store_items(store, items)
     tz = ZoneInfo(zone)
-    report = build_report(store.engine, ReportOptions(as_of=AS_OF, timezone=tz, teams=TEAMS))
-    cutoff = end_of_day(AS_OF, tz)
+    options = ReportOptions(as_of=as_of, timezone=tz, teams=TEAMS, team=team_filter)
+    report = build_report(store.engine, options, item_limit=item_limit)
+    if team_filter is not None:  # what the report should see of the store
+        items = [i for i in items if i.team == team_filter]
+        assert [team.team for team in report.teams] == [team_filter]
+    cutoff = end_of_day(as_of, tz)
+    if as_of == QUIET_AS_OF:  # what the case is for: nothing after, removals in the trend
+        assert all(at < cutoff for i in items for _, _, at in i.events)
+        assert all(i.removed is None or i.removed < cutoff for i in items)
+        assert any(i.removed and i.removed > cutoff - timedelta(weeks=11) for i in items)
     now = {i.id: i.status_at(cutoff) for i in items if i.present_at(cutoff)}
     by_id = {i.id: i for i in items}
 
@@ -121,14 +146,14 @@ def test_sql_figures_match_a_python_reading_of_the_events(
         assert (team.total, team.open, team.in_progress, team.done, team.wont_do) == (
             len(mine), *(statuses.count(s) for s in STATUSES),
         ), team.team  # fmt: skip
-        overdue = [i for i in mine if now[i.id] in OPEN and i.due and i.due < AS_OF]
+        overdue = [i for i in mine if now[i.id] in OPEN and i.due and i.due < as_of]
         assert team.overdue == len(overdue), team.team
         assert team.unowned == sum(1 for i in mine if now[i.id] in OPEN and not i.owners)
         closes = [d for i in mine if (d := i.close_days(cutoff)) is not None]
         expected = statistics.median(closes) if closes else None
         assert team.median_days_to_close == pytest.approx(expected, abs=1e-3), team.team
 
-    overdue_ids = {i for i in now if now[i] in OPEN and by_id[i].due and by_id[i].due < AS_OF}
+    overdue_ids = {i for i in now if now[i] in OPEN and by_id[i].due and by_id[i].due < as_of}
     assert {i.id for i in report.overdue} == overdue_ids
     assert {i.id for i in report.unowned} == {
         i for i in now if now[i] in OPEN and not by_id[i].owners

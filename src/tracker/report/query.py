@@ -86,7 +86,7 @@ from tracker.report.beside import (
     watch_sqlite,
 )
 from tracker.report.closure import postmortem_closure
-from tracker.report.dialect import as_stored, days_between, driver_date, no_index, plain_rows
+from tracker.report.dialect import as_stored, days_between, driver_date, plain_rows
 from tracker.report.gc_pause import without_gc
 from tracker.report.model import (
     Closure,
@@ -413,12 +413,19 @@ class _Figures:
     medians: dict[str, float]
     owners: list[OwnerSummary]
     unowned: dict[str, int]  # per team: open items with no owner
+    # The trend's groups of the rows read (`_TrendWeeks.item_key`), when that read counted them.
+    trend_items: Counter[int] | None = None
 
 
 def _figures(
-    connection: Connection, items: FromClause, cond: _Conditions, options: ReportOptions
+    connection: Connection,
+    items: FromClause,
+    cond: _Conditions,
+    options: ReportOptions,
+    trend: _TrendWeeks | None = None,
 ) -> _Figures:
-    """Team figures, SLO groups, medians and owner figures from the per-item rows.
+    """Team figures, SLO groups, medians and owner figures from the per-item rows (and,
+    given `trend`, on SQLite, the trend's groups of those rows: `_figures_from_one_read`).
 
     Teams and SLO figures count the rows per team and item code (`_item_code`: a few
     thousand groups) and the sums are made here. PostgreSQL groups in the server (hash
@@ -428,7 +435,7 @@ def _figures(
     (`_figures_from_one_read`).
     """
     if connection.dialect.name != "postgresql":
-        return _figures_from_one_read(connection, items, cond, options)
+        return _figures_from_one_read(connection, items, cond, options, trend)
     code = _item_code(items, options).label("code")
     query = select(items.c.team, code, func.count(), func.min(items.c.due)).group_by(
         items.c.team, code
@@ -459,13 +466,22 @@ def _database_order(connection: Connection, names: list[str]) -> list[str]:
 
 
 def _figures_from_one_read(
-    connection: Connection, items: FromClause, cond: _Conditions, options: ReportOptions
+    connection: Connection,
+    items: FromClause,
+    cond: _Conditions,
+    options: ReportOptions,
+    trend: _TrendWeeks | None = None,
 ) -> _Figures:
     """`_figures` on SQLite: every per-item row read once as (team, item code, owner
     list, team if unowned, days to close), counted by `collections.Counter` (C speed)
     per (team, code) and per (owner list, status and due class, team if unowned); the
     medians sorted here. Only each team's oldest overdue due date is grouped in SQL,
     over the overdue rows.
+
+    Given `trend` (the rows are the stored items, present at the end of the as-of day),
+    each row also carries its trend group, counted here too: the trend then groups only
+    the items removed before that (`_TrendWeeks.item_groups`), not every item again
+    (at 100,000 items a scan and a sort of 0.1 s saved).
 
     Each row carries its owners as the JSON list that `item_owner` mirrors (the
     recorder writes both from one list of canonical names, each once): grouping by that
@@ -480,12 +496,17 @@ def _figures_from_one_read(
         case((no_owner, items.c.team)),
         items.c.close_days,
     )
+    if trend is not None:
+        query = query.add_columns(trend.item_key(items, present_at_as_of=True))
     rows = plain_rows(connection, query)
     oldest_query = select(items.c.team, func.min(items.c.due)).where(cond.overdue)
     oldest = dict(plain_rows(connection, oldest_query.group_by(items.c.team)))
+    trend_items: Counter[int] | None = None if trend is None else Counter()
     if not rows:
-        return _Figures([], [], {}, [], {})
-    teams, codes, owner_lists, nobody_teams, days = zip(*rows, strict=True)
+        return _Figures([], [], {}, [], {}, trend_items)
+    teams, codes, owner_lists, nobody_teams, days, *trend_keys = zip(*rows, strict=True)
+    if trend_items is not None:
+        trend_items.update(trend_keys[0])
     teams_slo, slo_groups = _fold_team_groups(
         (team, code, count, oldest.get(team))
         for (team, code), count in Counter(zip(teams, codes, strict=True)).items()
@@ -497,7 +518,7 @@ def _figures_from_one_read(
         ((text, status_due, team, count) for (text, status_due, team), count in by_owners.items()),
         sorted,  # code point order: SQLite's (binary) order of names
     )
-    return _Figures(teams_slo, slo_groups, medians, owners, unowned)
+    return _Figures(teams_slo, slo_groups, medians, owners, unowned, trend_items)
 
 
 def _owner_figures(
@@ -749,79 +770,138 @@ def _trend_status(status: ColumnElement[str]) -> ColumnElement[int]:
     )
 
 
-def _trend(connection: Connection, options: ReportOptions) -> list[TrendPoint]:
-    """Completion rate and open-overdue count at the end of each of the last N weeks.
+class _TrendWeeks:
+    """The trend's week ends and how items and events are grouped against them.
 
     Items and events are counted per group of week indexes and statuses packed into one
     integer (one sort key: SQLite sorts every grouping, and each further key or
-    conditional sum costs it more), and the few hundred groups are applied to the week
+    conditional sum costs it more); `points` applies the few hundred groups to the week
     ends here.
     """
-    days = [
-        options.as_of - timedelta(weeks=options.trend_weeks - 1 - k)
-        for k in range(options.trend_weeks)
-    ]
-    cutoffs = [literal(end_of_day(d, options.timezone), UTCDateTime()) for d in days]
-    weeks = len(days) + 1  # a week index is 0 … len(days)
-    seen = _week_index(ITEM.c.first_seen_at, cutoffs)  # present from here
-    gone = _week_index(ITEM.c.removed_at, cutoffs)  # ... until before here
-    late = _week_index(ITEM.c.due, [literal(d, Date()) for d in days])
-    place = (seen * weeks + gone) * weeks + late
-    status, to, was = ITEM.c.status, EVENT.c.to_status, EVENT.c.from_status
-    kinds = len(_TREND_STATUSES)
-    item_key = (place * kinds + _trend_status(status)).label("key")
-    items = select(item_key, func.count()).group_by(item_key)
-    after = _week_index(EVENT.c.at, cutoffs)  # undone at week ends before it
-    event_key = (
-        ((place * weeks + after) * kinds + _trend_status(was)) * kinds + _trend_status(to)
-    ).label("key")
-    undo = (
-        select(event_key, func.count())
-        .select_from(EVENT)
-        .join(ITEM, ITEM.c.id == EVENT.c.item_id)
-        .where(
-            EVENT.c.at >= cutoffs[0],
-            # Changes that move no count are skipped: "first seen" events (the item is
-            # not counted before it), open ↔ in progress, and no-op events.
-            was.is_not(None),
-            ~and_(was.in_(OPEN_STATUSES), to.in_(OPEN_STATUSES)),
-            was != to,
+
+    def __init__(self, options: ReportOptions):
+        self.options = options
+        self.days = [
+            options.as_of - timedelta(weeks=options.trend_weeks - 1 - k)
+            for k in range(options.trend_weeks)
+        ]
+        self.cutoffs = [literal(end_of_day(d, options.timezone), UTCDateTime()) for d in self.days]
+        self.weeks = len(self.days) + 1  # a week index is 0 … len(days)
+
+    def _place(
+        self, first_seen: ColumnElement[Any], gone: Any, due: ColumnElement[Any]
+    ) -> ColumnElement[int]:
+        """Week indexes packed: present from `first_seen`'s, until before `gone`, overdue
+        from `due`'s."""
+        weeks = self.weeks
+        seen = _week_index(first_seen, self.cutoffs)
+        late = _week_index(due, [literal(d, Date()) for d in self.days])
+        return (seen * weeks + gone) * weeks + late  # type: ignore[no-any-return]
+
+    def item_key(self, items: FromClause, *, present_at_as_of: bool) -> ColumnElement[int]:
+        """An item row's group: where it lies against the week ends, and its status.
+
+        Rows of items present at the end of the as-of day (`present_at_as_of`) were
+        removed after every week end, if at all: their `gone` is "never", with no
+        removal column to read."""
+        gone = len(self.days) if present_at_as_of else _week_index(items.c.removed_at, self.cutoffs)
+        place = self._place(items.c.first_seen_at, gone, items.c.due)
+        return place * len(_TREND_STATUSES) + _trend_status(items.c.status)
+
+    def item_groups(
+        self, connection: Connection, *, removed_by_as_of: bool = False
+    ) -> list[tuple[int, int]]:
+        """(group, item count) of every stored item; with `removed_by_as_of`, only of
+        those removed by the end of the as-of day (the others are read with the figures)."""
+        key = self.item_key(ITEM, present_at_as_of=False).label("key")
+        query = select(key, func.count()).group_by(key)
+        if removed_by_as_of:
+            removed = as_stored(ITEM.c.removed_at)
+            query = query.where(removed >= self.cutoffs[0], removed < self.cutoffs[-1])
+        if self.options.team is not None:
+            query = query.where(ITEM.c.team == self.options.team)
+        return plain_rows(connection, query)
+
+    def undo_groups(self, connection: Connection) -> list[tuple[int, int]]:
+        """(group, event count) of the events after the first week end that change a count."""
+        was, to = EVENT.c.from_status, EVENT.c.to_status
+        kinds = len(_TREND_STATUSES)
+        place = self._place(
+            ITEM.c.first_seen_at, _week_index(ITEM.c.removed_at, self.cutoffs), ITEM.c.due
         )
-        .group_by(event_key)
-    )
-    if options.team is not None:
-        items = items.where(ITEM.c.team == options.team)
-        undo = undo.where(ITEM.c.team == options.team)
-    n = len(days)
-    # Per week end: total, done, won't do, open overdue.
-    counts = [[0, 0, 0, 0] for _ in days]
+        after = _week_index(EVENT.c.at, self.cutoffs)  # undone at week ends before it
+        event_key = (
+            ((place * self.weeks + after) * kinds + _trend_status(was)) * kinds + _trend_status(to)
+        ).label("key")
+        query = (
+            select(event_key, func.count())
+            .select_from(EVENT)
+            .join(ITEM, ITEM.c.id == EVENT.c.item_id)
+            .where(
+                EVENT.c.at >= self.cutoffs[0],
+                # Changes that move no count are skipped: "first seen" events (the item
+                # is not counted before it), open ↔ in progress, and no-op events.
+                was.is_not(None),
+                ~and_(was.in_(OPEN_STATUSES), to.in_(OPEN_STATUSES)),
+                was != to,
+            )
+            .group_by(event_key)
+        )
+        if self.options.team is not None:
+            query = query.where(ITEM.c.team == self.options.team)
+        return plain_rows(connection, query)
 
-    def apply(place: int, after: int, changes: Sequence[tuple[int, int]], present: int) -> None:
-        """Count a group at the week ends where its items existed and no later event
-        had yet changed them (week index `after`)."""
-        rest, late = divmod(place, weeks)
-        seen, gone = divmod(rest, weeks)
-        for k in range(seen, min(gone, after, n)):
-            week = counts[k]
-            week[0] += present
-            for kind, sign in changes:
-                if kind == 1 or kind == 2:
-                    week[kind] += sign
-                elif kind == 3 and late <= k:
-                    week[3] += sign
+    def points(
+        self, item_groups: Iterable[tuple[int, int]], undo_groups: Iterable[tuple[int, int]]
+    ) -> list[TrendPoint]:
+        """Completion rate and open-overdue count at each week end, from the groups."""
+        weeks, kinds, n = self.weeks, len(_TREND_STATUSES), len(self.days)
+        # Per week end: total, done, won't do, open overdue.
+        counts = [[0, 0, 0, 0] for _ in self.days]
 
-    for key, count in plain_rows(connection, items):
-        place_key, kind = divmod(key, kinds)
-        apply(place_key, n, ((kind, count),), count)
-    for key, count in plain_rows(connection, undo):
-        rest, to_kind = divmod(key, kinds)
-        rest, was_kind = divmod(rest, kinds)
-        place_key, after_week = divmod(rest, weeks)
-        apply(place_key, after_week, ((was_kind, count), (to_kind, -count)), 0)
-    return [
-        TrendPoint(week_ending=day, total=total, done=done, wont_do=wont_do, open_overdue=late)
-        for day, (total, done, wont_do, late) in zip(days, counts, strict=True)
-    ]
+        def apply(place: int, after: int, changes: Sequence[tuple[int, int]], present: int) -> None:
+            """Count a group at the week ends where its items existed and no later event
+            had yet changed them (week index `after`)."""
+            rest, late = divmod(place, weeks)
+            seen, gone = divmod(rest, weeks)
+            for k in range(seen, min(gone, after, n)):
+                week = counts[k]
+                week[0] += present
+                for kind, sign in changes:
+                    if kind == 1 or kind == 2:
+                        week[kind] += sign
+                    elif kind == 3 and late <= k:
+                        week[3] += sign
+
+        for key, count in item_groups:
+            place_key, kind = divmod(key, kinds)
+            apply(place_key, n, ((kind, count),), count)
+        for key, count in undo_groups:
+            rest, to_kind = divmod(key, kinds)
+            rest, was_kind = divmod(rest, kinds)
+            place_key, after_week = divmod(rest, weeks)
+            apply(place_key, after_week, ((was_kind, count), (to_kind, -count)), 0)
+        return [
+            TrendPoint(week_ending=day, total=total, done=done, wont_do=wont_do, open_overdue=late)
+            for day, (total, done, wont_do, late) in zip(self.days, counts, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class _TrendGroups:
+    """The trend's groups, read from the stored tables: items (all of them, or only
+    those removed by the as-of day when the figures' read counts the others) and events."""
+
+    items: list[tuple[int, int]]
+    undo: list[tuple[int, int]]
+
+
+def _trend_groups(
+    connection: Connection, options: ReportOptions, *, items_in_figures: bool
+) -> _TrendGroups:
+    weeks = _TrendWeeks(options)
+    items = weeks.item_groups(connection, removed_by_as_of=items_in_figures)
+    return _TrendGroups(items, weeks.undo_groups(connection))
 
 
 def known_teams(connection: Connection, configured: Sequence[str]) -> list[str]:
@@ -874,14 +954,15 @@ def _stored_items_as_of(options: ReportOptions) -> FromClause:
     time), so a second connection, which can't see the report's temporary table, can
     work the closure out beside it.
 
-    SQLite would walk the document and status indexes here, a row lookup per item
-    (0.23 against 0.08 s for the per-document grouping at 100,000 items): `no_index`
-    keeps it to one scan of the table, as it reads the temporary table.
+    Grouped by document, SQLite reads the index that leads with postmortem_id and holds
+    every other column the grouping reads (`ix_action_item_postmortem_closure`), in
+    order: no sort and no row lookups (0.14 → 0.06 s at 100,000 items against a scan
+    of the table and a sort).
     """
     cutoff = literal(end_of_day(options.as_of, options.timezone), UTCDateTime())
     query = select(
-        no_index(ITEM.c.postmortem_id).label("postmortem_id"),
-        no_index(ITEM.c.status).label("status"),
+        ITEM.c.postmortem_id,
+        ITEM.c.status,
         ITEM.c.first_seen_at,
         ITEM.c.closed_at.label("closed"),
         ITEM.c.line,
@@ -893,11 +974,11 @@ def _stored_items_as_of(options: ReportOptions) -> FromClause:
 
 @dataclass(frozen=True, slots=True)
 class _Beside:
-    """What the second connection works out: the trend; when nothing happened after the
-    as-of day, the closure, and a page's item lists (None: the report's connection reads
-    them from its own rows)."""
+    """What the second connection works out: the trend's groups; when nothing happened
+    after the as-of day, the closure, and a page's item lists (None: the report's
+    connection reads them from its own rows)."""
 
-    trend: list[TrendPoint]
+    trend: _TrendGroups
     closure: Closure | None
     lists: tuple[list[ItemRow], list[ItemRow]] | None
 
@@ -905,15 +986,18 @@ class _Beside:
 def _work_beside(
     options: ReportOptions,
     events_after: bool,
+    trend_items_in_figures: bool,
     item_limit: int | None,
     postmortem_limit: int | None,
 ) -> Callable[[Connection], _Beside]:
-    """The figures that can read the stored tables, for the second connection: the trend
-    (0.17 s of SQLite's time at 100,000 items, 0.15 s of PostgreSQL's) and, when the
-    stored items are the per-item rows, the closure (0.12 s, 0.09 s) and the item lists
-    when a page shows a few of them (table, HTML: 0.03–0.04 s either way). JSON's
-    every listed item (17,000 at 100,000 items) stays with the report's connection:
-    building them is Python's work, which a second thread would only take turns at.
+    """The figures that can read the stored tables, for the second connection: the
+    trend's groups (on SQLite, when the figures' read counts the present items', the
+    removed items' and the events': 0.12 s at 100,000 items; all of them on PostgreSQL,
+    0.15 s) and, when the stored items are the per-item rows, the closure (SQLite 0.06
+    s, PostgreSQL 0.09 s) and the item lists when a page shows a few of them (table,
+    HTML: 0.03–0.04 s either way). JSON's every listed item (17,000 at 100,000 items)
+    stays with the report's connection: building them is Python's work, which a second
+    thread would only take turns at.
     """
 
     def work(beside: Connection) -> _Beside:
@@ -924,7 +1008,8 @@ def _work_beside(
             if item_limit is not None:
                 rows = _item_rows_query(options, events_after=False).subquery("stored_rows")
                 lists = _listed_items(beside, rows, _Conditions(rows, options), options, item_limit)
-        return _Beside(_trend(beside, options), closure, lists)
+        trend = _trend_groups(beside, options, items_in_figures=trend_items_in_figures)
+        return _Beside(trend, closure, lists)
 
     return work
 
@@ -966,16 +1051,24 @@ def build_report(
         snapshot = export_postgres_snapshot(connection)
         # (Its first read on SQLite, if the team check didn't read: the snapshot starts.)
         events_after = _anything_happened_after(connection, options)
+        # SQLite reads every per-item row once for the figures: when those rows are the
+        # stored items, that read counts their trend groups too, unless this connection
+        # also builds every listed item (JSON) while the other has only the closure and
+        # the trend: the two would then end further apart.
+        trend_in_figures = (
+            engine.dialect.name != "postgresql" and not events_after and item_limit is not None
+        )
         joined = join_sqlite(watch) if watch is not None else None  # after that read
         beside = start_beside(
             engine,
             joined,
             snapshot,
-            _work_beside(options, events_after, item_limit, postmortem_limit),
+            _work_beside(options, events_after, trend_in_figures, item_limit, postmortem_limit),
         )
         items = _item_rows(connection, options, events_after)
         cond = _Conditions(items, options)
-        figures = _figures(connection, items, cond, options)
+        weeks = _TrendWeeks(options)
+        figures = _figures(connection, items, cond, options, weeks if trend_in_figures else None)
         medians, owners, unowned_by_team = figures.medians, figures.owners, figures.unowned
         found = {
             row.team: _team_summary(row, medians.get(row.team), unowned_by_team.get(row.team, 0))
@@ -986,8 +1079,14 @@ def build_report(
         slo_teams = slo_quarters = None
         if options.slo:
             slo_teams, slo_quarters = slo_attainment(figures.slo_groups)
-        worked_out = result_beside(beside) or _Beside(_trend(connection, options), None, None)
-        trend, closure, lists = worked_out.trend, worked_out.closure, worked_out.lists
+        worked_out = result_beside(beside) or _Beside(
+            _trend_groups(connection, options, items_in_figures=trend_in_figures), None, None
+        )
+        closure, lists = worked_out.closure, worked_out.lists
+        trend_items = worked_out.trend.items
+        if figures.trend_items is not None:  # the present items' groups, counted in the read
+            trend_items = [*trend_items, *figures.trend_items.items()]
+        trend = weeks.points(trend_items, worked_out.trend.undo)
         if lists is None:
             lists = _listed_items(connection, items, cond, options, item_limit)
         overdue, unowned = lists
