@@ -148,6 +148,8 @@ def test_sql_figures_match_a_python_reading_of_the_events(
         ), team.team  # fmt: skip
         overdue = [i for i in mine if now[i.id] in OPEN and i.due and i.due < as_of]
         assert team.overdue == len(overdue), team.team
+        oldest = min((i.due for i in overdue if i.due), default=None)
+        assert team.oldest_overdue_due == oldest, team.team
         assert team.unowned == sum(1 for i in mine if now[i.id] in OPEN and not i.owners)
         closes = [d for i in mine if (d := i.close_days(cutoff)) is not None]
         expected = statistics.median(closes) if closes else None

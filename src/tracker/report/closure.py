@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from tracker.report.dialect import plain_rows, utc_day
+from tracker.report.dialect import plain_rows, utc_day, whole_days
 from tracker.report.model import Closure, OpenPostmortem
 from tracker.store.models import PostmortemRow
 from tracker.store.types import UTCDateTime, as_utc
@@ -82,11 +82,14 @@ def postmortem_closure(
         select(bucket, func.count()).where(is_open).group_by(bucket)
     ).all():
         buckets[label] = int(count)
+    # Whole days counted by the database: a few thousand closed postmortems, no date
+    # read here (at 100,000 items 0.03 s of Python's time, taken from the other thread).
+    took_days = whole_days(d.start, utc_day(d.last_close))
     took = sorted(
-        max(0, (_day(last_close) - _day(start)).days)
-        for start, last_close in connection.execute(
-            select(d.start, d.last_close).where(~is_open, d.last_close.is_not(None))
-        ).all()
+        max(0, days)
+        for (days,) in plain_rows(
+            connection, select(took_days).where(~is_open, d.last_close.is_not(None))
+        )
     )
     closed = connection.execute(select(func.count()).where(~is_open)).scalar_one()
     open_list = _open_postmortems(connection, items, documents, as_of, limit)

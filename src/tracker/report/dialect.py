@@ -41,6 +41,25 @@ def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) ->
     return f"(date_part('epoch', {end} - {start}) / 86400.0)"
 
 
+class whole_days(FunctionElement[int]):
+    """Whole days from the day `start` to the day `end` (dates, or SQLite's date text)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(whole_days, "sqlite")
+def _whole_days_sqlite(element: whole_days, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+@compiles(whole_days, "postgresql")
+def _whole_days_postgresql(element: whole_days, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(({end}) - ({start}))"
+
+
 class utc_day(FunctionElement[Any]):
     """The UTC calendar day of a timestamp, comparable with a date column."""
 

@@ -423,9 +423,11 @@ def _figures(
     cond: _Conditions,
     options: ReportOptions,
     trend: _TrendWeeks | None = None,
+    oldest_later: bool = False,
 ) -> _Figures:
     """Team figures, SLO groups, medians and owner figures from the per-item rows (and,
-    given `trend`, on SQLite, the trend's groups of those rows: `_figures_from_one_read`).
+    given `trend`, on SQLite, the trend's groups of those rows; `oldest_later`: on
+    SQLite without the teams' oldest overdue due dates: `_figures_from_one_read`).
 
     Teams and SLO figures count the rows per team and item code (`_item_code`: a few
     thousand groups) and the sums are made here. PostgreSQL groups in the server (hash
@@ -435,7 +437,7 @@ def _figures(
     (`_figures_from_one_read`).
     """
     if connection.dialect.name != "postgresql":
-        return _figures_from_one_read(connection, items, cond, options, trend)
+        return _figures_from_one_read(connection, items, cond, options, trend, oldest_later)
     code = _item_code(items, options).label("code")
     query = select(items.c.team, code, func.count(), func.min(items.c.due)).group_by(
         items.c.team, code
@@ -471,6 +473,7 @@ def _figures_from_one_read(
     cond: _Conditions,
     options: ReportOptions,
     trend: _TrendWeeks | None = None,
+    oldest_later: bool = False,
 ) -> _Figures:
     """`_figures` on SQLite: every per-item row read once as (team, item code, owner
     list, team if unowned, days to close), counted by `collections.Counter` (C speed)
@@ -481,7 +484,9 @@ def _figures_from_one_read(
     Given `trend` (the rows are the stored items, present at the end of the as-of day),
     each row also carries its trend group, counted here too: the trend then groups only
     the items removed before that (`_TrendWeeks.item_groups`), not every item again
-    (at 100,000 items a scan and a sort of 0.1 s saved).
+    (at 100,000 items a scan and a sort of 0.1 s saved). With `oldest_later` the teams'
+    oldest overdue due dates are left to the caller (`_oldest_overdue`, on the second
+    connection).
 
     Each row carries its owners as the JSON list that `item_owner` mirrors (the
     recorder writes both from one list of canonical names, each once): grouping by that
@@ -499,8 +504,7 @@ def _figures_from_one_read(
     if trend is not None:
         query = query.add_columns(trend.item_key(items, present_at_as_of=True))
     rows = plain_rows(connection, query)
-    oldest_query = select(items.c.team, func.min(items.c.due)).where(cond.overdue)
-    oldest = dict(plain_rows(connection, oldest_query.group_by(items.c.team)))
+    oldest = {} if oldest_later else _oldest_overdue(connection, items, cond)
     trend_items: Counter[int] | None = None if trend is None else Counter()
     if not rows:
         return _Figures([], [], {}, [], {}, trend_items)
@@ -519,6 +523,12 @@ def _figures_from_one_read(
         sorted,  # code point order: SQLite's (binary) order of names
     )
     return _Figures(teams_slo, slo_groups, medians, owners, unowned, trend_items)
+
+
+def _oldest_overdue(connection: Connection, items: FromClause, cond: _Conditions) -> dict[str, Any]:
+    """Per team, the earliest due date of its overdue rows (as the driver reads it)."""
+    query = select(items.c.team, func.min(items.c.due)).where(cond.overdue)
+    return dict(plain_rows(connection, query.group_by(items.c.team)))
 
 
 def _owner_figures(
@@ -973,20 +983,47 @@ def _stored_items_as_of(options: ReportOptions) -> FromClause:
 
 
 @dataclass(frozen=True, slots=True)
+class _Shares:
+    """Which connection reads what, besides what each always does (the report's: every
+    figure of the per-item rows; the second: the trend's groups).
+
+    When nothing happened after the as-of day the per-item rows are the stored items
+    (`stored_rows`), which the second connection can read too: it works out the
+    closure, a page's item lists and, on SQLite, each team's oldest overdue due date
+    (`oldest_beside`). On SQLite with a page's item lists beside, the report's read of
+    every row counts the present items' trend groups (`trend_items_in_figures`).
+    """
+
+    stored_rows: bool
+    lists_beside: bool
+    oldest_beside: bool
+    trend_items_in_figures: bool
+
+    @classmethod
+    def of(cls, dialect: str, events_after: bool, item_limit: int | None) -> _Shares:
+        stored = not events_after
+        sqlite_stored = stored and dialect != "postgresql"
+        lists_beside = stored and item_limit is not None
+        # JSON builds every listed item on the report's connection while the other has
+        # only the closure and the trend: counting the trend groups there too would end
+        # the two further apart.
+        return cls(stored, lists_beside, sqlite_stored, sqlite_stored and lists_beside)
+
+
+@dataclass(frozen=True, slots=True)
 class _Beside:
-    """What the second connection works out: the trend's groups; when nothing happened
-    after the as-of day, the closure, and a page's item lists (None: the report's
-    connection reads them from its own rows)."""
+    """What the second connection works out (`_Shares`; None: the report's connection
+    reads it from its own rows)."""
 
     trend: _TrendGroups
-    closure: Closure | None
-    lists: tuple[list[ItemRow], list[ItemRow]] | None
+    closure: Closure | None = None
+    lists: tuple[list[ItemRow], list[ItemRow]] | None = None
+    oldest_overdue: dict[str, Any] | None = None
 
 
 def _work_beside(
     options: ReportOptions,
-    events_after: bool,
-    trend_items_in_figures: bool,
+    shares: _Shares,
     item_limit: int | None,
     postmortem_limit: int | None,
 ) -> Callable[[Connection], _Beside]:
@@ -997,19 +1034,24 @@ def _work_beside(
     s, PostgreSQL 0.09 s) and the item lists when a page shows a few of them (table,
     HTML: 0.03–0.04 s either way). JSON's every listed item (17,000 at 100,000 items)
     stays with the report's connection: building them is Python's work, which a second
-    thread would only take turns at.
+    thread would only take turns at. On SQLite each team's oldest overdue due date (a
+    grouping of the overdue rows, 0.03–0.04 s) is read there too.
     """
 
     def work(beside: Connection) -> _Beside:
-        closure = lists = None
-        if not events_after:
+        closure = lists = oldest = None
+        if shares.stored_rows:
             stored = _stored_items_as_of(options)
             closure = postmortem_closure(beside, stored, options.as_of, limit=postmortem_limit)
-            if item_limit is not None:
-                rows = _item_rows_query(options, events_after=False).subquery("stored_rows")
-                lists = _listed_items(beside, rows, _Conditions(rows, options), options, item_limit)
-        trend = _trend_groups(beside, options, items_in_figures=trend_items_in_figures)
-        return _Beside(trend, closure, lists)
+            rows = _item_rows_query(options, events_after=False).subquery("stored_rows")
+            cond = _Conditions(rows, options)
+            if shares.lists_beside:
+                lists = _listed_items(beside, rows, cond, options, item_limit)
+            if shares.oldest_beside:
+                oldest = _oldest_overdue(beside, rows, cond)
+        items_in_figures = shares.trend_items_in_figures
+        trend = _trend_groups(beside, options, items_in_figures=items_in_figures)
+        return _Beside(trend, closure, lists, oldest)
 
     return work
 
@@ -1051,24 +1093,28 @@ def build_report(
         snapshot = export_postgres_snapshot(connection)
         # (Its first read on SQLite, if the team check didn't read: the snapshot starts.)
         events_after = _anything_happened_after(connection, options)
-        # SQLite reads every per-item row once for the figures: when those rows are the
-        # stored items, that read counts their trend groups too, unless this connection
-        # also builds every listed item (JSON) while the other has only the closure and
-        # the trend: the two would then end further apart.
-        trend_in_figures = (
-            engine.dialect.name != "postgresql" and not events_after and item_limit is not None
-        )
+        shares = _Shares.of(engine.dialect.name, events_after, item_limit)
         joined = join_sqlite(watch) if watch is not None else None  # after that read
         beside = start_beside(
-            engine,
-            joined,
-            snapshot,
-            _work_beside(options, events_after, trend_in_figures, item_limit, postmortem_limit),
+            engine, joined, snapshot, _work_beside(options, shares, item_limit, postmortem_limit)
         )
         items = _item_rows(connection, options, events_after)
         cond = _Conditions(items, options)
         weeks = _TrendWeeks(options)
-        figures = _figures(connection, items, cond, options, weeks if trend_in_figures else None)
+        in_read = weeks if shares.trend_items_in_figures else None
+        figures = _figures(connection, items, cond, options, in_read, shares.oldest_beside)
+        slo_teams = slo_quarters = None
+        if options.slo:
+            slo_teams, slo_quarters = slo_attainment(figures.slo_groups)
+        worked_out = result_beside(beside) or _Beside(
+            _trend_groups(connection, options, items_in_figures=shares.trend_items_in_figures)
+        )
+        if shares.oldest_beside:
+            oldest = worked_out.oldest_overdue
+            if oldest is None:
+                oldest = _oldest_overdue(connection, items, cond)
+            for counts in figures.teams:
+                counts.oldest_overdue = driver_date(oldest.get(counts.team))
         medians, owners, unowned_by_team = figures.medians, figures.owners, figures.unowned
         found = {
             row.team: _team_summary(row, medians.get(row.team), unowned_by_team.get(row.team, 0))
@@ -1076,12 +1122,6 @@ def build_report(
         }
         wanted = [options.team] if options.team is not None else [*options.teams, *found]
         teams = [found.get(name) or _empty_team(name) for name in sorted(set(wanted))]
-        slo_teams = slo_quarters = None
-        if options.slo:
-            slo_teams, slo_quarters = slo_attainment(figures.slo_groups)
-        worked_out = result_beside(beside) or _Beside(
-            _trend_groups(connection, options, items_in_figures=trend_in_figures), None, None
-        )
         closure, lists = worked_out.closure, worked_out.lists
         trend_items = worked_out.trend.items
         if figures.trend_items is not None:  # the present items' groups, counted in the read
