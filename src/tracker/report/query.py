@@ -15,7 +15,8 @@ week ends where it existed with its current status, and each event after a week'
 undoes its own change there (−1 for the status it entered, +1 for the one it left).
 Items and events are first grouped by which week ends they affect and the statuses
 involved (a few hundred groups, keyed by one packed integer), then those groups are
-applied to the week ends in Python.
+applied to the week ends in Python (`_TrendWeeks`). On SQLite, when a page's figures
+read every stored item anyway, that read counts the present items' groups too.
 
 Per-item rows as of the day are the stored items, read in place, when nothing happened
 after the as-of day (a report as of today); otherwise they are built once per report
@@ -29,10 +30,11 @@ team and overall), on SQLite from one plain read of every row counted in Python
 them per document (tracker.report.closure). The item lists and the open postmortems are
 fetched only as far as the output format shows them.
 
-The trend reads only the stored tables, and so does the postmortem closure when nothing
-happened after the as-of day (the per-item rows are then the stored items: the usual
-report, as of today): both run on a second connection, in a thread, in the report's
-snapshot, while this one works out the other figures (`_work_beside`,
+The trend reads only the stored tables, and so do the postmortem closure, a page's item
+lists and (SQLite) the teams' oldest overdue due dates when nothing happened after the
+as-of day (the per-item rows are then the stored items: the usual report, as of today):
+they run on a second connection, in a thread, in the report's snapshot, while this one
+works out the other figures (`_Shares` says which; `_work_beside`,
 tracker.report.beside: PostgreSQL imports the report's exported snapshot; a SQLite store
 in WAL mode proves with `PRAGMA data_version` that nothing was committed between the two
 read transactions' starts). Without a second connection, or when it fails, the report's
@@ -822,7 +824,9 @@ class _TrendWeeks:
         self, connection: Connection, *, removed_by_as_of: bool = False
     ) -> list[tuple[int, int]]:
         """(group, item count) of every stored item; with `removed_by_as_of`, only of
-        those removed by the end of the as-of day (the others are read with the figures)."""
+        those removed within the trend's weeks (the ones present at the end of the as-of
+        day are counted by the figures' read; those removed before the first week end
+        count nowhere)."""
         key = self.item_key(ITEM, present_at_as_of=False).label("key")
         query = select(key, func.count()).group_by(key)
         if removed_by_as_of:
@@ -909,6 +913,8 @@ class _TrendGroups:
 def _trend_groups(
     connection: Connection, options: ReportOptions, *, items_in_figures: bool
 ) -> _TrendGroups:
+    """The trend's groups from the stored tables (`items_in_figures`: the present items'
+    are counted by the figures' read, so only the removed items' are read here)."""
     weeks = _TrendWeeks(options)
     items = weeks.item_groups(connection, removed_by_as_of=items_in_figures)
     return _TrendGroups(items, weeks.undo_groups(connection))
