@@ -424,12 +424,12 @@ def _figures(
     items: FromClause,
     cond: _Conditions,
     options: ReportOptions,
-    trend: _TrendWeeks | None = None,
-    oldest_later: bool = False,
+    shares: _Shares,
+    weeks: _TrendWeeks,
 ) -> _Figures:
-    """Team figures, SLO groups, medians and owner figures from the per-item rows (and,
-    given `trend`, on SQLite, the trend's groups of those rows; `oldest_later`: on
-    SQLite without the teams' oldest overdue due dates: `_figures_from_one_read`).
+    """Team figures, SLO groups, medians and owner figures from the per-item rows (on
+    SQLite, as `shares` says, also the trend's groups of those rows, and without the
+    teams' oldest overdue due dates: `_figures_from_one_read`).
 
     Teams and SLO figures count the rows per team and item code (`_item_code`: a few
     thousand groups) and the sums are made here. PostgreSQL groups in the server (hash
@@ -439,7 +439,8 @@ def _figures(
     (`_figures_from_one_read`).
     """
     if connection.dialect.name != "postgresql":
-        return _figures_from_one_read(connection, items, cond, options, trend, oldest_later)
+        trend = weeks if shares.trend_items_in_figures else None
+        return _figures_from_one_read(connection, items, cond, options, trend, shares.oldest_beside)
     code = _item_code(items, options).label("code")
     query = select(items.c.team, code, func.count(), func.min(items.c.due)).group_by(
         items.c.team, code
@@ -1107,8 +1108,7 @@ def build_report(
         items = _item_rows(connection, options, events_after)
         cond = _Conditions(items, options)
         weeks = _TrendWeeks(options)
-        in_read = weeks if shares.trend_items_in_figures else None
-        figures = _figures(connection, items, cond, options, in_read, shares.oldest_beside)
+        figures = _figures(connection, items, cond, options, shares, weeks)
         slo_teams = slo_quarters = None
         if options.slo:
             slo_teams, slo_quarters = slo_attainment(figures.slo_groups)
