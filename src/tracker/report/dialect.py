@@ -107,10 +107,17 @@ def _quarter_postgresql(element: quarter_number, compiler: SQLCompiler, **kw: An
     return f"CAST(date_part('year', {moment}) * 4 + date_part('quarter', {moment}) - 1 AS INTEGER)"
 
 
-class no_index(FunctionElement[Any]):
-    """A column whose value SQLite must not look up through an index (its unary `+`, a
-    no-op on any value): reading most of a table, one scan beats a row lookup per index
-    entry. The column itself elsewhere."""
+class as_stored(FunctionElement[Any]):
+    """A date or time column compared as the ISO text it is stored as, on SQLite.
+
+    SQLite gives DATE and DATETIME columns numeric affinity, so each comparison with a
+    text value first tries to read that text as a number (`sqlite3AtoF`, about 7% of a
+    report's instructions at 100,000 items). Under the unary `+` (a no-op on any value)
+    the column has no affinity and text meets text: the same answer for ISO dates, which
+    are never numbers. The `+` also keeps SQLite from looking the value up through an
+    index: only where none is wanted (a CASE, a filter of a whole-table read). The column
+    itself elsewhere.
+    """
 
     inherit_cache = True
 
@@ -119,29 +126,16 @@ class no_index(FunctionElement[Any]):
         self.type = column.type
 
 
-@compiles(no_index, "sqlite")
-def _no_index_sqlite(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(as_stored, "sqlite")
+def _as_stored_sqlite(element: as_stored, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"+{column}"
 
 
-@compiles(no_index)
-def _no_index_elsewhere(element: no_index, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(as_stored)
+def _as_stored_elsewhere(element: as_stored, compiler: SQLCompiler, **kw: Any) -> str:
     (column,) = (compiler.process(arg, **kw) for arg in element.clauses)
     return column
-
-
-class as_stored(no_index):
-    """A date or time column compared as the ISO text it is stored as, on SQLite.
-
-    SQLite gives DATE and DATETIME columns numeric affinity, so each comparison with a
-    text value first tries to read that text as a number (`sqlite3AtoF`, about 7% of a
-    report's instructions at 100,000 items). Under the unary `+` the column has no
-    affinity and text meets text: the same answer for ISO dates, which are never
-    numbers. Only where no index is wanted (a CASE, a filter of a whole-table read).
-    """
-
-    inherit_cache = True
 
 
 def plain_rows(connection: Connection, query: Executable) -> list[Any]:

@@ -475,8 +475,8 @@ def _figures_from_one_read(
     items: FromClause,
     cond: _Conditions,
     options: ReportOptions,
-    trend: _TrendWeeks | None = None,
-    oldest_later: bool = False,
+    trend: _TrendWeeks | None,
+    oldest_later: bool,
 ) -> _Figures:
     """`_figures` on SQLite: every per-item row read once as (team, item code, owner
     list, team if unowned, days to close), counted by `collections.Counter` (C speed)

@@ -355,7 +355,7 @@ _OPERATORS: dict[str, set[str]] = {
 }
 
 _SORT_KEYS: dict[str, Callable[[Issue], Any]] = {
-    "key": lambda i: (i.project, int(i.key.rsplit("-", 1)[1])),
+    "key": lambda i: (i.project, _key_number(i.key)),
     "id": lambda i: int(i.id),
     "created": lambda i: i.created,
     "updated": lambda i: i.updated,
