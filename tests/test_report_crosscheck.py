@@ -155,6 +155,21 @@ def test_sql_figures_match_a_python_reading_of_the_events(
         expected = statistics.median(closes) if closes else None
         assert team.median_days_to_close == pytest.approx(expected, abs=1e-3), team.team
 
+    every_close = [d for i in now if (d := by_id[i].close_days(cutoff)) is not None]
+    expected_total = statistics.median(every_close) if every_close else None
+    assert report.totals.median_days_to_close == pytest.approx(expected_total, abs=1e-3)
+
+    owners = sorted({person for i in now for person in by_id[i].owners})
+    assert [o.owner for o in report.owners] == owners
+    for summary in report.owners:
+        held = [i for i in now if summary.owner in by_id[i].owners]
+        statuses = [now[i] for i in held]
+        late = [i for i in held if now[i] in OPEN and by_id[i].due and by_id[i].due < as_of]
+        assert (summary.total, summary.open, summary.in_progress, summary.done) == (
+            len(held), *(statuses.count(s) for s in STATUSES[:3]),
+        ), summary.owner  # fmt: skip
+        assert (summary.wont_do, summary.overdue) == (statuses.count("wont_do"), len(late))
+
     overdue_ids = {i for i in now if now[i] in OPEN and by_id[i].due and by_id[i].due < as_of}
     assert {i.id for i in report.overdue} == overdue_ids
     assert {i.id for i in report.unowned} == {
