@@ -281,7 +281,9 @@ def _item_rows_query(options: ReportOptions, events_after: bool) -> Select[Any]:
     """Every item present at the end of `as_of`, as REPORT_ITEM's columns."""
     source = _items_as_of(options, events_after=events_after)
     s = source.c
-    observed_close = and_(s.status.in_(CLOSED_STATUSES), s.closed > s.first_seen_at)
+    observed_close = and_(
+        s.status.in_(CLOSED_STATUSES), as_stored(s.closed) > as_stored(s.first_seen_at)
+    )
     close_days = case((observed_close, days_between(s.first_seen_at, s.closed)))
     return select(
         s.id, s.team, s.status, s.due, s.slo_due, close_days.label("close_days"), s.path,
