@@ -96,6 +96,18 @@ def test_a_fault_for_one_route_leaves_other_routes_alone(
     ]
 
 
+def test_a_pass_fault_lets_a_request_through_and_the_next_one_fails(
+    jira_sandbox: JiraSandbox, jira_client: JIRA
+) -> None:
+    jira_sandbox.faults.add("pass", route="GET /rest/api/2/myself")
+    jira_sandbox.faults.add("500", route="GET /rest/api/2/myself")
+    assert jira_client.myself()["accountId"]
+    with pytest.raises(JIRAError) as error:
+        jira_client.myself()
+    assert error.value.status_code == 500
+    assert jira_sandbox.faults.pending() == []
+
+
 def test_dropped_connection_reaches_the_client_as_a_connection_error(
     jira_sandbox: JiraSandbox, jira_client: JIRA
 ) -> None:

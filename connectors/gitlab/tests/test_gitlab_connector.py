@@ -278,3 +278,26 @@ def test_an_issue_edited_between_two_listing_pages_makes_none_skipped(
         gitlab_sandbox.edit_issue("acme/app", int(key.rsplit("#", 1)[1]), title="Edited")
 
     assert len(keys_listed_with(gitlab_sandbox, edit)) == 250
+
+
+def test_the_identity_listing_asks_a_failed_page_again_and_the_oldest_issue_wins(
+    gitlab_sandbox: GitLabSandbox,
+) -> None:
+    for number in range(150):  # two pages of tracker issues, then one more carrying #7
+        gitlab_sandbox.file_issue(
+            "acme/app", f"Action {number}", labels="tracker",
+            description=with_marker("From the postmortem.", f"id-{number}"),
+        )  # fmt: skip
+    oldest_of_7 = next(
+        t for t in connect(gitlab_sandbox, []).find_by_identity(APP, ["id-7"]).values()
+    )
+    gitlab_sandbox.file_issue(
+        "acme/app", "A copy", labels="tracker", description=with_marker("Copy.", "id-7")
+    )
+    gitlab_sandbox.requests.reset()
+    gitlab_sandbox.faults.add("pass", route=LIST_ROUTE)  # the first page arrives
+    gitlab_sandbox.faults.add("503", route=LIST_ROUTE)  # the second fails once
+    found = connect(gitlab_sandbox, []).find_by_identity(APP, ["id-7", "id-149", "id-150"])
+    assert list_requests(gitlab_sandbox) == 3  # two pages and the second one again
+    assert set(found) == {"id-7", "id-149"}
+    assert found["id-7"].ref == oldest_of_7.ref

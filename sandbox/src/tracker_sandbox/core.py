@@ -38,8 +38,12 @@ log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox/"
 FAULT_KINDS = frozenset(
-    {"500", "502", "503", "429", "timeout", "drop", "timeout-after", "drop-after"}
+    {"500", "502", "503", "429", "timeout", "drop", "timeout-after", "drop-after", "pass"}
 )
+# Not a failure: the request it is taken by goes through as if no fault were queued. Put
+# before a failure on the same route it lets the first requests by ("fail the second
+# page of a listing").
+PASS = "pass"
 # The request is carried out, then its response is lost: what makes a client's retry of
 # a POST create a duplicate, so sync engines need to be proven against it.
 AFTER_KINDS = frozenset({"timeout-after", "drop-after"})
@@ -141,11 +145,13 @@ class FaultPlan:
             self._pending.extend([fault] * count)
 
     def take(self, route: str) -> Fault | None:
-        """Pop the first pending fault that applies to `route` ("METHOD /template")."""
+        """Pop the first pending fault that applies to `route` ("METHOD /template");
+        None when there is none, or it was a "pass"."""
         with self._lock:
             for index, fault in enumerate(self._pending):
                 if fault.route is None or fault.route == route:
-                    return self._pending.pop(index)
+                    taken = self._pending.pop(index)
+                    return None if taken.kind == PASS else taken
         return None
 
     def pending(self) -> list[dict[str, Any]]:

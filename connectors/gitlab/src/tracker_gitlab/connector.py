@@ -446,13 +446,13 @@ class GitLabConnector(GuardedCalls):
             "order_by": "created_at",
             "sort": "asc",
         }
-        listing = self._call(f"find tracker issues in {path}", lambda: self._listed(path, params))
-        index: dict[str, RemoteTicket] = {}
-        for raw in sorted(listing, key=lambda item: int(item["iid"])):
+        oldest: dict[str, tuple[int, RemoteTicket]] = {}
+        for raw in self._streamed(f"find tracker issues in {path}", path, params):
             identity = identity_in(raw.get("description"))
-            if identity and identity not in index:
-                index[identity] = ticket_from_issue(raw, path)  # the oldest one wins
-        return index
+            iid = int(raw["iid"])
+            if identity and (identity not in oldest or iid < oldest[identity][0]):
+                oldest[identity] = (iid, ticket_from_issue(raw, path))  # the oldest one wins
+        return {identity: ticket for identity, (_, ticket) in oldest.items()}
 
     def _recent_index(self, path: str) -> dict[str, RemoteTicket] | None:
         cached = self._identity_index.get(path)
