@@ -283,7 +283,7 @@ def test_an_issue_edited_between_two_listing_pages_makes_none_skipped(
 def test_the_identity_listing_asks_a_failed_page_again_and_the_oldest_issue_wins(
     gitlab_sandbox: GitLabSandbox,
 ) -> None:
-    for number in range(150):  # two pages of tracker issues, then one more carrying #7
+    for number in range(150):  # two pages of tracker issues; later, a copy carrying id-7
         gitlab_sandbox.file_issue(
             "acme/app", f"Action {number}", labels="tracker",
             description=with_marker("From the postmortem.", f"id-{number}"),

@@ -37,13 +37,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_sandbox/"
-FAULT_KINDS = frozenset(
-    {"500", "502", "503", "429", "timeout", "drop", "timeout-after", "drop-after", "pass"}
-)
 # Not a failure: the request it is taken by goes through as if no fault were queued. Put
 # before a failure on the same route it lets the first requests by ("fail the second
 # page of a listing").
 PASS = "pass"
+FAULT_KINDS = frozenset(
+    {"500", "502", "503", "429", "timeout", "drop", "timeout-after", "drop-after", PASS}
+)
 # The request is carried out, then its response is lost: what makes a client's retry of
 # a POST create a duplicate, so sync engines need to be proven against it.
 AFTER_KINDS = frozenset({"timeout-after", "drop-after"})

@@ -801,6 +801,7 @@ class _TrendWeeks:
             for k in range(options.trend_weeks)
         ]
         self.cutoffs = [literal(end_of_day(d, options.timezone), UTCDateTime()) for d in self.days]
+        self.due_bounds = [literal(d, Date()) for d in self.days]  # overdue from the day after
         self.weeks = len(self.days) + 1  # a week index is 0 … len(days)
 
     def _place(
@@ -810,7 +811,7 @@ class _TrendWeeks:
         from `due`'s."""
         weeks = self.weeks
         seen = _week_index(first_seen, self.cutoffs)
-        late = _week_index(due, [literal(d, Date()) for d in self.days])
+        late = _week_index(due, self.due_bounds)
         return (seen * weeks + gone) * weeks + late  # type: ignore[no-any-return]
 
     def item_key(self, items: FromClause, *, present_at_as_of: bool) -> ColumnElement[int]:
