@@ -357,6 +357,22 @@ def test_writing_back_into_list_items_keeps_their_ids(tmp_path: Path) -> None:
     ]
 
 
+def test_writing_an_owner_and_due_after_a_link_word_keeps_the_item(tmp_path: Path) -> None:
+    # mybinder__2018-01-17-ubuntu-upgrade.md: the link names the ticket, not the action
+    editor = editor_for(
+        tmp_path,
+        "## Follow-ups\n\n- Keep our own apt mirror "
+        "[Issue](https://github.com/jupyterhub/mybinder.org-deploy/issues/295)\n",
+    )
+    (before,) = editor.postmortem.items
+    editor.set_cell(before.id, "due", "2026-01-31")
+    editor.set_cell(before.id, "owner", "@sam")
+    assert lines_of(editor)[2].endswith("/issues/295) — due: 2026-01-31, owner: @sam\n")
+    (after,) = parse_text(editor.render(), "pm.md").items
+    assert (after.id, after.action) == (before.id, "Keep our own apt mirror")
+    assert (str(after.due), after.owners) == ("2026-01-31", ["@sam"])
+
+
 def test_set_checkbox_on_a_table_row_is_an_error(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, SEED)
     with pytest.raises(ValueError, match="table row"):

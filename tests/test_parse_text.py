@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tracker.model import ActionItem, Status
 from tracker.parse import parse_text
+from tracker.parse.identity import item_id
 
 
 def only_item(markdown: str) -> ActionItem:
@@ -44,6 +45,28 @@ def test_github_issue_link_words_are_left_out() -> None:
         "[GitHub Issue](https://github.com/jupyterhub/mybinder.org-deploy/issues/365)\n"
     )
     assert item.action == "Enable SMTP for alerts from grafana metrics"
+
+
+def test_a_link_word_before_the_fields_write_back_adds_is_left_out() -> None:
+    # mybinder__2018-01-17-ubuntu-upgrade.md, with the due date and owner tracker writes
+    item = only_item(
+        "## Action items\n\n- Separate python version from distro version "
+        "[Issue](https://github.com/jupyterhub/repo2docker/issues/185)"
+        " — owner: @sam, due: 2026-01-31\n"
+    )
+    assert item.action == "Separate python version from distro version"
+    assert [t.key for t in item.tickets] == ["jupyterhub/repo2docker#185"]
+    assert item.owners == ["@sam"]
+    assert str(item.due) == "2026-01-31"
+
+
+def test_a_link_word_before_other_words_after_a_dash_stays() -> None:
+    # mybinder__2018-01-17-ubuntu-upgrade.md, with words that are no field after the dash
+    item = only_item(
+        "## Action items\n\n- Keep our own apt mirror "
+        "[Issue](https://github.com/jupyterhub/mybinder.org-deploy/issues/295) — see notes\n"
+    )
+    assert item.action == "Keep our own apt mirror Issue"
 
 
 def test_a_link_word_inside_a_sentence_stays() -> None:
@@ -235,6 +258,18 @@ def test_a_note_in_the_action_cell_counts_when_the_table_has_no_status() -> None
     )
     assert item.status is Status.DONE
     assert item.action == "Make sure that everybody gets emailed when the site goes down"
+
+
+def test_an_item_read_with_its_link_word_before_a_field_keeps_that_id_as_its_earlier_id() -> None:
+    # Read before as "… Issue" (the link word stayed when a field followed it): the store
+    # renames that row to the new id (tracker.store.earlier_ids), no second ticket.
+    markdown = (
+        "## Action items\n\n- Keep our own apt mirror "
+        "[Issue](https://github.com/jupyterhub/mybinder.org-deploy/issues/295) — owner: @sam\n"
+    )
+    item = only_item(markdown)
+    assert item.action == "Keep our own apt mirror"
+    assert item.earlier_id == item_id("pm.md", "Keep our own apt mirror Issue", 0)
 
 
 def test_the_previous_releases_id_is_kept_when_the_text_changed() -> None:

@@ -43,18 +43,26 @@ _CANDIDATE = re.compile(_OPEN + r"([wt])([^\x03]*)" + _CLOSE + "|" + _URL_TEXT)
 
 
 def _tags_only() -> re.Pattern[str]:
-    """Only `(ENG-5)` / `([ENG-5](…))` / `(@lee)` tags left — tickets as the installed
-    connectors write them: what write-back adds closes the text as far as a link before
-    it is concerned, so writing a ticket keeps the action."""
-    return _tags_only_for(tuple(syntax.pattern for _, syntax in ticket_syntaxes()))
+    """Only what write-back adds after the text is left: `(ENG-5)` / `([ENG-5](…))` /
+    `(@lee)` tags (tickets as the installed connectors write them), then perhaps a list
+    item's `key: value` fields (` — owner: @sam, due: 2026-05-01`). That closes the
+    action as far as a link before it is concerned, so writing a ticket, an owner or a
+    due date after `[Issue](…)` keeps the action (and the item's id)."""
+    from tracker.parse.lists import field_keys  # lists reads status notes from this module
+
+    patterns = tuple(syntax.pattern for _, syntax in ticket_syntaxes())
+    return _tags_only_for(patterns, tuple(field_keys()))
 
 
 @cache
-def _tags_only_for(patterns: tuple[str, ...]) -> re.Pattern[str]:
+def _tags_only_for(patterns: tuple[str, ...], field_names: tuple[str, ...]) -> re.Pattern[str]:
     tickets = "".join(f"|(?:{pattern})" for pattern in patterns)
     tag = _OPEN + r"[wt][^\x03]*" + _CLOSE + tickets + r"|@[\w.-]+|" + _URL_TEXT
+    names = "|".join(sorted(map(re.escape, field_names), key=len, reverse=True))
+    fields = r"(?:(?:—|–|--|——)\s*)?(?i:" + names + r")\s*[:：][\s\S]*"  # as lists.py cuts
     return re.compile(
         r"(?:[\s.!?]*[(（]\s*(?:" + tag + r")(?:\s*[,;，、]\s*(?:" + tag + r"))*\s*[)）])*[\s.!?]*"
+        r"(?:" + fields + r")?"
     )
 
 
