@@ -162,6 +162,22 @@ def test_a_list_item_gets_a_due_field(world: SyncWorld) -> None:
     assert "due: 2026-07-15" in world.read("cache.md")
 
 
+def test_a_list_item_closing_with_a_link_word_gets_its_due_field(world: SyncWorld) -> None:
+    # As the public mybinder postmortems write them: `- Keep our own apt mirror [Issue](…)`
+    world.write(
+        "cache.md",
+        LIST_DOC.replace(
+            "- [ ] Add jitter to cache expiry — owner: @chen, priority: P2",
+            "- [ ] **P2** Add jitter to cache expiry [link](https://wiki.example.com/cache)",
+        ),
+    )
+    with_policy(world)
+    done = sync(world)
+    assert dues(world, "cache.md") == {"Add jitter to cache expiry": "2026-07-15"}
+    assert world.read("cache.md").endswith(")) — due: 2026-07-15\n")  # after its ticket
+    assert "not written" not in done.stdout + done.stderr
+
+
 def test_once_written_the_due_date_is_no_longer_derived(world: SyncWorld) -> None:
     world.write("indexer.md", TABLE_DOC)
     with_policy(world)
