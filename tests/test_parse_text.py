@@ -60,6 +60,13 @@ def test_a_link_word_before_the_fields_write_back_adds_is_left_out() -> None:
     assert str(item.due) == "2026-01-31"
 
 
+def test_a_link_word_before_a_chinese_field_is_left_out() -> None:
+    # Not from the corpus: a Chinese item as write-back leaves it after a link word
+    item = only_item("## 改进措施\n\n- 增加监控 [链接](https://wiki.example.com/x)，负责人：@王\n")
+    assert item.action == "增加监控"
+    assert item.owners == ["@王"]
+
+
 def test_a_link_word_before_other_words_after_a_dash_stays() -> None:
     # mybinder__2018-01-17-ubuntu-upgrade.md, with words that are no field after the dash
     item = only_item(

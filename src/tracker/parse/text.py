@@ -59,7 +59,7 @@ def _tags_only_for(patterns: tuple[str, ...], field_names: tuple[str, ...]) -> r
     tickets = "".join(f"|(?:{pattern})" for pattern in patterns)
     tag = _OPEN + r"[wt][^\x03]*" + _CLOSE + tickets + r"|@[\w.-]+|" + _URL_TEXT
     names = "|".join(sorted(map(re.escape, field_names), key=len, reverse=True))
-    fields = r"(?:(?:—|–|--|——)\s*)?(?i:" + names + r")\s*[:：][\s\S]*"  # as lists.py cuts
+    fields = r"(?:(?:—|–|--|——|[,;，；])\s*)?(?i:" + names + r")\s*[:：][\s\S]*"  # lists.py's cut
     return re.compile(
         r"(?:[\s.!?]*[(（]\s*(?:" + tag + r")(?:\s*[,;，、]\s*(?:" + tag + r"))*\s*[)）])*[\s.!?]*"
         r"(?:" + fields + r")?"
