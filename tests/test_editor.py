@@ -373,6 +373,23 @@ def test_writing_an_owner_and_due_after_a_link_word_keeps_the_item(tmp_path: Pat
     assert (str(after.due), after.owners) == ("2026-01-31", ["@sam"])
 
 
+def test_writing_a_ticket_link_keeps_an_item_with_a_space_before_punctuation(
+    tmp_path: Path,
+) -> None:
+    # deepseek-harness__0002-js-expression-disabled-filesystem-tools.zh.md, as written
+    editor = editor_for(
+        tmp_path,
+        "## 已添加的防护措施\n\n- [`AGENTS.md`](../../AGENTS.md) 与 "
+        "[Cordis 入门](../cordis-primer.md#loader-configuration)明确说明 `!!js` 仅在插件 "
+        "`config` 内有效，条件式组合应使用 overlay。\n",
+    )
+    (before,) = editor.postmortem.items
+    editor.set_cell(before.id, "ticket", "[ENG-77](https://jira.example.com/browse/ENG-77)")
+    (after,) = parse_text(editor.render(), "pm.md").items
+    assert (after.id, after.action) == (before.id, before.action)
+    assert [t.key for t in after.tickets] == ["ENG-77"]
+
+
 def test_set_checkbox_on_a_table_row_is_an_error(tmp_path: Path) -> None:
     editor = editor_for(tmp_path, SEED)
     with pytest.raises(ValueError, match="table row"):

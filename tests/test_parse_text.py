@@ -76,6 +76,30 @@ def test_a_link_word_before_other_words_after_a_dash_stays() -> None:
     assert item.action == "Keep our own apt mirror Issue"
 
 
+def test_a_dropped_link_leaves_the_writers_space_before_punctuation_elsewhere() -> None:
+    # deepseek-harness__0002-js-expression-disabled-filesystem-tools.zh.md, with a ticket
+    # link written after it: the space before `!!js` is the writer's, not the link's
+    item = only_item(
+        "## 已添加的防护措施\n\n- [`AGENTS.md`](../../AGENTS.md) 与 "
+        "[Cordis 入门](../cordis-primer.md#loader-configuration)明确说明 `!!js` 仅在插件 "
+        "`config` 内有效，条件式组合应使用 overlay。 "
+        "([ENG-77](https://jira.example.com/browse/ENG-77))\n"
+    )
+    assert item.action == (
+        "AGENTS.md 与 Cordis 入门明确说明 !!js 仅在插件 config 内有效，条件式组合应使用 overlay。"
+    )
+    assert [t.key for t in item.tickets] == ["ENG-77"]
+
+
+def test_the_space_a_dropped_link_leaves_before_punctuation_goes() -> None:
+    # datahub__2017-02-24-proxy-death-incident.md, with a space before the full stop
+    item = only_item(
+        "## Action items\n\n1. Reduce the interval at which the hub checks "
+        "[PR](https://github.com/data-8/jupyterhub-k8s/pull/123) .\n"
+    )
+    assert item.action == "Reduce the interval at which the hub checks."
+
+
 def test_a_link_word_inside_a_sentence_stays() -> None:
     # datahub__2017-02-24-autoscaler-incident.md
     item = only_item(

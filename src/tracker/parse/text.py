@@ -115,7 +115,9 @@ _LEFTOVER = re.compile(
 _EMPTY_BRACKETS = re.compile(
     r"\s*(?:\(\s*[,;:.]?\s*\x00+\s*[,;:.]?\s*\)|（\s*\x00+\s*）|\[\s*\x00+\s*\])"
 )
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?，。；：！？])")
+# The space a dropped link leaves before punctuation ("address ." once the link went);
+# spaces before punctuation elsewhere are the writer's (`说明 `!!js``) and stay.
+_SPACE_AT_DROP = re.compile(r"\s*\x00+\s*(?=[,.;:!?，。；：！？])")
 _SPACES = re.compile(r"\s+")
 
 # ---------------------------------------------------------------- status notes
@@ -190,10 +192,9 @@ def tidy(text: str) -> str:
     dropped = _DROPPED in text
     if dropped:
         text = _LEFTOVER.sub(_DROPPED, text)
-        text = _EMPTY_BRACKETS.sub("", text).replace(_DROPPED, "")
+        text = _EMPTY_BRACKETS.sub(_DROPPED, text)
+        text = _SPACE_AT_DROP.sub("", text).replace(_DROPPED, "")
     text = _SPACES.sub(" ", text).strip()
-    if dropped and " " in text:
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # "address ." once the link went
     return text.rstrip(" ,;:，；：") if dropped else text
 
 
