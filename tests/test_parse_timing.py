@@ -70,8 +70,14 @@ def _document(run: str) -> str:
     )
 
 
+def _with_a_dropped_link(run: str) -> str:
+    """A list item whose text holds `run` before a link word the action text leaves out."""
+    return f"## Action Items\n\n- check x{run}y [issue](https://github.com/a/b/issues/1) .\n"
+
+
 ENTRY_POINTS: dict[str, Callable[[str], object]] = {
     "parse_text": lambda run: parse_text(_document(run), "run.md"),
+    "parse_text_with_a_dropped_link": lambda run: parse_text(_with_a_dropped_link(run), "run.md"),
     "plain": plain,
     "parse_status": parse_status,
     "parse_due": parse_due,
