@@ -70,6 +70,11 @@ def field_keys() -> dict[str, str]:
     return _field_keys(tuple(connector_plugins()))
 
 
+def field_key_alternatives() -> str:
+    """Every `key:` name (`field_keys`) as one regex alternation, longest first."""
+    return _key_alternatives(tuple(connector_plugins()))
+
+
 def field_regex() -> re.Pattern[str]:
     """`key: value` in a list item's text (see `_field_regex`), for the installed connectors."""
     return _field_regex(tuple(connector_plugins()), _ticket_patterns())
@@ -91,6 +96,11 @@ def _field_keys(systems: tuple[str, ...]) -> dict[str, str]:
 def _ticket_word(patterns: tuple[str, ...]) -> str:
     """A ticket reference as the installed connectors write one, or a URL."""
     return "(?:" + "|".join([*(f"(?:{p})" for p in patterns), _URL_WORD]) + ")"
+
+
+@cache
+def _key_alternatives(systems: tuple[str, ...]) -> str:
+    return _alternatives(_field_keys(systems))
 
 
 def _alternatives(keys: Iterable[str]) -> str:

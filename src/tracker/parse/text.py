@@ -48,17 +48,16 @@ def _tags_only() -> re.Pattern[str]:
     item's `key: value` fields (` — owner: @sam, due: 2026-05-01`). That closes the
     action as far as a link before it is concerned, so writing a ticket, an owner or a
     due date after `[Issue](…)` keeps the action (and the item's id)."""
-    from tracker.parse.lists import field_keys  # lists reads status notes from this module
+    from tracker.parse.lists import field_key_alternatives  # lists reads notes from here
 
     patterns = tuple(syntax.pattern for _, syntax in ticket_syntaxes())
-    return _tags_only_for(patterns, tuple(field_keys()))
+    return _tags_only_for(patterns, field_key_alternatives())
 
 
 @cache
-def _tags_only_for(patterns: tuple[str, ...], field_names: tuple[str, ...]) -> re.Pattern[str]:
+def _tags_only_for(patterns: tuple[str, ...], names: str) -> re.Pattern[str]:
     tickets = "".join(f"|(?:{pattern})" for pattern in patterns)
     tag = _OPEN + r"[wt][^\x03]*" + _CLOSE + tickets + r"|@[\w.-]+|" + _URL_TEXT
-    names = "|".join(sorted(map(re.escape, field_names), key=len, reverse=True))
     fields = r"(?:(?:—|–|--|——|[,;，；])\s*)?(?i:" + names + r")\s*[:：][\s\S]*"  # lists.py's cut
     return re.compile(
         r"(?:[\s.!?]*[(（]\s*(?:" + tag + r")(?:\s*[,;，、]\s*(?:" + tag + r"))*\s*[)）])*[\s.!?]*"
@@ -111,9 +110,8 @@ _LEFTOVER = re.compile(
     re.IGNORECASE,
 )
 # Brackets left holding only a dropped link (never brackets the writer left empty, such
-# as a code span's `listen()`).
-# Tried only where a whitespace run starts, each run taken whole: from inside a long run
-# of spaces the pattern retried quadratically.
+# as a code span's `listen()`). Tried only where a whitespace run starts, each run taken
+# whole: from inside a long run of spaces the pattern retried quadratically.
 _EMPTY_BRACKETS = re.compile(
     r"(?<!\s)\s*+(?:\(\s*+[,;:.]?\s*+\x00+\s*+[,;:.]?\s*+\)|（\s*+\x00+\s*+）|\[\s*+\x00+\s*+\])"
 )
